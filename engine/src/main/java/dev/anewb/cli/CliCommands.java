@@ -1,0 +1,12 @@
+package dev.anewb.cli;
+
+import java.util.List;
+
+/** The registry of implemented engine commands (spec/cli.md order). Add a command here when it works. */
+final class CliCommands {
+    private CliCommands() { }
+
+    static List<Object> all() {
+        return List.of();
+    }
+}

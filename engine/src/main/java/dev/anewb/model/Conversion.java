@@ -1,0 +1,46 @@
+package dev.anewb.model;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every conversion setting that rewrote a graph (spec/cli.md "conversion options"). The original graph
+ * carries {@link #ORIGINAL}. Defaults follow the CLI: block 128, asymmetric, chunking off.
+ *
+ * @param layout        HF (B,S,C) or BC1S (B,C,1,S) with 1x1-conv projections and per-head attention
+ * @param precision     FP32 or FP16 storage at op boundaries
+ * @param int8          block INT8 projection weights on/off
+ * @param blockSize     INT8 block size along the input axis (>= 8; larger than the row = per-channel)
+ * @param symmetric     symmetric INT8 (zp = 0) instead of asymmetric
+ * @param keepFp16      regexes of weight names left unquantized
+ * @param blockOverrides regex of weight name -> its own block size
+ * @param chunkWindow   attention window W (0 = chunking off)
+ * @param chunkOverlap  overlap O, 0 <= O < W
+ */
+public record Conversion(Layout layout, Precision precision, boolean int8, int blockSize, boolean symmetric,
+                         List<String> keepFp16, Map<String, Integer> blockOverrides, int chunkWindow, int chunkOverlap) {
+
+    public enum Layout { HF, BC1S }
+
+    public enum Precision { FP32, FP16 }
+
+    public static final Conversion ORIGINAL =
+            new Conversion(Layout.HF, Precision.FP32, false, 128, false, List.of(), Map.of(), 0, 0);
+
+    public Conversion {
+        keepFp16 = List.copyOf(keepFp16);
+        blockOverrides = Map.copyOf(blockOverrides);
+    }
+
+    public boolean chunked() { return chunkWindow > 0; }
+
+    public boolean isOriginal() { return equals(ORIGINAL); }
+
+    public Conversion withLayout(Layout l) { return new Conversion(l, precision, int8, blockSize, symmetric, keepFp16, blockOverrides, chunkWindow, chunkOverlap); }
+
+    public Conversion withPrecision(Precision p) { return new Conversion(layout, p, int8, blockSize, symmetric, keepFp16, blockOverrides, chunkWindow, chunkOverlap); }
+
+    public Conversion withInt8(boolean on, int block, boolean sym) { return new Conversion(layout, precision, on, block, sym, keepFp16, blockOverrides, chunkWindow, chunkOverlap); }
+
+    public Conversion withChunking(int window, int overlap) { return new Conversion(layout, precision, int8, blockSize, symmetric, keepFp16, blockOverrides, window, overlap); }
+}

@@ -1,0 +1,88 @@
+package dev.anewb.model;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one description of a model that the executor, converter, drift, planner, writers and UI all read
+ * (spec/architecture.md). Immutable; conversion passes return a new graph with the same ops and rewritten
+ * weight storage and {@link Conversion}.
+ *
+ * <p>Inputs are named values: {@code input_ids} (and {@code token_type_ids}), with the attention mask
+ * applied by ops that ask for it. Taps map transformers' output names ({@code hidden_states.i}, ...) onto
+ * values.
+ */
+public final class ModelGraph {
+    public static final String INPUT_IDS = "input_ids";
+    public static final String TOKEN_TYPE_IDS = "token_type_ids";
+
+    private final ModelConfig config;
+    private final List<Op> ops;
+    private final Map<String, Value> values;
+    private final Map<String, WeightInfo> weights;
+    private final Map<String, String> taps;
+    private final Conversion conversion;
+    private final Map<Axis, Integer> fixedLengths;
+
+    public ModelGraph(ModelConfig config, List<Op> ops, Map<String, Value> values, Map<String, WeightInfo> weights,
+                      Map<String, String> taps, Conversion conversion, Map<Axis, Integer> fixedLengths) {
+        this.config = config;
+        this.ops = List.copyOf(ops);
+        this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+        this.weights = Collections.unmodifiableMap(new LinkedHashMap<>(weights));
+        this.taps = Collections.unmodifiableMap(new LinkedHashMap<>(taps));
+        this.conversion = conversion;
+        this.fixedLengths = Map.copyOf(fixedLengths);
+    }
+
+    public ModelConfig config() { return config; }
+
+    public List<Op> ops() { return ops; }
+
+    public Map<String, Value> values() { return values; }
+
+    public Value value(String name) {
+        Value v = values.get(name);
+        if (v == null) throw new IllegalArgumentException("graph has no value " + name);
+        return v;
+    }
+
+    /** Weights by Hugging Face name, in the order the ops first read them. */
+    public Map<String, WeightInfo> weights() { return weights; }
+
+    /** Tap name (transformers naming) → value name, in output order. */
+    public Map<String, String> taps() { return taps; }
+
+    public Conversion conversion() { return conversion; }
+
+    /** A sequence length fixed by the model (ViT patches + 1, Whisper encoder frames); null when bound at run time. */
+    public Integer fixedLength(Axis axis) { return fixedLengths.get(axis); }
+
+    public Map<Axis, Integer> fixedLengths() { return fixedLengths; }
+
+    /** Total parameters read by the graph (embeddings included). */
+    public long parameterCount() {
+        long n = 0;
+        for (WeightInfo w : weights.values()) n += w.elements();
+        return n;
+    }
+
+    /** The same graph with other weight storage and conversion settings. */
+    public ModelGraph rewrite(Map<String, WeightInfo> newWeights, Conversion newConversion) {
+        return new ModelGraph(config, ops, values, newWeights, taps, newConversion, fixedLengths);
+    }
+
+    public ModelGraph withOps(List<Op> newOps) {
+        return new ModelGraph(config, newOps, values, weights, taps, conversion, fixedLengths);
+    }
+
+    /** Ops of one transformer layer, in order. */
+    public List<Op> layerOps(int layer) {
+        List<Op> out = new ArrayList<>();
+        for (Op op : ops) if (op.layer() == layer) out.add(op);
+        return out;
+    }
+}

@@ -1,0 +1,115 @@
+package dev.anewb.model;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One operation of a {@link ModelGraph}. Ops read and write named {@link Value}s and name the weights they
+ * use by their Hugging Face names. Every reader (executor, converter, planner, UI) switches over these
+ * records; adding an op kind means the compiler shows every place that must learn it.
+ *
+ * <p>{@code layer} is the transformer block the op belongs to (-1 for embeddings and heads).
+ */
+public sealed interface Op {
+    String name();
+
+    int layer();
+
+    List<String> inputs();
+
+    String output();
+
+    /** Weight names this op reads (for bytes and for the converter). */
+    List<String> weights();
+
+    /** Short kind name for tables ("linear", "attention", ...). */
+    String kind();
+
+    /** Token/position/type embedding lookup summed: out[t] = Σ table_i[index_i(t)]. Runs on the CPU on the ANE (gather). */
+    record Embed(String name, String ids, String output, String wordTable, String positionTable, int positionOffset,
+                 String typeTable, String typeIds) implements Op {
+        public int layer() { return -1; }
+        public List<String> inputs() { return typeIds == null ? List.of(ids) : List.of(ids, typeIds); }
+        public List<String> weights() {
+            List<String> w = new ArrayList<>();
+            w.add(wordTable);
+            if (positionTable != null) w.add(positionTable);
+            if (typeTable != null) w.add(typeTable);
+            return w;
+        }
+        public String kind() { return "embed"; }
+    }
+
+    /** LayerNorm (bias may be null) or RMSNorm over the channel axis. */
+    record Norm(String name, int layer, String input, String output, String weight, String bias, float eps, boolean rms)
+            implements Op {
+        public List<String> inputs() { return List.of(input); }
+        public List<String> weights() { return bias == null ? List.of(weight) : List.of(weight, bias); }
+        public String kind() { return rms ? "rmsnorm" : "layernorm"; }
+    }
+
+    /** y = x Wᵀ + b with W logically [out, in] (a 1x1 convolution in the BC1S layout). */
+    record Linear(String name, int layer, String input, String output, String weight, String bias, int in, int out)
+            implements Op {
+        public List<String> inputs() { return List.of(input); }
+        public List<String> weights() { return bias == null ? List.of(weight) : List.of(weight, bias); }
+        public String kind() { return "linear"; }
+    }
+
+    /**
+     * Scaled dot-product attention over already projected q, k, v ([B, S, heads*headDim]); k and v may come
+     * from another axis (cross-attention). Output [B, S, heads*headDim].
+     *
+     * @param causal     decoder self-attention
+     * @param paddingMask the attention mask of the input applies to the keys
+     * @param rope       rotary embedding applied to q and k, or null
+     * @param scale      softmax scale (1/sqrt(headDim) unless the model says otherwise)
+     */
+    record Attention(String name, int layer, String q, String k, String v, String output, int heads, int kvHeads,
+                     int headDim, boolean causal, boolean paddingMask, Rope rope, float scale, boolean cross)
+            implements Op {
+        public List<String> inputs() { return List.of(q, k, v); }
+        public List<String> weights() { return List.of(); }
+        public String kind() { return cross ? "cross-attention" : "attention"; }
+    }
+
+    /** Rotary position embedding parameters (Llama family). */
+    record Rope(double theta, int rotaryDim, String scalingType, double factor, double lowFreqFactor,
+                double highFreqFactor, int originalMaxPositions) { }
+
+    /** Elementwise activation: gelu, gelu_new, relu, silu, tanh, quick_gelu. */
+    record Activation(String name, int layer, String input, String output, String function) implements Op {
+        public List<String> inputs() { return List.of(input); }
+        public List<String> weights() { return List.of(); }
+        public String kind() { return "activation"; }
+    }
+
+    /** Elementwise a + b (residual). */
+    record Add(String name, int layer, String a, String b, String output) implements Op {
+        public List<String> inputs() { return List.of(a, b); }
+        public List<String> weights() { return List.of(); }
+        public String kind() { return "add"; }
+    }
+
+    /** Elementwise a * b (gated MLPs). */
+    record Mul(String name, int layer, String a, String b, String output) implements Op {
+        public List<String> inputs() { return List.of(a, b); }
+        public List<String> weights() { return List.of(); }
+        public String kind() { return "mul"; }
+    }
+
+    /** The first position of each sequence ([B, S, C] → [B, 1, C]): BERT's pooler input, ViT's CLS. */
+    record TakeFirst(String name, int layer, String input, String output) implements Op {
+        public List<String> inputs() { return List.of(input); }
+        public List<String> weights() { return List.of(); }
+        public String kind() { return "take-first"; }
+    }
+
+    /** Mean over valid (mask = 1) positions, then optionally L2-normalised: sentence-transformers pooling. */
+    record MeanPool(String name, String input, String output, boolean l2Normalize) implements Op {
+        public int layer() { return -1; }
+        public List<String> inputs() { return List.of(input); }
+        public List<String> weights() { return List.of(); }
+        public String kind() { return "mean-pool"; }
+    }
+}
