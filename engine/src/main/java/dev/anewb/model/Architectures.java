@@ -1,0 +1,119 @@
+package dev.anewb.model;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.anewb.AnewbException;
+import dev.anewb.model.bert.BertConfig;
+import dev.anewb.model.bert.BertGraphs;
+import dev.anewb.model.bert.DistilBertConfig;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * The supported architectures: for each {@code model_type}, how its config.json becomes a typed config and
+ * how the config becomes a {@link ModelGraph}. The one place to look for "which models can I load".
+ */
+public final class Architectures {
+    private Architectures() { }
+
+    /** What a graph builder may need to know beyond config.json. */
+    public record GraphOptions(Predicate<String> hasWeight, boolean sentenceEmbedding) {
+        /** Planning from a config alone: assume the standard heads are present. */
+        public static final GraphOptions CONFIG_ONLY = new GraphOptions(n -> true, false);
+    }
+
+    /** One architecture's parser and builder. */
+    public interface Support {
+        ModelConfig parse(ConfigJson json);
+
+        ModelGraph graph(ModelConfig config, GraphOptions options);
+    }
+
+    private static final Map<String, Support> SUPPORTED = new LinkedHashMap<>();
+
+    static {
+        register("bert", new Support() {
+            public ModelConfig parse(ConfigJson j) {
+                int hidden = j.positive("hidden_size"), heads = j.positive("num_attention_heads");
+                j.divisible("hidden_size", hidden, "num_attention_heads", heads);
+                String pet = j.text("position_embedding_type", "absolute");
+                if (!pet.equals("absolute")) throw AnewbException.file(j.file(), "position_embedding_type \"" + pet + "\" is not supported (only \"absolute\")");
+                return new BertConfig(j.architecture("BertModel"), hidden, j.positive("num_hidden_layers"), heads,
+                        j.positive("intermediate_size"), j.positive("vocab_size"), j.positive("max_position_embeddings", 512),
+                        j.positive("type_vocab_size", 2), j.text("hidden_act", "gelu"), (float) j.number("layer_norm_eps", 1e-12),
+                        j.integer("pad_token_id", 0), j.node());
+            }
+
+            public ModelGraph graph(ModelConfig c, GraphOptions o) {
+                return BertGraphs.bert((BertConfig) c, new BertGraphs.Heads(o.hasWeight().test("pooler.dense.weight"), o.sentenceEmbedding()));
+            }
+        });
+        register("distilbert", new Support() {
+            public ModelConfig parse(ConfigJson j) {
+                int hidden = j.positive("dim", 768), heads = j.positive("n_heads", 12);
+                j.divisible("dim", hidden, "n_heads", heads);
+                return new DistilBertConfig(j.architecture("DistilBertModel"), hidden, j.positive("n_layers", 6), heads,
+                        j.positive("hidden_dim", 4 * hidden), j.positive("vocab_size", 30522), j.positive("max_position_embeddings", 512),
+                        j.text("activation", "gelu"), j.integer("pad_token_id", 0), j.node());
+            }
+
+            public ModelGraph graph(ModelConfig c, GraphOptions o) {
+                return BertGraphs.distilbert((DistilBertConfig) c, new BertGraphs.Heads(false, o.sentenceEmbedding()));
+            }
+        });
+    }
+
+    /** Registers an architecture (called from this class's static block as architectures are added). */
+    static void register(String modelType, Support support) {
+        SUPPORTED.put(modelType, support);
+    }
+
+    public static Set<String> supported() { return SUPPORTED.keySet(); }
+
+    public static boolean isSupported(String modelType) { return SUPPORTED.containsKey(modelType); }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Reads and types a config.json; unknown model_type is an error that lists what is supported. */
+    public static ModelConfig readConfig(Path configJson) {
+        JsonNode node;
+        try {
+            if (Files.size(configJson) > 16L << 20) throw AnewbException.file(configJson, "config.json larger than 16 MB; not a model config");
+            node = JSON.readTree(configJson.toFile());
+        } catch (NoSuchFileException e) {
+            throw AnewbException.file(configJson, "no such file");
+        } catch (JsonProcessingException e) {
+            throw AnewbException.file(configJson, "not valid JSON (" + e.getOriginalMessage() + ")", e);
+        } catch (IOException e) {
+            throw AnewbException.file(configJson, "cannot read (" + e.getMessage() + ")", e);
+        }
+        return parseConfig(node, configJson);
+    }
+
+    public static ModelConfig parseConfig(JsonNode node, Path file) {
+        if (node == null || !node.isObject()) throw AnewbException.file(file, "not a JSON object");
+        JsonNode type = node.get("model_type");
+        if (type == null || !type.isTextual()) {
+            throw AnewbException.file(file, "no \"model_type\"; supported model types: " + String.join(", ", supported()));
+        }
+        Support s = SUPPORTED.get(type.asText());
+        if (s == null) {
+            throw AnewbException.file(file, "unsupported model_type \"" + type.asText() + "\"; supported: " + String.join(", ", supported()));
+        }
+        return s.parse(new ConfigJson(node, file));
+    }
+
+    public static ModelGraph graph(ModelConfig config, GraphOptions options) {
+        Support s = SUPPORTED.get(config.modelType());
+        if (s == null) throw new AnewbException("unsupported model_type \"" + config.modelType() + "\"");
+        return s.graph(config, options);
+    }
+}
