@@ -65,6 +65,15 @@ public record TensorData(String name, DType dtype, long[] shape, MemorySegment d
         };
     }
 
+    /** Copies {@code count} elements starting at flat index {@code from} into {@code dst} as float32. */
+    public void readFloats(long from, float[] dst, int dstOff, int count) {
+        if (dtype == DType.F32) {
+            MemorySegment.copy(data, F32, from * 4, dst, dstOff, count);
+        } else {
+            for (int i = 0; i < count; i++) dst[dstOff + i] = getFloat(from + i);
+        }
+    }
+
     public String shapeString() { return Arrays.toString(shape); }
 
     /** Wraps a float array as an F32 tensor (heap memory). */

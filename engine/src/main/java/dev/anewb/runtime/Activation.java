@@ -1,0 +1,24 @@
+package dev.anewb.runtime;
+
+/**
+ * An activation in Hugging Face order [batch, length, channels], float32, row-major. The (B, C, 1, S)
+ * layout of converted graphs is an execution detail: taps are always reported in this order so that they
+ * compare directly with transformers.
+ */
+public record Activation(int batch, int length, int channels, float[] data) {
+    public Activation {
+        if ((long) batch * length * channels != data.length) {
+            throw new IllegalArgumentException("shape [" + batch + "," + length + "," + channels + "] does not match " + data.length + " values");
+        }
+    }
+
+    public static Activation zeros(int batch, int length, int channels) {
+        return new Activation(batch, length, channels, new float[batch * length * channels]);
+    }
+
+    public int tokens() { return batch * length; }
+
+    public long[] shape() { return new long[]{batch, length, channels}; }
+
+    public float get(int b, int t, int c) { return data[(b * length + t) * channels + c]; }
+}

@@ -1,0 +1,291 @@
+package dev.anewb.runtime;
+
+import dev.anewb.AnewbException;
+import dev.anewb.job.JobContext;
+import dev.anewb.model.ModelConfig;
+import dev.anewb.model.ModelGraph;
+import dev.anewb.model.Op;
+import dev.anewb.model.TensorData;
+import dev.anewb.model.Value;
+import dev.anewb.model.WeightInfo;
+import dev.anewb.model.WeightSource;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.IntStream;
+
+/**
+ * Runs a {@link ModelGraph} on the CPU, op by op, and returns every tap. The same executor runs original
+ * and converted graphs, so a drift number is always measured (spec/architecture.md).
+ *
+ * <p>Values no later op reads and no tap names are dropped as soon as possible, so peak heap is a few
+ * layers' activations, not the whole forward pass.
+ */
+public final class Executor {
+    private final ModelGraph graph;
+    private final WeightSource weights;
+    private final Map<String, float[]> floatWeights = new ConcurrentHashMap<>();
+    private final Map<String, Integer> lastUse = new HashMap<>();
+
+    public Executor(ModelGraph graph, WeightSource weights) {
+        this.graph = graph;
+        this.weights = weights;
+        List<Op> ops = graph.ops();
+        for (int i = 0; i < ops.size(); i++) for (String in : ops.get(i).inputs()) lastUse.put(in, i);
+        for (String v : graph.taps().values()) lastUse.put(v, Integer.MAX_VALUE);
+        checkWeights();
+    }
+
+    public ModelGraph graph() { return graph; }
+
+    /** Every weight the graph reads must exist with the shape the config implies. */
+    private void checkWeights() {
+        for (WeightInfo w : graph.weights().values()) {
+            if (!weights.contains(w.name())) {
+                throw AnewbException.file(weights.origin(), "missing tensor \"" + w.name() + "\" that the " + graph.config().modelType()
+                        + " config requires");
+            }
+            TensorData t = weights.get(w.name());
+            long[] expect = w.storedTransposed() ? reversed(w.shape()) : w.shape();
+            boolean ok = t.shape().length == expect.length;
+            for (int i = 0; ok && i < expect.length; i++) {
+                // Tables may have more rows than the config says (e.g. padded vocabularies); never fewer.
+                ok = w.role() == dev.anewb.model.WeightRole.EMBEDDING && i == 0 ? t.shape()[i] >= expect[i] : t.shape()[i] == expect[i];
+            }
+            if (!ok) {
+                throw AnewbException.file(weights.origin(), "tensor \"" + w.name() + "\" has shape " + t.shapeString() + " but the config implies "
+                        + java.util.Arrays.toString(expect));
+            }
+        }
+    }
+
+    private static long[] reversed(long[] s) {
+        long[] r = new long[s.length];
+        for (int i = 0; i < s.length; i++) r[i] = s[s.length - 1 - i];
+        return r;
+    }
+
+    /** Runs one forward pass; progress is reported per op and cancellation checked between ops. */
+    public RunResult run(Batch in, JobContext ctx) {
+        validate(in);
+        long start = System.nanoTime();
+        Map<String, Activation> vals = new HashMap<>();
+        List<Op> ops = graph.ops();
+        for (int i = 0; i < ops.size(); i++) {
+            ctx.checkCancelled();
+            Op op = ops.get(i);
+            Activation out = execute(op, in, vals);
+            vals.put(op.output(), out);
+            for (String input : op.inputs()) {
+                Integer last = lastUse.get(input);
+                if (last != null && last == i) vals.remove(input);
+            }
+            ctx.progress((i + 1) / (double) ops.size(), op.name());
+        }
+        Map<String, Activation> taps = new LinkedHashMap<>();
+        for (var e : graph.taps().entrySet()) taps.put(e.getKey(), vals.get(e.getValue()));
+        return new RunResult(in, taps, System.nanoTime() - start);
+    }
+
+    private void validate(Batch in) {
+        ModelConfig c = graph.config();
+        if (in.seq() > c.maxPositions()) {
+            throw AnewbException.usage("input of " + in.seq() + " tokens is longer than the model's " + c.maxPositions() + " positions");
+        }
+        for (int b = 0; b < in.batch(); b++) {
+            for (int t = 0; t < in.seq(); t++) {
+                long id = in.ids()[b][t];
+                if (id < 0 || id >= c.vocabSize()) {
+                    throw AnewbException.usage("token id " + id + " at position " + t + " is outside the vocabulary (0.." + (c.vocabSize() - 1) + ")");
+                }
+            }
+        }
+    }
+
+    private Activation execute(Op op, Batch in, Map<String, Activation> vals) {
+        return switch (op) {
+            case Op.Embed e -> embed(e, in);
+            case Op.Norm n -> norm(n, vals.get(n.input()));
+            case Op.Linear l -> linear(l, vals.get(l.input()));
+            case Op.Attention a -> attention(a, in, vals.get(a.q()), vals.get(a.k()), vals.get(a.v()));
+            case Op.Activation a -> {
+                Activation x = vals.get(a.input());
+                float[] y = x.data().clone();
+                Activations.apply(a.function(), y);
+                yield new Activation(x.batch(), x.length(), x.channels(), y);
+            }
+            case Op.Add a -> binary(vals.get(a.a()), vals.get(a.b()), false);
+            case Op.Mul m -> binary(vals.get(m.a()), vals.get(m.b()), true);
+            case Op.TakeFirst f -> {
+                Activation x = vals.get(f.input());
+                float[] y = new float[x.batch() * x.channels()];
+                for (int b = 0; b < x.batch(); b++) System.arraycopy(x.data(), b * x.length() * x.channels(), y, b * x.channels(), x.channels());
+                yield new Activation(x.batch(), 1, x.channels(), y);
+            }
+            case Op.MeanPool p -> meanPool(p, in, vals.get(p.input()));
+        };
+    }
+
+    private float[] floats(String name) {
+        return floatWeights.computeIfAbsent(name, n -> {
+            WeightInfo info = graph.weights().get(n);
+            TensorData t = weights.get(n);
+            float[] raw = t.toFloatArray();
+            if (info != null && info.storedTransposed()) {
+                int rows = t.dim(0), cols = t.dim(1);
+                float[] tr = new float[raw.length];
+                for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) tr[c * rows + r] = raw[r * cols + c];
+                return tr;
+            }
+            return raw;
+        });
+    }
+
+    private Activation embed(Op.Embed e, Batch in) {
+        int c = graph.value(e.output()).channels();
+        float[] y = new float[in.batch() * in.seq() * c];
+        TensorData word = weights.get(e.wordTable());
+        TensorData pos = e.positionTable() == null ? null : weights.get(e.positionTable());
+        TensorData type = e.typeTable() == null ? null : weights.get(e.typeTable());
+        float[] row = new float[c];
+        for (int b = 0; b < in.batch(); b++) {
+            for (int t = 0; t < in.seq(); t++) {
+                int o = (b * in.seq() + t) * c;
+                word.readFloats(in.ids()[b][t] * c, y, o, c);
+                if (pos != null) {
+                    pos.readFloats((long) (t + e.positionOffset()) * c, row, 0, c);
+                    for (int i = 0; i < c; i++) y[o + i] += row[i];
+                }
+                if (type != null) {
+                    long tid = in.typeIds() == null ? 0 : in.typeIds()[b][t];
+                    type.readFloats(tid * c, row, 0, c);
+                    for (int i = 0; i < c; i++) y[o + i] += row[i];
+                }
+            }
+        }
+        return new Activation(in.batch(), in.seq(), c, y);
+    }
+
+    private Activation norm(Op.Norm n, Activation x) {
+        int c = x.channels();
+        float[] w = floats(n.weight());
+        float[] bias = n.bias() == null ? null : floats(n.bias());
+        float[] y = new float[x.data().length];
+        float[] xs = x.data();
+        for (int t = 0; t < x.tokens(); t++) {
+            int o = t * c;
+            double mean = 0;
+            if (!n.rms()) {
+                for (int i = 0; i < c; i++) mean += xs[o + i];
+                mean /= c;
+            }
+            double var = 0;
+            for (int i = 0; i < c; i++) {
+                double d = xs[o + i] - mean;
+                var += d * d;
+            }
+            var /= c;
+            double inv = 1.0 / Math.sqrt(var + n.eps());
+            for (int i = 0; i < c; i++) {
+                double v = (xs[o + i] - mean) * inv * w[i];
+                y[o + i] = (float) (bias == null ? v : v + bias[i]);
+            }
+        }
+        return new Activation(x.batch(), x.length(), c, y);
+    }
+
+    private Activation linear(Op.Linear l, Activation x) {
+        float[] w = floats(l.weight());
+        float[] bias = l.bias() == null ? null : floats(l.bias());
+        int tokens = x.tokens(), in = l.in(), out = l.out();
+        float[] xs = x.data();
+        float[] y = new float[tokens * out];
+        IntStream.range(0, out).parallel().forEach(o -> {
+            int wo = o * in;
+            for (int t = 0; t < tokens; t++) {
+                int xo = t * in;
+                float s = 0;
+                for (int i = 0; i < in; i++) s += xs[xo + i] * w[wo + i];
+                y[t * out + o] = bias == null ? s : s + bias[o];
+            }
+        });
+        return new Activation(x.batch(), x.length(), out, y);
+    }
+
+    private Activation attention(Op.Attention a, Batch in, Activation q, Activation k, Activation v) {
+        int heads = a.heads(), kvHeads = a.kvHeads(), hd = a.headDim();
+        int b = q.batch(), sq = q.length(), sk = k.length();
+        int qc = q.channels(), kc = k.channels();
+        float[] y = new float[b * sq * heads * hd];
+        int group = heads / kvHeads;
+        IntStream.range(0, b * heads).parallel().forEach(bh -> {
+            int bi = bh / heads, h = bh % heads, kh = h / group;
+            double[] scores = new double[sk];
+            for (int i = 0; i < sq; i++) {
+                int qo = (bi * sq + i) * qc + h * hd;
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < sk; j++) {
+                    boolean allowed = (!a.paddingMask() || in.mask()[bi][j] == 1) && (!a.causal() || j <= i);
+                    if (!allowed) {
+                        scores[j] = Double.NEGATIVE_INFINITY;
+                        continue;
+                    }
+                    int ko = (bi * sk + j) * kc + kh * hd;
+                    float s = 0;
+                    for (int d = 0; d < hd; d++) s += q.data()[qo + d] * k.data()[ko + d];
+                    scores[j] = s * a.scale();
+                    max = Math.max(max, scores[j]);
+                }
+                int yo = (bi * sq + i) * heads * hd + h * hd;
+                if (max == Double.NEGATIVE_INFINITY) continue; // fully masked row: zeros
+                double sum = 0;
+                for (int j = 0; j < sk; j++) {
+                    scores[j] = scores[j] == Double.NEGATIVE_INFINITY ? 0 : Math.exp(scores[j] - max);
+                    sum += scores[j];
+                }
+                for (int j = 0; j < sk; j++) {
+                    if (scores[j] == 0) continue;
+                    float p = (float) (scores[j] / sum);
+                    int vo = (bi * sk + j) * kc + kh * hd;
+                    for (int d = 0; d < hd; d++) y[yo + d] += p * v.data()[vo + d];
+                }
+            }
+        });
+        return new Activation(b, sq, heads * hd, y);
+    }
+
+    private static Activation binary(Activation a, Activation b, boolean mul) {
+        float[] y = new float[a.data().length];
+        float[] x = a.data(), z = b.data();
+        for (int i = 0; i < y.length; i++) y[i] = mul ? x[i] * z[i] : x[i] + z[i];
+        return new Activation(a.batch(), a.length(), a.channels(), y);
+    }
+
+    private static Activation meanPool(Op.MeanPool p, Batch in, Activation x) {
+        int c = x.channels();
+        float[] y = new float[x.batch() * c];
+        for (int b = 0; b < x.batch(); b++) {
+            double[] sum = new double[c];
+            int n = 0;
+            for (int t = 0; t < x.length(); t++) {
+                if (in.mask()[b][t] == 0) continue;
+                n++;
+                for (int i = 0; i < c; i++) sum[i] += x.get(b, t, i);
+            }
+            double norm = 0;
+            for (int i = 0; i < c; i++) {
+                sum[i] /= Math.max(n, 1);
+                norm += sum[i] * sum[i];
+            }
+            double div = p.l2Normalize() ? Math.max(Math.sqrt(norm), 1e-12) : 1;
+            for (int i = 0; i < c; i++) y[b * c + i] = (float) (sum[i] / div);
+        }
+        return new Activation(x.batch(), 1, c, y);
+    }
+
+    /** The value a tap reads (for shape questions from the UI). */
+    public Value tapValue(String tap) { return graph.value(graph.taps().get(tap)); }
+}
