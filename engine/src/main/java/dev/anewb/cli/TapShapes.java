@@ -1,0 +1,15 @@
+package dev.anewb.cli;
+
+import dev.anewb.model.Axis;
+import dev.anewb.model.ModelGraph;
+import dev.anewb.runtime.Activation;
+
+/** transformers reports pooled outputs as [batch, channels] and sequences as [batch, seq, channels]. */
+final class TapShapes {
+    private TapShapes() { }
+
+    static long[] transformersShape(ModelGraph graph, String tap, Activation a) {
+        boolean pooled = graph.value(graph.taps().get(tap)).axis() == Axis.POOLED;
+        return pooled ? new long[]{a.batch(), a.channels()} : a.shape();
+    }
+}
