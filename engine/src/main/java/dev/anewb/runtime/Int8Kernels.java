@@ -1,0 +1,60 @@
+package dev.anewb.runtime;
+
+import dev.anewb.convert.Int8BlockWeight;
+
+import java.util.stream.IntStream;
+
+/**
+ * Projection with block-INT8 weights, dequantization fused into the dot product per block
+ * ({@code Σ_c (q_c − z)·s·x_c = s·(Σ_c q_c·x_c − z·Σ_c x_c)}), so no float copy of the weight exists. Agrees with
+ * "dequantize, then FP32 matmul" (what the fixtures' INT8 references run) up to float32 summation order.
+ */
+public final class Int8Kernels {
+    private Int8Kernels() { }
+
+    /**
+     * {@code y[t, r] = Σ_c x[t, c]·w'[r, c] + bias[r]} with {@code w' = (q − zp)·scale}.
+     *
+     * @param x      activations {@code [tokens, w.k()]} row-major
+     * @param tokens number of activation rows
+     * @param w      the quantized weight, {@code [rows, k]}
+     * @param bias   {@code [rows]} or null
+     * @param y      output {@code [tokens, w.rows()]}, overwritten
+     */
+    public static void matmul(float[] x, int tokens, Int8BlockWeight w, float[] bias, float[] y) {
+        matmul(x, tokens, w, bias, y, KernelSelection.VECTOR);
+    }
+
+    /** {@link #matmul(float[], int, Int8BlockWeight, float[], float[])} with the kernel family chosen by the caller. */
+    static void matmul(float[] x, int tokens, Int8BlockWeight w, float[] bias, float[] y, boolean vector) {
+        int k = w.k(), rows = w.rows(), blockSize = w.blockSize(), blocks = w.blocksPerRow();
+        MatmulShape.check(x, tokens, k, w.q().length, rows, bias, y);
+        // Widen the FP16 scales once per call instead of once per (token, row, block).
+        short[] scaleBits = w.scaleF16();
+        float[] scales = new float[scaleBits.length];
+        for (int i = 0; i < scales.length; i++) scales[i] = Float.float16ToFloat(scaleBits[i]);
+        // Σx per (token, block) is shared by every output row: tokens·k additions instead of rows·tokens·k.
+        float[] xBlockSums = new float[tokens * blocks];
+        for (int t = 0; t < tokens; t++) {
+            for (int b = 0; b < blocks; b++) {
+                int c0 = b * blockSize, c1 = (int) Math.min((long) c0 + blockSize, k);
+                float sum = 0f;
+                for (int c = c0; c < c1; c++) sum += x[t * k + c];
+                xBlockSums[t * blocks + b] = sum;
+            }
+        }
+        byte[] q = w.q();
+        byte[] zeroPoints = w.zeroPoint();
+        IntStream.range(0, MatmulShape.tiles(rows)).parallel().forEach(tile -> {
+            int r0 = tile * MatmulShape.ROW_TILE, r1 = Math.min(rows, r0 + MatmulShape.ROW_TILE);
+            for (int t = 0; t < tokens; t++) {
+                for (int r = r0; r < r1; r++) {
+                    float dot = vector
+                            ? VectorKernels.int8Dot(x, t * k, xBlockSums, t * blocks, q, r * k, scales, zeroPoints, r * blocks, k, blockSize)
+                            : ScalarKernels.int8Dot(x, t * k, xBlockSums, t * blocks, q, r * k, scales, zeroPoints, r * blocks, k, blockSize);
+                    y[t * rows + r] = bias == null ? dot : dot + bias[r];
+                }
+            }
+        });
+    }
+}

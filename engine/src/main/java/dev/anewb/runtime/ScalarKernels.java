@@ -1,0 +1,33 @@
+package dev.anewb.runtime;
+
+/**
+ * Portable dot products for the matmul kernels: plain sequential float32 loops, used when the Vector API is
+ * unavailable or disabled, and as the readable statement of what {@link VectorKernels} computes.
+ */
+final class ScalarKernels {
+    private ScalarKernels() { }
+
+    /** Σ_{i<n} a[aOff+i]·b[bOff+i]. */
+    static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        float sum = 0f;
+        for (int i = 0; i < n; i++) sum = Math.fma(a[aOff + i], b[bOff + i], sum);
+        return sum;
+    }
+
+    /**
+     * One output of a block-INT8 matmul: Σ_b s_b·(Σ_{c∈b} q_c·x_c − z_b·Σ_{c∈b} x_c), where the per-block sums of x
+     * are precomputed in {@code xBlockSums[sumOff + b]}.
+     */
+    static float int8Dot(float[] x, int xOff, float[] xBlockSums, int sumOff,
+                         byte[] q, int qOff, float[] scales, byte[] zeroPoints, int blockOff, int k, int blockSize) {
+        float total = 0f;
+        for (int b = 0, c0 = 0; c0 < k; b++, c0 += blockSize) {
+            int c1 = (int) Math.min((long) c0 + blockSize, k);
+            float sumQX = 0f;
+            for (int c = c0; c < c1; c++) sumQX = Math.fma(q[qOff + c], x[xOff + c], sumQX);
+            total = Math.fma(scales[blockOff + b], sumQX - zeroPoints[blockOff + b] * xBlockSums[sumOff + b], total);
+            if (c1 == k) break;
+        }
+        return total;
+    }
+}
