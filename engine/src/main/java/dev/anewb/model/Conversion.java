@@ -42,5 +42,7 @@ public record Conversion(Layout layout, Precision precision, boolean int8, int b
 
     public Conversion withInt8(boolean on, int block, boolean sym) { return new Conversion(layout, precision, on, block, sym, keepFp16, blockOverrides, chunkWindow, chunkOverlap); }
 
+    public Conversion withOverrides(List<String> keep, Map<String, Integer> blocks) { return new Conversion(layout, precision, int8, blockSize, symmetric, keep, blocks, chunkWindow, chunkOverlap); }
+
     public Conversion withChunking(int window, int overlap) { return new Conversion(layout, precision, int8, blockSize, symmetric, keepFp16, blockOverrides, window, overlap); }
 }

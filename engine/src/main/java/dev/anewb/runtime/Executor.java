@@ -2,6 +2,8 @@ package dev.anewb.runtime;
 
 import dev.anewb.AnewbException;
 import dev.anewb.job.JobContext;
+import dev.anewb.convert.BlockQuantizer;
+import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelConfig;
 import dev.anewb.model.ModelGraph;
 import dev.anewb.model.Op;
@@ -28,11 +30,14 @@ public final class Executor {
     private final ModelGraph graph;
     private final WeightSource weights;
     private final Map<String, float[]> floatWeights = new ConcurrentHashMap<>();
+    private final Map<String, LinearWeight> linearWeights = new ConcurrentHashMap<>();
+    private final boolean fp16;
     private final Map<String, Integer> lastUse = new HashMap<>();
 
     public Executor(ModelGraph graph, WeightSource weights) {
         this.graph = graph;
         this.weights = weights;
+        this.fp16 = graph.conversion().precision() == Conversion.Precision.FP16;
         List<Op> ops = graph.ops();
         for (int i = 0; i < ops.size(); i++) for (String in : ops.get(i).inputs()) lastUse.put(in, i);
         for (String v : graph.taps().values()) lastUse.put(v, Integer.MAX_VALUE);
@@ -78,6 +83,8 @@ public final class Executor {
             ctx.checkCancelled();
             Op op = ops.get(i);
             Activation out = execute(op, in, vals);
+            // FP16: every op stores its output in half precision, as the ANE does between ops.
+            if (fp16) Fp16.roundInPlace(out.data(), 0, out.data().length);
             vals.put(op.output(), out);
             for (String input : op.inputs()) {
                 Integer last = lastUse.get(input);
@@ -134,6 +141,8 @@ public final class Executor {
             WeightInfo info = graph.weights().get(n);
             TensorData t = weights.get(n);
             float[] raw = t.toFloatArray();
+            // FP16: weights that stay float are stored in half precision.
+            if (fp16) Fp16.roundInPlace(raw, 0, raw.length);
             if (info != null && info.storedTransposed()) {
                 int rows = t.dim(0), cols = t.dim(1);
                 float[] tr = new float[raw.length];
@@ -155,13 +164,16 @@ public final class Executor {
             for (int t = 0; t < in.seq(); t++) {
                 int o = (b * in.seq() + t) * c;
                 word.readFloats(in.ids()[b][t] * c, y, o, c);
+                if (fp16) Fp16.roundInPlace(y, o, o + c);
                 if (pos != null) {
                     pos.readFloats((long) (t + e.positionOffset()) * c, row, 0, c);
+                    if (fp16) Fp16.roundInPlace(row, 0, c);
                     for (int i = 0; i < c; i++) y[o + i] += row[i];
                 }
                 if (type != null) {
                     long tid = in.typeIds() == null ? 0 : in.typeIds()[b][t];
                     type.readFloats(tid * c, row, 0, c);
+                    if (fp16) Fp16.roundInPlace(row, 0, c);
                     for (int i = 0; i < c; i++) y[o + i] += row[i];
                 }
             }
@@ -198,21 +210,30 @@ public final class Executor {
     }
 
     private Activation linear(Op.Linear l, Activation x) {
-        float[] w = floats(l.weight());
+        LinearWeight w = linearWeight(l.weight());
         float[] bias = l.bias() == null ? null : floats(l.bias());
-        int tokens = x.tokens(), in = l.in(), out = l.out();
-        float[] xs = x.data();
-        float[] y = new float[tokens * out];
-        IntStream.range(0, out).parallel().forEach(o -> {
-            int wo = o * in;
-            for (int t = 0; t < tokens; t++) {
-                int xo = t * in;
-                float s = 0;
-                for (int i = 0; i < in; i++) s += xs[xo + i] * w[wo + i];
-                y[t * out + o] = bias == null ? s : s + bias[o];
+        float[] y = new float[x.tokens() * l.out()];
+        w.matmul(x.data(), x.tokens(), bias, y);
+        return new Activation(x.batch(), x.length(), l.out(), y);
+    }
+
+    /** The projection weight in the storage the graph asks for: block INT8, FP16 or FP32, prepared once. */
+    private LinearWeight linearWeight(String name) {
+        return linearWeights.computeIfAbsent(name, n -> {
+            WeightInfo info = graph.weights().get(n);
+            if (info.quant() != null) {
+                return new LinearWeight.Int8(BlockQuantizer.of(info.quant()).quantize(weights.get(n), info));
             }
+            float[] w = floats(n);
+            int k = (int) info.shape()[1];
+            if (fp16) {
+                short[] h = new short[w.length];
+                for (int i = 0; i < w.length; i++) h[i] = Float.floatToFloat16(w[i]);
+                floatWeights.remove(n);
+                return new LinearWeight.F16(h, k);
+            }
+            return new LinearWeight.F32(w, k);
         });
-        return new Activation(x.batch(), x.length(), out, y);
     }
 
     private Activation attention(Op.Attention a, Batch in, Activation q, Activation k, Activation v) {
