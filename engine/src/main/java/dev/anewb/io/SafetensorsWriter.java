@@ -45,7 +45,11 @@ public final class SafetensorsWriter {
     }
 
     public SafetensorsWriter add(TensorData t) {
-        long need = SafetensorsFile.byteSize(Path.of(t.name()), t.name(), t.dtype(), t.shape());
+        long need = t.dtype().bytes();
+        for (long d : t.shape()) {
+            if (d < 0) throw new IllegalArgumentException("tensor '" + t.name() + "' has a negative dimension " + Arrays.toString(t.shape()));
+            need = Math.multiplyExact(need, d);
+        }
         if (t.data().byteSize() != need) {
             throw new IllegalArgumentException("tensor '" + t.name() + "' shape " + Arrays.toString(t.shape()) + " "
                     + t.dtype() + " needs " + need + " bytes, got " + t.data().byteSize());

@@ -1,0 +1,156 @@
+package dev.anewb.io;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.anewb.AnewbException;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A {@code tokenizer.json} run by the Rust {@code tokenizers} library through DJL, configured to behave like
+ * {@code transformers}' default call: special tokens added by the post-processor, and the file's own padding and
+ * truncation settings NOT applied (the bundled MiniLM file pads to 128) unless a batch asks for them.
+ *
+ * <p>Only tokenizer.json is used: DJL's path-based loader also reads a tokenizer_config.json beside it and then
+ * lower-cases / strips accents / prefixes a space in Java before the Rust tokenizer sees the text, which shifts
+ * offsets away from what transformers reports. We load from the JSON text instead, so no such rewriting happens.
+ *
+ * <p>Native library: DJL's tokenizers jar carries libtokenizers for linux-x86_64/aarch64, osx-aarch64 and win-x86_64
+ * and copies it on first use to {@code <ENGINE_CACHE_DIR or DJL_CACHE_DIR or ~/.djl.ai>/tokenizers/<version>-...};
+ * when the home folder is not writable DJL itself falls back to {@code java.io.tmpdir/.djl.ai}. It would download a
+ * library only for a platform missing from the jar; we switch DJL to offline mode so that case fails at once
+ * instead of trying the network, and opt out of DJL's usage reporting (it calls home on EC2 otherwise).
+ */
+public final class HfTokenizer implements TextTokenizer {
+    static {
+        setIfAbsent("ai.djl.offline", "DJL_OFFLINE", "true");
+        setIfAbsent("OPT_OUT_TRACKING", "OPT_OUT_TRACKING", "true");
+    }
+
+    private static void setIfAbsent(String property, String env, String value) {
+        if (System.getProperty(property) == null && System.getenv(env) == null) System.setProperty(property, value);
+    }
+
+    private final Path path;
+    private final String json;
+    private final HuggingFaceTokenizer plain;
+    /** Tokenizers configured for padding/truncation, created on first use per setting. */
+    private final Map<String, HuggingFaceTokenizer> configured = new ConcurrentHashMap<>();
+    private final Map<String, Long> tokenToId = new HashMap<>();
+    private final Map<Long, String> idToToken = new HashMap<>();
+    private final int vocabSize;
+
+    private HfTokenizer(Path path, String json) {
+        this.path = path;
+        this.json = json;
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(json);
+        } catch (IOException e) {
+            throw AnewbException.file(path, "is not valid JSON: " + e.getMessage(), e);
+        }
+        if (root == null || !root.isObject() || !root.has("model")) throw AnewbException.file(path, "is not a tokenizer.json (no \"model\")");
+        readVocab(root);
+        this.vocabSize = idToToken.keySet().stream().mapToInt(Long::intValue).max().orElse(-1) + 1;
+        this.plain = create(Map.of());
+    }
+
+    public static HfTokenizer open(Path tokenizerJson) {
+        try {
+            return new HfTokenizer(tokenizerJson, Files.readString(tokenizerJson, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw AnewbException.file(tokenizerJson, "cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    /** The vocabulary as written in the file: model.vocab (WordPiece/BPE map or Unigram list) plus added_tokens. */
+    private void readVocab(JsonNode root) {
+        JsonNode vocab = root.get("model").get("vocab");
+        if (vocab != null && vocab.isObject()) {
+            vocab.properties().forEach(e -> put(e.getKey(), e.getValue().asLong()));
+        } else if (vocab != null && vocab.isArray()) {
+            for (int i = 0; i < vocab.size(); i++) put(vocab.get(i).get(0).asText(), i);
+        }
+        JsonNode added = root.get("added_tokens");
+        if (added != null && added.isArray()) for (JsonNode t : added) put(t.get("content").asText(), t.get("id").asLong());
+    }
+
+    private void put(String token, long id) {
+        tokenToId.put(token, id);
+        idToToken.putIfAbsent(id, token);
+    }
+
+    private HuggingFaceTokenizer create(Map<String, String> extra) {
+        Map<String, String> options = new HashMap<>(Map.of("addSpecialTokens", "true", "padding", "false", "truncation", "false"));
+        options.putAll(extra);
+        try {
+            return HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), options);
+        } catch (IOException | RuntimeException e) {
+            throw AnewbException.file(path, "cannot be loaded as a tokenizer: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Encoding encode(String text) {
+        return convert(plain.encode(text), text);
+    }
+
+    @Override
+    public List<Encoding> encodeBatch(List<String> texts, boolean pad, int truncateTo) {
+        if (truncateTo < 0) throw new IllegalArgumentException("truncateTo " + truncateTo + " < 0");
+        HuggingFaceTokenizer t = plain;
+        if (pad || truncateTo > 0) {
+            String key = pad + "/" + truncateTo;
+            t = configured.computeIfAbsent(key, k -> {
+                Map<String, String> o = new HashMap<>();
+                o.put("padding", pad ? "longest" : "false");
+                if (truncateTo > 0) {
+                    o.put("truncation", "true");
+                    o.put("maxLength", Integer.toString(truncateTo));
+                }
+                return create(o);
+            });
+        }
+        ai.djl.huggingface.tokenizers.Encoding[] raw = t.batchEncode(texts);
+        List<Encoding> out = new ArrayList<>(raw.length);
+        for (int i = 0; i < raw.length; i++) out.add(convert(raw[i], texts.get(i)));
+        return out;
+    }
+
+    /** DJL gives char spans (null for special and padding tokens); transformers reports (0, 0) there. */
+    private static Encoding convert(ai.djl.huggingface.tokenizers.Encoding e, String text) {
+        CharSpan[] spans = e.getCharTokenSpans();
+        int[][] offsets = new int[spans.length][];
+        for (int i = 0; i < spans.length; i++) {
+            offsets[i] = spans[i] == null ? new int[] {0, 0} : new int[] {spans[i].getStart(), spans[i].getEnd()};
+        }
+        return new Encoding(e.getIds(), e.getTokens(), offsets, e.getTypeIds(), e.getAttentionMask());
+    }
+
+    @Override public String decode(long[] ids, boolean skipSpecial) { return plain.decode(ids, skipSpecial); }
+
+    @Override public int vocabSize() { return vocabSize; }
+
+    @Override public long tokenToId(String token) { return tokenToId.getOrDefault(token, -1L); }
+
+    @Override public String idToToken(long id) { return idToToken.get(id); }
+
+    public Path origin() { return path; }
+
+    @Override
+    public void close() {
+        plain.close();
+        configured.values().forEach(HuggingFaceTokenizer::close);
+    }
+}
