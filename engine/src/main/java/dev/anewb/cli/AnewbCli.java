@@ -22,6 +22,9 @@ public final class AnewbCli implements Runnable {
     @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT, description = "Show stack traces of errors.")
     boolean debug;
 
+    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Log what the engine does (kernels, files).")
+    boolean verbose;
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override public void run() {
@@ -82,6 +85,7 @@ public final class AnewbCli implements Runnable {
     }
 
     public static int execute(String[] args, List<Object> extraSubcommands) {
+        CliLogging.configure(args);
         return commandLine(extraSubcommands).execute(args);
     }
 

@@ -2,7 +2,7 @@ package dev.anewb.cli;
 
 import dev.anewb.AnewbException;
 import dev.anewb.io.LoadedModel;
-import dev.anewb.io.TextTokenizer;
+import dev.anewb.io.TextInputs;
 import dev.anewb.runtime.Batch;
 import picocli.CommandLine.Option;
 
@@ -27,7 +27,6 @@ public final class InputOptions {
             return Batch.of(a);
         }
         if (texts.isEmpty()) throw AnewbException.usage("no input: give --text STR or --ids 1,2,3");
-        TextTokenizer tok = model.tokenizer();
-        return tok.batch(texts, model.config().maxPositions());
+        return TextInputs.batch(model.tokenizer(), texts);
     }
 }

@@ -64,7 +64,7 @@ public final class LoadedModel implements AutoCloseable {
     /** The tokenizer, loaded on first use. */
     public synchronized TextTokenizer tokenizer() {
         if (tokenizerJson == null) throw new AnewbException(folder + ": no tokenizer.json; give token ids with --ids");
-        if (tokenizer == null) tokenizer = HfTokenizer.load(tokenizerJson);
+        if (tokenizer == null) tokenizer = HfTokenizer.open(tokenizerJson);
         return tokenizer;
     }
 
