@@ -31,11 +31,32 @@ import java.util.concurrent.ConcurrentHashMap;
  * when the home folder is not writable DJL itself falls back to {@code java.io.tmpdir/.djl.ai}. It would download a
  * library only for a platform missing from the jar; we switch DJL to offline mode so that case fails at once
  * instead of trying the network, and opt out of DJL's usage reporting (it calls home on EC2 otherwise).
+ * DJL's own read-only-home fallback only looks at {@code Files.isWritable(user.home)} (and in a probe with an
+ * unusable user.home it still used that path), so unless the user set a cache dir we try to create
+ * {@code ~/.djl.ai} ourselves and point DJL_CACHE_DIR at a per-user temp folder when that fails.
  */
 public final class HfTokenizer implements TextTokenizer {
     static {
         setIfAbsent("ai.djl.offline", "DJL_OFFLINE", "true");
         setIfAbsent("OPT_OUT_TRACKING", "OPT_OUT_TRACKING", "true");
+        if (System.getProperty("DJL_CACHE_DIR") == null && System.getenv("DJL_CACHE_DIR") == null
+                && System.getProperty("ENGINE_CACHE_DIR") == null && System.getenv("ENGINE_CACHE_DIR") == null) {
+            Path dir = djlCacheDir(Path.of(System.getProperty("user.home", "")),
+                    Path.of(System.getProperty("java.io.tmpdir"), "anewb-" + System.getProperty("user.name", "user")));
+            if (dir != null) System.setProperty("DJL_CACHE_DIR", dir.toString());
+        }
+    }
+
+    /** Null when {@code home/.djl.ai} can be created and written (DJL's default); otherwise a folder under tmp. */
+    static Path djlCacheDir(Path home, Path tmpRoot) {
+        Path djl = home.resolve(".djl.ai");
+        try {
+            Files.createDirectories(djl);
+            if (Files.isWritable(djl)) return null;
+        } catch (IOException | RuntimeException e) {
+            // Read-only or missing home: fall through to the temp folder.
+        }
+        return tmpRoot.resolve("djl");
     }
 
     private static void setIfAbsent(String property, String env, String value) {

@@ -50,6 +50,14 @@ class HfTokenizerTest {
     }
 
     @Test
+    void nativeLibraryCacheFallsBackToTempWhenHomeCannotBeWritten(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws IOException {
+        java.nio.file.Path home = java.nio.file.Files.createDirectories(tmp.resolve("home"));
+        assertNull(HfTokenizer.djlCacheDir(home, tmp.resolve("t")));
+        java.nio.file.Path blocked = java.nio.file.Files.writeString(tmp.resolve("file-not-home"), "x");
+        assertEquals(tmp.resolve("t").resolve("djl"), HfTokenizer.djlCacheDir(blocked, tmp.resolve("t")));
+    }
+
+    @Test
     void bundledTokenizerIgnoresItsStoredPaddingUnlessAskedAndTruncatesKeepingSpecials() {
         try (HfTokenizer tok = HfTokenizer.open(BundledModel.tokenizerPath())) {
             assertEquals(30522, tok.vocabSize());
