@@ -3,6 +3,8 @@ package dev.anewb.runtime;
 import dev.anewb.AnewbException;
 import dev.anewb.job.JobContext;
 import dev.anewb.convert.BlockQuantizer;
+import dev.anewb.convert.Int8BlockWeight;
+import dev.anewb.convert.QuantizedWeights;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelConfig;
 import dev.anewb.model.ModelGraph;
@@ -49,6 +51,14 @@ public final class Executor {
     /** Every weight the graph reads must exist with the shape the config implies. */
     private void checkWeights() {
         for (WeightInfo w : graph.weights().values()) {
+            if (w.quant() != null && weights instanceof QuantizedWeights qw && qw.quantized(w.name()) != null) {
+                Int8BlockWeight q = qw.quantized(w.name());
+                if (q.rows() != w.shape()[0] || q.k() != w.shape()[1]) {
+                    throw AnewbException.file(weights.origin(), "INT8 tensor \"" + w.name() + "\" is [" + q.rows() + ", " + q.k()
+                            + "] but the config implies " + java.util.Arrays.toString(w.shape()));
+                }
+                continue;
+            }
             if (!weights.contains(w.name())) {
                 throw AnewbException.file(weights.origin(), "missing tensor \"" + w.name() + "\" that the " + graph.config().modelType()
                         + " config requires");
@@ -222,7 +232,8 @@ public final class Executor {
         return linearWeights.computeIfAbsent(name, n -> {
             WeightInfo info = graph.weights().get(n);
             if (info.quant() != null) {
-                return new LinearWeight.Int8(BlockQuantizer.of(info.quant()).quantize(weights.get(n), info));
+                Int8BlockWeight stored = weights instanceof QuantizedWeights qw ? qw.quantized(n) : null;
+                return new LinearWeight.Int8(stored != null ? stored : BlockQuantizer.of(info.quant()).quantize(weights.get(n), info));
             }
             float[] w = floats(n);
             int k = (int) info.shape()[1];
