@@ -52,7 +52,7 @@ public enum Area {
     public int number() { return ordinal() + 1; }
 
     /** Ctrl+N (Cmd+N on macOS). */
-    public KeyCombination shortcut() {
+    public KeyCodeCombination shortcut() {
         return new KeyCodeCombination(KeyCode.valueOf("DIGIT" + number()), KeyCombination.SHORTCUT_DOWN);
     }
 

@@ -8,7 +8,7 @@ import javafx.scene.shape.StrokeLineJoin;
 
 /**
  * Line icons drawn as SVG paths on a 24×24 grid (no icon font to ship). The stroke colour comes from CSS
- * ({@code .icon}) so icons follow the theme and the selection state.
+ * ({@code .line-icon}) so icons follow the theme and the selection state.
  */
 public final class Icons {
     private Icons() { }
@@ -35,8 +35,8 @@ public final class Icons {
         private final SVGPath svg = new SVGPath();
 
         Icon(String path, double size) {
-            getStyleClass().add("icon-box");
-            svg.getStyleClass().add("icon");
+            getStyleClass().add("line-icon-box");
+            svg.getStyleClass().add("line-icon");
             svg.setStrokeLineCap(StrokeLineCap.ROUND);
             svg.setStrokeLineJoin(StrokeLineJoin.ROUND);
             double scale = size / 24.0;

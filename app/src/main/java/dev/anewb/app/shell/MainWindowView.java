@@ -31,7 +31,7 @@ import java.util.Objects;
 /** Controller of MainWindow.fxml: header, area navigation, area host, conversion panel, job status bar. */
 public final class MainWindowView {
     /** Light/dark switch: Ctrl+Shift+D (Cmd+Shift+D on macOS). */
-    public static final KeyCombination THEME_SHORTCUT =
+    public static final KeyCodeCombination THEME_SHORTCUT =
             new KeyCodeCombination(KeyCode.D, KeyCombination.SHORTCUT_DOWN, KeyCombination.SHIFT_DOWN);
     static final String APP_STYLESHEET = "/dev/anewb/app/app.css";
     static final String CONTROLSFX_BRIDGE = "/dev/anewb/app/controlsfx-bridge.css";
