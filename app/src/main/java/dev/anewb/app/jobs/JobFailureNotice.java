@@ -22,6 +22,7 @@ public final class JobFailureNotice extends VBox {
         Notification note = new Notification(failure.title() + " failed: " + failure.message(), Icons.icon(Icons.ALERT, 18));
         note.getStyleClass().addAll(Styles.DANGER, Styles.ELEVATED_2);
         note.setOnClose(e -> onDismiss.run());
+        note.setMaxWidth(Double.MAX_VALUE);
         detailsButton.getStyleClass().add("job-failure-details-toggle");
         detailsButton.setOnAction(e -> setDetailsShown(!details.isVisible()));
         note.setPrimaryActions(detailsButton);
@@ -29,6 +30,8 @@ public final class JobFailureNotice extends VBox {
         details.setEditable(false);
         details.setWrapText(false);
         details.setPrefRowCount(10);
+        // Long stack lines scroll sideways instead of widening the card past the notification.
+        details.setPrefColumnCount(20);
         details.getStyleClass().add("job-failure-details");
         setDetailsShown(false);
         getChildren().addAll(note, details);

@@ -76,7 +76,7 @@ public final class JobStatusBar extends HBox {
             Label title = new Label(job.title());
             title.getStyleClass().add("job-title");
             ProgressBar bar = new ProgressBar();
-            bar.getStyleClass().add("job-progress");
+            bar.getStyleClass().addAll("job-progress", "small");
             Label message = new Label();
             message.getStyleClass().add("job-message");
             message.setMinWidth(Region.USE_PREF_SIZE);
