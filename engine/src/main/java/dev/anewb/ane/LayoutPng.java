@@ -35,7 +35,8 @@ public final class LayoutPng {
         long totalLines = t.rows() * linesPerRow;
         int lines = (int) Math.min(MAX_LINES, totalLines);
         int width = Math.max(LEFT + perLine * CELL + 20, 760);
-        int legendItems = (int) Math.min(12, Math.max(t.rowGroups().groups(t.rows()), t.columnGroups().groups(t.lastAxis())));
+        long groups = Math.max(t.rowGroups().groups(t.rows()), t.columnGroups().groups(t.lastAxis()));
+        int legendItems = (int) Math.min(12, groups);
         int height = TOP + lines * CELL + 40 + (legendItems + 2) * LEGEND_ROW;
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
@@ -84,7 +85,7 @@ public final class LayoutPng {
             g.setColor(colour(i));
             g.fillRect(10, y, CELL, CELL);
             g.setColor(Color.BLACK);
-            g.drawString(grp.none() ? "data" : label + " " + i + (i == 11 && legendItems == 12 ? " (colours repeat)" : ""), 34, y + 12);
+            g.drawString(grp.none() ? "data" : label + " " + i + (i == 11 && groups > 12 ? " (colours repeat, " + groups + " in all)" : ""), 34, y + 12);
         }
         int y = ly + (legendItems + 1) * LEGEND_ROW - 14;
         hatch(g, 10, y);
