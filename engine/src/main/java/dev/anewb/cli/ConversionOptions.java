@@ -50,6 +50,11 @@ public final class ConversionOptions {
     @Option(names = "--block-override", paramLabel = "REGEX=N", description = "Give weights whose name matches their own block size (repeatable).")
     List<String> blockOverrides = new ArrayList<>();
 
+    /** {@link #toConversion(boolean, Conversion.Precision, Conversion.Layout)} with a command's default conversion. */
+    public Conversion toConversion(Conversion defaults) {
+        return toConversion(defaults.int8(), defaults.precision(), defaults.layout());
+    }
+
     /** The conversion these options describe, validated (usage errors name the option). */
     public Conversion toConversion(boolean defaultInt8, Conversion.Precision defaultPrecision, Conversion.Layout defaultLayout) {
         boolean int8 = defaultInt8;
