@@ -96,7 +96,7 @@ public final class HubClient {
         List<HubModelSummary> out = new ArrayList<>();
         while (next != null && out.size() < q.limit()) {
             ctx.checkCancelled();
-            HttpResponse<String> r = send(get(next), HttpResponse.BodyHandlers.ofString(), ctx);
+            HttpResponse<String> r = getApi(next, ctx);
             requireOk(r, null, null, "search");
             JsonNode page = parse(r, next);
             if (!page.isArray()) throw new AnewbException(next + ": expected a JSON list of models");
@@ -134,7 +134,7 @@ public final class HubClient {
         requireOnline("ask the Hub about " + repoId);
         String path = "/api/models/" + repoId + (revision == null ? "" : "/revision/" + encode(revision));
         URI uri = URI.create(settings.endpoint() + path + "?blobs=true");
-        HttpResponse<String> r = send(get(uri), HttpResponse.BodyHandlers.ofString(), ctx);
+        HttpResponse<String> r = getApi(uri, ctx);
         requireOk(r, repoId, revision, null);
         JsonNode m = parse(r, uri);
         String commit = text(m, "sha", null);
@@ -333,8 +333,15 @@ public final class HubClient {
         return URLEncoder.encode(pathSegment, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
-    private HttpRequest.Builder get(URI uri) {
-        return request(uri).GET().timeout(API_TIMEOUT);
+    /** An API GET, following redirects (a renamed repository answers 307); the token is re-decided at every hop. */
+    private HttpResponse<String> getApi(URI uri, JobContext ctx) {
+        for (int hops = 0; hops < 10; hops++) {
+            HttpResponse<String> r = send(request(uri).GET().timeout(API_TIMEOUT), HttpResponse.BodyHandlers.ofString(), ctx);
+            Optional<String> location = r.headers().firstValue("Location");
+            if (!isRedirect(r.statusCode()) || location.isEmpty()) return r;
+            uri = uri.resolve(location.get());
+        }
+        throw new AnewbException(uri + ": too many redirects");
     }
 
     /** A request carrying the user agent, and the token only when the URL is on the endpoint's own origin. */
