@@ -406,6 +406,8 @@ public final class HubClient {
     }
 
     private static String describe(Throwable t) {
+        if (t instanceof ConnectException && (t.getMessage() == null || t.getMessage().isBlank())) return "connection refused";
+        if (t instanceof UnresolvedAddressException || t instanceof java.net.UnknownHostException) return "host not found";
         String m = t.getMessage();
         return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
     }

@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -38,15 +37,15 @@ import java.util.regex.Pattern;
  * 401 for gated repositories without the right token, 307 for a renamed repository. Faults are injected per
  * file: a dropped connection, a corrupted byte, a slow stream.
  */
-final class FakeHub implements AutoCloseable {
+public final class FakeHub implements AutoCloseable {
     /** A repository: its commit, files, which of them are LFS, and the token it demands (null: public). */
-    record Repo(String id, String commit, Map<String, byte[]> files, Set<String> lfs, String requiredToken, String modelType) { }
+    public record Repo(String id, String commit, Map<String, byte[]> files, Set<String> lfs, String requiredToken, String modelType) { }
 
     /** A search hit that is not a served repository (config null: the repo has none). */
-    record Listing(String id, long downloads, long likes, List<String> tags, String modelType) { }
+    public record Listing(String id, long downloads, long likes, List<String> tags, String modelType) { }
 
     /** One request as the servers saw it. */
-    record Seen(String server, String method, String path, String range, String authorization) { }
+    public record Seen(String server, String method, String path, String range, String authorization) { }
 
     private final HttpServer hub;
     private final HttpServer cdn;
@@ -54,14 +53,14 @@ final class FakeHub implements AutoCloseable {
     private final Map<String, Repo> repos = new ConcurrentHashMap<>();
     private final Map<String, String> renamed = new ConcurrentHashMap<>();
     private final List<Listing> listings = new CopyOnWriteArrayList<>();
-    final List<Seen> requests = new CopyOnWriteArrayList<>();
+    public final List<Seen> requests = new CopyOnWriteArrayList<>();
     private final Map<String, Integer> dropAfterBytes = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> corruptions = new ConcurrentHashMap<>();
     private final Map<String, Integer> slowBytesPerTick = new ConcurrentHashMap<>();
     private volatile boolean closed;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    FakeHub() throws IOException {
+    public FakeHub() throws IOException {
         hub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         cdn = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         hub.createContext("/", ex -> handle("hub", ex));
@@ -72,12 +71,12 @@ final class FakeHub implements AutoCloseable {
         cdn.start();
     }
 
-    String endpoint() { return "http://127.0.0.1:" + hub.getAddress().getPort(); }
+    public String endpoint() { return "http://127.0.0.1:" + hub.getAddress().getPort(); }
 
-    String cdnOrigin() { return "http://127.0.0.1:" + cdn.getAddress().getPort(); }
+    public String cdnOrigin() { return "http://127.0.0.1:" + cdn.getAddress().getPort(); }
 
     /** Serves a folder's files as a repository; files larger than 100 kB are LFS, as git-lfs would store them. */
-    Repo serveFolder(String id, Path folder, String requiredToken, Map<String, byte[]> extraFiles) throws IOException {
+    public Repo serveFolder(String id, Path folder, String requiredToken, Map<String, byte[]> extraFiles) throws IOException {
         Map<String, byte[]> files = new LinkedHashMap<>();
         try (var s = Files.list(folder)) {
             for (Path p : s.sorted().toList()) files.put(p.getFileName().toString(), Files.readAllBytes(p));
@@ -92,22 +91,22 @@ final class FakeHub implements AutoCloseable {
         return repo;
     }
 
-    void list(Listing listing) { listings.add(listing); }
+    public void list(Listing listing) { listings.add(listing); }
 
-    void rename(String oldId, String newId) { renamed.put(oldId, newId); }
+    public void rename(String oldId, String newId) { renamed.put(oldId, newId); }
 
     /** The next GET of {@code file} sends only {@code bytes} bytes of its body and then drops the connection. */
-    void dropConnectionOnce(String file, int bytes) { dropAfterBytes.put(file, bytes); }
+    public void dropConnectionOnce(String file, int bytes) { dropAfterBytes.put(file, bytes); }
 
     /** The next {@code times} GETs of {@code file} flip one byte in the middle of the file. */
-    void corrupt(String file, int times) { corruptions.put(file, new AtomicInteger(times)); }
+    public void corrupt(String file, int times) { corruptions.put(file, new AtomicInteger(times)); }
 
     /** GETs of {@code file} trickle {@code bytesPerTick} every 20 ms. */
-    void slow(String file, int bytesPerTick) { slowBytesPerTick.put(file, bytesPerTick); }
+    public void slow(String file, int bytesPerTick) { slowBytesPerTick.put(file, bytesPerTick); }
 
-    void fast(String file) { slowBytesPerTick.remove(file); }
+    public void fast(String file) { slowBytesPerTick.remove(file); }
 
-    long count(String server, String method, String pathContains) {
+    public long count(String server, String method, String pathContains) {
         return requests.stream().filter(r -> r.server().equals(server) && r.method().equals(method) && r.path().contains(pathContains)).count();
     }
 
@@ -313,12 +312,12 @@ final class FakeHub implements AutoCloseable {
 
     // ---------------------------------------------------------------- hashes the Hub names things by
 
-    static String sha256Hex(byte[] b) { return digest("SHA-256", b, null); }
+    public static String sha256Hex(byte[] b) { return digest("SHA-256", b, null); }
 
     static String sha1Hex(byte[] b) { return digest("SHA-1", b, null); }
 
     /** The git object id of a file's content: sha1 of "blob {size}\0" + content, what the Hub's ETag holds for git files. */
-    static String gitBlobId(byte[] b) { return digest("SHA-1", b, ("blob " + b.length + "\0").getBytes(StandardCharsets.UTF_8)); }
+    public static String gitBlobId(byte[] b) { return digest("SHA-1", b, ("blob " + b.length + "\0").getBytes(StandardCharsets.UTF_8)); }
 
     private static String digest(String algorithm, byte[] b, byte[] prefix) {
         try {
@@ -337,9 +336,4 @@ final class FakeHub implements AutoCloseable {
         pool.shutdownNow();
     }
 
-    List<String> names(List<Seen> seen) {
-        List<String> out = new ArrayList<>();
-        seen.forEach(s -> out.add(s.method() + " " + s.path()));
-        return out;
-    }
 }
