@@ -291,7 +291,14 @@ public final class HubClient {
     public Path localSnapshot(String repoId, String revision, boolean withWeights, JobContext ctx) {
         Optional<Path> snap = cache().snapshot(repoId, revision);
         if (snap.isPresent() && isLoadable(snap.get(), withWeights)) return snap.get();
-        if (offline()) throw notCachedOffline(repoId, revision);
+        if (offline()) {
+            if (snap.isPresent()) {
+                throw new AnewbException(repoId + "@" + revision + ": the cached snapshot " + snap.get() + " has no "
+                        + (Files.isRegularFile(snap.get().resolve("config.json")) ? "weights" : "config.json")
+                        + " and HF_HUB_OFFLINE is set, so they cannot be downloaded");
+            }
+            throw notCachedOffline(repoId, revision);
+        }
         return pull(repoId, revision, withWeights ? FileSelection.ENGINE : FileSelection.CONFIG_ONLY, ctx).snapshot();
     }
 

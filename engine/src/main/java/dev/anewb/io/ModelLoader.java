@@ -56,7 +56,7 @@ public final class ModelLoader {
                 Path snap = hub.get().localSnapshot(ref.hubId(), ref.revision(), withWeights, ctx.slice(0.05, 0.8));
                 yield fromFolder(ref, ref.hubId(), snap, ctx, withWeights, isSentenceTransformer(snap));
             }
-            case PACKAGE -> throw new AnewbException(ref.path() + ": converted packages (.anepkg) cannot be opened yet");
+            case PACKAGE -> dev.anewb.convert.AnePackage.open(ref, ctx);
         };
     }
 
