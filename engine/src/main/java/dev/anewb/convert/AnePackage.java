@@ -13,7 +13,10 @@ import dev.anewb.io.LoadedModel;
 import dev.anewb.io.SafetensorsFile;
 import dev.anewb.io.SafetensorsWriter;
 import dev.anewb.job.JobContext;
+import dev.anewb.model.Architectures;
 import dev.anewb.model.Conversion;
+import dev.anewb.model.ModelConfig;
+import dev.anewb.model.ModelRef;
 import dev.anewb.model.DType;
 import dev.anewb.model.ModelGraph;
 import dev.anewb.model.TensorData;
@@ -160,6 +163,7 @@ public final class AnePackage {
         m.put("architecture", g.config().architecture());
         m.put("model_type", g.config().modelType());
         m.put("parameters", params);
+        m.put("sentence_embedding", g.taps().containsKey("sentence_embedding"));
         m.set("config", g.config().raw());
         m.set("conversion", conversionJson(g.conversion()));
         ArrayNode tensors = m.putArray("tensors");
@@ -322,6 +326,55 @@ public final class AnePackage {
             return m;
         } catch (IOException e) {
             throw AnewbException.file(f, "cannot read the manifest (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /**
+     * Opens a package as a model: the graph rebuilt from its config and converted with its recorded settings,
+     * running the weights exactly as stored.
+     */
+    public static LoadedModel open(ModelRef ref, JobContext ctx) {
+        Path pkg = ref.path();
+        JsonNode m = readManifest(pkg);
+        Path mf = pkg.resolve(MANIFEST);
+        Conversion c = conversionFrom(m.path("conversion"), mf);
+        ctx.progress(0.2, "reading config.json");
+        ModelConfig config = Architectures.readConfig(pkg.resolve("config.json"));
+        Map<String, Integer> blocks = new java.util.HashMap<>();
+        Map<String, Boolean> sym = new java.util.HashMap<>();
+        for (JsonNode t : m.path("tensors")) {
+            JsonNode q = t.get("quantization");
+            if (q != null) {
+                blocks.put(t.path("name").asText(), q.path("block_size").asInt());
+                sym.put(t.path("name").asText(), "symmetric".equals(q.path("scheme").asText()));
+            }
+        }
+        ctx.progress(0.4, "mapping weights");
+        PackageWeights weights = new PackageWeights(SafetensorsFile.open(pkg.resolve(WEIGHTS)), blocks, sym);
+        try {
+            ModelGraph original = Architectures.graph(config, new Architectures.GraphOptions(weights::contains, m.path("sentence_embedding").asBoolean()));
+            ModelGraph converted = Converter.convert(original, c).graph();
+            // The package stores every projection [out, in], whatever the source's orientation.
+            Map<String, WeightInfo> stored = new java.util.LinkedHashMap<>();
+            for (WeightInfo w : converted.weights().values()) {
+                stored.put(w.name(), new WeightInfo(w.name(), w.shape(), w.role(), false, w.quant()));
+                if (w.quant() != null && !blocks.containsKey(w.name())) {
+                    throw AnewbException.file(mf, "weight \"" + w.name() + "\" should be INT8 by the recorded conversion but the manifest lists it as float");
+                }
+            }
+            ModelGraph graph = converted.rewrite(stored, c);
+            Path tok = pkg.resolve("tokenizer.json");
+            List<Path> files;
+            try (Stream<Path> s = Files.list(pkg)) {
+                files = s.sorted().toList();
+            } catch (IOException e) {
+                files = List.of();
+            }
+            ctx.progress(1, "loaded " + pkg.getFileName());
+            return LoadedModel.ofPackage(ref, pkg.getFileName().toString(), pkg, config, graph, weights, Files.isRegularFile(tok) ? tok : null, files, m);
+        } catch (RuntimeException e) {
+            weights.close();
+            throw e;
         }
     }
 
