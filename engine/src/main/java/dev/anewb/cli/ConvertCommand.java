@@ -31,6 +31,7 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         Conversion c = conversion.toConversion(true, Conversion.Precision.FP16, Conversion.Layout.BC1S);
+        if (java.nio.file.Files.exists(out) && !force) throw dev.anewb.AnewbException.usage(out + ": already exists (use --force to replace it)");
         ProgressPrinter progress = new ProgressPrinter("convert");
         try (ConvertedModel m = Converter.convert(model.model, c, progress.slice(0, 0.1))) {
             m.warnings().forEach(w -> System.err.println("anewb: warning: " + w));
