@@ -7,6 +7,6 @@ final class CliCommands {
     private CliCommands() { }
 
     static List<Object> all() {
-        return List.of(new InfoCommand(), new TokenizeCommand(), new RunCommand());
+        return List.of(new InfoCommand(), new TokenizeCommand(), new RunCommand(), new ExportCommand());
     }
 }

@@ -221,11 +221,17 @@ public final class OnnxExporter {
     private String projectionWeight(Op.Linear l, WeightInfo info) {
         String name = l.weight();
         if (weightInits.add(name)) {
-            TensorData t = weights.get(name);
             int out = l.out(), k = l.in();
+            long[] stored = weights.get(name).shape();
+            long[] expect = info.storedTransposed() ? new long[]{k, out} : new long[]{out, k};
+            if (!Arrays.equals(stored, expect)) {
+                throw AnewbException.file(weights.origin(), "tensor \"" + name + "\" has shape " + Arrays.toString(stored)
+                        + " but the config implies " + Arrays.toString(expect));
+            }
+            // Tensors are read when the writer reaches them, so only one is in memory at a time.
             w.initializer(new Initializer(name, fp16 ? OnnxModelWriter.FLOAT16 : OnnxModelWriter.FLOAT, new long[]{k, out},
                     (long) k * out * (fp16 ? 2 : 4), () -> {
-                        float[] v = t.toFloatArray();
+                        float[] v = weights.get(name).toFloatArray();
                         float[] inOut = info.storedTransposed() ? v : transpose(v, out, k);
                         return fp16 ? f16Bytes(inOut) : f32Bytes(inOut);
                     }));
@@ -454,10 +460,14 @@ public final class OnnxExporter {
     /** A float weight (table, norm, bias) as stored: FP16 under FP16 precision, else FP32 (any source dtype). */
     private String floatWeight(String name) {
         if (weightInits.add(name)) {
-            TensorData t = weights.get(name);
-            long n = t.elementCount();
-            w.initializer(new Initializer(name, fp16 ? OnnxModelWriter.FLOAT16 : OnnxModelWriter.FLOAT, t.shape().clone(), n * (fp16 ? 2 : 4),
-                    () -> fp16 ? f16Bytes(t.toFloatArray()) : f32Bytes(t.toFloatArray())));
+            // Shapes come from the stored tensor (tables may have more rows than the config); bytes when written.
+            long[] shape = weights.get(name).shape().clone();
+            long n = 1;
+            for (long d : shape) n *= d;
+            w.initializer(new Initializer(name, fp16 ? OnnxModelWriter.FLOAT16 : OnnxModelWriter.FLOAT, shape, n * (fp16 ? 2 : 4), () -> {
+                float[] v = weights.get(name).toFloatArray();
+                return fp16 ? f16Bytes(v) : f32Bytes(v);
+            }));
             usedNames.add(name);
         }
         return name;
