@@ -63,4 +63,17 @@ class ExportCommandTest {
         assertTrue(overlap.err().contains("overlap"), overlap.err());
         assertTrue(Files.notExists(out));
     }
+
+    @Test
+    void helpSaysWhereFp16RoundingHappens() {
+        CommandLine cl = AnewbCli.commandLine(List.of());
+        StringWriter out = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        assertEquals(0, cl.execute("export", "--help"));
+        String help = out.toString().replaceAll("\\s+", " ");
+        for (String s : List.of("--quant", "--block-size", "--symmetric", "--precision", "--layout", "--chunk-window", "--chunk-overlap",
+                "--keep-fp16", "--block-override", "--force", "every op's output is rounded to FP16", "Default: 128")) {
+            assertTrue(help.contains(s), "help mentions " + s + ":\n" + out);
+        }
+    }
 }
