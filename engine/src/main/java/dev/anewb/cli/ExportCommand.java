@@ -19,7 +19,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-@Command(name = "export", mixinStandardHelpOptions = true,
+@Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Writes the model, converted with the conversion options, as ONNX (IR 10, opset 21).",
                 "INT8 weights become blocked DequantizeLinear(q, scale, zero_point, axis=0, block_size) feeding MatMul.",
                 "Inputs: input_ids, attention_mask (and token_type_ids when the model has them), int64 [batch, sequence].",
@@ -46,49 +46,27 @@ final class ExportCommand implements Callable<Integer> {
             case "explicit" -> OnnxExporter.Dequantize.EXPLICIT;
             default -> throw AnewbException.usage("--dequantize " + dequantize + ": expected blocked or explicit");
         };
-        Conversion c = conversion.toConversion(true, Conversion.Precision.FP32);
-        if (Files.exists(onnx) && !force) throw AnewbException.usage(onnx + ": exists; add --force to replace it");
+        Conversion c = conversion.toConversion(true, Conversion.Precision.FP32, Conversion.Layout.HF);
         if (Files.isDirectory(onnx)) throw AnewbException.usage(onnx + ": is a folder; --onnx needs a file name");
+        if (Files.exists(onnx) && !force) throw AnewbException.usage(onnx + ": exists; add --force to replace it");
         PrintStream err = System.err;
         try (LoadedModel m = ModelLoader.load(ModelRef.parse(model.model), JobContext.NONE, true)) {
             ModelGraph graph = m.graph();
             if (graph.conversion().isOriginal()) {
                 Converter.Result r = Converter.convert(graph, c);
-                for (String w : r.warnings()) err.println("warning: " + w);
+                for (String w : r.warnings()) err.println("anewb: warning: " + w);
                 graph = r.graph();
             } else {
-                err.println("note: " + m.displayName() + " is already converted; exporting it as stored (conversion options ignored)");
+                err.println("anewb: note: " + m.displayName() + " is already converted; exporting it as stored (conversion options ignored)");
             }
-            StderrProgress progress = new StderrProgress(err);
+            ProgressPrinter progress = new ProgressPrinter("export");
             try {
                 OnnxExporter.export(graph, m.weights(), onnx, dq, progress);
             } finally {
-                progress.endLine();
+                progress.done();
             }
             System.out.println("wrote " + onnx);
         }
         return 0;
-    }
-
-    /** One self-overwriting progress line on stderr, refreshed at most every whole percent. */
-    private static final class StderrProgress implements JobContext {
-        private final PrintStream err;
-        private int lastPercent = -1;
-
-        StderrProgress(PrintStream err) { this.err = err; }
-
-        @Override public void progress(double fraction, String message) {
-            int percent = (int) Math.floor(Math.max(0, fraction) * 100);
-            if (percent == lastPercent) return;
-            lastPercent = percent;
-            err.printf(Locale.ROOT, "\rexport %3d%%  %-60.60s", percent, message);
-            err.flush();
-        }
-
-        void endLine() {
-            if (lastPercent >= 0) err.println();
-        }
-
-        @Override public boolean isCancelled() { return false; }
     }
 }

@@ -1,6 +1,9 @@
 package dev.anewb.convert;
 
 import dev.anewb.AnewbException;
+import dev.anewb.io.LoadedModel;
+import dev.anewb.io.ModelLoader;
+import dev.anewb.job.JobContext;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelGraph;
 import dev.anewb.model.WeightInfo;
@@ -28,6 +31,27 @@ public final class Converter {
 
     /** A converted graph and the warnings the conversion produced (e.g. a keep-FP16 pattern that matched nothing). */
     public record Result(ModelGraph graph, List<String> warnings) { }
+
+    /**
+     * Loads a model (folder, Hub id, bundled) and converts it: the single call for Java users.
+     * The returned model owns the loaded weights; close it when done.
+     */
+    public static ConvertedModel convert(String model, Conversion c, JobContext ctx) {
+        LoadedModel source = ModelLoader.load(model, ctx.slice(0, 0.8));
+        try {
+            Result r = convert(source.graph(), c);
+            return new ConvertedModel(source, r.graph(), r.warnings(), true);
+        } catch (RuntimeException e) {
+            source.close();
+            throw e;
+        }
+    }
+
+    /** Converts an already loaded model (the app keeps one loaded model and converts it on every setting change). */
+    public static ConvertedModel convert(LoadedModel source, Conversion c) {
+        Result r = convert(source.graph(), c);
+        return new ConvertedModel(source, r.graph(), r.warnings(), false);
+    }
 
     public static Result convert(ModelGraph original, Conversion c) {
         if (!original.conversion().isOriginal()) throw new IllegalArgumentException("graph is already converted");

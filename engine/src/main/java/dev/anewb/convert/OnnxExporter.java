@@ -243,13 +243,19 @@ public final class OnnxExporter {
     private String int8Weight(Op.Linear l, WeightInfo info) {
         String name = l.weight();
         int rows = l.out(), k = l.in();
+        // A converted package serves its stored INT8 weights; anything else is quantized here, as the executor does.
+        Int8BlockWeight stored = weights instanceof QuantizedWeights qw ? qw.quantized(name) : null;
+        if (stored != null && (stored.rows() != rows || stored.k() != k)) {
+            throw AnewbException.file(weights.origin(), "INT8 tensor \"" + name + "\" is [" + stored.rows() + ", " + stored.k()
+                    + "] but the config implies [" + rows + ", " + k + "]");
+        }
         // Per-channel schemes may say B = Integer.MAX_VALUE; B = k describes the same single block per row.
-        int block = (int) Math.min(info.quant().blockSize(), k);
+        int block = (int) Math.min(stored != null ? stored.blockSize() : info.quant().blockSize(), k);
         int nb = (k - 1) / block + 1;
         String qName = name + ".q", sName = name + ".scale", zName = name + ".zero_point";
         String deq = name + ".dequantized";
         if (weightInits.add(name)) {
-            QuantizedOnce quantized = new QuantizedOnce(() -> BlockQuantizer.of(info.quant()).quantize(weights.get(name), info));
+            QuantizedOnce quantized = new QuantizedOnce(() -> stored != null ? stored : BlockQuantizer.of(info.quant()).quantize(weights.get(name), info));
             // The three initializers are written one after the other; the last one drops the quantized weight.
             w.initializer(new Initializer(qName, OnnxModelWriter.INT8, new long[]{k, rows}, (long) k * rows,
                     () -> transposeBytes(quantized.get().q(), rows, k)));

@@ -48,7 +48,7 @@ public final class ModelLoader {
                         ref.hubId() + "@" + ref.revision() + ": not in the local Hugging Face cache (" + HfCache.fromEnvironment().root() + ")"));
                 yield fromFolder(ref, ref.hubId(), snap, ctx, withWeights, isSentenceTransformer(snap));
             }
-            case PACKAGE -> throw new AnewbException(ref.path() + ": converted packages (.anepkg) cannot be opened yet");
+            case PACKAGE -> dev.anewb.convert.AnePackage.open(ref, ctx);
         };
     }
 

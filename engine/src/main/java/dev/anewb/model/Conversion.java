@@ -27,6 +27,10 @@ public record Conversion(Layout layout, Precision precision, boolean int8, int b
     public static final Conversion ORIGINAL =
             new Conversion(Layout.HF, Precision.FP32, false, 128, false, List.of(), Map.of(), 0, 0);
 
+    /** What `anewb convert` does by default: BC1S layout, FP16 compute, INT8 block 128, no chunking. */
+    public static final Conversion ANE_DEFAULT =
+            new Conversion(Layout.BC1S, Precision.FP16, true, 128, false, List.of(), Map.of(), 0, 0);
+
     public Conversion {
         keepFp16 = List.copyOf(keepFp16);
         blockOverrides = Map.copyOf(blockOverrides);

@@ -3,6 +3,9 @@ package dev.anewb.runtime;
 import dev.anewb.AnewbException;
 import dev.anewb.job.JobContext;
 import dev.anewb.convert.BlockQuantizer;
+import dev.anewb.convert.ChunkPlan;
+import dev.anewb.convert.Int8BlockWeight;
+import dev.anewb.convert.QuantizedWeights;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelConfig;
 import dev.anewb.model.ModelGraph;
@@ -49,6 +52,14 @@ public final class Executor {
     /** Every weight the graph reads must exist with the shape the config implies. */
     private void checkWeights() {
         for (WeightInfo w : graph.weights().values()) {
+            if (w.quant() != null && weights instanceof QuantizedWeights qw && qw.quantized(w.name()) != null) {
+                Int8BlockWeight q = qw.quantized(w.name());
+                if (q.rows() != w.shape()[0] || q.k() != w.shape()[1]) {
+                    throw AnewbException.file(weights.origin(), "INT8 tensor \"" + w.name() + "\" is [" + q.rows() + ", " + q.k()
+                            + "] but the config implies " + java.util.Arrays.toString(w.shape()));
+                }
+                continue;
+            }
             if (!weights.contains(w.name())) {
                 throw AnewbException.file(weights.origin(), "missing tensor \"" + w.name() + "\" that the " + graph.config().modelType()
                         + " config requires");
@@ -213,7 +224,11 @@ public final class Executor {
         LinearWeight w = linearWeight(l.weight());
         float[] bias = l.bias() == null ? null : floats(l.bias());
         float[] y = new float[x.tokens() * l.out()];
-        w.matmul(x.data(), x.tokens(), bias, y);
+        if (graph.conversion().layout() == Conversion.Layout.BC1S) {
+            Bc1s.conv1x1(x, w, bias, y);
+        } else {
+            w.matmul(x.data(), x.tokens(), bias, y);
+        }
         return new Activation(x.batch(), x.length(), l.out(), y);
     }
 
@@ -222,7 +237,8 @@ public final class Executor {
         return linearWeights.computeIfAbsent(name, n -> {
             WeightInfo info = graph.weights().get(n);
             if (info.quant() != null) {
-                return new LinearWeight.Int8(BlockQuantizer.of(info.quant()).quantize(weights.get(n), info));
+                Int8BlockWeight stored = weights instanceof QuantizedWeights qw ? qw.quantized(n) : null;
+                return new LinearWeight.Int8(stored != null ? stored : BlockQuantizer.of(info.quant()).quantize(weights.get(n), info));
             }
             float[] w = floats(n);
             int k = (int) info.shape()[1];
@@ -236,46 +252,57 @@ public final class Executor {
         });
     }
 
+    /**
+     * Attention per sequence through {@link AttentionKernels}: padding mask on the keys, causal rule, and the
+     * chunk band of the conversion (cross-attention is never chunked). In the BC1S layout every head runs
+     * on its own split buffers, as ml-ane-transformers splits attention per head.
+     */
     private Activation attention(Op.Attention a, Batch in, Activation q, Activation k, Activation v) {
         int heads = a.heads(), kvHeads = a.kvHeads(), hd = a.headDim();
         int b = q.batch(), sq = q.length(), sk = k.length();
-        int qc = q.channels(), kc = k.channels();
-        float[] y = new float[b * sq * heads * hd];
-        int group = heads / kvHeads;
-        IntStream.range(0, b * heads).parallel().forEach(bh -> {
-            int bi = bh / heads, h = bh % heads, kh = h / group;
-            double[] scores = new double[sk];
-            for (int i = 0; i < sq; i++) {
-                int qo = (bi * sq + i) * qc + h * hd;
-                double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < sk; j++) {
-                    boolean allowed = (!a.paddingMask() || in.mask()[bi][j] == 1) && (!a.causal() || j <= i);
-                    if (!allowed) {
-                        scores[j] = Double.NEGATIVE_INFINITY;
-                        continue;
-                    }
-                    int ko = (bi * sk + j) * kc + kh * hd;
-                    float s = 0;
-                    for (int d = 0; d < hd; d++) s += q.data()[qo + d] * k.data()[ko + d];
-                    scores[j] = s * a.scale();
-                    max = Math.max(max, scores[j]);
-                }
-                int yo = (bi * sq + i) * heads * hd + h * hd;
-                if (max == Double.NEGATIVE_INFINITY) continue; // fully masked row: zeros
-                double sum = 0;
-                for (int j = 0; j < sk; j++) {
-                    scores[j] = scores[j] == Double.NEGATIVE_INFINITY ? 0 : Math.exp(scores[j] - max);
-                    sum += scores[j];
-                }
-                for (int j = 0; j < sk; j++) {
-                    if (scores[j] == 0) continue;
-                    float p = (float) (scores[j] / sum);
-                    int vo = (bi * sk + j) * kc + kh * hd;
-                    for (int d = 0; d < hd; d++) y[yo + d] += p * v.data()[vo + d];
-                }
+        int qw = heads * hd, kw = kvHeads * hd;
+        Conversion c = graph.conversion();
+        boolean chunk = c.chunked() && !a.cross();
+        float[] y = new float[b * sq * qw];
+        for (int bi = 0; bi < b; bi++) {
+            ChunkPlan plan = chunk ? ChunkPlan.of(sk, c.chunkWindow(), c.chunkOverlap(), a.causal()) : ChunkPlan.full(sk, a.causal());
+            boolean[] valid = null;
+            if (a.paddingMask() && !a.cross()) {
+                valid = new boolean[sk];
+                for (int j = 0; j < sk; j++) valid[j] = in.mask()[bi][j] == 1;
             }
+            float[] qs = java.util.Arrays.copyOfRange(q.data(), bi * sq * q.channels(), (bi + 1) * sq * q.channels());
+            float[] ks = java.util.Arrays.copyOfRange(k.data(), bi * sk * k.channels(), (bi + 1) * sk * k.channels());
+            float[] vs = java.util.Arrays.copyOfRange(v.data(), bi * sk * v.channels(), (bi + 1) * sk * v.channels());
+            float[] out = new float[sq * qw];
+            if (c.layout() == Conversion.Layout.BC1S) {
+                attendPerHead(qs, ks, vs, sq, sk, heads, kvHeads, hd, a.scale(), plan, valid, out);
+            } else if (sq == sk) {
+                AttentionKernels.attend(qs, ks, vs, heads, kvHeads, hd, a.scale(), plan, valid, out);
+            } else {
+                AttentionKernels.attend(qs, 0, sq, ks, vs, sk, heads, kvHeads, hd, a.scale(), plan, valid, out);
+            }
+            System.arraycopy(out, 0, y, bi * sq * qw, out.length);
+        }
+        return new Activation(b, sq, qw, y);
+    }
+
+    /** One head at a time on its own [S, D] buffers (the per-head split of the BC1S layout). */
+    private static void attendPerHead(float[] q, float[] k, float[] v, int sq, int sk, int heads, int kvHeads, int hd, float scale,
+                                      ChunkPlan plan, boolean[] valid, float[] out) {
+        int group = heads / kvHeads;
+        IntStream.range(0, heads).parallel().forEach(h -> {
+            int kh = h / group;
+            float[] qh = new float[sq * hd], kh_ = new float[sk * hd], vh = new float[sk * hd], oh = new float[sq * hd];
+            for (int t = 0; t < sq; t++) System.arraycopy(q, t * heads * hd + h * hd, qh, t * hd, hd);
+            for (int t = 0; t < sk; t++) {
+                System.arraycopy(k, t * kvHeads * hd + kh * hd, kh_, t * hd, hd);
+                System.arraycopy(v, t * kvHeads * hd + kh * hd, vh, t * hd, hd);
+            }
+            if (sq == sk) AttentionKernels.attend(qh, kh_, vh, 1, 1, hd, scale, plan, valid, oh);
+            else AttentionKernels.attend(qh, 0, sq, kh_, vh, sk, 1, 1, hd, scale, plan, valid, oh);
+            for (int t = 0; t < sq; t++) System.arraycopy(oh, t * hd, out, t * heads * hd + h * hd, hd);
         });
-        return new Activation(b, sq, heads * hd, y);
     }
 
     private static Activation binary(Activation a, Activation b, boolean mul) {

@@ -9,9 +9,17 @@ final class ScalarKernels {
 
     /** Σ_{i<n} a[aOff+i]·b[bOff+i]. */
     static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        float sum = 0f;
-        for (int i = 0; i < n; i++) sum = Math.fma(a[aOff + i], b[bOff + i], sum);
-        return sum;
+        // Four independent sums: one fma chain would wait on each fma's latency (≈ 4× slower).
+        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+        int i = 0;
+        for (; i + 4 <= n; i += 4) {
+            s0 = Math.fma(a[aOff + i], b[bOff + i], s0);
+            s1 = Math.fma(a[aOff + i + 1], b[bOff + i + 1], s1);
+            s2 = Math.fma(a[aOff + i + 2], b[bOff + i + 2], s2);
+            s3 = Math.fma(a[aOff + i + 3], b[bOff + i + 3], s3);
+        }
+        for (; i < n; i++) s0 = Math.fma(a[aOff + i], b[bOff + i], s0);
+        return (s0 + s1) + (s2 + s3);
     }
 
     /**

@@ -72,7 +72,7 @@ class ExportCommandTest {
         assertEquals(0, cl.execute("export", "--help"));
         String help = out.toString().replaceAll("\\s+", " ");
         for (String s : List.of("--quant", "--block-size", "--symmetric", "--precision", "--layout", "--chunk-window", "--chunk-overlap",
-                "--keep-fp16", "--block-override", "--force", "every op's output is rounded to FP16", "Default: 128")) {
+                "--keep-fp16", "--block-override", "--force", "--dequantize", "is rounded to FP16", "Accumulation stays FP32")) {
             assertTrue(help.contains(s), "help mentions " + s + ":\n" + out);
         }
     }

@@ -96,6 +96,8 @@ class OnnxChunkedAttentionTest {
             Activation emb = ort.get("emb");
             Activation expected = new Activation(emb.batch(), emb.length(), emb.channels(), reference(emb, batch, 4, window, overlap, causal));
             References.assertClose("ctx", ort.get("ctx"), expected, batch, TOL);
+            // The executor's chunked attention (same conversion) agrees too.
+            References.assertClose("ctx vs executor", ort.get("ctx"), new Executor(chunked, weights).run(batch, JobContext.NONE).tap("ctx"), batch, TOL);
             // Padded queries whose whole window is padding have no key: zeros, as the executor gives, never NaN.
             for (float v : ort.get("ctx").data()) assertTrue(Float.isFinite(v), "finite everywhere, padding included");
             // The band really masks something: full attention differs.

@@ -1,0 +1,60 @@
+package dev.anewb.app;
+
+import dev.anewb.app.jobs.FxJobs;
+import dev.anewb.app.settings.Settings;
+import dev.anewb.app.settings.SettingsStore;
+import dev.anewb.app.shell.MainWindowView;
+import dev.anewb.app.shell.MainWindowViewModel;
+import javafx.application.Application;
+import javafx.geometry.Rectangle2D;
+import javafx.scene.Scene;
+import javafx.stage.Screen;
+import javafx.stage.Stage;
+
+/** The desktop workbench. Started by {@link GuiCommand} through {@code Application.launch}, never as main class. */
+public final class WorkbenchApp extends Application {
+    /** Named launch parameter carrying {@code anewb gui MODEL}. */
+    static final String MODEL_PARAMETER = "model";
+    public static final double DEFAULT_WIDTH = 1280;
+    public static final double DEFAULT_HEIGHT = 800;
+
+    private FxJobs jobs;
+    private MainWindowView view;
+
+    @Override public void start(Stage stage) {
+        jobs = new FxJobs();
+        MainWindowViewModel viewModel = new MainWindowViewModel(SettingsStore.forUser(), jobs, getParameters().getNamed().get(MODEL_PARAMETER));
+        view = new MainWindowView(viewModel);
+        Settings.WindowGeometry saved = viewModel.savedWindow();
+        Scene scene = view.createScene(saved != null ? saved.width() : DEFAULT_WIDTH, saved != null ? saved.height() : DEFAULT_HEIGHT);
+        stage.setTitle("ANE Workbench");
+        stage.setScene(scene);
+        stage.setMinWidth(960);
+        stage.setMinHeight(600);
+        placeWindow(stage, saved);
+        stage.setOnCloseRequest(e -> viewModel.rememberWindow(new Settings.WindowGeometry(
+                stage.getX(), stage.getY(), stage.getScene().getWidth(), stage.getScene().getHeight(), stage.isMaximized())));
+        stage.show();
+    }
+
+    @Override public void stop() {
+        if (view != null) view.dispose();
+        if (jobs != null) jobs.close();
+    }
+
+    /** Back where it was if that spot is still on a screen (monitors get unplugged), else centred. */
+    private static void placeWindow(Stage stage, Settings.WindowGeometry saved) {
+        if (saved == null) {
+            stage.centerOnScreen();
+            return;
+        }
+        boolean visible = !Screen.getScreensForRectangle(new Rectangle2D(saved.x(), saved.y(), Math.max(1, saved.width()), Math.max(1, saved.height()))).isEmpty();
+        if (visible) {
+            stage.setX(saved.x());
+            stage.setY(saved.y());
+        } else {
+            stage.centerOnScreen();
+        }
+        stage.setMaximized(saved.maximized());
+    }
+}

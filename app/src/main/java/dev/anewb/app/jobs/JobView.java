@@ -1,0 +1,37 @@
+package dev.anewb.app.jobs;
+
+import javafx.beans.property.ReadOnlyDoubleProperty;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.concurrent.Task;
+import javafx.concurrent.Worker;
+
+/**
+ * The FX-side face of one engine job submitted through {@link FxJobs}: what the status bar binds to.
+ * All properties change on the FX thread only.
+ */
+public final class JobView<T> {
+    private final String title;
+    private final Task<T> task;
+
+    JobView(String title, Task<T> task) {
+        this.title = title;
+        this.task = task;
+    }
+
+    public String title() { return title; }
+
+    /** Fraction done in [0, 1], or -1 while the job cannot say (the progress bar shows that as indeterminate). */
+    public ReadOnlyDoubleProperty progressProperty() { return task.progressProperty(); }
+
+    public ReadOnlyStringProperty messageProperty() { return task.messageProperty(); }
+
+    public ReadOnlyObjectProperty<Worker.State> stateProperty() { return task.stateProperty(); }
+
+    /** Asks the job to stop: the engine sees it at its next {@code checkCancelled()}. Never blocks. */
+    public void cancel() { task.cancel(); }
+
+    public boolean isDone() { return task.isDone(); }
+
+    @Override public String toString() { return "JobView[" + title + ", " + task.getState() + "]"; }
+}

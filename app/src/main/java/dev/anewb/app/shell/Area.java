@@ -1,0 +1,67 @@
+package dev.anewb.app.shell;
+
+import dev.anewb.app.drift.DriftView;
+import dev.anewb.app.drift.DriftViewModel;
+import dev.anewb.app.export.ExportView;
+import dev.anewb.app.export.ExportViewModel;
+import dev.anewb.app.layout.LayoutView;
+import dev.anewb.app.layout.LayoutViewModel;
+import dev.anewb.app.memory.MemoryView;
+import dev.anewb.app.memory.MemoryViewModel;
+import dev.anewb.app.model.ModelView;
+import dev.anewb.app.model.ModelViewModel;
+import dev.anewb.app.run.RunView;
+import dev.anewb.app.run.RunViewModel;
+import dev.anewb.app.weights.WeightsView;
+import dev.anewb.app.weights.WeightsViewModel;
+import javafx.scene.input.KeyCode;
+import javafx.scene.input.KeyCodeCombination;
+import javafx.scene.input.KeyCombination;
+
+import java.util.Locale;
+import java.util.function.Supplier;
+
+/** The workbench's areas in navigation order; the order also gives the Ctrl/Cmd+1..7 shortcuts. */
+public enum Area {
+    MODEL("Model", Icons.LAYERS, () -> new ModelView(new ModelViewModel())),
+    DRIFT("Drift", Icons.ACTIVITY, () -> new DriftView(new DriftViewModel())),
+    MEMORY("Memory", Icons.CHIP, () -> new MemoryView(new MemoryViewModel())),
+    LAYOUT("Layout", Icons.GRID, () -> new LayoutView(new LayoutViewModel())),
+    WEIGHTS("Weights", Icons.BARS, () -> new WeightsView(new WeightsViewModel())),
+    RUN("Run", Icons.PLAY, () -> new RunView(new RunViewModel())),
+    EXPORT("Export", Icons.UPLOAD, () -> new ExportView(new ExportViewModel()));
+
+    private final String title;
+    private final String iconPath;
+    private final Supplier<AreaView> factory;
+
+    Area(String title, String iconPath, Supplier<AreaView> factory) {
+        this.title = title;
+        this.iconPath = iconPath;
+        this.factory = factory;
+    }
+
+    public String title() { return title; }
+
+    public String iconPath() { return iconPath; }
+
+    /** Builds the area's view with a fresh view model (FX thread). */
+    public AreaView createView() { return factory.get(); }
+
+    /** 1 for the first area. */
+    public int number() { return ordinal() + 1; }
+
+    /** Ctrl+N (Cmd+N on macOS). */
+    public KeyCodeCombination shortcut() {
+        return new KeyCodeCombination(KeyCode.valueOf("DIGIT" + number()), KeyCombination.SHORTCUT_DOWN);
+    }
+
+    /** Lower-case name used for file names and node ids ("drift"). */
+    public String key() { return name().toLowerCase(Locale.ROOT); }
+
+    /** The area reached with shortcut number {@code n}, or null when there is none. */
+    public static Area byNumber(int n) {
+        Area[] all = values();
+        return n >= 1 && n <= all.length ? all[n - 1] : null;
+    }
+}

@@ -1,0 +1,161 @@
+package dev.anewb.app.shell;
+
+import dev.anewb.app.jobs.JobFailure;
+import dev.anewb.app.jobs.JobFailureNotice;
+import dev.anewb.app.jobs.JobStatusBar;
+import dev.anewb.app.theme.AppTheme;
+import javafx.collections.ListChangeListener;
+import javafx.fxml.FXML;
+import javafx.geometry.Pos;
+import javafx.scene.Parent;
+import javafx.scene.Scene;
+import javafx.scene.control.Label;
+import javafx.scene.control.ListCell;
+import javafx.scene.control.ListView;
+import javafx.scene.control.ToggleButton;
+import javafx.scene.control.Tooltip;
+import javafx.scene.input.KeyCode;
+import javafx.scene.input.KeyCodeCombination;
+import javafx.scene.input.KeyCombination;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
+import javafx.scene.layout.StackPane;
+import javafx.scene.layout.VBox;
+import javafx.util.Subscription;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Objects;
+
+/** Controller of MainWindow.fxml: header, area navigation, area host, conversion panel, job status bar. */
+public final class MainWindowView {
+    /** Light/dark switch: Ctrl+Shift+D (Cmd+Shift+D on macOS). */
+    public static final KeyCodeCombination THEME_SHORTCUT =
+            new KeyCodeCombination(KeyCode.D, KeyCombination.SHORTCUT_DOWN, KeyCombination.SHIFT_DOWN);
+    static final String APP_STYLESHEET = "/dev/anewb/app/app.css";
+    static final String CONTROLSFX_BRIDGE = "/dev/anewb/app/controlsfx-bridge.css";
+
+    private final MainWindowViewModel viewModel;
+    private final Map<Area, AreaView> areaViews = new EnumMap<>(Area.class);
+    private final Parent root;
+    private Subscription subscriptions = Subscription.EMPTY;
+
+    @FXML private StackPane logo;
+    @FXML private Label modelTitle;
+    @FXML private Label modelDetails;
+    @FXML private ToggleButton darkToggle;
+    @FXML private ListView<Area> areaList;
+    @FXML private StackPane areaHost;
+    @FXML private VBox notifications;
+    @FXML private JobStatusBar statusBar;
+
+    public MainWindowView(MainWindowViewModel viewModel) {
+        this.viewModel = viewModel;
+        this.root = Fxml.load(this, "MainWindow.fxml");
+    }
+
+    @FXML private void initialize() {
+        logo.getChildren().setAll(Icons.icon(Icons.CHIP, 18));
+        modelTitle.textProperty().bind(viewModel.modelTitleProperty());
+        modelDetails.textProperty().bind(viewModel.modelDetailsProperty());
+
+        areaList.getItems().setAll(Area.values());
+        areaList.setCellFactory(list -> new AreaCell());
+        areaList.getSelectionModel().selectedItemProperty().addListener((obs, old, now) -> viewModel.select(now));
+
+        darkToggle.setGraphic(Icons.icon(Icons.MOON, 16));
+        darkToggle.setTooltip(new Tooltip("Dark theme (" + THEME_SHORTCUT.getDisplayText() + ")"));
+        darkToggle.setOnAction(e -> viewModel.toggleTheme());
+
+        statusBar.bind(viewModel.runningJobs());
+        ListChangeListener<JobFailure> onFailures = c -> showFailures();
+        viewModel.failures().addListener(onFailures);
+        showFailures();
+
+        subscriptions = Subscription.combine(
+                viewModel.selectedAreaProperty().subscribe(this::show),
+                viewModel.themeProperty().subscribe(this::applyTheme),
+                () -> viewModel.failures().removeListener(onFailures),
+                statusBar::dispose);
+    }
+
+    /** The window's scene with the app stylesheets and shortcuts; the theme is applied to the whole app. */
+    public Scene createScene(double width, double height) {
+        Scene scene = new Scene(root, width, height);
+        scene.getStylesheets().addAll(
+                Objects.requireNonNull(getClass().getResource(CONTROLSFX_BRIDGE)).toExternalForm(),
+                Objects.requireNonNull(getClass().getResource(APP_STYLESHEET)).toExternalForm());
+        for (Area a : Area.values()) scene.getAccelerators().put(a.shortcut(), () -> viewModel.select(a));
+        scene.getAccelerators().put(THEME_SHORTCUT, viewModel::toggleTheme);
+        return scene;
+    }
+
+    public Parent root() { return root; }
+
+    public MainWindowViewModel viewModel() { return viewModel; }
+
+    /** The area's view if it has been shown (views are built on first visit). */
+    public AreaView areaView(Area area) { return areaViews.get(area); }
+
+    /** Drops listeners on the view model and disposes the area views (window closed). */
+    public void dispose() {
+        subscriptions.unsubscribe();
+        subscriptions = Subscription.EMPTY;
+        areaViews.values().forEach(AreaView::dispose);
+        areaViews.clear();
+    }
+
+    private void show(Area area) {
+        AreaView view = areaViews.computeIfAbsent(area, Area::createView);
+        areaHost.getChildren().setAll(view.root());
+        if (areaList.getSelectionModel().getSelectedItem() != area) areaList.getSelectionModel().select(area);
+    }
+
+    private void applyTheme(AppTheme theme) {
+        theme.apply(root);
+        darkToggle.setSelected(theme == AppTheme.DARK);
+    }
+
+    private void showFailures() {
+        notifications.getChildren().setAll(viewModel.failures().stream()
+                .map(f -> new JobFailureNotice(f, () -> viewModel.dismiss(f)))
+                .toList());
+    }
+
+    /**
+     * Icon, name and shortcut of one area in the navigation list. The row is built once per cell: nodes created
+     * during a layout pass would miss that pass's CSS and draw unstyled for a frame.
+     */
+    private static final class AreaCell extends ListCell<Area> {
+        private final Icons.Icon icon = Icons.icon(Icons.LAYERS, 18);
+        private final Label name = new Label();
+        private final Label key = new Label();
+        private final HBox row;
+
+        AreaCell() {
+            name.getStyleClass().add("area-nav-name");
+            key.getStyleClass().add("area-nav-shortcut");
+            Region gap = new Region();
+            HBox.setHgrow(gap, Priority.ALWAYS);
+            row = new HBox(icon, name, gap, key);
+            row.getStyleClass().add("area-nav-row");
+            row.setAlignment(Pos.CENTER_LEFT);
+        }
+
+        @Override protected void updateItem(Area area, boolean empty) {
+            super.updateItem(area, empty);
+            setText(null);
+            if (empty || area == null) {
+                setGraphic(null);
+                setId(null);
+                return;
+            }
+            icon.setPath(area.iconPath());
+            name.setText(area.title());
+            key.setText(area.shortcut().getDisplayText());
+            setGraphic(row);
+            setId("nav-" + area.key());
+        }
+    }
+}

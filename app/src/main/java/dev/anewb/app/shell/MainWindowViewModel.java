@@ -1,0 +1,83 @@
+package dev.anewb.app.shell;
+
+import dev.anewb.app.jobs.FxJobs;
+import dev.anewb.app.jobs.JobFailure;
+import dev.anewb.app.jobs.JobView;
+import dev.anewb.app.settings.Settings;
+import dev.anewb.app.settings.SettingsStore;
+import dev.anewb.app.theme.AppTheme;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.ReadOnlyStringWrapper;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.collections.ObservableList;
+
+/**
+ * State of the main window: theme, selected area, the model header and the background jobs. Knows nothing
+ * of controls, so it is tested without a screen.
+ */
+public final class MainWindowViewModel {
+    public static final String NO_MODEL = "No model loaded";
+
+    private final SettingsStore settings;
+    private final FxJobs jobs;
+    private final String requestedModel;
+    private final ObjectProperty<AppTheme> theme;
+    private final ObjectProperty<Area> selectedArea = new SimpleObjectProperty<>(this, "selectedArea", Area.MODEL);
+    private final ReadOnlyStringWrapper modelTitle = new ReadOnlyStringWrapper(this, "modelTitle", NO_MODEL);
+    private final ReadOnlyStringWrapper modelDetails = new ReadOnlyStringWrapper(this, "modelDetails");
+
+    /**
+     * @param requestedModel what {@code anewb gui MODEL} asked to open (loading arrives with the engine's loaders),
+     *                       or null
+     */
+    public MainWindowViewModel(SettingsStore settings, FxJobs jobs, String requestedModel) {
+        this.settings = settings;
+        this.jobs = jobs;
+        this.requestedModel = requestedModel;
+        this.theme = new SimpleObjectProperty<>(this, "theme", settings.get().theme());
+        // Every theme change is remembered, whichever control caused it.
+        theme.addListener((obs, old, now) -> settings.update(s -> s.withTheme(now)));
+        modelDetails.set(requestedModel == null
+                ? "Open a model to start"
+                : "Requested: " + requestedModel + " (model loading is not available in this build yet)");
+        selectedArea.addListener((obs, old, now) -> { if (now == null) selectedArea.set(old); });
+    }
+
+    public ObjectProperty<AppTheme> themeProperty() { return theme; }
+
+    public void toggleTheme() { theme.set(theme.get().other()); }
+
+    public ObjectProperty<Area> selectedAreaProperty() { return selectedArea; }
+
+    public void select(Area area) { if (area != null) selectedArea.set(area); }
+
+    /** Handles the Ctrl/Cmd+number shortcuts; false when no area has that number. */
+    public boolean selectNumber(int n) {
+        Area a = Area.byNumber(n);
+        if (a == null) return false;
+        selectedArea.set(a);
+        return true;
+    }
+
+    /** The loaded model's name ("all-MiniLM-L6-v2") or {@link #NO_MODEL}. */
+    public ReadOnlyStringProperty modelTitleProperty() { return modelTitle.getReadOnlyProperty(); }
+
+    /** One line under the title: architecture and size once loaded, until then what was asked for. */
+    public ReadOnlyStringProperty modelDetailsProperty() { return modelDetails.getReadOnlyProperty(); }
+
+    public String requestedModel() { return requestedModel; }
+
+    public FxJobs jobs() { return jobs; }
+
+    public ObservableList<JobView<?>> runningJobs() { return jobs.running(); }
+
+    public ObservableList<JobFailure> failures() { return jobs.failures(); }
+
+    public void dismiss(JobFailure failure) { jobs.failures().remove(failure); }
+
+    /** The main window's bounds from the last run, or null. */
+    public Settings.WindowGeometry savedWindow() { return settings.get().window(); }
+
+    public void rememberWindow(Settings.WindowGeometry geometry) { settings.update(s -> s.withWindow(geometry)); }
+}

@@ -1,0 +1,92 @@
+package dev.anewb.convert;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.anewb.drift.DriftAnalysis;
+import dev.anewb.drift.DriftReport;
+import dev.anewb.io.LoadedModel;
+import dev.anewb.io.TextInputs;
+import dev.anewb.job.JobContext;
+import dev.anewb.model.ModelGraph;
+import dev.anewb.runtime.Batch;
+import dev.anewb.runtime.Executor;
+import dev.anewb.runtime.RunResult;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A model and its converted graph: the one entry point the CLI, the app and Java users share.
+ * <pre>{@code
+ * try (ConvertedModel m = Converter.convert("bundled:all-MiniLM-L6-v2", Conversion.ANE_DEFAULT, JobContext.NONE)) {
+ *     DriftReport d = m.drift(List.of("The neural engine runs transformers."), true, JobContext.NONE);
+ *     m.writePackage(Path.of("minilm.anepkg"), false, JobContext.NONE);
+ * }
+ * }</pre>
+ */
+public final class ConvertedModel implements AutoCloseable {
+    /** The built-in sample input the package manifest's drift summary is measured on. */
+    public static final List<String> SAMPLE_TEXTS = List.of("The neural engine runs transformers faster than the CPU.",
+            "Quantization reduces memory bandwidth, but it can hurt accuracy.");
+
+    private final LoadedModel source;
+    private final ModelGraph graph;
+    private final List<String> warnings;
+    private DriftAnalysis analysis;
+    private Executor executor;
+
+    private final boolean ownsSource;
+
+    ConvertedModel(LoadedModel source, ModelGraph graph, List<String> warnings, boolean ownsSource) {
+        this.ownsSource = ownsSource;
+        this.source = source;
+        this.graph = graph;
+        this.warnings = warnings;
+    }
+
+    public LoadedModel source() { return source; }
+
+    /** The converted graph (its {@code conversion()} holds every setting). */
+    public ModelGraph graph() { return graph; }
+
+    /** Warnings of the conversion (e.g. a keep-FP16 pattern that matched nothing). */
+    public List<String> warnings() { return warnings; }
+
+    /** One forward pass of the converted model. */
+    public synchronized RunResult run(Batch input, JobContext ctx) {
+        if (executor == null) executor = new Executor(graph, source.weights());
+        return executor.run(input, ctx);
+    }
+
+    /** Drift of the converted model against the FP32 original on these texts (a padded batch). */
+    public DriftReport drift(List<String> texts, boolean byCause, JobContext ctx) {
+        return drift(TextInputs.batch(source.tokenizer(), texts), byCause, ctx);
+    }
+
+    public synchronized DriftReport drift(Batch input, boolean byCause, JobContext ctx) {
+        if (analysis == null) analysis = new DriftAnalysis(source.graph(), source.weights());
+        return analysis.measure(input, graph.conversion(), byCause, ctx);
+    }
+
+    /** The sample batch of the package manifest: the sample texts when there is a tokenizer, else a fixed id sequence. */
+    public Batch sampleInput() {
+        if (source.hasTokenizer()) return TextInputs.batch(source.tokenizer(), SAMPLE_TEXTS);
+        long[] ids = new long[16];
+        for (int i = 0; i < ids.length; i++) ids[i] = (i * 7919L + 1) % graph.config().vocabSize();
+        return Batch.of(ids);
+    }
+
+    /** Writes the {@code .anepkg} with its drift summary on {@link #sampleInput()} (and plan totals when given). */
+    public Path writePackage(Path out, boolean force, JsonNode planSummary, JobContext ctx) {
+        Batch sample = sampleInput();
+        ctx.progress(0.02, "measuring drift on the sample input");
+        DriftReport d = drift(sample, false, ctx.slice(0.02, 0.3));
+        RunResult ref = analysis.reference(sample, ctx);
+        return AnePackage.write(source, graph, warnings, sample, source.hasTokenizer() ? SAMPLE_TEXTS : null, ref, d, planSummary, out, force,
+                ctx.slice(0.3, 1.0));
+    }
+
+    /** Closes the source model when this object loaded it ({@link Converter#convert(String, dev.anewb.model.Conversion, JobContext)}). */
+    @Override public void close() {
+        if (ownsSource) source.close();
+    }
+}
