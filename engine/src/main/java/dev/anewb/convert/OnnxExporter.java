@@ -166,6 +166,9 @@ public final class OnnxExporter {
             case Op.Mul m -> node("Mul", List.of(in(m.a()), in(m.b())), fresh(m.name()));
             case Op.TakeFirst f -> node("Slice", List.of(in(f.input()), i64("zero1", 0), i64("one1", 1), i64("one1", 1)), fresh(f.name()));
             case Op.MeanPool p -> meanPool(p);
+            // Channel range [from, to) of the last axis (GPT-2's fused c_attn split into q, k, v).
+            case Op.Slice sl -> node("Slice", List.of(in(sl.input()), i64("slice_at_" + sl.from(), sl.from()), i64("slice_at_" + sl.to(), sl.to()),
+                    i64("slice_axis_last", -1)), fresh(sl.name()));
         };
     }
 

@@ -30,7 +30,7 @@ class ModelsCommandTest {
     void serve() throws Exception {
         hub = new FakeHub();
         bert = hub.serveFolder(BERT, Fixtures.fixture("bert-tiny"), null, Map.of());
-        hub.list(new FakeHub.Listing("acme/tiny-llama", 50, 1, List.of("llama"), "llama"));
+        hub.list(new FakeHub.Listing("acme/tiny-mamba", 50, 1, List.of("mamba"), "mamba"));
     }
 
     @AfterEach
@@ -54,8 +54,8 @@ class ModelsCommandTest {
         assertEquals(2, hits.size());
         assertEquals(BERT, hits.get(0).get("id").asText());
         assertTrue(hits.get(0).get("supported").asBoolean());
-        assertEquals("acme/tiny-llama", hits.get(1).get("id").asText());
-        assertFalse(hits.get(1).get("supported").asBoolean(), "llama is not (yet) an engine architecture");
+        assertEquals("acme/tiny-mamba", hits.get(1).get("id").asText());
+        assertFalse(hits.get(1).get("supported").asBoolean(), "mamba is not an engine architecture");
 
         JsonNode plan = run("pull", BERT, "--config-only", "--json");
         assertEquals(bert.commit(), plan.get("commit").asText());
