@@ -43,6 +43,16 @@ public final class AttentionKernels {
      */
     public static void attend(float[] q, int queryStart, int queryCount, float[] k, float[] v, int keyCount,
                               int heads, int kvHeads, int headDim, float scale, ChunkPlan plan, boolean[] keyValid, float[] out) {
+        attend(q, queryStart, queryCount, k, v, keyCount, heads, kvHeads, headDim, scale, plan, keyValid, out, KernelSelection.VECTOR);
+    }
+
+    /**
+     * {@link #attend(float[], int, int, float[], float[], int, int, int, int, float, ChunkPlan, boolean[], float[])} with the
+     * kernel family chosen by the caller (tests run both). The scalar family is the textbook order of operations
+     * (dot, exp, p = e/Σ, out += p·v) bit for bit; the Vector API family sums in lane order.
+     */
+    static void attend(float[] q, int queryStart, int queryCount, float[] k, float[] v, int keyCount,
+                       int heads, int kvHeads, int headDim, float scale, ChunkPlan plan, boolean[] keyValid, float[] out, boolean vector) {
         if (heads < 1 || kvHeads < 1 || heads % kvHeads != 0 || headDim < 1) {
             throw new IllegalArgumentException("heads=" + heads + ", kvHeads=" + kvHeads + ", headDim=" + headDim + ": heads must be a multiple of kvHeads");
         }
@@ -60,52 +70,78 @@ public final class AttentionKernels {
         int firstBlock = plan.blockOf(queryStart), lastBlock = plan.blockOf(queryStart + queryCount - 1);
         int blockCount = lastBlock - firstBlock + 1;
         // One task per (head, query block): its scores fit one key range, at most W (or n when full).
-        IntStream.range(0, heads * blockCount).parallel().forEach(task -> {
+        EnginePool.forRange(heads * blockCount, task -> {
             int h = task / blockCount, block = firstBlock + task % blockCount;
             int kvHead = h / groupSize;
             int keyStart = plan.keyStart(block), keyEnd = Math.min(plan.keyEnd(block), keyCount);
-            float[] weights = new float[Math.max(0, keyEnd - keyStart)];
-            boolean[] use = new boolean[weights.length];
+            int n = Math.max(0, keyEnd - keyStart);
             int from = Math.max(plan.queryStart(block), queryStart), to = Math.min(plan.queryEnd(block), queryStart + queryCount);
+            // This head's keys of the range, transposed [headDim][n]: q·k for 16 keys at once is then headDim
+            // broadcast-fmas, with no horizontal sum per key.
+            float[] kt = new float[headDim * n];
+            for (int j = 0; j < n; j++) {
+                int kOff = (keyStart + j) * kvWidth + kvHead * headDim;
+                for (int d = 0; d < headDim; d++) kt[d * n + j] = k[kOff + d];
+            }
+            float[] scores = new float[n];
             for (int position = from; position < to; position++) {
                 int qOff = (position - queryStart) * qWidth + h * headDim;
-                attendOne(q, qOff, k, v, kvWidth, kvHead * headDim, headDim, scale, plan, keyValid, position, keyStart, keyEnd,
-                        weights, use, out, qOff);
+                // Keys a query may see form one range: the block's band, cut at the query itself when causal.
+                int hi = plan.causal() ? Math.min(keyEnd, position + 1) : keyEnd;
+                attendOne(q, qOff, kt, n, v, kvWidth, kvHead * headDim, headDim, scale, keyValid, keyStart, hi, scores, out, qOff, vector);
             }
         });
     }
 
-    private static void attendOne(float[] q, int qOff, float[] k, float[] v, int kvWidth, int kvOff, int headDim, float scale,
-                                  ChunkPlan plan, boolean[] keyValid, int position, int keyStart, int keyEnd,
-                                  float[] weights, boolean[] use, float[] out, int outOff) {
-        float max = Float.NEGATIVE_INFINITY;
-        boolean any = false;
-        for (int j = keyStart; j < keyEnd; j++) {
-            boolean allowed = plan.allowed(position, j) && (keyValid == null || keyValid[j]);
-            use[j - keyStart] = allowed;
-            if (!allowed) continue;
-            float dot = 0f;
-            int kOff = j * kvWidth + kvOff;
-            for (int d = 0; d < headDim; d++) dot += q[qOff + d] * k[kOff + d];
-            float score = dot * scale;
-            weights[j - keyStart] = score;
-            max = Math.max(max, score);
-            any = true;
-        }
+    private static void attendOne(float[] q, int qOff, float[] kt, int n, float[] v, int kvWidth, int kvOff, int headDim, float scale,
+                                  boolean[] keyValid, int keyStart, int keyEnd, float[] scores, float[] out, int outOff, boolean vector) {
         Arrays.fill(out, outOff, outOff + headDim, 0f);
-        if (!any) return; // every key masked: zeros rather than 0/0
-        float sum = 0f;
-        for (int j = keyStart; j < keyEnd; j++) {
-            if (!use[j - keyStart]) continue;
-            float e = (float) Math.exp(weights[j - keyStart] - max);
-            weights[j - keyStart] = e;
-            sum += e;
+        int m = keyEnd - keyStart;
+        if (m <= 0) return;
+        if (vector) VectorKernels.scoresTransposed(q, qOff, kt, n, m, headDim, scale, scores);
+        else scoresTransposed(q, qOff, kt, n, m, headDim, scale, scores);
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < m; j++) {
+            if (keyValid != null && !keyValid[keyStart + j]) scores[j] = Float.NEGATIVE_INFINITY;
+            else max = Math.max(max, scores[j]);
         }
-        for (int j = keyStart; j < keyEnd; j++) {
-            if (!use[j - keyStart]) continue;
-            float p = weights[j - keyStart] / sum;
-            int vOff = j * kvWidth + kvOff;
+        if (max == Float.NEGATIVE_INFINITY) return; // every key masked: zeros rather than 0/0
+        float sum = vector ? VectorKernels.expShifted(scores, m, max) : expShifted(scores, m, max);
+        float inv = 1f / sum;
+        if (vector) {
+            VectorKernels.weightedSum(scores, m, inv, v, keyStart, kvWidth, kvOff, out, outOff, headDim);
+            return;
+        }
+        for (int j = 0; j < m; j++) {
+            if (scores[j] == 0f) continue; // masked keys (and underflow) add nothing
+            float p = scores[j] / sum;
+            int vOff = (keyStart + j) * kvWidth + kvOff;
             for (int d = 0; d < headDim; d++) out[outOff + d] += p * v[vOff + d];
         }
+    }
+
+    /**
+     * scores[j] = scale·Σ_d q[d]·kt[d·n + j] for j < m: per key the same sums in the same order as a plain dot
+     * product, while the inner loop runs over keys (which C2 can vectorise).
+     */
+    static void scoresTransposed(float[] q, int qOff, float[] kt, int n, int m, int headDim, float scale, float[] scores) {
+        Arrays.fill(scores, 0, m, 0f);
+        for (int d = 0; d < headDim; d++) {
+            float qd = q[qOff + d];
+            int row = d * n;
+            for (int j = 0; j < m; j++) scores[j] += qd * kt[row + j];
+        }
+        for (int j = 0; j < m; j++) scores[j] *= scale;
+    }
+
+    /** scores[j] ← exp(scores[j] − max) for j < m; returns their sum (exp(−∞) = 0 for masked keys). */
+    static float expShifted(float[] scores, int m, float max) {
+        float sum = 0f;
+        for (int j = 0; j < m; j++) {
+            float e = (float) Math.exp(scores[j] - max);
+            scores[j] = e;
+            sum += e;
+        }
+        return sum;
     }
 }

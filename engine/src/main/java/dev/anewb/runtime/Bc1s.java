@@ -18,7 +18,7 @@ final class Bc1s {
             int base = b * s * c;
             for (int t = 0; t < s; t++) for (int i = 0; i < c; i++) xt[i * s + t] = x.data()[base + t * c + i];
             int yb = b * s * out;
-            IntStream.range(0, out).parallel().forEach(o -> {
+            EnginePool.forRange(out, o -> {
                 float[] acc = new float[s];
                 float[] row = row(w, o, c);
                 for (int i = 0; i < c; i++) {
@@ -35,13 +35,7 @@ final class Bc1s {
     /** Row o of the weight as floats (INT8 dequantized exactly, FP16 widened): never a float copy of the whole weight. */
     private static float[] row(LinearWeight w, int o, int in) {
         float[] r = new float[in];
-        switch (w) {
-            case LinearWeight.F32 f -> System.arraycopy(f.w(), o * in, r, 0, in);
-            case LinearWeight.F16 h -> {
-                for (int i = 0; i < in; i++) r[i] = Float.float16ToFloat(h.w()[o * in + i]);
-            }
-            case LinearWeight.Int8 q -> q.w().dequantizeRow(o, r);
-        }
+        w.row(o, r);
         return r;
     }
 }

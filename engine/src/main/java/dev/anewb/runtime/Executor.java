@@ -37,6 +37,8 @@ public final class Executor {
     private final boolean fp16;
     private final Map<String, Integer> lastUse = new HashMap<>();
     private final Map<Op.Rope, RotaryEmbedding> rotary = new ConcurrentHashMap<>();
+    /** Nanoseconds per op kind while {@link #timeOps} is on (the bench command's profile); null when off. */
+    private volatile Map<String, long[]> opNanos;
 
     public Executor(ModelGraph graph, WeightSource weights) {
         this.graph = graph;
@@ -49,6 +51,29 @@ public final class Executor {
     }
 
     public ModelGraph graph() { return graph; }
+
+    /**
+     * Turns the per-op-kind timer on (clearing it) or off. It costs two clock reads per op, so it is off unless a
+     * profile was asked for.
+     */
+    public void timeOps(boolean on) {
+        opNanos = on ? new ConcurrentHashMap<>() : null;
+    }
+
+    /** Op kind → {total nanoseconds, calls} since {@link #timeOps} was turned on; empty when off. */
+    public Map<String, long[]> opTimes() {
+        Map<String, long[]> t = opNanos;
+        return t == null ? Map.of() : Map.copyOf(t);
+    }
+
+    private String opKind(Op op) {
+        String kind = op.getClass().getSimpleName();
+        if (op instanceof Op.Linear l) {
+            LinearWeight w = linearWeights.get(l.weight());
+            if (w != null) kind += "." + w.getClass().getSimpleName();
+        }
+        return kind;
+    }
 
     /** Every weight the graph reads must exist with the shape the config implies. */
     private void checkWeights() {
@@ -106,9 +131,13 @@ public final class Executor {
         for (int i = 0; i < ops.size(); i++) {
             ctx.checkCancelled();
             Op op = ops.get(i);
+            Map<String, long[]> timing = opNanos;
+            long opStart = timing == null ? 0 : System.nanoTime();
             Activation out = execute(op, in, vals, cache, past);
             // FP16: every op stores its output in half precision, as the ANE does between ops.
             if (fp16) Fp16.roundInPlace(out.data(), 0, out.data().length);
+            if (timing != null) timing.computeIfAbsent(opKind(op), kk -> new long[2])[0] += System.nanoTime() - opStart;
+            if (timing != null) timing.get(opKind(op))[1]++;
             vals.put(op.output(), out);
             for (String input : op.inputs()) {
                 Integer last = lastUse.get(input);
@@ -256,7 +285,7 @@ public final class Executor {
             WeightInfo info = graph.weights().get(n);
             if (info.quant() != null) {
                 Int8BlockWeight stored = weights instanceof QuantizedWeights qw ? qw.quantized(n) : null;
-                return new LinearWeight.Int8(stored != null ? stored : BlockQuantizer.of(info.quant()).quantize(weights.get(n), info));
+                return LinearWeight.int8(stored != null ? stored : BlockQuantizer.of(info.quant()).quantize(weights.get(n), info));
             }
             float[] w = floats(n);
             int k = (int) info.shape()[1];
@@ -264,9 +293,11 @@ public final class Executor {
                 short[] h = new short[w.length];
                 for (int i = 0; i < w.length; i++) h[i] = Float.floatToFloat16(w[i]);
                 floatWeights.remove(n);
-                return new LinearWeight.F16(h, k);
+                return LinearWeight.f16(h, k);
             }
-            return new LinearWeight.F32(w, k);
+            // The packed (or kept) copy is the only one the executor holds on to.
+            floatWeights.remove(n);
+            return LinearWeight.f32(w, k);
         });
     }
 
@@ -309,7 +340,7 @@ public final class Executor {
     private static void attendPerHead(float[] q, float[] k, float[] v, int sq, int sk, int heads, int kvHeads, int hd, float scale,
                                       ChunkPlan plan, boolean[] valid, float[] out) {
         int group = heads / kvHeads;
-        IntStream.range(0, heads).parallel().forEach(h -> {
+        EnginePool.forRange(heads, h -> {
             int kh = h / group;
             float[] qh = new float[sq * hd], kh_ = new float[sk * hd], vh = new float[sk * hd], oh = new float[sq * hd];
             for (int t = 0; t < sq; t++) System.arraycopy(q, t * heads * hd + h * hd, qh, t * hd, hd);

@@ -25,7 +25,13 @@ public final class Fp16Kernels {
     static void matmul(float[] x, int tokens, int k, short[] wF16, float[] bias, float[] y, boolean vector) {
         int rows = MatmulShape.rowsOf(wF16.length, k);
         MatmulShape.check(x, tokens, k, wF16.length, rows, bias, y);
-        IntStream.range(0, MatmulShape.tiles(rows)).parallel().forEach(tile -> {
+        if (vector) {
+            float[] widened = new float[wF16.length];
+            for (int i = 0; i < widened.length; i++) widened[i] = Float.float16ToFloat(wF16[i]);
+            Fp32Kernels.matmulPacked(x, tokens, k, PackedPanels.packF32(widened, rows, k, VectorKernels.PW), rows, bias, y);
+            return;
+        }
+        EnginePool.forRange(MatmulShape.tiles(rows), tile -> {
             int r0 = tile * MatmulShape.ROW_TILE, r1 = Math.min(rows, r0 + MatmulShape.ROW_TILE);
             float[] widened = new float[(r1 - r0) * k];
             for (int i = 0; i < widened.length; i++) widened[i] = Float.float16ToFloat(wF16[r0 * k + i]);

@@ -26,8 +26,26 @@ public final class Fp32Kernels {
     static void matmul(float[] x, int tokens, int k, float[] w, float[] bias, float[] y, boolean vector) {
         int rows = MatmulShape.rowsOf(w.length, k);
         MatmulShape.check(x, tokens, k, w.length, rows, bias, y);
-        IntStream.range(0, MatmulShape.tiles(rows)).parallel().forEach(tile ->
+        if (vector) {
+            matmulPacked(x, tokens, k, PackedPanels.packF32(w, rows, k, VectorKernels.PW), rows, bias, y);
+            return;
+        }
+        EnginePool.forRange(MatmulShape.tiles(rows), tile ->
                 rowTile(x, tokens, k, w, 0, tile * MatmulShape.ROW_TILE, Math.min(rows, (tile + 1) * MatmulShape.ROW_TILE), rows, bias, y, vector));
+    }
+
+    /**
+     * The Vector API GEMM on a weight packed by {@link PackedPanels#packF32}: one task per (panel, block of
+     * {@link MatmulShape#TOKEN_CHUNK} tokens), so the panel stays in L2 while its tokens stream through.
+     */
+    static void matmulPacked(float[] x, int tokens, int k, float[] packed, int rows, float[] bias, float[] y) {
+        int pw = VectorKernels.PW, panels = PackedPanels.panels(rows, pw);
+        int chunks = MatmulShape.tokenChunks(tokens);
+        EnginePool.forRange(panels * chunks, task -> {
+            int panel = task / chunks, chunk = task % chunks;
+            int t0 = chunk * MatmulShape.TOKEN_CHUNK, t1 = Math.min(tokens, t0 + MatmulShape.TOKEN_CHUNK);
+            VectorKernels.gemmPanel(x, k, packed, panel * k * pw, panel * pw, rows, bias, y, t0, t1);
+        });
     }
 
     /** Which kernels run in this JVM (Vector API or scalar, and why). */

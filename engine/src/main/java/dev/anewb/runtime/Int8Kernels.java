@@ -25,15 +25,23 @@ public final class Int8Kernels {
         matmul(x, tokens, w, bias, y, KernelSelection.VECTOR);
     }
 
-    /** {@link #matmul(float[], int, Int8BlockWeight, float[], float[])} with the kernel family chosen by the caller. */
-    static void matmul(float[] x, int tokens, Int8BlockWeight w, float[] bias, float[] y, boolean vector) {
-        int k = w.k(), rows = w.rows(), blockSize = w.blockSize(), blocks = w.blocksPerRow();
-        MatmulShape.check(x, tokens, k, w.q().length, rows, bias, y);
-        // Widen the FP16 scales once per call instead of once per (token, row, block).
-        short[] scaleBits = w.scaleF16();
-        float[] scales = new float[scaleBits.length];
-        for (int i = 0; i < scales.length; i++) scales[i] = Float.float16ToFloat(scaleBits[i]);
-        // Σx per (token, block) is shared by every output row: tokens·k additions instead of rows·tokens·k.
+    /** The Vector API path on a weight packed once ({@link LinearWeight.Int8} keeps it). */
+    static void matmul(float[] x, int tokens, PackedPanels.Int8 w, float[] bias, float[] y) {
+        MatmulShape.check(x, tokens, w.k(), (long) w.rows() * w.k(), w.rows(), bias, y);
+        matmulPacked(x, tokens, w, blockSums(x, tokens, w.k(), w.blockSize(), w.blocks()), bias, y);
+    }
+
+    private static void matmulPacked(float[] x, int tokens, PackedPanels.Int8 w, float[] xBlockSums, float[] bias, float[] y) {
+        int panels = PackedPanels.panels(w.rows(), VectorKernels.PW), chunks = MatmulShape.tokenChunks(tokens);
+        EnginePool.forRange(panels * chunks, task -> {
+            int panel = task / chunks, chunk = task % chunks;
+            int t0 = chunk * MatmulShape.TOKEN_CHUNK, t1 = Math.min(tokens, t0 + MatmulShape.TOKEN_CHUNK);
+            VectorKernels.int8Panel(x, xBlockSums, w, panel, bias, y, t0, t1);
+        });
+    }
+
+    /** Σx per (token, block): shared by every output row, tokens·k additions instead of rows·tokens·k. */
+    static float[] blockSums(float[] x, int tokens, int k, int blockSize, int blocks) {
         float[] xBlockSums = new float[tokens * blocks];
         for (int t = 0; t < tokens; t++) {
             for (int b = 0; b < blocks; b++) {
@@ -43,9 +51,25 @@ public final class Int8Kernels {
                 xBlockSums[t * blocks + b] = sum;
             }
         }
+        return xBlockSums;
+    }
+
+    /** {@link #matmul(float[], int, Int8BlockWeight, float[], float[])} with the kernel family chosen by the caller. */
+    static void matmul(float[] x, int tokens, Int8BlockWeight w, float[] bias, float[] y, boolean vector) {
+        int k = w.k(), rows = w.rows(), blockSize = w.blockSize(), blocks = w.blocksPerRow();
+        MatmulShape.check(x, tokens, k, w.q().length, rows, bias, y);
+        // Widen the FP16 scales once per call instead of once per (token, row, block).
+        short[] scaleBits = w.scaleF16();
+        float[] scales = new float[scaleBits.length];
+        for (int i = 0; i < scales.length; i++) scales[i] = Float.float16ToFloat(scaleBits[i]);
+        float[] xBlockSums = blockSums(x, tokens, k, blockSize, blocks);
+        if (vector) {
+            matmulPacked(x, tokens, PackedPanels.Int8.of(w, VectorKernels.PW), xBlockSums, bias, y);
+            return;
+        }
         byte[] q = w.q();
         byte[] zeroPoints = w.zeroPoint();
-        IntStream.range(0, MatmulShape.tiles(rows)).parallel().forEach(tile -> {
+        EnginePool.forRange(MatmulShape.tiles(rows), tile -> {
             int r0 = tile * MatmulShape.ROW_TILE, r1 = Math.min(rows, r0 + MatmulShape.ROW_TILE);
             for (int t = 0; t < tokens; t++) {
                 for (int r = r0; r < r1; r++) {

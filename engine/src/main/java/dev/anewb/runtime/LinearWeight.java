@@ -2,7 +2,11 @@ package dev.anewb.runtime;
 
 import dev.anewb.convert.Int8BlockWeight;
 
-/** A projection weight [out, in] in the storage the converted graph chose, with its kernel. */
+/**
+ * A projection weight [out, in] in the storage the converted graph chose, with its kernel. Built once per
+ * executor: with the Vector API kernels the values are also packed into GEMM panels ({@link PackedPanels}) at
+ * that point, never per call; the scalar kernels read the plain row-major arrays.
+ */
 public sealed interface LinearWeight {
     /** y[t, r] = Σ x[t, c]·W[r, c] + bias[r]. */
     void matmul(float[] x, int tokens, float[] bias, float[] y);
@@ -10,18 +14,58 @@ public sealed interface LinearWeight {
     /** Bytes this weight occupies in memory. */
     long bytes();
 
-    record F32(float[] w, int k) implements LinearWeight {
-        public void matmul(float[] x, int tokens, float[] bias, float[] y) { Fp32Kernels.matmul(x, tokens, k, w, bias, y); }
-        public long bytes() { return 4L * w.length; }
+    /** Row {@code r} of the weight as float32 (the BC1S conv path reads one output channel at a time). */
+    void row(int r, float[] out);
+
+    /** Prepares an FP32 weight {@code [rows, k]} for the kernels this JVM runs. */
+    static LinearWeight f32(float[] w, int k) {
+        int rows = MatmulShape.rowsOf(w.length, k);
+        return KernelSelection.VECTOR ? new F32(null, k, rows, PackedPanels.packF32(w, rows, k, VectorKernels.PW)) : new F32(w, k, rows, null);
+    }
+
+    /** Prepares an FP16 weight: the Vector API kernels widen it once into packed float32 panels. */
+    static LinearWeight f16(short[] w, int k) {
+        if (!KernelSelection.VECTOR) return new F16(w, k);
+        float[] widened = new float[w.length];
+        for (int i = 0; i < w.length; i++) widened[i] = Float.float16ToFloat(w[i]);
+        return f32(widened, k);
+    }
+
+    static LinearWeight int8(Int8BlockWeight w) {
+        return new Int8(w, KernelSelection.VECTOR ? PackedPanels.Int8.of(w, VectorKernels.PW) : null);
+    }
+
+    /** @param w row-major weight (scalar kernels) or null; @param packed panels (Vector API kernels) or null */
+    record F32(float[] w, int k, int rows, float[] packed) implements LinearWeight {
+        public void matmul(float[] x, int tokens, float[] bias, float[] y) {
+            if (packed == null) {
+                Fp32Kernels.matmul(x, tokens, k, w, bias, y, false);
+            } else {
+                MatmulShape.check(x, tokens, k, (long) rows * k, rows, bias, y);
+                Fp32Kernels.matmulPacked(x, tokens, k, packed, rows, bias, y);
+            }
+        }
+        public long bytes() { return 4L * (packed != null ? packed.length : w.length); }
+        public void row(int r, float[] out) {
+            if (packed == null) System.arraycopy(w, r * k, out, 0, k);
+            else PackedPanels.unpackRow(packed, k, VectorKernels.PW, r, out);
+        }
     }
 
     record F16(short[] w, int k) implements LinearWeight {
-        public void matmul(float[] x, int tokens, float[] bias, float[] y) { Fp16Kernels.matmul(x, tokens, k, w, bias, y); }
+        public void matmul(float[] x, int tokens, float[] bias, float[] y) { Fp16Kernels.matmul(x, tokens, k, w, bias, y, false); }
         public long bytes() { return 2L * w.length; }
+        public void row(int r, float[] out) {
+            for (int i = 0; i < k; i++) out[i] = Float.float16ToFloat(w[r * k + i]);
+        }
     }
 
-    record Int8(Int8BlockWeight w) implements LinearWeight {
-        public void matmul(float[] x, int tokens, float[] bias, float[] y) { Int8Kernels.matmul(x, tokens, w, bias, y); }
+    record Int8(Int8BlockWeight w, PackedPanels.Int8 packed) implements LinearWeight {
+        public void matmul(float[] x, int tokens, float[] bias, float[] y) {
+            if (packed == null) Int8Kernels.matmul(x, tokens, w, bias, y, false);
+            else Int8Kernels.matmul(x, tokens, packed, bias, y);
+        }
         public long bytes() { return w.q().length + 2L * w.scaleF16().length + w.zeroPoint().length; }
+        public void row(int r, float[] out) { w.dequantizeRow(r, out); }
     }
 }

@@ -8,7 +8,14 @@ final class MatmulShape {
      */
     static final int ROW_TILE = 8;
 
+    /** Tokens one GEMM task computes against its weight panel (the panel stays in L2 across them). */
+    static final int TOKEN_CHUNK = 64;
+
     private MatmulShape() { }
+
+    static int tokenChunks(int tokens) {
+        return Math.max(1, (tokens + TOKEN_CHUNK - 1) / TOKEN_CHUNK);
+    }
 
     static void check(float[] x, int tokens, int k, long weightElements, int rows, float[] bias, float[] y) {
         if (tokens < 0 || k < 1) throw new IllegalArgumentException("tokens=" + tokens + ", k=" + k);

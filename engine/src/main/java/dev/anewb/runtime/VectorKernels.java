@@ -68,4 +68,236 @@ final class VectorKernels {
         }
         return acc.reduceLanes(VectorOperators.ADD) + scalarPart;
     }
+
+    // ---- Packed-panel GEMM (see PackedPanels) --------------------------------------------------------------
+
+    /** Output channels per panel: two float vectors, so the 4-token micro-kernel keeps 8 accumulators in flight. */
+    static final int PW = 2 * F.length();
+
+    /** Tokens per micro-kernel step: 4 tokens × 2 vectors = 8 independent fma chains, enough to hide fma latency. */
+    private static final int TB = 4;
+
+    private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[0]);
+
+    /**
+     * {@code y[t, r] = Σ_c x[t, c]·W[r, c] + bias[r]} for tokens {@code [t0, t1)} and the output channels of the
+     * panel whose packed {@code [k][PW]} values start at {@code wp[wBase]} (first channel {@code r0}).
+     */
+    static void gemmPanel(float[] x, int k, float[] wp, int wBase, int r0, int rows, float[] bias, float[] y, int t0, int t1) {
+        int lanes = F.length();
+        int t = t0;
+        for (; t + TB <= t1; t += TB) {
+            FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+            int x0 = t * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
+            for (int c = 0, w = wBase; c < k; c++, w += PW) {
+                FloatVector w0 = FloatVector.fromArray(F, wp, w), w1 = FloatVector.fromArray(F, wp, w + lanes);
+                FloatVector b = FloatVector.broadcast(F, x[x0 + c]);
+                a00 = w0.fma(b, a00);
+                a01 = w1.fma(b, a01);
+                b = FloatVector.broadcast(F, x[x1 + c]);
+                a10 = w0.fma(b, a10);
+                a11 = w1.fma(b, a11);
+                b = FloatVector.broadcast(F, x[x2 + c]);
+                a20 = w0.fma(b, a20);
+                a21 = w1.fma(b, a21);
+                b = FloatVector.broadcast(F, x[x3 + c]);
+                a30 = w0.fma(b, a30);
+                a31 = w1.fma(b, a31);
+            }
+            store(a00, a01, y, t, r0, rows, bias);
+            store(a10, a11, y, t + 1, r0, rows, bias);
+            store(a20, a21, y, t + 2, r0, rows, bias);
+            store(a30, a31, y, t + 3, r0, rows, bias);
+        }
+        for (; t < t1; t++) {
+            // Two chains per vector half: a single token would otherwise wait on each fma's latency.
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
+            int xo = t * k, c = 0, w = wBase;
+            for (; c + 1 < k; c += 2, w += 2 * PW) {
+                FloatVector v = FloatVector.broadcast(F, x[xo + c]), u = FloatVector.broadcast(F, x[xo + c + 1]);
+                a0 = FloatVector.fromArray(F, wp, w).fma(v, a0);
+                a1 = FloatVector.fromArray(F, wp, w + lanes).fma(v, a1);
+                b0 = FloatVector.fromArray(F, wp, w + PW).fma(u, b0);
+                b1 = FloatVector.fromArray(F, wp, w + PW + lanes).fma(u, b1);
+            }
+            if (c < k) {
+                FloatVector v = FloatVector.broadcast(F, x[xo + c]);
+                a0 = FloatVector.fromArray(F, wp, w).fma(v, a0);
+                a1 = FloatVector.fromArray(F, wp, w + lanes).fma(v, a1);
+            }
+            store(a0.add(b0), a1.add(b1), y, t, r0, rows, bias);
+        }
+    }
+
+    /** Writes one token's panel outputs (plus bias); the last, partial panel goes through a small buffer. */
+    private static void store(FloatVector lo, FloatVector hi, float[] y, int t, int r0, int rows, float[] bias) {
+        int lanes = F.length(), off = t * rows + r0;
+        if (r0 + PW <= rows) {
+            if (bias != null) {
+                lo = lo.add(FloatVector.fromArray(F, bias, r0));
+                hi = hi.add(FloatVector.fromArray(F, bias, r0 + lanes));
+            }
+            lo.intoArray(y, off);
+            hi.intoArray(y, off + lanes);
+        } else {
+            float[] tmp = new float[PW];
+            lo.intoArray(tmp, 0);
+            hi.intoArray(tmp, lanes);
+            for (int j = 0; r0 + j < rows; j++) y[off + j] = bias == null ? tmp[j] : tmp[j] + bias[r0 + j];
+        }
+    }
+
+    /**
+     * Block-INT8 panel for tokens {@code [t0, t1)}. With several tokens the panel is dequantized once,
+     * {@code (q − z)·s} exactly as {@link dev.anewb.convert.Int8BlockWeight#dequantize} computes it, into a per-thread
+     * buffer that the FP32 micro-kernel then reuses for every token. A single token (decoding) runs the fused
+     * {@code s·(Σq·x − z·Σx)} per block straight from the codes instead, so only the bytes are streamed.
+     */
+    static void int8Panel(float[] x, float[] xBlockSums, PackedPanels.Int8 w, int panel, float[] bias, float[] y, int t0, int t1) {
+        int k = w.k(), lanes = F.length(), blocks = w.blocks(), bs = w.blockSize();
+        int qBase = panel * k * PW, sBase = panel * blocks * PW, r0 = panel * PW;
+        byte[] q = w.q();
+        float[] sc = w.scales(), zp = w.zeros();
+        if (t1 - t0 == 1) {
+            int xo = t0 * k;
+            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+            for (int b = 0; b < blocks; b++) {
+                int c0 = b * bs, c1 = (int) Math.min((long) c0 + bs, k);
+                FloatVector s0 = FloatVector.zero(F), s1 = s0, e0 = s0, e1 = s0;
+                int c = c0, qo = qBase + c0 * PW;
+                for (; c + 1 < c1; c += 2, qo += 2 * PW) {
+                    FloatVector v = FloatVector.broadcast(F, x[xo + c]), u = FloatVector.broadcast(F, x[xo + c + 1]);
+                    s0 = widen(q, qo).fma(v, s0);
+                    s1 = widen(q, qo + lanes).fma(v, s1);
+                    e0 = widen(q, qo + PW).fma(u, e0);
+                    e1 = widen(q, qo + PW + lanes).fma(u, e1);
+                }
+                if (c < c1) {
+                    FloatVector v = FloatVector.broadcast(F, x[xo + c]);
+                    s0 = widen(q, qo).fma(v, s0);
+                    s1 = widen(q, qo + lanes).fma(v, s1);
+                }
+                FloatVector xs = FloatVector.broadcast(F, xBlockSums[t0 * blocks + b]);
+                int so = sBase + b * PW;
+                acc0 = FloatVector.fromArray(F, sc, so).fma(s0.add(e0).sub(FloatVector.fromArray(F, zp, so).mul(xs)), acc0);
+                acc1 = FloatVector.fromArray(F, sc, so + lanes).fma(s1.add(e1).sub(FloatVector.fromArray(F, zp, so + lanes).mul(xs)), acc1);
+            }
+            store(acc0, acc1, y, t0, r0, w.rows(), bias);
+            return;
+        }
+        float[] buf = PANEL.get();
+        if (buf.length < k * PW) {
+            buf = new float[k * PW];
+            PANEL.set(buf);
+        }
+        for (int b = 0; b < blocks; b++) {
+            int c0 = b * bs, c1 = (int) Math.min((long) c0 + bs, k), so = sBase + b * PW;
+            FloatVector s0 = FloatVector.fromArray(F, sc, so), s1 = FloatVector.fromArray(F, sc, so + lanes);
+            FloatVector z0 = FloatVector.fromArray(F, zp, so), z1 = FloatVector.fromArray(F, zp, so + lanes);
+            for (int c = c0, qo = qBase + c0 * PW, o = c0 * PW; c < c1; c++, qo += PW, o += PW) {
+                widen(q, qo).sub(z0).mul(s0).intoArray(buf, o);
+                widen(q, qo + lanes).sub(z1).mul(s1).intoArray(buf, o + lanes);
+            }
+        }
+        gemmPanel(x, k, buf, 0, r0, w.rows(), bias, y, t0, t1);
+    }
+
+    private static FloatVector widen(byte[] q, int off) {
+        return (FloatVector) ByteVector.fromArray(Int8.B, q, off).castShape(F, 0);
+    }
+
+    // ---- Attention and elementwise ---------------------------------------------------------------------------
+
+    /** Same contract as {@link AttentionKernels#scoresTransposed}: 16 keys per fma, no horizontal sums. */
+    static void scoresTransposed(float[] q, int qOff, float[] kt, int n, int m, int headDim, float scale, float[] scores) {
+        int lanes = F.length(), upper = F.loopBound(m);
+        int j = 0;
+        for (; j < upper; j += lanes) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int d = 0, row = j; d < headDim; d++, row += n) acc = FloatVector.fromArray(F, kt, row).fma(FloatVector.broadcast(F, q[qOff + d]), acc);
+            acc.mul(scale).intoArray(scores, j);
+        }
+        for (; j < m; j++) {
+            float acc = 0f;
+            for (int d = 0; d < headDim; d++) acc = Math.fma(q[qOff + d], kt[d * n + j], acc);
+            scores[j] = acc * scale;
+        }
+    }
+
+    /** Same contract as {@link AttentionKernels#expShifted}. */
+    static float expShifted(float[] scores, int m, float max) {
+        int lanes = F.length(), upper = F.loopBound(m);
+        FloatVector sum = FloatVector.zero(F);
+        int j = 0;
+        for (; j < upper; j += lanes) {
+            FloatVector e = FloatVector.fromArray(F, scores, j).sub(max).lanewise(VectorOperators.EXP);
+            e.intoArray(scores, j);
+            sum = sum.add(e);
+        }
+        float s = sum.reduceLanes(VectorOperators.ADD);
+        for (; j < m; j++) {
+            float e = (float) Math.exp(scores[j] - max);
+            scores[j] = e;
+            s += e;
+        }
+        return s;
+    }
+
+    /**
+     * out[outOff + d] = scale·Σ_{j<m} p[j]·v[(keyStart + j)·stride + vOff + d] for d < headDim: the accumulators stay
+     * in registers across all keys (one lane group of head dims at a time, four keys per step).
+     */
+    static void weightedSum(float[] p, int m, float scale, float[] v, int keyStart, int stride, int vOff, float[] out, int outOff, int headDim) {
+        int lanes = F.length(), upper = F.loopBound(headDim), d = 0;
+        for (; d < upper; d += lanes) {
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            int j = 0, o = keyStart * stride + vOff + d;
+            for (; j + 4 <= m; j += 4, o += 4 * stride) {
+                a0 = FloatVector.fromArray(F, v, o).fma(FloatVector.broadcast(F, p[j]), a0);
+                a1 = FloatVector.fromArray(F, v, o + stride).fma(FloatVector.broadcast(F, p[j + 1]), a1);
+                a2 = FloatVector.fromArray(F, v, o + 2 * stride).fma(FloatVector.broadcast(F, p[j + 2]), a2);
+                a3 = FloatVector.fromArray(F, v, o + 3 * stride).fma(FloatVector.broadcast(F, p[j + 3]), a3);
+            }
+            for (; j < m; j++, o += stride) a0 = FloatVector.fromArray(F, v, o).fma(FloatVector.broadcast(F, p[j]), a0);
+            a0.add(a1).add(a2.add(a3)).mul(scale).intoArray(out, outOff + d);
+        }
+        for (; d < headDim; d++) {
+            float acc = 0f;
+            for (int j = 0; j < m; j++) acc = Math.fma(p[j], v[(keyStart + j) * stride + vOff + d], acc);
+            out[outOff + d] = acc * scale;
+        }
+    }
+
+    /** GELU with erf (see {@link Activations#erfFloat}), lane by lane with the same rational function. */
+    static void geluErf(float[] x) {
+        int lanes = F.length(), upper = F.loopBound(x.length), i = 0;
+        for (; i < upper; i += lanes) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            FloatVector z = v.mul((float) (1 / Math.sqrt(2))).max(-4f).min(4f), z2 = z.mul(z);
+            FloatVector p = z2.fma(-2.72614225801306e-10f, 2.77068142495902e-08f);
+            p = p.fma(z2, FloatVector.broadcast(F, -2.10102402082508e-06f));
+            p = p.fma(z2, FloatVector.broadcast(F, -5.69250639462346e-05f));
+            p = p.fma(z2, FloatVector.broadcast(F, -7.34990630326855e-04f));
+            p = p.fma(z2, FloatVector.broadcast(F, -2.95459980854025e-03f));
+            p = p.fma(z2, FloatVector.broadcast(F, -1.60960333262415e-02f)).mul(z);
+            FloatVector d = z2.fma(-1.45660718464996e-05f, -2.13374055278905e-04f);
+            d = d.fma(z2, FloatVector.broadcast(F, -1.68282697438203e-03f));
+            d = d.fma(z2, FloatVector.broadcast(F, -7.37332916720468e-03f));
+            d = d.fma(z2, FloatVector.broadcast(F, -1.42647390514189e-02f));
+            v.mul(0.5f).mul(p.div(d).add(1f)).intoArray(x, i);
+        }
+        for (; i < x.length; i++) x[i] = Activations.geluFloat(x[i]);
+    }
+
+    /** GPT-2's tanh GELU, lane by lane. */
+    static void geluTanh(float[] x) {
+        int lanes = F.length(), upper = F.loopBound(x.length), i = 0;
+        float c = (float) Math.sqrt(2 / Math.PI);
+        for (; i < upper; i += lanes) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            FloatVector inner = v.mul(v).mul(v).fma(FloatVector.broadcast(F, 0.044715f), v).mul(c);
+            v.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f)).intoArray(x, i);
+        }
+        for (; i < x.length; i++) x[i] = (float) Activations.geluTanh(x[i]);
+    }
 }
