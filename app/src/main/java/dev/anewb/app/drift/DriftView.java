@@ -44,7 +44,8 @@ public final class DriftView implements AreaView {
     @FXML private LineChart<String, Number> chart;
     @FXML private CategoryAxis xAxis;
     @FXML private NumberAxis yAxis;
-    @FXML private Label layerTitle;
+    @FXML private javafx.scene.control.TabPane tabs;
+    @FXML private javafx.scene.control.Tab layerTab;
     @FXML private TableView<DriftViewModel.TapRow> layerTable;
     @FXML private TableView<DriftViewModel.TapRow> table;
 
@@ -83,8 +84,8 @@ public final class DriftView implements AreaView {
                 viewModel.allTapsProperty().subscribe(all -> xAxis.setLabel(all ? "tap (graph order)" : "hidden state (0 = embeddings, i = output of layer i)")),
                 viewModel.measuredProperty().subscribe(m -> showContent(m != null)),
                 viewModel.pinnedProperty().subscribe(p -> pinnedLabel.setText(p == null ? "" : "pinned: " + DriftViewModel.describe(p.conversion()))),
-                viewModel.selectedLayerProperty().subscribe(l -> layerTitle.setText(l.intValue() < 0
-                        ? "Layer detail" : "Layer " + l + ": attention output, MLP output, layer output")),
+                viewModel.selectedLayerProperty().subscribe(l -> layerTab.setText(l.intValue() < 0
+                        ? "Layer detail" : "Layer " + l + " detail (attention out, MLP out, layer out)")),
                 viewModel::dispose);
         redraw();
     }
@@ -96,7 +97,7 @@ public final class DriftView implements AreaView {
 
     private static void columns(TableView<DriftViewModel.TapRow> t) {
         t.getColumns().setAll(
-                column("tap", DriftViewModel.TapRow::tap, 150),
+                column("tap", DriftViewModel.TapRow::tap, 170),
                 column("SQNR (dB)", DriftViewModel.TapRow::sqnr, 72),
                 column("cosine", DriftViewModel.TapRow::cosine, 80),
                 column("rel. L2", DriftViewModel.TapRow::relL2, 70),
@@ -117,7 +118,11 @@ public final class DriftView implements AreaView {
     private void redraw() {
         DriftMetric m = viewModel.metricProperty().get();
         chart.getData().clear();
-        for (DriftViewModel.Series s : viewModel.series()) {
+        // The category axis orders taps by first appearance: the series with the most plottable points goes first,
+        // so a tap another series cannot plot (exact SQNR) keeps its place in graph order.
+        java.util.List<DriftViewModel.Series> ordered = new java.util.ArrayList<>(viewModel.series());
+        ordered.sort(java.util.Comparator.comparingLong((DriftViewModel.Series s) -> -s.points().stream().filter(p -> Double.isFinite(m.of(p.metrics()))).count()));
+        for (DriftViewModel.Series s : ordered) {
             XYChart.Series<String, Number> fx = new XYChart.Series<>();
             fx.setName(s.name());
             for (DriftViewModel.Point p : s.points()) {
@@ -141,7 +146,10 @@ public final class DriftView implements AreaView {
                 + "\nrel. L2 " + DriftMetric.REL_L2.format(t) + "\nmax abs " + DriftMetric.MAX_ABS.format(t));
         tip.setShowDelay(Duration.millis(100));
         Tooltip.install(node, tip);
-        node.setOnMouseClicked(e -> viewModel.selectedLayerProperty().set(DriftViewModel.layerOf(p.tap())));
+        node.setOnMouseClicked(e -> {
+            viewModel.selectedLayerProperty().set(DriftViewModel.layerOf(p.tap()));
+            tabs.getSelectionModel().select(layerTab);
+        });
         node.getStyleClass().add("drift-point");
     }
 

@@ -102,6 +102,7 @@ public final class ModelView implements AreaView {
         for (int i = 0; i < rows.size(); i++) {
             Label k = new Label(rows.get(i).label());
             k.getStyleClass().add("card-key");
+            k.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
             Label v = new Label(rows.get(i).value());
             v.getStyleClass().add("card-value");
             v.setWrapText(true);

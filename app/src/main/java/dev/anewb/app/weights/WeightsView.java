@@ -65,7 +65,7 @@ public final class WeightsView implements AreaView {
         Tooltip.install(scaleMap, new Tooltip("FP16 scale per block; brighter = larger scale (wider value range)"));
         worst.getColumns().setAll(col("row", r -> Integer.toString(r.row())), col("block", r -> Integer.toString(r.block())),
                 col("error", WeightsViewModel.BlockRow::errorText), col("scale", WeightsViewModel.BlockRow::scaleText),
-                col("zero point", r -> Integer.toString(r.zeroPoint())));
+                col("zero pt", r -> Integer.toString(r.zeroPoint())));
         worst.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         worst.setItems(viewModel.worst());
         worst.setPlaceholder(new Label("No quantized weight selected"));

@@ -42,8 +42,8 @@ public final class WeightsViewModel extends AreaViewModel {
 
     /** One of the worst blocks. */
     public record BlockRow(int row, int block, float error, float scale, int zeroPoint) {
-        public String errorText() { return String.format(Locale.ROOT, "%.3e", error); }
-        public String scaleText() { return String.format(Locale.ROOT, "%.3e", scale); }
+        public String errorText() { return String.format(Locale.ROOT, "%.2e", error); }
+        public String scaleText() { return String.format(Locale.ROOT, "%.2e", scale); }
     }
 
     /** One histogram bar: blocks whose error lies in [from, to). */
