@@ -1,6 +1,11 @@
 package dev.anewb.cli;
 
+import dev.anewb.convert.AnePackage;
+import dev.anewb.convert.Converter;
+import dev.anewb.drift.TapMetrics;
 import dev.anewb.io.LoadedModel;
+import dev.anewb.model.Conversion;
+import java.util.List;
 import dev.anewb.io.ModelLoader;
 import dev.anewb.io.SafetensorsWriter;
 import dev.anewb.job.JobContext;
@@ -19,19 +24,46 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"One forward pass; prints every tap's shape and its first values.",
+        description = {"One forward pass; prints every tap's shape and its first values (default: the FP32 original; conversion options run the converted model).",
+                "On an .anepkg without input: runs its sample input and checks the drift recorded in its manifest.",
                 "--dump writes every tap (transformers naming and shape, float32) to a safetensors file."})
 final class RunCommand implements Callable<Integer> {
     @Mixin ModelArgument model;
     @Mixin InputOptions input;
+    @Mixin ConversionOptions conversion;
 
     @Option(names = "--dump", paramLabel = "FILE.safetensors", description = "Write every tap to this file.")
     Path dump;
 
+    /** A package without input: run its sample input and compare with the drift its manifest recorded. */
+    private int recheck(LoadedModel m) {
+        List<TapMetrics> now = AnePackage.recheck(m, JobContext.NONE);
+        Map<String, Double> recorded = new java.util.HashMap<>();
+        for (var t : m.manifest().path("drift").path("taps")) {
+            recorded.put(t.path("name").asText(), t.path("sqnr_db").isNull() ? Double.POSITIVE_INFINITY : t.path("sqnr_db").asDouble());
+        }
+        System.out.println("re-measuring " + m.displayName() + " on its sample input against the stored FP32 reference");
+        System.out.printf("%-22s %12s %12s%n", "tap", "SQNR dB now", "in manifest");
+        int mismatches = 0;
+        for (TapMetrics t : now) {
+            Double rec = recorded.get(t.name());
+            boolean same = rec != null && (rec.equals(t.sqnrDb()) || Math.abs(rec - t.sqnrDb()) <= 1e-9 * Math.abs(rec));
+            if (!same) mismatches++;
+            System.out.printf(Locale.ROOT, "%-22s %12s %12s%s%n", t.name(), t.sqnrText(), rec == null ? "-" : rec.isInfinite() ? "exact" : String.format(Locale.ROOT, "%.1f", rec),
+                    same ? "" : "   DIFFERS");
+        }
+        System.out.println(mismatches == 0 ? "all taps reproduce the manifest's drift" : mismatches + " taps differ from the manifest");
+        return mismatches == 0 ? 0 : 1;
+    }
+
     @Override public Integer call() {
         try (LoadedModel m = ModelLoader.load(ModelRef.parse(model.model), JobContext.NONE, true)) {
+            if (m.isPackage() && input.isEmpty()) return recheck(m);
+            Conversion c = conversion.toConversion(false, Conversion.Precision.FP32, Conversion.Layout.HF);
+            if (m.isPackage() && !c.isOriginal()) throw dev.anewb.AnewbException.usage("a package is already converted; conversion options do not apply");
+            var graph = m.isPackage() ? m.graph() : Converter.convert(m.graph(), c).graph();
             Batch batch = input.toBatch(m);
-            RunResult r = new Executor(m.graph(), m.weights()).run(batch, JobContext.NONE);
+            RunResult r = new Executor(graph, m.weights()).run(batch, JobContext.NONE);
             for (Map.Entry<String, Activation> e : r.taps().entrySet()) {
                 long[] shape = TapShapes.transformersShape(m.graph(), e.getKey(), e.getValue());
                 StringBuilder sb = new StringBuilder();

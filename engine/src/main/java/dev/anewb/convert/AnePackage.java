@@ -378,6 +378,45 @@ public final class AnePackage {
         }
     }
 
+    /** The manifest's sample input as a batch. */
+    public static Batch sampleInput(JsonNode manifest) {
+        JsonNode in = manifest.path("drift").path("sample_input");
+        JsonNode ids = in.path("ids"), mask = in.path("attention_mask");
+        int b = ids.size();
+        if (b == 0 || mask.size() != b) throw new AnewbException("package manifest has no sample input");
+        int s = ids.get(0).size();
+        long[][] idv = new long[b][s];
+        int[][] m = new int[b][s];
+        for (int i = 0; i < b; i++) for (int t = 0; t < s; t++) {
+            idv[i][t] = ids.get(i).get(t).asLong();
+            m[i][t] = mask.get(i).get(t).asInt();
+        }
+        return new Batch(b, s, idv, null, m);
+    }
+
+    /**
+     * Runs the package on its manifest's sample input and measures drift against the stored FP32 reference:
+     * the numbers must reproduce the manifest's, since the package runs the very weights it was measured with.
+     */
+    public static List<TapMetrics> recheck(LoadedModel pkg, JobContext ctx) {
+        if (!pkg.isPackage()) throw new IllegalArgumentException("not a package");
+        Batch sample = sampleInput(pkg.manifest());
+        RunResult out = new dev.anewb.runtime.Executor(pkg.graph(), pkg.weights()).run(sample, ctx);
+        List<TapMetrics> taps = new java.util.ArrayList<>();
+        try (SafetensorsFile ref = openReference(pkg.folder())) {
+            for (String tap : ref.names()) {
+                TensorData t = ref.get(tap);
+                Activation a = new Activation(t.dim(0), t.dim(1), t.dim(2), t.toFloatArray());
+                taps.add(TapMetrics.of(tap, a, out.tap(tap), sample));
+            }
+        }
+        java.util.Map<String, Integer> order = new java.util.HashMap<>();
+        int i = 0;
+        for (String t : pkg.graph().taps().keySet()) order.put(t, i++);
+        taps.sort(java.util.Comparator.comparingInt(t -> order.getOrDefault(t.name(), Integer.MAX_VALUE)));
+        return taps;
+    }
+
     /** The package's stored reference taps. */
     public static SafetensorsFile openReference(Path pkg) {
         return SafetensorsFile.open(pkg.resolve(REFERENCE));

@@ -147,6 +147,46 @@ public final class ChunkPlan {
         return (long) length * length;
     }
 
+    /** Queries per chunk: S when chunked, n for full attention. */
+    public long queryBlock() { return queryBlockSize(); }
+
+    /** Keys one chunk's score buffer holds: W when chunked, n for full attention. */
+    public long keyWindow() { return chunked ? window : length; }
+
+    /** Number of chunks (query blocks). */
+    public long chunks() { return blocks(); }
+
+    public boolean full() { return !chunked; }
+
+    /**
+     * (query, key) pairs actually scored, summed over chunks, key ranges clipped to [0, n) (the causal mask
+     * inside a range is applied to the scores, not skipped, so it does not reduce the count).
+     */
+    public long scorePairs() {
+        long pairs = 0;
+        for (int b = 0; b < blocks(); b++) pairs += (long) (queryEnd(b) - queryStart(b)) * (keyEnd(b) - keyStart(b));
+        return pairs;
+    }
+
+    /** A (W, O) setting and the score bytes per head per chunk it gives. */
+    public record Setting(int window, int overlap, long scoreBytes) { }
+
+    /**
+     * Every (W, O) with W &lt; n whose per-head chunk scores take exactly {@code targetBytes} at
+     * {@code elementBytes} per score: S·W·elementBytes = target with S = W − O ≥ 1. Empty when none does.
+     */
+    public static java.util.List<Setting> settingsForScoreBytes(long n, long targetBytes, int elementBytes) {
+        java.util.List<Setting> out = new java.util.ArrayList<>();
+        if (targetBytes % elementBytes != 0) return out;
+        long elements = targetBytes / elementBytes;
+        for (long w = 1; w < n; w++) {
+            if (elements % w != 0) continue;
+            long s = elements / w;
+            if (s >= 1 && s <= w) out.add(new Setting((int) w, (int) (w - s), targetBytes));
+        }
+        return out;
+    }
+
     private void checkBlock(int block) {
         if (block < 0 || block >= blocks()) throw new IndexOutOfBoundsException("block " + block + " outside [0, " + blocks() + ")");
     }

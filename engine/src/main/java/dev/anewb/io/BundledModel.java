@@ -164,7 +164,7 @@ public final class BundledModel {
 
     /** Temp file in the same folder, then rename, so a reader never sees half a file. */
     private static void writeAtomically(Path target, Content content) throws IOException {
-        Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".tmp");
+        Path tmp = AtomicFiles.tempBeside(target);
         try {
             try (var out = Files.newOutputStream(tmp)) {
                 content.writeTo(out);

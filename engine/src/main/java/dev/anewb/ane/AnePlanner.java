@@ -1,0 +1,465 @@
+package dev.anewb.ane;
+
+import dev.anewb.convert.ChunkPlan;
+import dev.anewb.convert.Converter;
+
+import dev.anewb.AnewbException;
+import dev.anewb.model.Axis;
+import dev.anewb.model.Conversion;
+import dev.anewb.model.ModelGraph;
+import dev.anewb.model.Op;
+import dev.anewb.model.Value;
+import dev.anewb.model.WeightInfo;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The ANE simulator (spec/ane-model.md): plans a graph op by op on a chip profile and estimates on-chip buffer
+ * occupancy, tiling and spills, DRAM traffic, latency, energy and the DRAM footprint, for the requested
+ * conversion and for the baseline. Needs only shapes, so a config.json is enough. Nothing here is measured.
+ *
+ * <p>The model, in the order the rules of the spec apply:
+ * <ul>
+ *   <li>Tensors take their 64-byte-aligned size ({@link TensorLayout}) in the conversion's layout: (B, C, 1, S)
+ *   for BC1S, (B, S, C) for HF (rule 2).</li>
+ *   <li>An activation stays in the buffer between ops when it takes at most half the buffer and every consumer
+ *   runs within {@value #RESIDENT_WINDOW} ops of its producer; otherwise it is written to DRAM once and read by
+ *   each consumer (rule 6/7).</li>
+ *   <li>Each op's working set (weights, inputs, outputs, scores, KV cache) is tiled when it does not fit;
+ *   weights or activations re-read because of tiling are spill bytes (rule 7). Weights are read from DRAM once
+ *   per evaluation at least.</li>
+ *   <li>The HF layout's batched-head attention needs its view/transposes as copies (rule 6); BC1S splits heads by
+ *   slicing rows, which copies nothing.</li>
+ *   <li>latency = max(FLOPs / (FP16 peak · efficiency), DRAM / bandwidth) + per-op overhead, plus one
+ *   per-evaluation overhead; energy = FLOPs·e_flop + DRAM·e_dram + buffer bytes·e_sram.</li>
+ * </ul>
+ */
+public final class AnePlanner {
+    /** How many ops after its producer an activation can still be read from the buffer. */
+    static final int RESIDENT_WINDOW = 3;
+    /** The largest dimension the ANE accepts (rule 4). */
+    public static final int MAX_DIMENSION = 16384;
+
+    /** The baseline of spec/ane-model.md: HF layout, batched heads with copies, FP16, no quantization, no chunking. */
+    public static final Conversion BASELINE = new Conversion(Conversion.Layout.HF, Conversion.Precision.FP16, false, 128, false,
+            List.of(), Map.of(), 0, 0);
+
+    private AnePlanner() { }
+
+    public static PlanResult plan(ModelGraph graph, Conversion conversion, ChipProfile chip, int batch, int seq, Double sramOverrideMb) {
+        return plan(graph, conversion, chip, batch, seq, sramOverrideMb, Phase.PREFILL);
+    }
+
+    public static PlanResult plan(ModelGraph graph, Conversion conversion, ChipProfile chip, int batch, int seq,
+                                  Double sramOverrideMb, Phase phase) {
+        if (batch < 1) throw AnewbException.usage("--batch must be at least 1, got " + batch);
+        if (seq < 1) throw AnewbException.usage("--seq must be at least 1, got " + seq);
+        if (phase == Phase.DECODE && !graph.config().isCausal()) {
+            throw AnewbException.usage(graph.config().modelType() + " is not a causal decoder: there is no decode step to plan");
+        }
+        ChipProfile c = sramOverrideMb == null ? chip : chip.withBufferMb(sramOverrideMb);
+        PlanTotals optimized = new Pass(graph, conversion, c, batch, seq, phase).run();
+        PlanTotals baseline = new Pass(graph, BASELINE, c, batch, seq, phase).run();
+        return new PlanResult(c, batch, seq, phase, optimized, baseline);
+    }
+
+    /** Plans one conversion. */
+    private static final class Pass {
+        final ModelGraph g;
+        final Conversion conv;
+        final ChipProfile chip;
+        final CostConstants k;
+        final int batch, seq;
+        final Phase phase;
+        final long buffer;
+        final int eb;
+        final boolean bc1s;
+        final List<OpPlan> plans = new ArrayList<>();
+        final Map<String, Integer> producer = new HashMap<>();
+        final Map<String, List<Integer>> consumers = new HashMap<>();
+        final Map<String, Long> bytes = new HashMap<>();
+        final Map<String, Integer> headDimOf = new HashMap<>();
+        final Map<String, Integer> headsOf = new HashMap<>();
+        final Map<String, WeightStorage> storage = new LinkedHashMap<>();
+        /** Values written to DRAM, with the op index of their last reader. */
+        final Map<String, int[]> inDram = new LinkedHashMap<>();
+        /** Per op index: bytes it materializes in DRAM while running (spilled scores, copies). */
+        final List<Long> scratchAt = new ArrayList<>();
+
+        Pass(ModelGraph g, Conversion conv, ChipProfile chip, int batch, int seq, Phase phase) {
+            // Which weights are INT8 is the converter's decision; plan the graph it produces.
+            this.g = g.conversion().isOriginal() ? Converter.convert(g, conv).graph() : g;
+            this.conv = conv;
+            this.chip = chip;
+            this.k = chip.constants();
+            this.batch = batch;
+            this.seq = seq;
+            this.phase = phase;
+            this.buffer = chip.bufferBytes();
+            this.eb = conv.precision() == Conversion.Precision.FP32 ? 4 : 2;
+            this.bc1s = conv.layout() == Conversion.Layout.BC1S;
+        }
+
+        int length(Axis axis) {
+            return switch (axis) {
+                case TOKENS -> phase == Phase.DECODE ? 1 : seq;
+                case ENCODER -> g.fixedLength(Axis.ENCODER) != null ? g.fixedLength(Axis.ENCODER) : seq;
+                case POOLED -> 1;
+            };
+        }
+
+        long tokens(Value v) { return (long) batch * length(v.axis()); }
+
+        PlanTotals run() {
+            List<Op> ops = g.ops();
+            for (int i = 0; i < ops.size(); i++) {
+                Op op = ops.get(i);
+                producer.put(op.output(), i);
+                for (String in : op.inputs()) consumers.computeIfAbsent(in, x -> new ArrayList<>()).add(i);
+                if (op instanceof Op.Attention a) {
+                    for (String v : List.of(a.q(), a.output())) { headDimOf.put(v, a.headDim()); headsOf.put(v, a.heads()); }
+                    for (String v : List.of(a.k(), a.v())) { headDimOf.put(v, a.headDim()); headsOf.put(v, a.kvHeads()); }
+                }
+            }
+            for (Value v : g.values().values()) bytes.put(v.name(), layoutOf(v).bytesAllocated());
+            long weightBytes = 0;
+            for (WeightInfo w : g.weights().values()) {
+                WeightStorage s = PlannedWeights.storageOf(w, conv);
+                storage.put(w.name(), s);
+                weightBytes += s.totalBytes();
+            }
+            for (int i = 0; i < ops.size(); i++) planOp(i, ops.get(i));
+            return totals(weightBytes);
+        }
+
+        TensorLayout layoutOf(Value v) {
+            int hd = headDimOf.getOrDefault(v.name(), 0), h = headsOf.getOrDefault(v.name(), 0);
+            int len = length(v.axis());
+            return bc1s ? TensorLayout.activationBc1s(v.name(), batch, len, v.channels(), eb, hd, h)
+                    : TensorLayout.activationHf(v.name(), batch, len, v.channels(), eb, hd, h);
+        }
+
+        /** True when consumer {@code at} can read {@code value} from the buffer. */
+        boolean residentFor(String value, int at) {
+            Integer p = producer.get(value);
+            return p != null && bytes.get(value) <= buffer / 2 && at - p <= RESIDENT_WINDOW;
+        }
+
+        /** DRAM bytes to read the op's inputs; marks values that had to go to DRAM. */
+        long readInputs(int at, List<String> inputs) {
+            long d = 0;
+            for (String in : inputs) {
+                if (residentFor(in, at)) continue;
+                Integer p = producer.get(in);
+                if (p == null) continue; // graph inputs (token ids) are read by the CPU embedding
+                d += bytes.get(in);
+            }
+            return d;
+        }
+
+        /** DRAM bytes to write the op's output: when any consumer cannot read it from the buffer, or nobody does. */
+        long writeOutput(int at, String out) {
+            List<Integer> cs = consumers.getOrDefault(out, List.of());
+            boolean dram = cs.isEmpty();
+            int last = at;
+            for (int c : cs) {
+                if (!residentFor(out, c)) dram = true;
+                last = Math.max(last, c);
+            }
+            if (!dram) return 0;
+            inDram.put(out, new int[]{at, cs.isEmpty() ? Integer.MAX_VALUE : last});
+            return bytes.get(out);
+        }
+
+        long weightBytes(Op op) {
+            long b = 0;
+            for (String w : op.weights()) b += storage.get(w).totalBytes();
+            return b;
+        }
+
+        void planOp(int i, Op op) {
+            switch (op) {
+                case Op.Embed e -> planEmbed(i, e);
+                case Op.Linear l -> planLinear(i, l);
+                case Op.Attention a -> planAttention(i, a);
+                case Op.Norm n -> planStreaming(i, op, 8L * tokens(g.value(n.input())) * g.value(n.input()).channels());
+                case Op.Activation a -> planStreaming(i, op, 8L * tokens(g.value(a.input())) * g.value(a.input()).channels());
+                case Op.Add a -> planStreaming(i, op, tokens(g.value(a.a())) * g.value(a.a()).channels());
+                case Op.Mul m -> planStreaming(i, op, tokens(g.value(m.a())) * g.value(m.a()).channels());
+                case Op.TakeFirst t -> planStreaming(i, op, 0);
+                // GPT-2's q/k/v split of the fused c_attn output: a channel view, no arithmetic.
+                case Op.Slice s -> planStreaming(i, op, 0);
+                case Op.MeanPool m -> planStreaming(i, op, 3L * tokens(g.value(m.input())) * g.value(m.input()).channels());
+            }
+        }
+
+        // ---- per kind ----
+
+        /** Rule 5: the gather runs on the CPU; its output crosses to the ANE through DRAM. */
+        void planEmbed(int i, Op.Embed e) {
+            Value out = g.value(e.output());
+            long gathered = (long) e.weights().size() * tokens(out) * out.channels() * eb;
+            long written = bytes.get(e.output());
+            inDram.put(e.output(), new int[]{i, lastConsumer(e.output(), i)});
+            long dram = gathered + written;
+            List<String> w = new ArrayList<>();
+            w.add("rule 5: embedding lookups (gather) run on the CPU; the " + fmtBytes(written)
+                    + " result crosses CPU->ANE through DRAM (one hand-off, " + k.cpuHandoffMs().value() + " ms assumed)");
+            double ms = k.cpuHandoffMs().value() + dram / chip.dramBytesPerSecond() * 1e3;
+            add(i, e.name(), e.kind(), e.layer(), 0, Map.of(), 1, 0, dram, 0, ms, false, w, 0);
+        }
+
+        void planLinear(int i, Op.Linear l) {
+            Value in = g.value(l.input()), out = g.value(l.output());
+            long t = tokens(in);
+            long flops = 2L * t * l.in() * l.out() + (l.bias() == null ? 0 : t * l.out());
+            long w = weightBytes(l), x = bytes.get(l.input()), y = bytes.get(l.output());
+            Map<BufferKind, Long> occ = new EnumMap<>(BufferKind.class);
+            long spill = 0, tiles = 1;
+            if (w + x + y <= buffer) {
+                occ.put(BufferKind.WEIGHTS, w);
+                occ.put(BufferKind.ACTIVATIONS_IN, x);
+                occ.put(BufferKind.ACTIVATIONS_OUT, y);
+            } else {
+                long wt = Math.min(w, buffer / 4), act = buffer - wt;
+                long weightTiles = ceilDiv(w, Math.max(1, wt));
+                if (x + y <= act) {
+                    tiles = weightTiles;
+                    occ.put(BufferKind.WEIGHTS, wt);
+                    occ.put(BufferKind.ACTIVATIONS_IN, x);
+                    occ.put(BufferKind.ACTIVATIONS_OUT, y);
+                } else {
+                    long tokenTiles = ceilDiv(x + y, Math.max(1, act));
+                    tiles = tokenTiles * weightTiles;
+                    // re-read whichever is cheaper: the weights once per token tile, or the input once per weight tile
+                    spill = Math.min((tokenTiles - 1) * w, (weightTiles - 1) * x);
+                    occ.put(BufferKind.WEIGHTS, wt);
+                    occ.put(BufferKind.ACTIVATIONS_IN, x / tokenTiles);
+                    occ.put(BufferKind.ACTIVATIONS_OUT, Math.min(y / tokenTiles, act - x / tokenTiles));
+                }
+            }
+            long dram = w + readInputs(i, l.inputs()) + writeOutput(i, l.output()) + spill;
+            List<String> warn = new ArrayList<>();
+            boolean onAne = true;
+            WeightStorage s = storage.get(l.weight());
+            if (s.format() == WeightStorage.Format.INT8_BLOCK && !s.perChannel()) {
+                WeightStorage pc = s.perChannelAlternative();
+                warn.add("rule 3: per-block INT8 (block " + s.blockSize() + ", " + fmtBits(s.bitsPerWeight())
+                        + " bits/weight, " + fmtBytes(s.totalBytes()) + ") is not native on the ANE (per-channel/per-tensor are; "
+                        + "coremltools #2510); planned as expanded on the fly. Per-channel alternative: "
+                        + fmtBits(pc.bitsPerWeight()) + " bits/weight, " + fmtBytes(pc.totalBytes()));
+            }
+            onAne &= checkDims(warn, "in", l.in(), "out", l.out(), "tokens", length(in.axis()));
+            onAne &= checkPrecision(warn);
+            add(i, l.name(), l.kind(), l.layer(), flops, occ, tiles, spill, dram, 0, -1, onAne, warn, w + x + y);
+        }
+
+        void planAttention(int i, Op.Attention a) {
+            Value q = g.value(a.q()), kv = g.value(a.k());
+            int h = a.heads(), kvh = a.kvHeads(), d = a.headDim();
+            long nq = length(q.axis()), nk = length(kv.axis());
+            boolean decode = phase == Phase.DECODE && !a.cross();
+            if (decode) nk = seq + 1L;
+            List<String> warn = new ArrayList<>();
+            boolean onAne = checkDims(warn, "queries", nq, "keys", nk, "head dim", d);
+            onAne &= checkPrecision(warn);
+            long copyScratch = 0;
+            if (!bc1s) {
+                // rule 6: HF's view + transpose into (B, h, S, d) for q, k, v, Kᵀ for the score matmul
+                for (String[] c : new String[][]{{a.q(), "q.to_heads"}, {a.k(), "k.to_heads"}, {a.v(), "v.to_heads"}, {a.k(), "k.transpose"}}) {
+                    copyScratch += planCopy(i, a, c[0], c[1]);
+                }
+            }
+            // chunking: W, O apply to self-attention; cross-attention is never chunked
+            ChunkPlan cp = a.cross() || decode ? ChunkPlan.of(Math.toIntExact(nk), 0, 0, a.causal()) : ChunkPlan.of(Math.toIntExact(nk), conv.chunkWindow(), conv.chunkOverlap(), a.causal());
+            long pairs = decode ? nk : (a.cross() ? nq * nk : cp.scorePairs());
+            long flops = (long) batch * h * (4L * pairs * d + 5L * pairs);
+            long queries = decode ? 1 : cp.queryBlock(), keys = decode ? nk : cp.keyWindow();
+            long units, scoreUnit, qUnit, kvUnit, outUnit;
+            long lastAxis = bc1s ? keys : (long) k.baselineScoreLastAxis().value();
+            if (bc1s) {
+                // one head of one sequence of one chunk at a time
+                units = (long) batch * h * (decode ? 1 : cp.chunks());
+                scoreUnit = TensorLayout.scores("scores", "", 1, 1, queries, keys, eb, keys).bytesAllocated();
+                qUnit = d * TensorLayout.align(queries * eb);
+                kvUnit = 2L * d * TensorLayout.align(keys * eb);
+                outUnit = qUnit;
+            } else {
+                units = 1;
+                scoreUnit = TensorLayout.scores("scores", "", batch, h, nq, nk, eb, lastAxis <= 0 ? nk : lastAxis).bytesAllocated();
+                qUnit = TensorLayout.perHeadHf("q", batch, h, d, (int) nq, eb).bytesAllocated();
+                kvUnit = 2 * TensorLayout.perHeadHf("k", batch, kvh, d, (int) nk, eb).bytesAllocated();
+                outUnit = qUnit;
+            }
+            long kvCacheBytes = a.causal() && !a.cross() ? TensorLayout.kvCache("kv", batch, kvh, d, (int) nk, eb).bytesAllocated() : 0;
+            long kvUnitCache = decode ? kvUnit : 0;
+            long work = qUnit + kvUnit + scoreUnit + outUnit;
+            Map<BufferKind, Long> occ = new EnumMap<>(BufferKind.class);
+            long spill = 0, scratch = copyScratch, tiles = units;
+            if (work <= buffer) {
+                occ.put(BufferKind.ACTIVATIONS_IN, qUnit + kvUnit - kvUnitCache);
+                occ.put(BufferKind.KV_CACHE, kvUnitCache);
+                occ.put(BufferKind.SCORES, scoreUnit);
+                occ.put(BufferKind.ACTIVATIONS_OUT, outUnit);
+            } else {
+                // the scores do not fit: written, read back for softmax, probabilities written and read for P·V (rule 7)
+                long excess = Math.min(scoreUnit, work - buffer);
+                spill = 4 * excess * units;
+                scratch += 2 * scoreUnit * (bc1s ? 1 : units);
+                long rest = buffer;
+                long scoresHeld = Math.max(0, scoreUnit - excess);
+                double f = (double) rest / work;
+                occ.put(BufferKind.ACTIVATIONS_IN, (long) Math.floor((qUnit + kvUnit - kvUnitCache) * f));
+                occ.put(BufferKind.KV_CACHE, (long) Math.floor(kvUnitCache * f));
+                occ.put(BufferKind.ACTIVATIONS_OUT, (long) Math.floor(outUnit * f));
+                long used = occ.values().stream().mapToLong(Long::longValue).sum();
+                occ.put(BufferKind.SCORES, Math.min(scoresHeld, buffer - used));
+                tiles = units * ceilDiv(work, buffer);
+            }
+            long dram = readInputs(i, a.inputs()) + writeOutput(i, a.output()) + spill;
+            if (cp.chunks() > 1 && !a.cross()) {
+                // overlapping key windows re-read keys and values that did not stay in the buffer
+                long kvBytes = bytes.get(a.k()) + bytes.get(a.v());
+                if (!residentFor(a.k(), i)) dram += (long) Math.ceil(kvBytes * ((double) cp.keyWindow() / cp.queryBlock() - 1));
+            }
+            if (kvCacheBytes > 0) {
+                dram += kvCacheBytes; // prefill writes the cache; a decode step reads all of it
+                if (!decode) warn.add("writes a KV cache of " + fmtBytes(kvCacheBytes) + " for the decode steps");
+            }
+            add(i, a.name(), a.kind(), a.layer(), flops, occ, tiles, spill, dram, scratch, -1, onAne, warn,
+                    qUnit + kvUnit + 2 * scoreUnit + outUnit);
+            // the batched heads go back to (B, S, C) with a transpose + view
+            if (!bc1s) planCopy(i, a, a.output(), "context.from_heads");
+        }
+
+        /** A layout copy of the HF baseline (rule 6); returns the bytes it leaves in DRAM. */
+        long planCopy(int i, Op.Attention a, String value, String what) {
+            long b = bytes.get(value);
+            boolean fits = b <= buffer / 2;
+            long dram = fits ? 0 : 2 * b;
+            Map<BufferKind, Long> occ = new EnumMap<>(BufferKind.class);
+            long half = buffer / 2;
+            occ.put(BufferKind.ACTIVATIONS_IN, Math.min(b, half));
+            occ.put(BufferKind.ACTIVATIONS_OUT, Math.min(b, half));
+            List<String> w = List.of("rule 6: transpose/reshape into batched heads is a memory copy"
+                    + (fits ? " (stays in the buffer)" : " through DRAM (" + fmtBytes(2 * b) + ")"));
+            add(i, a.name() + "." + what, "copy", a.layer(), 0, occ, fits ? 1 : ceilDiv(b, half), 0, dram, fits ? 0 : b, -1, true, w, 2 * b);
+            return fits ? 0 : b;
+        }
+
+        /** Elementwise and normalization ops: stream inputs and output through the buffer in tiles. */
+        void planStreaming(int i, Op op, long flops) {
+            long w = weightBytes(op), x = 0, y = bytes.get(op.output());
+            for (String in : op.inputs()) x += bytes.get(in);
+            long need = w + x + y, tiles = Math.max(1, ceilDiv(need, buffer));
+            Map<BufferKind, Long> occ = new EnumMap<>(BufferKind.class);
+            occ.put(BufferKind.WEIGHTS, w / tiles);
+            occ.put(BufferKind.ACTIVATIONS_IN, x / tiles);
+            occ.put(BufferKind.ACTIVATIONS_OUT, y / tiles);
+            long dram = w + readInputs(i, op.inputs()) + writeOutput(i, op.output());
+            List<String> warn = new ArrayList<>();
+            boolean onAne = checkPrecision(warn);
+            Value in = g.value(op.inputs().getFirst());
+            onAne &= checkDims(warn, "channels", in.channels(), "tokens", length(in.axis()), "", 0);
+            add(i, op.name(), op.kind(), op.layer(), flops, occ, tiles, 0, dram, 0, -1, onAne, warn, need);
+        }
+
+        boolean checkDims(List<String> warn, String n1, long d1, String n2, long d2, String n3, long d3) {
+            boolean ok = true;
+            String[] names = {n1, n2, n3};
+            long[] dims = {d1, d2, d3};
+            for (int j = 0; j < 3; j++) {
+                if (dims[j] > MAX_DIMENSION) {
+                    warn.add("rule 4: dimension " + names[j] + " = " + dims[j] + " is above " + MAX_DIMENSION
+                            + ", not allowed on the ANE: split it (e.g. a vocabulary projection into " + ceilDiv(dims[j], MAX_DIMENSION) + " parts)");
+                    ok = false;
+                }
+            }
+            return ok;
+        }
+
+        boolean checkPrecision(List<String> warn) {
+            if (eb == 4) {
+                warn.add("rule 1: the ANE computes in FP16; with FP32 precision Core ML runs this op on the CPU/GPU (estimate shown as if on the ANE)");
+                return false;
+            }
+            return true;
+        }
+
+        int lastConsumer(String value, int at) {
+            int last = at;
+            for (int c : consumers.getOrDefault(value, List.of())) last = Math.max(last, c);
+            return last;
+        }
+
+        /** Appends one op plan; latency and energy from the cost model unless given (latencyMs ≥ 0). */
+        void add(int graphIndex, String name, String kind, int layer, long flops, Map<BufferKind, Long> occ, long tiles,
+                 long spill, long dram, long scratch, double latencyMs, boolean onAne, List<String> warn, long touchedBytes) {
+            long total = 0;
+            for (long v : occ.values()) total += v;
+            if (total > buffer) throw new IllegalStateException(name + ": occupancy " + total + " above buffer " + buffer);
+            double ms = latencyMs;
+            if (ms < 0) {
+                double compute = flops / (chip.fp16FlopsPerSecond() * k.efficiency().value());
+                double memory = dram / chip.dramBytesPerSecond();
+                ms = Math.max(compute, memory) * 1e3 + k.opOverheadMs().value();
+            }
+            double pj = flops * k.energyPjPerFlop().value() + dram * k.energyPjPerDramByte().value()
+                    + touchedBytes * k.energyPjPerSramByte().value();
+            plans.add(new OpPlan(name, kind, layer, flops, occ, tiles, spill, dram, scratch, ms, pj * 1e-9, onAne, warn));
+            scratchAt.add(scratch);
+            while (opIndexOfPlan.size() < plans.size()) opIndexOfPlan.add(graphIndex);
+        }
+
+        final List<Integer> opIndexOfPlan = new ArrayList<>();
+
+        PlanTotals totals(long weightBytes) {
+            double ms = k.evaluationOverheadMs().value();
+            long peakSram = 0, dram = 0, flops = 0, spill = 0;
+            double mj = 0;
+            for (OpPlan p : plans) {
+                ms += p.latencyMs();
+                peakSram = Math.max(peakSram, p.sramTotal());
+                dram += p.dramBytes();
+                flops += p.flops();
+                spill += p.spillBytes();
+                mj += p.energyMj();
+            }
+            // footprint: weights + DRAM-resident activations live at each op + that op's scratch
+            long kvTotal = 0;
+            for (Op op : g.ops()) {
+                if (op instanceof Op.Attention a && a.causal() && !a.cross()) {
+                    long nk = phase == Phase.DECODE ? seq + 1L : length(g.value(a.k()).axis());
+                    kvTotal += TensorLayout.kvCache("kv", batch, a.kvHeads(), a.headDim(), (int) nk, eb).bytesAllocated();
+                }
+            }
+            long peakLive = 0;
+            for (int p = 0; p < plans.size(); p++) {
+                int at = opIndexOfPlan.get(p);
+                long live = scratchAt.get(p);
+                for (Map.Entry<String, int[]> e : inDram.entrySet()) {
+                    int[] r = e.getValue();
+                    if (r[0] <= at && at <= r[1]) live += bytes.get(e.getKey());
+                }
+                peakLive = Math.max(peakLive, live);
+            }
+            return new PlanTotals(conv, plans, ms, peakSram, dram, mj, weightBytes + kvTotal + peakLive, flops, weightBytes, spill);
+        }
+    }
+
+    static long ceilDiv(long a, long b) { return (a + b - 1) / b; }
+
+    static String fmtBytes(long b) {
+        if (b >= 1L << 30) return String.format(java.util.Locale.ROOT, "%.2f GiB", b / (double) (1L << 30));
+        if (b >= 1L << 20) return String.format(java.util.Locale.ROOT, "%.2f MiB", b / (double) (1L << 20));
+        if (b >= 1L << 10) return String.format(java.util.Locale.ROOT, "%.1f KiB", b / 1024.0);
+        return b + " B";
+    }
+
+    static String fmtBits(double bits) { return String.format(java.util.Locale.ROOT, "%.2f", bits); }
+}

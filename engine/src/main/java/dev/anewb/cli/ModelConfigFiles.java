@@ -1,0 +1,23 @@
+package dev.anewb.cli;
+
+import dev.anewb.io.LoadedModel;
+import dev.anewb.io.ModelLoader;
+import dev.anewb.job.JobContext;
+import dev.anewb.model.ModelGraph;
+import dev.anewb.model.ModelRef;
+
+/**
+ * MODEL for the commands that need only shapes (plan, layout). Local models are opened with their weights
+ * memory-mapped (cheap, and it tells which optional heads exist); a config.json or a Hub id needs only the config.
+ */
+final class ModelConfigFiles {
+    private ModelConfigFiles() { }
+
+    static ModelGraph graph(String model) {
+        ModelRef ref = ModelRef.parse(model);
+        boolean local = ref.kind() == ModelRef.Kind.FOLDER || ref.kind() == ModelRef.Kind.BUNDLED || ref.kind() == ModelRef.Kind.PACKAGE;
+        try (LoadedModel m = ModelLoader.load(ref, JobContext.NONE, local)) {
+            return m.graph();
+        }
+    }
+}
