@@ -126,6 +126,13 @@ class WorkbenchFlowTest {
         String html = Files.readString(report.resolve("all-MiniLM-L6-v2-drift.html"));
         assertTrue(html.contains("data:image/png;base64,"), "chart snapshot embedded");
         assertTrue(Files.readString(report.resolve("all-MiniLM-L6-v2-drift.csv")).contains("hidden_states.6,"));
+        Path onnx = dir.resolve("minilm.onnx");
+        robot.interact(() -> {
+            export.viewModel().onnxPathProperty().set(onnx.toString());
+            export.viewModel().exportOnnx();
+        });
+        WaitForAsyncUtils.waitFor(180, TimeUnit.SECONDS, () -> export.viewModel().jobProperty().get() == null);
+        assertTrue(Files.size(onnx) > 1_000_000, "ONNX written");
         assertTrue(jobs.failures().isEmpty(), () -> jobs.failures().toString());
     }
 

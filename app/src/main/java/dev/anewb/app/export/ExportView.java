@@ -47,6 +47,7 @@ public final class ExportView implements AreaView {
     @FXML private Button choosePackage;
     @FXML private Button exportPackage;
     @FXML private Button exportOnnx;
+    @FXML private TextField onnxPath;
     @FXML private Button showInFolder;
     @FXML private TextField reportFolder;
     @FXML private Button chooseReport;
@@ -68,9 +69,13 @@ public final class ExportView implements AreaView {
         exportPackage.disableProperty().bind(viewModel.canExportBinding().not());
         exportReport.disableProperty().bind(viewModel.canExportBinding().not());
         showInFolder.disableProperty().bind(viewModel.lastWrittenProperty().isNull());
-        // ONNX export arrives with OnnxExporter; until then the button says so instead of pretending.
-        exportOnnx.setDisable(true);
-        exportOnnx.setTooltip(new Tooltip("ONNX export is not in this build yet"));
+        onnxPath.textProperty().bindBidirectional(viewModel.onnxPathProperty());
+        exportOnnx.disableProperty().bind(viewModel.canExportBinding().not());
+        exportOnnx.setOnAction(e -> {
+            if (!viewModel.onnxExists() || confirm(viewModel.onnxPathProperty().get())) viewModel.exportOnnx();
+        });
+        tip(onnxPath, "File the ONNX model is written to");
+        tip(exportOnnx, "Write the converted graph as ONNX: FP16 rounding as casts, INT8 weights with their block scales, chunking as a band mask");
         choosePackage.setOnAction(e -> choosePackage());
         chooseReport.setOnAction(e -> chooseReport());
         exportPackage.setOnAction(e -> exportPackage());
@@ -113,16 +118,16 @@ public final class ExportView implements AreaView {
     public void exportPackage() {
         boolean force = false;
         if (viewModel.targetExists()) {
-            if (!confirmOverwrite()) return;
+            if (!confirm(viewModel.packagePathProperty().get())) return;
             force = true;
         }
         viewModel.exportPackage(force);
     }
 
-    private boolean confirmOverwrite() {
+    private boolean confirm(String path) {
         if (root.getScene() == null || root.getScene().getWindow() == null) return false;
-        Alert a = new Alert(Alert.AlertType.CONFIRMATION, viewModel.packagePathProperty().get() + " exists. Replace it?", ButtonType.CANCEL, ButtonType.OK);
-        a.setHeaderText("Replace the existing package?");
+        Alert a = new Alert(Alert.AlertType.CONFIRMATION, path + " exists. Replace it?", ButtonType.CANCEL, ButtonType.OK);
+        a.setHeaderText("Replace the existing file?");
         a.initOwner(root.getScene().getWindow());
         return a.showAndWait().filter(b -> b == ButtonType.OK).isPresent();
     }
@@ -190,5 +195,6 @@ public final class ExportView implements AreaView {
         subscriptions = Subscription.EMPTY;
         packagePath.textProperty().unbindBidirectional(viewModel.packagePathProperty());
         reportFolder.textProperty().unbindBidirectional(viewModel.reportFolderProperty());
+        onnxPath.textProperty().unbindBidirectional(viewModel.onnxPathProperty());
     }
 }

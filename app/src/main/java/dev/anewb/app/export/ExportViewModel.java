@@ -33,6 +33,7 @@ import java.util.List;
 public final class ExportViewModel extends AreaViewModel {
     private final Session session;
     private final StringProperty packagePath = new SimpleStringProperty(this, "packagePath", "");
+    private final StringProperty onnxPath = new SimpleStringProperty(this, "onnxPath", "");
     private final StringProperty reportFolder = new SimpleStringProperty(this, "reportFolder", "");
     private final ReadOnlyObjectWrapper<JobView<?>> job = new ReadOnlyObjectWrapper<>(this, "job");
     private final ObjectProperty<Path> lastWritten = new SimpleObjectProperty<>(this, "lastWritten");
@@ -59,6 +60,7 @@ public final class ExportViewModel extends AreaViewModel {
         packagePath.set(home.resolve(name + ".anepkg").toString());
         pathEdited = false;
         reportFolder.set(home.resolve(name + "-report").toString());
+        onnxPath.set(home.resolve(name + ".onnx").toString());
     }
 
     static String safeName(String displayName) { return displayName.replaceAll("[^A-Za-z0-9._-]+", "-"); }
@@ -74,6 +76,28 @@ public final class ExportViewModel extends AreaViewModel {
         Conversion c = converted.graph().conversion();
         result.set("");
         return track(session.jobs().submit("Export " + out.getFileName(), ctx -> converted.writePackage(out, force, null, ctx), p -> {
+            lastWritten.set(p);
+            result.set("Wrote " + p + " (" + DriftViewModel.describe(c) + ")");
+        }));
+    }
+
+    /** True when the ONNX target exists (the view asks before replacing it). */
+    public boolean onnxExists() { return !onnxPath.get().isBlank() && Files.exists(Path.of(onnxPath.get())); }
+
+    /**
+     * Writes the converted graph as ONNX (opset 21, blocked DequantizeLinear for INT8 weights) as a job; the
+     * exporter writes atomically, so an existing file is replaced only when the export succeeds.
+     */
+    public JobView<Path> exportOnnx() {
+        ConvertedModel converted = session.converted();
+        if (converted == null || onnxPath.get().isBlank() || job.get() != null) return null;
+        Path out = Path.of(onnxPath.get());
+        Conversion c = converted.graph().conversion();
+        result.set("");
+        return track(session.jobs().submit("Export " + out.getFileName(), ctx -> {
+            dev.anewb.convert.OnnxExporter.export(converted.graph(), converted.source().weights(), out, ctx);
+            return out;
+        }, p -> {
             lastWritten.set(p);
             result.set("Wrote " + p + " (" + DriftViewModel.describe(c) + ")");
         }));
@@ -115,6 +139,9 @@ public final class ExportViewModel extends AreaViewModel {
     public StringProperty packagePathProperty() { return packagePath; }
 
     public StringProperty reportFolderProperty() { return reportFolder; }
+
+    /** The .onnx file the ONNX export writes. */
+    public StringProperty onnxPathProperty() { return onnxPath; }
 
     /** The export running now, or null. */
     public ReadOnlyObjectProperty<JobView<?>> jobProperty() { return job.getReadOnlyProperty(); }
