@@ -76,7 +76,7 @@ public final class WeightsViewModel extends AreaViewModel {
                     List<String> names = m == null ? List.of() : m.graph().weights().values().stream()
                             .filter(w -> w.role() == WeightRole.PROJECTION).map(WeightInfo::name).toList();
                     weights.setAll(names);
-                    if (!names.contains(selected.get())) selected.set(names.isEmpty() ? null : names.getFirst());
+                    if (selected.get() == null || !names.contains(selected.get())) selected.set(names.isEmpty() ? null : names.getFirst());
                 }),
                 selected.subscribe(s -> measure()),
                 session.convertedProperty().subscribe(c -> measure()),
