@@ -76,47 +76,55 @@ public final class AttentionKernels {
             int keyStart = plan.keyStart(block), keyEnd = Math.min(plan.keyEnd(block), keyCount);
             int n = Math.max(0, keyEnd - keyStart);
             int from = Math.max(plan.queryStart(block), queryStart), to = Math.min(plan.queryEnd(block), queryStart + queryCount);
-            // This head's keys of the range, transposed [headDim][n]: q·k for 16 keys at once is then headDim
-            // broadcast-fmas, with no horizontal sum per key.
-            float[] kt = new float[headDim * n];
+            // This head's keys of the range, transposed [headDim][stride]: q·k for 16 keys at once is then headDim
+            // broadcast-fmas, with no horizontal sum per key. The row stride is padded off a multiple of 1 KiB so
+            // the headDim rows do not all fall into the same L1 sets. Its values, copied to [n][headDim] rows, stream.
+            int stride = n + (n % 256 == 0 ? 16 : 0);
+            float[] kt = new float[headDim * stride];
+            float[] vh = new float[n * headDim];
             for (int j = 0; j < n; j++) {
                 int kOff = (keyStart + j) * kvWidth + kvHead * headDim;
-                for (int d = 0; d < headDim; d++) kt[d * n + j] = k[kOff + d];
+                for (int d = 0; d < headDim; d++) kt[d * stride + j] = k[kOff + d];
+                System.arraycopy(v, kOff, vh, j * headDim, headDim);
             }
             float[] scores = new float[n];
             for (int position = from; position < to; position++) {
                 int qOff = (position - queryStart) * qWidth + h * headDim;
                 // Keys a query may see form one range: the block's band, cut at the query itself when causal.
                 int hi = plan.causal() ? Math.min(keyEnd, position + 1) : keyEnd;
-                attendOne(q, qOff, kt, n, v, kvWidth, kvHead * headDim, headDim, scale, keyValid, keyStart, hi, scores, out, qOff, vector);
+                attendOne(q, qOff, kt, stride, vh, headDim, scale, keyValid, keyStart, hi, scores, out, qOff, vector);
             }
         });
     }
 
-    private static void attendOne(float[] q, int qOff, float[] kt, int n, float[] v, int kvWidth, int kvOff, int headDim, float scale,
+    /** One query against keys [keyStart, keyEnd); kt and vh hold the task's key range from keyStart on. */
+    private static void attendOne(float[] q, int qOff, float[] kt, int n, float[] vh, int headDim, float scale,
                                   boolean[] keyValid, int keyStart, int keyEnd, float[] scores, float[] out, int outOff, boolean vector) {
         Arrays.fill(out, outOff, outOff + headDim, 0f);
         int m = keyEnd - keyStart;
         if (m <= 0) return;
         if (vector) VectorKernels.scoresTransposed(q, qOff, kt, n, m, headDim, scale, scores);
         else scoresTransposed(q, qOff, kt, n, m, headDim, scale, scores);
-        float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < m; j++) {
-            if (keyValid != null && !keyValid[keyStart + j]) scores[j] = Float.NEGATIVE_INFINITY;
-            else max = Math.max(max, scores[j]);
+        if (keyValid != null) for (int j = 0; j < m; j++) if (!keyValid[keyStart + j]) scores[j] = Float.NEGATIVE_INFINITY;
+        float max;
+        if (vector) {
+            max = VectorKernels.max(scores, m);
+        } else {
+            max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < m; j++) max = Math.max(max, scores[j]);
         }
         if (max == Float.NEGATIVE_INFINITY) return; // every key masked: zeros rather than 0/0
         float sum = vector ? VectorKernels.expShifted(scores, m, max) : expShifted(scores, m, max);
         float inv = 1f / sum;
         if (vector) {
-            VectorKernels.weightedSum(scores, m, inv, v, keyStart, kvWidth, kvOff, out, outOff, headDim);
+            VectorKernels.weightedSum(scores, m, inv, vh, 0, headDim, 0, out, outOff, headDim);
             return;
         }
         for (int j = 0; j < m; j++) {
             if (scores[j] == 0f) continue; // masked keys (and underflow) add nothing
             float p = scores[j] / sum;
-            int vOff = (keyStart + j) * kvWidth + kvOff;
-            for (int d = 0; d < headDim; d++) out[outOff + d] += p * v[vOff + d];
+            int vOff = j * headDim;
+            for (int d = 0; d < headDim; d++) out[outOff + d] += p * vh[vOff + d];
         }
     }
 

@@ -66,6 +66,11 @@ public final class Executor {
         return t == null ? Map.of() : Map.copyOf(t);
     }
 
+    /** Bytes of the projection weights prepared so far (all of them after one pass): what a decode step streams. */
+    public long preparedWeightBytes() {
+        return linearWeights.values().stream().mapToLong(LinearWeight::bytes).sum();
+    }
+
     private String opKind(Op op) {
         String kind = op.getClass().getSimpleName();
         if (op instanceof Op.Linear l) {

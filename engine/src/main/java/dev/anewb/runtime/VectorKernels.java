@@ -212,6 +212,21 @@ final class VectorKernels {
     static void scoresTransposed(float[] q, int qOff, float[] kt, int n, int m, int headDim, float scale, float[] scores) {
         int lanes = F.length(), upper = F.loopBound(m);
         int j = 0;
+        // Four groups of keys per pass: four independent fma chains instead of one waiting on its own latency.
+        for (; j + 4 * lanes <= upper; j += 4 * lanes) {
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int d = 0, row = j; d < headDim; d++, row += n) {
+                FloatVector qd = FloatVector.broadcast(F, q[qOff + d]);
+                a0 = FloatVector.fromArray(F, kt, row).fma(qd, a0);
+                a1 = FloatVector.fromArray(F, kt, row + lanes).fma(qd, a1);
+                a2 = FloatVector.fromArray(F, kt, row + 2 * lanes).fma(qd, a2);
+                a3 = FloatVector.fromArray(F, kt, row + 3 * lanes).fma(qd, a3);
+            }
+            a0.mul(scale).intoArray(scores, j);
+            a1.mul(scale).intoArray(scores, j + lanes);
+            a2.mul(scale).intoArray(scores, j + 2 * lanes);
+            a3.mul(scale).intoArray(scores, j + 3 * lanes);
+        }
         for (; j < upper; j += lanes) {
             FloatVector acc = FloatVector.zero(F);
             for (int d = 0, row = j; d < headDim; d++, row += n) acc = FloatVector.fromArray(F, kt, row).fma(FloatVector.broadcast(F, q[qOff + d]), acc);
@@ -222,6 +237,16 @@ final class VectorKernels {
             for (int d = 0; d < headDim; d++) acc = Math.fma(q[qOff + d], kt[d * n + j], acc);
             scores[j] = acc * scale;
         }
+    }
+
+    /** max over scores[0..m) (NaN-free input: scores are finite or −∞). */
+    static float max(float[] scores, int m) {
+        int lanes = F.length(), upper = F.loopBound(m), j = 0;
+        FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (; j < upper; j += lanes) mx = mx.max(FloatVector.fromArray(F, scores, j));
+        float r = mx.reduceLanes(VectorOperators.MAX);
+        for (; j < m; j++) r = Math.max(r, scores[j]);
+        return r;
     }
 
     /** Same contract as {@link AttentionKernels#expShifted}. */
@@ -249,6 +274,25 @@ final class VectorKernels {
      */
     static void weightedSum(float[] p, int m, float scale, float[] v, int keyStart, int stride, int vOff, float[] out, int outOff, int headDim) {
         int lanes = F.length(), upper = F.loopBound(headDim), d = 0;
+        // Two lane groups of head dims × two keys per step: four independent fma chains.
+        for (; d + 2 * lanes <= upper; d += 2 * lanes) {
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
+            int j = 0, o = keyStart * stride + vOff + d;
+            for (; j + 2 <= m; j += 2, o += 2 * stride) {
+                FloatVector pj = FloatVector.broadcast(F, p[j]), pk = FloatVector.broadcast(F, p[j + 1]);
+                a0 = FloatVector.fromArray(F, v, o).fma(pj, a0);
+                a1 = FloatVector.fromArray(F, v, o + lanes).fma(pj, a1);
+                b0 = FloatVector.fromArray(F, v, o + stride).fma(pk, b0);
+                b1 = FloatVector.fromArray(F, v, o + stride + lanes).fma(pk, b1);
+            }
+            if (j < m) {
+                FloatVector pj = FloatVector.broadcast(F, p[j]);
+                a0 = FloatVector.fromArray(F, v, o).fma(pj, a0);
+                a1 = FloatVector.fromArray(F, v, o + lanes).fma(pj, a1);
+            }
+            a0.add(b0).mul(scale).intoArray(out, outOff + d);
+            a1.add(b1).mul(scale).intoArray(out, outOff + d + lanes);
+        }
         for (; d < upper; d += lanes) {
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
             int j = 0, o = keyStart * stride + vOff + d;
