@@ -123,7 +123,9 @@ public final class PeerBenchmark {
 
     /** Warm both up, then {@code rounds} rounds of {@code runs} passes each, the engine order alternating per round. */
     void compare(String name, Pass ours, Pass ort) throws Exception {
-        for (int i = 0; i < 10; i++) { ours.run(); ort.run(); }
+        // Both engines warm up alike: 10 passes each and at least 3 s (C2 must compile our Vector API loops).
+        long warmStart = System.nanoTime();
+        for (int i = 0; i < 10 || System.nanoTime() - warmStart < 3_000_000_000L; i++) { ours.run(); ort.run(); }
         List<Double> a = new ArrayList<>(), b = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
             boolean oursFirst = r % 2 == 0;

@@ -45,7 +45,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--runs", paramLabel = "R", description = "Timed passes (default 10).")
     int runs = 10;
 
-    @Option(names = "--warmup", paramLabel = "W", description = "Untimed passes first (default 10, so the JIT has compiled the kernels; the first also prepares weights).")
+    @Option(names = "--warmup", paramLabel = "W", description = "Untimed passes first (default 10, and at least 2 s of passes so the JIT has compiled the kernels; 0 = none).")
     int warmup = 10;
 
     @Option(names = "--profile", description = "Also print where the time went, per op kind (summed over the timed runs).")
@@ -66,7 +66,10 @@ final class BenchCommand implements Callable<Integer> {
             ModelGraph graph = m.isPackage() ? m.graph() : Converter.convert(m.graph(), c).graph();
             Batch in = input.isEmpty() ? synthetic(m.config().vocabSize(), batch, Math.min(seq, m.config().maxPositions())) : input.toBatch(m);
             Executor ex = new Executor(graph, m.weights());
-            for (int i = 0; i < warmup; i++) ex.run(in, JobContext.NONE);
+            // W passes, and at least 2 s of them: C2 compiles a Vector API loop only after ~10^4 iterations, and
+            // until then the kernels run boxed, tens of times slower (short sequences need many passes).
+            long warmStart = System.nanoTime();
+            for (int i = 0; i < warmup || (warmup > 0 && System.nanoTime() - warmStart < 2_000_000_000L); i++) ex.run(in, JobContext.NONE);
             if (profile) ex.timeOps(true);
             double[] ms = new double[runs];
             for (int i = 0; i < runs; i++) {

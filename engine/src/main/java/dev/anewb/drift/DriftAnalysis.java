@@ -28,6 +28,13 @@ public final class DriftAnalysis {
     private final Executor originalExecutor;
     private Batch cachedInput;
     private RunResult cachedReference;
+    /**
+     * Executors of recent conversions, so their prepared (quantized, packed) weights survive between calls: a
+     * slider move or a repeated by-cause run only runs forward passes. Few entries: each holds its weights.
+     */
+    private final Map<Conversion, Executor> executors = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override protected boolean removeEldestEntry(Map.Entry<Conversion, Executor> eldest) { return size() > 6; }
+    };
 
     public DriftAnalysis(ModelGraph original, WeightSource weights) {
         this.original = original;
@@ -72,8 +79,11 @@ public final class DriftAnalysis {
     }
 
     private RunResult run(Conversion c, Batch input, JobContext ctx) {
-        ModelGraph g = Converter.convert(original, c).graph();
-        return new Executor(g, weights).run(input, ctx);
+        Executor ex;
+        synchronized (executors) {
+            ex = executors.computeIfAbsent(c, k -> new Executor(Converter.convert(original, k).graph(), weights));
+        }
+        return ex.run(input, ctx);
     }
 
     /** The configuration with only one cause's change kept; null when that change is off in {@code c}. */

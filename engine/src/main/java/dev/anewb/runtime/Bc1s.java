@@ -21,10 +21,14 @@ final class Bc1s {
             EnginePool.forRange(out, o -> {
                 float[] acc = new float[s];
                 float[] row = row(w, o, c);
-                for (int i = 0; i < c; i++) {
-                    float wv = row[i];
-                    int xo = i * s;
-                    for (int t = 0; t < s; t++) acc[t] += wv * xt[xo + t];
+                if (KernelSelection.VECTOR) {
+                    VectorKernels.convRow(row, xt, c, s, acc);
+                } else {
+                    for (int i = 0; i < c; i++) {
+                        float wv = row[i];
+                        int xo = i * s;
+                        for (int t = 0; t < s; t++) acc[t] += wv * xt[xo + t];
+                    }
                 }
                 float bo = bias == null ? 0 : bias[o];
                 for (int t = 0; t < s; t++) y[yb + t * out + o] = acc[t] + bo;

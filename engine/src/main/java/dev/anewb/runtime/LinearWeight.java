@@ -31,8 +31,9 @@ public sealed interface LinearWeight {
         return f32(widened, k);
     }
 
+    /** Prepares a block-INT8 weight; the Vector API kernels keep only the packed panels (one copy of the codes). */
     static LinearWeight int8(Int8BlockWeight w) {
-        return new Int8(w, KernelSelection.VECTOR ? PackedPanels.Int8.of(w, VectorKernels.PW) : null);
+        return KernelSelection.VECTOR ? new Int8(null, PackedPanels.Int8.of(w, VectorKernels.PW)) : new Int8(w, null);
     }
 
     /** @param w row-major weight (scalar kernels) or null; @param packed panels (Vector API kernels) or null */
@@ -60,12 +61,16 @@ public sealed interface LinearWeight {
         }
     }
 
+    /** @param w the weight as quantized (scalar kernels) or null; @param packed panels (Vector API kernels) or null */
     record Int8(Int8BlockWeight w, PackedPanels.Int8 packed) implements LinearWeight {
         public void matmul(float[] x, int tokens, float[] bias, float[] y) {
             if (packed == null) Int8Kernels.matmul(x, tokens, w, bias, y, false);
             else Int8Kernels.matmul(x, tokens, packed, bias, y);
         }
-        public long bytes() { return w.q().length + 2L * w.scaleF16().length + w.zeroPoint().length; }
-        public void row(int r, float[] out) { w.dequantizeRow(r, out); }
+        public long bytes() { return packed != null ? packed.bytes() : w.q().length + 2L * w.scaleF16().length + w.zeroPoint().length; }
+        public void row(int r, float[] out) {
+            if (packed != null) packed.dequantizeRow(r, out);
+            else w.dequantizeRow(r, out);
+        }
     }
 }

@@ -52,5 +52,20 @@ final class PackedPanels {
             }
             return new Int8(q, s, z, rows, k, w.blockSize(), blocks, pw);
         }
+
+        /** Row r dequantized, {@code (q − z)·s}: the same float32 values as {@link Int8BlockWeight#dequantizeRow}. */
+        void dequantizeRow(int r, float[] out) {
+            int panel = r / pw, j = r % pw, base = panel * k * pw + j;
+            for (int b = 0; b < blocks; b++) {
+                float scale = scales[(panel * blocks + b) * pw + j];
+                int zp = (int) zeros[(panel * blocks + b) * pw + j];
+                int end = (int) Math.min((long) (b + 1) * blockSize, k);
+                for (int c = b * blockSize; c < end; c++) out[c] = (q[base + c * pw] - zp) * scale;
+            }
+        }
+
+        long bytes() {
+            return q.length + 4L * scales.length + 4L * zeros.length;
+        }
     }
 }

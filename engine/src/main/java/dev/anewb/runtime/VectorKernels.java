@@ -167,15 +167,15 @@ final class VectorKernels {
                 int c = c0, qo = qBase + c0 * PW;
                 for (; c + 1 < c1; c += 2, qo += 2 * PW) {
                     FloatVector v = FloatVector.broadcast(F, x[xo + c]), u = FloatVector.broadcast(F, x[xo + c + 1]);
-                    s0 = widen(q, qo).fma(v, s0);
-                    s1 = widen(q, qo + lanes).fma(v, s1);
-                    e0 = widen(q, qo + PW).fma(u, e0);
-                    e1 = widen(q, qo + PW + lanes).fma(u, e1);
+                    s0 = ((FloatVector) ByteVector.fromArray(Int8.B, q, qo).castShape(F, 0)).fma(v, s0);
+                    s1 = ((FloatVector) ByteVector.fromArray(Int8.B, q, qo + lanes).castShape(F, 0)).fma(v, s1);
+                    e0 = ((FloatVector) ByteVector.fromArray(Int8.B, q, qo + PW).castShape(F, 0)).fma(u, e0);
+                    e1 = ((FloatVector) ByteVector.fromArray(Int8.B, q, qo + PW + lanes).castShape(F, 0)).fma(u, e1);
                 }
                 if (c < c1) {
                     FloatVector v = FloatVector.broadcast(F, x[xo + c]);
-                    s0 = widen(q, qo).fma(v, s0);
-                    s1 = widen(q, qo + lanes).fma(v, s1);
+                    s0 = ((FloatVector) ByteVector.fromArray(Int8.B, q, qo).castShape(F, 0)).fma(v, s0);
+                    s1 = ((FloatVector) ByteVector.fromArray(Int8.B, q, qo + lanes).castShape(F, 0)).fma(v, s1);
                 }
                 FloatVector xs = FloatVector.broadcast(F, xBlockSums[t0 * blocks + b]);
                 int so = sBase + b * PW;
@@ -190,21 +190,29 @@ final class VectorKernels {
             buf = new float[k * PW];
             PANEL.set(buf);
         }
+        dequantizePanel(w, panel, buf);
+        gemmPanel(x, k, buf, 0, r0, w.rows(), bias, y, t0, t1);
+    }
+
+    /** buf[c·PW + j] = (q − z)·s for the panel's k × PW weights (kept small so C2 inlines the byte widening). */
+    private static void dequantizePanel(PackedPanels.Int8 w, int panel, float[] buf) {
+        int k = w.k(), lanes = F.length(), blocks = w.blocks(), bs = w.blockSize();
+        int qBase = panel * k * PW, sBase = panel * blocks * PW;
+        byte[] q = w.q();
+        float[] sc = w.scales(), zp = w.zeros();
         for (int b = 0; b < blocks; b++) {
             int c0 = b * bs, c1 = (int) Math.min((long) c0 + bs, k), so = sBase + b * PW;
             FloatVector s0 = FloatVector.fromArray(F, sc, so), s1 = FloatVector.fromArray(F, sc, so + lanes);
             FloatVector z0 = FloatVector.fromArray(F, zp, so), z1 = FloatVector.fromArray(F, zp, so + lanes);
             for (int c = c0, qo = qBase + c0 * PW, o = c0 * PW; c < c1; c++, qo += PW, o += PW) {
-                widen(q, qo).sub(z0).mul(s0).intoArray(buf, o);
-                widen(q, qo + lanes).sub(z1).mul(s1).intoArray(buf, o + lanes);
+                FloatVector lo = (FloatVector) ByteVector.fromArray(Int8.B, q, qo).castShape(F, 0);
+                FloatVector hi = (FloatVector) ByteVector.fromArray(Int8.B, q, qo + lanes).castShape(F, 0);
+                lo.sub(z0).mul(s0).intoArray(buf, o);
+                hi.sub(z1).mul(s1).intoArray(buf, o + lanes);
             }
         }
-        gemmPanel(x, k, buf, 0, r0, w.rows(), bias, y, t0, t1);
     }
 
-    private static FloatVector widen(byte[] q, int off) {
-        return (FloatVector) ByteVector.fromArray(Int8.B, q, off).castShape(F, 0);
-    }
 
     // ---- Attention and elementwise ---------------------------------------------------------------------------
 
@@ -343,5 +351,38 @@ final class VectorKernels {
             v.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f)).intoArray(x, i);
         }
         for (; i < x.length; i++) x[i] = (float) Activations.geluTanh(x[i]);
+    }
+
+    /**
+     * BC1S 1×1 conv of one output channel: acc[t] += row[i]·xt[i·s + t] for i ascending, lane-wise over the
+     * sequence axis with a separate multiply and add, so every element sees exactly the scalar loop's roundings.
+     * Up to four lane groups of positions stay in registers across the whole channel sum.
+     */
+    static void convRow(float[] row, float[] xt, int c, int s, float[] acc) {
+        int lanes = F.length(), upper = F.loopBound(s), t = 0;
+        for (; t + 4 * lanes <= upper; t += 4 * lanes) {
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int i = 0, xo = t; i < c; i++, xo += s) {
+                FloatVector wv = FloatVector.broadcast(F, row[i]);
+                a0 = a0.add(FloatVector.fromArray(F, xt, xo).mul(wv));
+                a1 = a1.add(FloatVector.fromArray(F, xt, xo + lanes).mul(wv));
+                a2 = a2.add(FloatVector.fromArray(F, xt, xo + 2 * lanes).mul(wv));
+                a3 = a3.add(FloatVector.fromArray(F, xt, xo + 3 * lanes).mul(wv));
+            }
+            a0.intoArray(acc, t);
+            a1.intoArray(acc, t + lanes);
+            a2.intoArray(acc, t + 2 * lanes);
+            a3.intoArray(acc, t + 3 * lanes);
+        }
+        for (; t < upper; t += lanes) {
+            FloatVector a0 = FloatVector.zero(F);
+            for (int i = 0, xo = t; i < c; i++, xo += s) a0 = a0.add(FloatVector.fromArray(F, xt, xo).mul(FloatVector.broadcast(F, row[i])));
+            a0.intoArray(acc, t);
+        }
+        for (; t < s; t++) {
+            float a = 0f;
+            for (int i = 0; i < c; i++) a += row[i] * xt[i * s + t];
+            acc[t] = a;
+        }
     }
 }
