@@ -331,7 +331,7 @@ public final class AnePackage {
             }
             return m;
         } catch (IOException e) {
-            throw AnewbException.file(f, "cannot read the manifest (" + e.getMessage() + ")", e);
+            throw AnewbException.file(f, "cannot read the manifest (" + AnewbException.reason(e) + ")", e);
         }
     }
 

@@ -79,7 +79,7 @@ public final class HfTokenizer implements TextTokenizer {
         try {
             root = new ObjectMapper().readTree(json);
         } catch (IOException e) {
-            throw AnewbException.file(path, "is not valid JSON: " + e.getMessage(), e);
+            throw AnewbException.file(path, "is not valid JSON: " + AnewbException.reason(e), e);
         }
         if (root == null || !root.isObject() || !root.path("model").isObject()) {
             throw AnewbException.file(path, "is not a tokenizer.json (no \"model\" object)");
@@ -99,7 +99,7 @@ public final class HfTokenizer implements TextTokenizer {
             if (size > MAX_BYTES) throw AnewbException.file(tokenizerJson, "is " + size + " bytes, more than the " + MAX_BYTES + "-byte limit for a tokenizer.json");
             return new HfTokenizer(tokenizerJson, Files.readString(tokenizerJson, StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw AnewbException.file(tokenizerJson, "cannot read: " + e.getMessage(), e);
+            throw AnewbException.file(tokenizerJson, "cannot read: " + AnewbException.reason(e), e);
         }
     }
 
@@ -145,7 +145,7 @@ public final class HfTokenizer implements TextTokenizer {
         try {
             return HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), options);
         } catch (IOException | RuntimeException e) {
-            throw AnewbException.file(path, "cannot be loaded as a tokenizer: " + e.getMessage(), e);
+            throw AnewbException.file(path, "cannot be loaded as a tokenizer: " + AnewbException.reason(e), e);
         }
     }
 

@@ -43,7 +43,7 @@ public final class ShardedSafetensors implements WeightSource {
             if (Files.size(index) > 64L << 20) throw AnewbException.file(index, "is larger than 64 MB; not a safetensors index");
             root = new ObjectMapper().readTree(index.toFile());
         } catch (IOException e) {
-            throw AnewbException.file(index, "is not valid JSON: " + e.getMessage(), e);
+            throw AnewbException.file(index, "is not valid JSON: " + AnewbException.reason(e), e);
         }
         JsonNode map = root == null ? null : root.get("weight_map");
         if (map == null || !map.isObject()) throw AnewbException.file(index, "has no \"weight_map\" object");
