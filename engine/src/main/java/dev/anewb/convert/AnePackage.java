@@ -9,6 +9,7 @@ import dev.anewb.AnewbException;
 import dev.anewb.Version;
 import dev.anewb.drift.DriftReport;
 import dev.anewb.drift.TapMetrics;
+import dev.anewb.io.AtomicFiles;
 import dev.anewb.io.ContainedPaths;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.io.SafetensorsFile;
@@ -78,9 +79,10 @@ public final class AnePackage {
         Path parent = target.getParent();
         if (parent == null || !Files.isDirectory(parent)) throw AnewbException.file(target, "its folder does not exist");
         if (!Files.isWritable(parent)) throw AnewbException.file(parent, "folder is not writable");
-        Path tmp = parent.resolve("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        Path tmp = null;
         try {
-            Files.createDirectory(tmp);
+            // also deletes what a killed conversion of the same target left behind
+            tmp = AtomicFiles.tempFolderBeside(target);
             ctx.progress(0.05, "writing weights");
             long params = writeWeights(source, converted, tmp.resolve(WEIGHTS), ctx.slice(0.05, 0.8));
             ctx.checkCancelled();
@@ -291,7 +293,8 @@ public final class AnePackage {
     private static void replace(Path tmp, Path target) throws IOException {
         Path old = null;
         if (Files.exists(target)) {
-            old = target.resolveSibling("." + target.getFileName() + ".old-" + System.nanoTime());
+            // named as a temp of this process: if we are killed before deleting it, the next write cleans it
+            old = target.resolveSibling("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-old" + Long.toHexString(System.nanoTime()));
             Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
         }
         try {

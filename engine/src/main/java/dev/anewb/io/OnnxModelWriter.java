@@ -85,7 +85,7 @@ public final class OnnxModelWriter {
         Path tmp;
         try {
             Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".partial");
+            tmp = AtomicFiles.tempBeside(out);
         } catch (IOException e) {
             throw AnewbException.file(out, "cannot create the output file: " + e.getMessage(), e);
         }
