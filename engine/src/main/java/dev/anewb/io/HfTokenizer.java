@@ -98,6 +98,8 @@ public final class HfTokenizer implements TextTokenizer {
             long size = Files.size(tokenizerJson);
             if (size > MAX_BYTES) throw AnewbException.file(tokenizerJson, "is " + size + " bytes, more than the " + MAX_BYTES + "-byte limit for a tokenizer.json");
             return new HfTokenizer(tokenizerJson, Files.readString(tokenizerJson, StandardCharsets.UTF_8));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw AnewbException.file(tokenizerJson, "is not valid UTF-8 text", e);
         } catch (IOException e) {
             throw AnewbException.file(tokenizerJson, "cannot read: " + AnewbException.reason(e), e);
         }
