@@ -12,10 +12,10 @@ import java.util.logging.Logger;
  * --debug (which kernels run, where the tokenizer's native library lives, ...).
  */
 final class CliLogging {
-    private CliLogging() { }
+    /** Held strongly: java.util.logging forgets the level of a logger nobody references. */
+    private static final Logger DJL = Logger.getLogger("ai.djl");
 
-    /** Held so that its level survives (JUL keeps loggers weakly; a collected one forgets its level). */
-    private static final Logger DJL_CUDA = Logger.getLogger("ai.djl.util.cuda");
+    private CliLogging() { }
 
     static void configure(String[] args) {
         boolean verbose = false;
@@ -33,8 +33,7 @@ final class CliLogging {
         h.setLevel(level);
         root.setLevel(level);
         root.addHandler(h);
-        // DJL probes for CUDA on first use and logs a warning per probe on machines without it: noise on
-        // stderr, where spec/cli.md promises one line per error. --verbose still shows it.
-        DJL_CUDA.setLevel(verbose ? null : Level.SEVERE);
+        // DJL probes for CUDA and warns when there is none; that says nothing about our CPU engine.
+        if (!verbose) DJL.setLevel(Level.SEVERE);
     }
 }
