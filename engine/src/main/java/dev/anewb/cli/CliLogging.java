@@ -30,5 +30,7 @@ final class CliLogging {
         h.setLevel(level);
         root.setLevel(level);
         root.addHandler(h);
+        // DJL probes for CUDA and warns when there is none; that says nothing about our CPU engine.
+        if (!verbose) Logger.getLogger("ai.djl").setLevel(Level.SEVERE);
     }
 }
