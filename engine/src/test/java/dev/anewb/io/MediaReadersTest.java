@@ -20,10 +20,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** WAV round trips, resampling, image decoding and the errors users see for bad files. */
-class MediaReadersTest {
+public class MediaReadersTest {
 
     /** Writes a WAV with the given encoding; {@code samples[c][i]} in [-1, 1]. */
-    static byte[] wav(int format, int bits, int rate, float[][] samples) {
+    public static byte[] wav(int format, int bits, int rate, float[][] samples) {
         int ch = samples.length, n = samples[0].length, bytes = bits / 8;
         ByteBuffer b = ByteBuffer.allocate(44 + n * ch * bytes).order(ByteOrder.LITTLE_ENDIAN);
         b.put("RIFF".getBytes()).putInt(36 + n * ch * bytes).put("WAVE".getBytes());
