@@ -38,4 +38,8 @@ class ReaderJazzerFuzzTest {
     @FuzzTest(maxDuration = "3m") void index(FuzzedDataProvider d) throws Exception { fuzz("index", d); }
 
     @FuzzTest(maxDuration = "3m") void manifest(FuzzedDataProvider d) throws Exception { fuzz("manifest", d); }
+
+    @FuzzTest(maxDuration = "3m") void image(FuzzedDataProvider d) throws Exception { fuzz("image", d); }
+
+    @FuzzTest(maxDuration = "3m") void wav(FuzzedDataProvider d) throws Exception { fuzz("wav", d); }
 }

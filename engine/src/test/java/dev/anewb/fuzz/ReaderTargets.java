@@ -56,7 +56,7 @@ final class ReaderTargets {
         return t;
     }
 
-    static final List<String> NAMES = List.of("safetensors", "config", "tokenizer", "onnx", "index", "manifest");
+    static final List<String> NAMES = List.of("safetensors", "config", "tokenizer", "onnx", "index", "manifest", "image", "wav");
 
     private static Path work() throws IOException {
         Path dir = Path.of(System.getProperty("java.io.tmpdir"), "anewb-fuzz-" + ProcessHandle.current().pid());
@@ -137,8 +137,40 @@ final class ReaderTargets {
                     }
                 });
             }
+            case "image" -> {
+                // PNG and JPEG of a small gradient, as ImageIO writes them (no image fixtures are files)
+                java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(16, 12, java.awt.image.BufferedImage.TYPE_INT_RGB);
+                for (int y = 0; y < 12; y++) for (int x = 0; x < 16; x++) img.setRGB(x, y, (x * 16) << 16 | (y * 20) << 8 | 128);
+                List<byte[]> seeds = new ArrayList<>();
+                for (String fmt : List.of("png", "jpg")) {
+                    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+                    javax.imageio.ImageIO.write(img, fmt, b);
+                    seeds.add(b.toByteArray());
+                }
+                yield new Target(name, "input.img", seeds, dir, f -> {
+                    dev.anewb.io.ImagePreprocessor.Rgb rgb = dev.anewb.io.ImagePreprocessor.decode(f.resolve("input.img"));
+                    dev.anewb.io.ImagePreprocessor.resize(rgb, 8, 8, 2);
+                });
+            }
+            case "wav" -> new Target(name, "input.wav", List.of(wav(1, 16, 22050), wav(3, 32, 16000), wav(1, 16, 8000)), dir,
+                    f -> dev.anewb.io.WavReader.read16k(f.resolve("input.wav")));
             default -> throw new IllegalArgumentException(name);
         };
+    }
+
+    /** A RIFF/WAVE file of 0.1 s of a sine: format 1 (PCM) or 3 (float), mono. */
+    private static byte[] wav(int format, int bits, int rate) {
+        int n = rate / 10, bytes = n * bits / 8;
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(44 + bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put("RIFF".getBytes()).putInt(36 + bytes).put("WAVE".getBytes()).put("fmt ".getBytes()).putInt(16)
+                .putShort((short) format).putShort((short) 1).putInt(rate).putInt(rate * bits / 8).putShort((short) (bits / 8)).putShort((short) bits)
+                .put("data".getBytes()).putInt(bytes);
+        for (int i = 0; i < n; i++) {
+            double v = 0.5 * Math.sin(2 * Math.PI * 440 * i / rate);
+            if (format == 3) b.putFloat((float) v);
+            else b.putShort((short) (v * 32767));
+        }
+        return b.array();
     }
 
     private static void cli(String... args) {
