@@ -1,32 +1,52 @@
 #!/usr/bin/env bash
-# Smoke test of the Linux package: builds the app-image with jlink + jpackage and runs the PACKAGED launchers
-# headless (JavaFX's Headless glass platform; no display needed):
-#   1. "bin/ANE Workbench gui --self-test DIR" must exit 0 and write one PNG per area;
+# Smoke test of the package: builds the app-image with jlink + jpackage and runs the PACKAGED launchers headless
+# (JavaFX's Headless glass platform; no display needed). Made for Linux (CI); on macOS and Windows steps 1-2 run.
+#   1. "bin/ANE Workbench gui --self-test DIR" must exit 0 and write one PNG per area
+#      (on Windows the console launcher anewb.exe runs it: the GUI launcher has no console to report to);
 #   2. the `anewb` CLI launcher must run without the GUI's default argument;
 #   3. read-only install: the image is copied, made read-only (chmod -R a-w) and the self-test plus a bundled-model
 #      tokenizer run (unpacks the model and the tokenizers native library) must work with a fresh writable home,
 #      and again with an unwritable home (the caches fall back to the temp folder).
-#      As root (where chmod does not bind) these runs are done as the user nobody through setpriv.
+#      As root (where chmod does not bind) these runs are done as the user nobody through setpriv. Linux only.
 # Prints the app-image size and the wall time of the self-test (time to the first rendered window, too).
 # Env: ANEWB_SMOKE_READONLY=0 skips step 3.
 set -euo pipefail
 # shellcheck source=packaging/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-[ "$(host_os)" = linux ] || die "this smoke test runs on Linux (CI builds the other packages: .github/workflows/packages.yml)"
+os="$(host_os)"
 areas=(model drift memory layout weights run export)
 t0="$(date +%s)"
 
 image="$("$pkg_dir/package.sh" app-image | tail -n 1)"
-gui="$image/bin/ANE Workbench"
-cli="$image/bin/anewb"
-[ -x "$gui" ] && [ -x "$cli" ] || die "the app image $image lacks its launchers"
+# The launchers inside an app image, per OS.
+launchers() {
+  case "$os" in
+    linux) gui="$1/bin/ANE Workbench"; cli="$1/bin/anewb" ;;
+    mac) gui="$1/Contents/MacOS/ANE Workbench"; cli="$1/Contents/MacOS/anewb" ;;
+    windows) gui="$1/anewb.exe"; cli="$1/anewb.exe" ;;
+  esac
+  [ -x "$gui" ] && [ -x "$cli" ] || die "the app image $1 lacks its launchers ($gui, $cli)"
+}
+launchers "$image"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/anewb-smoke.XXXXXX")"
 cleanup() { chmod -R u+w "$work" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-now() { date +%s.%N; }
+# Sub-second clock and file times: GNU date/find, else perl (macOS date and find have neither).
+now() {
+  local t
+  t="$(date +%s.%N)"
+  case "$t" in *N*) perl -MTime::HiRes=time -e 'printf "%.3f\n", time' ;; *) echo "$t" ;; esac
+}
+oldest_png_mtime() {
+  if find "$1" -maxdepth 0 -printf '' >/dev/null 2>&1; then
+    find "$1" -name '*.png' -printf '%T@\n' | sort -n | head -n 1
+  else
+    perl -MTime::HiRes=stat -e 'my $m; for (@ARGV) { my $t = (stat $_)[9]; $m = $t if !defined $m || $t < $m } printf "%.3f\n", $m' "$1"/*.png
+  fi
+}
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 # Checks that DIR holds a PNG per area (signature bytes, not just the name).
@@ -49,7 +69,7 @@ if ! "$gui" gui --self-test "$shots" >"$log" 2>&1; then
 fi
 end="$(now)"
 check_pngs "$shots" "self-test"
-first="$(find "$shots" -name '*.png' -printf '%T@\n' | sort -n | head -n 1)"
+first="$(oldest_png_mtime "$shots")"
 self_test_s="$(elapsed "$start" "$end")"
 first_window_s="$(elapsed "$start" "$first")"
 say "self-test of the packaged app: exit 0, ${#areas[@]} area PNGs"
@@ -58,7 +78,7 @@ say "self-test of the packaged app: exit 0, ${#areas[@]} area PNGs"
 "$cli" --version >"$log" 2>&1 || { cat "$log" >&2; die "\`anewb --version\` failed from the package"; }
 
 # 3. Read-only install.
-if [ "${ANEWB_SMOKE_READONLY:-1}" != 0 ]; then
+if [ "$os" = linux ] && [ "${ANEWB_SMOKE_READONLY:-1}" != 0 ]; then
   ro="$work/ro"
   mkdir -p "$ro"
   cp -a "$image" "$ro/image"
@@ -75,15 +95,16 @@ if [ "${ANEWB_SMOKE_READONLY:-1}" != 0 ]; then
   tmp="$ro/tmp"; mkdir -p "$tmp"   # java.io.tmpdir, where the caches fall back to; removed with the rest
   if [ "$(id -u)" = 0 ]; then chown 65534:65534 "$fresh_home" "$out" "$tmp"; fi
   chmod 555 "$locked_home"
+  launchers "$ro/image"
   for case_ in fresh locked; do
     home="$fresh_home"; [ "$case_" = locked ] && home="$locked_home"
     # user.home as well as HOME: Java takes the home folder from the password database, not from $HOME.
     run_ro() { "${as_user[@]}" env HOME="$home" JAVA_TOOL_OPTIONS="-Duser.home=$home -Djava.io.tmpdir=$tmp" "$@"; }
-    if ! run_ro "$ro/image/bin/ANE Workbench" gui --self-test "$out/$case_" >"$log" 2>&1; then
+    if ! run_ro "$gui" gui --self-test "$out/$case_" >"$log" 2>&1; then
       cat "$log" >&2; die "read-only install, $case_ home: the self-test failed"
     fi
     check_pngs "$out/$case_" "read-only install, $case_ home"
-    if ! run_ro "$ro/image/bin/anewb" tokenize --text="Hello Neural Engine" bundled:all-MiniLM-L6-v2 >"$log" 2>&1 \
+    if ! run_ro "$cli" tokenize --text="Hello Neural Engine" bundled:all-MiniLM-L6-v2 >"$log" 2>&1 \
         || ! grep -q "tokens" "$log"; then
       cat "$log" >&2; die "read-only install, $case_ home: tokenizing with the bundled model failed"
     fi
