@@ -77,7 +77,12 @@ case "$os" in
   mac)
     args+=(--icon icons/anewb.icns --mac-package-identifier dev.anewb.workbench --mac-package-name "$name")
     if [ -n "${ANEWB_MAC_SIGN_IDENTITY:-}" ]; then
-      args+=(--mac-sign --mac-signing-key-user-name "$ANEWB_MAC_SIGN_IDENTITY")
+      # A full "Developer ID Application: Name (TEAMID)" identity, or just its "Name (TEAMID)" part.
+      case "$ANEWB_MAC_SIGN_IDENTITY" in
+        "Developer ID Application:"*) args+=(--mac-sign --mac-app-image-sign-identity "$ANEWB_MAC_SIGN_IDENTITY") ;;
+        *) args+=(--mac-sign --mac-signing-key-user-name "$ANEWB_MAC_SIGN_IDENTITY") ;;
+      esac
+      say "signing with '$ANEWB_MAC_SIGN_IDENTITY'${ANEWB_MAC_KEYCHAIN:+ from $ANEWB_MAC_KEYCHAIN}"
       [ -n "${ANEWB_MAC_KEYCHAIN:-}" ] && args+=(--mac-signing-keychain "$ANEWB_MAC_KEYCHAIN")
     else
       say "ANEWB_MAC_SIGN_IDENTITY is not set: building UNSIGNED (Gatekeeper will warn; see packaging/README.md)"
