@@ -6,7 +6,9 @@ import dev.anewb.app.shell.Area;
 import dev.anewb.app.shell.MainWindowView;
 import dev.anewb.app.shell.MainWindowViewModel;
 import dev.anewb.app.theme.AppTheme;
+import javafx.animation.PauseTransition;
 import javafx.application.Platform;
+import javafx.util.Duration;
 import javafx.embed.swing.SwingFXUtils;
 import javafx.scene.Scene;
 import javafx.scene.image.PixelReader;
@@ -33,6 +35,7 @@ import java.util.concurrent.TimeoutException;
 public final class SelfTest {
     public static final int WIDTH = 1280;
     public static final int HEIGHT = 800;
+    static final int TIMEOUT_SECONDS = 300;
 
     private SelfTest() { }
 
@@ -51,21 +54,27 @@ public final class SelfTest {
         Platform.setImplicitExit(false);
         Platform.runLater(() -> {
             try {
-                done.complete(render(dir, requestedModel));
+                render(dir, requestedModel).whenComplete((files, error) -> {
+                    if (error != null) done.completeExceptionally(error);
+                    else done.complete(files);
+                });
             } catch (Throwable t) {
                 done.completeExceptionally(t);
             }
         });
         try {
-            List<Path> written = done.get(120, TimeUnit.SECONDS);
+            List<Path> written = done.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
             written.forEach(p -> out.println(p));
             out.flush();
             return 0;
         } catch (ExecutionException e) {
-            err.println("anewb: self-test failed: " + e.getCause().getMessage());
+            Throwable root = e.getCause();
+            while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+            err.println("anewb: self-test failed: " + e.getCause().getMessage()
+                    + (root != e.getCause() ? " (" + root + (root.getStackTrace().length > 0 ? " at " + root.getStackTrace()[0] : "") + ")" : ""));
             return 1;
         } catch (TimeoutException e) {
-            err.println("anewb: self-test failed: rendering did not finish within 120 s");
+            err.println("anewb: self-test failed: rendering did not finish within " + TIMEOUT_SECONDS + " s");
             return 1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -78,12 +87,12 @@ public final class SelfTest {
     }
 
     /**
-     * Renders every area (light theme) and the Model area in the dark theme into {@code dir}. FX thread only.
+     * Loads the requested model, then renders every area (light theme) once its jobs have finished, and the
+     * Model area in the dark theme, into {@code dir}. Call on the FX thread; completes on it.
      *
-     * @return the written files in area order, the dark one last
-     * @throws IOException naming every area that failed to render, after trying them all
+     * @return the written files in area order, the dark one last; fails naming every area that did not render
      */
-    public static List<Path> render(Path dir, String requestedModel) throws IOException {
+    public static CompletableFuture<List<Path>> render(Path dir, String requestedModel) throws IOException {
         Files.createDirectories(dir);
         FxJobs jobs = new FxJobs();
         MainWindowViewModel viewModel = new MainWindowViewModel(SettingsStore.inMemory(), jobs, requestedModel);
@@ -91,31 +100,68 @@ public final class SelfTest {
         Stage stage = new Stage();
         List<Path> written = new ArrayList<>();
         List<String> problems = new ArrayList<>();
-        try {
-            Scene scene = view.createScene(WIDTH, HEIGHT);
-            stage.setScene(scene);
-            stage.show();
-            for (Area area : Area.values()) {
-                shoot(scene, () -> viewModel.select(area), dir.resolve(area.key() + ".png"), area.title(), written, problems);
-            }
-            shoot(scene, () -> {
-                viewModel.select(Area.MODEL);
-                viewModel.themeProperty().set(AppTheme.DARK);
-            }, dir.resolve("model-dark.png"), "Model (dark)", written, problems);
-        } finally {
+        CompletableFuture<List<Path>> result = new CompletableFuture<>();
+        Scene scene = view.createScene(WIDTH, HEIGHT);
+        stage.setScene(scene);
+        stage.show();
+        viewModel.openRequestedModel();
+        List<Runnable> steps = new ArrayList<>();
+        for (Area area : Area.values()) {
+            steps.add(() -> viewModel.select(area));
+            steps.add(() -> shoot(scene, dir.resolve(area.key() + ".png"), area.title(), written, problems));
+        }
+        steps.add(() -> {
+            viewModel.select(Area.MODEL);
+            viewModel.themeProperty().set(AppTheme.DARK);
+        });
+        steps.add(() -> shoot(scene, dir.resolve("model-dark.png"), "Model (dark)", written, problems));
+        Runnable finish = () -> {
             // The theme is application-wide: leave the light default behind for whoever shares this toolkit.
             viewModel.themeProperty().set(AppTheme.LIGHT);
             stage.close();
             view.dispose();
             jobs.close();
-        }
-        if (!problems.isEmpty()) throw new IOException(String.join("; ", problems));
-        return written;
+            // Load failures show as notifications in the shots; they also fail the self-test.
+            jobs.failures().forEach(f -> problems.add(f.title() + " failed: " + f.message()));
+            if (!problems.isEmpty()) result.completeExceptionally(new IOException(String.join("; ", problems)));
+            else result.complete(written);
+        };
+        runWhenIdle(jobs, steps, 0, finish);
+        return result;
     }
 
-    private static void shoot(Scene scene, Runnable prepare, Path file, String name, List<Path> written, List<String> problems) {
+    /**
+     * Runs {@code steps} one by one, each once no job has been running for a while: areas start their
+     * measurements after a debounce, so "nothing running" must hold across a few polls, not just once.
+     */
+    private static void runWhenIdle(FxJobs jobs, List<Runnable> steps, int next, Runnable finish) {
+        if (next == steps.size()) {
+            finish.run();
+            return;
+        }
+        waitIdle(jobs, 0, () -> {
+            try {
+                steps.get(next).run();
+            } catch (RuntimeException e) {
+                jobs.failures().add(dev.anewb.app.jobs.JobFailure.of("self-test step", e));
+            }
+            runWhenIdle(jobs, steps, next + 1, finish);
+        });
+    }
+
+    private static void waitIdle(FxJobs jobs, int quietPolls, Runnable then) {
+        PauseTransition poll = new PauseTransition(Duration.millis(100));
+        poll.setOnFinished(e -> {
+            int quiet = jobs.running().isEmpty() ? quietPolls + 1 : 0;
+            // 4 quiet polls = 400 ms: longer than the 150 ms debounce of every recompute.
+            if (quiet >= 4) then.run();
+            else waitIdle(jobs, quiet, then);
+        });
+        poll.play();
+    }
+
+    private static void shoot(Scene scene, Path file, String name, List<Path> written, List<String> problems) {
         try {
-            prepare.run();
             // Settle first: a theme switch restyles everything and cells may rebuild during the first layout;
             // snapshot() then runs its own CSS and layout pass on a stable scene.
             scene.getRoot().applyCss();

@@ -40,6 +40,7 @@ public final class WorkbenchApp extends Application {
         stage.setOnCloseRequest(e -> viewModel.rememberWindow(new Settings.WindowGeometry(
                 stage.getX(), stage.getY(), stage.getScene().getWidth(), stage.getScene().getHeight(), stage.isMaximized())));
         stage.show();
+        viewModel.openRequestedModel();
     }
 
     @Override public void stop() {

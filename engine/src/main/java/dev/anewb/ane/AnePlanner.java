@@ -192,6 +192,8 @@ public final class AnePlanner {
                 case Op.Add a -> planStreaming(i, op, tokens(g.value(a.a())) * g.value(a.a()).channels());
                 case Op.Mul m -> planStreaming(i, op, tokens(g.value(m.a())) * g.value(m.a()).channels());
                 case Op.TakeFirst t -> planStreaming(i, op, 0);
+                // GPT-2's q/k/v split of the fused c_attn output: a channel view, no arithmetic.
+                case Op.Slice s -> planStreaming(i, op, 0);
                 case Op.MeanPool m -> planStreaming(i, op, 3L * tokens(g.value(m.input())) * g.value(m.input()).channels());
             }
         }

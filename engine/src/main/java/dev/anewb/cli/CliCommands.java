@@ -7,7 +7,7 @@ final class CliCommands {
     private CliCommands() { }
 
     static List<Object> all() {
-        return List.of(new InfoCommand(), new TokenizeCommand(), new RunCommand(), new DriftCommand(), new PlanCommand(), new LayoutCommand(),
-                new ConvertCommand());
+        return List.of(new InfoCommand(), new TokenizeCommand(), new RunCommand(), new GenerateCommand(), new DriftCommand(),
+                new PlanCommand(), new LayoutCommand(), new ConvertCommand(), new ExportCommand(), new ModelsCommand(System.getenv()));
     }
 }

@@ -12,6 +12,9 @@ import java.util.logging.Logger;
  * --debug (which kernels run, where the tokenizer's native library lives, ...).
  */
 final class CliLogging {
+    /** Held strongly: java.util.logging forgets the level of a logger nobody references. */
+    private static final Logger DJL = Logger.getLogger("ai.djl");
+
     private CliLogging() { }
 
     static void configure(String[] args) {
@@ -30,5 +33,7 @@ final class CliLogging {
         h.setLevel(level);
         root.setLevel(level);
         root.addHandler(h);
+        // DJL probes for CUDA and warns when there is none; that says nothing about our CPU engine.
+        if (!verbose) DJL.setLevel(Level.SEVERE);
     }
 }

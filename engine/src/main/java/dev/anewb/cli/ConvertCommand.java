@@ -14,8 +14,9 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "convert", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Convert a model for the ANE and write an .anepkg folder: manifest.json (source, settings, per-tensor storage,",
-                "drift on a built-in sample input), weights.safetensors (W.q / W.scale / W.zero_point, FP16 or FP32 for the rest),",
+        description = {"Convert a model for the ANE and write it as an .anepkg package folder.",
+                "The package holds manifest.json (source, settings, per-tensor storage, drift on a built-in sample input),",
+                "weights.safetensors (W.q / W.scale / W.zero_point, FP16 or FP32 for the rest),",
                 "the FP32 reference taps of the sample, and the source's config/tokenizer files.",
                 "Defaults: --quant int8 --block-size 128 --precision fp16 --layout bc1s, no chunking.",
                 "Written to a temporary folder and renamed at the end: an interrupted conversion leaves nothing."})

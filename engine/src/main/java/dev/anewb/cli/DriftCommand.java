@@ -22,8 +22,8 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "drift", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Per-tap drift of the converted model against the FP32 original on the same input (spec/drift.md):",
-                "SQNR (dB), cosine, relative L2, max |diff| and growth per tap, over valid (non-padding) positions.",
+        description = {"Per-layer accuracy drift of the converted model against the FP32 original, measured on the CPU.",
+                "Per tap (spec/drift.md): SQNR (dB), cosine, relative L2, max |diff| and growth, over valid (non-padding) positions.",
                 "Defaults convert as `anewb convert` does: --quant int8 --block-size 128 --precision fp16 --layout bc1s.",
                 "Without --text/--ids the built-in sample sentences are used."})
 final class DriftCommand implements Callable<Integer> {

@@ -114,7 +114,8 @@ public final class PlanCommand implements Runnable {
     }
 
     private static void row(PrintWriter out, String what, double opt, double base) {
-        out.printf(Locale.ROOT, "%-28s %14.3f %14.3f %9.2fx%n", what, opt, base, opt == 0 ? Double.NaN : base / opt);
+        String ratio = opt == 0 ? (base == 0 ? "-" : "none left") : String.format(Locale.ROOT, "%.2fx", base / opt);
+        out.printf(Locale.ROOT, "%-28s %14.3f %14.3f %10s%n", what, opt, base, ratio);
     }
 
     static String describe(Conversion c) {

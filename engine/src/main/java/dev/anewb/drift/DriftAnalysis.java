@@ -8,6 +8,7 @@ import dev.anewb.model.WeightSource;
 import dev.anewb.runtime.Activation;
 import dev.anewb.runtime.Batch;
 import dev.anewb.runtime.Executor;
+import dev.anewb.runtime.Generator;
 import dev.anewb.runtime.RunResult;
 
 import java.util.ArrayList;
@@ -95,6 +96,27 @@ public final class DriftAnalysis {
         return out;
     }
 
+    /**
+     * Greedy continuation agreement: both graphs continue {@code prompt} greedily for {@code newTokens} tokens with
+     * the same {@link Generator} (a KV cache over each graph); reported are the converted tokens matching the
+     * original's before the first difference, as a percentage, since after a difference the texts diverge.
+     */
+    public static Continuation greedyContinuation(ModelGraph original, ModelGraph converted, WeightSource weights, long[] prompt,
+                                                  int newTokens, JobContext ctx) {
+        long[] ref = new Generator(new Executor(original, weights), null).generate(prompt, newTokens, Generator.Sampling.GREEDY, null, ctx.slice(0, 0.5)).ids();
+        long[] conv = new Generator(new Executor(converted, weights), null).generate(prompt, newTokens, Generator.Sampling.GREEDY, null, ctx.slice(0.5, 1)).ids();
+        int n = Math.min(ref.length, conv.length), same = 0;
+        while (same < n && ref[same] == conv[same]) same++;
+        return new Continuation(ref, conv, same);
+    }
+
+    /** @param matching tokens equal before the first difference */
+    public record Continuation(long[] reference, long[] converted, int matching) {
+        public double agreementPct() {
+            return reference.length == 0 ? 100 : 100.0 * matching / reference.length;
+        }
+    }
+
     /** Task-level metrics keyed by name (spec/drift.md). */
     static final class TaskMetrics {
         private TaskMetrics() { }
@@ -108,7 +130,55 @@ public final class DriftAnalysis {
             if (ref.taps().containsKey("pooler_output")) {
                 m.put("pooler_cosine", TapMetrics.of("pooler_output", ref.tap("pooler_output"), conv.tap("pooler_output"), input).cosine());
             }
+            if (ref.taps().containsKey("logits") && g.config().isCausal()) {
+                NextToken nt = nextToken(ref.tap("logits"), conv.tap("logits"), input);
+                m.put("next_token_kl", nt.meanKl());
+                m.put("top1_agreement_pct", nt.top1AgreementPct());
+            }
             return m;
+        }
+
+        /** Next-token distribution agreement over valid positions (spec/drift.md). */
+        record NextToken(double meanKl, double top1AgreementPct, int positions) { }
+
+        /**
+         * KL(ref ‖ conv) of the softmax of each valid position's logits, in nats, averaged over those positions; and
+         * the percentage of positions whose argmax token is the same.
+         */
+        static NextToken nextToken(Activation ref, Activation conv, Batch input) {
+            int v = ref.channels();
+            double kl = 0;
+            int same = 0, n = 0;
+            double[] lpRef = new double[v], lpConv = new double[v];
+            for (int b = 0; b < ref.batch(); b++) {
+                for (int t = 0; t < ref.length(); t++) {
+                    if (input.mask()[b][t] == 0) continue;
+                    int o = (b * ref.length() + t) * v;
+                    logSoftmax(ref.data(), o, v, lpRef);
+                    logSoftmax(conv.data(), o, v, lpConv);
+                    double k = 0;
+                    for (int i = 0; i < v; i++) k += Math.exp(lpRef[i]) * (lpRef[i] - lpConv[i]);
+                    kl += Math.max(0, k); // ≥ 0 in exact arithmetic; rounding can leave −1e-17
+                    if (argmax(ref.data(), o, v) == argmax(conv.data(), o, v)) same++;
+                    n++;
+                }
+            }
+            return new NextToken(n == 0 ? 0 : kl / n, n == 0 ? 100 : 100.0 * same / n, n);
+        }
+
+        private static void logSoftmax(float[] x, int o, int v, double[] out) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < v; i++) max = Math.max(max, x[o + i]);
+            double sum = 0;
+            for (int i = 0; i < v; i++) sum += Math.exp(x[o + i] - max);
+            double lse = max + Math.log(sum);
+            for (int i = 0; i < v; i++) out[i] = x[o + i] - lse;
+        }
+
+        private static int argmax(float[] x, int o, int v) {
+            int best = 0;
+            for (int i = 1; i < v; i++) if (x[o + i] > x[o + best]) best = i;
+            return best;
         }
     }
 }

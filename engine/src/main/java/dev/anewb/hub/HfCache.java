@@ -1,60 +1,241 @@
 package dev.anewb.hub;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
  * The Hugging Face cache as {@code huggingface_hub} lays it out, shared with Python:
  * {@code HF_HUB_CACHE}, else {@code $HF_HOME/hub}, else {@code ~/.cache/huggingface/hub}; a model lives in
- * {@code models--{org}--{name}} with {@code refs/{revision}} holding the commit and
- * {@code snapshots/{commit}/} holding its files.
+ * {@code models--{org}--{name}} with {@code blobs/{etag}} holding file contents (the sha256 for LFS files, the
+ * git object id otherwise), {@code refs/{revision}} holding the commit, and {@code snapshots/{commit}/{file}}
+ * as relative symlinks {@code ../../blobs/{etag}}. Downloads go to {@code blobs/{etag}.incomplete} and are
+ * serialised per blob by {@code .locks/models--{org}--{name}/{etag}.lock}. This class is the one place that
+ * knows the layout.
  */
 public final class HfCache {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final Path root;
 
     public HfCache(Path root) {
         this.root = root;
     }
 
+    /** The cache an environment names (pass {@code System.getenv()} in production, a map in tests). */
+    public HfCache(Map<String, String> env) {
+        this(hubCacheDir(env));
+    }
+
     public static HfCache fromEnvironment() {
-        return new HfCache(hubCacheDir(System.getenv()));
+        return new HfCache(System.getenv());
     }
 
     public static Path hubCacheDir(Map<String, String> env) {
         String cache = env.get("HF_HUB_CACHE");
         if (cache != null && !cache.isBlank()) return Path.of(cache);
+        return hfHome(env).resolve("hub");
+    }
+
+    /** {@code HF_HOME}, else {@code $XDG_CACHE_HOME/huggingface}, else {@code ~/.cache/huggingface} (where the token file lives). */
+    public static Path hfHome(Map<String, String> env) {
         String home = env.get("HF_HOME");
-        if (home != null && !home.isBlank()) return Path.of(home, "hub");
+        if (home != null && !home.isBlank()) return Path.of(home);
         String xdg = env.get("XDG_CACHE_HOME");
-        if (xdg != null && !xdg.isBlank()) return Path.of(xdg, "huggingface", "hub");
-        return Path.of(System.getProperty("user.home"), ".cache", "huggingface", "hub");
+        if (xdg != null && !xdg.isBlank()) return Path.of(xdg, "huggingface");
+        return Path.of(System.getProperty("user.home"), ".cache", "huggingface");
     }
 
     public Path root() { return root; }
 
     /** {@code models--org--name}. */
     public Path repoFolder(String repoId) {
-        return root.resolve("models--" + repoId.replace("/", "--"));
+        return root.resolve(repoFolderName(repoId));
+    }
+
+    private static String repoFolderName(String repoId) {
+        return "models--" + repoId.replace("/", "--");
+    }
+
+    public Path blob(String repoId, String etag) {
+        return repoFolder(repoId).resolve("blobs").resolve(etag);
+    }
+
+    /** Where a blob is written while it downloads; renamed to {@link #blob} once complete (and verified). */
+    public Path incompleteBlob(String repoId, String etag) {
+        return repoFolder(repoId).resolve("blobs").resolve(etag + ".incomplete");
+    }
+
+    /** The lock file huggingface_hub takes around a blob's download, so Python and we never write one blob twice. */
+    public Path blobLock(String repoId, String etag) {
+        return root.resolve(".locks").resolve(repoFolderName(repoId)).resolve(etag + ".lock");
+    }
+
+    public Path snapshotFolder(String repoId, String commit) {
+        return repoFolder(repoId).resolve("snapshots").resolve(commit);
+    }
+
+    /** The commit a ref (branch or tag) points to in the cache, if recorded. */
+    public Optional<String> refCommit(String repoId, String revision) {
+        Path ref = repoFolder(repoId).resolve("refs").resolve(revision);
+        if (!Files.isRegularFile(ref)) return Optional.empty();
+        try {
+            String commit = Files.readString(ref).trim();
+            return isCommit(commit) ? Optional.of(commit) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    public static boolean isCommit(String revision) {
+        return revision != null && revision.matches("[0-9a-f]{40}");
     }
 
     /** The snapshot folder of a repo at a revision (branch, tag or commit), if it is in the cache. */
     public Optional<Path> snapshot(String repoId, String revision) {
-        Path repo = repoFolder(repoId);
-        String commit = revision;
-        if (!revision.matches("[0-9a-f]{40}")) {
-            Path ref = repo.resolve("refs").resolve(revision);
-            if (!Files.isRegularFile(ref)) return Optional.empty();
-            try {
-                commit = Files.readString(ref).trim();
-            } catch (IOException e) {
-                return Optional.empty();
+        String commit = isCommit(revision) ? revision : refCommit(repoId, revision).orElse(null);
+        if (commit == null) return Optional.empty();
+        Path snap = snapshotFolder(repoId, commit);
+        return Files.isDirectory(snap) ? Optional.of(snap) : Optional.empty();
+    }
+
+    /** Records {@code refs/{revision}} = commit (no newline, as huggingface_hub writes it); written atomically. */
+    public void writeRef(String repoId, String revision, String commit) throws IOException {
+        if (revision.equals(commit)) return;
+        Path ref = repoFolder(repoId).resolve("refs").resolve(revision);
+        Optional<String> current = refCommit(repoId, revision);
+        if (current.isPresent() && current.get().equals(commit)) return;
+        Files.createDirectories(ref.getParent());
+        Path tmp = Files.createTempFile(ref.getParent(), ".ref-", ".tmp");
+        try {
+            Files.writeString(tmp, commit);
+            moveReplacing(tmp, ref);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Points {@code snapshots/{commit}/{file}} at {@code blobs/{etag}} with a relative symlink (one more
+     * {@code ../} per folder in the file's path), or copies the blob where the file system has no symlinks.
+     */
+    public Path linkSnapshotFile(String repoId, String commit, String file, String etag) throws IOException {
+        Path link = snapshotFolder(repoId, commit).resolve(file);
+        Path blob = blob(repoId, etag);
+        Files.createDirectories(link.getParent());
+        Path target = link.getParent().relativize(blob);
+        if (Files.isSymbolicLink(link)) {
+            if (Files.readSymbolicLink(link).equals(target)) return link;
+            Files.delete(link);
+        } else if (Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {
+            Files.delete(link);
+        }
+        try {
+            Files.createSymbolicLink(link, target);
+        } catch (FileAlreadyExistsException e) {
+            // another download of the same snapshot linked it first; it points at the same content-addressed blob
+            if (!Files.isSymbolicLink(link) || !Files.readSymbolicLink(link).equals(target)) throw e;
+        } catch (UnsupportedOperationException | IOException e) {
+            if (Files.exists(link, LinkOption.NOFOLLOW_LINKS)) throw e instanceof IOException io ? io : new IOException(e);
+            // e.g. Windows without developer mode, or FAT volumes: huggingface_hub copies there too
+            Path tmp = Files.createTempFile(link.getParent(), ".copy-", ".tmp");
+            Files.copy(blob, tmp, StandardCopyOption.REPLACE_EXISTING);
+            moveReplacing(tmp, link);
+        }
+        return link;
+    }
+
+    static void moveReplacing(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** One model in the cache, as {@code anewb models list} shows it. */
+    public record CachedModel(String repoId, Map<String, String> refs, List<String> commits, long sizeOnDisk, String modelType) {
+        /** The engine can load this model's architecture (unknown when no snapshot holds a config.json). */
+        public Boolean supported() {
+            return modelType == null ? null : dev.anewb.model.Architectures.isSupported(modelType);
+        }
+    }
+
+    /** The models in the cache (datasets and spaces are skipped), sorted by repo id. */
+    public List<CachedModel> models() {
+        List<CachedModel> out = new ArrayList<>();
+        if (!Files.isDirectory(root)) return out;
+        try (Stream<Path> s = Files.list(root)) {
+            for (Path repo : s.sorted().toList()) {
+                String name = repo.getFileName().toString();
+                if (!name.startsWith("models--") || !Files.isDirectory(repo)) continue;
+                out.add(describe(name.substring("models--".length()).replace("--", "/"), repo));
+            }
+        } catch (IOException e) {
+            throw new dev.anewb.AnewbException(root + ": cannot list the Hugging Face cache (" + e.getMessage() + ")", e);
+        }
+        return out;
+    }
+
+    private CachedModel describe(String repoId, Path repo) throws IOException {
+        Map<String, String> refs = new TreeMap<>();
+        Path refsDir = repo.resolve("refs");
+        if (Files.isDirectory(refsDir)) {
+            try (Stream<Path> s = Files.walk(refsDir)) {
+                for (Path r : s.filter(Files::isRegularFile).toList()) {
+                    refCommit(repoId, refsDir.relativize(r).toString().replace('\\', '/')).ifPresent(c -> refs.put(refsDir.relativize(r).toString(), c));
+                }
             }
         }
-        if (!commit.matches("[0-9a-f]{40}")) return Optional.empty();
-        Path snap = repo.resolve("snapshots").resolve(commit);
-        return Files.isDirectory(snap) ? Optional.of(snap) : Optional.empty();
+        List<String> commits = new ArrayList<>();
+        Path snaps = repo.resolve("snapshots");
+        if (Files.isDirectory(snaps)) {
+            try (Stream<Path> s = Files.list(snaps)) {
+                s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().forEach(commits::add);
+            }
+        }
+        long size = 0;
+        Path blobs = repo.resolve("blobs");
+        if (Files.isDirectory(blobs)) {
+            try (Stream<Path> s = Files.list(blobs)) {
+                for (Path b : s.filter(Files::isRegularFile).toList()) size += Files.size(b);
+            }
+        }
+        // prefer the snapshot main points to, else any snapshot with a config.json
+        String modelType = null;
+        List<String> order = new ArrayList<>();
+        if (refs.containsKey("main")) order.add(refs.get("main"));
+        order.addAll(commits);
+        for (String c : order) {
+            Path cfg = snaps.resolve(c).resolve("config.json");
+            if (Files.isRegularFile(cfg)) {
+                modelType = modelType(cfg);
+                break;
+            }
+        }
+        return new CachedModel(repoId, refs, commits, size, modelType);
+    }
+
+    private static String modelType(Path configJson) {
+        try {
+            JsonNode n = JSON.readTree(configJson.toFile());
+            JsonNode t = n == null ? null : n.get("model_type");
+            return t != null && t.isTextual() ? t.asText() : "";
+        } catch (IOException e) {
+            return "";
+        }
     }
 }

@@ -1,7 +1,7 @@
 package dev.anewb.io;
 
 import dev.anewb.AnewbException;
-import dev.anewb.hub.HfCache;
+import dev.anewb.hub.HubClient;
 import dev.anewb.job.JobContext;
 import dev.anewb.model.Architectures;
 import dev.anewb.model.ModelConfig;
@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /** Turns a {@code MODEL} argument into a {@link LoadedModel}: config → graph, weights memory-mapped. */
@@ -28,6 +29,14 @@ public final class ModelLoader {
      * @param withWeights false to read only config.json (planning); weights are then never opened
      */
     public static LoadedModel load(ModelRef ref, JobContext ctx, boolean withWeights) {
+        return load(ref, ctx, withWeights, HubClient::fromEnvironment);
+    }
+
+    /**
+     * @param hub the Hub a Hub id resolves through (its cache; the network only for files the cache lacks, and
+     *            never with HF_HUB_OFFLINE=1); asked for only when {@code ref} is a Hub id
+     */
+    public static LoadedModel load(ModelRef ref, JobContext ctx, boolean withWeights, Supplier<HubClient> hub) {
         ctx.progress(0.05, "resolving " + ref.text());
         return switch (ref.kind()) {
             case BUNDLED -> {
@@ -44,8 +53,7 @@ public final class ModelLoader {
                         List.of(ref.path()));
             }
             case HUB -> {
-                Path snap = HfCache.fromEnvironment().snapshot(ref.hubId(), ref.revision()).orElseThrow(() -> new AnewbException(
-                        ref.hubId() + "@" + ref.revision() + ": not in the local Hugging Face cache (" + HfCache.fromEnvironment().root() + ")"));
+                Path snap = hub.get().localSnapshot(ref.hubId(), ref.revision(), withWeights, ctx.slice(0.05, 0.8));
                 yield fromFolder(ref, ref.hubId(), snap, ctx, withWeights, isSentenceTransformer(snap));
             }
             case PACKAGE -> dev.anewb.convert.AnePackage.open(ref, ctx);

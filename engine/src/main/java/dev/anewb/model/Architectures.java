@@ -7,6 +7,11 @@ import dev.anewb.AnewbException;
 import dev.anewb.model.bert.BertConfig;
 import dev.anewb.model.bert.BertGraphs;
 import dev.anewb.model.bert.DistilBertConfig;
+import dev.anewb.model.gpt2.GPT2Config;
+import dev.anewb.model.gpt2.GPT2Graphs;
+import dev.anewb.model.llama.LlamaConfig;
+import dev.anewb.model.llama.LlamaGraphs;
+import dev.anewb.model.llama.RopeParameters;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -69,6 +74,60 @@ public final class Architectures {
                 return BertGraphs.distilbert((DistilBertConfig) c, new BertGraphs.Heads(false, o.sentenceEmbedding()));
             }
         });
+        register("gpt2", new Support() {
+            public ModelConfig parse(ConfigJson j) {
+                int hidden = j.positive("n_embd", 768), heads = j.positive("n_head", 12);
+                j.divisible("n_embd", hidden, "n_head", heads);
+                String act = j.text("activation_function", "gelu_new");
+                if (!dev.anewb.runtime.Activations.isSupported(act)) throw AnewbException.file(j.file(), "activation_function \"" + act + "\" is not supported");
+                return new GPT2Config(j.architecture("GPT2LMHeadModel"), hidden, j.positive("n_layer", 12), heads,
+                        j.positive("n_inner", 4 * hidden), j.positive("vocab_size", 50257), j.positive("n_positions", 1024), act,
+                        (float) j.number("layer_norm_epsilon", 1e-5), j.bool("scale_attn_weights", true),
+                        j.bool("scale_attn_by_inverse_layer_idx", false), j.bool("tie_word_embeddings", true), j.node());
+            }
+
+            public ModelGraph graph(ModelConfig c, GraphOptions o) {
+                return GPT2Graphs.gpt2((GPT2Config) c, o.hasWeight());
+            }
+        });
+        Support llama = new Support() {
+            public ModelConfig parse(ConfigJson j) {
+                String type = j.text("model_type", "llama");
+                int hidden = j.positive("hidden_size"), heads = j.positive("num_attention_heads");
+                int kvHeads = j.positive("num_key_value_heads", heads);
+                if (heads % kvHeads != 0) {
+                    throw AnewbException.file(j.file(), "\"num_attention_heads\" " + heads + " is not a multiple of \"num_key_value_heads\" " + kvHeads);
+                }
+                if (!j.has("head_dim")) j.divisible("hidden_size", hidden, "num_attention_heads", heads);
+                int headDim = j.positive("head_dim", hidden / heads);
+                String act = j.text("hidden_act", "silu");
+                if (!dev.anewb.runtime.Activations.isSupported(act)) throw AnewbException.file(j.file(), "hidden_act \"" + act + "\" is not supported");
+                boolean qwen = type.equals("qwen2");
+                boolean attnBias = j.bool("attention_bias", false);
+                // Sliding windows: Mistral whenever sliding_window is set; Qwen2 only with use_sliding_window.
+                int window = (qwen ? j.bool("use_sliding_window", false) : type.equals("mistral")) ? j.integer("sliding_window", 0) : 0;
+                String arch = switch (type) {
+                    case "mistral" -> "MistralForCausalLM";
+                    case "qwen2" -> "Qwen2ForCausalLM";
+                    default -> "LlamaForCausalLM";
+                };
+                // Sliding-window attention is not run: within the window it equals full causal attention, so the
+                // context is capped at the window rather than silently computing something else beyond it.
+                int maxPositions = j.positive("max_position_embeddings", 2048);
+                if (window > 0) maxPositions = Math.min(maxPositions, window);
+                return new LlamaConfig(type, j.architecture(arch), hidden, j.positive("num_hidden_layers"), heads, kvHeads, headDim,
+                        j.positive("intermediate_size"), j.positive("vocab_size"), maxPositions, act,
+                        (float) j.number("rms_norm_eps", 1e-6), RopeParameters.parse(j, headDim), qwen || attnBias, !qwen && attnBias,
+                        j.bool("mlp_bias", false), j.bool("tie_word_embeddings", false), Math.max(0, window), j.node());
+            }
+
+            public ModelGraph graph(ModelConfig c, GraphOptions o) {
+                return LlamaGraphs.llama((LlamaConfig) c, o.hasWeight());
+            }
+        };
+        register("llama", llama);
+        register("mistral", llama);
+        register("qwen2", llama);
     }
 
     /** Registers an architecture (called from this class's static block as architectures are added). */

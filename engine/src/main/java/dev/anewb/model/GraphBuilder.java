@@ -109,6 +109,12 @@ public final class GraphBuilder {
         return add(new Op.Mul(output, layer, a, b, output), value(a).axis(), value(a).channels());
     }
 
+    public String slice(String output, int layer, String input, int from, int to) {
+        int c = value(input).channels();
+        if (from < 0 || to > c || from >= to) throw new IllegalArgumentException("slice [" + from + ", " + to + ") of " + c + " channels");
+        return add(new Op.Slice(output, layer, input, output, from, to), value(input).axis(), to - from);
+    }
+
     public String takeFirst(String output, int layer, String input) {
         return add(new Op.TakeFirst(output, layer, input, output), Axis.POOLED, value(input).channels());
     }

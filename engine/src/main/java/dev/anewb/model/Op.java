@@ -98,6 +98,17 @@ public sealed interface Op {
         public String kind() { return "mul"; }
     }
 
+    /**
+     * Channels {@code [from, to)} of the input ([B, S, C] → [B, S, to − from]): GPT-2's fused c_attn output split
+     * into q, k and v. Slicing output channels leaves every weight row, and so every INT8 block along the input
+     * axis, as stored.
+     */
+    record Slice(String name, int layer, String input, String output, int from, int to) implements Op {
+        public List<String> inputs() { return List.of(input); }
+        public List<String> weights() { return List.of(); }
+        public String kind() { return "slice"; }
+    }
+
     /** The first position of each sequence ([B, S, C] → [B, 1, C]): BERT's pooler input, ViT's CLS. */
     record TakeFirst(String name, int layer, String input, String output) implements Op {
         public List<String> inputs() { return List.of(input); }

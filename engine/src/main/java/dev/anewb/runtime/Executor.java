@@ -36,6 +36,7 @@ public final class Executor {
     private final Map<String, LinearWeight> linearWeights = new ConcurrentHashMap<>();
     private final boolean fp16;
     private final Map<String, Integer> lastUse = new HashMap<>();
+    private final Map<Op.Rope, RotaryEmbedding> rotary = new ConcurrentHashMap<>();
 
     public Executor(ModelGraph graph, WeightSource weights) {
         this.graph = graph;
@@ -86,14 +87,26 @@ public final class Executor {
 
     /** Runs one forward pass; progress is reported per op and cancellation checked between ops. */
     public RunResult run(Batch in, JobContext ctx) {
-        validate(in);
+        return run(in, null, ctx);
+    }
+
+    /**
+     * Runs the graph over tokens that continue the sequences in {@code cache}: token t of {@code in} sits at
+     * position {@code cache.length() + t}, and every self-attention op appends its keys and values to the cache
+     * and attends to all cached positions. On an empty cache this is prefill; then one token at a time is
+     * incremental decoding, through the same ops. With a null cache it is a plain forward pass.
+     */
+    public RunResult run(Batch in, KvCache cache, JobContext ctx) {
+        int past = cache == null ? 0 : cache.length();
+        validate(in, past);
+        if (cache != null) cache.begin(in);
         long start = System.nanoTime();
         Map<String, Activation> vals = new HashMap<>();
         List<Op> ops = graph.ops();
         for (int i = 0; i < ops.size(); i++) {
             ctx.checkCancelled();
             Op op = ops.get(i);
-            Activation out = execute(op, in, vals);
+            Activation out = execute(op, in, vals, cache, past);
             // FP16: every op stores its output in half precision, as the ANE does between ops.
             if (fp16) Fp16.roundInPlace(out.data(), 0, out.data().length);
             vals.put(op.output(), out);
@@ -105,13 +118,17 @@ public final class Executor {
         }
         Map<String, Activation> taps = new LinkedHashMap<>();
         for (var e : graph.taps().entrySet()) taps.put(e.getKey(), vals.get(e.getValue()));
+        if (cache != null) cache.commit(in.seq());
         return new RunResult(in, taps, System.nanoTime() - start);
     }
 
-    private void validate(Batch in) {
+    private void validate(Batch in, int past) {
         ModelConfig c = graph.config();
-        if (in.seq() > c.maxPositions()) {
+        if (past == 0 && in.seq() > c.maxPositions()) {
             throw AnewbException.usage("input of " + in.seq() + " tokens is longer than the model's " + c.maxPositions() + " positions");
+        }
+        if (past + in.seq() > c.maxPositions()) {
+            throw AnewbException.usage(in.seq() + " more tokens after " + past + " would pass the model's context of " + c.maxPositions() + " positions");
         }
         for (int b = 0; b < in.batch(); b++) {
             for (int t = 0; t < in.seq(); t++) {
@@ -123,12 +140,13 @@ public final class Executor {
         }
     }
 
-    private Activation execute(Op op, Batch in, Map<String, Activation> vals) {
+    private Activation execute(Op op, Batch in, Map<String, Activation> vals, KvCache cache, int past) {
         return switch (op) {
-            case Op.Embed e -> embed(e, in);
+            case Op.Embed e -> embed(e, in, past);
             case Op.Norm n -> norm(n, vals.get(n.input()));
             case Op.Linear l -> linear(l, vals.get(l.input()));
-            case Op.Attention a -> attention(a, in, vals.get(a.q()), vals.get(a.k()), vals.get(a.v()));
+            case Op.Attention a -> attentionStep(a, in, vals, cache, past);
+            case Op.Slice s -> slice(s, vals.get(s.input()));
             case Op.Activation a -> {
                 Activation x = vals.get(a.input());
                 float[] y = x.data().clone();
@@ -164,7 +182,7 @@ public final class Executor {
         });
     }
 
-    private Activation embed(Op.Embed e, Batch in) {
+    private Activation embed(Op.Embed e, Batch in, int past) {
         int c = graph.value(e.output()).channels();
         float[] y = new float[in.batch() * in.seq() * c];
         TensorData word = weights.get(e.wordTable());
@@ -177,7 +195,7 @@ public final class Executor {
                 word.readFloats(in.ids()[b][t] * c, y, o, c);
                 if (fp16) Fp16.roundInPlace(y, o, o + c);
                 if (pos != null) {
-                    pos.readFloats((long) (t + e.positionOffset()) * c, row, 0, c);
+                    pos.readFloats((long) (past + t + e.positionOffset()) * c, row, 0, c);
                     if (fp16) Fp16.roundInPlace(row, 0, c);
                     for (int i = 0; i < c; i++) y[o + i] += row[i];
                 }
@@ -303,6 +321,49 @@ public final class Executor {
             else AttentionKernels.attend(qh, 0, sq, kh_, vh, sk, 1, 1, hd, scale, plan, valid, oh);
             for (int t = 0; t < sq; t++) System.arraycopy(oh, t * hd, out, t * heads * hd + h * hd, hd);
         });
+    }
+
+    /**
+     * Rotary embedding on q and k at their absolute positions, then attention: over the step's own keys in a
+     * plain forward pass, or over every cached position when decoding with a {@link KvCache}.
+     */
+    private Activation attentionStep(Op.Attention a, Batch in, Map<String, Activation> vals, KvCache cache, int past) {
+        Activation q = vals.get(a.q()), k = vals.get(a.k()), v = vals.get(a.v());
+        if (a.rope() != null) {
+            RotaryEmbedding rope = rotary.computeIfAbsent(a.rope(), RotaryEmbedding::new);
+            q = rope.apply(q, a.heads(), a.headDim(), past);
+            k = rope.apply(k, a.kvHeads(), a.headDim(), past);
+        }
+        // Cross-attention reads the encoder's keys, which do not grow with decoding: nothing to cache.
+        if (cache == null || a.cross()) return attention(a, in, q, k, v);
+        KvCache.Layer layer = cache.write(a.name(), k, v);
+        return cachedAttention(a, q, layer, cache, past);
+    }
+
+    /**
+     * The step's queries at positions {@code [past, past + n)} against keys {@code [0, past + n)} of the cache,
+     * with the causal rule and the conversion's chunk band for those absolute positions, so that each position
+     * sees exactly the keys it sees in a prefill of the whole sequence.
+     */
+    private Activation cachedAttention(Op.Attention a, Activation q, KvCache.Layer layer, KvCache cache, int past) {
+        int n = q.length(), keys = past + n, width = a.heads() * a.headDim();
+        ChunkPlan plan = ChunkPlan.of(keys, graph.conversion().chunkWindow(), graph.conversion().chunkOverlap(), a.causal());
+        float[] y = new float[q.batch() * n * width];
+        float[] qb = new float[n * width], out = new float[n * width];
+        for (int b = 0; b < q.batch(); b++) {
+            System.arraycopy(q.data(), b * n * q.channels(), qb, 0, n * width);
+            AttentionKernels.attend(qb, past, n, layer.k[b], layer.v[b], keys, a.heads(), a.kvHeads(), a.headDim(), a.scale(), plan,
+                    a.paddingMask() ? cache.keyValid(b) : null, out);
+            System.arraycopy(out, 0, y, b * n * width, n * width);
+        }
+        return new Activation(q.batch(), n, width, y);
+    }
+
+    private static Activation slice(Op.Slice s, Activation x) {
+        int w = s.to() - s.from(), c = x.channels();
+        float[] y = new float[x.tokens() * w];
+        for (int t = 0; t < x.tokens(); t++) System.arraycopy(x.data(), t * c + s.from(), y, t * w, w);
+        return new Activation(x.batch(), x.length(), w, y);
     }
 
     private static Activation binary(Activation a, Activation b, boolean mul) {

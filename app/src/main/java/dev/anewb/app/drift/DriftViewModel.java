@@ -1,17 +1,245 @@
 package dev.anewb.app.drift;
 
+import dev.anewb.app.jobs.LatestJobScheduler;
+import dev.anewb.app.session.Session;
 import dev.anewb.app.shell.AreaViewModel;
+import dev.anewb.convert.ConvertedModel;
+import dev.anewb.drift.DriftAnalysis;
+import dev.anewb.drift.DriftReport;
+import dev.anewb.drift.TapMetrics;
+import dev.anewb.job.Job;
+import dev.anewb.model.Conversion;
+import dev.anewb.runtime.Batch;
+import javafx.beans.Observable;
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.IntegerProperty;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.ReadOnlyStringWrapper;
+import javafx.beans.property.SimpleBooleanProperty;
+import javafx.beans.property.SimpleIntegerProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+import javafx.util.Subscription;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
-/** State of the Drift area. Until models load it only describes what the area will hold. */
+/**
+ * State of the Drift area: the latest drift report of the session's conversion (measured off the FX thread,
+ * debounced, latest wins), turned into chart series per cause and table rows. No numbers are made here: every
+ * value comes from {@link DriftReport}/{@link TapMetrics}.
+ */
 public final class DriftViewModel extends AreaViewModel {
-    public DriftViewModel() {
+    /** One plotted point: the tap and its metrics. */
+    public record Point(String tap, TapMetrics metrics) { }
+
+    /** One curve: a cause ("quantization") or the pinned configuration. */
+    public record Series(String name, List<Point> points, boolean pinned) { }
+
+    /** One table row. {@code growth} is NaN where either SQNR is exact or for the first row. */
+    public record TapRow(String tap, TapMetrics metrics, double growth) {
+        public String sqnr() { return metrics.sqnrText(); }
+        public String cosine() { return String.format(Locale.ROOT, "%.6f", metrics.cosine()); }
+        public String relL2() { return String.format(Locale.ROOT, "%.2e", metrics.relL2()); }
+        public String maxAbs() { return String.format(Locale.ROOT, "%.3e", metrics.maxAbs()); }
+        public String growthText() { return Double.isNaN(growth) ? "–" : String.format(Locale.ROOT, "%+.1f dB", growth); }
+    }
+
+    /** A report with the configuration it measured and how long it took. */
+    public record Measured(DriftReport report, Conversion conversion, long millis, int texts, int tokens) { }
+
+    private final Session session;
+    private final LatestJobScheduler<Measured> scheduler;
+    private final ReadOnlyObjectWrapper<Measured> measured = new ReadOnlyObjectWrapper<>(this, "measured");
+    private final ObjectProperty<DriftMetric> metric = new SimpleObjectProperty<>(this, "metric", DriftMetric.SQNR);
+    private final BooleanProperty allTaps = new SimpleBooleanProperty(this, "allTaps");
+    private final BooleanProperty compare = new SimpleBooleanProperty(this, "compare");
+    private final ReadOnlyObjectWrapper<Measured> pinned = new ReadOnlyObjectWrapper<>(this, "pinned");
+    private final IntegerProperty selectedLayer = new SimpleIntegerProperty(this, "selectedLayer", -1);
+    private final ObservableList<Series> series = FXCollections.observableArrayList();
+    private final ObservableList<TapRow> rows = FXCollections.observableArrayList();
+    private final ObservableList<TapRow> layerRows = FXCollections.observableArrayList();
+    private final ReadOnlyStringWrapper taskText = new ReadOnlyStringWrapper(this, "taskText", "");
+    private final ReadOnlyStringWrapper status = new ReadOnlyStringWrapper(this, "status", "");
+    private Subscription subscription;
+
+    public DriftViewModel(Session session) {
         super("Drift",
                 "Per-layer accuracy drift of the converted model against the FP32 original: SQNR, cosine, rel. L2 and max-abs per tap, attributed by cause (quantization, FP16, chunking, layout).",
                 List.of("Drift per tap across all layers, measured on the CPU executor",
-                        "Attribution by cause: quantization, FP16, chunking, layout",
-                        "The tensors that drift most, with the input that shows it"),
+                        "Attribution by cause: quantization, FP16, chunking, layout"),
                 "Load a model to measure it.");
+        this.session = session;
+        this.scheduler = new LatestJobScheduler<>(session.jobs(), "Measure drift");
+        compare.addListener((obs, was, on) -> pinned.set(on ? measured.get() : null));
+        for (Observable o : new Observable[]{metric, allTaps, pinned, measured}) o.addListener(x -> rebuild());
+        selectedLayer.addListener(x -> rebuildLayer());
+        subscription = Subscription.combine(
+                session.convertedProperty().subscribe(v -> requestMeasure()),
+                session.sampleTextsProperty().subscribe(v -> requestMeasure()),
+                scheduler.computingProperty().subscribe(v -> updateStatus()),
+                scheduler::cancel);
+        requestMeasure();
+    }
+
+    private void requestMeasure() {
+        ConvertedModel converted = session.converted();
+        if (converted == null || session.driftAnalysis() == null) {
+            scheduler.cancel();
+            return;
+        }
+        scheduler.request(() -> {
+            ConvertedModel c = session.converted();
+            DriftAnalysis analysis = session.driftAnalysis();
+            if (c == null || analysis == null) return null;
+            Conversion conversion = c.graph().conversion();
+            List<String> texts = session.sampleTexts();
+            return (Job<Measured>) ctx -> {
+                long t0 = System.nanoTime();
+                Batch batch = session.batch(texts);
+                DriftReport r = analysis.measure(batch, conversion, true, ctx);
+                int tokens = 0;
+                for (int b = 0; b < batch.batch(); b++) tokens += batch.validTokens(b);
+                return new Measured(r, conversion, (System.nanoTime() - t0) / 1_000_000, texts.size(), tokens);
+            };
+        }, m -> {
+            measured.set(m);
+            session.latestDriftProperty().set(m.report());
+        });
+    }
+
+    /** "INT8 b128 asym · FP16 · BC1S · chunk 64/16": the configuration in a few words (legends, the pinned curve). */
+    public static String describe(Conversion c) {
+        List<String> parts = new ArrayList<>();
+        if (c.int8()) {
+            String block = c.blockSize() == dev.anewb.convert.BlockQuantizer.PER_CHANNEL ? "per-channel" : "b" + c.blockSize();
+            parts.add("INT8 " + block + (c.symmetric() ? " sym" : ""));
+            if (!c.keepFp16().isEmpty() || !c.blockOverrides().isEmpty()) parts.add((c.keepFp16().size() + c.blockOverrides().size()) + " overrides");
+        }
+        parts.add(c.precision().name());
+        parts.add(c.layout().name());
+        if (c.chunked()) parts.add("chunk " + c.chunkWindow() + "/" + c.chunkOverlap());
+        return String.join(" · ", parts);
+    }
+
+    private List<TapMetrics> visible(List<TapMetrics> taps) {
+        if (allTaps.get()) return taps;
+        return taps.stream().filter(t -> t.name().startsWith("hidden_states.")).toList();
+    }
+
+    private void rebuild() {
+        Measured m = measured.get();
+        if (m == null) {
+            series.clear();
+            rows.clear();
+            layerRows.clear();
+            taskText.set("");
+            return;
+        }
+        DriftReport r = m.report();
+        List<Series> out = new ArrayList<>();
+        for (Map.Entry<DriftReport.Cause, List<TapMetrics>> e : r.byCause().entrySet()) {
+            out.add(new Series(e.getKey().label(), points(visible(e.getValue())), false));
+        }
+        if (out.isEmpty()) out.add(new Series(DriftReport.Cause.ALL.label(), points(visible(r.taps())), false));
+        Measured p = pinned.get();
+        if (p != null) out.add(new Series("pinned: " + describe(p.conversion()), points(visible(p.report().taps())), true));
+        series.setAll(out);
+
+        List<TapRow> table = new ArrayList<>();
+        TapMetrics prev = null;
+        for (TapMetrics t : visible(r.taps())) {
+            table.add(new TapRow(t.name(), t, TapMetrics.growth(prev, t)));
+            prev = t;
+        }
+        rows.setAll(table);
+        Double cos = r.task().get("sentence_embedding_cosine");
+        Double pooler = r.task().get("pooler_cosine");
+        if (cos != null) taskText.set(String.format(Locale.ROOT, "Sentence-embedding cosine %.6f", cos));
+        else if (pooler != null) taskText.set(String.format(Locale.ROOT, "Pooler cosine %.6f", pooler));
+        else taskText.set("Last hidden state SQNR " + (r.lastHidden() == null ? "–" : r.lastHidden().sqnrText() + " dB"));
+        rebuildLayer();
+        updateStatus();
+    }
+
+    private List<Point> points(List<TapMetrics> taps) {
+        return taps.stream().map(t -> new Point(t.name(), t)).toList();
+    }
+
+    private void rebuildLayer() {
+        Measured m = measured.get();
+        int layer = selectedLayer.get();
+        if (m == null || layer < 0) {
+            layerRows.clear();
+            return;
+        }
+        List<TapRow> out = new ArrayList<>();
+        TapMetrics prev = null;
+        for (TapMetrics t : m.report().taps()) {
+            if (t.name().startsWith("layers." + layer + ".") || t.name().equals("hidden_states." + (layer + 1))) {
+                out.add(new TapRow(t.name(), t, TapMetrics.growth(prev, t)));
+                prev = t;
+            }
+        }
+        layerRows.setAll(out);
+    }
+
+    /** The layer a tap belongs to: {@code hidden_states.i} is layer i−1's output, {@code layers.i.*} is layer i; else −1. */
+    public static int layerOf(String tap) {
+        try {
+            if (tap.startsWith("hidden_states.")) return Integer.parseInt(tap.substring("hidden_states.".length())) - 1;
+            if (tap.startsWith("layers.")) return Integer.parseInt(tap.substring(7, tap.indexOf('.', 7)));
+        } catch (RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private void updateStatus() {
+        Measured m = measured.get();
+        if (scheduler.isComputing()) status.set("computing…");
+        else if (m == null) status.set(session.model() == null ? "Load a model to measure drift." : session.driftAnalysis() == null ? "Drift needs a source model with weights." : "");
+        else status.set(String.format(Locale.ROOT, "%s · %d texts, %d tokens · measured in %d ms", describe(m.conversion()), m.texts(), m.tokens(), m.millis()));
+    }
+
+    public ReadOnlyObjectProperty<Measured> measuredProperty() { return measured.getReadOnlyProperty(); }
+
+    public ObjectProperty<DriftMetric> metricProperty() { return metric; }
+
+    /** Off: the hidden_states taps only (one point per layer); on: every tap in graph order. */
+    public BooleanProperty allTapsProperty() { return allTaps; }
+
+    /** On: the report at the moment of switching on stays as a pinned curve; later reports draw over it. */
+    public BooleanProperty compareProperty() { return compare; }
+
+    public ReadOnlyObjectProperty<Measured> pinnedProperty() { return pinned.getReadOnlyProperty(); }
+
+    /** The layer whose inner taps are detailed; −1 for none. */
+    public IntegerProperty selectedLayerProperty() { return selectedLayer; }
+
+    public ObservableList<Series> series() { return series; }
+
+    public ObservableList<TapRow> rows() { return rows; }
+
+    public ObservableList<TapRow> layerRows() { return layerRows; }
+
+    public ReadOnlyStringProperty taskTextProperty() { return taskText.getReadOnlyProperty(); }
+
+    /** "computing…" while a measurement runs, else what the shown report measured. */
+    public ReadOnlyStringProperty statusProperty() { return status.getReadOnlyProperty(); }
+
+    public javafx.beans.property.ReadOnlyBooleanProperty computingProperty() { return scheduler.computingProperty(); }
+
+    public Session session() { return session; }
+
+    public void dispose() {
+        subscription.unsubscribe();
+        subscription = Subscription.EMPTY;
     }
 }

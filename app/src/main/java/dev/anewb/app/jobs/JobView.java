@@ -31,7 +31,11 @@ public final class JobView<T> {
     /** Asks the job to stop: the engine sees it at its next {@code checkCancelled()}. Never blocks. */
     public void cancel() { task.cancel(); }
 
-    public boolean isDone() { return task.isDone(); }
+    /** True once the job succeeded, failed or was cancelled (the FX-side state, not the worker thread's). */
+    public boolean isDone() {
+        Worker.State s = task.getState();
+        return s == Worker.State.SUCCEEDED || s == Worker.State.FAILED || s == Worker.State.CANCELLED;
+    }
 
     @Override public String toString() { return "JobView[" + title + ", " + task.getState() + "]"; }
 }

@@ -1,18 +1,128 @@
 package dev.anewb.app.model;
 
+import dev.anewb.app.session.Session;
 import dev.anewb.app.shell.AreaViewModel;
+import dev.anewb.hub.HfCache;
+import dev.anewb.io.BundledModel;
+import dev.anewb.io.ModelInfo;
+import javafx.collections.FXCollections;
+import javafx.collections.ListChangeListener;
+import javafx.collections.ObservableList;
+import javafx.util.Subscription;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
-/** State of the Model area. Until models load it only describes what the area will hold. */
+/** State of the Model area: where models come from (bundled, local HF cache, recent, a folder) and the loaded model's card. */
 public final class ModelViewModel extends AreaViewModel {
-    public ModelViewModel() {
+    /** One fact of the model card. */
+    public record CardRow(String label, String value) { }
+
+    private final Session session;
+    private final ObservableList<ModelSource> bundled = FXCollections.observableArrayList(
+            new ModelSource("all-MiniLM-L6-v2", BundledModel.ID, "bundled with anewb · works offline"));
+    private final ObservableList<ModelSource> cached = FXCollections.observableArrayList();
+    private final ObservableList<ModelSource> recent = FXCollections.observableArrayList();
+    private final ObservableList<CardRow> card = FXCollections.observableArrayList();
+    private final Path cacheRoot;
+    private Subscription subscription;
+
+    public ModelViewModel(Session session) {
+        this(session, HfCache.fromEnvironment().root());
+    }
+
+    public ModelViewModel(Session session, Path hfCacheRoot) {
         super("Model",
-                "The loaded model as one graph of ops: its architecture and config, every layer's ops with their inputs, outputs, weights, FLOPs and bytes, and the named taps where activations are compared.",
-                List.of("Architecture, config.json fields and parameter count",
-                        "Ops per layer with tensor shapes and data types",
-                        "FLOPs and bytes moved per op",
-                        "Named taps (hidden_states.i) that Drift compares"),
-                "Load a model to inspect its graph.");
+                "The loaded model: its architecture and size, and where models come from.",
+                List.of("The bundled model, models in the local Hugging Face cache, recent models",
+                        "The model card: architecture, parameters, layers, heads, sizes"),
+                "Load a model to see its card.");
+        this.session = session;
+        this.cacheRoot = hfCacheRoot;
+        ListChangeListener<String> onRecent = c -> updateRecent();
+        session.recentModels().addListener(onRecent);
+        updateRecent();
+        subscription = Subscription.combine(session.infoProperty().subscribe(this::updateCard),
+                () -> session.recentModels().removeListener(onRecent));
+        cached.setAll(scanCache(cacheRoot));
+    }
+
+    /** {@code models--org--name} folders of the Hugging Face cache as Hub ids; a missing cache gives none. */
+    static List<ModelSource> scanCache(Path root) {
+        List<ModelSource> out = new ArrayList<>();
+        if (root == null || !Files.isDirectory(root)) return out;
+        try (Stream<Path> s = Files.list(root)) {
+            s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("models--")).sorted().forEach(n -> {
+                String id = n.substring("models--".length()).replace("--", "/");
+                out.add(new ModelSource(id, id, "local Hugging Face cache"));
+            });
+        } catch (IOException e) {
+            // An unreadable cache is the same as an empty one here; the path is shown under the list.
+        }
+        return out;
+    }
+
+    private void updateRecent() {
+        recent.setAll(session.recentModels().stream().map(r -> new ModelSource(shortName(r), r, r)).toList());
+    }
+
+    static String shortName(String reference) {
+        if (reference.startsWith("bundled:")) return reference.substring("bundled:".length());
+        Path p = Path.of(reference).getFileName();
+        return p == null ? reference : p.toString();
+    }
+
+    private void updateCard(ModelInfo i) {
+        if (i == null) {
+            card.clear();
+            return;
+        }
+        List<CardRow> rows = new ArrayList<>();
+        rows.add(new CardRow("Architecture", i.architecture() + " (" + i.modelType() + ")"));
+        rows.add(new CardRow("Parameters", ModelInfo.humanCount(i.parameters()) + " (" + String.format(java.util.Locale.ROOT, "%,d", i.parameters()) + ")"));
+        rows.add(new CardRow("Layers", Integer.toString(i.layers())));
+        rows.add(new CardRow("Attention heads", i.heads() + (i.kvHeads() != i.heads() ? " (" + i.kvHeads() + " key/value)" : "")));
+        rows.add(new CardRow("Hidden size", Integer.toString(i.hiddenSize())));
+        rows.add(new CardRow("Intermediate size", Integer.toString(i.intermediateSize())));
+        rows.add(new CardRow("Vocabulary", String.format(java.util.Locale.ROOT, "%,d", i.vocabSize())));
+        rows.add(new CardRow("Max positions", Integer.toString(i.maxPositions())));
+        rows.add(new CardRow("Weights dtype", i.dtype()));
+        rows.add(new CardRow("Size on disk", ModelInfo.humanBytes(i.sizeOnDisk())));
+        rows.add(new CardRow("Files", String.join(", ", i.files())));
+        card.setAll(rows);
+    }
+
+    /** Loads a model reference as a job (progress in the status bar). */
+    public void open(String reference) { session.load(reference); }
+
+    /**
+     * Loads what the user picked or dropped: a model folder, an {@code .anepkg} folder, or a file inside a
+     * folder (an {@code .onnx} or {@code config.json}) meaning its folder.
+     */
+    public void open(Path picked) {
+        Path target = Files.isRegularFile(picked) && !picked.getFileName().toString().equals("config.json") ? picked.getParent() : picked;
+        session.load(target.toAbsolutePath().toString());
+    }
+
+    public ObservableList<ModelSource> bundled() { return bundled; }
+
+    public ObservableList<ModelSource> cached() { return cached; }
+
+    public ObservableList<ModelSource> recent() { return recent; }
+
+    /** The loaded model's facts; empty without a model. */
+    public ObservableList<CardRow> card() { return card; }
+
+    public Path cacheRoot() { return cacheRoot; }
+
+    public Session session() { return session; }
+
+    public void dispose() {
+        subscription.unsubscribe();
+        subscription = Subscription.EMPTY;
     }
 }

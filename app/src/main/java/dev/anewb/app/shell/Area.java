@@ -19,23 +19,25 @@ import javafx.scene.input.KeyCodeCombination;
 import javafx.scene.input.KeyCombination;
 
 import java.util.Locale;
-import java.util.function.Supplier;
+import dev.anewb.app.session.Session;
+
+import java.util.function.Function;
 
 /** The workbench's areas in navigation order; the order also gives the Ctrl/Cmd+1..7 shortcuts. */
 public enum Area {
-    MODEL("Model", Icons.LAYERS, () -> new ModelView(new ModelViewModel())),
-    DRIFT("Drift", Icons.ACTIVITY, () -> new DriftView(new DriftViewModel())),
-    MEMORY("Memory", Icons.CHIP, () -> new MemoryView(new MemoryViewModel())),
-    LAYOUT("Layout", Icons.GRID, () -> new LayoutView(new LayoutViewModel())),
-    WEIGHTS("Weights", Icons.BARS, () -> new WeightsView(new WeightsViewModel())),
-    RUN("Run", Icons.PLAY, () -> new RunView(new RunViewModel())),
-    EXPORT("Export", Icons.UPLOAD, () -> new ExportView(new ExportViewModel()));
+    MODEL("Model", Icons.LAYERS, session -> new ModelView(new ModelViewModel(session))),
+    DRIFT("Drift", Icons.ACTIVITY, session -> new DriftView(new DriftViewModel(session))),
+    MEMORY("Memory", Icons.CHIP, session -> new MemoryView(new MemoryViewModel(session))),
+    LAYOUT("Layout", Icons.GRID, session -> new LayoutView(new LayoutViewModel(session))),
+    WEIGHTS("Weights", Icons.BARS, session -> new WeightsView(new WeightsViewModel(session))),
+    RUN("Run", Icons.PLAY, session -> new RunView(new RunViewModel(session))),
+    EXPORT("Export", Icons.UPLOAD, session -> new ExportView(new ExportViewModel(session)));
 
     private final String title;
     private final String iconPath;
-    private final Supplier<AreaView> factory;
+    private final Function<Session, AreaView> factory;
 
-    Area(String title, String iconPath, Supplier<AreaView> factory) {
+    Area(String title, String iconPath, Function<Session, AreaView> factory) {
         this.title = title;
         this.iconPath = iconPath;
         this.factory = factory;
@@ -45,8 +47,8 @@ public enum Area {
 
     public String iconPath() { return iconPath; }
 
-    /** Builds the area's view with a fresh view model (FX thread). */
-    public AreaView createView() { return factory.get(); }
+    /** Builds the area's view with a fresh view model reading {@code session} (FX thread). */
+    public AreaView createView(Session session) { return factory.apply(session); }
 
     /** 1 for the first area. */
     public int number() { return ordinal() + 1; }

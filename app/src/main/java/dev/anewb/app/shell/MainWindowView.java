@@ -1,6 +1,10 @@
 package dev.anewb.app.shell;
 
+import dev.anewb.app.conversion.ConversionPanel;
+import dev.anewb.app.conversion.ConversionViewModel;
+import dev.anewb.app.export.ExportView;
 import dev.anewb.app.jobs.JobFailure;
+import dev.anewb.app.model.ModelView;
 import dev.anewb.app.jobs.JobFailureNotice;
 import dev.anewb.app.jobs.JobStatusBar;
 import dev.anewb.app.theme.AppTheme;
@@ -49,6 +53,13 @@ public final class MainWindowView {
     @FXML private StackPane areaHost;
     @FXML private VBox notifications;
     @FXML private JobStatusBar statusBar;
+    @FXML private StackPane sidePanel;
+    private ConversionPanel conversionPanel;
+
+    /** Open a model folder: Ctrl+O (Cmd+O on macOS). */
+    public static final KeyCodeCombination OPEN_SHORTCUT = new KeyCodeCombination(KeyCode.O, KeyCombination.SHORTCUT_DOWN);
+    /** Export the converted package: Ctrl+E (Cmd+E on macOS). */
+    public static final KeyCodeCombination EXPORT_SHORTCUT = new KeyCodeCombination(KeyCode.E, KeyCombination.SHORTCUT_DOWN);
 
     public MainWindowView(MainWindowViewModel viewModel) {
         this.viewModel = viewModel;
@@ -68,6 +79,9 @@ public final class MainWindowView {
         darkToggle.setTooltip(new Tooltip("Dark theme (" + THEME_SHORTCUT.getDisplayText() + ")"));
         darkToggle.setOnAction(e -> viewModel.toggleTheme());
 
+        conversionPanel = new ConversionPanel(new ConversionViewModel(viewModel.session()));
+        sidePanel.getChildren().setAll(conversionPanel.root());
+
         statusBar.bind(viewModel.runningJobs());
         ListChangeListener<JobFailure> onFailures = c -> showFailures();
         viewModel.failures().addListener(onFailures);
@@ -77,7 +91,8 @@ public final class MainWindowView {
                 viewModel.selectedAreaProperty().subscribe(this::show),
                 viewModel.themeProperty().subscribe(this::applyTheme),
                 () -> viewModel.failures().removeListener(onFailures),
-                statusBar::dispose);
+                statusBar::dispose,
+                conversionPanel::dispose);
     }
 
     /** The window's scene with the app stylesheets and shortcuts; the theme is applied to the whole app. */
@@ -88,10 +103,20 @@ public final class MainWindowView {
                 Objects.requireNonNull(getClass().getResource(APP_STYLESHEET)).toExternalForm());
         for (Area a : Area.values()) scene.getAccelerators().put(a.shortcut(), () -> viewModel.select(a));
         scene.getAccelerators().put(THEME_SHORTCUT, viewModel::toggleTheme);
+        scene.getAccelerators().put(OPEN_SHORTCUT, () -> {
+            viewModel.select(Area.MODEL);
+            if (areaViews.get(Area.MODEL) instanceof ModelView v) v.openFolder();
+        });
+        scene.getAccelerators().put(EXPORT_SHORTCUT, () -> {
+            viewModel.select(Area.EXPORT);
+            if (areaViews.get(Area.EXPORT) instanceof ExportView v) v.exportPackage();
+        });
         return scene;
     }
 
     public Parent root() { return root; }
+
+    public ConversionPanel conversionPanel() { return conversionPanel; }
 
     public MainWindowViewModel viewModel() { return viewModel; }
 
@@ -104,10 +129,11 @@ public final class MainWindowView {
         subscriptions = Subscription.EMPTY;
         areaViews.values().forEach(AreaView::dispose);
         areaViews.clear();
+        viewModel.session().close();
     }
 
     private void show(Area area) {
-        AreaView view = areaViews.computeIfAbsent(area, Area::createView);
+        AreaView view = areaViews.computeIfAbsent(area, a -> a.createView(viewModel.session()));
         areaHost.getChildren().setAll(view.root());
         if (areaList.getSelectionModel().getSelectedItem() != area) areaList.getSelectionModel().select(area);
     }

@@ -3,6 +3,7 @@ package dev.anewb.app.shell;
 import dev.anewb.app.jobs.FxJobs;
 import dev.anewb.app.jobs.JobFailure;
 import dev.anewb.app.jobs.JobView;
+import dev.anewb.app.session.Session;
 import dev.anewb.app.settings.Settings;
 import dev.anewb.app.settings.SettingsStore;
 import dev.anewb.app.theme.AppTheme;
@@ -26,10 +27,10 @@ public final class MainWindowViewModel {
     private final ObjectProperty<Area> selectedArea = new SimpleObjectProperty<>(this, "selectedArea", Area.MODEL);
     private final ReadOnlyStringWrapper modelTitle = new ReadOnlyStringWrapper(this, "modelTitle", NO_MODEL);
     private final ReadOnlyStringWrapper modelDetails = new ReadOnlyStringWrapper(this, "modelDetails");
+    private final Session session;
 
     /**
-     * @param requestedModel what {@code anewb gui MODEL} asked to open (loading arrives with the engine's loaders),
-     *                       or null
+     * @param requestedModel what {@code anewb gui MODEL} asked to open ({@link #openRequestedModel()} loads it), or null
      */
     public MainWindowViewModel(SettingsStore settings, FxJobs jobs, String requestedModel) {
         this.settings = settings;
@@ -38,11 +39,36 @@ public final class MainWindowViewModel {
         this.theme = new SimpleObjectProperty<>(this, "theme", settings.get().theme());
         // Every theme change is remembered, whichever control caused it.
         theme.addListener((obs, old, now) -> settings.update(s -> s.withTheme(now)));
-        modelDetails.set(requestedModel == null
-                ? "Open a model to start"
-                : "Requested: " + requestedModel + " (model loading is not available in this build yet)");
+        this.session = new Session(settings, jobs);
+        session.infoProperty().subscribe(v -> updateHeader());
+        session.loadingProperty().subscribe(v -> updateHeader());
+        updateHeader();
         selectedArea.addListener((obs, old, now) -> { if (now == null) selectedArea.set(old); });
     }
+
+    private void updateHeader() {
+        var info = session.infoProperty().get();
+        if (info != null) {
+            modelTitle.set(info.name());
+            modelDetails.set(Session.headerDetails(info) + (session.loadingProperty().get() ? " · loading " + session.loadingWhatProperty().get() + "…" : ""));
+        } else if (session.loadingProperty().get()) {
+            modelTitle.set(NO_MODEL);
+            modelDetails.set("Loading " + session.loadingWhatProperty().get() + "…");
+        } else {
+            modelTitle.set(NO_MODEL);
+            modelDetails.set(requestedModel == null ? "Open a model to start (Model area, " + OPEN_HINT + ")" : "Requested: " + requestedModel);
+        }
+    }
+
+    private static final String OPEN_HINT = "Ctrl+O";
+
+    /** Starts loading what {@code anewb gui MODEL} asked for (FX thread); does nothing without a request. */
+    public void openRequestedModel() {
+        if (requestedModel != null) session.load(requestedModel);
+    }
+
+    /** The shared state every area reads. */
+    public Session session() { return session; }
 
     public ObjectProperty<AppTheme> themeProperty() { return theme; }
 

@@ -1,17 +1,175 @@
 package dev.anewb.app.weights;
 
+import dev.anewb.app.jobs.LatestJobScheduler;
+import dev.anewb.app.session.Session;
 import dev.anewb.app.shell.AreaViewModel;
+import dev.anewb.convert.BlockErrorMap;
+import dev.anewb.convert.BlockQuantizer;
+import dev.anewb.convert.ConvertedModel;
+import dev.anewb.model.WeightInfo;
+import dev.anewb.model.WeightRole;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.ReadOnlyStringWrapper;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+import javafx.util.Subscription;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
+import java.util.stream.IntStream;
 
-/** State of the Weights area. Until models load it only describes what the area will hold. */
+/**
+ * State of the Weights area: one projection weight quantized with the scheme the current conversion gives it,
+ * its per-block error map ({@link BlockErrorMap}), a histogram of the block errors and the worst blocks.
+ */
 public final class WeightsViewModel extends AreaViewModel {
-    public WeightsViewModel() {
-        super("Weights",
-                "Weight distributions before and after block INT8 quantization: histograms per tensor, the scale and zero point of every block, and the error each block introduces.",
-                List.of("Histogram of each weight tensor",
-                        "Heatmap of per-block scales",
-                        "Quantization error per block"),
+    public static final int HISTOGRAM_BINS = 24;
+    public static final int WORST_BLOCKS = 25;
+
+    /** Which per-block error the heatmap and histogram show. */
+    public enum ErrorKind {
+        MAX_ABS("max |w − w′|"), RMS("RMS (w − w′)");
+        private final String label;
+        ErrorKind(String label) { this.label = label; }
+        @Override public String toString() { return label; }
+    }
+
+    /** One of the worst blocks. */
+    public record BlockRow(int row, int block, float error, float scale, int zeroPoint) {
+        public String errorText() { return String.format(Locale.ROOT, "%.2e", error); }
+        public String scaleText() { return String.format(Locale.ROOT, "%.2e", scale); }
+    }
+
+    /** One histogram bar: blocks whose error lies in [from, to). */
+    public record Bin(double from, double to, int count) {
+        public String label() { return String.format(Locale.ROOT, "%.1e", to); }
+    }
+
+    /** The measured weight. */
+    public record Analysis(String weight, int blockSize, boolean symmetric, BlockErrorMap map, long millis) { }
+
+    private final Session session;
+    private final LatestJobScheduler<Analysis> scheduler;
+    private final ObservableList<String> weights = FXCollections.observableArrayList();
+    private final ObjectProperty<String> selected = new SimpleObjectProperty<>(this, "selected");
+    private final ObjectProperty<ErrorKind> kind = new SimpleObjectProperty<>(this, "kind", ErrorKind.MAX_ABS);
+    private final ReadOnlyObjectWrapper<Analysis> analysis = new ReadOnlyObjectWrapper<>(this, "analysis");
+    private final ObservableList<Bin> histogram = FXCollections.observableArrayList();
+    private final ObservableList<BlockRow> worst = FXCollections.observableArrayList();
+    private final ReadOnlyStringWrapper status = new ReadOnlyStringWrapper(this, "status", "");
+    private Subscription subscription;
+
+    public WeightsViewModel(Session session) {
+        super("Weights", "Per-block INT8 quantization error and scales of one projection weight.",
+                List.of("Heatmaps of error and scale per block", "Histogram of block errors", "The worst blocks"),
                 "Load a model to inspect its weights.");
+        this.session = session;
+        this.scheduler = new LatestJobScheduler<>(session.jobs(), "Quantize weight");
+        subscription = Subscription.combine(
+                session.modelProperty().subscribe(m -> {
+                    List<String> names = m == null ? List.of() : m.graph().weights().values().stream()
+                            .filter(w -> w.role() == WeightRole.PROJECTION).map(WeightInfo::name).toList();
+                    weights.setAll(names);
+                    if (selected.get() == null || !names.contains(selected.get())) selected.set(names.isEmpty() ? null : names.getFirst());
+                }),
+                selected.subscribe(s -> measure()),
+                session.convertedProperty().subscribe(c -> measure()),
+                kind.subscribe(k -> summarize()),
+                analysis.subscribe(a -> summarize()),
+                scheduler.computingProperty().subscribe(c -> updateStatus()),
+                scheduler::cancel);
+    }
+
+    private void measure() {
+        ConvertedModel c = session.converted();
+        String name = selected.get();
+        if (c == null || name == null) return;
+        WeightInfo.Quant quant = c.graph().weights().get(name) == null ? null : c.graph().weights().get(name).quant();
+        if (quant == null) {
+            scheduler.cancel();
+            analysis.set(null);
+            status.set(name + " is not quantized in this conversion (INT8 off, or kept FP16 by an override).");
+            return;
+        }
+        WeightInfo info = c.source().graph().weights().get(name);
+        scheduler.request(() -> ctx -> {
+            long t0 = System.nanoTime();
+            BlockErrorMap map = BlockErrorMap.of(c.source().weights().get(name), info, BlockQuantizer.of(quant));
+            return new Analysis(name, quant.blockSize(), quant.symmetric(), map, (System.nanoTime() - t0) / 1_000_000);
+        }, analysis::set);
+    }
+
+    private void summarize() {
+        Analysis a = analysis.get();
+        if (a == null) {
+            histogram.clear();
+            worst.clear();
+            updateStatus();
+            return;
+        }
+        float[] e = errors(a);
+        double max = 0;
+        for (float v : e) max = Math.max(max, v);
+        int[] counts = new int[HISTOGRAM_BINS];
+        for (float v : e) counts[max == 0 ? 0 : Math.min(HISTOGRAM_BINS - 1, (int) (v / max * HISTOGRAM_BINS))]++;
+        List<Bin> bins = new ArrayList<>();
+        for (int i = 0; i < HISTOGRAM_BINS; i++) bins.add(new Bin(max * i / HISTOGRAM_BINS, max * (i + 1) / HISTOGRAM_BINS, counts[i]));
+        histogram.setAll(bins);
+        int blocks = a.map().blocksPerRow();
+        var q = a.map().quantized();
+        worst.setAll(IntStream.range(0, e.length).boxed().sorted(Comparator.comparingDouble(i -> -e[i])).limit(WORST_BLOCKS)
+                .map(i -> new BlockRow(i / blocks, i % blocks, e[i], q.scale(i / blocks, i % blocks), q.zeroPoint(i / blocks, i % blocks))).toList());
+        updateStatus();
+    }
+
+    /** The shown per-block error, {@code [rows, blocksPerRow]} row-major. */
+    public float[] errors(Analysis a) { return kind.get() == ErrorKind.RMS ? a.map().rms() : a.map().maxAbs(); }
+
+    /** Per-block scales, {@code [rows, blocksPerRow]} row-major. */
+    public static float[] scales(Analysis a) {
+        var q = a.map().quantized();
+        int blocks = q.blocksPerRow();
+        float[] s = new float[q.rows() * blocks];
+        for (int r = 0; r < q.rows(); r++) for (int b = 0; b < blocks; b++) s[r * blocks + b] = q.scale(r, b);
+        return s;
+    }
+
+    private void updateStatus() {
+        Analysis a = analysis.get();
+        if (scheduler.isComputing()) status.set("computing…");
+        else if (a != null) {
+            String block = a.blockSize() == BlockQuantizer.PER_CHANNEL ? "per-channel" : "block " + a.blockSize();
+            status.set(String.format(Locale.ROOT, "%s · %d rows × %d blocks · %s, %s · %d ms", a.weight(), a.map().rows(), a.map().blocksPerRow(),
+                    block, a.symmetric() ? "symmetric" : "asymmetric", a.millis()));
+        }
+    }
+
+    public ObservableList<String> weights() { return weights; }
+
+    public ObjectProperty<String> selectedProperty() { return selected; }
+
+    public ObjectProperty<ErrorKind> kindProperty() { return kind; }
+
+    public ReadOnlyObjectProperty<Analysis> analysisProperty() { return analysis.getReadOnlyProperty(); }
+
+    public ObservableList<Bin> histogram() { return histogram; }
+
+    public ObservableList<BlockRow> worst() { return worst; }
+
+    public ReadOnlyStringProperty statusProperty() { return status.getReadOnlyProperty(); }
+
+    public javafx.beans.property.ReadOnlyBooleanProperty computingProperty() { return scheduler.computingProperty(); }
+
+    public Session session() { return session; }
+
+    public void dispose() {
+        subscription.unsubscribe();
+        subscription = Subscription.EMPTY;
     }
 }

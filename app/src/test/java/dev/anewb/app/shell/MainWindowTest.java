@@ -95,8 +95,11 @@ class MainWindowTest {
         Node shown = host.getChildren().getFirst();
         assertEquals(area.key() + "View", shown.getId());
         assertEquals(area, viewModel.selectedAreaProperty().get());
-        Label title = robot.from(shown).lookup(".empty-state-title").queryAs(Label.class);
-        assertEquals(area.title(), title.getText());
+        // Placeholder areas (Memory, Layout) still name themselves in their empty state.
+        if (area == Area.MEMORY || area == Area.LAYOUT) {
+            Label title = robot.from(shown).lookup(".empty-state-title").queryAs(Label.class);
+            assertEquals(area.title(), title.getText());
+        }
     }
 
     @Test void runningJobShowsProgressAndCancelStopsItWithinASecond(FxRobot robot) throws Exception {

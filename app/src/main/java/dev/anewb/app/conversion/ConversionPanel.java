@@ -1,0 +1,189 @@
+package dev.anewb.app.conversion;
+
+import dev.anewb.app.shell.Fxml;
+import dev.anewb.model.Conversion;
+import javafx.beans.property.IntegerProperty;
+import javafx.beans.property.ReadOnlyStringWrapper;
+import javafx.fxml.FXML;
+import javafx.scene.Parent;
+import javafx.scene.control.Button;
+import javafx.scene.control.CheckBox;
+import javafx.scene.control.ComboBox;
+import javafx.scene.control.Control;
+import javafx.scene.control.Label;
+import javafx.scene.control.Slider;
+import javafx.scene.control.Spinner;
+import javafx.scene.control.SpinnerValueFactory;
+import javafx.scene.control.TableColumn;
+import javafx.scene.control.TableView;
+import javafx.scene.control.TextArea;
+import javafx.scene.control.TextField;
+import javafx.scene.control.ToggleButton;
+import javafx.scene.control.ToggleGroup;
+import javafx.scene.control.Tooltip;
+import javafx.scene.layout.HBox;
+import javafx.util.Subscription;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Controller of ConversionPanel.fxml: the always-visible conversion settings on the right. */
+public final class ConversionPanel {
+    private final ConversionViewModel viewModel;
+    private final Parent root;
+    private final List<Subscription> subscriptions = new ArrayList<>();
+
+    @FXML private ToggleButton fp16;
+    @FXML private ToggleButton fp32;
+    @FXML private ToggleButton bc1s;
+    @FXML private ToggleButton hf;
+    @FXML private CheckBox int8;
+    @FXML private CheckBox symmetric;
+    @FXML private CheckBox perChannel;
+    @FXML private Spinner<Integer> blockSpinner;
+    @FXML private Slider blockSlider;
+    @FXML private HBox presets;
+    @FXML private TableView<OverrideRule> overrideTable;
+    @FXML private TableColumn<OverrideRule, String> patternColumn;
+    @FXML private TableColumn<OverrideRule, String> settingColumn;
+    @FXML private TextField overridePattern;
+    @FXML private ComboBox<String> overrideSetting;
+    @FXML private Button addOverride;
+    @FXML private Button removeOverride;
+    @FXML private Spinner<Integer> chunkWindow;
+    @FXML private Spinner<Integer> chunkOverlap;
+    @FXML private Label problem;
+    @FXML private Spinner<Integer> seqLength;
+    @FXML private Spinner<Integer> batch;
+    @FXML private TextArea sampleText;
+
+    public ConversionPanel(ConversionViewModel viewModel) {
+        this.viewModel = viewModel;
+        this.root = Fxml.load(this, "ConversionPanel.fxml");
+    }
+
+    @FXML private void initialize() {
+        ToggleGroup precisionGroup = new ToggleGroup();
+        fp16.setToggleGroup(precisionGroup);
+        fp32.setToggleGroup(precisionGroup);
+        fp16.setSelected(viewModel.precisionProperty().get() == Conversion.Precision.FP16);
+        fp32.setSelected(!fp16.isSelected());
+        precisionGroup.selectedToggleProperty().addListener((obs, old, now) -> {
+            if (now == null) old.setSelected(true);   // one must stay chosen
+            else viewModel.precisionProperty().set(now == fp16 ? Conversion.Precision.FP16 : Conversion.Precision.FP32);
+        });
+        ToggleGroup layoutGroup = new ToggleGroup();
+        bc1s.setToggleGroup(layoutGroup);
+        hf.setToggleGroup(layoutGroup);
+        bc1s.setSelected(viewModel.layoutProperty().get() == Conversion.Layout.BC1S);
+        hf.setSelected(!bc1s.isSelected());
+        layoutGroup.selectedToggleProperty().addListener((obs, old, now) -> {
+            if (now == null) old.setSelected(true);
+            else viewModel.layoutProperty().set(now == bc1s ? Conversion.Layout.BC1S : Conversion.Layout.HF);
+        });
+        subscriptions.add(viewModel.precisionProperty().subscribe(p -> (p == Conversion.Precision.FP16 ? fp16 : fp32).setSelected(true)));
+        subscriptions.add(viewModel.layoutProperty().subscribe(l -> (l == Conversion.Layout.BC1S ? bc1s : hf).setSelected(true)));
+
+        int8.selectedProperty().bindBidirectional(viewModel.int8Property());
+        symmetric.selectedProperty().bindBidirectional(viewModel.symmetricProperty());
+        perChannel.selectedProperty().bindBidirectional(viewModel.perChannelProperty());
+        symmetric.disableProperty().bind(int8.selectedProperty().not());
+        perChannel.disableProperty().bind(int8.selectedProperty().not());
+
+        bindSpinner(blockSpinner, viewModel.blockSizeProperty(), ConversionViewModel.MIN_BLOCK, 1 << 16, 8);
+        blockSlider.setValue(viewModel.blockSizeProperty().get());
+        blockSlider.valueProperty().addListener((obs, old, now) -> {
+            // The slider snaps to multiples of 8; the spinner takes any value >= 8.
+            int snapped = Math.max(ConversionViewModel.MIN_BLOCK, (int) Math.round(now.doubleValue() / 8) * 8);
+            if (!blockSlider.isValueChanging() || snapped != viewModel.blockSizeProperty().get()) viewModel.blockSizeProperty().set(snapped);
+        });
+        subscriptions.add(viewModel.blockSizeProperty().subscribe(v -> {
+            if (Math.abs(blockSlider.getValue() - v.doubleValue()) >= 8) blockSlider.setValue(Math.min(blockSlider.getMax(), v.doubleValue()));
+        }));
+        for (int preset : ConversionViewModel.BLOCK_PRESETS) {
+            Button b = new Button(Integer.toString(preset));
+            b.setId("preset-" + preset);
+            b.getStyleClass().addAll("small", "preset");
+            b.setOnAction(e -> viewModel.choosePreset(preset));
+            b.disableProperty().bind(int8.selectedProperty().not());
+            b.setTooltip(new Tooltip("INT8 block size " + preset + ": one FP16 scale per " + preset + " input weights"));
+            presets.getChildren().add(b);
+        }
+        blockSpinner.disableProperty().bind(int8.selectedProperty().not().or(perChannel.selectedProperty()));
+        blockSlider.disableProperty().bind(blockSpinner.disableProperty());
+
+        patternColumn.setCellValueFactory(c -> new ReadOnlyStringWrapper(c.getValue().pattern()));
+        settingColumn.setCellValueFactory(c -> new ReadOnlyStringWrapper(c.getValue().settingText()));
+        overrideTable.setItems(viewModel.overrides());
+        overrideTable.setPlaceholder(new Label("No overrides"));
+        overrideTable.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
+        overrideSetting.getItems().setAll("keep FP16", "32", "64", "128", "256");
+        overrideSetting.setValue("keep FP16");
+        addOverride.setOnAction(e -> {
+            if (viewModel.addOverride(overridePattern.getText(), overrideSetting.getEditor().getText())) overridePattern.clear();
+        });
+        removeOverride.disableProperty().bind(overrideTable.getSelectionModel().selectedItemProperty().isNull());
+        removeOverride.setOnAction(e -> viewModel.overrides().remove(overrideTable.getSelectionModel().getSelectedItem()));
+
+        bindSpinner(chunkWindow, viewModel.chunkWindowProperty(), 0, 1 << 16, 16);
+        bindSpinner(chunkOverlap, viewModel.chunkOverlapProperty(), 0, 1 << 16, 8);
+        bindSpinner(seqLength, viewModel.planSequenceLengthProperty(), 1, 1 << 20, 64);
+        bindSpinner(batch, viewModel.planBatchProperty(), 1, 1024, 1);
+
+        problem.textProperty().bind(viewModel.problemBinding());
+        problem.visibleProperty().bind(viewModel.problemBinding().isNotNull());
+        problem.managedProperty().bind(problem.visibleProperty());
+
+        sampleText.textProperty().bindBidirectional(viewModel.sampleTextProperty());
+
+        tip(fp16, "Store activations and float weights as FP16 at op boundaries, as the Neural Engine computes");
+        tip(fp32, "Keep FP32 everywhere (no FP16 rounding): isolates the other causes of drift");
+        tip(bc1s, "ANE layout (B, C, 1, S): 1x1-conv projections and per-head attention");
+        tip(hf, "Hugging Face layout (B, S, C) as in transformers");
+        tip(int8, "Quantize every projection weight to block INT8 (embeddings, norms and heads stay float)");
+        tip(symmetric, "Symmetric INT8 (zero point 0) instead of asymmetric min/max");
+        tip(perChannel, "One scale per output row instead of per block");
+        tip(blockSpinner, "INT8 block size along the input axis: any value from 8; smaller blocks drift less and store more scales");
+        tip(blockSlider, "INT8 block size (drag; snaps to multiples of 8)");
+        tip(overrideTable, "Per-layer overrides: weights whose name matches the regex stay FP16 or get their own block size");
+        tip(overridePattern, "Regex searched in weight names, e.g. layers\\.5\\..*output");
+        tip(overrideSetting, "\"keep FP16\" or a block size for the matching weights");
+        tip(addOverride, "Add the override");
+        tip(removeOverride, "Remove the selected override");
+        tip(chunkWindow, "Attention window W in tokens (0 = chunking off)");
+        tip(chunkOverlap, "Overlap O between windows, 0 <= O < W");
+        tip(seqLength, "Sequence length the Memory and Layout areas plan for");
+        tip(batch, "Batch size the Memory and Layout areas plan for");
+        tip(sampleText, "Texts Drift measures on (one per line); Run has its own input");
+    }
+
+    private static void tip(Control c, String text) { c.setTooltip(new Tooltip(text)); }
+
+    private void bindSpinner(Spinner<Integer> spinner, IntegerProperty value, int min, int max, int step) {
+        SpinnerValueFactory.IntegerSpinnerValueFactory f = new SpinnerValueFactory.IntegerSpinnerValueFactory(min, max, value.get(), step);
+        spinner.setValueFactory(f);
+        f.valueProperty().addListener((obs, old, now) -> { if (now != null && now != value.get()) value.set(now); });
+        subscriptions.add(value.subscribe(v -> { if (!v.equals(f.getValue())) f.setValue(v.intValue()); }));
+        // Typed text counts once the field loses focus, not only on Enter.
+        spinner.focusedProperty().addListener((obs, was, is) -> { if (!is) commit(spinner); });
+    }
+
+    private static void commit(Spinner<Integer> spinner) {
+        try {
+            spinner.getValueFactory().setValue(spinner.getValueFactory().getConverter().fromString(spinner.getEditor().getText()));
+        } catch (RuntimeException e) {
+            spinner.getEditor().setText(String.valueOf(spinner.getValue()));
+        }
+    }
+
+    public Parent root() { return root; }
+
+    public ConversionViewModel viewModel() { return viewModel; }
+
+    public void dispose() {
+        subscriptions.forEach(Subscription::unsubscribe);
+        subscriptions.clear();
+        problem.textProperty().unbind();
+        sampleText.textProperty().unbindBidirectional(viewModel.sampleTextProperty());
+    }
+}

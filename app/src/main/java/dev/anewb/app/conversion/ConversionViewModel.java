@@ -1,0 +1,164 @@
+package dev.anewb.app.conversion;
+
+import dev.anewb.AnewbException;
+import dev.anewb.app.session.Session;
+import dev.anewb.convert.BlockQuantizer;
+import dev.anewb.convert.Converter;
+import dev.anewb.model.Conversion;
+import javafx.beans.Observable;
+import javafx.beans.binding.Bindings;
+import javafx.beans.binding.StringBinding;
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.IntegerProperty;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.ReadOnlyStringWrapper;
+import javafx.beans.property.SimpleBooleanProperty;
+import javafx.beans.property.SimpleIntegerProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The conversion panel's state: one property per control. Every change builds a {@link Conversion}, checks it
+ * with {@link Converter#validate} and, when valid, puts it into the {@link Session}; an invalid one leaves the
+ * session alone and sets {@link #errorProperty()} to the engine's message, which the panel shows inline.
+ */
+public final class ConversionViewModel {
+    public static final List<Integer> BLOCK_PRESETS = List.of(32, 64, 128, 256);
+    public static final int MIN_BLOCK = BlockQuantizer.MIN_BLOCK_SIZE;
+
+    private final Session session;
+    private final ObjectProperty<Conversion.Precision> precision = new SimpleObjectProperty<>(this, "precision");
+    private final BooleanProperty int8 = new SimpleBooleanProperty(this, "int8");
+    private final IntegerProperty blockSize = new SimpleIntegerProperty(this, "blockSize");
+    private final BooleanProperty perChannel = new SimpleBooleanProperty(this, "perChannel");
+    private final BooleanProperty symmetric = new SimpleBooleanProperty(this, "symmetric");
+    private final ObjectProperty<Conversion.Layout> layout = new SimpleObjectProperty<>(this, "layout");
+    private final IntegerProperty chunkWindow = new SimpleIntegerProperty(this, "chunkWindow");
+    private final IntegerProperty chunkOverlap = new SimpleIntegerProperty(this, "chunkOverlap");
+    private final ObservableList<OverrideRule> overrides = FXCollections.observableArrayList();
+    private final StringProperty sampleText = new SimpleStringProperty(this, "sampleText");
+    private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper(this, "error");
+    private final StringBinding problem;
+
+    public ConversionViewModel(Session session) {
+        this.session = session;
+        Conversion c = session.conversion();
+        precision.set(c.precision());
+        int8.set(c.int8());
+        perChannel.set(c.blockSize() == BlockQuantizer.PER_CHANNEL);
+        blockSize.set(perChannel.get() ? Conversion.ANE_DEFAULT.blockSize() : c.blockSize());
+        symmetric.set(c.symmetric());
+        layout.set(c.layout());
+        chunkWindow.set(c.chunkWindow());
+        chunkOverlap.set(c.chunkOverlap());
+        for (String k : c.keepFp16()) overrides.add(new OverrideRule(k, null));
+        c.blockOverrides().forEach((k, v) -> overrides.add(new OverrideRule(k, v)));
+        sampleText.set(String.join("\n", session.sampleTexts()));
+        for (Observable o : new Observable[]{precision, int8, blockSize, perChannel, symmetric, layout, chunkWindow, chunkOverlap, overrides}) {
+            o.addListener(x -> apply());
+        }
+        sampleText.addListener((obs, old, now) -> applyTexts(now));
+        // The engine's own complaints (a pattern that is not a regex) arrive through the session.
+        problem = Bindings.createStringBinding(() -> error.get() != null ? error.get() : session.conversionProblemProperty().get(),
+                error, session.conversionProblemProperty());
+    }
+
+    /** The Conversion the controls describe (not yet validated). */
+    public Conversion toConversion() {
+        List<String> keep = new ArrayList<>();
+        Map<String, Integer> blocks = new LinkedHashMap<>();
+        for (OverrideRule r : overrides) {
+            if (r.keepFp16()) keep.add(r.pattern());
+            else blocks.put(r.pattern(), r.blockSize());
+        }
+        int block = perChannel.get() ? BlockQuantizer.PER_CHANNEL : blockSize.get();
+        return new Conversion(layout.get(), precision.get(), int8.get(), block, symmetric.get(), keep, blocks,
+                chunkWindow.get(), chunkOverlap.get());
+    }
+
+    private void apply() {
+        Conversion c = toConversion();
+        try {
+            Converter.validate(c);
+            for (Map.Entry<String, Integer> e : c.blockOverrides().entrySet()) {
+                if (e.getValue() < MIN_BLOCK) throw AnewbException.usage("block size " + e.getValue() + " for \"" + e.getKey() + "\" is below " + MIN_BLOCK);
+            }
+            error.set(null);
+            session.conversionProperty().set(c);
+        } catch (AnewbException e) {
+            error.set(e.getMessage());
+        }
+    }
+
+    private void applyTexts(String text) {
+        List<String> texts = text == null ? List.of() : Arrays.stream(text.split("\\R")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+        if (texts.isEmpty()) {
+            error.set("enter at least one sample text (one per line)");
+            return;
+        }
+        if (error.get() != null && error.get().startsWith("enter at least one sample text")) error.set(null);
+        session.sampleTextsProperty().set(texts);
+    }
+
+    /** Sets a preset block size (and leaves per-channel). */
+    public void choosePreset(int block) {
+        perChannel.set(false);
+        blockSize.set(block);
+    }
+
+    /** Adds a per-layer override; false with {@link #errorProperty()} set when the input is not one. */
+    public boolean addOverride(String pattern, String setting) {
+        try {
+            overrides.add(OverrideRule.parse(pattern, setting));
+            return true;
+        } catch (IllegalArgumentException e) {
+            error.set(e.getMessage());
+            return false;
+        }
+    }
+
+    public ObjectProperty<Conversion.Precision> precisionProperty() { return precision; }
+
+    public BooleanProperty int8Property() { return int8; }
+
+    /** INT8 block size along the input axis; ignored while {@link #perChannelProperty()} is on. */
+    public IntegerProperty blockSizeProperty() { return blockSize; }
+
+    public BooleanProperty perChannelProperty() { return perChannel; }
+
+    public BooleanProperty symmetricProperty() { return symmetric; }
+
+    public ObjectProperty<Conversion.Layout> layoutProperty() { return layout; }
+
+    /** 0 = chunking off. */
+    public IntegerProperty chunkWindowProperty() { return chunkWindow; }
+
+    public IntegerProperty chunkOverlapProperty() { return chunkOverlap; }
+
+    public ObservableList<OverrideRule> overrides() { return overrides; }
+
+    /** Sample input texts, one per line. */
+    public StringProperty sampleTextProperty() { return sampleText; }
+
+    /** The panel's own validation message, or null. */
+    public ReadOnlyStringProperty errorProperty() { return error.getReadOnlyProperty(); }
+
+    /** What to show inline: the panel's message, else the engine's, else null. */
+    public StringBinding problemBinding() { return problem; }
+
+    public IntegerProperty planSequenceLengthProperty() { return session.planSequenceLengthProperty(); }
+
+    public IntegerProperty planBatchProperty() { return session.planBatchProperty(); }
+
+    public Session session() { return session; }
+}

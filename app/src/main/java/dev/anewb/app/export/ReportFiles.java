@@ -1,0 +1,142 @@
+package dev.anewb.app.export;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.anewb.app.drift.DriftViewModel;
+import dev.anewb.drift.DriftReport;
+import dev.anewb.drift.TapMetrics;
+import dev.anewb.model.Conversion;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The drift report as files: {@code NAME.html} (the per-tap table and the chart as an embedded PNG),
+ * {@code NAME.json} and {@code NAME.csv} of the same table. Each file is written to a temp file and renamed.
+ */
+public final class ReportFiles {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private ReportFiles() { }
+
+    /** What the report describes. */
+    public record Content(String model, Conversion conversion, List<String> texts, DriftReport report, byte[] chartPng) { }
+
+    /** Writes the three files into {@code dir}; returns them (html, json, csv). */
+    public static List<Path> write(Path dir, String baseName, Content c) throws IOException {
+        Files.createDirectories(dir);
+        List<Path> out = new ArrayList<>();
+        out.add(atomicWrite(dir.resolve(baseName + ".html"), html(c).getBytes(StandardCharsets.UTF_8)));
+        out.add(atomicWrite(dir.resolve(baseName + ".json"), JSON.writeValueAsBytes(json(c))));
+        out.add(atomicWrite(dir.resolve(baseName + ".csv"), csv(c.report()).getBytes(StandardCharsets.UTF_8)));
+        return out;
+    }
+
+    static String csv(DriftReport r) {
+        StringBuilder b = new StringBuilder("tap,sqnr_db,cosine,rel_l2,max_abs,growth_db\n");
+        TapMetrics prev = null;
+        for (TapMetrics t : r.taps()) {
+            b.append(t.name()).append(',').append(t.exact() ? "inf" : num(t.sqnrDb())).append(',').append(num(t.cosine())).append(',')
+                    .append(num(t.relL2())).append(',').append(num(t.maxAbs())).append(',');
+            double g = TapMetrics.growth(prev, t);
+            b.append(Double.isNaN(g) ? "" : num(g)).append('\n');
+            prev = t;
+        }
+        return b.toString();
+    }
+
+    static ObjectNode json(Content c) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("model", c.model());
+        root.put("conversion", DriftViewModel.describe(c.conversion()));
+        root.set("conversion_settings", JSON.valueToTree(c.conversion()));
+        ArrayNode texts = root.putArray("texts");
+        c.texts().forEach(texts::add);
+        ObjectNode task = root.putObject("task");
+        c.report().task().forEach(task::put);
+        root.set("taps", taps(c.report().taps()));
+        ObjectNode causes = root.putObject("by_cause");
+        c.report().byCause().forEach((cause, list) -> causes.set(cause.label(), taps(list)));
+        return root;
+    }
+
+    private static ArrayNode taps(List<TapMetrics> list) {
+        ArrayNode a = JSON.createArrayNode();
+        TapMetrics prev = null;
+        for (TapMetrics t : list) {
+            ObjectNode n = a.addObject();
+            n.put("tap", t.name());
+            if (t.exact()) n.put("sqnr_db", "exact");
+            else n.put("sqnr_db", t.sqnrDb());
+            n.put("cosine", t.cosine());
+            n.put("rel_l2", t.relL2());
+            n.put("max_abs", t.maxAbs());
+            double g = TapMetrics.growth(prev, t);
+            if (!Double.isNaN(g)) n.put("growth_db", g);
+            prev = t;
+        }
+        return a;
+    }
+
+    static String html(Content c) {
+        StringBuilder b = new StringBuilder();
+        b.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Drift report: ").append(esc(c.model())).append("</title>\n")
+                .append("<style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}"
+                        + "td,th{padding:3px 10px;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}"
+                        + "img{max-width:100%;border:1px solid #ddd}</style></head><body>\n");
+        b.append("<h1>Drift report: ").append(esc(c.model())).append("</h1>\n");
+        b.append("<p>Conversion: ").append(esc(DriftViewModel.describe(c.conversion()))).append("</p>\n");
+        c.report().task().forEach((k, v) -> b.append("<p>").append(esc(k.replace('_', ' '))).append(": ")
+                .append(String.format(Locale.ROOT, "%.6f", v)).append("</p>\n"));
+        b.append("<p>Measured on:</p><ul>");
+        c.texts().forEach(t -> b.append("<li>").append(esc(t)).append("</li>"));
+        b.append("</ul>\n");
+        if (c.chartPng() != null) {
+            b.append("<img alt=\"drift per layer by cause\" src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(c.chartPng())).append("\">\n");
+        }
+        b.append("<table><tr><th>tap</th><th>SQNR (dB)</th><th>cosine</th><th>rel. L2</th><th>max abs</th><th>growth (dB)</th></tr>\n");
+        TapMetrics prev = null;
+        for (TapMetrics t : c.report().taps()) {
+            double g = TapMetrics.growth(prev, t);
+            b.append("<tr><td>").append(esc(t.name())).append("</td><td>").append(t.sqnrText()).append("</td><td>")
+                    .append(String.format(Locale.ROOT, "%.6f", t.cosine())).append("</td><td>").append(String.format(Locale.ROOT, "%.3e", t.relL2()))
+                    .append("</td><td>").append(String.format(Locale.ROOT, "%.3e", t.maxAbs())).append("</td><td>")
+                    .append(Double.isNaN(g) ? "" : String.format(Locale.ROOT, "%+.1f", g)).append("</td></tr>\n");
+            prev = t;
+        }
+        b.append("</table>\n</body></html>\n");
+        return b.toString();
+    }
+
+    private static String num(double v) { return Double.toString(v); }
+
+    private static String esc(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+
+    /** Temp file in the same folder, then rename: a reader never sees half a report. */
+    static Path atomicWrite(Path target, byte[] bytes) throws IOException {
+        Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), target.getFileName().toString(), ".tmp");
+        try {
+            Files.write(tmp, bytes);
+            try {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return target;
+    }
+}

@@ -1,0 +1,233 @@
+package dev.anewb.app.session;
+
+import dev.anewb.AnewbException;
+import dev.anewb.app.jobs.FxJobs;
+import dev.anewb.app.jobs.JobView;
+import dev.anewb.app.settings.SettingsStore;
+import dev.anewb.convert.ConvertedModel;
+import dev.anewb.convert.Converter;
+import dev.anewb.drift.DriftAnalysis;
+import dev.anewb.drift.DriftReport;
+import dev.anewb.io.LoadedModel;
+import dev.anewb.io.ModelInfo;
+import dev.anewb.io.ModelLoader;
+import dev.anewb.io.TextInputs;
+import dev.anewb.model.Conversion;
+import dev.anewb.model.ModelRef;
+import dev.anewb.runtime.Batch;
+import dev.anewb.runtime.Executor;
+import javafx.beans.property.IntegerProperty;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.ReadOnlyBooleanProperty;
+import javafx.beans.property.ReadOnlyBooleanWrapper;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.ReadOnlyStringWrapper;
+import javafx.beans.property.SimpleIntegerProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The workbench's shared state, read by every area and the conversion panel: the loaded model, the
+ * {@link Conversion} being edited, the sample texts, and the converted model that follows both. Areas never
+ * talk to each other; they watch this. Changes happen on the FX thread; engine work goes through {@link FxJobs}.
+ */
+public final class Session {
+    public static final List<String> DEFAULT_TEXTS = ConvertedModel.SAMPLE_TEXTS;
+
+    private final FxJobs jobs;
+    private final SettingsStore settings;
+    private final ReadOnlyObjectWrapper<LoadedModel> model = new ReadOnlyObjectWrapper<>(this, "model");
+    private final ReadOnlyObjectWrapper<ModelInfo> info = new ReadOnlyObjectWrapper<>(this, "info");
+    private final ObjectProperty<Conversion> conversion = new SimpleObjectProperty<>(this, "conversion", Conversion.ANE_DEFAULT);
+    private final ObjectProperty<List<String>> sampleTexts = new SimpleObjectProperty<>(this, "sampleTexts", DEFAULT_TEXTS);
+    private final ReadOnlyObjectWrapper<ConvertedModel> converted = new ReadOnlyObjectWrapper<>(this, "converted");
+    private final ReadOnlyStringWrapper conversionProblem = new ReadOnlyStringWrapper(this, "conversionProblem");
+    private final ObjectProperty<DriftReport> latestDrift = new SimpleObjectProperty<>(this, "latestDrift");
+    private final IntegerProperty planSequenceLength = new SimpleIntegerProperty(this, "planSequenceLength", 128);
+    private final IntegerProperty planBatch = new SimpleIntegerProperty(this, "planBatch", 1);
+    private final ReadOnlyBooleanWrapper loading = new ReadOnlyBooleanWrapper(this, "loading");
+    private final ReadOnlyStringWrapper loadingWhat = new ReadOnlyStringWrapper(this, "loadingWhat");
+    private final ObservableList<String> recentModels = FXCollections.observableArrayList();
+    private volatile Engine engine;
+    private JobView<Loaded> loadJob;
+
+    /** What a load produced, built off the FX thread. */
+    private record Loaded(LoadedModel model, ModelInfo info, Engine engine) { }
+
+    /**
+     * Per model: the drift analysis (it caches the original's run per input, so a block-size change costs one
+     * converted pass), the original's executor for the Run area, and the last tokenized sample batch.
+     */
+    private static final class Engine {
+        final LoadedModel model;
+        final DriftAnalysis analysis;
+        private Executor original;
+        private List<String> batchTexts;
+        private Batch batch;
+
+        Engine(LoadedModel model) {
+            this.model = model;
+            this.analysis = model.hasWeights() && !model.isPackage() ? new DriftAnalysis(model.graph(), model.weights()) : null;
+        }
+
+        synchronized Batch batch(List<String> texts) {
+            if (!texts.equals(batchTexts)) {
+                batch = TextInputs.batch(model.tokenizer(), texts);
+                batchTexts = List.copyOf(texts);
+            }
+            return batch;
+        }
+
+        synchronized Executor original() {
+            if (original == null) original = new Executor(model.graph(), model.weights());
+            return original;
+        }
+    }
+
+    public Session(SettingsStore settings, FxJobs jobs) {
+        this.settings = settings;
+        this.jobs = jobs;
+        recentModels.setAll(settings.get().recentModels());
+        model.addListener((obs, old, now) -> reconvert());
+        conversion.addListener((obs, old, now) -> reconvert());
+    }
+
+    /** Loads {@code reference} (folder, Hub id, .anepkg, bundled:NAME) as a job; the current model stays until it is ready. */
+    public JobView<?> load(String reference) {
+        if (loadJob != null) loadJob.cancel();
+        loading.set(true);
+        loadingWhat.set(reference);
+        JobView<Loaded> job = jobs.submit("Load " + reference, ctx -> {
+            LoadedModel m = ModelLoader.load(ModelRef.parse(reference), ctx, true);
+            try {
+                ctx.progress(0.9, "reading the model card");
+                return new Loaded(m, ModelInfo.of(m), new Engine(m));
+            } catch (RuntimeException e) {
+                m.close();
+                throw e;
+            }
+        }, loaded -> {
+            LoadedModel old = model.get();
+            engine = loaded.engine();
+            info.set(loaded.info());
+            model.set(loaded.model());
+            settings.update(s -> s.withRecentModel(reference));
+            recentModels.setAll(settings.get().recentModels());
+            // Jobs still reading the old model were cancelled or finish on their own copy of the state.
+            if (old != null && old != loaded.model()) old.close();
+        });
+        loadJob = job;
+        job.stateProperty().addListener((obs, o, state) -> {
+            if (job == loadJob && job.isDone()) {
+                loading.set(false);
+                loadJob = null;
+            }
+        });
+        return job;
+    }
+
+    private void reconvert() {
+        LoadedModel m = model.get();
+        if (m == null) {
+            converted.set(null);
+            conversionProblem.set(null);
+            return;
+        }
+        if (m.isPackage()) {
+            converted.set(null);
+            conversionProblem.set("This is a converted package: open its source model to change the conversion.");
+            return;
+        }
+        try {
+            // A graph rewrite only (no weights touched): cheap enough for the FX thread.
+            converted.set(Converter.convert(m, conversion.get()));
+            conversionProblem.set(null);
+        } catch (AnewbException e) {
+            conversionProblem.set(e.getMessage());
+        }
+    }
+
+    public FxJobs jobs() { return jobs; }
+
+    public SettingsStore settings() { return settings; }
+
+    public ReadOnlyObjectProperty<LoadedModel> modelProperty() { return model.getReadOnlyProperty(); }
+
+    public LoadedModel model() { return model.get(); }
+
+    /** The model card facts of the loaded model, or null. */
+    public ReadOnlyObjectProperty<ModelInfo> infoProperty() { return info.getReadOnlyProperty(); }
+
+    public ObjectProperty<Conversion> conversionProperty() { return conversion; }
+
+    public Conversion conversion() { return conversion.get(); }
+
+    /** The texts Drift measures on and Export's report describes; never empty. */
+    public ObjectProperty<List<String>> sampleTextsProperty() { return sampleTexts; }
+
+    public List<String> sampleTexts() { return sampleTexts.get(); }
+
+    /** The loaded model converted with the current {@link #conversionProperty()}; null without a model or for a package. */
+    public ReadOnlyObjectProperty<ConvertedModel> convertedProperty() { return converted.getReadOnlyProperty(); }
+
+    public ConvertedModel converted() { return converted.get(); }
+
+    /** Why there is no converted model (a bad regex, a package), or null. */
+    public ReadOnlyStringProperty conversionProblemProperty() { return conversionProblem.getReadOnlyProperty(); }
+
+    /** The last drift report the Drift area measured (Export writes it into the report). */
+    public ObjectProperty<DriftReport> latestDriftProperty() { return latestDrift; }
+
+    /** Sequence length the planner areas plan for. */
+    public IntegerProperty planSequenceLengthProperty() { return planSequenceLength; }
+
+    /** Batch size the planner areas plan for. */
+    public IntegerProperty planBatchProperty() { return planBatch; }
+
+    public ReadOnlyBooleanProperty loadingProperty() { return loading.getReadOnlyProperty(); }
+
+    /** The reference being loaded. */
+    public ReadOnlyStringProperty loadingWhatProperty() { return loadingWhat.getReadOnlyProperty(); }
+
+    /** Recently opened model references, most recent first. */
+    public ObservableList<String> recentModels() { return recentModels; }
+
+    /** The drift analysis of the loaded model (null without weights or for a package). Safe off the FX thread. */
+    public DriftAnalysis driftAnalysis() {
+        Engine e = engine;
+        return e == null ? null : e.analysis;
+    }
+
+    /** The tokenized sample texts of the loaded model, cached so the analysis reuses its reference run. Off the FX thread. */
+    public Batch batch(List<String> texts) {
+        Engine e = engine;
+        if (e == null) throw new AnewbException("no model loaded");
+        return e.batch(texts);
+    }
+
+    /** The FP32 original's executor (Run area). Off the FX thread. */
+    public Executor originalExecutor() {
+        Engine e = engine;
+        if (e == null) throw new AnewbException("no model loaded");
+        return e.original();
+    }
+
+    /** "BERT · 22.6M params" for the header. */
+    public static String headerDetails(ModelInfo i) {
+        String type = i.modelType() == null ? i.architecture() : i.modelType().toUpperCase(Locale.ROOT);
+        return type + " · " + ModelInfo.humanCount(i.parameters()) + " params";
+    }
+
+    /** Closes the loaded model (window closed). */
+    public void close() {
+        if (loadJob != null) loadJob.cancel();
+        LoadedModel m = model.get();
+        if (m != null) m.close();
+    }
+}

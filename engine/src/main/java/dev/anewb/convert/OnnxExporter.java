@@ -1,0 +1,568 @@
+package dev.anewb.convert;
+
+import dev.anewb.AnewbException;
+import dev.anewb.Version;
+import dev.anewb.io.OnnxModelWriter;
+import dev.anewb.io.OnnxModelWriter.Attribute;
+import dev.anewb.io.OnnxModelWriter.Initializer;
+import dev.anewb.io.OnnxModelWriter.ValueInfo;
+import dev.anewb.job.JobContext;
+import dev.anewb.model.Axis;
+import dev.anewb.model.Conversion;
+import dev.anewb.model.ModelGraph;
+import dev.anewb.model.Op;
+import dev.anewb.model.TensorData;
+import dev.anewb.model.Value;
+import dev.anewb.model.WeightInfo;
+import dev.anewb.model.WeightSource;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Exports an original or converted {@link ModelGraph} as an ONNX model (IR 10, opset 21, default domain) that
+ * reproduces the {@link dev.anewb.runtime.Executor}'s semantics for the same graph, one emitter per op kind.
+ *
+ * <p>Inputs: {@code input_ids} and {@code attention_mask} (int64 [batch, sequence]), plus {@code token_type_ids}
+ * when an embedding reads them. Outputs: every tap, under the tap's name, in transformers' shape ([batch, sequence,
+ * channels]; pooled taps [batch, channels]).
+ *
+ * <p>How the executor's semantics map:
+ * <ul>
+ * <li>Block-INT8 projections: {@code DequantizeLinear(q [in, out] int8, scale [ceil(in/B), out], zero_point, axis=0,
+ *     block_size=B)} → MatMul ({@link Dequantize#BLOCKED}), or the same arithmetic spelled out with Gather/Sub/Mul
+ *     ({@link Dequantize#EXPLICIT}). Either is exact: (q − zp)·scale is representable in float32.</li>
+ * <li>FP16 precision: float weights are FP16 initializers cast to float, and every op's output goes through
+ *     Cast(float16)→Cast(float), the executor's "every op output rounded to FP16" with FP32 arithmetic inside.</li>
+ * <li>Masking: disallowed scores become −∞ through {@code Where}; after Softmax a second {@code Where} zeroes them,
+ *     which also turns a fully masked row (NaN in Softmax) into the executor's zeros.</li>
+ * <li>Chunked attention (spec/chunked-attention.md): the band mask computed from Range on the dynamic length.</li>
+ * <li>The BC1S layout changes how the ANE stores activations, not the numbers, so it exports as the HF layout.</li>
+ * </ul>
+ */
+public final class OnnxExporter {
+    public static final long IR_VERSION = 10;
+    public static final long OPSET = 21;
+    public static final String ATTENTION_MASK = "attention_mask";
+
+    /** How block-INT8 weights are dequantized in the exported graph. */
+    public enum Dequantize {
+        /** Opset-21 blocked DequantizeLinear (spec/quantization.md); ONNX Runtime 1.23 CPU runs it. */
+        BLOCKED,
+        /** Cast/Gather/Sub/Mul with the same result, for runtimes without blocked DequantizeLinear. */
+        EXPLICIT
+    }
+
+    private final ModelGraph graph;
+    private final WeightSource weights;
+    private final Dequantize dequantize;
+    private final boolean fp16;
+    private final OnnxModelWriter w;
+    private final Map<String, String> constants = new HashMap<>();
+    private final Set<String> usedNames = new HashSet<>();
+    /** Graph value name → ONNX tensor name. */
+    private final Map<String, String> tensors = new HashMap<>();
+    private final Set<String> weightInits = new HashSet<>();
+    private int counter;
+    private String seqLen;
+    private String keyMask;
+
+    private OnnxExporter(ModelGraph graph, WeightSource weights, Dequantize dequantize) {
+        this.graph = graph;
+        this.weights = weights;
+        this.dequantize = dequantize;
+        this.fp16 = graph.conversion().precision() == Conversion.Precision.FP16;
+        this.w = new OnnxModelWriter(graph.config().modelType(), IR_VERSION, OPSET, Version.get());
+    }
+
+    /** Exports with blocked DequantizeLinear for INT8 weights. */
+    public static void export(ModelGraph graph, WeightSource weights, Path out, JobContext ctx) {
+        export(graph, weights, out, Dequantize.BLOCKED, ctx);
+    }
+
+    /**
+     * Writes {@code graph} with {@code weights} to {@code out} (atomically: a failed or cancelled export leaves no
+     * file). Throws an {@link AnewbException} for op kinds or features without an ONNX form.
+     */
+    public static void export(ModelGraph graph, WeightSource weights, Path out, Dequantize dequantize, JobContext ctx) {
+        OnnxExporter e = new OnnxExporter(graph, weights, dequantize);
+        e.build();
+        e.w.write(out, ctx);
+    }
+
+    private void build() {
+        for (Op op : graph.ops()) for (String in : op.inputs()) {
+            if (!producedBy(in) && !tensors.containsKey(in)) defineInput(in);
+        }
+        // attention_mask is the transformers input every encoder takes; kept even when no op reads it.
+        if (!tensors.containsKey(ATTENTION_MASK)) intInput(ATTENTION_MASK);
+        for (Op op : graph.ops()) {
+            String y = emit(op);
+            if (fp16) y = roundFp16(y);
+            tensors.put(op.output(), y);
+        }
+        for (var tap : graph.taps().entrySet()) {
+            Value v = graph.value(tap.getValue());
+            String t = tensors.get(tap.getValue());
+            if (t == null) throw new IllegalStateException("tap " + tap.getKey() + " reads " + tap.getValue() + ", which no op produces");
+            List<Object> dims = new ArrayList<>(List.of("batch"));
+            if (v.axis() == Axis.POOLED) {
+                node("Squeeze", List.of(t, i64("axes1", 1)), tap.getKey());
+            } else {
+                dims.add(axisDim(v));
+                node("Identity", List.of(t), tap.getKey());
+            }
+            dims.add((long) v.channels());
+            w.output(new ValueInfo(tap.getKey(), OnnxModelWriter.FLOAT, dims));
+        }
+    }
+
+    private boolean producedBy(String value) {
+        for (Op op : graph.ops()) if (op.output().equals(value)) return true;
+        return false;
+    }
+
+    private void defineInput(String name) {
+        if (!name.equals(ModelGraph.INPUT_IDS) && !name.equals(ModelGraph.TOKEN_TYPE_IDS)) {
+            throw new AnewbException("graph input \"" + name + "\" has no ONNX export yet (only token inputs are exported)");
+        }
+        intInput(name);
+    }
+
+    private void intInput(String name) {
+        usedNames.add(name);
+        tensors.put(name, name);
+        w.input(new ValueInfo(name, OnnxModelWriter.INT64, List.of("batch", "sequence")));
+    }
+
+    private static Object axisDim(Value v) {
+        return switch (v.axis()) {
+            case TOKENS -> "sequence";
+            case ENCODER -> "encoder_sequence";
+            case POOLED -> 1L;
+        };
+    }
+
+    // ---- emitters, one per op kind ----
+
+    private String emit(Op op) {
+        return switch (op) {
+            case Op.Embed e -> embed(e);
+            case Op.Norm n -> norm(n);
+            case Op.Linear l -> linear(l);
+            case Op.Attention a -> attention(a);
+            case Op.Activation a -> activation(a);
+            case Op.Add a -> node("Add", List.of(in(a.a()), in(a.b())), fresh(a.name()));
+            case Op.Mul m -> node("Mul", List.of(in(m.a()), in(m.b())), fresh(m.name()));
+            case Op.TakeFirst f -> node("Slice", List.of(in(f.input()), i64("zero1", 0), i64("one1", 1), i64("one1", 1)), fresh(f.name()));
+            case Op.MeanPool p -> meanPool(p);
+            // Channel range [from, to) of the last axis (GPT-2's fused c_attn split into q, k, v).
+            case Op.Slice sl -> node("Slice", List.of(in(sl.input()), i64("slice_at_" + sl.from(), sl.from()), i64("slice_at_" + sl.to(), sl.to()),
+                    i64("slice_axis_last", -1)), fresh(sl.name()));
+        };
+    }
+
+    private String in(String value) {
+        String t = tensors.get(value);
+        if (t == null) throw new IllegalStateException("value " + value + " is read before it is produced");
+        return t;
+    }
+
+    private String embed(Op.Embed e) {
+        String ids = in(e.ids());
+        String y = floatOut(node("Gather", List.of(floatWeight(e.wordTable()), ids), fresh(e.name() + ".word")));
+        if (e.positionTable() != null) {
+            String start = scalarI64(e.positionOffset());
+            String end = node("Add", List.of(sequenceLength(), start), fresh(e.name() + ".pos_end"));
+            String positions = node("Range", List.of(start, end, scalarI64(1)), fresh(e.name() + ".positions"));
+            String pos = floatOut(node("Gather", List.of(floatWeight(e.positionTable()), positions), fresh(e.name() + ".pos")));
+            y = node("Add", List.of(y, pos), fresh(e.name() + ".word_pos"));
+        }
+        if (e.typeTable() != null) {
+            String type = floatOut(node("Gather", List.of(floatWeight(e.typeTable()), in(e.typeIds())), fresh(e.name() + ".type")));
+            y = node("Add", List.of(y, type), fresh(e.name() + ".sum"));
+        }
+        return y;
+    }
+
+    private String norm(Op.Norm n) {
+        String x = in(n.input());
+        if (!n.rms()) {
+            List<String> ins = new ArrayList<>(List.of(x, floatWeightAsFloat(n.weight())));
+            if (n.bias() != null) ins.add(floatWeightAsFloat(n.bias()));
+            return node("LayerNormalization", ins, fresh(n.name()), Attribute.of("axis", -1L), Attribute.of("epsilon", n.eps()));
+        }
+        // RMSNormalization arrives only in opset 23: x / sqrt(mean(x²) + eps) · w, reductions in float32.
+        String sq = node("Mul", List.of(x, x), fresh(n.name() + ".sq"));
+        String mean = node("ReduceMean", List.of(sq, i64("axes_last", -1)), fresh(n.name() + ".ms"), Attribute.of("keepdims", 1L));
+        String rms = node("Sqrt", List.of(node("Add", List.of(mean, scalarF32(n.eps())), fresh(n.name() + ".ms_eps"))), fresh(n.name() + ".rms"));
+        String normed = node("Div", List.of(x, rms), fresh(n.name() + ".normed"));
+        String y = node("Mul", List.of(normed, floatWeightAsFloat(n.weight())), fresh(n.name()));
+        if (n.bias() != null) y = node("Add", List.of(y, floatWeightAsFloat(n.bias())), fresh(n.name() + ".biased"));
+        return y;
+    }
+
+    private String linear(Op.Linear l) {
+        WeightInfo info = graph.weights().get(l.weight());
+        String weight = info.quant() != null ? int8Weight(l, info) : projectionWeight(l, info);
+        String y = node("MatMul", List.of(in(l.input()), weight), fresh(l.name() + ".matmul"));
+        if (l.bias() != null) y = node("Add", List.of(y, floatWeightAsFloat(l.bias())), fresh(l.name()));
+        return y;
+    }
+
+    /** A float projection stored [in, out] so that MatMul(x, W) is x·Wᵀ of the [out, in] weight. */
+    private String projectionWeight(Op.Linear l, WeightInfo info) {
+        String name = l.weight();
+        if (weightInits.add(name)) {
+            int out = l.out(), k = l.in();
+            long[] stored = weights.get(name).shape();
+            long[] expect = info.storedTransposed() ? new long[]{k, out} : new long[]{out, k};
+            if (!Arrays.equals(stored, expect)) {
+                throw AnewbException.file(weights.origin(), "tensor \"" + name + "\" has shape " + Arrays.toString(stored)
+                        + " but the config implies " + Arrays.toString(expect));
+            }
+            // Tensors are read when the writer reaches them, so only one is in memory at a time.
+            w.initializer(new Initializer(name, fp16 ? OnnxModelWriter.FLOAT16 : OnnxModelWriter.FLOAT, new long[]{k, out},
+                    (long) k * out * (fp16 ? 2 : 4), () -> {
+                        float[] v = weights.get(name).toFloatArray();
+                        float[] inOut = info.storedTransposed() ? v : transpose(v, out, k);
+                        return fp16 ? f16Bytes(inOut) : f32Bytes(inOut);
+                    }));
+            usedNames.add(name);
+        }
+        return fp16 ? castToFloat(name) : name;
+    }
+
+    private String int8Weight(Op.Linear l, WeightInfo info) {
+        String name = l.weight();
+        int rows = l.out(), k = l.in();
+        // A converted package serves its stored INT8 weights; anything else is quantized here, as the executor does.
+        Int8BlockWeight stored = weights instanceof QuantizedWeights qw ? qw.quantized(name) : null;
+        if (stored != null && (stored.rows() != rows || stored.k() != k)) {
+            throw AnewbException.file(weights.origin(), "INT8 tensor \"" + name + "\" is [" + stored.rows() + ", " + stored.k()
+                    + "] but the config implies [" + rows + ", " + k + "]");
+        }
+        // Per-channel schemes may say B = Integer.MAX_VALUE; B = k describes the same single block per row.
+        int block = (int) Math.min(stored != null ? stored.blockSize() : info.quant().blockSize(), k);
+        int nb = (k - 1) / block + 1;
+        String qName = name + ".q", sName = name + ".scale", zName = name + ".zero_point";
+        String deq = name + ".dequantized";
+        if (weightInits.add(name)) {
+            QuantizedOnce quantized = new QuantizedOnce(() -> stored != null ? stored : BlockQuantizer.of(info.quant()).quantize(weights.get(name), info));
+            // The three initializers are written one after the other; the last one drops the quantized weight.
+            w.initializer(new Initializer(qName, OnnxModelWriter.INT8, new long[]{k, rows}, (long) k * rows,
+                    () -> transposeBytes(quantized.get().q(), rows, k)));
+            w.initializer(new Initializer(sName, OnnxModelWriter.FLOAT, new long[]{nb, rows}, (long) nb * rows * 4, () -> {
+                short[] s = quantized.get().scaleF16();
+                float[] f = new float[s.length];
+                for (int i = 0; i < s.length; i++) f[i] = Float.float16ToFloat(s[i]);
+                return f32Bytes(transpose(f, rows, nb));
+            }));
+            w.initializer(new Initializer(zName, OnnxModelWriter.INT8, new long[]{nb, rows}, (long) nb * rows, () -> {
+                byte[] z = transposeBytes(quantized.get().zeroPoint(), rows, nb);
+                quantized.release();
+                return z;
+            }));
+            usedNames.addAll(List.of(qName, sName, zName));
+            switch (dequantize) {
+                case BLOCKED -> node("DequantizeLinear", List.of(qName, sName, zName), deq,
+                        Attribute.of("axis", 0L), Attribute.of("block_size", (long) block));
+                case EXPLICIT -> {
+                    // blockOf[c] = c / B expands the [nb, rows] scale and zero point to [k, rows] rows of q.
+                    long[] blockOf = new long[k];
+                    for (int c = 0; c < k; c++) blockOf[c] = c / block;
+                    String idx = constI64(name + ".block_of", new long[]{k}, blockOf);
+                    String q = node("Cast", List.of(qName), fresh(name + ".qf"), Attribute.of("to", (long) OnnxModelWriter.FLOAT));
+                    String zp = node("Cast", List.of(zName), fresh(name + ".zpf"), Attribute.of("to", (long) OnnxModelWriter.FLOAT));
+                    String zpFull = node("Gather", List.of(zp, idx), fresh(name + ".zp_full"));
+                    String sFull = node("Gather", List.of(sName, idx), fresh(name + ".scale_full"));
+                    String centred = node("Sub", List.of(q, zpFull), fresh(name + ".centred"));
+                    node("Mul", List.of(centred, sFull), deq);
+                }
+            }
+            usedNames.add(deq);
+        }
+        return deq;
+    }
+
+    private String attention(Op.Attention a) {
+        if (a.rope() != null) throw new AnewbException("op kind attention with rotary embedding has no ONNX export yet (" + a.name() + ")");
+        int h = a.heads(), kvh = a.kvHeads(), hd = a.headDim();
+        String p = a.name();
+        String q = heads(in(a.q()), h, hd, p + ".qh");
+        String k = repeatKv(heads(in(a.k()), kvh, hd, p + ".kh"), h, kvh, hd, p + ".kh_rep");
+        String v = repeatKv(heads(in(a.v()), kvh, hd, p + ".vh"), h, kvh, hd, p + ".vh_rep");
+        String kt = node("Transpose", List.of(k), fresh(p + ".kt"), Attribute.ints("perm", 0, 1, 3, 2));
+        String scores = node("MatMul", List.of(q, kt), fresh(p + ".scores"));
+        scores = node("Mul", List.of(scores, scalarF32(a.scale())), fresh(p + ".scaled"));
+        String allowed = allowedMask(a);
+        String probs;
+        if (allowed == null) {
+            probs = node("Softmax", List.of(scores), fresh(p + ".probs"), Attribute.of("axis", -1L));
+        } else {
+            String masked = node("Where", List.of(allowed, scores, scalarF32(Float.NEGATIVE_INFINITY)), fresh(p + ".masked"));
+            String sm = node("Softmax", List.of(masked), fresh(p + ".softmax"), Attribute.of("axis", -1L));
+            // exp(−∞) is already 0 where a row has a valid key; a row without one is NaN and becomes the executor's 0.
+            probs = node("Where", List.of(allowed, sm, scalarF32(0f)), fresh(p + ".probs"));
+        }
+        String ctx = node("MatMul", List.of(probs, v), fresh(p + ".ctx"));
+        String t = node("Transpose", List.of(ctx), fresh(p + ".ctx_t"), Attribute.ints("perm", 0, 2, 1, 3));
+        return node("Reshape", List.of(t, constI64("shape_bs_" + h * hd, new long[]{3}, new long[]{0, 0, (long) h * hd})), fresh(p));
+    }
+
+    /** [B, S, n·hd] → [B, n, S, hd]. */
+    private String heads(String x, int n, int hd, String name) {
+        String r = node("Reshape", List.of(x, constI64("shape_heads_" + n + "_" + hd, new long[]{4}, new long[]{0, 0, n, hd})), fresh(name + ".split"));
+        return node("Transpose", List.of(r), fresh(name), Attribute.ints("perm", 0, 2, 1, 3));
+    }
+
+    /** Grouped-query attention: kv head j serves query heads j·g .. j·g+g−1, as in the executor (kh = h / group). */
+    private String repeatKv(String x, int h, int kvh, int hd, String name) {
+        if (kvh == h) return x;
+        int group = h / kvh;
+        String u = node("Unsqueeze", List.of(x, i64("axes2", 2)), fresh(name + ".u"));
+        String e = node("Expand", List.of(u, constI64("expand_g" + group, new long[]{5}, new long[]{1, 1, group, 1, 1})), fresh(name + ".e"));
+        return node("Reshape", List.of(e, constI64("shape_rep_" + h + "_" + hd, new long[]{4}, new long[]{0, h, -1, hd})), fresh(name));
+    }
+
+    /** The boolean mask of allowed (query, key) pairs, broadcastable to [B, H, Sq, Sk]; null when all are allowed. */
+    private String allowedMask(Op.Attention a) {
+        String p = a.name();
+        String mask = null;
+        if (a.paddingMask()) {
+            if (graph.value(a.k()).axis() != Axis.TOKENS) {
+                throw new AnewbException("op kind attention with a padding mask over " + graph.value(a.k()).axis() + " keys has no ONNX export yet");
+            }
+            mask = keyMask();
+        }
+        boolean chunk = graph.conversion().chunked() && !a.cross();
+        if (a.causal() || chunk) {
+            if (a.cross() || graph.value(a.q()).axis() != Axis.TOKENS) {
+                throw new AnewbException("op kind causal/chunked attention over " + graph.value(a.q()).axis() + " has no ONNX export yet");
+            }
+            String n = sequenceLength();
+            String i = node("Unsqueeze", List.of(node("Range", List.of(scalarI64(0), n, scalarI64(1)), fresh(p + ".i")), i64("axes1", 1)), fresh(p + ".i_col"));
+            String j = node("Unsqueeze", List.of(node("Range", List.of(scalarI64(0), n, scalarI64(1)), fresh(p + ".j")), i64("zero1", 0)), fresh(p + ".j_row"));
+            if (a.causal()) mask = and(mask, node("LessOrEqual", List.of(j, i), fresh(p + ".causal")), p + ".mask_c");
+            if (chunk) mask = and(mask, band(a, i, j), p + ".mask_band");
+        }
+        return mask;
+    }
+
+    /**
+     * spec/chunked-attention.md: query block k = floor(i / S), S = W − O, sees keys [k·S − floor(O/2), (k+1)·S + ceil(O/2))
+     * (encoder) or [k·S − O, (k+1)·S) with the causal mask inside (decoder); positions outside [0, n) do not exist anyway.
+     */
+    private String band(Op.Attention a, String i, String j) {
+        int window = graph.conversion().chunkWindow(), overlap = graph.conversion().chunkOverlap();
+        long s = window - overlap;
+        long before = a.causal() ? overlap : overlap / 2;
+        long after = a.causal() ? 0 : (overlap + 1) / 2;
+        String p = a.name();
+        // i ≥ 0, so integer Div (truncation) is floor.
+        String blockStart = node("Mul", List.of(node("Div", List.of(i, scalarI64(s)), fresh(p + ".block")), scalarI64(s)), fresh(p + ".block_start"));
+        String lo = node("Sub", List.of(blockStart, scalarI64(before)), fresh(p + ".band_lo"));
+        String hi = node("Add", List.of(blockStart, scalarI64(s + after)), fresh(p + ".band_hi"));
+        String geLo = node("GreaterOrEqual", List.of(j, lo), fresh(p + ".ge_lo"));
+        String ltHi = node("Less", List.of(j, hi), fresh(p + ".lt_hi"));
+        return node("And", List.of(geLo, ltHi), fresh(p + ".band"));
+    }
+
+    private String and(String a, String b, String name) {
+        return a == null ? b : node("And", List.of(a, b), fresh(name));
+    }
+
+    /** attention_mask == 1 as bool [B, 1, 1, Sk], shared by every layer. */
+    private String keyMask() {
+        if (keyMask == null) {
+            String eq = node("Equal", List.of(tensors.get(ATTENTION_MASK), constI64("one_i64", new long[0], new long[]{1})), fresh("key_valid"));
+            keyMask = node("Unsqueeze", List.of(eq, constI64("axes12", new long[]{2}, new long[]{1, 2})), fresh("key_mask"));
+        }
+        return keyMask;
+    }
+
+    /** The dynamic sequence length of input_ids as an int64 scalar. */
+    private String sequenceLength() {
+        if (seqLen == null) {
+            String shape = node("Shape", List.of(tensors.get(ModelGraph.INPUT_IDS) != null ? ModelGraph.INPUT_IDS : ATTENTION_MASK),
+                    fresh("seq_len_1d"), Attribute.of("start", 1L), Attribute.of("end", 2L));
+            seqLen = node("Squeeze", List.of(shape, i64("zero1", 0)), fresh("seq_len"));
+        }
+        return seqLen;
+    }
+
+    private String activation(Op.Activation a) {
+        String x = in(a.input());
+        String p = a.name();
+        return switch (a.function()) {
+            case "gelu", "gelu_python" -> {
+                // 0.5·x·(1 + erf(x/√2)), the exact GELU the executor computes.
+                String erf = node("Erf", List.of(node("Div", List.of(x, scalarF32((float) Math.sqrt(2))), fresh(p + ".scaled"))), fresh(p + ".erf"));
+                String onePlus = node("Add", List.of(erf, scalarF32(1f)), fresh(p + ".one_plus"));
+                yield node("Mul", List.of(node("Mul", List.of(x, onePlus), fresh(p + ".x_one_plus")), scalarF32(0.5f)), fresh(p));
+            }
+            case "gelu_new", "gelu_pytorch_tanh", "gelu_fast" -> {
+                String x3 = node("Mul", List.of(node("Mul", List.of(x, x), fresh(p + ".x2")), x), fresh(p + ".x3"));
+                String inner = node("Add", List.of(x, node("Mul", List.of(x3, scalarF32(0.044715f)), fresh(p + ".cubic"))), fresh(p + ".inner"));
+                String th = node("Tanh", List.of(node("Mul", List.of(inner, scalarF32((float) Math.sqrt(2 / Math.PI))), fresh(p + ".arg"))), fresh(p + ".tanh"));
+                String onePlus = node("Add", List.of(th, scalarF32(1f)), fresh(p + ".one_plus"));
+                yield node("Mul", List.of(node("Mul", List.of(x, onePlus), fresh(p + ".x_one_plus")), scalarF32(0.5f)), fresh(p));
+            }
+            case "relu" -> node("Relu", List.of(x), fresh(p));
+            case "tanh" -> node("Tanh", List.of(x), fresh(p));
+            case "silu", "swish" -> node("Mul", List.of(x, node("Sigmoid", List.of(x), fresh(p + ".sigmoid"))), fresh(p));
+            case "quick_gelu" -> node("Mul", List.of(x, node("Sigmoid", List.of(node("Mul", List.of(x, scalarF32(1.702f)), fresh(p + ".scaled"))),
+                    fresh(p + ".sigmoid"))), fresh(p));
+            default -> throw new AnewbException("activation \"" + a.function() + "\" has no ONNX export yet");
+        };
+    }
+
+    /** Mean over positions with attention_mask = 1 (at least 1 in the divisor), then optionally L2-normalised. */
+    private String meanPool(Op.MeanPool m) {
+        String p = m.name();
+        String valid = node("Cast", List.of(node("Equal", List.of(tensors.get(ATTENTION_MASK), constI64("one_i64", new long[0], new long[]{1})),
+                fresh(p + ".valid_b"))), fresh(p + ".valid"), Attribute.of("to", (long) OnnxModelWriter.FLOAT));
+        String weightsCol = node("Unsqueeze", List.of(valid, i64("axes2_1d", 2)), fresh(p + ".valid_col"));
+        String sum = node("ReduceSum", List.of(node("Mul", List.of(in(m.input()), weightsCol), fresh(p + ".masked")), i64("one1", 1)),
+                fresh(p + ".sum"), Attribute.of("keepdims", 1L));
+        String count = node("ReduceSum", List.of(weightsCol, i64("one1", 1)), fresh(p + ".count"), Attribute.of("keepdims", 1L));
+        String mean = node("Div", List.of(sum, node("Max", List.of(count, scalarF32(1f)), fresh(p + ".count1"))), fresh(p + ".mean"));
+        if (!m.l2Normalize()) return mean;
+        String sq = node("ReduceSumSquare", List.of(mean, i64("axes_last", -1)), fresh(p + ".sumsq"), Attribute.of("keepdims", 1L));
+        String norm = node("Max", List.of(node("Sqrt", List.of(sq), fresh(p + ".norm")), scalarF32(1e-12f)), fresh(p + ".norm_min"));
+        return node("Div", List.of(mean, norm), fresh(p));
+    }
+
+    /** Quantizes on first use and keeps the result until released, so q, scale and zero point come from one pass. */
+    private static final class QuantizedOnce {
+        private final Supplier<Int8BlockWeight> quantize;
+        private Int8BlockWeight cached;
+
+        QuantizedOnce(Supplier<Int8BlockWeight> quantize) { this.quantize = quantize; }
+
+        synchronized Int8BlockWeight get() {
+            if (cached == null) cached = quantize.get();
+            return cached;
+        }
+
+        synchronized void release() { cached = null; }
+    }
+
+    // ---- precision ----
+
+    /** The executor's FP16 boundary: round to the nearest binary16, compute on in float32. */
+    private String roundFp16(String x) {
+        String h = node("Cast", List.of(x), fresh(x + ".f16"), Attribute.of("to", (long) OnnxModelWriter.FLOAT16));
+        return node("Cast", List.of(h), fresh(x + ".rounded"), Attribute.of("to", (long) OnnxModelWriter.FLOAT));
+    }
+
+    /** A float weight (table, norm, bias) as stored: FP16 under FP16 precision, else FP32 (any source dtype). */
+    private String floatWeight(String name) {
+        if (weightInits.add(name)) {
+            // Shapes come from the stored tensor (tables may have more rows than the config); bytes when written.
+            long[] shape = weights.get(name).shape().clone();
+            long n = 1;
+            for (long d : shape) n *= d;
+            w.initializer(new Initializer(name, fp16 ? OnnxModelWriter.FLOAT16 : OnnxModelWriter.FLOAT, shape, n * (fp16 ? 2 : 4), () -> {
+                float[] v = weights.get(name).toFloatArray();
+                return fp16 ? f16Bytes(v) : f32Bytes(v);
+            }));
+            usedNames.add(name);
+        }
+        return name;
+    }
+
+    private String floatWeightAsFloat(String name) {
+        String t = floatWeight(name);
+        return fp16 ? castToFloat(t) : t;
+    }
+
+    private String floatOut(String x) {
+        return fp16 ? node("Cast", List.of(x), fresh(x + ".f32"), Attribute.of("to", (long) OnnxModelWriter.FLOAT)) : x;
+    }
+
+    private final Map<String, String> castWeights = new HashMap<>();
+
+    private String castToFloat(String init) {
+        return castWeights.computeIfAbsent(init, n -> node("Cast", List.of(n), fresh(n + ".f32"), Attribute.of("to", (long) OnnxModelWriter.FLOAT)));
+    }
+
+    // ---- nodes, names, constants ----
+
+    private String node(String op, List<String> inputs, String output, Attribute... attributes) {
+        usedNames.add(output);
+        w.node(new OnnxModelWriter.Node(output + "/" + op, op, inputs, List.of(output), Arrays.asList(attributes)));
+        return output;
+    }
+
+    /** A tensor name not used yet (graph value and weight names stay readable in viewers such as Netron). */
+    private String fresh(String base) {
+        String name = base;
+        while (usedNames.contains(name) || graph.taps().containsKey(name) || graph.weights().containsKey(name)) name = base + "_" + (++counter);
+        usedNames.add(name);
+        return name;
+    }
+
+    /** A 1-D int64 constant of one element (axes, starts, ends). */
+    private String i64(String key, long v) {
+        return constI64(key, new long[]{1}, new long[]{v});
+    }
+
+    private String scalarI64(long v) {
+        return constI64("i64_" + v, new long[0], new long[]{v});
+    }
+
+    private String constI64(String key, long[] dims, long[] values) {
+        return constants.computeIfAbsent("i64:" + key, k -> {
+            String name = fresh("const." + key);
+            ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+            for (long v : values) b.putLong(v);
+            byte[] bytes = b.array();
+            w.initializer(new Initializer(name, OnnxModelWriter.INT64, dims, bytes.length, () -> bytes));
+            return name;
+        });
+    }
+
+    private String scalarF32(float v) {
+        return constants.computeIfAbsent("f32:" + Float.floatToRawIntBits(v), k -> {
+            String name = fresh("const.f32_" + v);
+            byte[] bytes = f32Bytes(new float[]{v});
+            w.initializer(new Initializer(name, OnnxModelWriter.FLOAT, new long[0], 4, () -> bytes));
+            return name;
+        });
+    }
+
+    private static float[] transpose(float[] src, int rows, int cols) {
+        float[] dst = new float[src.length];
+        for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) dst[c * rows + r] = src[r * cols + c];
+        return dst;
+    }
+
+    private static byte[] transposeBytes(byte[] src, int rows, int cols) {
+        byte[] dst = new byte[src.length];
+        for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) dst[c * rows + r] = src[r * cols + c];
+        return dst;
+    }
+
+    private static byte[] f32Bytes(float[] v) {
+        ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(v);
+        return b.array();
+    }
+
+    private static byte[] f16Bytes(float[] v) {
+        ByteBuffer b = ByteBuffer.allocate(v.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+        for (float f : v) b.putShort(Float.floatToFloat16(f));
+        return b.array();
+    }
+}
