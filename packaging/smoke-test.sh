@@ -4,9 +4,9 @@
 #   1. "bin/ANE Workbench gui --self-test DIR" must exit 0 and write one PNG per area
 #      (on Windows the console launcher anewb.exe runs it: the GUI launcher has no console to report to);
 #   2. the `anewb` CLI launcher must run without the GUI's default argument;
-#   3. read-only install: the image is copied, made read-only (chmod -R a-w) and the self-test plus a bundled-model
-#      tokenizer run (unpacks the model and the tokenizers native library) must work with a fresh writable home,
-#      and again with an unwritable home (the caches fall back to the temp folder).
+#   3. read-only install: the image is copied and made read-only (chmod -R a-w); a bundled-model tokenizer run
+#      (unpacks the model and the tokenizers native library) must work with a fresh writable home, and it and the
+#      self-test again with an unwritable home (the caches, JavaFX's too, fall back to the temp folder).
 #      As root (where chmod does not bind) these runs are done as the user nobody through setpriv. Linux only.
 # Prints the app-image size and the wall time of the self-test (time to the first rendered window, too).
 # Env: ANEWB_SMOKE_READONLY=0 skips step 3.
@@ -100,10 +100,14 @@ if [ "$os" = linux ] && [ "${ANEWB_SMOKE_READONLY:-1}" != 0 ]; then
     home="$fresh_home"; [ "$case_" = locked ] && home="$locked_home"
     # user.home as well as HOME: Java takes the home folder from the password database, not from $HOME.
     run_ro() { "${as_user[@]}" env HOME="$home" JAVA_TOOL_OPTIONS="-Duser.home=$home -Djava.io.tmpdir=$tmp" "$@"; }
-    if ! run_ro "$gui" gui --self-test "$out/$case_" >"$log" 2>&1; then
-      cat "$log" >&2; die "read-only install, $case_ home: the self-test failed"
+    # The GUI self-test only with the unwritable home: with a writable one JavaFX caches exactly as in step 1
+    # (the install folder is never written to), and the self-test is the slow part.
+    if [ "$case_" = locked ]; then
+      if ! run_ro "$gui" gui --self-test "$out/$case_" >"$log" 2>&1; then
+        cat "$log" >&2; die "read-only install, $case_ home: the self-test failed"
+      fi
+      check_pngs "$out/$case_" "read-only install, $case_ home"
     fi
-    check_pngs "$out/$case_" "read-only install, $case_ home"
     if ! run_ro "$cli" tokenize --text="Hello Neural Engine" bundled:all-MiniLM-L6-v2 >"$log" 2>&1 \
         || ! grep -q "tokens" "$log"; then
       cat "$log" >&2; die "read-only install, $case_ home: tokenizing with the bundled model failed"
@@ -114,7 +118,7 @@ if [ "$os" = linux ] && [ "${ANEWB_SMOKE_READONLY:-1}" != 0 ]; then
   done
   [ -n "$(ls -A "$tmp")" ] || die "read-only install, unwritable home: nothing fell back to the temp folder $tmp"
   say "read-only install: caches went to $(cd "$tmp" && ls -A | tr '\n' ' ')when the home was unwritable"
-  say "read-only install: self-test and bundled-model tokenizer work with a fresh and with an unwritable home"
+  say "read-only install: works with a fresh home (tokenizer) and with an unwritable one (tokenizer, self-test)"
 fi
 
 echo "package smoke test passed"
