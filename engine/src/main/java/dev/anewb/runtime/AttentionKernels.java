@@ -3,7 +3,6 @@ package dev.anewb.runtime;
 import dev.anewb.convert.ChunkPlan;
 
 import java.util.Arrays;
-import java.util.stream.IntStream;
 
 /**
  * Reference scaled-dot-product attention for one sequence, all heads: {@code softmax(q·kᵀ·scale + mask)·v} with

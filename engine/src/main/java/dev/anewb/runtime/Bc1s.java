@@ -1,6 +1,5 @@
 package dev.anewb.runtime;
 
-import java.util.stream.IntStream;
 
 /**
  * The (B, C, 1, S) execution of a projection as a 1×1 convolution (ml-ane-transformers): the activation is

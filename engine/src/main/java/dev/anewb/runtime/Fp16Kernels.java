@@ -1,6 +1,5 @@
 package dev.anewb.runtime;
 
-import java.util.stream.IntStream;
 
 /**
  * Projection with FP16-stored weights (the unquantized tensors of the ANE configuration): each task widens its

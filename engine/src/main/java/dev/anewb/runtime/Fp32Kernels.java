@@ -1,6 +1,5 @@
 package dev.anewb.runtime;
 
-import java.util.stream.IntStream;
 
 /**
  * FP32 projection: {@code y[t, r] = Σ_c x[t, c]·W[r, c] + bias[r]} for activations {@code x [tokens, k]} and a

@@ -2,7 +2,6 @@ package dev.anewb.runtime;
 
 import dev.anewb.convert.Int8BlockWeight;
 
-import java.util.stream.IntStream;
 
 /**
  * Projection with block-INT8 weights, dequantization fused into the dot product per block
