@@ -41,13 +41,14 @@ import java.util.Random;
  * engine goes first in every round; plus the other performance targets of issue 9 (decode vs the memory-bandwidth
  * bound, quantization time, drift --by-cause time, heap). Prints a Markdown table of medians.
  *
- * <p>Arguments: {@code [--threads T] [--rounds R] [--runs N] [--only minilm|int8|bertbase|decode|quantize|drift|heap]}.
+ * <p>Arguments: {@code [--threads T] [--rounds R] [--runs N] [--ort-no-spin] [--only minilm|int8|bertbase|decode|quantize|drift|heap]}.
  * {@code --only heap} runs just the BERT-base forward passes and reports the heap (start it with {@code -Xmx600m} to
  * prove the bound).
  */
 public final class PeerBenchmark {
     int threads = 2, rounds = 5, runs = 6;
     String only = null;
+    boolean ortSpin = true;
     final List<String[]> rows = new ArrayList<>();
     OrtEnvironment env;
 
@@ -59,6 +60,7 @@ public final class PeerBenchmark {
                 case "--rounds" -> b.rounds = Integer.parseInt(args[++i]);
                 case "--runs" -> b.runs = Integer.parseInt(args[++i]);
                 case "--only" -> b.only = args[++i];
+                case "--ort-no-spin" -> b.ortSpin = false;
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -70,7 +72,7 @@ public final class PeerBenchmark {
     void run() throws Exception {
         EnginePool.setThreads(threads);
         env = OrtEnvironment.getEnvironment();
-        System.out.println(machine());
+        System.out.println(machine() + (ortSpin ? "" : "; ORT intra-op spinning off"));
         Path tmp = Files.createTempDirectory("anewb-bench");
         double copyGBs = copyBandwidth();
         System.out.printf(Locale.ROOT, "copy bandwidth (System.arraycopy of 256 MiB, median of 7): %.2f GB/s%n", copyGBs);
@@ -150,6 +152,8 @@ public final class PeerBenchmark {
         o.setIntraOpNumThreads(threads);
         o.setInterOpNumThreads(1);
         o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        // ORT's workers spin while waiting for work by default; on a machine shared with other jobs that costs it.
+        if (!ortSpin) o.addConfigEntry("session.intra_op.allow_spinning", "0");
         return env.createSession(onnx.toString(), o);
     }
 

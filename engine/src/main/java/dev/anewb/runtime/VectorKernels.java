@@ -12,7 +12,25 @@ import jdk.incubator.vector.VectorSpecies;
  * one lane reduction happens per output. Only loaded when {@link KernelSelection#VECTOR} is true.
  */
 final class VectorKernels {
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /**
+     * The float vector: the CPU's preferred width unless {@code -Danewb.vectorBits=256} (or 512) asks for another
+     * one no wider than that, to compare widths by measurement; {@link KernelSelection} logs the width that runs.
+     */
+    private static final VectorSpecies<Float> F = species(System.getProperty("anewb.vectorBits"));
+
+    private static VectorSpecies<Float> species(String bits) {
+        VectorSpecies<Float> preferred = FloatVector.SPECIES_PREFERRED;
+        if (bits == null || bits.isBlank()) return preferred;
+        try {
+            int b = Integer.parseInt(bits.trim());
+            if ((b == 256 || b == 512) && b <= preferred.vectorBitSize()) return VectorSpecies.of(float.class, VectorShape.forBitSize(b));
+        } catch (NumberFormatException ignored) {
+            // the preferred width, as for any value this CPU cannot honour
+        }
+        System.getLogger("dev.anewb.runtime.kernels").log(System.Logger.Level.WARNING,
+                "ignored anewb.vectorBits=" + bits + " (256 or 512, at most " + preferred.vectorBitSize() + " on this CPU)");
+        return preferred;
+    }
 
     private VectorKernels() { }
 
