@@ -31,10 +31,13 @@ public final class Int8Kernels {
     }
 
     private static void matmulPacked(float[] x, int tokens, PackedPanels.Int8 w, float[] xBlockSums, float[] bias, float[] y) {
-        int panels = PackedPanels.panels(w.rows(), VectorKernels.PW), chunks = MatmulShape.tokenChunks(tokens);
+        // Each task dequantizes its panel once: with panels enough to keep every worker busy a task takes all tokens
+        // (the dequantization is then paid once per call, not once per token chunk).
+        int panels = PackedPanels.panels(w.rows(), VectorKernels.PW);
+        int chunks = panels >= 4 * EnginePool.threads() ? 1 : MatmulShape.tokenChunks(tokens);
         EnginePool.forRange(panels * chunks, task -> {
             int panel = task / chunks, chunk = task % chunks;
-            int t0 = chunk * MatmulShape.TOKEN_CHUNK, t1 = Math.min(tokens, t0 + MatmulShape.TOKEN_CHUNK);
+            int t0 = chunks == 1 ? 0 : chunk * MatmulShape.TOKEN_CHUNK, t1 = chunks == 1 ? tokens : Math.min(tokens, t0 + MatmulShape.TOKEN_CHUNK);
             VectorKernels.int8Panel(x, xBlockSums, w, panel, bias, y, t0, t1);
         });
     }
