@@ -432,12 +432,23 @@ public final class AnePackage {
      * models the float inputs from the file it names in {@code pkg}.
      */
     public static Batch sampleInput(Path pkg, JsonNode manifest) {
+        return readSample(pkg, manifest);
+    }
+
+    /** The sample input of a text model's manifest (token ids only; image and audio samples need the package folder). */
+    public static Batch sampleInput(JsonNode manifest) {
+        return readSample(null, manifest);
+    }
+
+    private static Batch readSample(Path pkg, JsonNode manifest) {
         JsonNode in = manifest.path("drift").path("sample_input");
         JsonNode ids = in.path("ids"), mask = in.path("attention_mask");
         java.util.Map<String, dev.anewb.runtime.FeatureTensor> features = new java.util.LinkedHashMap<>();
         if (in.hasNonNull("file")) {
-            Path file = pkg.resolve(in.get("file").asText()).normalize();
-            if (!file.startsWith(pkg.normalize())) throw AnewbException.file(pkg.resolve(MANIFEST), "the sample input file lies outside the package");
+            if (pkg == null) throw AnewbException.file(Path.of(MANIFEST), "the sample input is stored in a file; the package folder is needed to read it");
+            // A manifest is input: its file name must not lead out of the package (a symlink included).
+            Path file = ContainedPaths.resolveInside(pkg, in.get("file").asText(), pkg.resolve(MANIFEST), "sample input file");
+            ContainedPaths.requireRealInside(pkg, file);
             try (SafetensorsFile f = SafetensorsFile.open(file)) {
                 for (var e : in.path("features").properties()) {
                     TensorData t = f.get(e.getKey());

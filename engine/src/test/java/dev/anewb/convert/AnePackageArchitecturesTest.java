@@ -95,6 +95,18 @@ class AnePackageArchitecturesTest {
     }
 
     @Test
+    void aSampleInputFileOutsideThePackageIsRefused() throws Exception {
+        Path pkg = Files.createDirectories(tmp.resolve("shared.anepkg"));
+        JsonNode m = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                "{\"drift\":{\"sample_input\":{\"file\":\"../secret.safetensors\",\"features\":{\"pixel_values\":[1,3,2,2]},\"tokens\":5}}}");
+        dev.anewb.AnewbException e = assertThrows(dev.anewb.AnewbException.class, () -> AnePackage.sampleInput(pkg, m));
+        assertTrue(e.getMessage().contains("points outside"), e.getMessage());
+        // Without the package folder a media sample cannot be read: a message, not a batch missing its image.
+        e = assertThrows(dev.anewb.AnewbException.class, () -> AnePackage.sampleInput(m));
+        assertTrue(e.getMessage().contains("package folder"), e.getMessage());
+    }
+
+    @Test
     void aPackagesStoredInt8WeightsExportToOnnx() throws Exception {
         Path out = tmp.resolve("llama.anepkg");
         Conversion c = Conversion.ORIGINAL.withInt8(true, 128, false);
