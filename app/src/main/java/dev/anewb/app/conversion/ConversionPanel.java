@@ -60,6 +60,7 @@ public final class ConversionPanel {
     @FXML private ComboBox<String> chip;
     @FXML private Button chipSources;
     @FXML private Spinner<Double> bufferMb;
+    @FXML private Label bufferHint;
 
     public ConversionPanel(ConversionViewModel viewModel) {
         this.viewModel = viewModel;
@@ -147,8 +148,10 @@ public final class ConversionPanel {
         bufferMb.setValueFactory(mb);
         mb.valueProperty().bindBidirectional(viewModel.bufferOverrideMbProperty());
         bufferMb.focusedProperty().addListener((obs, was, is) -> { if (!is) commit(bufferMb); });
-        subscriptions.add(viewModel.chipNameProperty().subscribe(n ->
-                bufferMb.getEditor().setPromptText(ChipSourcesNumbers.mb(viewModel.profileBufferMb()) + " (profile)")));
+        subscriptions.add(viewModel.chipNameProperty().subscribe(n -> {
+            bufferMb.getEditor().setPromptText(ChipSourcesNumbers.mb(viewModel.profileBufferMb()));
+            bufferHint.setText("Empty buffer = " + n + "'s " + ChipSourcesNumbers.mb(viewModel.profileBufferMb()) + " MB (unpublished)");
+        }));
 
         tip(fp16, "Store activations and float weights as FP16 at op boundaries, as the Neural Engine computes");
         tip(fp32, "Keep FP32 everywhere (no FP16 rounding): isolates the other causes of drift");

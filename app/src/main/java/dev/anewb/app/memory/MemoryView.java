@@ -95,6 +95,20 @@ public final class MemoryView implements AreaView {
 
         buildTable();
         warningList.setItems(viewModel.warnings());
+        warningList.setCellFactory(l -> new javafx.scene.control.ListCell<>() {
+            private final Label text = new Label();
+            {
+                text.setWrapText(true);
+                text.maxWidthProperty().bind(l.widthProperty().subtract(28));
+            }
+            @Override protected void updateItem(MemoryViewModel.Warning w, boolean empty) {
+                super.updateItem(w, empty);
+                setText(null);
+                if (empty || w == null) { setGraphic(null); return; }
+                text.setText("#" + w.opIndex() + " " + w.op() + ": " + w.text());
+                setGraphic(text);
+            }
+        });
         warningList.setPlaceholder(new Label("No compatibility warnings for this plan"));
         warningList.setTooltip(new Tooltip("Rules of spec/ane-model.md the plan breaks; click to select the op"));
         warningList.getSelectionModel().selectedItemProperty().addListener((obs, old, w) -> {
@@ -219,11 +233,15 @@ public final class MemoryView implements AreaView {
             Label v = new Label(c.value());
             v.getStyleClass().add("estimate-card-value");
             v.setId("card-" + c.id());
-            Label r = new Label(c.ratio() + " · " + c.baseline());
+            Label r = new Label(c.ratio());
             r.getStyleClass().add("estimate-card-ratio");
-            Label cap = new Label("ⓘ " + c.caption());
+            Label b = new Label(c.baseline());
+            b.getStyleClass().add("estimate-card-ratio");
+            Label cap = new Label(c.caption());
             cap.getStyleClass().add("estimate-card-caption");
-            VBox box = new VBox(2, t, v, r, cap);
+            VBox box = new VBox(1, t, v, r, b, cap);
+            box.setMinWidth(0);
+            box.setPrefWidth(120);
             box.getStyleClass().add("estimate-card");
             HBox.setHgrow(box, Priority.ALWAYS);
             box.setMaxWidth(Double.MAX_VALUE);

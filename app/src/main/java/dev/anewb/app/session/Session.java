@@ -303,6 +303,9 @@ public final class Session {
         hub = null;
     }
 
+    /** Drops the Hub client so the next use reads the environment and token file again (a token was stored). */
+    public synchronized void resetHubClient() { hub = null; }
+
     /** Closes the loaded model (window closed). */
     public void close() {
         if (loadJob != null) loadJob.cancel();
