@@ -185,7 +185,8 @@ public final class HubSearchViewModel {
         progressMessage.set((plan ? "Fetching config.json of " : "Downloading ") + s.id() + "…");
         JobView<PullResult> job = session.jobs().submit((plan ? "Plan " : "Download ") + s.id(), ctx -> c.pull(s.id(), "main", what, ctx), r -> {
             progressMessage.set((plan ? "Config of " : "Downloaded ") + r.repoId() + " (" + r.files().size() + " files) in " + r.snapshot());
-            JobView<?> load = session.load(r.snapshot().toString());
+            // A config.json on its own loads as a plan-only model; the folder loads with its weights.
+            JobView<?> load = session.load((plan ? r.snapshot().resolve("config.json") : r.snapshot()).toString());
             if (plan) load.stateProperty().addListener((obs, o, st) -> {
                 if (st == Worker.State.SUCCEEDED) session.requestedAreaProperty().set("memory");
             });
