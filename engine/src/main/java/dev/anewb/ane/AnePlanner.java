@@ -51,6 +51,8 @@ public final class AnePlanner {
 
     private AnePlanner() { }
 
+    static final int MAX_BATCH = 4096;
+
     public static PlanResult plan(ModelGraph graph, Conversion conversion, ChipProfile chip, int batch, int seq, Double sramOverrideMb) {
         return plan(graph, conversion, chip, batch, seq, sramOverrideMb, Phase.PREFILL);
     }
@@ -59,6 +61,11 @@ public final class AnePlanner {
                                   Double sramOverrideMb, Phase phase) {
         if (batch < 1) throw AnewbException.usage("--batch must be at least 1, got " + batch);
         if (seq < 1) throw AnewbException.usage("--seq must be at least 1, got " + seq);
+        // Byte counts are longs: a batch past this could overflow them, and no ANE deployment runs one.
+        if (batch > MAX_BATCH) throw AnewbException.usage("--batch " + batch + " is more than " + MAX_BATCH);
+        if (sramOverrideMb != null && !(sramOverrideMb > 0 && sramOverrideMb < 1e6)) {
+            throw AnewbException.usage("--sram-mb must be a positive size in MB, got " + sramOverrideMb);
+        }
         if (phase == Phase.DECODE && !graph.config().isCausal()) {
             throw AnewbException.usage(graph.config().modelType() + " is not a causal decoder: there is no decode step to plan");
         }
@@ -107,9 +114,11 @@ public final class AnePlanner {
 
         int length(Axis axis) {
             return switch (axis) {
-                case TOKENS -> phase == Phase.DECODE ? 1 : seq;
+                // ViT's token count is fixed by the image size, whatever --seq says.
+                case TOKENS -> phase == Phase.DECODE ? 1 : g.fixedLength(Axis.TOKENS) != null ? g.fixedLength(Axis.TOKENS) : seq;
                 case ENCODER -> g.fixedLength(Axis.ENCODER) != null ? g.fixedLength(Axis.ENCODER) : seq;
                 case POOLED -> 1;
+                case FEATURES, FRAMES -> g.fixedLength(axis) != null ? g.fixedLength(axis) : 1;
             };
         }
 
@@ -133,7 +142,10 @@ public final class AnePlanner {
                 storage.put(w.name(), s);
                 weightBytes += s.totalBytes();
             }
-            for (int i = 0; i < ops.size(); i++) planOp(i, ops.get(i));
+            // A decode step of an encoder-decoder model: the encoder ran once for this input; its cross-attention keys
+            // and values are read from DRAM like a KV cache (the cross-attention's inputs produced far earlier).
+            java.util.Set<String> once = phase == Phase.DECODE ? g.tokenIndependentValues() : java.util.Set.of();
+            for (int i = 0; i < ops.size(); i++) if (!once.contains(ops.get(i).output())) planOp(i, ops.get(i));
             return totals(weightBytes);
         }
 
@@ -195,6 +207,9 @@ public final class AnePlanner {
                 // GPT-2's q/k/v split of the fused c_attn output: a channel view, no arithmetic.
                 case Op.Slice s -> planStreaming(i, op, 0);
                 case Op.MeanPool m -> planStreaming(i, op, 3L * tokens(g.value(m.input())) * g.value(m.input()).channels());
+                case Op.PatchEmbed p -> planPatchEmbed(i, p);
+                case Op.Conv1d c -> planConv1d(i, c);
+                case Op.AddPositions p -> planStreaming(i, op, tokens(g.value(p.input())) * g.value(p.input()).channels());
             }
         }
 
@@ -215,10 +230,38 @@ public final class AnePlanner {
         }
 
         void planLinear(int i, Op.Linear l) {
-            Value in = g.value(l.input()), out = g.value(l.output());
+            Value in = g.value(l.input());
             long t = tokens(in);
             long flops = 2L * t * l.in() * l.out() + (l.bias() == null ? 0 : t * l.out());
-            long w = weightBytes(l), x = bytes.get(l.input()), y = bytes.get(l.output());
+            planProjection(i, l, l.weight(), flops, l.in(), l.out(), length(in.axis()), 0);
+        }
+
+        /**
+         * ViT's patch embedding: a matmul of the patches ([B·patches, channels·patch²], an im2col view of the image)
+         * with the conv weight; the image itself crosses to the ANE through DRAM.
+         */
+        void planPatchEmbed(int i, Op.PatchEmbed p) {
+            long t = (long) batch * p.patches();
+            long flops = 2L * t * p.kernelSize() * p.hidden() + t * p.hidden() + (long) batch * (p.patches() + 1) * p.hidden();
+            planProjection(i, p, p.weight(), flops, p.kernelSize(), p.hidden(), p.patches(), graphInputBytes(p.input()));
+        }
+
+        /** A 1-D convolution as a matmul of [B·length', in·kernel] windows with the [out, in·kernel] weight. */
+        void planConv1d(int i, Op.Conv1d c) {
+            int lout = length(g.value(c.output()).axis());
+            long t = (long) batch * lout;
+            long flops = 2L * t * c.in() * c.kernel() * c.out() + t * c.out();
+            planProjection(i, c, c.weight(), flops, (long) c.in() * c.kernel(), c.out(), lout, graphInputBytes(c.input()));
+        }
+
+        /** Bytes of a graph input (pixel_values, input_features) the op reads from DRAM; 0 for computed values. */
+        long graphInputBytes(String value) {
+            return producer.containsKey(value) ? 0 : bytes.get(value);
+        }
+
+        /** A weight-streaming op (linear, convolution as im2col matmul): tiling, spills and DRAM traffic. */
+        void planProjection(int i, Op l, String weightName, long flops, long inDim, long outDim, long tokenLength, long extraInputBytes) {
+            long w = weightBytes(l), x = bytes.get(l.inputs().getFirst()), y = bytes.get(l.output());
             Map<BufferKind, Long> occ = new EnumMap<>(BufferKind.class);
             long spill = 0, tiles = 1;
             if (w + x + y <= buffer) {
@@ -243,10 +286,10 @@ public final class AnePlanner {
                     occ.put(BufferKind.ACTIVATIONS_OUT, Math.min(y / tokenTiles, act - x / tokenTiles));
                 }
             }
-            long dram = w + readInputs(i, l.inputs()) + writeOutput(i, l.output()) + spill;
+            long dram = w + readInputs(i, l.inputs()) + writeOutput(i, l.output()) + spill + extraInputBytes;
             List<String> warn = new ArrayList<>();
             boolean onAne = true;
-            WeightStorage s = storage.get(l.weight());
+            WeightStorage s = storage.get(weightName);
             if (s.format() == WeightStorage.Format.INT8_BLOCK && !s.perChannel()) {
                 WeightStorage pc = s.perChannelAlternative();
                 warn.add("rule 3: per-block INT8 (block " + s.blockSize() + ", " + fmtBits(s.bitsPerWeight())
@@ -254,7 +297,7 @@ public final class AnePlanner {
                         + "coremltools #2510); planned as expanded on the fly. Per-channel alternative: "
                         + fmtBits(pc.bitsPerWeight()) + " bits/weight, " + fmtBytes(pc.totalBytes()));
             }
-            onAne &= checkDims(warn, "in", l.in(), "out", l.out(), "tokens", length(in.axis()));
+            onAne &= checkDims(warn, "in", inDim, "out", outDim, "tokens", tokenLength);
             onAne &= checkPrecision(warn);
             add(i, l.name(), l.kind(), l.layer(), flops, occ, tiles, spill, dram, 0, -1, onAne, warn, w + x + y);
         }
@@ -436,6 +479,10 @@ public final class AnePlanner {
                 if (op instanceof Op.Attention a && a.causal() && !a.cross()) {
                     long nk = phase == Phase.DECODE ? seq + 1L : length(g.value(a.k()).axis());
                     kvTotal += TensorLayout.kvCache("kv", batch, a.kvHeads(), a.headDim(), (int) nk, eb).bytesAllocated();
+                }
+                // while decoding, the cross-attention keys/values of the encoder stay in DRAM for every step
+                if (op instanceof Op.Attention a && a.cross() && phase == Phase.DECODE) {
+                    kvTotal += TensorLayout.kvCache("cross_kv", batch, a.kvHeads(), a.headDim(), length(g.value(a.k()).axis()), eb).bytesAllocated();
                 }
             }
             long peakLive = 0;

@@ -29,6 +29,50 @@ public final class Calibration {
             {"model_type": "distilbert", "architectures": ["DistilBertModel"], "dim": 768, "n_layers": 6, "n_heads": 12,
              "hidden_dim": 3072, "vocab_size": 30522, "max_position_embeddings": 512, "activation": "gelu", "pad_token_id": 0}""";
 
+    /**
+     * openai/whisper-tiny and whisper-base as published (the fields the graph reads): d_model 384 / 512, 4 / 6
+     * encoder layers, 6 / 8 heads, ffn 1536 / 2048, 80 mel bins, 1500 source positions.
+     */
+    static final String WHISPER_TINY = """
+            {"model_type": "whisper", "architectures": ["WhisperForConditionalGeneration"], "d_model": 384, "encoder_layers": 4,
+             "decoder_layers": 4, "encoder_attention_heads": 6, "decoder_attention_heads": 6, "encoder_ffn_dim": 1536,
+             "decoder_ffn_dim": 1536, "vocab_size": 51865, "num_mel_bins": 80, "max_source_positions": 1500,
+             "max_target_positions": 448, "activation_function": "gelu"}""";
+    static final String WHISPER_BASE = """
+            {"model_type": "whisper", "architectures": ["WhisperForConditionalGeneration"], "d_model": 512, "encoder_layers": 6,
+             "decoder_layers": 6, "encoder_attention_heads": 8, "decoder_attention_heads": 8, "encoder_ffn_dim": 2048,
+             "decoder_ffn_dim": 2048, "vocab_size": 51865, "num_mel_bins": 80, "max_source_positions": 1500,
+             "max_target_positions": 448, "activation_function": "gelu"}""";
+    /**
+     * anemll-bench's {@code llama_lm_head}: hidden 4096 (its models/meta.yalm) and a 128256-token vocabulary
+     * (Llama 3; derived: Results.MD gives the FP16 model as 1050.67 MB = 128256 × 4096 × 2 bytes), one token.
+     * Only the lm_head op of this Llama graph is planned.
+     */
+    static final String LLAMA_LM_HEAD = """
+            {"model_type": "llama", "architectures": ["LlamaForCausalLM"], "hidden_size": 4096, "num_hidden_layers": 1,
+             "num_attention_heads": 32, "num_key_value_heads": 8, "intermediate_size": 14336, "vocab_size": 128256,
+             "max_position_embeddings": 8192, "rope_theta": 500000.0, "tie_word_embeddings": false}""";
+
+    static ModelGraph builtIn(String json, String name) {
+        try {
+            var node = new ObjectMapper().readTree(json);
+            return Architectures.graph(Architectures.parseConfig(node, Path.of(name + " (built-in config)")), Architectures.GraphOptions.CONFIG_ONLY);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The encoder of an encoder-decoder graph: every op that does not read the decoder's token ids. */
+    public static ModelGraph encoderOnly(ModelGraph g) {
+        java.util.Set<String> enc = g.tokenIndependentValues();
+        return g.withOps(g.ops().stream().filter(op -> enc.contains(op.output())).toList());
+    }
+
+    /** The lm_head projection alone (row 6). */
+    static ModelGraph lmHeadOnly(ModelGraph g) {
+        return g.withOps(g.ops().stream().filter(op -> op.output().equals("logits")).toList());
+    }
+
     /** Apple's ANE-optimized distilbert: (B, C, 1, S), per-head attention, FP16, no quantization, no chunking. */
     public static final Conversion APPLE_OPTIMIZED = new Conversion(Conversion.Layout.BC1S, Conversion.Precision.FP16, false, 128,
             false, List.of(), Map.of(), 0, 0);
@@ -96,10 +140,25 @@ public final class Calibration {
         rows.add(new Row("4mb", "row 4 baseline peak memory", "~2150 MB", 2150, r4.baseline().peakDramBytes() / 1e6, "MB", apple, true, ""));
         rows.add(new Row("4mo", "row 4 optimized peak memory", "~153 MB", 153, r4.optimized().peakDramBytes() / 1e6, "MB", apple, true, ""));
         rows.add(new Row("4mr", "row 4 memory ratio", "14x", 2150.0 / 153, r4.memoryReduction(), "x", apple, true, ""));
-        rows.add(new Row("5", "whisper tiny / base encoder, one 30 s window, M1 Pro", "30 / 64 ms", 30, Double.NaN, "ms",
-                "whisper.cpp PR #566", false, "not yet plannable (needs the whisper graph)"));
-        rows.add(new Row("6", "anemll-bench llama_lm_head, M1 / M4 / M4 Pro", "7.52 / 6.45 / 3.85 ms", 7.52, Double.NaN, "ms",
-                "Anemll/anemll-bench Results.MD", false, "not yet plannable (needs the llama graph)"));
+        // Row 5: whisper.cpp's Core ML encoder is converted from the PyTorch model without the ANE layout: planned as the
+        // baseline (HF layout, FP16, batched heads). Measured on an M1 Pro; no M1 Pro profile exists, so the M1's is used.
+        ChipProfile m1 = profiles.get("M1");
+        String m1Note = "planned on the M1 profile (measured on an M1 Pro); HF layout FP16 (whisper.cpp's Core ML encoder)";
+        PlanResult w5t = AnePlanner.plan(encoderOnly(builtIn(WHISPER_TINY, "whisper-tiny")), APPLE_OPTIMIZED, m1, 1, 1, null);
+        PlanResult w5b = AnePlanner.plan(encoderOnly(builtIn(WHISPER_BASE, "whisper-base")), APPLE_OPTIMIZED, m1, 1, 1, null);
+        rows.add(new Row("5", "whisper tiny encoder, one 30 s window (1500 frames), M1 Pro", "30 ms", 30, w5t.baseline().latencyMs(), "ms",
+                "whisper.cpp PR #566", true, m1Note));
+        rows.add(new Row("5b", "whisper base encoder, one 30 s window (1500 frames), M1 Pro", "64 ms", 64, w5b.baseline().latencyMs(), "ms",
+                "whisper.cpp PR #566", true, m1Note));
+        // Row 6: anemll converts for the ANE ((B, C, 1, S), FP16); one token through the 4096 x 128256 lm_head.
+        ModelGraph head = lmHeadOnly(builtIn(LLAMA_LM_HEAD, "llama lm_head"));
+        String headNote = "llama lm_head 4096 -> 128256 (hidden from anemll-bench meta.yalm, vocab derived from its 1050.67 MB FP16 size), BC1S FP16, 1 token";
+        rows.add(new Row("6", "anemll-bench llama_lm_head, M1", "7.52 ms", 7.52,
+                AnePlanner.plan(head, APPLE_OPTIMIZED, m1, 1, 1, null).optimized().latencyMs(), "ms", "Anemll/anemll-bench Results.MD", true, headNote));
+        rows.add(new Row("6m4", "anemll-bench llama_lm_head, M4", "6.45 ms", 6.45,
+                AnePlanner.plan(head, APPLE_OPTIMIZED, profiles.get("M4"), 1, 1, null).optimized().latencyMs(), "ms", "Anemll/anemll-bench Results.MD", true, headNote));
+        rows.add(new Row("6p", "anemll-bench llama_lm_head, M4 Pro", "3.85 ms", 3.85, Double.NaN, "ms",
+                "Anemll/anemll-bench Results.MD", false, "no M4 Pro chip profile (only M4): not planned"));
         return rows;
     }
 }

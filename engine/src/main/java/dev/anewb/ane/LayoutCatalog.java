@@ -83,9 +83,10 @@ public final class LayoutCatalog {
 
     static int length(ModelGraph g, Axis axis, int seq, int batch) {
         return switch (axis) {
-            case TOKENS -> seq;
+            case TOKENS -> g.fixedLength(Axis.TOKENS) != null ? g.fixedLength(Axis.TOKENS) : seq;
             case ENCODER -> g.fixedLength(Axis.ENCODER) != null ? g.fixedLength(Axis.ENCODER) : seq;
             case POOLED -> 1;
+            case FEATURES, FRAMES -> g.fixedLength(axis) != null ? g.fixedLength(axis) : 1;
         };
     }
 

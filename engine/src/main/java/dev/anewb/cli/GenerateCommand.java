@@ -22,7 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Text generation with a KV cache (GPT-2, Llama family): prefill the prompt, then one token at a time",
+        description = {"Text generation with a KV cache (GPT-2, Llama family; Whisper from --audio and --decoder-ids): prefill the prompt, then one token at a time",
                 "through the same graph. Greedy unless --temperature is given. Streams the text; --json prints",
                 "{\"ids\":[...new token ids...],\"text\":\"...\"} at the end.",
                 "Conversion options run the converted model (default: FP32, unquantized)."})
@@ -67,11 +67,13 @@ final class GenerateCommand implements Callable<Integer> {
             if (!graph.config().isCausal()) {
                 throw AnewbException.usage(m.displayName() + " is a " + graph.config().architecture() + ", not a text generator (GPT-2 or the Llama family)");
             }
-            long[] prompt = input.toBatch(m).ids()[0];
+            var batch = input.toBatch(m);
+            long[] prompt = batch.ids()[0];
             TextTokenizer tok = m.hasTokenizer() ? m.tokenizer() : null;
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             Generator gen = new Generator(new Executor(graph, m.weights()), tok);
-            Generator.Result r = gen.generate(prompt, maxNewTokens, s, json ? null : (id, text) -> {
+            // Whisper: the audio's input_features condition every step (the encoder runs once, in the first step).
+            Generator.Result r = gen.generate(prompt, batch.features(), maxNewTokens, s, json ? null : (id, text) -> {
                 out.print(tok == null ? (id + " ") : text);
                 out.flush();
             }, JobContext.NONE);

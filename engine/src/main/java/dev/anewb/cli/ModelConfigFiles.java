@@ -15,7 +15,8 @@ final class ModelConfigFiles {
 
     static ModelGraph graph(String model) {
         ModelRef ref = ModelRef.parse(model);
-        boolean local = ref.kind() == ModelRef.Kind.FOLDER || ref.kind() == ModelRef.Kind.BUNDLED || ref.kind() == ModelRef.Kind.PACKAGE;
+        boolean local = ref.kind() == ModelRef.Kind.BUNDLED || ref.kind() == ModelRef.Kind.PACKAGE
+                || ref.kind() == ModelRef.Kind.FOLDER && dev.anewb.io.WeightSources.hasWeights(ref.path());
         try (LoadedModel m = ModelLoader.load(ref, JobContext.NONE, local)) {
             return m.graph();
         }

@@ -9,6 +9,10 @@ final class TapShapes {
     private TapShapes() { }
 
     static long[] transformersShape(ModelGraph graph, String tap, Activation a) {
+        // pixel_values is held as [B, channels, H·W]; transformers' shape is [B, channels, H, W]
+        if (graph.config() instanceof dev.anewb.model.vit.ViTConfig c && tap.equals(dev.anewb.model.ModelGraph.PIXEL_VALUES)) {
+            return new long[]{a.batch(), a.length(), c.imageHeight(), c.imageWidth()};
+        }
         boolean pooled = graph.value(graph.taps().get(tap)).axis() == Axis.POOLED;
         return pooled ? new long[]{a.batch(), a.channels()} : a.shape();
     }

@@ -69,6 +69,9 @@ public final class ConvertedModel implements AutoCloseable {
 
     /** The sample batch of the package manifest: the sample texts when there is a tokenizer, else a fixed id sequence. */
     public Batch sampleInput() {
+        if (graph.values().containsKey(dev.anewb.model.ModelGraph.PIXEL_VALUES) || graph.values().containsKey(dev.anewb.model.ModelGraph.INPUT_FEATURES)) {
+            return SampleMedia.batch(source);
+        }
         if (source.hasTokenizer()) return TextInputs.batch(source.tokenizer(), SAMPLE_TEXTS);
         long[] ids = new long[16];
         for (int i = 0; i < ids.length; i++) ids[i] = (i * 7919L + 1) % graph.config().vocabSize();

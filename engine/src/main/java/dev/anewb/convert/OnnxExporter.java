@@ -101,6 +101,10 @@ public final class OnnxExporter {
     }
 
     private void build() {
+        // Refuse before writing anything: the front ends of vision and audio models have no emitter yet.
+        for (Op op : graph.ops()) {
+            if (op instanceof Op.PatchEmbed || op instanceof Op.Conv1d || op instanceof Op.AddPositions) throw noExportYet(op);
+        }
         for (Op op : graph.ops()) for (String in : op.inputs()) {
             if (!producedBy(in) && !tensors.containsKey(in)) defineInput(in);
         }
@@ -127,6 +131,11 @@ public final class OnnxExporter {
         }
     }
 
+    private AnewbException noExportYet(Op op) {
+        return new AnewbException("no ONNX export yet for op " + op.kind() + " (" + op.name() + ") of " + graph.config().architecture()
+                + ": vision and audio front ends are not emitted; plan, convert and measure drift work, ONNX export does not");
+    }
+
     private boolean producedBy(String value) {
         for (Op op : graph.ops()) if (op.output().equals(value)) return true;
         return false;
@@ -150,6 +159,7 @@ public final class OnnxExporter {
             case TOKENS -> "sequence";
             case ENCODER -> "encoder_sequence";
             case POOLED -> 1L;
+            case FEATURES, FRAMES -> "rows"; // no vision/audio export yet: build() refuses such graphs first
         };
     }
 
@@ -158,6 +168,9 @@ public final class OnnxExporter {
     private String emit(Op op) {
         return switch (op) {
             case Op.Embed e -> embed(e);
+            case Op.PatchEmbed p -> throw noExportYet(p);
+            case Op.Conv1d c -> throw noExportYet(c);
+            case Op.AddPositions p -> throw noExportYet(p);
             case Op.Norm n -> norm(n);
             case Op.Linear l -> linear(l);
             case Op.Attention a -> attention(a);

@@ -68,7 +68,17 @@ public final class DriftAnalysis {
                     : run(runs.get(i), input, ctx.slice((i + 2.0) / total, (i + 3.0) / total));
             byCauseMap.put(causes.get(i), compare(ref, r, input));
         }
-        return new DriftReport(taps, TaskMetrics.of(original, ref, conv, input), byCauseMap);
+        Map<String, Double> task = TaskMetrics.of(original, ref, conv, input);
+        if (input.features().containsKey(ModelGraph.INPUT_FEATURES) && ref.taps().containsKey("logits")) {
+            // Whisper: greedy decoding of both graphs from the input's decoder prefix, conditioned on the same audio.
+            ctx.checkCancelled();
+            long[] prefix = input.ids()[0];
+            int n = Math.min(WHISPER_GREEDY_TOKENS, original.config().maxPositions() - prefix.length + 1);
+            Continuation c = greedyContinuation(original, Converter.convert(original, conversion).graph(), weights, prefix,
+                    input.features(), n, ctx);
+            task.put("greedy_token_agreement_pct", c.agreementPct());
+        }
+        return new DriftReport(taps, task, byCauseMap);
     }
 
     private RunResult run(Conversion c, Batch input, JobContext ctx) {
@@ -103,8 +113,19 @@ public final class DriftAnalysis {
      */
     public static Continuation greedyContinuation(ModelGraph original, ModelGraph converted, WeightSource weights, long[] prompt,
                                                   int newTokens, JobContext ctx) {
-        long[] ref = new Generator(new Executor(original, weights), null).generate(prompt, newTokens, Generator.Sampling.GREEDY, null, ctx.slice(0, 0.5)).ids();
-        long[] conv = new Generator(new Executor(converted, weights), null).generate(prompt, newTokens, Generator.Sampling.GREEDY, null, ctx.slice(0.5, 1)).ids();
+        return greedyContinuation(original, converted, weights, prompt, Map.of(), newTokens, ctx);
+    }
+
+    /** Tokens each side of Whisper's greedy agreement (fewer when a side generates its end token). */
+    static final int WHISPER_GREEDY_TOKENS = 10;
+
+    /** The same, conditioned on named float inputs (Whisper's input_features). */
+    public static Continuation greedyContinuation(ModelGraph original, ModelGraph converted, WeightSource weights, long[] prompt,
+                                                  Map<String, dev.anewb.runtime.FeatureTensor> features, int newTokens, JobContext ctx) {
+        long[] ref = new Generator(new Executor(original, weights), null)
+                .generate(prompt, features, newTokens, Generator.Sampling.GREEDY, null, ctx.slice(0, 0.5)).ids();
+        long[] conv = new Generator(new Executor(converted, weights), null)
+                .generate(prompt, features, newTokens, Generator.Sampling.GREEDY, null, ctx.slice(0.5, 1)).ids();
         int n = Math.min(ref.length, conv.length), same = 0;
         while (same < n && ref[same] == conv[same]) same++;
         return new Continuation(ref, conv, same);
@@ -127,6 +148,10 @@ public final class DriftAnalysis {
                 m.put("sentence_embedding_cosine", TapMetrics.of("sentence_embedding", ref.tap("sentence_embedding"),
                         conv.tap("sentence_embedding"), input).cosine());
             }
+            if (ref.taps().containsKey("last_hidden_state") && g.values().containsKey(ModelGraph.PIXEL_VALUES)) {
+                // ViT: the CLS token of the last hidden state (what classification heads read)
+                m.put("cls_cosine", TapMetrics.of("cls", first(ref.tap("last_hidden_state")), first(conv.tap("last_hidden_state")), null).cosine());
+            }
             if (ref.taps().containsKey("pooler_output")) {
                 m.put("pooler_cosine", TapMetrics.of("pooler_output", ref.tap("pooler_output"), conv.tap("pooler_output"), input).cosine());
             }
@@ -136,6 +161,13 @@ public final class DriftAnalysis {
                 m.put("top1_agreement_pct", nt.top1AgreementPct());
             }
             return m;
+        }
+
+        /** Position 0 of every sequence: [B, 1, C]. */
+        static Activation first(Activation a) {
+            float[] y = new float[a.batch() * a.channels()];
+            for (int b = 0; b < a.batch(); b++) System.arraycopy(a.data(), b * a.length() * a.channels(), y, b * a.channels(), a.channels());
+            return new Activation(a.batch(), 1, a.channels(), y);
         }
 
         /** Next-token distribution agreement over valid positions (spec/drift.md). */

@@ -7,10 +7,8 @@ import java.io.InputStream;
 import java.net.URL;
 import java.net.URLConnection;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -160,22 +158,7 @@ public final class BundledModel {
         });
     }
 
-    private interface Content { void writeTo(java.io.OutputStream out) throws IOException; }
-
-    /** Temp file in the same folder, then rename, so a reader never sees half a file. */
-    private static void writeAtomically(Path target, Content content) throws IOException {
-        Path tmp = AtomicFiles.tempBeside(target);
-        try {
-            try (var out = Files.newOutputStream(tmp)) {
-                content.writeTo(out);
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+    private static void writeAtomically(Path target, AtomicFiles.Content content) throws IOException {
+        AtomicFiles.write(target, content);
     }
 }

@@ -7,10 +7,8 @@ import dev.anewb.job.JobContext;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -85,7 +83,7 @@ public final class OnnxModelWriter {
         Path tmp;
         try {
             Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".partial");
+            tmp = AtomicFiles.tempBeside(out);
         } catch (IOException e) {
             throw AnewbException.file(out, "cannot create the output file: " + e.getMessage(), e);
         }
@@ -94,11 +92,7 @@ public final class OnnxModelWriter {
             try (OutputStream os = Files.newOutputStream(tmp)) {
                 writeTo(os, ctx);
             }
-            try {
-                Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.moveReplacing(tmp, out);
             done = true;
         } catch (IOException e) {
             throw AnewbException.file(out, "cannot write: " + e.getMessage(), e);

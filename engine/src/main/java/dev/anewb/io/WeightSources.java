@@ -19,11 +19,15 @@ public final class WeightSources {
      */
     public static WeightSource openFolder(Path dir) {
         if (!Files.isDirectory(dir)) throw AnewbException.file(dir, "is not a folder");
+        Path root = ContainedPaths.trustRoot(dir);
         Path single = dir.resolve("model.safetensors");
+        ContainedPaths.requireRealInside(root, single);
         if (Files.isRegularFile(single)) return SafetensorsFile.open(single);
         Path index = dir.resolve("model.safetensors.index.json");
+        ContainedPaths.requireRealInside(root, index);
         if (Files.isRegularFile(index)) return ShardedSafetensors.open(index);
         Path onnx = dir.resolve("model.onnx");
+        ContainedPaths.requireRealInside(root, onnx);
         if (Files.isRegularFile(onnx)) return OnnxWeights.open(onnx);
         List<Path> onnxFiles;
         try (Stream<Path> s = Files.list(dir)) {
@@ -31,12 +35,29 @@ public final class WeightSources {
         } catch (IOException e) {
             throw AnewbException.file(dir, "cannot list: " + e.getMessage(), e);
         }
+        onnxFiles.forEach(f -> ContainedPaths.requireRealInside(root, f));
         if (onnxFiles.size() == 1) return OnnxWeights.open(onnxFiles.get(0));
+        // ONNX-only Hub repositories (Optimum exports) keep the file in onnx/.
+        Path nested = dir.resolve("onnx").resolve("model.onnx");
+        if (onnxFiles.isEmpty() && Files.isRegularFile(nested)) return OnnxWeights.open(nested);
         if (onnxFiles.size() > 1) {
             throw AnewbException.file(dir, "holds several .onnx files " + onnxFiles.stream().map(p -> p.getFileName().toString()).toList()
                     + "; name one, or rename the one to use model.onnx");
         }
         throw new AnewbException("no weights in " + dir + " (looked for model.safetensors, model.safetensors.index.json, *.onnx)");
+    }
+
+    /** True when {@link #openFolder} would find weights in {@code dir} (without opening them). */
+    public static boolean hasWeights(Path dir) {
+        if (Files.isRegularFile(dir.resolve("model.safetensors")) || Files.isRegularFile(dir.resolve("model.safetensors.index.json"))
+                || Files.isRegularFile(dir.resolve("onnx").resolve("model.onnx"))) {
+            return true;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.anyMatch(p -> p.getFileName().toString().endsWith(".onnx"));
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** A folder as {@link #openFolder}, or a single .safetensors / .index.json / .onnx file. */

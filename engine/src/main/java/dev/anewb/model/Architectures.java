@@ -12,6 +12,10 @@ import dev.anewb.model.gpt2.GPT2Graphs;
 import dev.anewb.model.llama.LlamaConfig;
 import dev.anewb.model.llama.LlamaGraphs;
 import dev.anewb.model.llama.RopeParameters;
+import dev.anewb.model.vit.ViTConfig;
+import dev.anewb.model.vit.ViTGraphs;
+import dev.anewb.model.whisper.WhisperConfig;
+import dev.anewb.model.whisper.WhisperGraphs;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -125,9 +129,64 @@ public final class Architectures {
                 return LlamaGraphs.llama((LlamaConfig) c, o.hasWeight());
             }
         };
+        register("vit", new Support() {
+            public ModelConfig parse(ConfigJson j) {
+                int hidden = j.positive("hidden_size", 768), heads = j.positive("num_attention_heads", 12);
+                j.divisible("hidden_size", hidden, "num_attention_heads", heads);
+                int[] image = pair(j, "image_size", 224), patch = pair(j, "patch_size", 16);
+                if (patch[0] != patch[1]) throw AnewbException.file(j.file(), "non-square patch_size " + patch[0] + "x" + patch[1] + " is not supported");
+                if (image[0] % patch[0] != 0 || image[1] % patch[0] != 0) {
+                    throw AnewbException.file(j.file(), "image_size " + image[0] + "x" + image[1] + " is not a multiple of patch_size " + patch[0]);
+                }
+                String act = j.text("hidden_act", "gelu");
+                if (!dev.anewb.runtime.Activations.isSupported(act)) throw AnewbException.file(j.file(), "hidden_act \"" + act + "\" is not supported");
+                String pact = j.text("pooler_act", "tanh");
+                if (!dev.anewb.runtime.Activations.isSupported(pact)) throw AnewbException.file(j.file(), "pooler_act \"" + pact + "\" is not supported");
+                return new ViTConfig(j.architecture("ViTModel"), hidden, j.positive("num_hidden_layers", 12), heads,
+                        j.positive("intermediate_size", 3072), act, (float) j.number("layer_norm_eps", 1e-12), image[0], image[1], patch[0],
+                        j.positive("num_channels", 3), j.bool("qkv_bias", true), j.positive("pooler_output_size", hidden), pact, j.node());
+            }
+
+            public ModelGraph graph(ModelConfig c, GraphOptions o) {
+                return ViTGraphs.vit((ViTConfig) c, o.hasWeight());
+            }
+        });
+        register("whisper", new Support() {
+            public ModelConfig parse(ConfigJson j) {
+                int d = j.positive("d_model", 384);
+                int eh = j.positive("encoder_attention_heads", 6), dh = j.positive("decoder_attention_heads", 6);
+                j.divisible("d_model", d, "encoder_attention_heads", eh);
+                j.divisible("d_model", d, "decoder_attention_heads", dh);
+                if (j.bool("scale_embedding", false)) {
+                    throw AnewbException.file(j.file(), "scale_embedding true is not supported (no published Whisper checkpoint uses it)");
+                }
+                String act = j.text("activation_function", "gelu");
+                if (!dev.anewb.runtime.Activations.isSupported(act)) throw AnewbException.file(j.file(), "activation_function \"" + act + "\" is not supported");
+                return new WhisperConfig(j.architecture("WhisperForConditionalGeneration"), d, j.positive("encoder_layers", 4),
+                        j.positive("decoder_layers", 4), eh, dh, j.positive("encoder_ffn_dim", 4 * d), j.positive("decoder_ffn_dim", 4 * d),
+                        j.positive("vocab_size", 51865), j.positive("max_source_positions", 1500), j.positive("max_target_positions", 448),
+                        j.positive("num_mel_bins", 80), act, j.node());
+            }
+
+            public ModelGraph graph(ModelConfig c, GraphOptions o) {
+                return WhisperGraphs.whisper((WhisperConfig) c, o.hasWeight());
+            }
+        });
         register("llama", llama);
         register("mistral", llama);
         register("qwen2", llama);
+    }
+
+    /** An int or a [height, width] pair (ViT's image_size / patch_size). */
+    private static int[] pair(ConfigJson j, String key, int fallback) {
+        JsonNode n = j.node().get(key);
+        if (n != null && n.isArray() && n.size() == 2 && n.get(0).canConvertToInt() && n.get(1).canConvertToInt()
+                && n.get(0).asInt() > 0 && n.get(1).asInt() > 0) {
+            return new int[]{n.get(0).asInt(), n.get(1).asInt()};
+        }
+        if (n != null && n.isArray()) throw AnewbException.file(j.file(), "\"" + key + "\" must be a positive number or [height, width]");
+        int v = j.positive(key, fallback);
+        return new int[]{v, v};
     }
 
     /** Registers an architecture (called from this class's static block as architectures are added). */

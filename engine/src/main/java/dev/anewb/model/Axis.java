@@ -7,5 +7,12 @@ public enum Axis {
     /** The encoder's frames in an encoder-decoder model (Whisper: 1500). */
     ENCODER,
     /** One vector per sequence (pooler output, sentence embedding). */
-    POOLED
+    POOLED,
+    /**
+     * The rows of a channels-first float input, fixed by the model: image channels of {@code pixel_values}
+     * (the value's channels are H·W), mel bins of {@code input_features} (channels are frames).
+     */
+    FEATURES,
+    /** Input frames before a strided front end (Whisper's conv1 output: 3000 frames, ENCODER is half that). */
+    FRAMES
 }

@@ -18,6 +18,10 @@ import java.util.Map;
 public final class ModelGraph {
     public static final String INPUT_IDS = "input_ids";
     public static final String TOKEN_TYPE_IDS = "token_type_ids";
+    /** Vision models' image input [B, channels, H, W] (ViT). */
+    public static final String PIXEL_VALUES = "pixel_values";
+    /** Audio models' log-mel input [B, mels, frames] (Whisper). */
+    public static final String INPUT_FEATURES = "input_features";
 
     private final ModelConfig config;
     private final List<Op> ops;
@@ -83,6 +87,22 @@ public final class ModelGraph {
     public List<Op> layerOps(int layer) {
         List<Op> out = new ArrayList<>();
         for (Op op : ops) if (op.layer() == layer) out.add(op);
+        return out;
+    }
+
+    /**
+     * Values that do not depend on the token ids: in an encoder-decoder model the encoder and the cross-attention
+     * keys/values, which stay the same for every decoding step; in an encoder-only model with no ids (ViT) every
+     * value. Used to run the encoder once per input while decoding, and to plan the encoder alone.
+     */
+    public java.util.Set<String> tokenIndependentValues() {
+        java.util.Set<String> dependent = new java.util.HashSet<>(List.of(INPUT_IDS, TOKEN_TYPE_IDS));
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        for (Op op : ops) {
+            boolean dep = op instanceof Op.Embed;
+            for (String in : op.inputs()) dep |= dependent.contains(in);
+            if (dep) dependent.add(op.output()); else out.add(op.output());
+        }
         return out;
     }
 }

@@ -123,4 +123,49 @@ public sealed interface Op {
         public List<String> weights() { return List.of(); }
         public String kind() { return "mean-pool"; }
     }
+
+    /**
+     * ViT patch embedding: a convolution with kernel = stride = {@code patch} over {@code input} (pixel_values
+     * [B, channels, H, W], read channels-first) giving one token per patch (row-major over the patch grid), then
+     * the CLS token prepended and the position table added: [B, 1 + patches, hidden]. The convolution weight
+     * [hidden, channels, patch, patch] has role CONV (never quantized); {@code clsToken}/{@code positions} may be null.
+     */
+    record PatchEmbed(String name, String input, String output, String weight, String bias, String clsToken, String positions,
+                      int channels, int patch, int height, int width, int hidden) implements Op {
+        public int layer() { return -1; }
+        public List<String> inputs() { return List.of(input); }
+        public List<String> weights() {
+            List<String> w = new ArrayList<>();
+            w.add(weight);
+            if (bias != null) w.add(bias);
+            if (clsToken != null) w.add(clsToken);
+            if (positions != null) w.add(positions);
+            return w;
+        }
+        public int patches() { return (height / patch) * (width / patch); }
+        /** Multiply-adds per patch and output channel. */
+        public int kernelSize() { return channels * patch * patch; }
+        public String kind() { return "patch-embed"; }
+    }
+
+    /**
+     * 1-D convolution over the sequence axis (Whisper's conv1/conv2): weight [out, in, kernel] (role CONV, never
+     * quantized), zero padding, stride. With {@code channelsFirstInput} the input is read as [B, in, length]
+     * (input_features: mel bins × frames); otherwise as [B, length, in]. The output is always [B, length', out]
+     * with length' = (length + 2·padding − kernel) / stride + 1.
+     */
+    record Conv1d(String name, int layer, String input, String output, String weight, String bias, int in, int out, int kernel,
+                  int stride, int padding, boolean channelsFirstInput) implements Op {
+        public List<String> inputs() { return List.of(input); }
+        public List<String> weights() { return bias == null ? List.of(weight) : List.of(weight, bias); }
+        public int outputLength(int length) { return (length + 2 * padding - kernel) / stride + 1; }
+        public String kind() { return "conv1d"; }
+    }
+
+    /** Adds rows {@code [0, length)} of a position table to a sequence (Whisper's encoder embed_positions). */
+    record AddPositions(String name, int layer, String input, String output, String table) implements Op {
+        public List<String> inputs() { return List.of(input); }
+        public List<String> weights() { return List.of(table); }
+        public String kind() { return "add-positions"; }
+    }
 }

@@ -2,11 +2,28 @@ package dev.anewb.runtime;
 
 import dev.anewb.AnewbException;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
- * Token inputs for one forward pass: {@code batch} sequences padded on the right to {@code seq}.
- * {@code mask[b][t]} is 1 for real tokens and 0 for padding (transformers' attention_mask).
+ * Inputs for one forward pass. Token inputs: {@code batch} sequences padded on the right to {@code seq};
+ * {@code mask[b][t]} is 1 for real tokens and 0 for padding (transformers' attention_mask). For an
+ * encoder-decoder model (Whisper) the ids are the decoder's ({@code decoder_input_ids}).
+ *
+ * <p>{@code features} holds the named float inputs of vision and audio models ({@code pixel_values},
+ * {@code input_features}); graph ops read them by value name. Text models leave it empty. A vision-only input
+ * (ViT) has no ids: {@code ids} is null and {@code seq} is the model's token count (patches + CLS), all valid.
  */
-public record Batch(int batch, int seq, long[][] ids, long[][] typeIds, int[][] mask) {
+public record Batch(int batch, int seq, long[][] ids, long[][] typeIds, int[][] mask, Map<String, FeatureTensor> features) {
+
+    public Batch {
+        features = features == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(features));
+    }
+
+    /** Token inputs only (every text model). */
+    public Batch(int batch, int seq, long[][] ids, long[][] typeIds, int[][] mask) {
+        this(batch, seq, ids, typeIds, mask, Map.of());
+    }
 
     /** One sequence, no padding. */
     public static Batch of(long... ids) {
@@ -29,6 +46,36 @@ public record Batch(int batch, int seq, long[][] ids, long[][] typeIds, int[][] 
             for (int t = 0; t < sequences[b].length; t++) mask[b][t] = 1;
         }
         return new Batch(sequences.length, seq, ids, null, mask);
+    }
+
+    /** Float inputs only (ViT): {@code tokens} positions per sequence, all valid. */
+    public static Batch ofFeatures(int tokens, Map<String, FeatureTensor> features) {
+        if (features.isEmpty()) throw AnewbException.usage("no input features");
+        int b = features.values().iterator().next().batch();
+        int[][] mask = new int[b][tokens];
+        for (int[] m : mask) java.util.Arrays.fill(m, 1);
+        return new Batch(b, tokens, null, null, mask, features);
+    }
+
+    /** The same tokens with these named float inputs added (Whisper: decoder ids + input_features). */
+    public Batch withFeatures(Map<String, FeatureTensor> more) {
+        Map<String, FeatureTensor> all = new LinkedHashMap<>(features);
+        all.putAll(more);
+        return new Batch(batch, seq, ids, typeIds, mask, all);
+    }
+
+    public FeatureTensor feature(String name) {
+        FeatureTensor f = features.get(name);
+        if (f == null) throw AnewbException.usage("this model needs the input \"" + name + "\"" + hint(name));
+        return f;
+    }
+
+    private static String hint(String name) {
+        return switch (name) {
+            case "pixel_values" -> " (give --image FILE)";
+            case "input_features" -> " (give --audio FILE)";
+            default -> "";
+        };
     }
 
     public int validTokens(int b) {

@@ -37,6 +37,10 @@ public final class Executor {
     private final boolean fp16;
     private final Map<String, Integer> lastUse = new HashMap<>();
     private final Map<Op.Rope, RotaryEmbedding> rotary = new ConcurrentHashMap<>();
+    /** Values that do not depend on the token ids (an encoder's): computed once per input while decoding. */
+    private final java.util.Set<String> tokenIndependent;
+    /** Token-independent values a token-dependent op or a tap reads: what a decoding cache keeps of the encoder. */
+    private final java.util.Set<String> encoderOutputs = new java.util.HashSet<>();
 
     public Executor(ModelGraph graph, WeightSource weights) {
         this.graph = graph;
@@ -45,6 +49,12 @@ public final class Executor {
         List<Op> ops = graph.ops();
         for (int i = 0; i < ops.size(); i++) for (String in : ops.get(i).inputs()) lastUse.put(in, i);
         for (String v : graph.taps().values()) lastUse.put(v, Integer.MAX_VALUE);
+        this.tokenIndependent = graph.tokenIndependentValues();
+        for (Op op : ops) {
+            if (tokenIndependent.contains(op.output())) continue;
+            for (String in : op.inputs()) if (tokenIndependent.contains(in)) encoderOutputs.add(in);
+        }
+        for (String v : graph.taps().values()) if (tokenIndependent.contains(v)) encoderOutputs.add(v);
         checkWeights();
     }
 
@@ -102,14 +112,22 @@ public final class Executor {
         if (cache != null) cache.begin(in);
         long start = System.nanoTime();
         Map<String, Activation> vals = new HashMap<>();
+        putFeatures(in, vals);
+        // While decoding an encoder-decoder model the encoder ran in the first step: reuse its outputs.
+        boolean encoderCached = cache != null && !encoderOutputs.isEmpty() && cache.hasEncoderValues();
+        if (encoderCached) for (String v : encoderOutputs) vals.put(v, cache.encoderValue(v));
+        // Kept aside as computed (values are dropped after their last reader) and stored only when the step succeeds.
+        Map<String, Activation> encoderComputed = cache != null && !encoderCached && !encoderOutputs.isEmpty() ? new HashMap<>() : null;
         List<Op> ops = graph.ops();
         for (int i = 0; i < ops.size(); i++) {
             ctx.checkCancelled();
             Op op = ops.get(i);
+            if (encoderCached && tokenIndependent.contains(op.output())) continue;
             Activation out = execute(op, in, vals, cache, past);
             // FP16: every op stores its output in half precision, as the ANE does between ops.
             if (fp16) Fp16.roundInPlace(out.data(), 0, out.data().length);
             vals.put(op.output(), out);
+            if (encoderComputed != null && encoderOutputs.contains(op.output())) encoderComputed.put(op.output(), out);
             for (String input : op.inputs()) {
                 Integer last = lastUse.get(input);
                 if (last != null && last == i) vals.remove(input);
@@ -118,12 +136,69 @@ public final class Executor {
         }
         Map<String, Activation> taps = new LinkedHashMap<>();
         for (var e : graph.taps().entrySet()) taps.put(e.getKey(), vals.get(e.getValue()));
+        if (encoderComputed != null) encoderComputed.forEach(cache::putEncoderValue);
         if (cache != null) cache.commit(in.seq());
         return new RunResult(in, taps, System.nanoTime() - start);
     }
 
+    /**
+     * The batch's named float inputs the graph reads (pixel_values, input_features), as activations; in FP16 they
+     * are rounded (on a copy) as the ANE receives them.
+     */
+    private void putFeatures(Batch in, Map<String, Activation> vals) {
+        for (var e : in.features().entrySet()) {
+            Value v = graph.values().get(e.getKey());
+            if (v == null) continue;
+            Activation a = e.getValue().asActivation();
+            Integer rows = graph.fixedLength(v.axis());
+            if ((rows != null && a.length() != rows) || a.channels() != v.channels()) {
+                throw AnewbException.usage(e.getKey() + " has shape " + java.util.Arrays.toString(e.getValue().shape()) + " but the model takes ["
+                        + a.batch() + ", " + rows + ", " + v.channels() + "] (" + describeFeature(e.getKey()) + ")");
+            }
+            if (fp16) {
+                float[] d = a.data().clone();
+                Fp16.roundInPlace(d, 0, d.length);
+                a = new Activation(a.batch(), a.length(), a.channels(), d);
+            }
+            vals.put(e.getKey(), a);
+        }
+    }
+
+    private String describeFeature(String name) {
+        return switch (name) {
+            case ModelGraph.PIXEL_VALUES -> "channels, then height x width pixels";
+            case ModelGraph.INPUT_FEATURES -> "mel bins, then frames";
+            default -> "rows, then values per row";
+        };
+    }
+
+    /** A value an op reads: computed earlier, or a graph input the batch must supply. */
+    private static Activation input(Map<String, Activation> vals, Batch in, String name) {
+        Activation a = vals.get(name);
+        if (a != null) return a;
+        in.feature(name); // throws a usage error naming the missing input
+        throw new IllegalStateException("value " + name + " not computed");
+    }
+
+    private Activation patchEmbed(Op.PatchEmbed p, Batch in, Map<String, Activation> vals) {
+        return FrontEndKernels.patchEmbed(p, input(vals, in, p.input()), floats(p.weight()), p.bias() == null ? null : floats(p.bias()),
+                p.clsToken() == null ? null : floats(p.clsToken()), p.positions() == null ? null : floats(p.positions()));
+    }
+
+    private Activation conv1d(Op.Conv1d c, Batch in, Map<String, Activation> vals) {
+        return FrontEndKernels.conv1d(c, input(vals, in, c.input()), floats(c.weight()), c.bias() == null ? null : floats(c.bias()));
+    }
+
     private void validate(Batch in, int past) {
         ModelConfig c = graph.config();
+        Integer fixed = graph.fixedLength(dev.anewb.model.Axis.TOKENS);
+        if (fixed != null && in.seq() != fixed) {
+            throw AnewbException.usage("input of " + in.seq() + " positions; this " + c.architecture() + " takes exactly " + fixed);
+        }
+        if (in.ids() == null) {
+            if (graph.values().containsKey(ModelGraph.INPUT_IDS)) throw AnewbException.usage("this model needs token ids (--text or --ids)");
+            return;
+        }
         if (past == 0 && in.seq() > c.maxPositions()) {
             throw AnewbException.usage("input of " + in.seq() + " tokens is longer than the model's " + c.maxPositions() + " positions");
         }
@@ -162,6 +237,9 @@ public final class Executor {
                 yield new Activation(x.batch(), 1, x.channels(), y);
             }
             case Op.MeanPool p -> meanPool(p, in, vals.get(p.input()));
+            case Op.PatchEmbed p -> patchEmbed(p, in, vals);
+            case Op.Conv1d c -> conv1d(c, in, vals);
+            case Op.AddPositions p -> FrontEndKernels.addPositions(vals.get(p.input()), floats(p.table()));
         };
     }
 
@@ -334,8 +412,9 @@ public final class Executor {
             q = rope.apply(q, a.heads(), a.headDim(), past);
             k = rope.apply(k, a.kvHeads(), a.headDim(), past);
         }
-        // Cross-attention reads the encoder's keys, which do not grow with decoding: nothing to cache.
-        if (cache == null || a.cross()) return attention(a, in, q, k, v);
+        // Cross-attention reads the encoder's keys, which do not grow with decoding: nothing to cache. Neither has
+        // an encoder's self-attention (it runs once per input, before decoding).
+        if (cache == null || a.cross() || tokenIndependent.contains(a.output())) return attention(a, in, q, k, v);
         KvCache.Layer layer = cache.write(a.name(), k, v);
         return cachedAttention(a, q, layer, cache, past);
     }

@@ -88,6 +88,16 @@ public final class Generator {
     }
 
     public Result generate(long[] prompt, int maxNewTokens, Sampling sampling, TokenListener listener, JobContext ctx) {
+        return generate(prompt, java.util.Map.of(), maxNewTokens, sampling, listener, ctx);
+    }
+
+    /**
+     * Generation conditioned on named float inputs (Whisper: {@code input_features}, with the prompt as the decoder
+     * prefix). The first step runs the encoder; the cache keeps its outputs (the cross-attention keys and values),
+     * so every later step runs the decoder over one token only.
+     */
+    public Result generate(long[] prompt, java.util.Map<String, FeatureTensor> features, int maxNewTokens, Sampling sampling,
+                           TokenListener listener, JobContext ctx) {
         ModelConfig c = executor.graph().config();
         int context = c.maxPositions();
         if (prompt.length == 0) throw AnewbException.usage("empty prompt: generation needs at least one token");
@@ -112,7 +122,7 @@ public final class Generator {
         float[] margins = new float[maxNewTokens];
         boolean eos = false;
         if (maxNewTokens == 0) return new Result(new long[0], "", margins, false);
-        float[] logits = lastLogits(executor.run(Batch.of(prompt), cache, ctx.slice(0, 1.0 / (maxNewTokens + 1))));
+        float[] logits = lastLogits(executor.run(Batch.of(prompt).withFeatures(features), cache, ctx.slice(0, 1.0 / (maxNewTokens + 1))));
         for (int step = 0; step < maxNewTokens; step++) {
             ctx.checkCancelled();
             margins[step] = margin(logits);

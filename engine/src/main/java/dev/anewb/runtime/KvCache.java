@@ -22,6 +22,8 @@ public final class KvCache {
     private int length;
     private int capacity;
     private boolean[][] keyValid;
+    /** The encoder's outputs of an encoder-decoder model (cross-attention keys/values, encoder taps): one input's. */
+    private final Map<String, Activation> encoder = new LinkedHashMap<>();
 
     /** Cached keys and values of one attention op. */
     static final class Layer {
@@ -53,12 +55,14 @@ public final class KvCache {
     public long bytes() {
         long n = 0;
         for (Layer l : layers.values()) n += 2L * batch * (long) length * l.width * Float.BYTES;
+        for (Activation a : encoder.values()) n += (long) a.data().length * Float.BYTES;
         return n;
     }
 
     /** Forgets every position (a new prompt reuses the storage). */
     public void clear() {
         length = 0;
+        encoder.clear();
         for (boolean[] m : keyValid) Arrays.fill(m, false);
     }
 
@@ -91,6 +95,16 @@ public final class KvCache {
     }
 
     boolean[] keyValid(int b) { return keyValid[b]; }
+
+    /** True once the first step of an encoder-decoder model stored the encoder's outputs. */
+    boolean hasEncoderValues() { return !encoder.isEmpty(); }
+
+    Activation encoderValue(String name) { return encoder.get(name); }
+
+    void putEncoderValue(String name, Activation a) {
+        if (a.batch() != batch) throw new IllegalArgumentException("cache holds " + batch + " sequences, encoder output has " + a.batch());
+        encoder.put(name, a);
+    }
 
     private void ensureCapacity(int needed) {
         if (needed <= capacity) return;

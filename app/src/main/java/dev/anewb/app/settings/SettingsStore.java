@@ -5,10 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import java.util.function.UnaryOperator;
 
@@ -87,18 +85,8 @@ public final class SettingsStore {
 
     private static void write(Path f, Settings s) {
         try {
-            Files.createDirectories(f.getParent());
-            Path tmp = Files.createTempFile(f.getParent(), FILE_NAME, ".tmp");
-            try {
-                JSON.writeValue(tmp.toFile(), s);
-                try {
-                    Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            byte[] json = JSON.writeValueAsBytes(s);
+            dev.anewb.io.AtomicFiles.write(f, out -> out.write(json));
         } catch (IOException e) {
             // Losing a remembered window size is not worth interrupting the user for.
             LOG.log(System.Logger.Level.WARNING, f + ": could not save settings (" + e.getMessage() + ")");
