@@ -187,7 +187,8 @@ public final class LayoutView implements AreaView {
             Label v = new Label(f.value());
             v.getStyleClass().add("card-value");
             v.setWrapText(true);
-            v.setMaxWidth(210);
+            v.setMaxWidth(200);
+            v.setMinHeight(Region.USE_PREF_SIZE);
             figures.addRow(i++, k, v);
         }
     }

@@ -148,7 +148,7 @@ public final class MemoryViewModel extends AreaViewModel {
     }
 
     static List<Card> cardsOf(PlanResult p) {
-        String cap = "estimate · " + p.chip().name() + " · sources…";
+        String cap = "estimate · " + p.chip().name() + " ›";
         return List.of(
                 card("peakBuffer", "Peak buffer", p, t -> t.peakSramBytes(), MemoryViewModel::bytes, cap),
                 card("dramTraffic", "DRAM traffic", p, t -> t.dramBytes(), MemoryViewModel::bytes, cap),

@@ -102,12 +102,13 @@ public final class ModelView implements AreaView {
                 hub.tokenPresentProperty().subscribe(t -> updateOnline()));
 
         hubResults.getColumns().setAll(List.of(
-                col("model", 230, HubModelSummary::id),
-                col("downloads", 90, s -> String.format(java.util.Locale.ROOT, "%,d", s.downloads())),
+                col("model", 170, HubModelSummary::id),
+                col("downloads", 80, s -> String.format(java.util.Locale.ROOT, "%,d", s.downloads())),
                 col("likes", 60, s -> Long.toString(s.likes())),
-                col("supported", 76, HubSearchViewModel::supportedText),
-                col("tags", 220, s -> String.join(", ", s.tags().stream().filter(t -> !t.startsWith("region:")).limit(6).toList()))));
+                col("supported", 70, HubSearchViewModel::supportedText),
+                col("tags", 160, s -> String.join(", ", s.tags().stream().filter(t -> !t.startsWith("region:")).limit(6).toList()))));
         hubResults.setItems(hub.results());
+        hubResults.setColumnResizePolicy(javafx.scene.control.TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         hubResults.setPlaceholder(new Label("Search the Hub to list models"));
         hubResults.setTooltip(new Tooltip("supported: whether anewb can load the model type (? when the Hub did not say)"));
         hubResults.getSelectionModel().selectedItemProperty().addListener((obs, o, n) -> hub.selectedProperty().set(n));
