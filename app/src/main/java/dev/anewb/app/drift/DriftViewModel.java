@@ -133,7 +133,9 @@ public final class DriftViewModel extends AreaViewModel {
 
     private List<TapMetrics> visible(List<TapMetrics> taps) {
         if (allTaps.get()) return taps;
-        return taps.stream().filter(t -> t.name().startsWith("hidden_states.")).toList();
+        // Whisper names its encoder's and decoder's layer outputs encoder_/decoder_hidden_states.{i} (spec/drift.md).
+        return taps.stream().filter(t -> t.name().startsWith("hidden_states.") || t.name().startsWith("encoder_hidden_states.")
+                || t.name().startsWith("decoder_hidden_states.")).toList();
     }
 
     private void rebuild() {
