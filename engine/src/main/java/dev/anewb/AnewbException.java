@@ -29,6 +29,16 @@ public class AnewbException extends RuntimeException {
     /** "FILE: problem" — the house format for problems with a file. */
     public static AnewbException file(Path file, String problem) { return new AnewbException(file + ": " + problem); }
 
+    /**
+     * The cause of a failed read as one line: Jackson appends the source and location on a second line, which
+     * would break the one-line-on-stderr promise of spec/cli.md.
+     */
+    public static String reason(Throwable e) {
+        String m = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+        if (m == null || m.isBlank()) return e.getClass().getSimpleName();
+        return m.lines().map(String::strip).filter(l -> !l.isEmpty()).findFirst().orElse(m.strip());
+    }
+
     public static AnewbException file(Path file, String problem, Throwable cause) {
         return new AnewbException(Kind.INPUT, file + ": " + problem, cause);
     }

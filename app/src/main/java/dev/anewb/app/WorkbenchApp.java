@@ -8,8 +8,12 @@ import dev.anewb.app.shell.MainWindowViewModel;
 import javafx.application.Application;
 import javafx.geometry.Rectangle2D;
 import javafx.scene.Scene;
+import javafx.scene.image.Image;
 import javafx.stage.Screen;
 import javafx.stage.Stage;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /** The desktop workbench. Started by {@link GuiCommand} through {@code Application.launch}, never as main class. */
 public final class WorkbenchApp extends Application {
@@ -28,6 +32,7 @@ public final class WorkbenchApp extends Application {
         Settings.WindowGeometry saved = viewModel.savedWindow();
         Scene scene = view.createScene(saved != null ? saved.width() : DEFAULT_WIDTH, saved != null ? saved.height() : DEFAULT_HEIGHT);
         stage.setTitle("ANE Workbench");
+        stage.getIcons().setAll(windowIcons());
         stage.setScene(scene);
         stage.setMinWidth(960);
         stage.setMinHeight(600);
@@ -41,6 +46,16 @@ public final class WorkbenchApp extends Application {
     @Override public void stop() {
         if (view != null) view.dispose();
         if (jobs != null) jobs.close();
+    }
+
+    /** The app icon in the sizes window managers ask for (exported from icons/anewb.svg by icons/build-icons.sh). */
+    static List<Image> windowIcons() {
+        List<Image> icons = new ArrayList<>();
+        for (int size : new int[] {16, 32, 48, 64, 128, 256}) {
+            var url = WorkbenchApp.class.getResource("icons/anewb-" + size + ".png");
+            if (url != null) icons.add(new Image(url.toExternalForm()));
+        }
+        return icons;
     }
 
     /** Back where it was if that spot is still on a screen (monitors get unplugged), else centred. */

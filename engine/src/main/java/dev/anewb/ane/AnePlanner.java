@@ -51,6 +51,8 @@ public final class AnePlanner {
 
     private AnePlanner() { }
 
+    static final int MAX_BATCH = 4096;
+
     public static PlanResult plan(ModelGraph graph, Conversion conversion, ChipProfile chip, int batch, int seq, Double sramOverrideMb) {
         return plan(graph, conversion, chip, batch, seq, sramOverrideMb, Phase.PREFILL);
     }
@@ -59,6 +61,11 @@ public final class AnePlanner {
                                   Double sramOverrideMb, Phase phase) {
         if (batch < 1) throw AnewbException.usage("--batch must be at least 1, got " + batch);
         if (seq < 1) throw AnewbException.usage("--seq must be at least 1, got " + seq);
+        // Byte counts are longs: a batch past this could overflow them, and no ANE deployment runs one.
+        if (batch > MAX_BATCH) throw AnewbException.usage("--batch " + batch + " is more than " + MAX_BATCH);
+        if (sramOverrideMb != null && !(sramOverrideMb > 0 && sramOverrideMb < 1e6)) {
+            throw AnewbException.usage("--sram-mb must be a positive size in MB, got " + sramOverrideMb);
+        }
         if (phase == Phase.DECODE && !graph.config().isCausal()) {
             throw AnewbException.usage(graph.config().modelType() + " is not a causal decoder: there is no decode step to plan");
         }

@@ -72,7 +72,8 @@ public final class AnewbCli implements Runnable {
             return 1;
         }
         if (t instanceof AnewbException a) {
-            err.println("anewb: " + a.getMessage());
+            // one line, whatever a message picked up from a library or a file name
+            err.println("anewb: " + a.getMessage().replaceAll("\\R+", " "));
             return a.kind() == AnewbException.Kind.USAGE ? 2 : 1;
         }
         if (t instanceof OutOfMemoryError) {

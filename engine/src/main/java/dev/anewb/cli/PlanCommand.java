@@ -71,7 +71,13 @@ public final class PlanCommand implements Runnable {
         if (model == null) throw AnewbException.usage("plan needs MODEL (or --calibration)");
         if (seq == null) throw AnewbException.usage("plan needs --seq N");
         ChipProfile c = profiles.get(chip);
-        PlanResult r = AnePlanner.plan(ModelConfigFiles.graph(model), conversion.toConversion(DEFAULTS), c, batch, seq, sramMb);
+        var graph = ModelConfigFiles.graph(model);
+        // The planner itself may explore any length; a user asking for more than the model can see made a mistake.
+        int context = graph.config().maxPositions();
+        if (graph.config().vocabSize() > 0 && context > 0 && seq > context) {
+            throw AnewbException.usage("--seq " + seq + " is past the model's context of " + context + " positions");
+        }
+        PlanResult r = AnePlanner.plan(graph, conversion.toConversion(DEFAULTS), c, batch, seq, sramMb);
         if (json) {
             try {
                 out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(PlanJson.toJson(r)));

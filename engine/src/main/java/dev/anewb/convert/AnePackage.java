@@ -9,6 +9,8 @@ import dev.anewb.AnewbException;
 import dev.anewb.Version;
 import dev.anewb.drift.DriftReport;
 import dev.anewb.drift.TapMetrics;
+import dev.anewb.io.AtomicFiles;
+import dev.anewb.io.ContainedPaths;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.io.SafetensorsFile;
 import dev.anewb.io.SafetensorsWriter;
@@ -77,9 +79,10 @@ public final class AnePackage {
         Path parent = target.getParent();
         if (parent == null || !Files.isDirectory(parent)) throw AnewbException.file(target, "its folder does not exist");
         if (!Files.isWritable(parent)) throw AnewbException.file(parent, "folder is not writable");
-        Path tmp = parent.resolve("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        Path tmp = null;
         try {
-            Files.createDirectory(tmp);
+            // also deletes what a killed conversion of the same target left behind
+            tmp = AtomicFiles.tempFolderBeside(target);
             ctx.progress(0.05, "writing weights");
             long params = writeWeights(source, converted, tmp.resolve(WEIGHTS), ctx.slice(0.05, 0.8));
             ctx.checkCancelled();
@@ -250,7 +253,12 @@ public final class AnePackage {
             Conversion c = new Conversion(Conversion.Layout.valueOf(o.get("layout").asText().toUpperCase()),
                     Conversion.Precision.valueOf(o.get("precision").asText().toUpperCase()), "int8".equals(o.get("quant").asText()),
                     o.get("block_size").asInt(), o.get("symmetric").asBoolean(), keep, ov, o.get("chunk_window").asInt(), o.get("chunk_overlap").asInt());
-            Converter.validate(c);
+            try {
+                Converter.validate(c);
+            } catch (AnewbException e) {
+                // a setting the CLI would call a usage error is, in a manifest, a broken file
+                throw AnewbException.file(file, "the \"conversion\" section is invalid: " + e.getMessage());
+            }
             return c;
         } catch (NullPointerException | IllegalArgumentException e) {
             throw AnewbException.file(file, "the \"conversion\" section is incomplete or invalid (" + e.getMessage() + ")");
@@ -285,7 +293,8 @@ public final class AnePackage {
     private static void replace(Path tmp, Path target) throws IOException {
         Path old = null;
         if (Files.exists(target)) {
-            old = target.resolveSibling("." + target.getFileName() + ".old-" + System.nanoTime());
+            // named as a temp of this process: if we are killed before deleting it, the next write cleans it
+            old = target.resolveSibling("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-old" + Long.toHexString(System.nanoTime()));
             Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
         }
         try {
@@ -325,7 +334,7 @@ public final class AnePackage {
             }
             return m;
         } catch (IOException e) {
-            throw AnewbException.file(f, "cannot read the manifest (" + e.getMessage() + ")", e);
+            throw AnewbException.file(f, "cannot read the manifest (" + AnewbException.reason(e) + ")", e);
         }
     }
 
@@ -335,6 +344,10 @@ public final class AnePackage {
      */
     public static LoadedModel open(ModelRef ref, JobContext ctx) {
         Path pkg = ref.path();
+        // Every file the package is read from must really be inside it: a shared package must not read ~/.ssh.
+        for (String f : List.of(MANIFEST, WEIGHTS, REFERENCE, "config.json", "tokenizer.json")) {
+            ContainedPaths.requireRealInside(pkg, pkg.resolve(f));
+        }
         JsonNode m = readManifest(pkg);
         Path mf = pkg.resolve(MANIFEST);
         Conversion c = conversionFrom(m.path("conversion"), mf);
@@ -385,6 +398,12 @@ public final class AnePackage {
         int b = ids.size();
         if (b == 0 || mask.size() != b) throw new AnewbException("package manifest has no sample input");
         int s = ids.get(0).size();
+        for (int i = 0; i < b; i++) {
+            JsonNode r = ids.get(i), mr = mask.get(i);
+            if (!r.isArray() || !mr.isArray() || r.size() != s || mr.size() != s || s == 0) {
+                throw new AnewbException("package manifest: sample input row " + i + " is not " + s + " ids with as many mask values");
+            }
+        }
         long[][] idv = new long[b][s];
         int[][] m = new int[b][s];
         for (int i = 0; i < b; i++) for (int t = 0; t < s; t++) {

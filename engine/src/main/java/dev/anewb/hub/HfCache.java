@@ -3,6 +3,7 @@ package dev.anewb.hub;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.anewb.io.ContainedPaths;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -69,18 +70,19 @@ public final class HfCache {
         return "models--" + repoId.replace("/", "--");
     }
 
+    /** The ETag comes from the Hub (or a mirror): it must be a plain name, or it could place the blob anywhere. */
     public Path blob(String repoId, String etag) {
-        return repoFolder(repoId).resolve("blobs").resolve(etag);
+        return repoFolder(repoId).resolve("blobs").resolve(ContainedPaths.requireSimpleName(etag, "ETag", repoId));
     }
 
     /** Where a blob is written while it downloads; renamed to {@link #blob} once complete (and verified). */
     public Path incompleteBlob(String repoId, String etag) {
-        return repoFolder(repoId).resolve("blobs").resolve(etag + ".incomplete");
+        return repoFolder(repoId).resolve("blobs").resolve(ContainedPaths.requireSimpleName(etag, "ETag", repoId) + ".incomplete");
     }
 
     /** The lock file huggingface_hub takes around a blob's download, so Python and we never write one blob twice. */
     public Path blobLock(String repoId, String etag) {
-        return root.resolve(".locks").resolve(repoFolderName(repoId)).resolve(etag + ".lock");
+        return root.resolve(".locks").resolve(repoFolderName(repoId)).resolve(ContainedPaths.requireSimpleName(etag, "ETag", repoId) + ".lock");
     }
 
     public Path snapshotFolder(String repoId, String commit) {
@@ -132,7 +134,8 @@ public final class HfCache {
      * {@code ../} per folder in the file's path), or copies the blob where the file system has no symlinks.
      */
     public Path linkSnapshotFile(String repoId, String commit, String file, String etag) throws IOException {
-        Path link = snapshotFolder(repoId, commit).resolve(file);
+        // file is a name from the Hub's listing: "../../../.bashrc" must not leave the snapshot.
+        Path link = ContainedPaths.resolveInside(snapshotFolder(repoId, commit), file, repoFolder(repoId), "repository file");
         Path blob = blob(repoId, etag);
         Files.createDirectories(link.getParent());
         Path target = link.getParent().relativize(blob);

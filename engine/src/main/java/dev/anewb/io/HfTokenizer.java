@@ -79,19 +79,29 @@ public final class HfTokenizer implements TextTokenizer {
         try {
             root = new ObjectMapper().readTree(json);
         } catch (IOException e) {
-            throw AnewbException.file(path, "is not valid JSON: " + e.getMessage(), e);
+            throw AnewbException.file(path, "is not valid JSON: " + AnewbException.reason(e), e);
         }
-        if (root == null || !root.isObject() || !root.has("model")) throw AnewbException.file(path, "is not a tokenizer.json (no \"model\")");
+        if (root == null || !root.isObject() || !root.path("model").isObject()) {
+            throw AnewbException.file(path, "is not a tokenizer.json (no \"model\" object)");
+        }
         readVocab(root);
         this.vocabSize = idToToken.keySet().stream().mapToInt(Long::intValue).max().orElse(-1) + 1;
         this.plain = create(Map.of());
     }
 
+    /** Real tokenizer.json files are up to a few tens of MB (Gemma's is ~34 MB); beyond this it is not one. */
+    static final long MAX_BYTES = 256L << 20;
+
     public static HfTokenizer open(Path tokenizerJson) {
         try {
+            // Checked before reading: the file is read whole, twice (Jackson here, then the native library).
+            long size = Files.size(tokenizerJson);
+            if (size > MAX_BYTES) throw AnewbException.file(tokenizerJson, "is " + size + " bytes, more than the " + MAX_BYTES + "-byte limit for a tokenizer.json");
             return new HfTokenizer(tokenizerJson, Files.readString(tokenizerJson, StandardCharsets.UTF_8));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw AnewbException.file(tokenizerJson, "is not valid UTF-8 text", e);
         } catch (IOException e) {
-            throw AnewbException.file(tokenizerJson, "cannot read: " + e.getMessage(), e);
+            throw AnewbException.file(tokenizerJson, "cannot read: " + AnewbException.reason(e), e);
         }
     }
 
@@ -99,12 +109,31 @@ public final class HfTokenizer implements TextTokenizer {
     private void readVocab(JsonNode root) {
         JsonNode vocab = root.get("model").get("vocab");
         if (vocab != null && vocab.isObject()) {
-            vocab.properties().forEach(e -> put(e.getKey(), e.getValue().asLong()));
+            vocab.properties().forEach(e -> put(e.getKey(), id(e.getValue(), "model.vocab entry '" + e.getKey() + "'")));
         } else if (vocab != null && vocab.isArray()) {
-            for (int i = 0; i < vocab.size(); i++) put(vocab.get(i).get(0).asText(), i);
+            for (int i = 0; i < vocab.size(); i++) {
+                JsonNode entry = vocab.get(i);
+                if (!entry.isArray() || entry.isEmpty() || !entry.get(0).isTextual()) {
+                    throw AnewbException.file(path, "model.vocab entry " + i + " is not a [token, score] pair");
+                }
+                put(entry.get(0).textValue(), i);
+            }
         }
         JsonNode added = root.get("added_tokens");
-        if (added != null && added.isArray()) for (JsonNode t : added) put(t.get("content").asText(), t.get("id").asLong());
+        if (added != null && added.isArray()) {
+            for (JsonNode t : added) {
+                if (!t.path("content").isTextual()) throw AnewbException.file(path, "an added_tokens entry has no \"content\" string");
+                put(t.get("content").textValue(), id(t.get("id"), "added token '" + t.get("content").textValue() + "'"));
+            }
+        }
+    }
+
+    /** Token ids index embedding rows: they must be non-negative ints. */
+    private long id(JsonNode v, String what) {
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < 0) {
+            throw AnewbException.file(path, what + " has id " + v + ", not a non-negative integer below 2^31");
+        }
+        return v.intValue();
     }
 
     private void put(String token, long id) {
@@ -118,7 +147,7 @@ public final class HfTokenizer implements TextTokenizer {
         try {
             return HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), options);
         } catch (IOException | RuntimeException e) {
-            throw AnewbException.file(path, "cannot be loaded as a tokenizer: " + e.getMessage(), e);
+            throw AnewbException.file(path, "cannot be loaded as a tokenizer: " + AnewbException.reason(e), e);
         }
     }
 

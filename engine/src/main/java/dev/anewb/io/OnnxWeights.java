@@ -374,7 +374,9 @@ public final class OnnxWeights implements WeightSource {
         MemorySegment mapExternal(String where, Map<String, String> ext, long bytes) throws IOException {
             String location = ext.get("location");
             if (location == null) throw AnewbException.file(path, where + " is stored externally but names no location");
-            Path file = path.toAbsolutePath().getParent().resolve(location).normalize();
+            Path dir = path.toAbsolutePath().getParent();
+            Path file = ContainedPaths.resolveInside(dir, location, path, where + " external data location");
+            ContainedPaths.requireRealInside(ContainedPaths.trustRoot(dir), file);
             long offset, length;
             try {
                 offset = Long.parseLong(ext.getOrDefault("offset", "0"));

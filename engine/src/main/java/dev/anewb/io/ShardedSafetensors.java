@@ -39,9 +39,11 @@ public final class ShardedSafetensors implements WeightSource {
     public static ShardedSafetensors open(Path index) {
         JsonNode root;
         try {
+            // A real index is a few hundred KB; refuse a huge one before Jackson builds a tree of it.
+            if (Files.size(index) > 64L << 20) throw AnewbException.file(index, "is larger than 64 MB; not a safetensors index");
             root = new ObjectMapper().readTree(index.toFile());
         } catch (IOException e) {
-            throw AnewbException.file(index, "is not valid JSON: " + e.getMessage(), e);
+            throw AnewbException.file(index, "is not valid JSON: " + AnewbException.reason(e), e);
         }
         JsonNode map = root == null ? null : root.get("weight_map");
         if (map == null || !map.isObject()) throw AnewbException.file(index, "has no \"weight_map\" object");
@@ -59,11 +61,11 @@ public final class ShardedSafetensors implements WeightSource {
                 String shardName = e.getValue().textValue();
                 SafetensorsFile shard = open.get(shardName);
                 if (shard == null) {
-                    Path p = dir.resolve(shardName).normalize();
-                    if (!p.startsWith(dir)) throw AnewbException.file(index, "shard '" + shardName + "' is outside " + dir);
+                    Path p = ContainedPaths.resolveInside(dir, shardName, index, "shard");
                     if (!Files.isRegularFile(p)) {
                         throw AnewbException.file(index, "shard '" + shardName + "' (for tensor '" + e.getKey() + "') does not exist");
                     }
+                    ContainedPaths.requireRealInside(ContainedPaths.trustRoot(dir), p);
                     shard = SafetensorsFile.open(p);
                     open.put(shardName, shard);
                 }

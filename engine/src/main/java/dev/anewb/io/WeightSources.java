@@ -19,11 +19,15 @@ public final class WeightSources {
      */
     public static WeightSource openFolder(Path dir) {
         if (!Files.isDirectory(dir)) throw AnewbException.file(dir, "is not a folder");
+        Path root = ContainedPaths.trustRoot(dir);
         Path single = dir.resolve("model.safetensors");
+        ContainedPaths.requireRealInside(root, single);
         if (Files.isRegularFile(single)) return SafetensorsFile.open(single);
         Path index = dir.resolve("model.safetensors.index.json");
+        ContainedPaths.requireRealInside(root, index);
         if (Files.isRegularFile(index)) return ShardedSafetensors.open(index);
         Path onnx = dir.resolve("model.onnx");
+        ContainedPaths.requireRealInside(root, onnx);
         if (Files.isRegularFile(onnx)) return OnnxWeights.open(onnx);
         List<Path> onnxFiles;
         try (Stream<Path> s = Files.list(dir)) {
@@ -31,6 +35,7 @@ public final class WeightSources {
         } catch (IOException e) {
             throw AnewbException.file(dir, "cannot list: " + e.getMessage(), e);
         }
+        onnxFiles.forEach(f -> ContainedPaths.requireRealInside(root, f));
         if (onnxFiles.size() == 1) return OnnxWeights.open(onnxFiles.get(0));
         // ONNX-only Hub repositories (Optimum exports) keep the file in onnx/.
         Path nested = dir.resolve("onnx").resolve("model.onnx");

@@ -1,5 +1,6 @@
 package dev.anewb.app.conversion;
 
+import dev.anewb.app.chip.ChipSourcesPopover;
 import dev.anewb.app.shell.Fxml;
 import dev.anewb.model.Conversion;
 import javafx.beans.property.IntegerProperty;
@@ -62,6 +63,10 @@ public final class ConversionPanel {
     @FXML private Spinner<Integer> seqLength;
     @FXML private Spinner<Integer> batch;
     @FXML private TextArea sampleText;
+    @FXML private ComboBox<String> chip;
+    @FXML private Button chipSources;
+    @FXML private Spinner<Double> bufferMb;
+    @FXML private Label bufferHint;
     @FXML private Label sampleHeading;
     @FXML private VBox sampleMedia;
     @FXML private Button chooseSample;
@@ -149,6 +154,18 @@ public final class ConversionPanel {
         sampleText.textProperty().bindBidirectional(viewModel.sampleTextProperty());
         initSampleMedia();
 
+        chip.getItems().setAll(viewModel.chipNames());
+        chip.valueProperty().bindBidirectional(viewModel.chipNameProperty());
+        chipSources.setOnAction(e -> ChipSourcesPopover.show(chipSources, viewModel.session().chip(), null));
+        BufferMbFactory mb = new BufferMbFactory(viewModel::profileBufferMb);
+        bufferMb.setValueFactory(mb);
+        mb.valueProperty().bindBidirectional(viewModel.bufferOverrideMbProperty());
+        bufferMb.focusedProperty().addListener((obs, was, is) -> { if (!is) commit(bufferMb); });
+        subscriptions.add(viewModel.chipNameProperty().subscribe(n -> {
+            bufferMb.getEditor().setPromptText(ChipSourcesNumbers.mb(viewModel.profileBufferMb()));
+            bufferHint.setText("Empty buffer = " + n + "'s " + ChipSourcesNumbers.mb(viewModel.profileBufferMb()) + " MB (unpublished)");
+        }));
+
         tip(fp16, "Store activations and float weights as FP16 at op boundaries, as the Neural Engine computes");
         tip(fp32, "Keep FP32 everywhere (no FP16 rounding): isolates the other causes of drift");
         tip(bc1s, "ANE layout (B, C, 1, S): 1x1-conv projections and per-head attention");
@@ -168,6 +185,9 @@ public final class ConversionPanel {
         tip(seqLength, "Sequence length the Memory and Layout areas plan for");
         tip(batch, "Batch size the Memory and Layout areas plan for");
         tip(sampleText, "Texts Drift measures on (one per line); Run has its own input");
+        tip(chip, "Chip profile Memory and Layout estimate for (A14…M4 and your own from chips.json)");
+        tip(chipSources, "Every figure of the chip profile with its value, confidence and source");
+        tip(bufferMb, "On-chip buffer size in MB the planner fits working sets into; empty = the profile's figure (unpublished by Apple)");
     }
 
     /** Texts for text models; an image or audio chooser with what was read for vision and speech models. */
@@ -213,12 +233,47 @@ public final class ConversionPanel {
         spinner.focusedProperty().addListener((obs, was, is) -> { if (!is) commit(spinner); });
     }
 
-    private static void commit(Spinner<Integer> spinner) {
+    private static <T> void commit(Spinner<T> spinner) {
         try {
             spinner.getValueFactory().setValue(spinner.getValueFactory().getConverter().fromString(spinner.getEditor().getText()));
         } catch (RuntimeException e) {
             spinner.getEditor().setText(String.valueOf(spinner.getValue()));
         }
+    }
+
+    /** The buffer override: empty text is "use the profile's figure" (null); the arrows start from that figure. */
+    static final class BufferMbFactory extends SpinnerValueFactory<Double> {
+        private final java.util.function.DoubleSupplier profile;
+
+        BufferMbFactory(java.util.function.DoubleSupplier profile) {
+            this.profile = profile;
+            setConverter(new javafx.util.StringConverter<>() {
+                @Override public String toString(Double v) { return v == null ? "" : ChipSourcesNumbers.mb(v); }
+                @Override public Double fromString(String s) {
+                    if (s == null || s.isBlank()) return null;
+                    double v = Double.parseDouble(s.trim());
+                    if (!(v > 0)) throw new NumberFormatException("buffer must be positive");
+                    return v;
+                }
+            });
+        }
+
+        @Override public void decrement(int steps) {
+            double v = getValue() == null ? profile.getAsDouble() : getValue();
+            setValue(Math.max(0.25, v - steps * step(v)));
+        }
+
+        @Override public void increment(int steps) {
+            double v = getValue() == null ? profile.getAsDouble() : getValue();
+            setValue(Math.min(1024, v + steps * step(v)));
+        }
+
+        private static double step(double v) { return v <= 1 ? 0.25 : 1; }
+    }
+
+    /** Number formatting shared by the chip controls. */
+    static final class ChipSourcesNumbers {
+        static String mb(double v) { return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v); }
     }
 
     public Parent root() { return root; }
@@ -230,6 +285,8 @@ public final class ConversionPanel {
         subscriptions.clear();
         problem.textProperty().unbind();
         sampleText.textProperty().unbindBidirectional(viewModel.sampleTextProperty());
+        chip.valueProperty().unbindBidirectional(viewModel.chipNameProperty());
+        bufferMb.getValueFactory().valueProperty().unbindBidirectional(viewModel.bufferOverrideMbProperty());
         sampleThumbnail.imageProperty().unbind();
         sampleDescription.textProperty().unbind();
     }

@@ -247,5 +247,16 @@ public final class ConversionViewModel {
 
     public IntegerProperty planBatchProperty() { return session.planBatchProperty(); }
 
+    /** Chip profile names (bundled A14…M4, then the user's own). */
+    public List<String> chipNames() { return session.chipProfiles().names(); }
+
+    public javafx.beans.property.StringProperty chipNameProperty() { return session.chipNameProperty(); }
+
+    /** On-chip buffer override in MB; null = the profile's own figure. */
+    public ObjectProperty<Double> bufferOverrideMbProperty() { return session.bufferOverrideMbProperty(); }
+
+    /** The profile's own buffer size in MB, shown when there is no override. */
+    public double profileBufferMb() { return session.baseChip().bufferMb().value(); }
+
     public Session session() { return session; }
 }

@@ -1,6 +1,9 @@
 package dev.anewb.app.session;
 
 import dev.anewb.AnewbException;
+import dev.anewb.ane.ChipProfile;
+import dev.anewb.ane.ChipProfiles;
+import dev.anewb.hub.HubClient;
 import dev.anewb.app.jobs.FxJobs;
 import dev.anewb.app.jobs.JobView;
 import dev.anewb.app.settings.SettingsStore;
@@ -26,6 +29,10 @@ import javafx.beans.property.ReadOnlyStringProperty;
 import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.beans.property.SimpleIntegerProperty;
 import javafx.beans.property.SimpleObjectProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import javafx.beans.binding.Bindings;
+import javafx.beans.binding.ObjectBinding;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 
@@ -55,6 +62,14 @@ public final class Session {
     private final ReadOnlyBooleanWrapper loading = new ReadOnlyBooleanWrapper(this, "loading");
     private final ReadOnlyStringWrapper loadingWhat = new ReadOnlyStringWrapper(this, "loadingWhat");
     private final ObservableList<String> recentModels = FXCollections.observableArrayList();
+    private final ChipProfiles chips;
+    private final String chipsProblem;
+    private final StringProperty chipName = new SimpleStringProperty(this, "chipName");
+    private final ObjectProperty<Double> bufferOverrideMb = new SimpleObjectProperty<>(this, "bufferOverrideMb");
+    private final ObjectBinding<ChipProfile> chip;
+    private final StringProperty requestedArea = new SimpleStringProperty(this, "requestedArea");
+    private java.util.function.Supplier<HubClient> hubFactory = HubClient::fromEnvironment;
+    private HubClient hub;
     private volatile Engine engine;
     private JobView<Loaded> loadJob;
 
@@ -107,6 +122,32 @@ public final class Session {
         this.settings = settings;
         this.jobs = jobs;
         recentModels.setAll(settings.get().recentModels());
+        ChipProfiles loaded;
+        String problem = null;
+        try {
+            loaded = ChipProfiles.load();
+        } catch (AnewbException e) {
+            // A broken user chips.json must not stop the app: plan with the bundled profiles and say why.
+            loaded = ChipProfiles.bundled();
+            problem = e.getMessage();
+        }
+        chips = loaded;
+        chipsProblem = problem;
+        String saved = settings.get().chip();
+        chipName.set(chips.names().stream().filter(n -> n.equalsIgnoreCase(saved)).findFirst().orElse(chips.names().contains("A15") ? "A15" : chips.names().getFirst()));
+        bufferOverrideMb.set(settings.get().bufferMb());
+        chipName.addListener((obs, old, now) -> {
+            if (now == null || !chips.all().containsKey(now)) chipName.set(old);
+            else settings.update(s -> s.withChip(now, bufferOverrideMb.get()));
+        });
+        bufferOverrideMb.addListener((obs, old, now) -> {
+            if (now != null && !(now > 0)) bufferOverrideMb.set(old);
+            else settings.update(s -> s.withChip(chipName.get(), now));
+        });
+        chip = Bindings.createObjectBinding(() -> {
+            ChipProfile c = chips.all().get(chipName.get());
+            return bufferOverrideMb.get() == null ? c : c.withBufferMb(bufferOverrideMb.get());
+        }, chipName, bufferOverrideMb);
         model.addListener((obs, old, now) -> {
             // A new kind of model (an image model after a text model) starts from its built-in sample.
             ModelKind kind = ModelKind.of(now);
@@ -269,6 +310,47 @@ public final class Session {
         String type = i.modelType() == null ? i.architecture() : i.modelType().toUpperCase(Locale.ROOT);
         return type + " · " + ModelInfo.humanCount(i.parameters()) + " params";
     }
+
+    /** Every chip profile: the bundled ones merged with the user's chips.json. */
+    public ChipProfiles chipProfiles() { return chips; }
+
+    /** Why the user's chips.json was ignored, or null. */
+    public String chipProfilesProblem() { return chipsProblem; }
+
+    /** Name of the chip profile the planner areas plan for (a key of {@link #chipProfiles()}); remembered in the settings. */
+    public StringProperty chipNameProperty() { return chipName; }
+
+    /** The on-chip buffer override in MB (null: the profile's own figure); remembered in the settings. */
+    public ObjectProperty<Double> bufferOverrideMbProperty() { return bufferOverrideMb; }
+
+    /** The chosen profile with the buffer override applied: what the planner is given and what a sources popover lists. */
+    public ObjectBinding<ChipProfile> chipProperty() { return chip; }
+
+    public ChipProfile chip() { return chip.get(); }
+
+    /** The chosen profile as shipped (no buffer override): its own buffer figure and source. */
+    public ChipProfile baseChip() { return chips.all().get(chipName.get()); }
+
+    /**
+     * An area asks the shell to show another one by its key ("memory"); the shell selects it and clears this.
+     * Areas never reach the shell directly.
+     */
+    public StringProperty requestedAreaProperty() { return requestedArea; }
+
+    /** The Hub client (built from the environment on first use unless a test injected one). */
+    public synchronized HubClient hubClient() {
+        if (hub == null) hub = hubFactory.get();
+        return hub;
+    }
+
+    /** Replaces how the Hub client is built (tests point it at an in-process fake); the next use builds a new one. */
+    public synchronized void setHubClientFactory(java.util.function.Supplier<HubClient> factory) {
+        hubFactory = factory;
+        hub = null;
+    }
+
+    /** Drops the Hub client so the next use reads the environment and token file again (a token was stored). */
+    public synchronized void resetHubClient() { hub = null; }
 
     /** Closes the loaded model (window closed). */
     public void close() {

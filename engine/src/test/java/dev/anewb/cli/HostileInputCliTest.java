@@ -1,0 +1,273 @@
+package dev.anewb.cli;
+
+import dev.anewb.testing.Fixtures;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Hostile files and absurd settings through the whole CLI: each must end with the right exit code (2 usage,
+ * 1 other) and exactly one stderr line that names the file or option and the problem, with no stack trace.
+ * The table it prints is the one in docs/reliability.md.
+ */
+class HostileInputCliTest {
+    @TempDir static Path tmp;
+    static final List<String> TABLE = new ArrayList<>();
+
+    record Outcome(int exit, String err) { }
+
+    static Outcome run(String... args) {
+        CommandLine cl = AnewbCli.commandLine(List.of());
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err));
+        cl.setOut(new PrintWriter(new StringWriter()));
+        return new Outcome(cl.execute(args), err.toString());
+    }
+
+    /** Runs args and checks the exit code and that stderr is one line mentioning every word of {@code mentions}. */
+    static void refuses(String what, int exit, List<String> mentions, String... args) {
+        Outcome o = run(args);
+        String err = o.err().strip();
+        assertEquals(exit, o.exit(), what + ": " + err);
+        assertFalse(err.isEmpty(), what + ": nothing on stderr");
+        assertEquals(1, err.lines().count(), what + ": stderr must be one line, was:\n" + err);
+        assertFalse(err.contains("Exception") || err.contains("\tat ") || err.contains("--debug for details"),
+                what + ": looks like an unexpected error, not a message: " + err);
+        for (String m : mentions) assertTrue(err.contains(m), what + ": '" + m + "' missing from: " + err);
+        TABLE.add("| " + what + " | " + o.exit() + " | `" + err.replace(tmp.toString(), "DIR").replace("|", "\\|") + "` |");
+    }
+
+    static Path folder(String name, String configFrom) throws IOException {
+        Path d = Files.createDirectories(tmp.resolve(name));
+        Files.copy(Fixtures.fixture(configFrom + "/config.json"), d.resolve("config.json"));
+        return d;
+    }
+
+    static byte[] safetensors(String header) {
+        byte[] h = header.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(8 + h.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(h.length).put(h);
+        return b.array();
+    }
+
+    @AfterAll static void printTable() {
+        System.out.println("| input | exit | stderr |\n| --- | --- | --- |");
+        TABLE.forEach(System.out::println);
+    }
+
+    @BeforeAll static void fixturesPresent() {
+        Fixtures.fixture("bert-tiny");
+    }
+
+    // ---------------------------------------------------------------- files
+
+    @Test void safetensorsHeaderLengthOf2To62() throws IOException {
+        Path d = folder("hdr", "bert-tiny");
+        Files.write(d.resolve("model.safetensors"), ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN).putLong(1L << 62).array());
+        refuses("safetensors header length 2^62", 1, List.of("model.safetensors", "header length 4611686018427387904", "larger than the file"), "info", d.toString());
+    }
+
+    @Test void safetensorsShapeOf10To12Elements() throws IOException {
+        Path d = folder("shape", "bert-tiny");
+        Files.write(d.resolve("model.safetensors"),
+                safetensors("{\"w\":{\"dtype\":\"F32\",\"shape\":[1000000,1000000],\"data_offsets\":[0,4000000000000]}}"));
+        refuses("safetensors tensor of 10^12 elements", 1, List.of("model.safetensors", "4000000000000"), "info", d.toString());
+    }
+
+    @Test void safetensorsShapeOverflowing64Bits() throws IOException {
+        Path d = folder("overflow", "bert-tiny");
+        Files.write(d.resolve("model.safetensors"),
+                safetensors("{\"w\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904,4],\"data_offsets\":[0,0]}}"));
+        refuses("safetensors shape whose byte size overflows", 1, List.of("model.safetensors", "overflows"), "info", d.toString());
+    }
+
+    @Test void safetensorsNestingBomb() throws IOException {
+        Path d = folder("nest", "bert-tiny");
+        Files.write(d.resolve("model.safetensors"), safetensors("[".repeat(100_000) + "]".repeat(100_000)));
+        refuses("safetensors header nested 100000 deep", 1, List.of("model.safetensors", "nesting depth"), "info", d.toString());
+    }
+
+    @Test void configNestingBomb() throws IOException {
+        Path d = Files.createDirectories(tmp.resolve("cfgnest"));
+        Files.writeString(d.resolve("config.json"), "{\"a\":" + "[".repeat(200_000) + "]".repeat(200_000) + "}");
+        refuses("config.json nested 200000 deep", 1, List.of("config.json", "nesting depth"), "info", d.toString());
+    }
+
+    @Test void configNegativeSize() throws IOException {
+        Path d = Files.createDirectories(tmp.resolve("cfgneg"));
+        Files.writeString(d.resolve("config.json"), "{\"model_type\":\"bert\",\"hidden_size\":-5}");
+        refuses("config.json hidden_size -5", 1, List.of("config.json", "hidden_size", "positive"), "info", d.toString());
+    }
+
+    @Test void indexShardEscapingTheFolder() throws IOException {
+        Path d = folder("escape", "bert-tiny");
+        Files.writeString(d.resolve("model.safetensors.index.json"), "{\"weight_map\":{\"w\":\"../../../../etc/passwd\"}}");
+        refuses("index.json shard ../../../../etc/passwd", 1, List.of("model.safetensors.index.json", "../../../../etc/passwd", "outside"), "info", d.toString());
+        Files.writeString(d.resolve("model.safetensors.index.json"), "{\"weight_map\":{\"w\":\"/etc/passwd\"}}");
+        refuses("index.json shard /etc/passwd", 1, List.of("model.safetensors.index.json", "/etc/passwd", "absolute"), "info", d.toString());
+    }
+
+    @Test void weightsSymlinkLeavingTheFolder() throws IOException {
+        Path d = folder("link", "bert-tiny");
+        Path outside = Files.write(tmp.resolve("secret.safetensors"), safetensors("{}"));
+        Files.createSymbolicLink(d.resolve("model.safetensors"), outside);
+        refuses("model.safetensors -> a file outside the folder", 1, List.of("model.safetensors", "outside the model folder"), "info", d.toString());
+    }
+
+    @Test void onnxLengthPastTheEnd() throws IOException {
+        Path d = folder("onnxlen", "bert-tiny");
+        Files.write(d.resolve("model.onnx"), new byte[]{0x3a, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x07, 'a', 'b', 'c'});
+        refuses("ONNX graph length 2^31-1 in a 9-byte file", 1, List.of("model.onnx", "claims 2147483647 bytes"), "info", d.toString());
+    }
+
+    @Test void onnxExternalDataEscapingTheFolder() throws IOException {
+        Path d = folder("onnxext", "bert-tiny");
+        // TensorProto: dims [1], data_type FLOAT, name "w", external_data {location: ../../../etc/passwd}, data_location EXTERNAL
+        ByteArrayOutputStream tensor = new ByteArrayOutputStream();
+        tensor.write(new byte[]{0x08, 0x01, 0x10, 0x01});
+        field(tensor, 8, "w".getBytes());
+        ByteArrayOutputStream kv = new ByteArrayOutputStream();
+        field(kv, 1, "location".getBytes());
+        field(kv, 2, "../../../etc/passwd".getBytes());
+        field(tensor, 13, kv.toByteArray());
+        tensor.write(new byte[]{0x70, 0x01});
+        ByteArrayOutputStream graph = new ByteArrayOutputStream();
+        field(graph, 5, tensor.toByteArray());
+        ByteArrayOutputStream model = new ByteArrayOutputStream();
+        field(model, 7, graph.toByteArray());
+        Files.write(d.resolve("model.onnx"), model.toByteArray());
+        refuses("ONNX external data ../../../etc/passwd", 1, List.of("model.onnx", "../../../etc/passwd", "outside"), "info", d.toString());
+    }
+
+    private static void field(ByteArrayOutputStream out, int number, byte[] bytes) {
+        out.write(number << 3 | 2);
+        int n = bytes.length;
+        while (n >= 0x80) {
+            out.write(n & 0x7f | 0x80);
+            n >>>= 7;
+        }
+        out.write(n);
+        out.writeBytes(bytes);
+    }
+
+    @Test void tokenizerWithBrokenVocab() throws IOException {
+        Path d = Files.createDirectories(tmp.resolve("tok"));
+        Files.writeString(d.resolve("tokenizer.json"), "{\"model\":{\"type\":\"Unigram\",\"vocab\":[1,2,3]}}");
+        refuses("tokenizer.json vocab [1,2,3]", 1, List.of("tokenizer.json", "vocab entry 0"), "tokenize", d.toString(), "--text", "hi");
+        Files.writeString(d.resolve("tokenizer.json"), "{\"model\":{\"type\":\"WordPiece\",\"vocab\":{\"a\":0}},\"added_tokens\":[{\"id\":5}]}");
+        refuses("tokenizer.json added token without content", 1, List.of("tokenizer.json", "content"), "tokenize", d.toString(), "--text", "hi");
+        Files.writeString(d.resolve("tokenizer.json"), "{\"model\":{\"type\":\"WordPiece\",\"vocab\":{\"a\":1e12}}}");
+        refuses("tokenizer.json token id 10^12", 1, List.of("tokenizer.json", "'a'", "id"), "tokenize", d.toString(), "--text", "hi");
+        Files.writeString(d.resolve("tokenizer.json"), "{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0},\"merges\":[]},\"normalizer\":{\"type\":\"Nope\"}}");
+        refuses("tokenizer.json the native library rejects", 1, List.of("tokenizer.json", "cannot be loaded as a tokenizer"), "tokenize", d.toString(), "--text", "hi");
+        Files.writeString(d.resolve("tokenizer.json"), "{\"model\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}");
+        refuses("tokenizer.json nested 100000 deep", 1, List.of("tokenizer.json", "nesting depth"), "tokenize", d.toString(), "--text", "hi");
+    }
+
+    /** Found by fuzzing: Jackson puts the location on a second line, which made these messages two lines long. */
+    @Test void truncatedJsonIsOneLine() throws IOException {
+        Path d = Files.createDirectories(tmp.resolve("trunc"));
+        Files.writeString(d.resolve("tokenizer.json"), "{\"model\":{\"vo");
+        refuses("tokenizer.json cut short", 1, List.of("tokenizer.json", "not valid JSON"), "tokenize", d.toString(), "--text", "hi");
+        Path m = folder("truncidx", "bert-tiny");
+        Files.writeString(m.resolve("model.safetensors.index.json"), "{\"weight_map\":{\"a\n\":");
+        refuses("index.json with a raw newline in a name", 1, List.of("model.safetensors.index.json", "not valid JSON"), "info", m.toString());
+        Path p = copyPackage("truncated");
+        Files.writeString(p.resolve("manifest.json"), "{\"format\":\"anepkg\",\"form\u0007");
+        refuses(".anepkg manifest cut short", 1, List.of("manifest.json", "cannot read the manifest"), "info", p.toString());
+    }
+
+    // ---------------------------------------------------------------- packages
+
+    static Path pkg;
+
+    static synchronized Path convertedPackage() {
+        if (pkg == null) {
+            Path p = tmp.resolve("good.anepkg");
+            Outcome o = run("convert", Fixtures.fixture("gpt2-tiny").toString(), "--out", p.toString());
+            assertEquals(0, o.exit(), o.err());
+            pkg = p;
+        }
+        return pkg;
+    }
+
+    static Path copyPackage(String name) throws IOException {
+        Path src = convertedPackage(), dst = Files.createDirectories(tmp.resolve(name + ".anepkg"));
+        try (Stream<Path> s = Files.list(src)) {
+            for (Path f : s.toList()) Files.copy(f, dst.resolve(f.getFileName()));
+        }
+        return dst;
+    }
+
+    @Test void packageWithWeightsLinkedOutside() throws IOException {
+        Path p = copyPackage("linked");
+        Path outside = tmp.resolve("elsewhere.safetensors");
+        Files.move(p.resolve("weights.safetensors"), outside);
+        Files.createSymbolicLink(p.resolve("weights.safetensors"), outside);
+        refuses(".anepkg whose weights.safetensors links outside", 1, List.of("weights.safetensors", "outside"), "info", p.toString());
+    }
+
+    @Test void packageOfAnotherFormatVersion() throws IOException {
+        Path p = copyPackage("future");
+        Path m = p.resolve("manifest.json");
+        Files.writeString(m, Files.readString(m).replace("\"format_version\" : 1", "\"format_version\" : 99"));
+        refuses(".anepkg manifest format_version 99", 1, List.of("manifest.json", "version 99"), "info", p.toString());
+    }
+
+    @Test void packageWithABrokenConversionSection() throws IOException {
+        Path p = copyPackage("badconv");
+        Path m = p.resolve("manifest.json");
+        Files.writeString(m, Files.readString(m).replace("\"block_size\" : 128,\n    \"symmetric\"", "\"block_size\" : 0,\n    \"symmetric\""));
+        refuses(".anepkg manifest with block_size 0", 1, List.of("manifest.json", "block size 0"), "info", p.toString());
+    }
+
+    // ---------------------------------------------------------------- settings (usage errors)
+
+    @Test void tokenIdOutsideTheVocabulary() {
+        refuses("--ids with 999999999", 2, List.of("token id 999999999", "vocabulary"), "run", Fixtures.fixture("bert-tiny").toString(), "--ids", "1,2,999999999");
+        refuses("--ids with -2", 2, List.of("token id -2"), "run", Fixtures.fixture("bert-tiny").toString(), "--ids", "1,-2");
+    }
+
+    @Test void sequencePastTheContext() {
+        refuses("600 ids for a 512-position model", 2, List.of("600 tokens", "512"), "run", Fixtures.fixture("bert-tiny").toString(),
+                "--ids", String.join(",", java.util.Collections.nCopies(600, "1")));
+    }
+
+    @Test void absurdConversionSettings() {
+        String m = Fixtures.fixture("bert-tiny").toString();
+        refuses("--block-size 0", 2, List.of("block size 0"), "run", m, "--ids", "1,2", "--quant", "int8", "--block-size", "0");
+        refuses("--chunk-overlap 8 with --chunk-window 8", 2, List.of("overlap 8", "window 8"), "run", m, "--ids", "1,2", "--chunk-window", "8", "--chunk-overlap", "8");
+    }
+
+    @Test void tooManyNewTokens() {
+        refuses("--max-new-tokens 10^9", 2, List.of("--max-new-tokens 1000000000", "context"), "generate", Fixtures.fixture("gpt2-tiny").toString(),
+                "--ids", "1,2", "--max-new-tokens", "1000000000");
+    }
+
+    @Test void absurdPlans() {
+        String m = Fixtures.fixture("bert-tiny").toString();
+        refuses("plan --seq 10^9", 2, List.of("--seq 1000000000", "512"), "plan", m, "--seq", "1000000000");
+        refuses("plan --batch 0", 2, List.of("--batch", "0"), "plan", m, "--seq", "16", "--batch", "0");
+        refuses("plan --batch 10^9", 2, List.of("--batch 1000000000"), "plan", m, "--seq", "16", "--batch", "1000000000");
+        refuses("plan --sram-mb -1", 2, List.of("--sram-mb"), "plan", m, "--seq", "16", "--sram-mb", "-1");
+    }
+}
