@@ -22,7 +22,13 @@ import javafx.scene.control.TextField;
 import javafx.scene.control.ToggleButton;
 import javafx.scene.control.ToggleGroup;
 import javafx.scene.control.Tooltip;
+import javafx.scene.image.ImageView;
 import javafx.scene.layout.HBox;
+import javafx.scene.layout.VBox;
+import javafx.stage.FileChooser;
+import dev.anewb.app.session.ModelKind;
+import dev.anewb.app.session.SampleInput;
+import java.io.File;
 import javafx.util.Subscription;
 
 import java.util.ArrayList;
@@ -61,6 +67,12 @@ public final class ConversionPanel {
     @FXML private Button chipSources;
     @FXML private Spinner<Double> bufferMb;
     @FXML private Label bufferHint;
+    @FXML private Label sampleHeading;
+    @FXML private VBox sampleMedia;
+    @FXML private Button chooseSample;
+    @FXML private Button builtInSample;
+    @FXML private ImageView sampleThumbnail;
+    @FXML private Label sampleDescription;
 
     public ConversionPanel(ConversionViewModel viewModel) {
         this.viewModel = viewModel;
@@ -140,6 +152,7 @@ public final class ConversionPanel {
         problem.managedProperty().bind(problem.visibleProperty());
 
         sampleText.textProperty().bindBidirectional(viewModel.sampleTextProperty());
+        initSampleMedia();
 
         chip.getItems().setAll(viewModel.chipNames());
         chip.valueProperty().bindBidirectional(viewModel.chipNameProperty());
@@ -175,6 +188,38 @@ public final class ConversionPanel {
         tip(chip, "Chip profile Memory and Layout estimate for (A14…M4 and your own from chips.json)");
         tip(chipSources, "Every figure of the chip profile with its value, confidence and source");
         tip(bufferMb, "On-chip buffer size in MB the planner fits working sets into; empty = the profile's figure (unpublished by Apple)");
+    }
+
+    /** Texts for text models; an image or audio chooser with what was read for vision and speech models. */
+    private void initSampleMedia() {
+        subscriptions.add(viewModel.kindProperty().subscribe(kind -> {
+            boolean media = kind == ModelKind.VISION || kind == ModelKind.SPEECH;
+            sampleText.setVisible(!media);
+            sampleText.setManaged(!media);
+            sampleMedia.setVisible(media);
+            sampleMedia.setManaged(media);
+            sampleThumbnail.setVisible(kind == ModelKind.VISION);
+            sampleThumbnail.setManaged(kind == ModelKind.VISION);
+            sampleHeading.setText(kind == ModelKind.VISION ? "Sample input (image)" : kind == ModelKind.SPEECH ? "Sample input (audio)" : "Sample input (one text per line)");
+            chooseSample.setText(kind == ModelKind.SPEECH ? "Choose WAV…" : "Choose image…");
+            chooseSample.setTooltip(new Tooltip(kind == ModelKind.SPEECH ? "Audio Drift measures on (WAV, any rate; resampled to 16 kHz)"
+                    : "Image Drift measures on (PNG or JPEG; preprocessed as preprocessor_config.json says)"));
+        }));
+        sampleThumbnail.imageProperty().bind(viewModel.sampleThumbnailProperty());
+        sampleDescription.textProperty().bind(viewModel.sampleDescriptionProperty());
+        chooseSample.setOnAction(e -> {
+            boolean speech = viewModel.kindProperty().get() == ModelKind.SPEECH;
+            FileChooser chooser = new FileChooser();
+            chooser.setTitle(speech ? "Choose sample audio" : "Choose a sample image");
+            chooser.getExtensionFilters().add(speech ? new FileChooser.ExtensionFilter("WAV audio", "*.wav")
+                    : new FileChooser.ExtensionFilter("Images (PNG, JPEG)", "*.png", "*.jpg", "*.jpeg"));
+            File f = chooser.showOpenDialog(root.getScene() == null ? null : root.getScene().getWindow());
+            if (f != null) viewModel.chooseSample(speech ? new SampleInput.Audio(f.toPath()) : new SampleInput.Image(f.toPath()));
+        });
+        builtInSample.setOnAction(e -> viewModel.chooseSample(viewModel.kindProperty().get() == ModelKind.SPEECH
+                ? new SampleInput.Audio(null) : new SampleInput.Image(null)));
+        tip(builtInSample, "The engine's built-in sample (the one a package's drift summary is measured on)");
+        Tooltip.install(sampleThumbnail, new Tooltip("The sample image as the model sees it: resized, normalised, de-normalised for display"));
     }
 
     private static void tip(Control c, String text) { c.setTooltip(new Tooltip(text)); }
@@ -242,5 +287,7 @@ public final class ConversionPanel {
         sampleText.textProperty().unbindBidirectional(viewModel.sampleTextProperty());
         chip.valueProperty().unbindBidirectional(viewModel.chipNameProperty());
         bufferMb.getValueFactory().valueProperty().unbindBidirectional(viewModel.bufferOverrideMbProperty());
+        sampleThumbnail.imageProperty().unbind();
+        sampleDescription.textProperty().unbind();
     }
 }

@@ -53,6 +53,7 @@ public final class Session {
     private final ReadOnlyObjectWrapper<ModelInfo> info = new ReadOnlyObjectWrapper<>(this, "info");
     private final ObjectProperty<Conversion> conversion = new SimpleObjectProperty<>(this, "conversion", Conversion.ANE_DEFAULT);
     private final ObjectProperty<List<String>> sampleTexts = new SimpleObjectProperty<>(this, "sampleTexts", DEFAULT_TEXTS);
+    private final ObjectProperty<SampleInput> sampleInput = new SimpleObjectProperty<>(this, "sampleInput", new SampleInput.Texts(DEFAULT_TEXTS));
     private final ReadOnlyObjectWrapper<ConvertedModel> converted = new ReadOnlyObjectWrapper<>(this, "converted");
     private final ReadOnlyStringWrapper conversionProblem = new ReadOnlyStringWrapper(this, "conversionProblem");
     private final ObjectProperty<DriftReport> latestDrift = new SimpleObjectProperty<>(this, "latestDrift");
@@ -85,6 +86,7 @@ public final class Session {
         private Executor original;
         private List<String> batchTexts;
         private Batch batch;
+        private SampleInput.Prepared sample;
 
         Engine(LoadedModel model) {
             this.model = model;
@@ -97,6 +99,17 @@ public final class Session {
                 batchTexts = List.copyOf(texts);
             }
             return batch;
+        }
+
+        synchronized SampleInput.Prepared sample(SampleInput input) {
+            if (sample == null || !sample.input().equals(input)) {
+                // Texts go through the same cache as batch(texts), so Drift's reference run is reused either way.
+                SampleInput.Prepared p = input instanceof SampleInput.Texts t
+                        ? new SampleInput.Prepared(input, batch(t.texts()), t.texts().size() == 1 ? "1 text" : t.texts().size() + " texts")
+                        : input.prepare(model);
+                sample = p;
+            }
+            return sample;
         }
 
         synchronized Executor original() {
@@ -135,7 +148,19 @@ public final class Session {
             ChipProfile c = chips.all().get(chipName.get());
             return bufferOverrideMb.get() == null ? c : c.withBufferMb(bufferOverrideMb.get());
         }, chipName, bufferOverrideMb);
-        model.addListener((obs, old, now) -> reconvert());
+        model.addListener((obs, old, now) -> {
+            // A new kind of model (an image model after a text model) starts from its built-in sample.
+            ModelKind kind = ModelKind.of(now);
+            if (kind != null && !sampleInput.get().fits(kind)) sampleInput.set(SampleInput.defaultFor(kind, sampleTexts.get()));
+            reconvert();
+        });
+        // The texts and the input say the same thing while the input is texts; the input is what Drift reads.
+        sampleTexts.addListener((obs, old, now) -> {
+            if (sampleInput.get() instanceof SampleInput.Texts t && !t.texts().equals(now)) sampleInput.set(new SampleInput.Texts(now));
+        });
+        sampleInput.addListener((obs, old, now) -> {
+            if (now instanceof SampleInput.Texts t && !t.texts().equals(sampleTexts.get())) sampleTexts.set(t.texts());
+        });
         conversion.addListener((obs, old, now) -> reconvert());
     }
 
@@ -213,6 +238,27 @@ public final class Session {
     public ObjectProperty<List<String>> sampleTextsProperty() { return sampleTexts; }
 
     public List<String> sampleTexts() { return sampleTexts.get(); }
+
+    /**
+     * The input Drift measures on: texts for text models, an image or audio file (or the built-in sample) for
+     * vision and speech models. Reset to the built-in sample when a model of another kind is loaded.
+     */
+    public ObjectProperty<SampleInput> sampleInputProperty() { return sampleInput; }
+
+    public SampleInput sampleInput() { return sampleInput.get(); }
+
+    /** The kind of the loaded model, or null. */
+    public ModelKind kind() { return ModelKind.of(model.get()); }
+
+    /**
+     * {@code input} prepared for the loaded model (decoded, preprocessed, tokenized), cached per input so the
+     * drift analysis reuses its reference run. Off the FX thread.
+     */
+    public SampleInput.Prepared sample(SampleInput input) {
+        Engine e = engine;
+        if (e == null) throw new AnewbException("no model loaded");
+        return e.sample(input);
+    }
 
     /** The loaded model converted with the current {@link #conversionProperty()}; null without a model or for a package. */
     public ReadOnlyObjectProperty<ConvertedModel> convertedProperty() { return converted.getReadOnlyProperty(); }
