@@ -51,7 +51,9 @@ class MemoryLayoutFlowTest {
         WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> memory.viewModel().plan() != null && !memory.viewModel().computingProperty().get());
         long before = memory.viewModel().plan().optimized().sram(BufferKind.SCORES);
         assertFalse(memory.opTable().getItems().isEmpty());
-        assertTrue(robot.lookup("#card-peakBuffer").queryAs(Label.class).getText().endsWith("iB"));
+        // The cards are filled on the FX thread after the plan lands: wait for them rather than race them.
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> robot.lookup("#card-peakBuffer").tryQueryAs(Label.class)
+                .map(l -> l.getText() != null && l.getText().endsWith("iB")).orElse(false));
 
         robot.interact(() -> view.conversionPanel().viewModel().chunkWindowProperty().set(16));
         WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> memory.viewModel().plan() != null && !memory.viewModel().computingProperty().get()
