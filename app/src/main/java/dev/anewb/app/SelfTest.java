@@ -108,6 +108,8 @@ public final class SelfTest {
         List<Runnable> steps = new ArrayList<>();
         for (Area area : Area.values()) {
             steps.add(() -> viewModel.select(area));
+            // Run shows real content for every kind of model: generation and decoding start from their sample input.
+            if (area == Area.RUN) steps.add(() -> ((dev.anewb.app.run.RunView) view.areaView(Area.RUN)).viewModel().runCurrent());
             steps.add(() -> shoot(scene, dir.resolve(area.key() + ".png"), area.title(), written, problems));
         }
         steps.add(() -> {

@@ -14,11 +14,16 @@ final class ModelConfigFiles {
     private ModelConfigFiles() { }
 
     static ModelGraph graph(String model) {
+        try (LoadedModel m = load(model)) {
+            return m.graph();
+        }
+    }
+
+    /** The model, with its weights when they are local (the caller closes it). */
+    static LoadedModel load(String model) {
         ModelRef ref = ModelRef.parse(model);
         boolean local = ref.kind() == ModelRef.Kind.BUNDLED || ref.kind() == ModelRef.Kind.PACKAGE
                 || ref.kind() == ModelRef.Kind.FOLDER && dev.anewb.io.WeightSources.hasWeights(ref.path());
-        try (LoadedModel m = ModelLoader.load(ref, JobContext.NONE, local)) {
-            return m.graph();
-        }
+        return ModelLoader.load(ref, JobContext.NONE, local);
     }
 }

@@ -6,6 +6,8 @@ import dev.anewb.AnewbException;
 import dev.anewb.ane.AnePlanner;
 import dev.anewb.ane.BufferKind;
 import dev.anewb.ane.Calibration;
+import dev.anewb.drift.PerChannelAlternative;
+import dev.anewb.job.JobContext;
 import dev.anewb.ane.ChipProfile;
 import dev.anewb.ane.ChipProfiles;
 import dev.anewb.ane.OpPlan;
@@ -71,23 +73,36 @@ public final class PlanCommand implements Runnable {
         if (model == null) throw AnewbException.usage("plan needs MODEL (or --calibration)");
         if (seq == null) throw AnewbException.usage("plan needs --seq N");
         ChipProfile c = profiles.get(chip);
-        var graph = ModelConfigFiles.graph(model);
+        try (var loaded = ModelConfigFiles.load(model)) {
+            plan(out, loaded, c);
+        }
+        out.flush();
+    }
+
+    private void plan(PrintWriter out, dev.anewb.io.LoadedModel loaded, ChipProfile c) {
+        var graph = loaded.graph();
         // The planner itself may explore any length; a user asking for more than the model can see made a mistake.
         int context = graph.config().maxPositions();
         if (graph.config().vocabSize() > 0 && context > 0 && seq > context) {
             throw AnewbException.usage("--seq " + seq + " is past the model's context of " + context + " positions");
         }
-        PlanResult r = AnePlanner.plan(graph, conversion.toConversion(DEFAULTS), c, batch, seq, sramMb);
+        Conversion conv = conversion.toConversion(DEFAULTS);
+        PlanResult r = AnePlanner.plan(graph, conv, c, batch, seq, sramMb);
+        // Rule 3: where weights are present, measure what the ANE-native per-channel alternative costs in accuracy.
+        PerChannelAlternative alt = loaded.hasWeights() && !loaded.isPackage() && conv.int8() && graph.parameterCount() < 500_000_000L
+                ? PerChannelAlternative.measure(loaded, conv, JobContext.NONE) : null;
         if (json) {
             try {
-                out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(PlanJson.toJson(r)));
+                var node = PlanJson.toJson(r);
+                if (alt != null && node instanceof com.fasterxml.jackson.databind.node.ObjectNode o) o.set("per_channel_alternative", alt.toJson());
+                out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(node));
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                 throw new IllegalStateException(e);
             }
         } else {
             printText(out, r);
+            if (alt != null) out.println(alt.describe());
         }
-        out.flush();
     }
 
     static void printText(PrintWriter out, PlanResult r) {

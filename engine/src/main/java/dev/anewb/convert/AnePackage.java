@@ -48,7 +48,10 @@ import java.util.stream.Stream;
  * [out, in], {@code W.scale} F16 [out, ceil(in/B)], {@code W.zero_point} I8; other tensors FP16 when the
  * conversion computes in FP16, else F32, projections in [out, in]), {@code reference.safetensors} (the FP32
  * original's taps on the built-in sample input, so a package can re-measure its own drift without its source),
- * and copies of the source's config, tokenizer and preprocessor files.
+ * {@code sample_input.safetensors} for vision and audio models (the sample's float inputs {@code pixel_values} /
+ * {@code input_features} in transformers' shape, F32, and the decoder ids and mask as I64 when there are any;
+ * referenced from the manifest's {@code drift.sample_input.file}), and copies of the source's config, tokenizer and
+ * preprocessor files.
  *
  * <p>Written into a hidden temporary folder beside the target and renamed at the end: an interrupted
  * conversion leaves no package (and an existing package intact unless {@code force} replaced it).
@@ -59,6 +62,7 @@ public final class AnePackage {
     static final String MANIFEST = "manifest.json";
     static final String WEIGHTS = "weights.safetensors";
     static final String REFERENCE = "reference.safetensors";
+    static final String SAMPLE_INPUT = "sample_input.safetensors";
     private static final List<String> COPIED = List.of("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
             "preprocessor_config.json", "generation_config.json", "modules.json", "sentence_bert_config.json");
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -90,6 +94,7 @@ public final class AnePackage {
             SafetensorsWriter ref = new SafetensorsWriter();
             for (Map.Entry<String, Activation> e : reference.taps().entrySet()) ref.addFloats(e.getKey(), e.getValue().shape(), e.getValue().data());
             ref.write(tmp.resolve(REFERENCE));
+            if (!sample.features().isEmpty()) writeSampleInput(sample, tmp.resolve(SAMPLE_INPUT));
             for (String f : COPIED) {
                 Path src = source.folder().resolve(f);
                 if (Files.isRegularFile(src)) Files.copy(src, tmp.resolve(f));
@@ -194,10 +199,22 @@ public final class AnePackage {
             ArrayNode texts = input.putArray("texts");
             sampleTexts.forEach(texts::add);
         }
-        ArrayNode ids = input.putArray("ids");
-        for (long[] row : sample.ids()) {
-            ArrayNode r = ids.addArray();
-            for (long v : row) r.add(v);
+        if (!sample.features().isEmpty()) {
+            // Images and audio do not fit a JSON manifest: the tensors sit in their own file, named here with their shapes.
+            input.put("file", SAMPLE_INPUT);
+            ObjectNode features = input.putObject("features");
+            sample.features().forEach((name, f) -> {
+                ArrayNode shape = features.putArray(name);
+                for (long dim : f.shape()) shape.add(dim);
+            });
+        }
+        input.put("tokens", sample.seq());
+        if (sample.ids() != null) {
+            ArrayNode ids = input.putArray("ids");
+            for (long[] row : sample.ids()) {
+                ArrayNode r = ids.addArray();
+                for (long v : row) r.add(v);
+            }
         }
         ArrayNode mask = input.putArray("attention_mask");
         for (int[] row : sample.mask()) {
@@ -391,10 +408,67 @@ public final class AnePackage {
         }
     }
 
-    /** The manifest's sample input as a batch. */
+    /** The sample's float inputs and (when it has ids) decoder ids and mask, in transformers' shapes. */
+    private static void writeSampleInput(Batch sample, Path file) {
+        SafetensorsWriter w = new SafetensorsWriter();
+        sample.features().forEach((name, f) -> w.addFloats(name, f.shape(), f.data()));
+        if (sample.ids() != null) {
+            long[] shape = {sample.batch(), sample.seq()};
+            java.nio.ByteBuffer ids = java.nio.ByteBuffer.allocate(sample.batch() * sample.seq() * 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            java.nio.ByteBuffer mask = java.nio.ByteBuffer.allocate(sample.batch() * sample.seq() * 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (int b = 0; b < sample.batch(); b++) for (int t = 0; t < sample.seq(); t++) {
+                ids.putLong(sample.ids()[b][t]);
+                mask.putLong(sample.mask()[b][t]);
+            }
+            w.addBytes("input_ids", DType.I64, shape, ids.array());
+            w.addBytes("attention_mask", DType.I64, shape, mask.array());
+        }
+        w.metadata("format", FORMAT);
+        w.write(file);
+    }
+
+    /**
+     * The manifest's sample input as a batch: token ids and mask from the manifest, and for vision and audio
+     * models the float inputs from the file it names in {@code pkg}.
+     */
+    public static Batch sampleInput(Path pkg, JsonNode manifest) {
+        return readSample(pkg, manifest);
+    }
+
+    /** The sample input of a text model's manifest (token ids only; image and audio samples need the package folder). */
     public static Batch sampleInput(JsonNode manifest) {
+        return readSample(null, manifest);
+    }
+
+    private static Batch readSample(Path pkg, JsonNode manifest) {
         JsonNode in = manifest.path("drift").path("sample_input");
         JsonNode ids = in.path("ids"), mask = in.path("attention_mask");
+        java.util.Map<String, dev.anewb.runtime.FeatureTensor> features = new java.util.LinkedHashMap<>();
+        if (in.hasNonNull("file")) {
+            if (pkg == null) throw AnewbException.file(Path.of(MANIFEST), "the sample input is stored in a file; the package folder is needed to read it");
+            // A manifest is input: its file name must not lead out of the package (a symlink included).
+            Path file = ContainedPaths.resolveInside(pkg, in.get("file").asText(), pkg.resolve(MANIFEST), "sample input file");
+            ContainedPaths.requireRealInside(pkg, file);
+            try (SafetensorsFile f = SafetensorsFile.open(file)) {
+                for (var e : in.path("features").properties()) {
+                    TensorData t = f.get(e.getKey());
+                    long[] expect = new long[e.getValue().size()];
+                    for (int i = 0; i < expect.length; i++) expect[i] = e.getValue().get(i).asLong();
+                    if (!java.util.Arrays.equals(expect, t.shape())) {
+                        throw AnewbException.file(file, "\"" + e.getKey() + "\" has shape " + t.shapeString() + " but the manifest says "
+                                + java.util.Arrays.toString(expect));
+                    }
+                    features.put(e.getKey(), new dev.anewb.runtime.FeatureTensor(t.shape(), t.toFloatArray()));
+                }
+            }
+            if (features.isEmpty()) throw AnewbException.file(pkg.resolve(MANIFEST), "the sample input names a file but no features");
+        }
+        if (ids.isMissingNode() && !features.isEmpty()) {
+            // A vision model: no ids, every position valid.
+            int tokens = in.path("tokens").asInt(0);
+            if (tokens < 1) throw AnewbException.file(pkg.resolve(MANIFEST), "the sample input has no token count");
+            return Batch.ofFeatures(tokens, features);
+        }
         int b = ids.size();
         if (b == 0 || mask.size() != b) throw new AnewbException("package manifest has no sample input");
         int s = ids.get(0).size();
@@ -410,7 +484,7 @@ public final class AnePackage {
             idv[i][t] = ids.get(i).get(t).asLong();
             m[i][t] = mask.get(i).get(t).asInt();
         }
-        return new Batch(b, s, idv, null, m);
+        return new Batch(b, s, idv, null, m, features);
     }
 
     /**
@@ -419,7 +493,7 @@ public final class AnePackage {
      */
     public static List<TapMetrics> recheck(LoadedModel pkg, JobContext ctx) {
         if (!pkg.isPackage()) throw new IllegalArgumentException("not a package");
-        Batch sample = sampleInput(pkg.manifest());
+        Batch sample = sampleInput(pkg.folder(), pkg.manifest());
         RunResult out = new dev.anewb.runtime.Executor(pkg.graph(), pkg.weights()).run(sample, ctx);
         List<TapMetrics> taps = new java.util.ArrayList<>();
         try (SafetensorsFile ref = openReference(pkg.folder())) {

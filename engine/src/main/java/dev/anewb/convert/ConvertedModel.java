@@ -67,7 +67,12 @@ public final class ConvertedModel implements AutoCloseable {
         return analysis.measure(input, graph.conversion(), byCause, ctx);
     }
 
-    /** The sample batch of the package manifest: the sample texts when there is a tokenizer, else a fixed id sequence. */
+    /**
+     * The built-in sample the package manifest's drift is measured on, for every architecture: for ViT and Whisper
+     * the deterministic image or audio (with the decoder start token) of {@link SampleMedia}, the one such sample the
+     * drift and convert commands use; for text models the sample texts when there is a tokenizer, else a fixed id
+     * sequence.
+     */
     public Batch sampleInput() {
         if (graph.values().containsKey(dev.anewb.model.ModelGraph.PIXEL_VALUES) || graph.values().containsKey(dev.anewb.model.ModelGraph.INPUT_FEATURES)) {
             return SampleMedia.batch(source);
@@ -84,7 +89,9 @@ public final class ConvertedModel implements AutoCloseable {
         ctx.progress(0.02, "measuring drift on the sample input");
         DriftReport d = drift(sample, false, ctx.slice(0.02, 0.3));
         RunResult ref = analysis.reference(sample, ctx);
-        return AnePackage.write(source, graph, warnings, sample, source.hasTokenizer() ? SAMPLE_TEXTS : null, ref, d, planSummary, out, force,
+        // Whisper has a tokenizer, but its sample is audio with a decoder prefix, not the sample texts.
+        boolean texts = sample.features().isEmpty() && source.hasTokenizer();
+        return AnePackage.write(source, graph, warnings, sample, texts ? SAMPLE_TEXTS : null, ref, d, planSummary, out, force,
                 ctx.slice(0.3, 1.0));
     }
 

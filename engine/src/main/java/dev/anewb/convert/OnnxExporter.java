@@ -33,9 +33,18 @@ import java.util.function.Supplier;
  * Exports an original or converted {@link ModelGraph} as an ONNX model (IR 10, opset 21, default domain) that
  * reproduces the {@link dev.anewb.runtime.Executor}'s semantics for the same graph, one emitter per op kind.
  *
- * <p>Inputs: {@code input_ids} and {@code attention_mask} (int64 [batch, sequence]), plus {@code token_type_ids}
- * when an embedding reads them. Outputs: every tap, under the tap's name, in transformers' shape ([batch, sequence,
- * channels]; pooled taps [batch, channels]).
+ * <p>Inputs, named as transformers' ONNX exports (optimum) name them:
+ * <ul>
+ * <li>Text models (BERT, DistilBERT, MiniLM, GPT-2, Llama): {@code input_ids} and {@code attention_mask} (int64
+ *     [batch, sequence]), plus {@code token_type_ids} when an embedding reads them.</li>
+ * <li>ViT: {@code pixel_values} (float [batch, channels, height, width], as the image processor makes it); no mask.</li>
+ * <li>Whisper: {@code input_features} (float [batch, mel bins, frames]), {@code decoder_input_ids} and
+ *     {@code decoder_attention_mask} (int64 [batch, decoder_sequence]): the whole encoder-decoder forward pass of
+ *     {@code WhisperForConditionalGeneration} on a decoder prefix.</li>
+ * </ul>
+ * Outputs: every tap, under the tap's name, in transformers' shape ([batch, sequence, channels]; pooled taps
+ * [batch, channels]), except taps that only echo a graph input ({@code pixel_values}, {@code input_features}): an
+ * ONNX output cannot share its input's name, and the caller has that tensor already.
  *
  * <p>How the executor's semantics map:
  * <ul>
@@ -47,6 +56,14 @@ import java.util.function.Supplier;
  * <li>Masking: disallowed scores become −∞ through {@code Where}; after Softmax a second {@code Where} zeroes them,
  *     which also turns a fully masked row (NaN in Softmax) into the executor's zeros.</li>
  * <li>Chunked attention (spec/chunked-attention.md): the band mask computed from Range on the dynamic length.</li>
+ * <li>Causal self-attention (GPT-2, Llama, Whisper's decoder): j ≤ i from Range, and-ed with the padding mask.</li>
+ * <li>Grouped-query attention: each kv head expanded to its query heads (Unsqueeze/Expand/Reshape).</li>
+ * <li>Rotary embedding (Llama family): positions 0..S−1 from Range, angles {@code position · inv_freq} in float32
+ *     with transformers' {@code inv_freq} for the rope type (an initializer), Cos/Sin, and rotate_half on each
+ *     head's rotary dimensions; dimensions past the rotary dimension pass through.</li>
+ * <li>Front ends: ViT's patch embedding is a Conv with kernel = stride = patch, flattened to tokens, the CLS token
+ *     prepended and the position table added; Whisper's conv1/conv2 are Convs with their padding and stride (the
+ *     GELU after each is its own op); AddPositions adds the first S rows of the position table.</li>
  * <li>The BC1S layout changes how the ANE stores activations, not the numbers, so it exports as the HF layout.</li>
  * </ul>
  */
@@ -54,6 +71,8 @@ public final class OnnxExporter {
     public static final long IR_VERSION = 10;
     public static final long OPSET = 21;
     public static final String ATTENTION_MASK = "attention_mask";
+    public static final String DECODER_INPUT_IDS = "decoder_input_ids";
+    public static final String DECODER_ATTENTION_MASK = "decoder_attention_mask";
 
     /** How block-INT8 weights are dequantized in the exported graph. */
     public enum Dequantize {
@@ -74,8 +93,13 @@ public final class OnnxExporter {
     private final Map<String, String> tensors = new HashMap<>();
     private final Set<String> weightInits = new HashSet<>();
     private int counter;
-    private String seqLen;
+    /** The dynamic length of each sequence axis (int64 scalar), computed once. */
+    private final Map<Axis, String> lengths = new java.util.EnumMap<>(Axis.class);
     private String keyMask;
+    /** Whisper: the token inputs are the decoder's and carry transformers' decoder_ prefix. */
+    private final boolean encoderDecoder;
+    /** ONNX name of the attention mask input, or null when the graph has no token input (ViT). */
+    private final String maskName;
 
     private OnnxExporter(ModelGraph graph, WeightSource weights, Dequantize dequantize) {
         this.graph = graph;
@@ -83,6 +107,9 @@ public final class OnnxExporter {
         this.dequantize = dequantize;
         this.fp16 = graph.conversion().precision() == Conversion.Precision.FP16;
         this.w = new OnnxModelWriter(graph.config().modelType(), IR_VERSION, OPSET, Version.get());
+        boolean ids = graph.values().containsKey(ModelGraph.INPUT_IDS);
+        this.encoderDecoder = ids && graph.values().containsKey(ModelGraph.INPUT_FEATURES);
+        this.maskName = !ids ? null : encoderDecoder ? DECODER_ATTENTION_MASK : ATTENTION_MASK;
     }
 
     /** Exports with blocked DequantizeLinear for INT8 weights. */
@@ -101,21 +128,21 @@ public final class OnnxExporter {
     }
 
     private void build() {
-        // Refuse before writing anything: the front ends of vision and audio models have no emitter yet.
-        for (Op op : graph.ops()) {
-            if (op instanceof Op.PatchEmbed || op instanceof Op.Conv1d || op instanceof Op.AddPositions) throw noExportYet(op);
-        }
         for (Op op : graph.ops()) for (String in : op.inputs()) {
             if (!producedBy(in) && !tensors.containsKey(in)) defineInput(in);
         }
-        // attention_mask is the transformers input every encoder takes; kept even when no op reads it.
-        if (!tensors.containsKey(ATTENTION_MASK)) intInput(ATTENTION_MASK);
+        // The attention mask is the transformers input every text model takes; kept even when no op reads it.
+        if (maskName != null && !tensors.containsKey(ATTENTION_MASK)) {
+            intInput(maskName);
+            tensors.put(ATTENTION_MASK, maskName);
+        }
         for (Op op : graph.ops()) {
             String y = emit(op);
             if (fp16) y = roundFp16(y);
             tensors.put(op.output(), y);
         }
         for (var tap : graph.taps().entrySet()) {
+            if (!producedBy(tap.getValue())) continue; // an input echoed as a tap (see the class comment)
             Value v = graph.value(tap.getValue());
             String t = tensors.get(tap.getValue());
             if (t == null) throw new IllegalStateException("tap " + tap.getKey() + " reads " + tap.getValue() + ", which no op produces");
@@ -131,35 +158,58 @@ public final class OnnxExporter {
         }
     }
 
-    private AnewbException noExportYet(Op op) {
-        return new AnewbException("no ONNX export yet for op " + op.kind() + " (" + op.name() + ") of " + graph.config().architecture()
-                + ": vision and audio front ends are not emitted; plan, convert and measure drift work, ONNX export does not");
-    }
-
     private boolean producedBy(String value) {
         for (Op op : graph.ops()) if (op.output().equals(value)) return true;
         return false;
     }
 
     private void defineInput(String name) {
-        if (!name.equals(ModelGraph.INPUT_IDS) && !name.equals(ModelGraph.TOKEN_TYPE_IDS)) {
-            throw new AnewbException("graph input \"" + name + "\" has no ONNX export yet (only token inputs are exported)");
+        switch (name) {
+            case ModelGraph.INPUT_IDS -> {
+                String onnx = encoderDecoder ? DECODER_INPUT_IDS : ModelGraph.INPUT_IDS;
+                intInput(onnx);
+                tensors.put(name, onnx);
+            }
+            case ModelGraph.TOKEN_TYPE_IDS -> intInput(name);
+            case ModelGraph.PIXEL_VALUES -> {
+                Op.PatchEmbed p = graph.ops().stream().filter(o -> o instanceof Op.PatchEmbed pe && pe.input().equals(name))
+                        .map(o -> (Op.PatchEmbed) o).findFirst()
+                        .orElseThrow(() -> new AnewbException("pixel_values is read by an op other than a patch embedding; no ONNX export for it"));
+                floatInput(name, List.of("batch", (long) p.channels(), (long) p.height(), (long) p.width()));
+            }
+            default -> {
+                Value v = graph.value(name);
+                Integer rows = graph.fixedLength(v.axis());
+                if (v.axis() != Axis.FEATURES || rows == null) {
+                    throw new AnewbException("graph input \"" + name + "\" (" + v.axis() + ") has no ONNX export");
+                }
+                // input_features [batch, mel bins, frames]: the channels-first rows the executor reads.
+                floatInput(name, List.of("batch", (long) rows, (long) v.channels()));
+            }
         }
-        intInput(name);
     }
 
     private void intInput(String name) {
         usedNames.add(name);
         tensors.put(name, name);
-        w.input(new ValueInfo(name, OnnxModelWriter.INT64, List.of("batch", "sequence")));
+        w.input(new ValueInfo(name, OnnxModelWriter.INT64, List.of("batch", encoderDecoder ? "decoder_sequence" : "sequence")));
     }
 
-    private static Object axisDim(Value v) {
+    /** A float input; under FP16 precision rounded once, as the executor rounds its feature inputs. */
+    private void floatInput(String name, List<Object> dims) {
+        usedNames.add(name);
+        w.input(new ValueInfo(name, OnnxModelWriter.FLOAT, dims));
+        tensors.put(name, fp16 ? roundFp16(name) : name);
+    }
+
+    private Object axisDim(Value v) {
+        Integer fixed = graph.fixedLength(v.axis());
+        if (fixed != null) return (long) fixed;
         return switch (v.axis()) {
-            case TOKENS -> "sequence";
+            case TOKENS -> encoderDecoder ? "decoder_sequence" : "sequence";
             case ENCODER -> "encoder_sequence";
             case POOLED -> 1L;
-            case FEATURES, FRAMES -> "rows"; // no vision/audio export yet: build() refuses such graphs first
+            case FEATURES, FRAMES -> "frames";
         };
     }
 
@@ -168,9 +218,9 @@ public final class OnnxExporter {
     private String emit(Op op) {
         return switch (op) {
             case Op.Embed e -> embed(e);
-            case Op.PatchEmbed p -> throw noExportYet(p);
-            case Op.Conv1d c -> throw noExportYet(c);
-            case Op.AddPositions p -> throw noExportYet(p);
+            case Op.PatchEmbed p -> patchEmbed(p);
+            case Op.Conv1d c -> conv1d(c);
+            case Op.AddPositions p -> addPositions(p);
             case Op.Norm n -> norm(n);
             case Op.Linear l -> linear(l);
             case Op.Attention a -> attention(a);
@@ -196,7 +246,7 @@ public final class OnnxExporter {
         String y = floatOut(node("Gather", List.of(floatWeight(e.wordTable()), ids), fresh(e.name() + ".word")));
         if (e.positionTable() != null) {
             String start = scalarI64(e.positionOffset());
-            String end = node("Add", List.of(sequenceLength(), start), fresh(e.name() + ".pos_end"));
+            String end = node("Add", List.of(length(Axis.TOKENS, in(e.ids())), start), fresh(e.name() + ".pos_end"));
             String positions = node("Range", List.of(start, end, scalarI64(1)), fresh(e.name() + ".positions"));
             String pos = floatOut(node("Gather", List.of(floatWeight(e.positionTable()), positions), fresh(e.name() + ".pos")));
             y = node("Add", List.of(y, pos), fresh(e.name() + ".word_pos"));
@@ -236,6 +286,14 @@ public final class OnnxExporter {
     /** A float projection stored [in, out] so that MatMul(x, W) is x·Wᵀ of the [out, in] weight. */
     private String projectionWeight(Op.Linear l, WeightInfo info) {
         String name = l.weight();
+        if (tableInits.containsKey(name)) {
+            // A tied head (GPT-2, Whisper) reads the embedding table already written as stored: transpose that one
+            // tensor in the graph rather than writing the weights twice.
+            String table = tableInits.get(name);
+            String t = fp16 ? castToFloat(table) : table;
+            return info.storedTransposed() ? t : projections.computeIfAbsent(name,
+                    n -> node("Transpose", List.of(t), fresh(n + ".in_out"), Attribute.ints("perm", 1, 0)));
+        }
         if (weightInits.add(name)) {
             int out = l.out(), k = l.in();
             long[] stored = weights.get(name).shape();
@@ -309,11 +367,18 @@ public final class OnnxExporter {
     }
 
     private String attention(Op.Attention a) {
-        if (a.rope() != null) throw new AnewbException("op kind attention with rotary embedding has no ONNX export yet (" + a.name() + ")");
         int h = a.heads(), kvh = a.kvHeads(), hd = a.headDim();
         String p = a.name();
         String q = heads(in(a.q()), h, hd, p + ".qh");
-        String k = repeatKv(heads(in(a.k()), kvh, hd, p + ".kh"), h, kvh, hd, p + ".kh_rep");
+        String k = heads(in(a.k()), kvh, hd, p + ".kh");
+        if (a.rope() != null) {
+            // The executor rotates q and k before attention, at positions 0..S−1 of a plain forward pass.
+            if (a.cross()) throw new AnewbException("rotary embedding on cross-attention (" + a.name() + ") has no ONNX form");
+            String[] cs = ropeTables(a.rope(), length(graph.value(a.q()).axis(), in(a.q())));
+            q = rotate(q, a.rope(), hd, cs, p + ".q_rope");
+            k = rotate(k, a.rope(), hd, cs, p + ".k_rope");
+        }
+        k = repeatKv(k, h, kvh, hd, p + ".kh_rep");
         String v = repeatKv(heads(in(a.v()), kvh, hd, p + ".vh"), h, kvh, hd, p + ".vh_rep");
         String kt = node("Transpose", List.of(k), fresh(p + ".kt"), Attribute.ints("perm", 0, 1, 3, 2));
         String scores = node("MatMul", List.of(q, kt), fresh(p + ".scores"));
@@ -360,10 +425,11 @@ public final class OnnxExporter {
         }
         boolean chunk = graph.conversion().chunked() && !a.cross();
         if (a.causal() || chunk) {
-            if (a.cross() || graph.value(a.q()).axis() != Axis.TOKENS) {
-                throw new AnewbException("op kind causal/chunked attention over " + graph.value(a.q()).axis() + " has no ONNX export yet");
+            // Causal and band rules compare query and key positions of one sequence: self-attention only.
+            if (a.cross() || graph.value(a.q()).axis() != graph.value(a.k()).axis()) {
+                throw new AnewbException("causal or chunked attention with keys from another sequence (" + p + ") has no ONNX form");
             }
-            String n = sequenceLength();
+            String n = length(graph.value(a.q()).axis(), in(a.q()));
             String i = node("Unsqueeze", List.of(node("Range", List.of(scalarI64(0), n, scalarI64(1)), fresh(p + ".i")), i64("axes1", 1)), fresh(p + ".i_col"));
             String j = node("Unsqueeze", List.of(node("Range", List.of(scalarI64(0), n, scalarI64(1)), fresh(p + ".j")), i64("zero1", 0)), fresh(p + ".j_row"));
             if (a.causal()) mask = and(mask, node("LessOrEqual", List.of(j, i), fresh(p + ".causal")), p + ".mask_c");
@@ -398,20 +464,109 @@ public final class OnnxExporter {
     /** attention_mask == 1 as bool [B, 1, 1, Sk], shared by every layer. */
     private String keyMask() {
         if (keyMask == null) {
-            String eq = node("Equal", List.of(tensors.get(ATTENTION_MASK), constI64("one_i64", new long[0], new long[]{1})), fresh("key_valid"));
+            String eq = node("Equal", List.of(in(ATTENTION_MASK), constI64("one_i64", new long[0], new long[]{1})), fresh("key_valid"));
             keyMask = node("Unsqueeze", List.of(eq, constI64("axes12", new long[]{2}, new long[]{1, 2})), fresh("key_mask"));
         }
         return keyMask;
     }
 
-    /** The dynamic sequence length of input_ids as an int64 scalar. */
-    private String sequenceLength() {
-        if (seqLen == null) {
-            String shape = node("Shape", List.of(tensors.get(ModelGraph.INPUT_IDS) != null ? ModelGraph.INPUT_IDS : ATTENTION_MASK),
-                    fresh("seq_len_1d"), Attribute.of("start", 1L), Attribute.of("end", 2L));
-            seqLen = node("Squeeze", List.of(shape, i64("zero1", 0)), fresh("seq_len"));
+    /**
+     * The dynamic length of a sequence axis as an int64 scalar, from the first tensor on that axis asked about
+     * (for TOKENS of a text model that is the ids input, so every layer shares one Shape node).
+     */
+    private String length(Axis axis, String tensorOnAxis) {
+        return lengths.computeIfAbsent(axis, ax -> {
+            String name = ax.name().toLowerCase(java.util.Locale.ROOT) + "_len";
+            String shape = node("Shape", List.of(tensorOnAxis), fresh(name + "_1d"), Attribute.of("start", 1L), Attribute.of("end", 2L));
+            return node("Squeeze", List.of(shape, i64("zero1", 0)), fresh(name));
+        });
+    }
+
+    // ---- rotary embedding ----
+
+    private final Map<Op.Rope, String[]> ropeTables = new HashMap<>();
+
+    /**
+     * cos and sin [S, rotaryDim/2] of angle = position · inv_freq, both factors float32 as the executor (and torch)
+     * multiply them; inv_freq is transformers' for the rope type, computed by the executor's own code.
+     */
+    private String[] ropeTables(Op.Rope rope, String n) {
+        return ropeTables.computeIfAbsent(rope, r -> {
+            float[] inv = dev.anewb.runtime.RotaryEmbedding.inverseFrequencies(r);
+            String invName = fresh("rope.inv_freq");
+            byte[] bytes = f32Bytes(inv);
+            w.initializer(new Initializer(invName, OnnxModelWriter.FLOAT, new long[]{1, inv.length}, bytes.length, () -> bytes));
+            String pos = node("Cast", List.of(node("Range", List.of(scalarI64(0), n, scalarI64(1)), fresh("rope.positions_i64"))),
+                    fresh("rope.positions"), Attribute.of("to", (long) OnnxModelWriter.FLOAT));
+            String col = node("Unsqueeze", List.of(pos, i64("axes1", 1)), fresh("rope.positions_col"));
+            String angle = node("Mul", List.of(col, invName), fresh("rope.angle"));
+            return new String[]{node("Cos", List.of(angle), fresh("rope.cos")), node("Sin", List.of(angle), fresh("rope.sin"))};
+        });
+    }
+
+    /**
+     * x·cos + rotate_half(x)·sin on [B, heads, S, hd] (cos/sin [S, d/2] broadcast): dimension i pairs with i + d/2,
+     * y1 = x1·cos − x2·sin, y2 = x2·cos + x1·sin; dimensions [d, hd) pass through (partial rotary).
+     */
+    private String rotate(String x, Op.Rope rope, int hd, String[] cs, String name) {
+        int d = rope.rotaryDim(), half = d / 2;
+        String x1 = node("Slice", List.of(x, i64("slice_at_0", 0), i64("slice_at_" + half, half), i64("slice_axis_last", -1)), fresh(name + ".x1"));
+        String x2 = node("Slice", List.of(x, i64("slice_at_" + half, half), i64("slice_at_" + d, d), i64("slice_axis_last", -1)), fresh(name + ".x2"));
+        String y1 = node("Sub", List.of(node("Mul", List.of(x1, cs[0]), fresh(name + ".x1cos")), node("Mul", List.of(x2, cs[1]), fresh(name + ".x2sin"))),
+                fresh(name + ".y1"));
+        String y2 = node("Add", List.of(node("Mul", List.of(x2, cs[0]), fresh(name + ".x2cos")), node("Mul", List.of(x1, cs[1]), fresh(name + ".x1sin"))),
+                fresh(name + ".y2"));
+        List<String> parts = new ArrayList<>(List.of(y1, y2));
+        if (d < hd) parts.add(node("Slice", List.of(x, i64("slice_at_" + d, d), i64("slice_at_" + hd, hd), i64("slice_axis_last", -1)), fresh(name + ".pass")));
+        return node("Concat", parts, fresh(name), Attribute.of("axis", -1L));
+    }
+
+    // ---- front ends ----
+
+    /** ViT: Conv (kernel = stride = patch) → [B, hidden, gy·gx] → tokens [B, patches, hidden]; CLS first; + positions. */
+    private String patchEmbed(Op.PatchEmbed pe) {
+        String p = pe.name(), x = in(pe.input());
+        List<String> ins = new ArrayList<>(List.of(x, floatWeightAsFloat(pe.weight())));
+        if (pe.bias() != null) ins.add(floatWeightAsFloat(pe.bias()));
+        String conv = node("Conv", ins, fresh(p + ".conv"), Attribute.ints("kernel_shape", pe.patch(), pe.patch()),
+                Attribute.ints("strides", pe.patch(), pe.patch()));
+        String flat = node("Reshape", List.of(conv, constI64("shape_b_" + pe.hidden() + "_rest", new long[]{3}, new long[]{0, pe.hidden(), -1})),
+                fresh(p + ".flat"));
+        String y = node("Transpose", List.of(flat), fresh(p + ".tokens"), Attribute.ints("perm", 0, 2, 1));
+        if (pe.clsToken() != null) {
+            String cls = node("Reshape", List.of(floatWeightAsFloat(pe.clsToken()), constI64("shape_1_1_" + pe.hidden(), new long[]{3},
+                    new long[]{1, 1, pe.hidden()})), fresh(p + ".cls"));
+            String batch = node("Shape", List.of(x), fresh(p + ".batch"), Attribute.of("start", 0L), Attribute.of("end", 1L));
+            String target = node("Concat", List.of(batch, constI64("dims_1_" + pe.hidden(), new long[]{2}, new long[]{1, pe.hidden()})),
+                    fresh(p + ".cls_shape"), Attribute.of("axis", 0L));
+            String clsB = node("Expand", List.of(cls, target), fresh(p + ".cls_batch"));
+            y = node("Concat", List.of(clsB, y), fresh(p + ".with_cls"), Attribute.of("axis", 1L));
         }
-        return seqLen;
+        if (pe.positions() != null) {
+            String pos = node("Reshape", List.of(floatWeightAsFloat(pe.positions()), constI64("shape_rows_" + pe.hidden(), new long[]{2},
+                    new long[]{-1, pe.hidden()})), fresh(p + ".positions"));
+            y = node("Add", List.of(y, pos), fresh(p));
+        }
+        return y;
+    }
+
+    /** Whisper's conv1/conv2: Conv over [B, in, L] with the op's padding and stride, back to token-major [B, L', out]. */
+    private String conv1d(Op.Conv1d c) {
+        String p = c.name(), x = in(c.input());
+        if (!c.channelsFirstInput()) x = node("Transpose", List.of(x), fresh(p + ".channels_first"), Attribute.ints("perm", 0, 2, 1));
+        List<String> ins = new ArrayList<>(List.of(x, floatWeightAsFloat(c.weight())));
+        if (c.bias() != null) ins.add(floatWeightAsFloat(c.bias()));
+        String y = node("Conv", ins, fresh(p + ".conv"), Attribute.ints("kernel_shape", c.kernel()), Attribute.ints("strides", c.stride()),
+                Attribute.ints("pads", c.padding(), c.padding()));
+        return node("Transpose", List.of(y), fresh(p), Attribute.ints("perm", 0, 2, 1));
+    }
+
+    /** Rows [0, S) of the position table added to [B, S, C]. */
+    private String addPositions(Op.AddPositions a) {
+        String p = a.name(), x = in(a.input());
+        String n = node("Shape", List.of(x), fresh(p + ".len"), Attribute.of("start", 1L), Attribute.of("end", 2L));
+        String rows = node("Slice", List.of(floatWeightAsFloat(a.table()), i64("zero1", 0), n, i64("zero1", 0)), fresh(p + ".rows"));
+        return node("Add", List.of(x, rows), fresh(p));
     }
 
     private String activation(Op.Activation a) {
@@ -481,19 +636,26 @@ public final class OnnxExporter {
 
     /** A float weight (table, norm, bias) as stored: FP16 under FP16 precision, else FP32 (any source dtype). */
     private String floatWeight(String name) {
-        if (weightInits.add(name)) {
+        return tableInits.computeIfAbsent(name, n -> {
+            // Written under the weight's own name unless a projection took it (then the stored layout needs its own).
+            String init = weightInits.add(n) ? n : fresh(n + ".table");
             // Shapes come from the stored tensor (tables may have more rows than the config); bytes when written.
-            long[] shape = weights.get(name).shape().clone();
-            long n = 1;
-            for (long d : shape) n *= d;
-            w.initializer(new Initializer(name, fp16 ? OnnxModelWriter.FLOAT16 : OnnxModelWriter.FLOAT, shape, n * (fp16 ? 2 : 4), () -> {
-                float[] v = weights.get(name).toFloatArray();
+            long[] shape = weights.get(n).shape().clone();
+            long count = 1;
+            for (long d : shape) count *= d;
+            w.initializer(new Initializer(init, fp16 ? OnnxModelWriter.FLOAT16 : OnnxModelWriter.FLOAT, shape, count * (fp16 ? 2 : 4), () -> {
+                float[] v = weights.get(n).toFloatArray();
                 return fp16 ? f16Bytes(v) : f32Bytes(v);
             }));
-            usedNames.add(name);
-        }
-        return name;
+            usedNames.add(init);
+            return init;
+        });
     }
+
+    /** Weight name → initializer holding it as stored (tables, norms, biases, convolutions). */
+    private final Map<String, String> tableInits = new HashMap<>();
+    /** Weight name → the [in, out] view derived from a table initializer (tied heads). */
+    private final Map<String, String> projections = new HashMap<>();
 
     private String floatWeightAsFloat(String name) {
         String t = floatWeight(name);

@@ -33,9 +33,15 @@ final class OrtRunner {
                 Map<String, OnnxTensor> inputs = new HashMap<>();
                 try {
                     for (String name : session.getInputNames()) {
+                        if (batch.features().containsKey(name)) {
+                            // pixel_values / input_features in transformers' shape, as the exporter declares them.
+                            var f = batch.feature(name);
+                            inputs.put(name, OnnxTensor.createTensor(env, FloatBuffer.wrap(f.data()), f.shape()));
+                            continue;
+                        }
                         long[][] v = switch (name) {
-                            case "input_ids" -> batch.ids();
-                            case "attention_mask" -> mask;
+                            case "input_ids", "decoder_input_ids" -> batch.ids();
+                            case "attention_mask", "decoder_attention_mask" -> mask;
                             case "token_type_ids" -> types;
                             default -> throw new IllegalStateException("unexpected input " + name);
                         };

@@ -1,5 +1,6 @@
 package dev.anewb.app.conversion;
 
+import dev.anewb.app.chip.ChipSourcesPopover;
 import dev.anewb.app.shell.Fxml;
 import dev.anewb.model.Conversion;
 import javafx.beans.property.IntegerProperty;
@@ -21,7 +22,13 @@ import javafx.scene.control.TextField;
 import javafx.scene.control.ToggleButton;
 import javafx.scene.control.ToggleGroup;
 import javafx.scene.control.Tooltip;
+import javafx.scene.image.ImageView;
 import javafx.scene.layout.HBox;
+import javafx.scene.layout.VBox;
+import javafx.stage.FileChooser;
+import dev.anewb.app.session.ModelKind;
+import dev.anewb.app.session.SampleInput;
+import java.io.File;
 import javafx.util.Subscription;
 
 import java.util.ArrayList;
@@ -56,6 +63,16 @@ public final class ConversionPanel {
     @FXML private Spinner<Integer> seqLength;
     @FXML private Spinner<Integer> batch;
     @FXML private TextArea sampleText;
+    @FXML private ComboBox<String> chip;
+    @FXML private Button chipSources;
+    @FXML private Spinner<Double> bufferMb;
+    @FXML private Label bufferHint;
+    @FXML private Label sampleHeading;
+    @FXML private VBox sampleMedia;
+    @FXML private Button chooseSample;
+    @FXML private Button builtInSample;
+    @FXML private ImageView sampleThumbnail;
+    @FXML private Label sampleDescription;
 
     public ConversionPanel(ConversionViewModel viewModel) {
         this.viewModel = viewModel;
@@ -135,6 +152,19 @@ public final class ConversionPanel {
         problem.managedProperty().bind(problem.visibleProperty());
 
         sampleText.textProperty().bindBidirectional(viewModel.sampleTextProperty());
+        initSampleMedia();
+
+        chip.getItems().setAll(viewModel.chipNames());
+        chip.valueProperty().bindBidirectional(viewModel.chipNameProperty());
+        chipSources.setOnAction(e -> ChipSourcesPopover.show(chipSources, viewModel.session().chip(), null));
+        BufferMbFactory mb = new BufferMbFactory(viewModel::profileBufferMb);
+        bufferMb.setValueFactory(mb);
+        mb.valueProperty().bindBidirectional(viewModel.bufferOverrideMbProperty());
+        bufferMb.focusedProperty().addListener((obs, was, is) -> { if (!is) commit(bufferMb); });
+        subscriptions.add(viewModel.chipNameProperty().subscribe(n -> {
+            bufferMb.getEditor().setPromptText(ChipSourcesNumbers.mb(viewModel.profileBufferMb()));
+            bufferHint.setText("Empty buffer = " + n + "'s " + ChipSourcesNumbers.mb(viewModel.profileBufferMb()) + " MB (unpublished)");
+        }));
 
         tip(fp16, "Store activations and float weights as FP16 at op boundaries, as the Neural Engine computes");
         tip(fp32, "Keep FP32 everywhere (no FP16 rounding): isolates the other causes of drift");
@@ -155,6 +185,41 @@ public final class ConversionPanel {
         tip(seqLength, "Sequence length the Memory and Layout areas plan for");
         tip(batch, "Batch size the Memory and Layout areas plan for");
         tip(sampleText, "Texts Drift measures on (one per line); Run has its own input");
+        tip(chip, "Chip profile Memory and Layout estimate for (A14…M4 and your own from chips.json)");
+        tip(chipSources, "Every figure of the chip profile with its value, confidence and source");
+        tip(bufferMb, "On-chip buffer size in MB the planner fits working sets into; empty = the profile's figure (unpublished by Apple)");
+    }
+
+    /** Texts for text models; an image or audio chooser with what was read for vision and speech models. */
+    private void initSampleMedia() {
+        subscriptions.add(viewModel.kindProperty().subscribe(kind -> {
+            boolean media = kind == ModelKind.VISION || kind == ModelKind.SPEECH;
+            sampleText.setVisible(!media);
+            sampleText.setManaged(!media);
+            sampleMedia.setVisible(media);
+            sampleMedia.setManaged(media);
+            sampleThumbnail.setVisible(kind == ModelKind.VISION);
+            sampleThumbnail.setManaged(kind == ModelKind.VISION);
+            sampleHeading.setText(kind == ModelKind.VISION ? "Sample input (image)" : kind == ModelKind.SPEECH ? "Sample input (audio)" : "Sample input (one text per line)");
+            chooseSample.setText(kind == ModelKind.SPEECH ? "Choose WAV…" : "Choose image…");
+            chooseSample.setTooltip(new Tooltip(kind == ModelKind.SPEECH ? "Audio Drift measures on (WAV, any rate; resampled to 16 kHz)"
+                    : "Image Drift measures on (PNG or JPEG; preprocessed as preprocessor_config.json says)"));
+        }));
+        sampleThumbnail.imageProperty().bind(viewModel.sampleThumbnailProperty());
+        sampleDescription.textProperty().bind(viewModel.sampleDescriptionProperty());
+        chooseSample.setOnAction(e -> {
+            boolean speech = viewModel.kindProperty().get() == ModelKind.SPEECH;
+            FileChooser chooser = new FileChooser();
+            chooser.setTitle(speech ? "Choose sample audio" : "Choose a sample image");
+            chooser.getExtensionFilters().add(speech ? new FileChooser.ExtensionFilter("WAV audio", "*.wav")
+                    : new FileChooser.ExtensionFilter("Images (PNG, JPEG)", "*.png", "*.jpg", "*.jpeg"));
+            File f = chooser.showOpenDialog(root.getScene() == null ? null : root.getScene().getWindow());
+            if (f != null) viewModel.chooseSample(speech ? new SampleInput.Audio(f.toPath()) : new SampleInput.Image(f.toPath()));
+        });
+        builtInSample.setOnAction(e -> viewModel.chooseSample(viewModel.kindProperty().get() == ModelKind.SPEECH
+                ? new SampleInput.Audio(null) : new SampleInput.Image(null)));
+        tip(builtInSample, "The engine's built-in sample (the one a package's drift summary is measured on)");
+        Tooltip.install(sampleThumbnail, new Tooltip("The sample image as the model sees it: resized, normalised, de-normalised for display"));
     }
 
     private static void tip(Control c, String text) { c.setTooltip(new Tooltip(text)); }
@@ -168,12 +233,47 @@ public final class ConversionPanel {
         spinner.focusedProperty().addListener((obs, was, is) -> { if (!is) commit(spinner); });
     }
 
-    private static void commit(Spinner<Integer> spinner) {
+    private static <T> void commit(Spinner<T> spinner) {
         try {
             spinner.getValueFactory().setValue(spinner.getValueFactory().getConverter().fromString(spinner.getEditor().getText()));
         } catch (RuntimeException e) {
             spinner.getEditor().setText(String.valueOf(spinner.getValue()));
         }
+    }
+
+    /** The buffer override: empty text is "use the profile's figure" (null); the arrows start from that figure. */
+    static final class BufferMbFactory extends SpinnerValueFactory<Double> {
+        private final java.util.function.DoubleSupplier profile;
+
+        BufferMbFactory(java.util.function.DoubleSupplier profile) {
+            this.profile = profile;
+            setConverter(new javafx.util.StringConverter<>() {
+                @Override public String toString(Double v) { return v == null ? "" : ChipSourcesNumbers.mb(v); }
+                @Override public Double fromString(String s) {
+                    if (s == null || s.isBlank()) return null;
+                    double v = Double.parseDouble(s.trim());
+                    if (!(v > 0)) throw new NumberFormatException("buffer must be positive");
+                    return v;
+                }
+            });
+        }
+
+        @Override public void decrement(int steps) {
+            double v = getValue() == null ? profile.getAsDouble() : getValue();
+            setValue(Math.max(0.25, v - steps * step(v)));
+        }
+
+        @Override public void increment(int steps) {
+            double v = getValue() == null ? profile.getAsDouble() : getValue();
+            setValue(Math.min(1024, v + steps * step(v)));
+        }
+
+        private static double step(double v) { return v <= 1 ? 0.25 : 1; }
+    }
+
+    /** Number formatting shared by the chip controls. */
+    static final class ChipSourcesNumbers {
+        static String mb(double v) { return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v); }
     }
 
     public Parent root() { return root; }
@@ -185,5 +285,9 @@ public final class ConversionPanel {
         subscriptions.clear();
         problem.textProperty().unbind();
         sampleText.textProperty().unbindBidirectional(viewModel.sampleTextProperty());
+        chip.valueProperty().unbindBidirectional(viewModel.chipNameProperty());
+        bufferMb.getValueFactory().valueProperty().unbindBidirectional(viewModel.bufferOverrideMbProperty());
+        sampleThumbnail.imageProperty().unbind();
+        sampleDescription.textProperty().unbind();
     }
 }

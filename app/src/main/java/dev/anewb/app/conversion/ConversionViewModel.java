@@ -1,7 +1,16 @@
 package dev.anewb.app.conversion;
 
 import dev.anewb.AnewbException;
+import dev.anewb.app.run.MediaPictures;
+import dev.anewb.app.session.ModelKind;
+import dev.anewb.app.session.SampleInput;
 import dev.anewb.app.session.Session;
+import dev.anewb.io.ImagePreprocessor;
+import dev.anewb.model.ModelGraph;
+import dev.anewb.runtime.FeatureTensor;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.scene.image.Image;
 import dev.anewb.convert.BlockQuantizer;
 import dev.anewb.convert.Converter;
 import dev.anewb.model.Conversion;
@@ -49,6 +58,13 @@ public final class ConversionViewModel {
     private final StringProperty sampleText = new SimpleStringProperty(this, "sampleText");
     private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper(this, "error");
     private final StringBinding problem;
+    private final ReadOnlyObjectWrapper<ModelKind> kind = new ReadOnlyObjectWrapper<>(this, "kind");
+    private final ReadOnlyObjectWrapper<Image> sampleThumbnail = new ReadOnlyObjectWrapper<>(this, "sampleThumbnail");
+    private final ReadOnlyStringWrapper sampleDescription = new ReadOnlyStringWrapper(this, "sampleDescription", "");
+    private long sampleShown;
+
+    /** A prepared sample as the panel shows it, or why the file could not be used. */
+    private record SamplePreview(String description, Image thumbnail, String error) { }
 
     public ConversionViewModel(Session session) {
         this.session = session;
@@ -68,6 +84,10 @@ public final class ConversionViewModel {
             o.addListener(x -> apply());
         }
         sampleText.addListener((obs, old, now) -> applyTexts(now));
+        kind.set(ModelKind.of(session.model()));
+        session.modelProperty().addListener((obs, old, now) -> kind.set(ModelKind.of(now)));
+        session.sampleInputProperty().addListener((obs, old, now) -> showSample(now));
+        showSample(session.sampleInput());
         // The engine's own complaints (a pattern that is not a regex) arrive through the session.
         problem = Bindings.createStringBinding(() -> error.get() != null ? error.get() : session.conversionProblemProperty().get(),
                 error, session.conversionProblemProperty());
@@ -109,6 +129,73 @@ public final class ConversionViewModel {
         if (error.get() != null && error.get().startsWith("enter at least one sample text")) error.set(null);
         session.sampleTextsProperty().set(texts);
     }
+
+    /**
+     * Uses {@code input} (an image or audio file, or the built-in sample) as the sample Drift measures on, once it
+     * has been read and preprocessed: a file the engine cannot use leaves the current sample and sets
+     * {@link #errorProperty()} to the engine's message, which names the file. FX thread.
+     */
+    public void chooseSample(SampleInput input) {
+        if (session.model() == null) return;
+        sampleDescription.set("reading " + (input instanceof SampleInput.Image i && i.file() != null ? i.file().getFileName()
+                : input instanceof SampleInput.Audio a && a.file() != null ? a.file().getFileName() : "the built-in sample") + "…");
+        long mine = ++sampleShown;
+        session.jobs().submit("Read sample input", ctx -> preview(input), p -> {
+            if (mine != sampleShown) return;
+            if (p.error() != null) {
+                error.set(p.error());
+                showSample(session.sampleInput());
+                return;
+            }
+            if (error.get() != null && error.get().equals(lastSampleError)) error.set(null);
+            session.sampleInputProperty().set(input);
+            show(p);
+        });
+    }
+
+    private volatile String lastSampleError;
+
+    private SamplePreview preview(SampleInput input) {
+        try {
+            SampleInput.Prepared p = session.sample(input);
+            Image thumb = null;
+            if (input instanceof SampleInput.Image) {
+                FeatureTensor px = p.batch().feature(ModelGraph.PIXEL_VALUES);
+                int h = (int) px.shape()[2], w = (int) px.shape()[3];
+                thumb = MediaPictures.pixelValues(px, ImagePreprocessor.forModel(session.model().folder(), h, w, m -> { }));
+            }
+            return new SamplePreview(p.description(), thumb, null);
+        } catch (AnewbException e) {
+            lastSampleError = e.getMessage();
+            return new SamplePreview(null, null, e.getMessage());
+        }
+    }
+
+    /** Shows the session's current sample (texts need no preview; media are read off the FX thread, from the session's cache). */
+    private void showSample(SampleInput input) {
+        long mine = ++sampleShown;
+        if (input instanceof SampleInput.Texts || session.model() == null || !input.fits(ModelKind.of(session.model()))) {
+            show(new SamplePreview("", null, null));
+            return;
+        }
+        session.jobs().submit("Read sample input", ctx -> preview(input), p -> {
+            if (mine == sampleShown) show(p);
+        });
+    }
+
+    private void show(SamplePreview p) {
+        sampleDescription.set(p.error() != null ? p.error() : p.description());
+        sampleThumbnail.set(p.thumbnail());
+    }
+
+    /** The loaded model's kind: texts, an image or audio as the sample input. */
+    public ReadOnlyObjectProperty<ModelKind> kindProperty() { return kind.getReadOnlyProperty(); }
+
+    /** The sample image as the model sees it (preprocessed), or null for texts and audio. */
+    public ReadOnlyObjectProperty<Image> sampleThumbnailProperty() { return sampleThumbnail.getReadOnlyProperty(); }
+
+    /** "speech.wav · 3.2 s", "cat.png", the built-in sample; empty for texts. */
+    public ReadOnlyStringProperty sampleDescriptionProperty() { return sampleDescription.getReadOnlyProperty(); }
 
     /** Sets a preset block size (and leaves per-channel). */
     public void choosePreset(int block) {
@@ -159,6 +246,17 @@ public final class ConversionViewModel {
     public IntegerProperty planSequenceLengthProperty() { return session.planSequenceLengthProperty(); }
 
     public IntegerProperty planBatchProperty() { return session.planBatchProperty(); }
+
+    /** Chip profile names (bundled A14…M4, then the user's own). */
+    public List<String> chipNames() { return session.chipProfiles().names(); }
+
+    public javafx.beans.property.StringProperty chipNameProperty() { return session.chipNameProperty(); }
+
+    /** On-chip buffer override in MB; null = the profile's own figure. */
+    public ObjectProperty<Double> bufferOverrideMbProperty() { return session.bufferOverrideMbProperty(); }
+
+    /** The profile's own buffer size in MB, shown when there is no override. */
+    public double profileBufferMb() { return session.baseChip().bufferMb().value(); }
 
     public Session session() { return session; }
 }

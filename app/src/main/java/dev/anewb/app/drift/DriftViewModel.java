@@ -1,6 +1,7 @@
 package dev.anewb.app.drift;
 
 import dev.anewb.app.jobs.LatestJobScheduler;
+import dev.anewb.app.session.SampleInput;
 import dev.anewb.app.session.Session;
 import dev.anewb.app.shell.AreaViewModel;
 import dev.anewb.convert.ConvertedModel;
@@ -52,7 +53,8 @@ public final class DriftViewModel extends AreaViewModel {
     }
 
     /** A report with the configuration it measured and how long it took. */
-    public record Measured(DriftReport report, Conversion conversion, long millis, int texts, int tokens) { }
+    /** @param sample what was measured on ("2 texts", "cat.png", the built-in audio) */
+    public record Measured(DriftReport report, Conversion conversion, long millis, int texts, int tokens, String sample) { }
 
     private final Session session;
     private final LatestJobScheduler<Measured> scheduler;
@@ -82,7 +84,7 @@ public final class DriftViewModel extends AreaViewModel {
         selectedLayer.addListener(x -> rebuildLayer());
         subscription = Subscription.combine(
                 session.convertedProperty().subscribe(v -> requestMeasure()),
-                session.sampleTextsProperty().subscribe(v -> requestMeasure()),
+                session.sampleInputProperty().subscribe(v -> requestMeasure()),
                 scheduler.computingProperty().subscribe(v -> updateStatus()),
                 scheduler::cancel);
         requestMeasure();
@@ -99,14 +101,15 @@ public final class DriftViewModel extends AreaViewModel {
             DriftAnalysis analysis = session.driftAnalysis();
             if (c == null || analysis == null) return null;
             Conversion conversion = c.graph().conversion();
-            List<String> texts = session.sampleTexts();
+            SampleInput input = session.sampleInput();
             return (Job<Measured>) ctx -> {
                 long t0 = System.nanoTime();
-                Batch batch = session.batch(texts);
+                SampleInput.Prepared sample = session.sample(input);
+                Batch batch = sample.batch();
                 DriftReport r = analysis.measure(batch, conversion, true, ctx);
                 int tokens = 0;
                 for (int b = 0; b < batch.batch(); b++) tokens += batch.validTokens(b);
-                return new Measured(r, conversion, (System.nanoTime() - t0) / 1_000_000, texts.size(), tokens);
+                return new Measured(r, conversion, (System.nanoTime() - t0) / 1_000_000, batch.batch(), tokens, sample.description());
             };
         }, m -> {
             measured.set(m);
@@ -130,7 +133,9 @@ public final class DriftViewModel extends AreaViewModel {
 
     private List<TapMetrics> visible(List<TapMetrics> taps) {
         if (allTaps.get()) return taps;
-        return taps.stream().filter(t -> t.name().startsWith("hidden_states.")).toList();
+        // Whisper names its encoder's and decoder's layer outputs encoder_/decoder_hidden_states.{i} (spec/drift.md).
+        return taps.stream().filter(t -> t.name().startsWith("hidden_states.") || t.name().startsWith("encoder_hidden_states.")
+                || t.name().startsWith("decoder_hidden_states.")).toList();
     }
 
     private void rebuild() {
@@ -161,7 +166,13 @@ public final class DriftViewModel extends AreaViewModel {
         rows.setAll(table);
         Double cos = r.task().get("sentence_embedding_cosine");
         Double pooler = r.task().get("pooler_cosine");
+        Double cls = r.task().get("cls_cosine");
+        Double top1 = r.task().get("top1_agreement_pct");
+        Double greedy = r.task().get("greedy_token_agreement_pct");
         if (cos != null) taskText.set(String.format(Locale.ROOT, "Sentence-embedding cosine %.6f", cos));
+        else if (cls != null) taskText.set(String.format(Locale.ROOT, "CLS cosine %.6f", cls));
+        else if (greedy != null) taskText.set(String.format(Locale.ROOT, "Greedy token agreement %.1f %%", greedy));
+        else if (top1 != null) taskText.set(String.format(Locale.ROOT, "Top-1 agreement %.1f %% · next-token KL %.3g nats", top1, r.task().get("next_token_kl")));
         else if (pooler != null) taskText.set(String.format(Locale.ROOT, "Pooler cosine %.6f", pooler));
         else taskText.set("Last hidden state SQNR " + (r.lastHidden() == null ? "–" : r.lastHidden().sqnrText() + " dB"));
         rebuildLayer();
@@ -205,7 +216,7 @@ public final class DriftViewModel extends AreaViewModel {
         Measured m = measured.get();
         if (scheduler.isComputing()) status.set("computing…");
         else if (m == null) status.set(session.model() == null ? "Load a model to measure drift." : session.driftAnalysis() == null ? "Drift needs a source model with weights." : "");
-        else status.set(String.format(Locale.ROOT, "%s · %d texts, %d tokens · measured in %d ms", describe(m.conversion()), m.texts(), m.tokens(), m.millis()));
+        else status.set(String.format(Locale.ROOT, "%s · %s, %d tokens · measured in %d ms", describe(m.conversion()), m.sample(), m.tokens(), m.millis()));
     }
 
     public ReadOnlyObjectProperty<Measured> measuredProperty() { return measured.getReadOnlyProperty(); }

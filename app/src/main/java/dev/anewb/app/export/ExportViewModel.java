@@ -114,12 +114,13 @@ public final class ExportViewModel extends AreaViewModel {
         Path dir = Path.of(reportFolder.get());
         Conversion c = converted.graph().conversion();
         List<String> texts = session.sampleTexts();
+        var input = session.sampleInput();
         String model = session.model().displayName();
         DriftReport latest = session.latestDriftProperty().get();
         boolean latestFits = latest != null && session.conversion().equals(c);
         result.set("");
         return track(session.jobs().submit("Export report", ctx -> {
-            DriftReport r = latestFits ? latest : analysis.measure(session.batch(texts), c, true, ctx);
+            DriftReport r = latestFits ? latest : analysis.measure(session.sample(input).batch(), c, true, ctx);
             return ReportFiles.write(dir, safeName(model) + "-drift", new ReportFiles.Content(model, c, texts, r, chartPng));
         }, files -> {
             lastWritten.set(files.getFirst());

@@ -31,6 +31,9 @@ public final class JobView<T> {
     /** Asks the job to stop: the engine sees it at its next {@code checkCancelled()}. Never blocks. */
     public void cancel() { task.cancel(); }
 
+    /** Why the job failed, or null. */
+    public Throwable exception() { return task.getException(); }
+
     /** True once the job succeeded, failed or was cancelled (the FX-side state, not the worker thread's). */
     public boolean isDone() {
         Worker.State s = task.getState();

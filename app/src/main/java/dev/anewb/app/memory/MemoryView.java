@@ -1,17 +1,65 @@
 package dev.anewb.app.memory;
 
+import dev.anewb.ane.BufferKind;
+import dev.anewb.ane.OpPlan;
+import dev.anewb.ane.PlanResult;
+import dev.anewb.app.chip.ChipSourcesPopover;
 import dev.anewb.app.shell.Area;
 import dev.anewb.app.shell.AreaView;
 import dev.anewb.app.shell.EmptyState;
 import dev.anewb.app.shell.Fxml;
+import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.collections.ListChangeListener;
 import javafx.fxml.FXML;
+import javafx.scene.Node;
 import javafx.scene.Parent;
+import javafx.scene.control.Label;
+import javafx.scene.control.ListView;
+import javafx.scene.control.ProgressIndicator;
+import javafx.scene.control.TableColumn;
+import javafx.scene.control.TableView;
+import javafx.scene.control.ToggleButton;
+import javafx.scene.control.ToggleGroup;
+import javafx.scene.control.Tooltip;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
+import javafx.scene.layout.StackPane;
+import javafx.scene.layout.VBox;
+import javafx.scene.paint.Color;
+import javafx.scene.paint.Paint;
+import javafx.util.Subscription;
 
-/** Controller of MemoryView.fxml. */
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+
+/** Controller of MemoryView.fxml: summary cards, the SRAM timeline (one canvas), per-op table and warnings, kept in sync. */
 public final class MemoryView implements AreaView {
+    private static final String[] KIND_LABELS = {"weights (incl. INT8 scales/zero points)", "activations in", "activations out", "attention scores", "KV cache"};
+
     private final MemoryViewModel viewModel;
     private final Parent root;
+    private final SramTimeline timeline = new SramTimeline();
+    private Subscription subscriptions = Subscription.EMPTY;
+    private boolean syncing;
+
     @FXML private EmptyState emptyState;
+    @FXML private VBox content;
+    @FXML private ToggleButton showOptimized;
+    @FXML private ToggleButton showBaseline;
+    @FXML private ToggleButton showBoth;
+    @FXML private ProgressIndicator busy;
+    @FXML private Label status;
+    @FXML private Label caption;
+    @FXML private HBox cards;
+    @FXML private javafx.scene.layout.FlowPane legend;
+    @FXML private StackPane timelineBox;
+    @FXML private Label hover;
+    @FXML private TableView<OpPlan> opTable;
+    @FXML private ListView<MemoryViewModel.Warning> warningList;
+    @FXML private Label title;
 
     public MemoryView(MemoryViewModel viewModel) {
         this.viewModel = viewModel;
@@ -20,13 +68,199 @@ public final class MemoryView implements AreaView {
 
     @FXML private void initialize() {
         emptyState.show(viewModel, Area.MEMORY.iconPath());
+        timelineBox.getChildren().add(timeline);
+        timeline.setId("sramTimeline");
+
+        ToggleGroup group = new ToggleGroup();
+        for (ToggleButton b : List.of(showOptimized, showBaseline, showBoth)) b.setToggleGroup(group);
+        showOptimized.setTooltip(new Tooltip("Timeline and table of the plan for the current conversion"));
+        showBaseline.setTooltip(new Tooltip("Timeline and table of the baseline: HF layout, batched heads with their copies, FP16, no INT8, no chunking"));
+        showBoth.setTooltip(new Tooltip("Optimized (top, in the table) and baseline (below) on the same scale"));
+        group.selectedToggleProperty().addListener((obs, old, now) -> {
+            if (now == null) old.setSelected(true);
+            else viewModel.viewProperty().set(now == showBaseline ? MemoryViewModel.View.BASELINE : now == showBoth ? MemoryViewModel.View.SIDE_BY_SIDE : MemoryViewModel.View.OPTIMIZED);
+        });
+
+        busy.visibleProperty().bind(viewModel.computingProperty());
+        status.textProperty().bind(viewModel.statusProperty());
+        caption.textProperty().bind(viewModel.captionProperty());
+        caption.setTooltip(new Tooltip("Every figure here is a simulated ESTIMATE; click for the chip profile's figures and sources"));
+        ChipSourcesPopover.install(caption, () -> viewModel.session().chip());
+
+        for (int k = 0; k < KIND_LABELS.length; k++) legend.getChildren().add(swatch(SramTimeline.KIND_COLOURS.get(k), KIND_LABELS[k]));
+        legend.getChildren().add(swatch(SramTimeline.SPILL, "▲ spill (tiled, re-streamed from DRAM)"));
+        Label line = new Label("- - - on-chip buffer size");
+        line.getStyleClass().add("hint");
+        legend.getChildren().add(line);
+
+        buildTable();
+        warningList.setItems(viewModel.warnings());
+        warningList.setCellFactory(l -> new javafx.scene.control.ListCell<>() {
+            private final Label text = new Label();
+            {
+                text.setWrapText(true);
+                text.maxWidthProperty().bind(l.widthProperty().subtract(28));
+            }
+            @Override protected void updateItem(MemoryViewModel.Warning w, boolean empty) {
+                super.updateItem(w, empty);
+                setText(null);
+                if (empty || w == null) { setGraphic(null); return; }
+                text.setText("#" + w.opIndex() + " " + w.op() + ": " + w.text());
+                setGraphic(text);
+            }
+        });
+        warningList.setPlaceholder(new Label("No compatibility warnings for this plan"));
+        warningList.setTooltip(new Tooltip("Rules of spec/ane-model.md the plan breaks; click to select the op"));
+        warningList.getSelectionModel().selectedItemProperty().addListener((obs, old, w) -> {
+            if (w != null) viewModel.selectedOpProperty().set(w.opIndex());
+        });
+
+        timeline.setOnPick(i -> viewModel.selectedOpProperty().set(i));
+        timeline.setOnHover(i -> hover.setText(i < 0 || i >= viewModel.ops().size() ? "Hover an op for its bytes; click to select it in the table" : describe(i, viewModel.ops().get(i))));
+        Tooltip.install(timeline, new Tooltip("Buffer bytes of each op by kind (estimate). Click an op to select it in the table."));
+        hover.setText("Hover an op for its bytes; click to select it in the table");
+
+        opTable.getSelectionModel().selectedIndexProperty().addListener((obs, old, i) -> {
+            if (!syncing && i.intValue() >= 0) viewModel.selectedOpProperty().set(i.intValue());
+        });
+
+        ListChangeListener<MemoryViewModel.Card> onCards = c -> showCards();
+        viewModel.cards().addListener(onCards);
+        subscriptions = Subscription.combine(
+                () -> viewModel.cards().removeListener(onCards),
+                viewModel.outcomeProperty().subscribe(o -> redraw()),
+                viewModel.viewProperty().subscribe(v -> redraw()),
+                viewModel.selectedOpProperty().subscribe(i -> select(i.intValue())),
+                viewModel.session().modelProperty().subscribe(m -> {
+                    content.setVisible(m != null);
+                    emptyState.setVisible(m == null);
+                }),
+                viewModel::dispose);
+        title.setText("Memory");
+        showCards();
+    }
+
+    private static Node swatch(Color c, String text) {
+        Region r = new Region();
+        r.setMinSize(12, 12);
+        r.setMaxSize(12, 12);
+        r.setStyle("-fx-background-color: " + toCss(c) + "; -fx-background-radius: 2;");
+        Label l = new Label(text, r);
+        l.getStyleClass().add("legend-item");
+        return l;
+    }
+
+    private static String toCss(Color c) {
+        return String.format(Locale.ROOT, "#%02x%02x%02x", (int) (c.getRed() * 255), (int) (c.getGreen() * 255), (int) (c.getBlue() * 255));
+    }
+
+    private void buildTable() {
+        List<TableColumn<OpPlan, String>> cols = new ArrayList<>();
+        cols.add(col("#", 44, o -> Integer.toString(viewModel.ops().indexOf(o))));
+        cols.add(col("op", 170, OpPlan::name));
+        cols.add(col("kind", 80, OpPlan::kind));
+        cols.add(col("weights", 84, o -> MemoryViewModel.bytes(o.sram(BufferKind.WEIGHTS))));
+        cols.add(col("act in", 84, o -> MemoryViewModel.bytes(o.sram(BufferKind.ACTIVATIONS_IN))));
+        cols.add(col("act out", 84, o -> MemoryViewModel.bytes(o.sram(BufferKind.ACTIVATIONS_OUT))));
+        cols.add(col("scores", 84, o -> MemoryViewModel.bytes(o.sram(BufferKind.SCORES))));
+        cols.add(col("KV", 70, o -> MemoryViewModel.bytes(o.sram(BufferKind.KV_CACHE))));
+        cols.add(col("spill", 80, o -> o.spillBytes() == 0 ? "–" : MemoryViewModel.bytes(o.spillBytes())));
+        cols.add(col("DRAM", 84, o -> MemoryViewModel.bytes(o.dramBytes())));
+        cols.add(col("ms", 60, o -> String.format(Locale.ROOT, "%.3f", o.latencyMs())));
+        cols.add(col("ANE", 44, o -> o.onAne() ? "yes" : "CPU"));
+        cols.add(col("warn", 44, o -> o.warnings().isEmpty() ? "" : Integer.toString(o.warnings().size())));
+        opTable.getColumns().setAll(cols);
+        opTable.setItems(viewModel.ops());
+        opTable.setPlaceholder(new Label("No plan yet"));
+        opTable.setTooltip(new Tooltip("Per-op estimate: buffer bytes by kind, spilled bytes, DRAM traffic, latency (all estimates)"));
+    }
+
+    private static TableColumn<OpPlan, String> col(String title, double width, Function<OpPlan, String> f) {
+        TableColumn<OpPlan, String> c = new TableColumn<>(title);
+        c.setCellValueFactory(r -> new ReadOnlyObjectWrapper<>(f.apply(r.getValue())));
+        c.setSortable(false);
+        c.setPrefWidth(width);
+        return c;
+    }
+
+    private String describe(int i, OpPlan o) {
+        return String.format(Locale.ROOT, "#%d %s (%s): weights %s · in %s · out %s · scores %s · KV %s · total %s of %s buffer%s · %.3f ms (estimate)",
+                i, o.name(), o.kind(), MemoryViewModel.bytes(o.sram(BufferKind.WEIGHTS)), MemoryViewModel.bytes(o.sram(BufferKind.ACTIVATIONS_IN)),
+                MemoryViewModel.bytes(o.sram(BufferKind.ACTIVATIONS_OUT)), MemoryViewModel.bytes(o.sram(BufferKind.SCORES)),
+                MemoryViewModel.bytes(o.sram(BufferKind.KV_CACHE)), MemoryViewModel.bytes(o.sramTotal()),
+                viewModel.plan() == null ? "?" : MemoryViewModel.bytes(viewModel.plan().chip().bufferBytes()),
+                o.spillBytes() > 0 ? " · spills " + MemoryViewModel.bytes(o.spillBytes()) + " in " + o.tiles() + " tiles" : "", o.latencyMs());
+    }
+
+    private void redraw() {
+        PlanResult p = viewModel.plan();
+        Paint fill = title.getTextFill();
+        if (fill instanceof Color c) timeline.setInk(c);
+        if (p == null) {
+            timeline.setData(List.of(), 0, "");
+            return;
+        }
+        String opt = "Optimized: " + p.optimized().conversion().layout() + ", " + p.optimized().ops().size() + " ops";
+        String base = "Baseline: HF layout, FP16, no INT8, no chunking, " + p.baseline().ops().size() + " ops";
+        List<SramTimeline.Panel> panels = switch (viewModel.viewProperty().get()) {
+            case OPTIMIZED -> List.of(new SramTimeline.Panel(opt, p.optimized()));
+            case BASELINE -> List.of(new SramTimeline.Panel(base, p.baseline()));
+            case SIDE_BY_SIDE -> List.of(new SramTimeline.Panel(opt, p.optimized()), new SramTimeline.Panel(base, p.baseline()));
+        };
+        timeline.setData(panels, p.chip().bufferBytes(), "buffer " + MemoryViewModel.bytes(p.chip().bufferBytes()) + " (" + p.chip().name() + ", confidence " + p.chip().bufferMb().confidence() + ")");
+        timeline.setSelected(viewModel.selectedOpProperty().get());
+    }
+
+    private void select(int i) {
+        timeline.setSelected(i);
+        syncing = true;
+        try {
+            if (i < 0) opTable.getSelectionModel().clearSelection();
+            else if (opTable.getSelectionModel().getSelectedIndex() != i) {
+                opTable.getSelectionModel().clearAndSelect(i);
+                opTable.scrollTo(Math.max(0, i - 3));
+            }
+        } finally {
+            syncing = false;
+        }
+    }
+
+    private void showCards() {
+        cards.getChildren().clear();
+        for (MemoryViewModel.Card c : viewModel.cards()) {
+            Label t = new Label(c.title());
+            t.getStyleClass().add("estimate-card-title");
+            Label v = new Label(c.value());
+            v.getStyleClass().add("estimate-card-value");
+            v.setId("card-" + c.id());
+            Label r = new Label(c.ratio());
+            r.getStyleClass().add("estimate-card-ratio");
+            Label b = new Label(c.baseline());
+            b.getStyleClass().add("estimate-card-ratio");
+            Label cap = new Label(c.caption());
+            cap.getStyleClass().add("estimate-card-caption");
+            VBox box = new VBox(1, t, v, r, b, cap);
+            box.setMinWidth(0);
+            box.setPrefWidth(120);
+            box.getStyleClass().add("estimate-card");
+            HBox.setHgrow(box, Priority.ALWAYS);
+            box.setMaxWidth(Double.MAX_VALUE);
+            Tooltip.install(box, new Tooltip(c.title() + " of the optimized plan (estimate), " + c.ratio() + "; click for the chip profile's sources"));
+            ChipSourcesPopover.install(box, () -> viewModel.session().chip());
+            cards.getChildren().add(box);
+        }
     }
 
     public MemoryViewModel viewModel() { return viewModel; }
 
+    public SramTimeline timeline() { return timeline; }
+
+    public TableView<OpPlan> opTable() { return opTable; }
+
     @Override public Parent root() { return root; }
 
     @Override public void dispose() {
-        // Nothing is bound yet: the empty state holds copies of fixed texts.
+        subscriptions.unsubscribe();
+        subscriptions = Subscription.EMPTY;
     }
 }

@@ -18,6 +18,8 @@ import javafx.scene.layout.VBox;
 import javafx.stage.DirectoryChooser;
 import javafx.util.Subscription;
 
+import dev.anewb.hub.HubModelSummary;
+
 import java.io.File;
 import java.util.List;
 
@@ -38,6 +40,19 @@ public final class ModelView implements AreaView {
     @FXML private Label cardTitle;
     @FXML private Label cardSubtitle;
     @FXML private GridPane cardGrid;
+    @FXML private Button hubSearchButton;
+    @FXML private Label hubOnline;
+    @FXML private Button setToken;
+    @FXML private Label hubStatus;
+    @FXML private javafx.scene.control.TableView<HubModelSummary> hubResults;
+    @FXML private Label repoTitle;
+    @FXML private Label repoFacts;
+    @FXML private ListView<String> repoFiles;
+    @FXML private Button planRepo;
+    @FXML private Button downloadRepo;
+    @FXML private Button cancelDownload;
+    @FXML private javafx.scene.control.ProgressBar downloadProgress;
+    @FXML private Label downloadMessage;
 
     public ModelView(ModelViewModel viewModel) {
         this.viewModel = viewModel;
@@ -51,7 +66,7 @@ public final class ModelView implements AreaView {
         setUp(recentList, viewModel.recent(), "Models opened before; double-click to load again", "Nothing opened yet");
         openFolder.setOnAction(e -> openFolder());
         openFolder.setTooltip(new Tooltip("Open a model folder, an .anepkg package, or the folder of an .onnx file (Ctrl+O)"));
-        hubSearch.setTooltip(new Tooltip("Comes with the Hub feature"));
+        setUpHub();
 
         // Drag and drop of a folder anywhere in the area.
         rootPane.setOnDragOver(e -> {
@@ -68,8 +83,90 @@ public final class ModelView implements AreaView {
         ListChangeListener<ModelViewModel.CardRow> onCard = c -> showCard();
         viewModel.card().addListener(onCard);
         showCard();
-        subscriptions = Subscription.combine(() -> viewModel.card().removeListener(onCard),
+        subscriptions = Subscription.combine(subscriptions, () -> viewModel.card().removeListener(onCard),
                 viewModel.session().loadingProperty().subscribe(v -> showCard()));
+    }
+
+    private void setUpHub() {
+        HubSearchViewModel hub = viewModel.hub();
+        hubSearch.textProperty().bindBidirectional(hub.queryProperty());
+        hubSearch.setOnAction(e -> hub.search());
+        hubSearchButton.setOnAction(e -> hub.search());
+        hubSearchButton.disableProperty().bind(hub.searchingProperty());
+        hubSearch.setTooltip(new Tooltip("Search the Hugging Face Hub by name (Enter); results sorted by downloads"));
+        hubSearchButton.setTooltip(new Tooltip("Search the Hub"));
+        setToken.setTooltip(new Tooltip("Store a Hugging Face token in the standard token file (" + hub.tokenFile() + ") for gated models"));
+        setToken.setOnAction(e -> TokenDialog.show(root, hub));
+        hubStatus.textProperty().bind(hub.statusProperty());
+        subscriptions = Subscription.combine(subscriptions, hub.offlineProperty().subscribe(off -> updateOnline()),
+                hub.tokenPresentProperty().subscribe(t -> updateOnline()));
+
+        hubResults.getColumns().setAll(List.of(
+                col("model", 170, HubModelSummary::id),
+                col("downloads", 80, s -> String.format(java.util.Locale.ROOT, "%,d", s.downloads())),
+                col("likes", 60, s -> Long.toString(s.likes())),
+                col("supported", 70, HubSearchViewModel::supportedText),
+                col("tags", 160, s -> String.join(", ", s.tags().stream().filter(t -> !t.startsWith("region:")).limit(6).toList()))));
+        hubResults.setItems(hub.results());
+        hubResults.setColumnResizePolicy(javafx.scene.control.TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
+        hubResults.setPlaceholder(new Label("Search the Hub to list models"));
+        hubResults.setTooltip(new Tooltip("supported: whether anewb can load the model type (? when the Hub did not say)"));
+        hubResults.getSelectionModel().selectedItemProperty().addListener((obs, o, n) -> hub.selectedProperty().set(n));
+
+        repoFiles.setPlaceholder(new Label("Select a model to see its files"));
+        repoFiles.setTooltip(new Tooltip("Files of the repository with their sizes"));
+        subscriptions = Subscription.combine(subscriptions, hub.selectedProperty().subscribe(s -> showRepo()), hub.infoProperty().subscribe(i -> showRepo()));
+        planRepo.setTooltip(new Tooltip("Fetch config.json only, load the model from it and open Memory (no weights needed to plan)"));
+        downloadRepo.setTooltip(new Tooltip("Download the files the engine reads (weights included) into the Hugging Face cache, then open the model; again resumes"));
+        cancelDownload.setTooltip(new Tooltip("Stop the download; the partial file stays and Download resumes it"));
+        planRepo.setOnAction(e -> hub.plan());
+        downloadRepo.setOnAction(e -> hub.download());
+        cancelDownload.setOnAction(e -> hub.cancelDownload());
+        planRepo.disableProperty().bind(hub.selectedProperty().isNull().or(hub.downloadingProperty()));
+        downloadRepo.disableProperty().bind(hub.selectedProperty().isNull().or(hub.downloadingProperty()).or(hub.offlineProperty()));
+        cancelDownload.disableProperty().bind(hub.downloadingProperty().not());
+        downloadProgress.progressProperty().bind(hub.progressProperty());
+        downloadProgress.visibleProperty().bind(hub.downloadingProperty());
+        downloadMessage.textProperty().bind(hub.progressMessageProperty());
+    }
+
+    private void updateOnline() {
+        HubSearchViewModel hub = viewModel.hub();
+        boolean off = hub.offlineProperty().get();
+        hubOnline.setText(off ? "offline" : "online" + (hub.tokenPresentProperty().get() ? " · token set" : ""));
+        hubOnline.getStyleClass().setAll("label", off ? "hub-offline" : "hub-online");
+        hubOnline.setTooltip(new Tooltip(off ? hub.offlineReasonProperty().get() : "The Hub answered (or has not been asked yet); a token is "
+                + (hub.tokenPresentProperty().get() ? "set (never shown)" : "not set")));
+    }
+
+    private void showRepo() {
+        HubSearchViewModel hub = viewModel.hub();
+        HubModelSummary s = hub.selectedProperty().get();
+        var info = hub.infoProperty().get();
+        repoTitle.setText(s == null ? "No model selected" : s.id());
+        if (s == null) {
+            repoFacts.setText("");
+            repoFiles.getItems().clear();
+            return;
+        }
+        String license = HubSearchViewModel.license(info != null ? info.tags() : s.tags());
+        repoFacts.setText((s.modelType() == null ? "model type unknown" : "model type " + s.modelType()) + " · supported " + HubSearchViewModel.supportedText(s)
+                + (license == null ? "" : " · license " + license) + (s.gated() ? " · gated (needs a token)" : ""));
+        if (info == null) repoFiles.getItems().setAll(hub.offlineProperty().get() ? List.of("(offline: files unknown)") : List.of("(loading files…)"));
+        else {
+            long total = info.files().stream().mapToLong(f -> Math.max(0, f.size())).sum();
+            List<String> rows = new java.util.ArrayList<>();
+            rows.add(info.files().size() + " files, " + HubSearchViewModel.size(total));
+            info.files().forEach(f -> rows.add(f.name() + "  " + HubSearchViewModel.size(f.size())));
+            repoFiles.getItems().setAll(rows);
+        }
+    }
+
+    private static javafx.scene.control.TableColumn<HubModelSummary, String> col(String title, double width, java.util.function.Function<HubModelSummary, String> f) {
+        javafx.scene.control.TableColumn<HubModelSummary, String> c = new javafx.scene.control.TableColumn<>(title);
+        c.setCellValueFactory(r -> new javafx.beans.property.ReadOnlyStringWrapper(f.apply(r.getValue())));
+        c.setPrefWidth(width);
+        return c;
     }
 
     private void setUp(ListView<ModelSource> list, javafx.collections.ObservableList<ModelSource> items, String tip, String empty) {
@@ -126,6 +223,7 @@ public final class ModelView implements AreaView {
     @Override public void dispose() {
         subscriptions.unsubscribe();
         subscriptions = Subscription.EMPTY;
+        hubSearch.textProperty().unbindBidirectional(viewModel.hub().queryProperty());
         viewModel.dispose();
     }
 

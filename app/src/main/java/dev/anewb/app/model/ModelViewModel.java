@@ -29,6 +29,7 @@ public final class ModelViewModel extends AreaViewModel {
     private final ObservableList<ModelSource> recent = FXCollections.observableArrayList();
     private final ObservableList<CardRow> card = FXCollections.observableArrayList();
     private final Path cacheRoot;
+    private final HubSearchViewModel hub;
     private Subscription subscription;
 
     public ModelViewModel(Session session) {
@@ -43,6 +44,7 @@ public final class ModelViewModel extends AreaViewModel {
                 "Load a model to see its card.");
         this.session = session;
         this.cacheRoot = hfCacheRoot;
+        this.hub = new HubSearchViewModel(session);
         ListChangeListener<String> onRecent = c -> updateRecent();
         session.recentModels().addListener(onRecent);
         updateRecent();
@@ -121,7 +123,11 @@ public final class ModelViewModel extends AreaViewModel {
 
     public Session session() { return session; }
 
+    /** The Hub search section. */
+    public HubSearchViewModel hub() { return hub; }
+
     public void dispose() {
+        hub.dispose();
         subscription.unsubscribe();
         subscription = Subscription.EMPTY;
     }

@@ -1,6 +1,7 @@
 package dev.anewb.app.run;
 
 import dev.anewb.app.jobs.LatestJobScheduler;
+import dev.anewb.app.session.ModelKind;
 import dev.anewb.app.session.Session;
 import dev.anewb.app.shell.AreaViewModel;
 import dev.anewb.convert.ConvertedModel;
@@ -47,25 +48,57 @@ public final class RunViewModel extends AreaViewModel {
     private final StringProperty textB = new SimpleStringProperty(this, "textB", "Apple's accelerator executes neural networks fast.");
     private final ObservableList<Token> tokens = FXCollections.observableArrayList();
     private final ReadOnlyObjectWrapper<Outcome> outcome = new ReadOnlyObjectWrapper<>(this, "outcome");
+    private final ReadOnlyObjectWrapper<ModelKind> kind = new ReadOnlyObjectWrapper<>(this, "kind");
+    private final LanguageModelRun languageModel;
+    private final VisionRun vision;
+    private final SpeechRun speech;
     private Subscription subscription;
 
     private record Result(List<Token> tokens, Outcome outcome) { }
 
     public RunViewModel(Session session) {
-        super("Run", "Run a text through the original and the converted model side by side.",
-                List.of("Tokens with their ids", "Both models' outputs, their agreement and timings"), "Load a model to run it.");
+        super("Run", "Run an input through the original and the converted model side by side: texts, a prompt to continue, an image or audio.",
+                List.of("Tokens with their ids", "Generation streamed side by side for language models and Whisper",
+                        "Both models' outputs, their agreement and timings"), "Load a model to run it.");
         this.session = session;
         this.scheduler = new LatestJobScheduler<>(session.jobs(), "Run text");
+        this.languageModel = new LanguageModelRun(session);
+        this.vision = new VisionRun(session);
+        this.speech = new SpeechRun(session);
         subscription = Subscription.combine(
-                session.convertedProperty().subscribe(c -> run()),
+                session.convertedProperty().subscribe(c -> {
+                    kind.set(session.kind());
+                    if (c == null) return;
+                    switch (kind.get()) {
+                        case TEXT_ENCODER -> run();
+                        case VISION -> vision.run();
+                        // New settings: the converted side decodes again (a new model prepares its features first).
+                        case SPEECH -> speech.decode();
+                        case LANGUAGE_MODEL -> { } // generation is started by the user: it can take a while
+                    }
+                }),
                 textA.subscribe(t -> run()),
                 textB.subscribe(t -> run()),
-                scheduler::cancel);
+                scheduler::cancel,
+                languageModel::cancel,
+                vision::cancel,
+                speech::cancel);
     }
 
-    /** Runs both texts through both models (debounced; the latest request wins). */
+    /** Runs what the loaded model takes on the current input (the self-test's and a first visit's content). */
+    public void runCurrent() {
+        if (kind.get() == null) return;
+        switch (kind.get()) {
+            case TEXT_ENCODER -> run();
+            case LANGUAGE_MODEL -> languageModel.generate();
+            case VISION -> vision.run();
+            case SPEECH -> speech.decode();
+        }
+    }
+
+    /** Runs both texts through both models (debounced; the latest request wins). Text encoders only. */
     public void run() {
-        if (session.converted() == null || !session.model().hasTokenizer() || textA.get().isBlank()) return;
+        if (session.converted() == null || kind.get() != ModelKind.TEXT_ENCODER || !session.model().hasTokenizer() || textA.get().isBlank()) return;
         scheduler.request(this::job, r -> {
             tokens.setAll(r.tokens());
             outcome.set(r.outcome());
@@ -122,6 +155,15 @@ public final class RunViewModel extends AreaViewModel {
     public javafx.beans.property.ReadOnlyBooleanProperty computingProperty() { return scheduler.computingProperty(); }
 
     public Session session() { return session; }
+
+    /** The loaded model's kind: which form the Run area shows. */
+    public ReadOnlyObjectProperty<ModelKind> kindProperty() { return kind.getReadOnlyProperty(); }
+
+    public LanguageModelRun languageModel() { return languageModel; }
+
+    public VisionRun vision() { return vision; }
+
+    public SpeechRun speech() { return speech; }
 
     public void dispose() {
         subscription.unsubscribe();

@@ -1,6 +1,9 @@
 package dev.anewb.app.session;
 
 import dev.anewb.AnewbException;
+import dev.anewb.ane.ChipProfile;
+import dev.anewb.ane.ChipProfiles;
+import dev.anewb.hub.HubClient;
 import dev.anewb.app.jobs.FxJobs;
 import dev.anewb.app.jobs.JobView;
 import dev.anewb.app.settings.SettingsStore;
@@ -26,6 +29,10 @@ import javafx.beans.property.ReadOnlyStringProperty;
 import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.beans.property.SimpleIntegerProperty;
 import javafx.beans.property.SimpleObjectProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import javafx.beans.binding.Bindings;
+import javafx.beans.binding.ObjectBinding;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 
@@ -46,6 +53,7 @@ public final class Session {
     private final ReadOnlyObjectWrapper<ModelInfo> info = new ReadOnlyObjectWrapper<>(this, "info");
     private final ObjectProperty<Conversion> conversion = new SimpleObjectProperty<>(this, "conversion", Conversion.ANE_DEFAULT);
     private final ObjectProperty<List<String>> sampleTexts = new SimpleObjectProperty<>(this, "sampleTexts", DEFAULT_TEXTS);
+    private final ObjectProperty<SampleInput> sampleInput = new SimpleObjectProperty<>(this, "sampleInput", new SampleInput.Texts(DEFAULT_TEXTS));
     private final ReadOnlyObjectWrapper<ConvertedModel> converted = new ReadOnlyObjectWrapper<>(this, "converted");
     private final ReadOnlyStringWrapper conversionProblem = new ReadOnlyStringWrapper(this, "conversionProblem");
     private final ObjectProperty<DriftReport> latestDrift = new SimpleObjectProperty<>(this, "latestDrift");
@@ -54,6 +62,14 @@ public final class Session {
     private final ReadOnlyBooleanWrapper loading = new ReadOnlyBooleanWrapper(this, "loading");
     private final ReadOnlyStringWrapper loadingWhat = new ReadOnlyStringWrapper(this, "loadingWhat");
     private final ObservableList<String> recentModels = FXCollections.observableArrayList();
+    private final ChipProfiles chips;
+    private final String chipsProblem;
+    private final StringProperty chipName = new SimpleStringProperty(this, "chipName");
+    private final ObjectProperty<Double> bufferOverrideMb = new SimpleObjectProperty<>(this, "bufferOverrideMb");
+    private final ObjectBinding<ChipProfile> chip;
+    private final StringProperty requestedArea = new SimpleStringProperty(this, "requestedArea");
+    private java.util.function.Supplier<HubClient> hubFactory = HubClient::fromEnvironment;
+    private HubClient hub;
     private volatile Engine engine;
     private JobView<Loaded> loadJob;
 
@@ -70,6 +86,7 @@ public final class Session {
         private Executor original;
         private List<String> batchTexts;
         private Batch batch;
+        private SampleInput.Prepared sample;
 
         Engine(LoadedModel model) {
             this.model = model;
@@ -84,6 +101,17 @@ public final class Session {
             return batch;
         }
 
+        synchronized SampleInput.Prepared sample(SampleInput input) {
+            if (sample == null || !sample.input().equals(input)) {
+                // Texts go through the same cache as batch(texts), so Drift's reference run is reused either way.
+                SampleInput.Prepared p = input instanceof SampleInput.Texts t
+                        ? new SampleInput.Prepared(input, batch(t.texts()), t.texts().size() == 1 ? "1 text" : t.texts().size() + " texts")
+                        : input.prepare(model);
+                sample = p;
+            }
+            return sample;
+        }
+
         synchronized Executor original() {
             if (original == null) original = new Executor(model.graph(), model.weights());
             return original;
@@ -94,7 +122,45 @@ public final class Session {
         this.settings = settings;
         this.jobs = jobs;
         recentModels.setAll(settings.get().recentModels());
-        model.addListener((obs, old, now) -> reconvert());
+        ChipProfiles loaded;
+        String problem = null;
+        try {
+            loaded = ChipProfiles.load();
+        } catch (AnewbException e) {
+            // A broken user chips.json must not stop the app: plan with the bundled profiles and say why.
+            loaded = ChipProfiles.bundled();
+            problem = e.getMessage();
+        }
+        chips = loaded;
+        chipsProblem = problem;
+        String saved = settings.get().chip();
+        chipName.set(chips.names().stream().filter(n -> n.equalsIgnoreCase(saved)).findFirst().orElse(chips.names().contains("A15") ? "A15" : chips.names().getFirst()));
+        bufferOverrideMb.set(settings.get().bufferMb());
+        chipName.addListener((obs, old, now) -> {
+            if (now == null || !chips.all().containsKey(now)) chipName.set(old);
+            else settings.update(s -> s.withChip(now, bufferOverrideMb.get()));
+        });
+        bufferOverrideMb.addListener((obs, old, now) -> {
+            if (now != null && !(now > 0)) bufferOverrideMb.set(old);
+            else settings.update(s -> s.withChip(chipName.get(), now));
+        });
+        chip = Bindings.createObjectBinding(() -> {
+            ChipProfile c = chips.all().get(chipName.get());
+            return bufferOverrideMb.get() == null ? c : c.withBufferMb(bufferOverrideMb.get());
+        }, chipName, bufferOverrideMb);
+        model.addListener((obs, old, now) -> {
+            // A new kind of model (an image model after a text model) starts from its built-in sample.
+            ModelKind kind = ModelKind.of(now);
+            if (kind != null && !sampleInput.get().fits(kind)) sampleInput.set(SampleInput.defaultFor(kind, sampleTexts.get()));
+            reconvert();
+        });
+        // The texts and the input say the same thing while the input is texts; the input is what Drift reads.
+        sampleTexts.addListener((obs, old, now) -> {
+            if (sampleInput.get() instanceof SampleInput.Texts t && !t.texts().equals(now)) sampleInput.set(new SampleInput.Texts(now));
+        });
+        sampleInput.addListener((obs, old, now) -> {
+            if (now instanceof SampleInput.Texts t && !t.texts().equals(sampleTexts.get())) sampleTexts.set(t.texts());
+        });
         conversion.addListener((obs, old, now) -> reconvert());
     }
 
@@ -173,6 +239,27 @@ public final class Session {
 
     public List<String> sampleTexts() { return sampleTexts.get(); }
 
+    /**
+     * The input Drift measures on: texts for text models, an image or audio file (or the built-in sample) for
+     * vision and speech models. Reset to the built-in sample when a model of another kind is loaded.
+     */
+    public ObjectProperty<SampleInput> sampleInputProperty() { return sampleInput; }
+
+    public SampleInput sampleInput() { return sampleInput.get(); }
+
+    /** The kind of the loaded model, or null. */
+    public ModelKind kind() { return ModelKind.of(model.get()); }
+
+    /**
+     * {@code input} prepared for the loaded model (decoded, preprocessed, tokenized), cached per input so the
+     * drift analysis reuses its reference run. Off the FX thread.
+     */
+    public SampleInput.Prepared sample(SampleInput input) {
+        Engine e = engine;
+        if (e == null) throw new AnewbException("no model loaded");
+        return e.sample(input);
+    }
+
     /** The loaded model converted with the current {@link #conversionProperty()}; null without a model or for a package. */
     public ReadOnlyObjectProperty<ConvertedModel> convertedProperty() { return converted.getReadOnlyProperty(); }
 
@@ -223,6 +310,47 @@ public final class Session {
         String type = i.modelType() == null ? i.architecture() : i.modelType().toUpperCase(Locale.ROOT);
         return type + " · " + ModelInfo.humanCount(i.parameters()) + " params";
     }
+
+    /** Every chip profile: the bundled ones merged with the user's chips.json. */
+    public ChipProfiles chipProfiles() { return chips; }
+
+    /** Why the user's chips.json was ignored, or null. */
+    public String chipProfilesProblem() { return chipsProblem; }
+
+    /** Name of the chip profile the planner areas plan for (a key of {@link #chipProfiles()}); remembered in the settings. */
+    public StringProperty chipNameProperty() { return chipName; }
+
+    /** The on-chip buffer override in MB (null: the profile's own figure); remembered in the settings. */
+    public ObjectProperty<Double> bufferOverrideMbProperty() { return bufferOverrideMb; }
+
+    /** The chosen profile with the buffer override applied: what the planner is given and what a sources popover lists. */
+    public ObjectBinding<ChipProfile> chipProperty() { return chip; }
+
+    public ChipProfile chip() { return chip.get(); }
+
+    /** The chosen profile as shipped (no buffer override): its own buffer figure and source. */
+    public ChipProfile baseChip() { return chips.all().get(chipName.get()); }
+
+    /**
+     * An area asks the shell to show another one by its key ("memory"); the shell selects it and clears this.
+     * Areas never reach the shell directly.
+     */
+    public StringProperty requestedAreaProperty() { return requestedArea; }
+
+    /** The Hub client (built from the environment on first use unless a test injected one). */
+    public synchronized HubClient hubClient() {
+        if (hub == null) hub = hubFactory.get();
+        return hub;
+    }
+
+    /** Replaces how the Hub client is built (tests point it at an in-process fake); the next use builds a new one. */
+    public synchronized void setHubClientFactory(java.util.function.Supplier<HubClient> factory) {
+        hubFactory = factory;
+        hub = null;
+    }
+
+    /** Drops the Hub client so the next use reads the environment and token file again (a token was stored). */
+    public synchronized void resetHubClient() { hub = null; }
 
     /** Closes the loaded model (window closed). */
     public void close() {

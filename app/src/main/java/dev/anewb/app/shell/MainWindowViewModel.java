@@ -44,6 +44,11 @@ public final class MainWindowViewModel {
         session.loadingProperty().subscribe(v -> updateHeader());
         updateHeader();
         selectedArea.addListener((obs, old, now) -> { if (now == null) selectedArea.set(old); });
+        session.requestedAreaProperty().subscribe(key -> {
+            if (key == null) return;
+            for (Area a : Area.values()) if (a.key().equals(key)) selectedArea.set(a);
+            session.requestedAreaProperty().set(null);
+        });
     }
 
     private void updateHeader() {

@@ -1,0 +1,57 @@
+package dev.anewb.app.chip;
+
+import dev.anewb.ane.ChipProfile;
+import dev.anewb.ane.CostConstants;
+import dev.anewb.ane.Figure;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Every figure behind a simulated number, as the sources popover lists it: the chip's own figures and the
+ * cost-model constants, each with its value, unit, confidence letter and source text from chips.json.
+ */
+public final class ChipSources {
+    /** One figure: "DRAM bandwidth · 34 GB/s · D · LPDDR4X x64-bit…". */
+    public record Row(String figure, String value, String unit, String confidence, String source) { }
+
+    /** What the confidence letters mean (spec/ane-model.md). */
+    public static final String CONFIDENCE_LEGEND =
+            "A Apple's stated figure · D derived · E community estimate · L low confidence · ? unknown (a documented default you can change)";
+
+    private ChipSources() { }
+
+    public static List<Row> rows(ChipProfile chip) {
+        List<Row> out = new ArrayList<>();
+        add(out, "ANE cores", chip.aneCores(), "");
+        add(out, "Peak (" + chip.topsBasis() + " basis)", chip.peakTops(), "TOPS");
+        add(out, "FP16 compute", chip.fp16Tflops(), "TFLOPS");
+        add(out, "DRAM bandwidth", chip.dramGbPerS(), "GB/s");
+        add(out, "On-chip buffer" + (chip.bufferOverridden() ? " (your override)" : ""), chip.bufferMb(), "MB");
+        CostConstants k = chip.constants();
+        add(out, "Compute efficiency", k.efficiency(), "of peak");
+        add(out, "Per-op overhead", k.opOverheadMs(), "ms");
+        add(out, "Per-evaluation overhead", k.evaluationOverheadMs(), "ms");
+        add(out, "CPU hand-off", k.cpuHandoffMs(), "ms");
+        add(out, "Energy per FLOP", k.energyPjPerFlop(), "pJ");
+        add(out, "Energy per DRAM byte", k.energyPjPerDramByte(), "pJ");
+        add(out, "Energy per buffer byte", k.energyPjPerSramByte(), "pJ");
+        add(out, "Baseline score last axis", k.baselineScoreLastAxis(), "elements");
+        return out;
+    }
+
+    private static void add(List<Row> out, String name, Figure f, String unit) {
+        out.add(new Row(name, number(f.value()), unit, f.confidence(), f.source()));
+    }
+
+    static String number(double v) {
+        if (v == Math.rint(v) && Math.abs(v) < 1e9) return Long.toString((long) v);
+        return String.format(Locale.ROOT, "%.4g", v);
+    }
+
+    /** "ESTIMATE · A15 (buffer 4 MB ?)": the one-line caption every simulated figure carries. */
+    public static String caption(ChipProfile chip) {
+        return "estimate · " + chip.name() + " · buffer " + number(chip.bufferMb().value()) + " MB (" + chip.bufferMb().confidence() + ")";
+    }
+}

@@ -1,0 +1,118 @@
+package dev.anewb.app.run;
+
+import dev.anewb.AnewbException;
+import dev.anewb.app.session.Session;
+import dev.anewb.convert.ConvertedModel;
+import dev.anewb.drift.DriftAnalysis;
+import dev.anewb.io.LoadedModel;
+import dev.anewb.io.TextInputs;
+import dev.anewb.model.Conversion;
+import dev.anewb.runtime.Batch;
+import dev.anewb.runtime.Generator;
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.DoubleProperty;
+import javafx.beans.property.IntegerProperty;
+import javafx.beans.property.LongProperty;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.ReadOnlyStringWrapper;
+import javafx.beans.property.SimpleBooleanProperty;
+import javafx.beans.property.SimpleDoubleProperty;
+import javafx.beans.property.SimpleIntegerProperty;
+import javafx.beans.property.SimpleLongProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Run area for causal language models (GPT-2, Llama): a prompt and the sampling settings the CLI's
+ * {@code generate} takes; both models continue the prompt side by side ({@link SideBySideGeneration}). Afterwards
+ * the engine's drift analysis scores the converted model on the prompt plus the original's continuation
+ * (top-1 agreement and next-token KL, teacher-forced), and the first step where the two continuations differ.
+ */
+public final class LanguageModelRun {
+    public static final int DEFAULT_MAX_NEW_TOKENS = 24;
+
+    private final Session session;
+    private final StringProperty prompt = new SimpleStringProperty(this, "prompt", "The Neural Engine");
+    private final IntegerProperty maxNewTokens = new SimpleIntegerProperty(this, "maxNewTokens", DEFAULT_MAX_NEW_TOKENS);
+    private final BooleanProperty greedy = new SimpleBooleanProperty(this, "greedy", true);
+    private final DoubleProperty temperature = new SimpleDoubleProperty(this, "temperature", 0.8);
+    private final IntegerProperty topK = new SimpleIntegerProperty(this, "topK", 40);
+    private final DoubleProperty topP = new SimpleDoubleProperty(this, "topP", 0.95);
+    private final LongProperty seed = new SimpleLongProperty(this, "seed", 0);
+    private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper(this, "error");
+    private final SideBySideGeneration generation;
+
+    public LanguageModelRun(Session session) {
+        this.session = session;
+        this.generation = new SideBySideGeneration(session.jobs(), "Generate");
+    }
+
+    /** The sampling the controls describe; an invalid one throws the engine's message. */
+    public Generator.Sampling sampling() {
+        return greedy.get() ? Generator.Sampling.GREEDY : new Generator.Sampling(temperature.get(), topK.get(), topP.get(), seed.get());
+    }
+
+    /** Starts both models on the prompt; false (with {@link #errorProperty()} set) when there is nothing to run or a setting is invalid. */
+    public boolean generate() {
+        ConvertedModel converted = session.converted();
+        if (converted == null) {
+            error.set("Load a source model to generate.");
+            return false;
+        }
+        LoadedModel model = converted.source();
+        String text = prompt.get();
+        if (text == null || text.isEmpty()) {
+            error.set("Type a prompt.");
+            return false;
+        }
+        Generator.Sampling s;
+        try {
+            s = sampling();
+        } catch (AnewbException e) {
+            error.set(e.getMessage());
+            return false;
+        }
+        error.set(null);
+        DriftAnalysis analysis = session.driftAnalysis();
+        Conversion conversion = converted.graph().conversion();
+        generation.start(new SideBySideGeneration.Request(model.graph(), converted.graph(), model.weights(), model.tokenizer(),
+                // The CLI's tokenization: the model's tokenizer with its special tokens (Llama's BOS).
+                () -> TextInputs.batch(model.tokenizer(), List.of(text)).ids()[0],
+                Map.of(), maxNewTokens.get(), s,
+                analysis == null ? null : (p, ids, ctx) -> analysis.measure(Batch.of(concat(p, ids)), conversion, false, ctx).task()));
+        return true;
+    }
+
+    static long[] concat(long[] a, long[] b) {
+        long[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    public void cancel() { generation.cancel(); }
+
+    public SideBySideGeneration generation() { return generation; }
+
+    public StringProperty promptProperty() { return prompt; }
+
+    public IntegerProperty maxNewTokensProperty() { return maxNewTokens; }
+
+    /** Greedy decoding (the default); off = sample with temperature, top-k, top-p and seed. */
+    public BooleanProperty greedyProperty() { return greedy; }
+
+    public DoubleProperty temperatureProperty() { return temperature; }
+
+    /** 0 = all tokens. */
+    public IntegerProperty topKProperty() { return topK; }
+
+    /** 1 = all tokens. */
+    public DoubleProperty topPProperty() { return topP; }
+
+    public LongProperty seedProperty() { return seed; }
+
+    /** Why nothing was started, or null. */
+    public ReadOnlyStringProperty errorProperty() { return error.getReadOnlyProperty(); }
+}

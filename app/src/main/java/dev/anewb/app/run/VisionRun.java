@@ -1,0 +1,83 @@
+package dev.anewb.app.run;
+
+import dev.anewb.app.jobs.LatestJobScheduler;
+import dev.anewb.app.session.SampleInput;
+import dev.anewb.app.session.Session;
+import dev.anewb.convert.ConvertedModel;
+import dev.anewb.drift.DriftAnalysis;
+import dev.anewb.io.ImagePreprocessor;
+import dev.anewb.io.LoadedModel;
+import dev.anewb.job.Job;
+import dev.anewb.model.ModelGraph;
+import dev.anewb.runtime.Batch;
+import dev.anewb.runtime.FeatureTensor;
+import dev.anewb.runtime.RunResult;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.ReadOnlyBooleanProperty;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.scene.image.Image;
+
+import java.util.Map;
+
+/**
+ * The Run area for vision transformers: an image (a file or the built-in sample), the preprocessed image the
+ * model actually sees, and both models' outputs compared by the engine's task metrics (CLS cosine of the last
+ * hidden state, pooler cosine where the model has a pooler), with each model's forward-pass time.
+ */
+public final class VisionRun {
+    /**
+     * @param task      the engine's task metrics ({@code cls_cosine}, {@code pooler_cosine})
+     * @param inputSize "224×224": the preprocessed image's size
+     */
+    public record Outcome(String description, Image preview, String inputSize, Map<String, Double> task, long originalNanos, long convertedNanos) {
+        public double clsCosine() { return task.getOrDefault("cls_cosine", Double.NaN); }
+    }
+
+    private final Session session;
+    private final ObjectProperty<SampleInput.Image> input = new SimpleObjectProperty<>(this, "input", new SampleInput.Image(null));
+    private final ReadOnlyObjectWrapper<Outcome> outcome = new ReadOnlyObjectWrapper<>(this, "outcome");
+    private final LatestJobScheduler<Outcome> scheduler;
+
+    public VisionRun(Session session) {
+        this.session = session;
+        this.scheduler = new LatestJobScheduler<>(session.jobs(), "Run image");
+        input.addListener((obs, old, now) -> run());
+    }
+
+    /** Runs the chosen image through both models (debounced; the latest request wins). */
+    public void run() {
+        if (session.converted() == null || session.driftAnalysis() == null) return;
+        scheduler.request(this::job, outcome::set);
+    }
+
+    private Job<Outcome> job() {
+        ConvertedModel converted = session.converted();
+        DriftAnalysis analysis = session.driftAnalysis();
+        if (converted == null || analysis == null) return null;
+        LoadedModel model = converted.source();
+        SampleInput.Image in = input.get();
+        return ctx -> {
+            SampleInput.Prepared p = in.prepare(model);
+            Batch batch = p.batch();
+            FeatureTensor px = batch.feature(ModelGraph.PIXEL_VALUES);
+            int h = (int) px.shape()[2], w = (int) px.shape()[3];
+            Image preview = MediaPictures.pixelValues(px, ImagePreprocessor.forModel(model.folder(), h, w, m -> { }));
+            // The reference run is cached per batch, so measure() below reuses it and runs only the converted model.
+            RunResult ref = analysis.reference(batch, ctx.slice(0, 0.3));
+            RunResult conv = converted.run(batch, ctx.slice(0.3, 0.6));
+            Map<String, Double> task = analysis.measure(batch, converted.graph().conversion(), false, ctx.slice(0.6, 1)).task();
+            return new Outcome(p.description(), preview, w + "×" + h, task, ref.nanos(), conv.nanos());
+        };
+    }
+
+    /** The image to run; {@code new SampleInput.Image(null)} is the built-in sample. */
+    public ObjectProperty<SampleInput.Image> inputProperty() { return input; }
+
+    public ReadOnlyObjectProperty<Outcome> outcomeProperty() { return outcome.getReadOnlyProperty(); }
+
+    public ReadOnlyBooleanProperty computingProperty() { return scheduler.computingProperty(); }
+
+    public void cancel() { scheduler.cancel(); }
+}

@@ -1,0 +1,126 @@
+package dev.anewb.app.memory;
+
+import dev.anewb.ane.AnePlanner;
+import dev.anewb.ane.BufferKind;
+import dev.anewb.ane.OpPlan;
+import dev.anewb.ane.PlanResult;
+import dev.anewb.ane.PlannedWeights;
+import dev.anewb.app.jobs.FxJobs;
+import dev.anewb.app.session.Session;
+import dev.anewb.app.settings.SettingsStore;
+import dev.anewb.io.BundledModel;
+import dev.anewb.model.Conversion;
+import dev.anewb.model.WeightInfo;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.testfx.api.FxRobot;
+import org.testfx.framework.junit5.ApplicationExtension;
+import org.testfx.util.WaitForAsyncUtils;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The Memory area's view model against the planner's own numbers (toolkit up for the scheduler; no scene). */
+@ExtendWith(ApplicationExtension.class)
+class MemoryViewModelTest {
+    private FxJobs jobs;
+    private Session session;
+    private MemoryViewModel vm;
+
+    @BeforeEach void load(FxRobot robot) throws Exception {
+        AtomicReference<Session> s = new AtomicReference<>();
+        robot.interact(() -> {
+            jobs = new FxJobs();
+            s.set(new Session(SettingsStore.inMemory(), jobs));
+            vm = new MemoryViewModel(s.get());
+            s.get().load(BundledModel.ID);
+        });
+        session = s.get();
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> session.model() != null);
+        waitPlanned(session.conversion());
+    }
+
+    @AfterEach void close(FxRobot robot) {
+        robot.interact(() -> {
+            vm.dispose();
+            session.close();
+            jobs.close();
+        });
+    }
+
+    private PlanResult waitPlanned(Conversion c) throws Exception {
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> vm.plan() != null && !vm.computingProperty().get()
+                && vm.plan().optimized().conversion().equals(c));
+        WaitForAsyncUtils.waitForFxEvents();
+        return vm.plan();
+    }
+
+    private PlanResult planner(Conversion c) {
+        return AnePlanner.plan(session.model().graph(), c, session.baseChip(), session.planBatchProperty().get(),
+                session.planSequenceLengthProperty().get(), session.bufferOverrideMbProperty().get());
+    }
+
+    @Test void blockSizeChangesWeightBytesAsThePlannerCountsThem(FxRobot robot) throws Exception {
+        Conversion b32 = Conversion.ANE_DEFAULT.withInt8(true, 32, false), b128 = Conversion.ANE_DEFAULT.withInt8(true, 128, false);
+        robot.interact(() -> session.conversionProperty().set(b32));
+        PlanResult shown32 = waitPlanned(b32);
+        robot.interact(() -> session.conversionProperty().set(b128));
+        PlanResult shown128 = waitPlanned(b128);
+
+        PlanResult ref32 = planner(b32), ref128 = planner(b128);
+        OpPlan q32 = shown32.optimized().op("layers.0.q"), q128 = shown128.optimized().op("layers.0.q");
+        assertEquals(ref32.optimized().op("layers.0.q").sram(BufferKind.WEIGHTS), q32.sram(BufferKind.WEIGHTS));
+        assertEquals(ref128.optimized().op("layers.0.q").sram(BufferKind.WEIGHTS), q128.sram(BufferKind.WEIGHTS));
+        assertTrue(q32.sram(BufferKind.WEIGHTS) > q128.sram(BufferKind.WEIGHTS), "smaller blocks store more scales and zero points");
+        // The difference is the scale + zero-point bytes of the stored weights (WeightStorage, the planner's formula).
+        long expected = 0;
+        for (WeightInfo w : dev.anewb.convert.Converter.convert(session.model(), b32).graph().weights().values()) {
+            if (w.quant() == null) continue;
+            WeightInfo w128 = dev.anewb.convert.Converter.convert(session.model(), b128).graph().weights().get(w.name());
+            expected += PlannedWeights.storageOf(w, b32).totalBytes() - PlannedWeights.storageOf(w128, b128).totalBytes();
+        }
+        assertEquals(expected, shown32.optimized().weightBytes() - shown128.optimized().weightBytes());
+        assertEquals(ref32.optimized().weightBytes(), shown32.optimized().weightBytes());
+        // The table shows the same ops the planner planned.
+        assertEquals(shown128.optimized().ops().size(), vm.ops().size());
+        assertEquals(5, vm.cards().size());
+        assertTrue(vm.cards().stream().allMatch(c -> c.caption().contains("estimate") && c.caption().contains(session.chip().name())));
+    }
+
+    @Test void chunkWindowChangesScoreBytes(FxRobot robot) throws Exception {
+        Conversion full = session.conversion(), chunked = full.withChunking(16, 0);
+        long fullScores = waitPlanned(full).optimized().sram(BufferKind.SCORES);
+        robot.interact(() -> session.conversionProperty().set(chunked));
+        PlanResult c = waitPlanned(chunked);
+        assertEquals(planner(chunked).optimized().sram(BufferKind.SCORES), c.optimized().sram(BufferKind.SCORES));
+        assertTrue(c.optimized().sram(BufferKind.SCORES) < fullScores, c.optimized().sram(BufferKind.SCORES) + " vs " + fullScores);
+    }
+
+    @Test void chipBufferAndSequenceReplan(FxRobot robot) throws Exception {
+        robot.interact(() -> {
+            session.chipNameProperty().set("M4");
+            session.bufferOverrideMbProperty().set(1.0);
+            session.planSequenceLengthProperty().set(256);
+        });
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> vm.plan() != null && !vm.computingProperty().get()
+                && vm.plan().seq() == 256 && vm.plan().chip().bufferOverridden());
+        PlanResult p = vm.plan();
+        assertEquals("M4", p.chip().name());
+        assertEquals(1L << 20, p.chip().bufferBytes());
+        assertTrue(p.optimized().peakSramBytes() <= 1L << 20, "never above the buffer");
+        assertTrue(vm.captionProperty().get().startsWith("estimate · M4"));
+        assertEquals("M4", session.settings().get().chip(), "remembered");
+        assertEquals(1.0, session.settings().get().bufferMb());
+    }
+
+    @Test void selectingAWarningSelectsItsOp(FxRobot robot) {
+        assertFalse(vm.warnings().isEmpty(), "INT8 projections carry rule 3 warnings");
+        MemoryViewModel.Warning w = vm.warnings().get(1);
+        robot.interact(() -> vm.selectedOpProperty().set(w.opIndex()));
+        assertEquals(w.op(), vm.ops().get(vm.selectedOpProperty().get()).name());
+    }
+}

@@ -1,0 +1,192 @@
+package dev.anewb.app.run;
+
+import dev.anewb.app.jobs.FxJobs;
+import dev.anewb.app.session.ModelKind;
+import dev.anewb.app.session.SampleInput;
+import dev.anewb.app.session.Session;
+import dev.anewb.app.settings.SettingsStore;
+import dev.anewb.drift.DriftAnalysis;
+import dev.anewb.io.LoadedModel;
+import dev.anewb.io.TextInputs;
+import dev.anewb.job.JobContext;
+import dev.anewb.model.ModelGraph;
+import dev.anewb.runtime.Batch;
+import dev.anewb.runtime.Executor;
+import dev.anewb.runtime.Generator;
+import javafx.scene.image.Image;
+import javafx.stage.Stage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.testfx.api.FxRobot;
+import org.testfx.framework.junit5.ApplicationExtension;
+import org.testfx.framework.junit5.Start;
+import org.testfx.util.WaitForAsyncUtils;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The Run area's view models on the tiny fixtures (random weights, real numbers): what the panes and previews
+ * show must be what the engine computes — the same greedy tokens as {@link Generator}, the CLS cosine of the
+ * drift analysis, the spectrogram of the features the encoder reads.
+ */
+@ExtendWith(ApplicationExtension.class)
+class RunViewModelTest {
+    private static final String FIXTURES = "/work/shared/fixtures/";
+    private FxJobs jobs;
+    private Session session;
+
+    @Start void start(Stage stage) {
+        jobs = new FxJobs();
+        session = new Session(SettingsStore.inMemory(), jobs);
+    }
+
+    @AfterEach void close(FxRobot robot) {
+        robot.interact(() -> {
+            jobs.close();
+            session.close();
+        });
+    }
+
+    private void load(FxRobot robot, String fixture) throws Exception {
+        robot.interact(() -> session.load(FIXTURES + fixture));
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> session.converted() != null);
+    }
+
+    private static void waitFor(java.util.concurrent.Callable<Boolean> condition) throws Exception {
+        WaitForAsyncUtils.waitFor(120, TimeUnit.SECONDS, condition);
+        WaitForAsyncUtils.waitForFxEvents();
+    }
+
+    private static long[] longs(List<Long> ids) { return ids.stream().mapToLong(Long::longValue).toArray(); }
+
+    @Test void languageModelStreamsBothSidesAndTheOriginalIsGeneratorsGreedy(FxRobot robot) throws Exception {
+        load(robot, "gpt2-tiny");
+        LanguageModelRun lm = new LanguageModelRun(session);
+        robot.interact(() -> {
+            lm.promptProperty().set("The Neural Engine");
+            lm.maxNewTokensProperty().set(12);
+            assertTrue(lm.generate(), lm.errorProperty().get());
+        });
+        SideBySideGeneration g = lm.generation();
+        waitFor(() -> g.outcomeProperty().get() != null);
+        SideBySideGeneration.Outcome o = g.outcomeProperty().get();
+
+        LoadedModel m = session.model();
+        long[] prompt = TextInputs.batch(m.tokenizer(), List.of("The Neural Engine")).ids()[0];
+        Generator.Result ref = new Generator(new Executor(m.graph(), m.weights()), m.tokenizer())
+                .generate(prompt, 12, Generator.Sampling.GREEDY, null, JobContext.NONE);
+        Generator.Result conv = new Generator(new Executor(session.converted().graph(), m.weights()), m.tokenizer())
+                .generate(prompt, 12, Generator.Sampling.GREEDY, null, JobContext.NONE);
+        assertArrayEquals(ref.ids(), o.originalIds());
+        assertArrayEquals(ref.ids(), longs(g.original().ids()), "the original pane received every token");
+        assertArrayEquals(conv.ids(), longs(g.converted().ids()), "the converted pane received every token");
+        assertEquals(ref.text(), g.original().textProperty().get());
+        assertEquals(conv.text(), g.converted().textProperty().get());
+        assertEquals(12, g.original().tokensProperty().get());
+        assertTrue(o.original().msPerToken() > 0 && o.converted().msPerToken() > 0);
+
+        // Task metrics are the drift analysis's, teacher-forced on the prompt plus the original's continuation.
+        long[] all = LanguageModelRun.concat(prompt, ref.ids());
+        var task = new DriftAnalysis(m.graph(), m.weights()).measure(Batch.of(all), session.conversion(), false, JobContext.NONE).task();
+        assertEquals(task.get("top1_agreement_pct"), o.task().get("top1_agreement_pct"), 1e-9);
+        assertEquals(task.get("next_token_kl"), o.task().get("next_token_kl"), 1e-12);
+        int same = 0;
+        while (same < 12 && ref.ids()[same] == conv.ids()[same]) same++;
+        assertEquals(same == 12 ? -1 : same, o.firstDivergence());
+    }
+
+    @Test void cancelStopsGeneration(FxRobot robot) throws Exception {
+        load(robot, "gpt2-tiny");
+        LanguageModelRun lm = new LanguageModelRun(session);
+        int max = session.model().config().maxPositions() - 8;
+        robot.interact(() -> {
+            lm.maxNewTokensProperty().set(max);
+            assertTrue(lm.generate());
+        });
+        SideBySideGeneration g = lm.generation();
+        waitFor(() -> !g.original().ids().isEmpty());
+        robot.interact(lm::cancel);
+        waitFor(() -> !g.runningProperty().get());
+        int original = g.original().ids().size(), converted = g.converted().ids().size();
+        Thread.sleep(300);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertEquals(original, g.original().ids().size(), "no tokens after the cancel");
+        assertEquals(converted, g.converted().ids().size());
+        assertTrue(converted < max, "the converted model did not finish: " + converted + " of " + max);
+        assertNull(g.outcomeProperty().get(), "a cancelled run has no outcome");
+    }
+
+    @Test void samplingSettingsAreValidatedByTheEngine(FxRobot robot) throws Exception {
+        load(robot, "gpt2-tiny");
+        LanguageModelRun lm = new LanguageModelRun(session);
+        robot.interact(() -> {
+            lm.greedyProperty().set(false);
+            lm.topPProperty().set(0);
+            assertFalse(lm.generate());
+        });
+        assertTrue(lm.errorProperty().get().contains("top-p"), lm.errorProperty().get());
+        assertFalse(lm.generation().runningProperty().get());
+    }
+
+    @Test void visionShowsThePreprocessedImageAndTheEnginesClsCosine(FxRobot robot) throws Exception {
+        load(robot, "vit-tiny");
+        assertEquals(ModelKind.VISION, session.kind());
+        VisionRun vision = new VisionRun(session);
+        robot.interact(vision::run);
+        waitFor(() -> vision.outcomeProperty().get() != null);
+        VisionRun.Outcome o = vision.outcomeProperty().get();
+
+        LoadedModel m = session.model();
+        Batch batch = new SampleInput.Image(null).prepare(m).batch();
+        long[] shape = batch.feature(ModelGraph.PIXEL_VALUES).shape();
+        Image preview = o.preview();
+        assertEquals(shape[3], (long) preview.getWidth());
+        assertEquals(shape[2], (long) preview.getHeight());
+        double expected = new DriftAnalysis(m.graph(), m.weights()).measure(batch, session.conversion(), false, JobContext.NONE).task().get("cls_cosine");
+        assertEquals(expected, o.clsCosine(), 1e-12);
+        assertTrue(o.clsCosine() > 0.9 && o.clsCosine() <= 1 + 1e-9);
+    }
+
+    @Test void whisperShowsTheSpectrogramAndDecodesAsTheEngineDoes(FxRobot robot) throws Exception {
+        load(robot, "whisper-tiny");
+        SpeechRun speech = new SpeechRun(session);
+        robot.interact(() -> {
+            speech.maxNewTokensProperty().set(6);
+            speech.prepare();
+        });
+        waitFor(() -> speech.decoding().outcomeProperty().get() != null);
+        SpeechRun.Prepared p = speech.preparedProperty().get();
+        assertEquals(3000, (int) p.spectrogram().getWidth(), "one pixel per frame");
+        assertEquals(80, (int) p.spectrogram().getHeight(), "one pixel per mel bin");
+        assertEquals(30.0, p.seconds(), 1e-9);
+
+        LoadedModel m = session.model();
+        Batch batch = new SampleInput.Audio(null).prepare(m).batch();
+        long[] prefix = batch.ids()[0];
+        long[] ref = new Generator(new Executor(m.graph(), m.weights()), null)
+                .generate(prefix, batch.features(), 6, Generator.Sampling.GREEDY, null, JobContext.NONE).ids();
+        long[] conv = new Generator(new Executor(session.converted().graph(), m.weights()), null)
+                .generate(prefix, batch.features(), 6, Generator.Sampling.GREEDY, null, JobContext.NONE).ids();
+        SideBySideGeneration.Outcome o = speech.decoding().outcomeProperty().get();
+        assertArrayEquals(ref, longs(speech.decoding().original().ids()));
+        assertArrayEquals(conv, longs(speech.decoding().converted().ids()));
+        var engine = DriftAnalysis.greedyContinuation(m.graph(), session.converted().graph(), m.weights(), prefix, batch.features(), 6, JobContext.NONE);
+        assertEquals(engine.agreementPct(), o.agreementPct(), 1e-12);
+    }
+
+    @Test void sessionSampleFollowsTheModelKindAndDriftReadsIt(FxRobot robot) throws Exception {
+        load(robot, "whisper-tiny");
+        assertEquals(new SampleInput.Audio(null), session.sampleInput());
+        SampleInput.Prepared p = session.sample(session.sampleInput());
+        assertTrue(p.batch().features().containsKey(ModelGraph.INPUT_FEATURES));
+        assertTrue(p.description().contains("3.0 s"), p.description());
+        load(robot, "gpt2-tiny");
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> session.model().displayName().contains("gpt2"));
+        assertInstanceOf(SampleInput.Texts.class, session.sampleInput(), "a text model gets texts back");
+        assertEquals(session.sampleTexts(), ((SampleInput.Texts) session.sampleInput()).texts());
+    }
+}
