@@ -76,11 +76,18 @@ public final class PeerBenchmark {
         Path tmp = Files.createTempDirectory("anewb-bench");
         double copyGBs = copyBandwidth();
         System.out.printf(Locale.ROOT, "copy bandwidth (System.arraycopy of 256 MiB, median of 7): %.2f GB/s%n", copyGBs);
-        if (wants("minilm") || wants("int8")) miniLm(tmp);
-        if (wants("bertbase") || wants("heap")) bertBase(tmp);
-        if (wants("decode")) decode(tmp, copyGBs);
-        if (wants("quantize")) quantize();
-        if (wants("drift")) drift();
+        try {
+            if (wants("minilm") || wants("int8")) miniLm(tmp);
+            if (wants("bertbase") || wants("heap")) bertBase(tmp);
+            if (wants("decode")) decode(tmp, copyGBs);
+            if (wants("quantize")) quantize();
+            if (wants("drift")) drift();
+        } finally {
+            // The random models and the export are ~1.5 GB: never leave them behind.
+            try (var files = Files.walk(tmp)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
         System.out.println();
         System.out.println("| case | ours median ms (min–p90) | ONNX Runtime median ms (min–p90) | ours / ORT |");
         System.out.println("| --- | --- | --- | --- |");
