@@ -34,6 +34,61 @@ final class VectorKernels {
 
     private VectorKernels() { }
 
+    // ---- Deterministic building blocks ------------------------------------------------------------------------
+    // reduceLanes(ADD) and lanewise(EXP/TANH) may give different bits compiled and interpreted (their order and
+    // algorithm are unspecified), which made the same drift measurement differ between two runs. These use only
+    // IEEE add/mul/fma in a fixed order, so a measurement is reproducible to the bit.
+
+    /** Rotations by 2^k lanes for the fixed-order pairwise sum. */
+    private static final jdk.incubator.vector.VectorShuffle<Float>[] ROTATE = rotations();
+
+    @SuppressWarnings("unchecked")
+    private static jdk.incubator.vector.VectorShuffle<Float>[] rotations() {
+        int n = Integer.numberOfTrailingZeros(F.length());
+        jdk.incubator.vector.VectorShuffle<Float>[] r = new jdk.incubator.vector.VectorShuffle[n];
+        for (int k = 0; k < n; k++) r[k] = jdk.incubator.vector.VectorShuffle.iota(F, 1 << k, 1, true);
+        return r;
+    }
+
+    /** Σ lanes in a fixed pairwise order (lane i + lane i+half, halving), the same bits however it is compiled. */
+    static float sumLanes(FloatVector v) {
+        FloatVector s = v;
+        for (int k = ROTATE.length - 1; k >= 0; k--) s = s.add(s.rearrange(ROTATE[k]));
+        return s.lane(0);
+    }
+
+    private static final float EXP_HI = 88.3762626647949f, EXP_LO = -87.3365478515625f;
+
+    /**
+     * e^x per lane (Cephes expf: Cody–Waite reduction, degree-6 polynomial, about 1 ulp); e^x = 0 below
+     * −87.34 (so −∞ gives exactly 0), +∞ above 88.38.
+     */
+    static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.min(EXP_HI).max(EXP_LO);
+        FloatVector fx = xc.mul(1.44269504088896341f).add(0.5f);
+        jdk.incubator.vector.IntVector ti = (jdk.incubator.vector.IntVector) fx.convert(VectorOperators.F2I, 0);
+        FloatVector t = (FloatVector) ti.convert(VectorOperators.I2F, 0);
+        t = t.sub(1f, t.compare(VectorOperators.GT, fx));      // floor
+        ti = (jdk.incubator.vector.IntVector) t.convert(VectorOperators.F2I, 0);
+        FloatVector r = xc.sub(t.mul(0.693359375f)).sub(t.mul(-2.12194440e-4f));
+        FloatVector y = FloatVector.broadcast(F, 1.9875691500e-4f);
+        y = y.fma(r, FloatVector.broadcast(F, 1.3981999507e-3f));
+        y = y.fma(r, FloatVector.broadcast(F, 8.3334519073e-3f));
+        y = y.fma(r, FloatVector.broadcast(F, 4.1665795894e-2f));
+        y = y.fma(r, FloatVector.broadcast(F, 1.6666665459e-1f));
+        y = y.fma(r, FloatVector.broadcast(F, 5.0000001201e-1f));
+        y = y.mul(r.mul(r)).add(r).add(1f);
+        FloatVector pow2 = (FloatVector) ti.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector e = y.mul(pow2);
+        e = e.blend(0f, x.compare(VectorOperators.LT, EXP_LO));
+        return e.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_HI));
+    }
+
+    /** tanh per lane as 1 − 2/(e^{2x} + 1), from {@link #exp} (saturates to ±1 exactly). */
+    static FloatVector tanh(FloatVector x) {
+        return FloatVector.broadcast(F, 1f).sub(FloatVector.broadcast(F, 2f).div(exp(x.mul(2f)).add(1f)));
+    }
+
     static int floatLanes() {
         return F.length();
     }
@@ -54,7 +109,7 @@ final class VectorKernels {
             acc1 = FloatVector.fromArray(F, a, aOff + i + lanes).fma(FloatVector.fromArray(F, b, bOff + i + lanes), acc1);
         }
         for (; i < upper; i += lanes) acc0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc0.add(acc1));
         for (; i < n; i++) sum = Math.fma(a[aOff + i], b[bOff + i], sum);
         return sum;
     }
@@ -84,7 +139,7 @@ final class VectorKernels {
             scalarPart = Math.fma(scale, tail - zeroPoints[blockOff + b] * xBlockSums[sumOff + b], scalarPart);
             if (c1 == k) break;
         }
-        return acc.reduceLanes(VectorOperators.ADD) + scalarPart;
+        return sumLanes(acc) + scalarPart;
     }
 
     // ---- Packed-panel GEMM (see PackedPanels) --------------------------------------------------------------
@@ -281,11 +336,11 @@ final class VectorKernels {
         FloatVector sum = FloatVector.zero(F);
         int j = 0;
         for (; j < upper; j += lanes) {
-            FloatVector e = FloatVector.fromArray(F, scores, j).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = exp(FloatVector.fromArray(F, scores, j).sub(max));
             e.intoArray(scores, j);
             sum = sum.add(e);
         }
-        float s = sum.reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(sum);
         for (; j < m; j++) {
             float e = (float) Math.exp(scores[j] - max);
             scores[j] = e;
@@ -366,7 +421,7 @@ final class VectorKernels {
         for (; i < upper; i += lanes) {
             FloatVector v = FloatVector.fromArray(F, x, i);
             FloatVector inner = v.mul(v).mul(v).fma(FloatVector.broadcast(F, 0.044715f), v).mul(c);
-            v.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f)).intoArray(x, i);
+            v.mul(0.5f).mul(tanh(inner).add(1f)).intoArray(x, i);
         }
         for (; i < x.length; i++) x[i] = (float) Activations.geluTanh(x[i]);
     }
