@@ -87,7 +87,15 @@ public final class AnewbCli implements Runnable {
 
     public static int execute(String[] args, List<Object> extraSubcommands) {
         CliLogging.configure(args);
-        return commandLine(extraSubcommands).execute(args);
+        CommandLine cl = commandLine(extraSubcommands);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // picocli hands only Exceptions to the handler; an Error would otherwise end in a JVM stack trace.
+            cl.getErr().println("anewb: out of memory; give the JVM more with JAVA_OPTS=-Xmx...g (now at most "
+                    + Runtime.getRuntime().maxMemory() / (1L << 20) + " MiB)");
+            return 1;
+        }
     }
 
     public static void main(String[] args) {

@@ -56,6 +56,7 @@ public final class Executor {
             for (String in : op.inputs()) if (tokenIndependent.contains(in)) encoderOutputs.add(in);
         }
         for (String v : graph.taps().values()) if (tokenIndependent.contains(v)) encoderOutputs.add(v);
+        MemoryBudget.check(graph, weights.origin().getFileName() + " (" + graph.config().modelType() + ")");
         checkWeights();
     }
 

@@ -170,7 +170,14 @@ public final class Session {
         loading.set(true);
         loadingWhat.set(reference);
         JobView<Loaded> job = jobs.submit("Load " + reference, ctx -> {
-            LoadedModel m = ModelLoader.load(ModelRef.parse(reference), ctx, true);
+            ModelRef ref = ModelRef.parse(reference);
+            if (ref.kind() == ModelRef.Kind.FOLDER || ref.kind() == ModelRef.Kind.HUB) {
+                // Refuse a model too large for this JVM from its config alone, before any weight is mapped or downloaded.
+                try (LoadedModel shape = ModelLoader.load(ref, ctx.slice(0, 0.1), false)) {
+                    dev.anewb.runtime.MemoryBudget.check(shape.graph(), reference);
+                }
+            }
+            LoadedModel m = ModelLoader.load(ref, ctx, true);
             try {
                 ctx.progress(0.9, "reading the model card");
                 return new Loaded(m, ModelInfo.of(m), new Engine(m));

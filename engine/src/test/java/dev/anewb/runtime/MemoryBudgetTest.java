@@ -1,0 +1,40 @@
+package dev.anewb.runtime;
+
+import dev.anewb.AnewbException;
+import dev.anewb.convert.Converter;
+import dev.anewb.model.Architectures;
+import dev.anewb.model.Conversion;
+import dev.anewb.model.ModelGraph;
+import dev.anewb.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MemoryBudgetTest {
+    static ModelGraph bertTiny() {
+        return Architectures.graph(Architectures.readConfig(Fixtures.fixture("bert-tiny").resolve("config.json")), Architectures.GraphOptions.CONFIG_ONLY);
+    }
+
+    @Test
+    void countsProjectionsAsFloat32OrInt8Codes() {
+        ModelGraph g = bertTiny();
+        // bert-tiny: per layer q,k,v,o 64x64 + up 128x64 + down 64x128, 2 layers, + pooler 64x64 (embeddings stay mapped)
+        long params = 2 * (4 * 64 * 64 + 2 * 128 * 64) + 64 * 64;
+        assertEquals(4 * params, MemoryBudget.weightHeapBytes(g));
+        ModelGraph q = Converter.convert(g, Conversion.ORIGINAL.withInt8(true, 32, false)).graph();
+        // codes + (FP16 scale + INT8 zero point) per block of 32; the pooler is a projection too
+        long blocks = 2 * (4 * 64 * 2 + 128 * 2 + 64 * 4) + 64 * 2;
+        assertEquals(params + 3 * blocks, MemoryBudget.weightHeapBytes(q));
+    }
+
+    @Test
+    void refusesWithAMessageThatSaysWhatToDo() {
+        ModelGraph g = bertTiny();
+        AnewbException e = assertThrows(AnewbException.class, () -> MemoryBudget.check(g, "bert-tiny", 100_000));
+        assertTrue(e.getMessage().contains("bert-tiny") && e.getMessage().contains("-Xmx"), e.getMessage());
+        assertDoesNotThrow(() -> MemoryBudget.check(g, "bert-tiny", 1L << 30));
+    }
+}
