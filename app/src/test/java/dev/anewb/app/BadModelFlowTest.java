@@ -33,7 +33,7 @@ class BadModelFlowTest {
     MainWindowViewModel viewModel;
     MainWindowView view;
 
-    static final Path FIXTURE = Path.of(System.getProperty("user.dir")).resolve("../../shared/fixtures/bert-tiny").normalize();
+    static final Path FIXTURE = dev.anewb.testing.Fixtures.fixture("bert-tiny");
 
     @Start void start(Stage stage) {
         jobs = new FxJobs();

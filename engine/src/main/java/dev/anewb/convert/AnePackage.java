@@ -324,18 +324,7 @@ public final class AnePackage {
     }
 
     static void deleteTree(Path p) {
-        if (p == null || !Files.exists(p)) return;
-        try (Stream<Path> s = Files.walk(p)) {
-            s.sorted(Comparator.reverseOrder()).forEach(f -> {
-                try {
-                    Files.deleteIfExists(f);
-                } catch (IOException ignored) {
-                    // best effort: a leftover temp folder is hidden and named as such
-                }
-            });
-        } catch (IOException ignored) {
-            // best effort
-        }
+        dev.anewb.io.AtomicFiles.deleteTree(p);
     }
 
     /** Reads the manifest of a package folder. */

@@ -1,5 +1,7 @@
 package dev.anewb.app.model;
 
+import dev.anewb.hub.FakeHub;
+
 import dev.anewb.app.jobs.FxJobs;
 import dev.anewb.app.session.Session;
 import dev.anewb.app.settings.SettingsStore;

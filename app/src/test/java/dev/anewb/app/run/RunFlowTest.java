@@ -28,7 +28,7 @@ class RunFlowTest {
 
     @Start void start(Stage stage) {
         jobs = new FxJobs();
-        viewModel = new MainWindowViewModel(SettingsStore.inMemory(), jobs, "/work/shared/fixtures/gpt2-tiny");
+        viewModel = new MainWindowViewModel(SettingsStore.inMemory(), jobs, dev.anewb.testing.Fixtures.fixture("gpt2-tiny").toString());
         view = new MainWindowView(viewModel);
         stage.setScene(view.createScene(1280, 800));
         stage.show();

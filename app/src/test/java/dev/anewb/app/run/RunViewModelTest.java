@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 @ExtendWith(ApplicationExtension.class)
 class RunViewModelTest {
-    private static final String FIXTURES = "/work/shared/fixtures/";
+
     private FxJobs jobs;
     private Session session;
 
@@ -52,7 +52,7 @@ class RunViewModelTest {
     }
 
     private void load(FxRobot robot, String fixture) throws Exception {
-        robot.interact(() -> session.load(FIXTURES + fixture));
+        robot.interact(() -> session.load(dev.anewb.testing.Fixtures.fixture(fixture).toString()));
         WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> session.converted() != null);
     }
 
