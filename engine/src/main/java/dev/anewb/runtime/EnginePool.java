@@ -21,6 +21,7 @@ import java.util.function.IntConsumer;
 public final class EnginePool {
     public static final String PROPERTY = "anewb.threads";
     private static final long SPIN_NANOS = 1000L * Long.getLong("anewb.spinMicros", 300L);
+    private static final long YIELD_AFTER_NANOS = 20_000L;
 
     private static volatile int threads = defaultThreads();
     /** Helpers for the calling thread: one fewer than the engine's threads (none with one thread). */
@@ -77,7 +78,7 @@ public final class EnginePool {
             for (Worker w : p.workers) if (w.parked) LockSupport.unpark(w);
             job.work();
             for (int spins = 0; job.done.get() < n; spins++) {
-                if (spins < 10_000) Thread.onSpinWait();
+                if (spins < 256) Thread.onSpinWait();
                 else Thread.yield(); // a helper was descheduled mid-index: let it finish
             }
         } finally {
@@ -158,8 +159,11 @@ public final class EnginePool {
                 long start = System.nanoTime();
                 while ((j = pool.job) == null || j == last) {
                     if (pool.shutdown) return;
-                    if (System.nanoTime() - start < SPIN_NANOS) {
-                        Thread.onSpinWait();
+                    long waited = System.nanoTime() - start;
+                    if (waited < SPIN_NANOS) {
+                        // Pure spinning briefly, then yielding spins: on a busy machine the core goes to whoever needs it.
+                        if (waited < YIELD_AFTER_NANOS) Thread.onSpinWait();
+                        else Thread.yield();
                         continue;
                     }
                     parked = true;
