@@ -79,14 +79,15 @@ public final class AttentionKernels {
             // broadcast-fmas, with no horizontal sum per key. The row stride is padded off a multiple of 1 KiB so
             // the headDim rows do not all fall into the same L1 sets. Its values, copied to [n][headDim] rows, stream.
             int stride = n + (n % 256 == 0 ? 16 : 0);
-            float[] kt = new float[headDim * stride];
-            float[] vh = new float[n * headDim];
+            float[][] scratch = SCRATCH.get();
+            float[] kt = scratch(scratch, 0, headDim * stride);
+            float[] vh = scratch(scratch, 1, n * headDim);
             for (int j = 0; j < n; j++) {
                 int kOff = (keyStart + j) * kvWidth + kvHead * headDim;
                 for (int d = 0; d < headDim; d++) kt[d * stride + j] = k[kOff + d];
                 System.arraycopy(v, kOff, vh, j * headDim, headDim);
             }
-            float[] scores = new float[n];
+            float[] scores = scratch(scratch, 2, n);
             for (int position = from; position < to; position++) {
                 int qOff = (position - queryStart) * qWidth + h * headDim;
                 // Keys a query may see form one range: the block's band, cut at the query itself when causal.
@@ -94,6 +95,17 @@ public final class AttentionKernels {
                 attendOne(q, qOff, kt, stride, vh, headDim, scale, keyValid, keyStart, hi, scores, out, qOff, vector);
             }
         });
+    }
+
+    /**
+     * Per-thread scratch of the tasks (transposed keys, values, scores), grown as needed and reused: every element a
+     * task reads it has written first. Allocating them per (head, block) was ~100 arrays per layer.
+     */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
+
+    private static float[] scratch(float[][] s, int i, int n) {
+        if (s[i].length < n) s[i] = new float[n];
+        return s[i];
     }
 
     /** One query against keys [keyStart, keyEnd); kt and vh hold the task's key range from keyStart on. */

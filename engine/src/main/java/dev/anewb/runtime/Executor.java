@@ -42,6 +42,13 @@ public final class Executor {
     private final java.util.Set<String> tokenIndependent;
     /** Token-independent values a token-dependent op or a tap reads: what a decoding cache keeps of the encoder. */
     private final java.util.Set<String> encoderOutputs = new java.util.HashSet<>();
+    /**
+     * Arrays of intermediate values dropped in earlier runs, handed from one run to the next: at BERT-base or 512-token
+     * sizes most activations are G1 humongous objects, and allocating ~100 of them per pass started a concurrent
+     * GC cycle every few passes, whose threads took one of the two cores (the run-to-run spread). A run takes the
+     * whole set (so concurrent runs never share an array) and gives it back when it succeeds.
+     */
+    private final java.util.concurrent.atomic.AtomicReference<Buffers> spare = new java.util.concurrent.atomic.AtomicReference<>();
 
     public Executor(ModelGraph graph, WeightSource weights) {
         this.graph = graph;
@@ -148,6 +155,8 @@ public final class Executor {
         if (encoderCached) for (String v : encoderOutputs) vals.put(v, cache.encoderValue(v));
         // Kept aside as computed (values are dropped after their last reader) and stored only when the step succeeds.
         Map<String, Activation> encoderComputed = cache != null && !encoderCached && !encoderOutputs.isEmpty() ? new HashMap<>() : null;
+        Buffers buffers = spare.getAndSet(null);
+        if (buffers == null) buffers = new Buffers();
         List<Op> ops = graph.ops();
         for (int i = 0; i < ops.size(); i++) {
             ctx.checkCancelled();
@@ -155,7 +164,7 @@ public final class Executor {
             if (encoderCached && tokenIndependent.contains(op.output())) continue;
             Map<String, long[]> timing = opNanos;
             long opStart = timing == null ? 0 : System.nanoTime();
-            Activation out = execute(op, in, vals, cache, past);
+            Activation out = execute(op, in, vals, cache, past, buffers);
             // FP16: every op stores its output in half precision, as the ANE does between ops.
             if (fp16) Fp16.roundInPlace(out.data(), 0, out.data().length);
             if (timing != null) timing.computeIfAbsent(opKind(op), kk -> new long[2])[0] += System.nanoTime() - opStart;
@@ -164,7 +173,10 @@ public final class Executor {
             if (encoderComputed != null && encoderOutputs.contains(op.output())) encoderComputed.put(op.output(), out);
             for (String input : op.inputs()) {
                 Integer last = lastUse.get(input);
-                if (last != null && last == i) vals.remove(input);
+                if (last != null && last == i) {
+                    Activation dropped = vals.remove(input);
+                    if (dropped != null && !encoderOutputs.contains(input)) buffers.release(dropped.data(), vals, encoderComputed);
+                }
             }
             ctx.progress((i + 1) / (double) ops.size(), op.name());
         }
@@ -172,6 +184,8 @@ public final class Executor {
         for (var e : graph.taps().entrySet()) taps.put(e.getKey(), vals.get(e.getValue()));
         if (encoderComputed != null) encoderComputed.forEach(cache::putEncoderValue);
         if (cache != null) cache.commit(in.seq());
+        buffers.endRun();
+        spare.set(buffers);
         return new RunResult(in, taps, System.nanoTime() - start);
     }
 
@@ -249,21 +263,22 @@ public final class Executor {
         }
     }
 
-    private Activation execute(Op op, Batch in, Map<String, Activation> vals, KvCache cache, int past) {
+    private Activation execute(Op op, Batch in, Map<String, Activation> vals, KvCache cache, int past, Buffers buffers) {
         return switch (op) {
             case Op.Embed e -> embed(e, in, past);
-            case Op.Norm n -> norm(n, vals.get(n.input()));
-            case Op.Linear l -> linear(l, vals.get(l.input()));
-            case Op.Attention a -> attentionStep(a, in, vals, cache, past);
+            case Op.Norm n -> norm(n, vals.get(n.input()), buffers);
+            case Op.Linear l -> linear(l, vals.get(l.input()), buffers);
+            case Op.Attention a -> attentionStep(a, in, vals, cache, past, buffers);
             case Op.Slice s -> slice(s, vals.get(s.input()));
             case Op.Activation a -> {
                 Activation x = vals.get(a.input());
-                float[] y = x.data().clone();
+                float[] y = buffers.take(x.data().length);
+                System.arraycopy(x.data(), 0, y, 0, y.length);
                 Activations.apply(a.function(), y);
                 yield new Activation(x.batch(), x.length(), x.channels(), y);
             }
-            case Op.Add a -> binary(vals.get(a.a()), vals.get(a.b()), false);
-            case Op.Mul m -> binary(vals.get(m.a()), vals.get(m.b()), true);
+            case Op.Add a -> binary(vals.get(a.a()), vals.get(a.b()), false, buffers);
+            case Op.Mul m -> binary(vals.get(m.a()), vals.get(m.b()), true, buffers);
             case Op.TakeFirst f -> {
                 Activation x = vals.get(f.input());
                 float[] y = new float[x.batch() * x.channels()];
@@ -322,11 +337,11 @@ public final class Executor {
         return new Activation(in.batch(), in.seq(), c, y);
     }
 
-    private Activation norm(Op.Norm n, Activation x) {
+    private Activation norm(Op.Norm n, Activation x, Buffers buffers) {
         int c = x.channels();
         float[] w = floats(n.weight());
         float[] bias = n.bias() == null ? null : floats(n.bias());
-        float[] y = new float[x.data().length];
+        float[] y = buffers.take(x.data().length);
         float[] xs = x.data();
         for (int t = 0; t < x.tokens(); t++) {
             int o = t * c;
@@ -350,10 +365,10 @@ public final class Executor {
         return new Activation(x.batch(), x.length(), c, y);
     }
 
-    private Activation linear(Op.Linear l, Activation x) {
+    private Activation linear(Op.Linear l, Activation x, Buffers buffers) {
         LinearWeight w = linearWeight(l.weight());
         float[] bias = l.bias() == null ? null : floats(l.bias());
-        float[] y = new float[x.tokens() * l.out()];
+        float[] y = buffers.take(x.tokens() * l.out());
         if (graph.conversion().layout() == Conversion.Layout.BC1S) {
             Bc1s.conv1x1(x, w, bias, y);
         } else {
@@ -389,13 +404,14 @@ public final class Executor {
      * chunk band of the conversion (cross-attention is never chunked). In the BC1S layout every head runs
      * on its own split buffers, as ml-ane-transformers splits attention per head.
      */
-    private Activation attention(Op.Attention a, Batch in, Activation q, Activation k, Activation v) {
+    private Activation attention(Op.Attention a, Batch in, Activation q, Activation k, Activation v, Buffers buffers) {
         int heads = a.heads(), kvHeads = a.kvHeads(), hd = a.headDim();
         int b = q.batch(), sq = q.length(), sk = k.length();
         int qw = heads * hd, kw = kvHeads * hd;
         Conversion c = graph.conversion();
         boolean chunk = c.chunked() && !a.cross();
-        float[] y = new float[b * sq * qw];
+        float[] y = buffers.take(b * sq * qw);
+        java.util.Arrays.fill(y, 0f);
         for (int bi = 0; bi < b; bi++) {
             ChunkPlan plan = chunk ? ChunkPlan.of(sk, c.chunkWindow(), c.chunkOverlap(), a.causal()) : ChunkPlan.full(sk, a.causal());
             boolean[] valid = null;
@@ -403,10 +419,12 @@ public final class Executor {
                 valid = new boolean[sk];
                 for (int j = 0; j < sk; j++) valid[j] = in.mask()[bi][j] == 1;
             }
-            float[] qs = java.util.Arrays.copyOfRange(q.data(), bi * sq * q.channels(), (bi + 1) * sq * q.channels());
-            float[] ks = java.util.Arrays.copyOfRange(k.data(), bi * sk * k.channels(), (bi + 1) * sk * k.channels());
-            float[] vs = java.util.Arrays.copyOfRange(v.data(), bi * sk * v.channels(), (bi + 1) * sk * v.channels());
-            float[] out = new float[sq * qw];
+            // One sequence: the kernels read the projections and write the output in place (they take whole arrays).
+            boolean whole = b == 1;
+            float[] qs = whole ? q.data() : java.util.Arrays.copyOfRange(q.data(), bi * sq * q.channels(), (bi + 1) * sq * q.channels());
+            float[] ks = whole ? k.data() : java.util.Arrays.copyOfRange(k.data(), bi * sk * k.channels(), (bi + 1) * sk * k.channels());
+            float[] vs = whole ? v.data() : java.util.Arrays.copyOfRange(v.data(), bi * sk * v.channels(), (bi + 1) * sk * v.channels());
+            float[] out = whole ? y : new float[sq * qw];
             if (c.layout() == Conversion.Layout.BC1S) {
                 attendPerHead(qs, ks, vs, sq, sk, heads, kvHeads, hd, a.scale(), plan, valid, out);
             } else if (sq == sk) {
@@ -414,7 +432,7 @@ public final class Executor {
             } else {
                 AttentionKernels.attend(qs, 0, sq, ks, vs, sk, heads, kvHeads, hd, a.scale(), plan, valid, out);
             }
-            System.arraycopy(out, 0, y, bi * sq * qw, out.length);
+            if (!whole) System.arraycopy(out, 0, y, bi * sq * qw, out.length);
         }
         return new Activation(b, sq, qw, y);
     }
@@ -441,7 +459,7 @@ public final class Executor {
      * Rotary embedding on q and k at their absolute positions, then attention: over the step's own keys in a
      * plain forward pass, or over every cached position when decoding with a {@link KvCache}.
      */
-    private Activation attentionStep(Op.Attention a, Batch in, Map<String, Activation> vals, KvCache cache, int past) {
+    private Activation attentionStep(Op.Attention a, Batch in, Map<String, Activation> vals, KvCache cache, int past, Buffers buffers) {
         Activation q = vals.get(a.q()), k = vals.get(a.k()), v = vals.get(a.v());
         if (a.rope() != null) {
             RotaryEmbedding rope = rotary.computeIfAbsent(a.rope(), RotaryEmbedding::new);
@@ -450,7 +468,7 @@ public final class Executor {
         }
         // Cross-attention reads the encoder's keys, which do not grow with decoding: nothing to cache. Neither has
         // an encoder's self-attention (it runs once per input, before decoding).
-        if (cache == null || a.cross() || tokenIndependent.contains(a.output())) return attention(a, in, q, k, v);
+        if (cache == null || a.cross() || tokenIndependent.contains(a.output())) return attention(a, in, q, k, v, buffers);
         KvCache.Layer layer = cache.write(a.name(), k, v);
         return cachedAttention(a, q, layer, cache, past);
     }
@@ -481,8 +499,8 @@ public final class Executor {
         return new Activation(x.batch(), x.length(), w, y);
     }
 
-    private static Activation binary(Activation a, Activation b, boolean mul) {
-        float[] y = new float[a.data().length];
+    private static Activation binary(Activation a, Activation b, boolean mul, Buffers buffers) {
+        float[] y = buffers.take(a.data().length);
         float[] x = a.data(), z = b.data();
         for (int i = 0; i < y.length; i++) y[i] = mul ? x[i] * z[i] : x[i] + z[i];
         return new Activation(a.batch(), a.length(), a.channels(), y);
@@ -508,6 +526,37 @@ public final class Executor {
             for (int i = 0; i < c; i++) y[b * c + i] = (float) (sum[i] / div);
         }
         return new Activation(x.batch(), 1, c, y);
+    }
+
+    /**
+     * Output arrays of one run: {@link #take} reuses an array of a value dropped earlier (this run or a previous one)
+     * or allocates; {@link #release} takes back only arrays it handed out that no live value still holds. Every op
+     * that takes an array overwrites all of it. Arrays still held at the end (taps, encoder outputs) leave with the
+     * result and are forgotten.
+     */
+    private static final class Buffers {
+        private final Map<Integer, java.util.ArrayDeque<float[]>> free = new HashMap<>();
+        private final java.util.Set<float[]> handedOut = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+
+        float[] take(int n) {
+            java.util.ArrayDeque<float[]> d = free.get(n);
+            float[] a = d == null ? null : d.poll();
+            if (a == null) a = new float[n];
+            handedOut.add(a);
+            return a;
+        }
+
+        void release(float[] a, Map<String, Activation> live, Map<String, Activation> kept) {
+            if (!handedOut.contains(a)) return;
+            for (Activation v : live.values()) if (v.data() == a) return;
+            if (kept != null) for (Activation v : kept.values()) if (v.data() == a) return;
+            handedOut.remove(a);
+            free.computeIfAbsent(a.length, n -> new java.util.ArrayDeque<>()).push(a);
+        }
+
+        void endRun() {
+            handedOut.clear();
+        }
     }
 
     /** The value a tap reads (for shape questions from the UI). */
