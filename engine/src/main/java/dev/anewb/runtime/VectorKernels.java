@@ -41,6 +41,7 @@ final class VectorKernels {
 
     /** Rotations by 2^k lanes for the fixed-order pairwise sum. */
     private static final jdk.incubator.vector.VectorShuffle<Float>[] ROTATE = rotations();
+    private static final int ROTATE_TOP = ROTATE.length - 1;
 
     @SuppressWarnings("unchecked")
     private static jdk.incubator.vector.VectorShuffle<Float>[] rotations() {
@@ -52,9 +53,10 @@ final class VectorKernels {
 
     /** Σ lanes in a fixed pairwise order (lane i + lane i+half, halving), the same bits however it is compiled. */
     static float sumLanes(FloatVector v) {
-        FloatVector s = v;
-        for (int k = ROTATE.length - 1; k >= 0; k--) s = s.add(s.rearrange(ROTATE[k]));
-        return s.lane(0);
+        // Kept under 35 bytecodes (MaxInlineSize): C2 then inlines it even at a call site it does not count as hot;
+        // called out of line, its vector argument would be boxed on every call.
+        for (int k = ROTATE_TOP; k >= 0; k--) v = v.add(v.rearrange(ROTATE[k]));
+        return v.lane(0);
     }
 
     private static final float EXP_HI = 88.3762626647949f, EXP_LO = -87.3365478515625f;
@@ -330,13 +332,36 @@ final class VectorKernels {
         return r;
     }
 
-    /** Same contract as {@link AttentionKernels#expShifted}. */
+    /**
+     * Same contract as {@link AttentionKernels#expShifted}. {@link #exp}'s body is written out here, operation for
+     * operation (same bits): as a call it is 282 bytecodes, which C2 inlines only into a call site it already
+     * considers hot, and compiled on its own every FloatVector it takes and returns is a heap object. Whether the
+     * attention softmax ran boxed (gigabytes of garbage per second, GC every pass) depended on that JIT decision.
+     */
     static float expShifted(float[] scores, int m, float max) {
         int lanes = F.length(), upper = F.loopBound(m);
         FloatVector sum = FloatVector.zero(F);
         int j = 0;
         for (; j < upper; j += lanes) {
-            FloatVector e = exp(FloatVector.fromArray(F, scores, j).sub(max));
+            FloatVector x = FloatVector.fromArray(F, scores, j).sub(max);
+            FloatVector xc = x.min(EXP_HI).max(EXP_LO);
+            FloatVector fx = xc.mul(1.44269504088896341f).add(0.5f);
+            jdk.incubator.vector.IntVector ti = (jdk.incubator.vector.IntVector) fx.convert(VectorOperators.F2I, 0);
+            FloatVector t = (FloatVector) ti.convert(VectorOperators.I2F, 0);
+            t = t.sub(1f, t.compare(VectorOperators.GT, fx));      // floor
+            ti = (jdk.incubator.vector.IntVector) t.convert(VectorOperators.F2I, 0);
+            FloatVector r = xc.sub(t.mul(0.693359375f)).sub(t.mul(-2.12194440e-4f));
+            FloatVector y = FloatVector.broadcast(F, 1.9875691500e-4f);
+            y = y.fma(r, FloatVector.broadcast(F, 1.3981999507e-3f));
+            y = y.fma(r, FloatVector.broadcast(F, 8.3334519073e-3f));
+            y = y.fma(r, FloatVector.broadcast(F, 4.1665795894e-2f));
+            y = y.fma(r, FloatVector.broadcast(F, 1.6666665459e-1f));
+            y = y.fma(r, FloatVector.broadcast(F, 5.0000001201e-1f));
+            y = y.mul(r.mul(r)).add(r).add(1f);
+            FloatVector pow2 = (FloatVector) ti.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector e = y.mul(pow2);
+            e = e.blend(0f, x.compare(VectorOperators.LT, EXP_LO));
+            e = e.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_HI));
             e.intoArray(scores, j);
             sum = sum.add(e);
         }
