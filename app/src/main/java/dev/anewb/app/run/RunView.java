@@ -97,7 +97,8 @@ public final class RunView implements AreaView {
         textB.textProperty().bindBidirectional(viewModel.textBProperty());
         textA.setTooltip(new Tooltip("Text run through both models; its tokens are shown below"));
         textB.setTooltip(new Tooltip("A second text: its similarity to text A is measured under each model"));
-        run.setTooltip(new Tooltip("Run both texts through the original and the converted model (also runs as you type)"));
+        run.setTooltip(new Tooltip("Run both texts through the original and the converted model (also runs as you type; "
+                + dev.anewb.app.shell.KeyboardShortcuts.RUN.getDisplayText() + ")"));
         run.setOnAction(e -> viewModel.run());
         busy.visibleProperty().bind(viewModel.computingProperty().or(viewModel.vision().computingProperty())
                 .or(viewModel.languageModel().generation().runningProperty()).or(viewModel.speech().preparingProperty())
