@@ -190,7 +190,7 @@ public final class ConversionPanel {
         tip(chunkOverlap, "Overlap O between windows, 0 <= O < W");
         tip(seqLength, "Sequence length the Memory and Layout areas plan for");
         tip(batch, "Batch size the Memory and Layout areas plan for");
-        tip(sampleText, "Texts Drift measures on (one per line); Run has its own input");
+        tip(sampleText, "Texts Drift measures on, one per line; Run has its own input");
         tip(chip, "Chip profile Memory and Layout estimate for (A14…M4 and your own from chips.json)");
         tip(chipSources, "Every figure of the chip profile with its value, confidence and source");
         // The most used sections start open; the rest fold away so the panel fits 1280x800 without scrolling.
@@ -213,7 +213,7 @@ public final class ConversionPanel {
             sampleMedia.setManaged(media);
             sampleThumbnail.setVisible(kind == ModelKind.VISION);
             sampleThumbnail.setManaged(kind == ModelKind.VISION);
-            sampleSection.setText(kind == ModelKind.VISION ? "Sample input (image)" : kind == ModelKind.SPEECH ? "Sample input (audio)" : "Sample input (one text per line)");
+            sampleSection.setText(kind == ModelKind.VISION ? "Sample input (image)" : kind == ModelKind.SPEECH ? "Sample input (audio)" : "Sample texts");
             chooseSample.setText(kind == ModelKind.SPEECH ? "Choose WAV…" : "Choose image…");
             chooseSample.setTooltip(new Tooltip(kind == ModelKind.SPEECH ? "Audio Drift measures on (WAV, any rate; resampled to 16 kHz)"
                     : "Image Drift measures on (PNG or JPEG; preprocessed as preprocessor_config.json says)"));

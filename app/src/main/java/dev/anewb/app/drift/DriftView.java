@@ -74,6 +74,9 @@ public final class DriftView implements AreaView {
         });
         busy.visibleProperty().bind(viewModel.computingProperty());
         status.textProperty().bind(viewModel.statusProperty());
+        Tooltip statusTip = new Tooltip();
+        statusTip.textProperty().bind(viewModel.statusProperty());
+        status.setTooltip(statusTip);
         taskMetric.textProperty().bind(viewModel.taskTextProperty());
 
         ListChangeListener<DriftViewModel.Series> onSeries = c -> redraw();

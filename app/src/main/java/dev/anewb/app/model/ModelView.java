@@ -105,8 +105,15 @@ public final class ModelView implements AreaView {
                 col("model", 200, HubModelSummary::id),
                 col("downloads", 90, s -> String.format(java.util.Locale.ROOT, "%,d", s.downloads())),
                 col("likes", 60, s -> Long.toString(s.likes())),
-                col("supported", 70, HubSearchViewModel::supportedText),
-                col("tags", 160, s -> String.join(", ", s.tags().stream().filter(t -> !t.startsWith("region:")).limit(6).toList()))));
+                col("supported", 70, HubSearchViewModel::supportedText)));
+        // Tags do not fit a column at 1280 px; each row shows them on hover.
+        hubResults.setRowFactory(t -> new javafx.scene.control.TableRow<>() {
+            @Override protected void updateItem(HubModelSummary s, boolean empty) {
+                super.updateItem(s, empty);
+                setTooltip(empty || s == null ? null : new Tooltip(s.id() + "\ntags: "
+                        + String.join(", ", s.tags().stream().filter(x -> !x.startsWith("region:")).limit(8).toList())));
+            }
+        });
         hubResults.setItems(hub.results());
         hubResults.setColumnResizePolicy(javafx.scene.control.TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         hubResults.setPlaceholder(new Label("Search the Hub to list models"));
@@ -164,7 +171,7 @@ public final class ModelView implements AreaView {
         // The header never shrinks below its own text (the constrained policy took it down to "…").
         javafx.scene.text.Text measure = new javafx.scene.text.Text(title);
         measure.setFont(javafx.scene.text.Font.font(javafx.scene.text.Font.getDefault().getFamily(), javafx.scene.text.FontWeight.BOLD, 13));
-        c.setMinWidth(Math.ceil(measure.getLayoutBounds().getWidth()) + 22);
+        c.setMinWidth(Math.ceil(measure.getLayoutBounds().getWidth()) + 20);
         return c;
     }
 
