@@ -171,7 +171,7 @@ public final class ModelView implements AreaView {
         // The header never shrinks below its own text (the constrained policy took it down to "…").
         javafx.scene.text.Text measure = new javafx.scene.text.Text(title);
         measure.setFont(javafx.scene.text.Font.font(javafx.scene.text.Font.getDefault().getFamily(), javafx.scene.text.FontWeight.BOLD, 13));
-        c.setMinWidth(Math.ceil(measure.getLayoutBounds().getWidth()) + 20);
+        c.setMinWidth(Math.ceil(measure.getLayoutBounds().getWidth()) + 16);
         return c;
     }
 
