@@ -19,6 +19,7 @@ import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
 import javafx.scene.control.TextArea;
 import javafx.scene.control.TextField;
+import javafx.scene.control.TitledPane;
 import javafx.scene.control.ToggleButton;
 import javafx.scene.control.ToggleGroup;
 import javafx.scene.control.Tooltip;
@@ -67,7 +68,12 @@ public final class ConversionPanel {
     @FXML private Button chipSources;
     @FXML private Spinner<Double> bufferMb;
     @FXML private Label bufferHint;
-    @FXML private Label sampleHeading;
+    @FXML private TitledPane formatSection;
+    @FXML private TitledPane int8Section;
+    @FXML private TitledPane overridesSection;
+    @FXML private TitledPane chunkingSection;
+    @FXML private TitledPane sampleSection;
+    @FXML private TitledPane planningSection;
     @FXML private VBox sampleMedia;
     @FXML private Button chooseSample;
     @FXML private Button builtInSample;
@@ -184,9 +190,16 @@ public final class ConversionPanel {
         tip(chunkOverlap, "Overlap O between windows, 0 <= O < W");
         tip(seqLength, "Sequence length the Memory and Layout areas plan for");
         tip(batch, "Batch size the Memory and Layout areas plan for");
-        tip(sampleText, "Texts Drift measures on (one per line); Run has its own input");
+        tip(sampleText, "Texts Drift measures on, one per line; Run has its own input");
         tip(chip, "Chip profile Memory and Layout estimate for (A14…M4 and your own from chips.json)");
         tip(chipSources, "Every figure of the chip profile with its value, confidence and source");
+        // The most used sections start open; the rest fold away so the panel fits 1280x800 without scrolling.
+        tip(formatSection, "Numeric precision and tensor layout of the converted model");
+        tip(int8Section, "Block INT8 weight quantization and its block size");
+        tip(overridesSection, "Weights that stay FP16 or get their own block size, by name");
+        tip(chunkingSection, "Windowed attention: the window and overlap every attention layer uses");
+        tip(sampleSection, "What Drift measures on");
+        tip(planningSection, "Sequence length, batch and chip the Memory and Layout areas plan for");
         tip(bufferMb, "On-chip buffer size in MB the planner fits working sets into; empty = the profile's figure (unpublished by Apple)");
     }
 
@@ -200,7 +213,7 @@ public final class ConversionPanel {
             sampleMedia.setManaged(media);
             sampleThumbnail.setVisible(kind == ModelKind.VISION);
             sampleThumbnail.setManaged(kind == ModelKind.VISION);
-            sampleHeading.setText(kind == ModelKind.VISION ? "Sample input (image)" : kind == ModelKind.SPEECH ? "Sample input (audio)" : "Sample input (one text per line)");
+            sampleSection.setText(kind == ModelKind.VISION ? "Sample input (image)" : kind == ModelKind.SPEECH ? "Sample input (audio)" : "Sample texts");
             chooseSample.setText(kind == ModelKind.SPEECH ? "Choose WAV…" : "Choose image…");
             chooseSample.setTooltip(new Tooltip(kind == ModelKind.SPEECH ? "Audio Drift measures on (WAV, any rate; resampled to 16 kHz)"
                     : "Image Drift measures on (PNG or JPEG; preprocessed as preprocessor_config.json says)"));

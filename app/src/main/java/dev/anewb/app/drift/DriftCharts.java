@@ -14,6 +14,11 @@ import java.util.Map;
 public final class DriftCharts {
     private DriftCharts() { }
 
+    private static DriftReport.Cause causeNamed(String label) {
+        for (DriftReport.Cause c : DriftReport.Cause.values()) if (c.label().equals(label)) return c;
+        return DriftReport.Cause.ALL;
+    }
+
     public static LineChart<String, Number> perLayer(DriftReport report, DriftMetric metric, String title) {
         CategoryAxis x = new CategoryAxis();
         x.setLabel("hidden state (0 = embeddings, i = output of layer i)");
@@ -30,10 +35,11 @@ public final class DriftCharts {
             s.setName(e.getKey().label());
             for (TapMetrics t : e.getValue()) {
                 double v = metric.of(t);
-                if (t.name().startsWith("hidden_states.") && Double.isFinite(v)) s.getData().add(new XYChart.Data<>(t.name(), v));
+                if (DriftViewModel.isLayerOutput(t.name()) && Double.isFinite(v)) s.getData().add(new XYChart.Data<>(t.name(), v));
             }
             chart.getData().add(s);
         }
+        for (XYChart.Series<String, Number> s : chart.getData()) DriftPalette.style(chart, s, causeNamed(s.getName()));
         return chart;
     }
 }

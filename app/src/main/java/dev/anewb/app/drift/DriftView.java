@@ -74,6 +74,9 @@ public final class DriftView implements AreaView {
         });
         busy.visibleProperty().bind(viewModel.computingProperty());
         status.textProperty().bind(viewModel.statusProperty());
+        Tooltip statusTip = new Tooltip();
+        statusTip.textProperty().bind(viewModel.statusProperty());
+        status.setTooltip(statusTip);
         taskMetric.textProperty().bind(viewModel.taskTextProperty());
 
         ListChangeListener<DriftViewModel.Series> onSeries = c -> redraw();
@@ -83,7 +86,7 @@ public final class DriftView implements AreaView {
                 viewModel.metricProperty().subscribe(m -> yAxis.setLabel(m.axisLabel())),
                 viewModel.allTapsProperty().subscribe(all -> xAxis.setLabel(all ? "tap (graph order)" : "hidden state (0 = embeddings, i = output of layer i)")),
                 viewModel.measuredProperty().subscribe(m -> showContent(m != null)),
-                viewModel.pinnedProperty().subscribe(p -> pinnedLabel.setText(p == null ? "" : "pinned: " + DriftViewModel.describe(p.conversion()))),
+                viewModel.pinnedProperty().subscribe(p -> pinnedLabel.setText(p == null ? "" : "Compare: " + DriftViewModel.pinnedName(p.conversion()))),
                 viewModel.selectedLayerProperty().subscribe(l -> layerTab.setText(l.intValue() < 0
                         ? "Layer detail" : "Layer " + l + " detail (attention out, MLP out, layer out)")),
                 viewModel::dispose);
@@ -135,6 +138,8 @@ public final class DriftView implements AreaView {
             chart.getData().add(fx);
             for (XYChart.Data<String, Number> d : fx.getData()) decorate(d, s);
         }
+        // Colours by cause, not by position; after every add, since each add rebuilds the legend.
+        for (int i = 0; i < ordered.size(); i++) DriftPalette.style(chart, chart.getData().get(i), ordered.get(i).cause());
     }
 
     private void decorate(XYChart.Data<String, Number> d, DriftViewModel.Series s) {

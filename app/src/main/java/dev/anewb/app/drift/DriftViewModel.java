@@ -40,8 +40,14 @@ public final class DriftViewModel extends AreaViewModel {
     /** One plotted point: the tap and its metrics. */
     public record Point(String tap, TapMetrics metrics) { }
 
-    /** One curve: a cause ("quantization") or the pinned configuration. */
-    public record Series(String name, List<Point> points, boolean pinned) { }
+    /**
+     * One curve: a cause ("quantization") or the pinned configuration.
+     *
+     * @param cause what the curve attributes drift to; {@code null} for the pinned curve
+     */
+    public record Series(String name, List<Point> points, DriftReport.Cause cause) {
+        public boolean pinned() { return cause == null; }
+    }
 
     /** One table row. {@code growth} is NaN where either SQNR is exact or for the first row. */
     public record TapRow(String tap, TapMetrics metrics, double growth) {
@@ -131,11 +137,22 @@ public final class DriftViewModel extends AreaViewModel {
         return String.join(" · ", parts);
     }
 
+    /** The pinned curve's legend name: its configuration, marked as pinned. */
+    public static String pinnedName(Conversion c) {
+        return describe(c) + " (pinned)";
+    }
+
+    /**
+     * Whether a tap is a layer output, one point per layer on the chart: {@code hidden_states.i}, and Whisper's
+     * encoder's and decoder's {@code encoder_/decoder_hidden_states.i} (spec/drift.md).
+     */
+    public static boolean isLayerOutput(String tap) {
+        return tap.startsWith("hidden_states.") || tap.startsWith("encoder_hidden_states.") || tap.startsWith("decoder_hidden_states.");
+    }
+
     private List<TapMetrics> visible(List<TapMetrics> taps) {
         if (allTaps.get()) return taps;
-        // Whisper names its encoder's and decoder's layer outputs encoder_/decoder_hidden_states.{i} (spec/drift.md).
-        return taps.stream().filter(t -> t.name().startsWith("hidden_states.") || t.name().startsWith("encoder_hidden_states.")
-                || t.name().startsWith("decoder_hidden_states.")).toList();
+        return taps.stream().filter(t -> isLayerOutput(t.name())).toList();
     }
 
     private void rebuild() {
@@ -150,11 +167,11 @@ public final class DriftViewModel extends AreaViewModel {
         DriftReport r = m.report();
         List<Series> out = new ArrayList<>();
         for (Map.Entry<DriftReport.Cause, List<TapMetrics>> e : r.byCause().entrySet()) {
-            out.add(new Series(e.getKey().label(), points(visible(e.getValue())), false));
+            out.add(new Series(e.getKey().label(), points(visible(e.getValue())), e.getKey()));
         }
-        if (out.isEmpty()) out.add(new Series(DriftReport.Cause.ALL.label(), points(visible(r.taps())), false));
+        if (out.isEmpty()) out.add(new Series(DriftReport.Cause.ALL.label(), points(visible(r.taps())), DriftReport.Cause.ALL));
         Measured p = pinned.get();
-        if (p != null) out.add(new Series("pinned: " + describe(p.conversion()), points(visible(p.report().taps())), true));
+        if (p != null) out.add(new Series(pinnedName(p.conversion()), points(visible(p.report().taps())), null));
         series.setAll(out);
 
         List<TapRow> table = new ArrayList<>();

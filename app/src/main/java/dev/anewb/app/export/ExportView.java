@@ -71,11 +71,10 @@ public final class ExportView implements AreaView {
         showInFolder.disableProperty().bind(viewModel.lastWrittenProperty().isNull());
         onnxPath.textProperty().bindBidirectional(viewModel.onnxPathProperty());
         exportOnnx.disableProperty().bind(viewModel.canExportBinding().not());
-        exportOnnx.setOnAction(e -> {
-            if (!viewModel.onnxExists() || confirm(viewModel.onnxPathProperty().get())) viewModel.exportOnnx();
-        });
+        exportOnnx.setOnAction(e -> exportOnnx());
         tip(onnxPath, "File the ONNX model is written to");
-        tip(exportOnnx, "Write the converted graph as ONNX: FP16 rounding as casts, INT8 weights with their block scales, chunking as a band mask");
+        tip(exportOnnx, "Write the converted graph as ONNX: FP16 rounding as casts, INT8 weights with their block scales, chunking as a band mask ("
+                + dev.anewb.app.shell.KeyboardShortcuts.EXPORT_ONNX.getDisplayText() + ")");
         choosePackage.setOnAction(e -> choosePackage());
         chooseReport.setOnAction(e -> chooseReport());
         exportPackage.setOnAction(e -> exportPackage());
@@ -85,7 +84,8 @@ public final class ExportView implements AreaView {
         result.textProperty().bind(viewModel.resultProperty());
         tip(packagePath, "Folder the .anepkg package is written to");
         tip(choosePackage, "Choose where the package goes");
-        tip(exportPackage, "Convert the loaded model with the panel's settings and write the .anepkg (Ctrl+E)");
+        tip(exportPackage, "Convert the loaded model with the panel's settings and write the .anepkg ("
+                + dev.anewb.app.shell.KeyboardShortcuts.EXPORT_PACKAGE.getDisplayText() + ")");
         tip(showInFolder, "Open the folder of what was written last");
         tip(reportFolder, "Folder the report files (HTML, JSON, CSV) are written to");
         tip(chooseReport, "Choose the report folder");
@@ -114,8 +114,15 @@ public final class ExportView implements AreaView {
                 job.messageProperty().subscribe(progressMessage::setText));
     }
 
+    /** Ctrl/Cmd+Shift+E and the button: asks before replacing an existing file. */
+    public void exportOnnx() {
+        if (!viewModel.canExportBinding().get()) return;
+        if (!viewModel.onnxExists() || confirm(viewModel.onnxPathProperty().get())) viewModel.exportOnnx();
+    }
+
     /** Ctrl/Cmd+E and the button: asks before replacing an existing package. */
     public void exportPackage() {
+        if (!viewModel.canExportBinding().get()) return;
         boolean force = false;
         if (viewModel.targetExists()) {
             if (!confirm(viewModel.packagePathProperty().get())) return;

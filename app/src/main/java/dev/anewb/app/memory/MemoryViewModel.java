@@ -154,7 +154,7 @@ public final class MemoryViewModel extends AreaViewModel {
                 card("dramTraffic", "DRAM traffic", p, t -> t.dramBytes(), MemoryViewModel::bytes, cap),
                 card("latency", "Latency", p, PlanTotals::latencyMs, v -> String.format(Locale.ROOT, "%.2f ms", v), cap),
                 card("energy", "Energy", p, PlanTotals::energyMj, v -> String.format(Locale.ROOT, "%.2f mJ", v), cap),
-                card("peakDram", "Peak DRAM footprint", p, t -> t.peakDramBytes(), MemoryViewModel::bytes, cap));
+                card("peakDram", "DRAM footprint", p, t -> t.peakDramBytes(), MemoryViewModel::bytes, cap));
     }
 
     private static Card card(String id, String title, PlanResult p, ToDoubleFunction<PlanTotals> f,
@@ -167,9 +167,14 @@ public final class MemoryViewModel extends AreaViewModel {
     /** Bytes in binary units as the planner counts them (MB = 2^20 bytes). */
     public static String bytes(double b) {
         if (b < 1024) return String.format(Locale.ROOT, "%.0f B", b);
-        if (b < 1 << 20) return String.format(Locale.ROOT, "%.1f KiB", b / 1024);
-        if (b < 1L << 30) return String.format(Locale.ROOT, "%.2f MiB", b / (1 << 20));
-        return String.format(Locale.ROOT, "%.2f GiB", b / (1L << 30));
+        if (b < 1 << 20) return threeDigits(b / 1024) + " KiB";
+        if (b < 1L << 30) return threeDigits(b / (1 << 20)) + " MiB";
+        return threeDigits(b / (1L << 30)) + " GiB";
+    }
+
+    /** Three significant digits, so a card's figure fits its width ("224 MiB", "13.1 MiB", "1.05 MiB"). */
+    private static String threeDigits(double v) {
+        return String.format(Locale.ROOT, v >= 100 ? "%.0f" : v >= 10 ? "%.1f" : "%.2f", v);
     }
 
     private void updateStatus() {

@@ -250,6 +250,20 @@ public final class HubSearchViewModel {
         return b == null ? "?" : b ? "yes" : "no";
     }
 
+    /** One line of the repository card's file list; {@code size} is already formatted ("" for the summary line's). */
+    public record FileRow(String name, String size) { }
+
+    /** The card's files: a total line, then every file sorted by name (case-insensitive) with its size. */
+    public static List<FileRow> fileRows(HubModelInfo info) {
+        long total = info.files().stream().mapToLong(f -> Math.max(0, f.size())).sum();
+        List<FileRow> rows = new java.util.ArrayList<>();
+        rows.add(new FileRow(info.files().size() + " files", size(total)));
+        info.files().stream()
+                .sorted(java.util.Comparator.comparing(HubModelInfo.RepoFile::name, String.CASE_INSENSITIVE_ORDER).thenComparing(HubModelInfo.RepoFile::name))
+                .forEach(f -> rows.add(new FileRow(f.name(), size(f.size()))));
+        return rows;
+    }
+
     public static String size(long bytes) {
         if (bytes < 0) return "?";
         if (bytes < 1024) return bytes + " B";

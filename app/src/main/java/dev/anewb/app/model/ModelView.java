@@ -47,7 +47,7 @@ public final class ModelView implements AreaView {
     @FXML private javafx.scene.control.TableView<HubModelSummary> hubResults;
     @FXML private Label repoTitle;
     @FXML private Label repoFacts;
-    @FXML private ListView<String> repoFiles;
+    @FXML private ListView<HubSearchViewModel.FileRow> repoFiles;
     @FXML private Button planRepo;
     @FXML private Button downloadRepo;
     @FXML private Button cancelDownload;
@@ -102,18 +102,26 @@ public final class ModelView implements AreaView {
                 hub.tokenPresentProperty().subscribe(t -> updateOnline()));
 
         hubResults.getColumns().setAll(List.of(
-                col("model", 170, HubModelSummary::id),
-                col("downloads", 80, s -> String.format(java.util.Locale.ROOT, "%,d", s.downloads())),
+                col("model", 200, HubModelSummary::id),
+                col("downloads", 90, s -> String.format(java.util.Locale.ROOT, "%,d", s.downloads())),
                 col("likes", 60, s -> Long.toString(s.likes())),
-                col("supported", 70, HubSearchViewModel::supportedText),
-                col("tags", 160, s -> String.join(", ", s.tags().stream().filter(t -> !t.startsWith("region:")).limit(6).toList()))));
+                col("supported", 70, HubSearchViewModel::supportedText)));
+        // Tags do not fit a column at 1280 px; each row shows them on hover.
+        hubResults.setRowFactory(t -> new javafx.scene.control.TableRow<>() {
+            @Override protected void updateItem(HubModelSummary s, boolean empty) {
+                super.updateItem(s, empty);
+                setTooltip(empty || s == null ? null : new Tooltip(s.id() + "\ntags: "
+                        + String.join(", ", s.tags().stream().filter(x -> !x.startsWith("region:")).limit(8).toList())));
+            }
+        });
         hubResults.setItems(hub.results());
         hubResults.setColumnResizePolicy(javafx.scene.control.TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         hubResults.setPlaceholder(new Label("Search the Hub to list models"));
         hubResults.setTooltip(new Tooltip("supported: whether anewb can load the model type (? when the Hub did not say)"));
         hubResults.getSelectionModel().selectedItemProperty().addListener((obs, o, n) -> hub.selectedProperty().set(n));
 
-        repoFiles.setPlaceholder(new Label("Select a model to see its files"));
+        repoFiles.setPlaceholder(wrapped("Select a model to see its files"));
+        repoFiles.setCellFactory(list -> new FileCell());
         repoFiles.setTooltip(new Tooltip("Files of the repository with their sizes"));
         subscriptions = Subscription.combine(subscriptions, hub.selectedProperty().subscribe(s -> showRepo()), hub.infoProperty().subscribe(i -> showRepo()));
         planRepo.setTooltip(new Tooltip("Fetch config.json only, load the model from it and open Memory (no weights needed to plan)"));
@@ -152,27 +160,65 @@ public final class ModelView implements AreaView {
         String license = HubSearchViewModel.license(info != null ? info.tags() : s.tags());
         repoFacts.setText((s.modelType() == null ? "model type unknown" : "model type " + s.modelType()) + " · supported " + HubSearchViewModel.supportedText(s)
                 + (license == null ? "" : " · license " + license) + (s.gated() ? " · gated (needs a token)" : ""));
-        if (info == null) repoFiles.getItems().setAll(hub.offlineProperty().get() ? List.of("(offline: files unknown)") : List.of("(loading files…)"));
-        else {
-            long total = info.files().stream().mapToLong(f -> Math.max(0, f.size())).sum();
-            List<String> rows = new java.util.ArrayList<>();
-            rows.add(info.files().size() + " files, " + HubSearchViewModel.size(total));
-            info.files().forEach(f -> rows.add(f.name() + "  " + HubSearchViewModel.size(f.size())));
-            repoFiles.getItems().setAll(rows);
-        }
+        if (info == null) repoFiles.getItems().setAll(new HubSearchViewModel.FileRow(hub.offlineProperty().get() ? "(offline: files unknown)" : "(loading files…)", ""));
+        else repoFiles.getItems().setAll(HubSearchViewModel.fileRows(info));
     }
 
     private static javafx.scene.control.TableColumn<HubModelSummary, String> col(String title, double width, java.util.function.Function<HubModelSummary, String> f) {
         javafx.scene.control.TableColumn<HubModelSummary, String> c = new javafx.scene.control.TableColumn<>(title);
         c.setCellValueFactory(r -> new javafx.beans.property.ReadOnlyStringWrapper(f.apply(r.getValue())));
         c.setPrefWidth(width);
+        // The header never shrinks below its own text (the constrained policy took it down to "…").
+        javafx.scene.text.Text measure = new javafx.scene.text.Text(title);
+        measure.setFont(javafx.scene.text.Font.font(javafx.scene.text.Font.getDefault().getFamily(), javafx.scene.text.FontWeight.BOLD, 13));
+        c.setMinWidth(Math.ceil(measure.getLayoutBounds().getWidth()) + 16);
         return c;
+    }
+
+    private static Label wrapped(String text) {
+        Label l = new Label(text);
+        l.setWrapText(true);
+        l.setTextAlignment(javafx.scene.text.TextAlignment.CENTER);
+        l.setPadding(new javafx.geometry.Insets(8));
+        return l;
+    }
+
+    /** A file of the Hub card: its name on the left (elided in the middle), its size right-aligned. */
+    private static final class FileCell extends javafx.scene.control.ListCell<HubSearchViewModel.FileRow> {
+        private final Label name = new Label();
+        private final Label size = new Label();
+        private final javafx.scene.layout.HBox row;
+
+        FileCell() {
+            name.setTextOverrun(javafx.scene.control.OverrunStyle.CENTER_ELLIPSIS);
+            name.setMinWidth(0);
+            size.setMinWidth(Label.USE_PREF_SIZE);
+            size.getStyleClass().add("hint");
+            javafx.scene.layout.Region gap = new javafx.scene.layout.Region();
+            javafx.scene.layout.HBox.setHgrow(gap, javafx.scene.layout.Priority.ALWAYS);
+            row = new javafx.scene.layout.HBox(6, name, gap, size);
+            row.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
+        }
+
+        @Override protected void updateItem(HubSearchViewModel.FileRow item, boolean empty) {
+            super.updateItem(item, empty);
+            setText(null);
+            if (empty || item == null) {
+                setGraphic(null);
+                setTooltip(null);
+                return;
+            }
+            name.setText(item.name());
+            size.setText(item.size());
+            setGraphic(row);
+            setTooltip(new Tooltip(item.name() + (item.size().isEmpty() ? "" : " · " + item.size())));
+        }
     }
 
     private void setUp(ListView<ModelSource> list, javafx.collections.ObservableList<ModelSource> items, String tip, String empty) {
         list.setItems(items);
         list.setTooltip(new Tooltip(tip));
-        list.setPlaceholder(new Label(empty));
+        list.setPlaceholder(wrapped(empty));
         list.setCellFactory(l -> new SourceCell());
         list.setOnMouseClicked(e -> {
             ModelSource s = list.getSelectionModel().getSelectedItem();

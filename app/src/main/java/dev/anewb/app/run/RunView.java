@@ -97,7 +97,8 @@ public final class RunView implements AreaView {
         textB.textProperty().bindBidirectional(viewModel.textBProperty());
         textA.setTooltip(new Tooltip("Text run through both models; its tokens are shown below"));
         textB.setTooltip(new Tooltip("A second text: its similarity to text A is measured under each model"));
-        run.setTooltip(new Tooltip("Run both texts through the original and the converted model (also runs as you type)"));
+        run.setTooltip(new Tooltip("Run both texts through the original and the converted model (also runs as you type; "
+                + dev.anewb.app.shell.KeyboardShortcuts.RUN.getDisplayText() + ")"));
         run.setOnAction(e -> viewModel.run());
         busy.visibleProperty().bind(viewModel.computingProperty().or(viewModel.vision().computingProperty())
                 .or(viewModel.languageModel().generation().runningProperty()).or(viewModel.speech().preparingProperty())
@@ -371,11 +372,12 @@ public final class RunView implements AreaView {
 
     private static String ms(long nanos) { return String.format(Locale.ROOT, "%.1f ms", nanos / 1e6); }
 
-    private static Label head(String s) { Label l = new Label(s); l.getStyleClass().add("card-key"); return l; }
+    // Headers and values keep their full text; the first column's descriptions give way instead.
+    private static Label head(String s) { Label l = new Label(s); l.getStyleClass().add("card-key"); l.setMinWidth(Label.USE_PREF_SIZE); return l; }
 
     private static Label key(String s) { Label l = new Label(s); l.getStyleClass().add("card-key"); return l; }
 
-    private static Label val(String s) { Label l = new Label(s); l.getStyleClass().add("card-value"); return l; }
+    private static Label val(String s) { Label l = new Label(s); l.getStyleClass().add("card-value"); l.setMinWidth(Label.USE_PREF_SIZE); return l; }
 
     public RunViewModel viewModel() { return viewModel; }
 

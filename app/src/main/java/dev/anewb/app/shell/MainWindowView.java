@@ -7,7 +7,10 @@ import dev.anewb.app.jobs.JobFailure;
 import dev.anewb.app.model.ModelView;
 import dev.anewb.app.jobs.JobFailureNotice;
 import dev.anewb.app.jobs.JobStatusBar;
+import dev.anewb.app.run.RunView;
 import dev.anewb.app.theme.AppTheme;
+import javafx.scene.control.Button;
+import org.controlsfx.control.PopOver;
 import javafx.collections.ListChangeListener;
 import javafx.fxml.FXML;
 import javafx.geometry.Pos;
@@ -35,8 +38,7 @@ import java.util.Objects;
 /** Controller of MainWindow.fxml: header, area navigation, area host, conversion panel, job status bar. */
 public final class MainWindowView {
     /** Light/dark switch: Ctrl+Shift+D (Cmd+Shift+D on macOS). */
-    public static final KeyCodeCombination THEME_SHORTCUT =
-            new KeyCodeCombination(KeyCode.D, KeyCombination.SHORTCUT_DOWN, KeyCombination.SHIFT_DOWN);
+    public static final KeyCodeCombination THEME_SHORTCUT = KeyboardShortcuts.THEME;
     static final String APP_STYLESHEET = "/dev/anewb/app/app.css";
     static final String CONTROLSFX_BRIDGE = "/dev/anewb/app/controlsfx-bridge.css";
 
@@ -49,6 +51,7 @@ public final class MainWindowView {
     @FXML private Label modelTitle;
     @FXML private Label modelDetails;
     @FXML private ToggleButton darkToggle;
+    @FXML private Button helpButton;
     @FXML private ListView<Area> areaList;
     @FXML private StackPane areaHost;
     @FXML private VBox notifications;
@@ -57,9 +60,10 @@ public final class MainWindowView {
     private ConversionPanel conversionPanel;
 
     /** Open a model folder: Ctrl+O (Cmd+O on macOS). */
-    public static final KeyCodeCombination OPEN_SHORTCUT = new KeyCodeCombination(KeyCode.O, KeyCombination.SHORTCUT_DOWN);
+    public static final KeyCodeCombination OPEN_SHORTCUT = KeyboardShortcuts.OPEN;
     /** Export the converted package: Ctrl+E (Cmd+E on macOS). */
-    public static final KeyCodeCombination EXPORT_SHORTCUT = new KeyCodeCombination(KeyCode.E, KeyCombination.SHORTCUT_DOWN);
+    public static final KeyCodeCombination EXPORT_SHORTCUT = KeyboardShortcuts.EXPORT_PACKAGE;
+    private PopOver shortcutsHelp;
 
     public MainWindowView(MainWindowViewModel viewModel) {
         this.viewModel = viewModel;
@@ -78,6 +82,8 @@ public final class MainWindowView {
         darkToggle.setGraphic(Icons.icon(Icons.MOON, 16));
         darkToggle.setTooltip(new Tooltip("Dark theme (" + THEME_SHORTCUT.getDisplayText() + ")"));
         darkToggle.setOnAction(e -> viewModel.toggleTheme());
+        helpButton.setTooltip(new Tooltip("Keyboard shortcuts (" + KeyboardShortcuts.HELP.getDisplayText() + ")"));
+        helpButton.setOnAction(e -> toggleShortcutsHelp());
 
         conversionPanel = new ConversionPanel(new ConversionViewModel(viewModel.session()));
         sidePanel.getChildren().setAll(conversionPanel.root());
@@ -111,10 +117,40 @@ public final class MainWindowView {
             viewModel.select(Area.EXPORT);
             if (areaViews.get(Area.EXPORT) instanceof ExportView v) v.exportPackage();
         });
+        scene.getAccelerators().put(KeyboardShortcuts.EXPORT_ONNX, () -> {
+            viewModel.select(Area.EXPORT);
+            if (areaViews.get(Area.EXPORT) instanceof ExportView v) v.exportOnnx();
+        });
+        scene.getAccelerators().put(KeyboardShortcuts.RUN, () -> {
+            viewModel.select(Area.RUN);
+            if (areaViews.get(Area.RUN) instanceof RunView v) v.viewModel().runCurrent();
+        });
+        scene.getAccelerators().put(KeyboardShortcuts.HELP, this::toggleShortcutsHelp);
         return scene;
     }
 
     public Parent root() { return root; }
+
+    /** Shows the keyboard shortcuts under the "?" button, or hides them if shown. */
+    public void toggleShortcutsHelp() {
+        if (shortcutsHelp != null && shortcutsHelp.isShowing()) {
+            shortcutsHelp.hide(javafx.util.Duration.ZERO);
+            return;
+        }
+        if (shortcutsHelp == null) {
+            shortcutsHelp = new PopOver(KeyboardShortcuts.helpContent());
+            shortcutsHelp.setTitle("Keyboard shortcuts");
+            shortcutsHelp.setHeaderAlwaysVisible(true);
+            shortcutsHelp.setDetachable(false);
+            shortcutsHelp.setArrowLocation(PopOver.ArrowLocation.TOP_RIGHT);
+        }
+        if (helpButton.getScene() != null && helpButton.getScene().getWindow() != null && helpButton.getScene().getWindow().isShowing()) {
+            shortcutsHelp.show(helpButton);
+        }
+    }
+
+    /** The shortcuts popover once it has been asked for (tests). */
+    public PopOver shortcutsHelp() { return shortcutsHelp; }
 
     public ConversionPanel conversionPanel() { return conversionPanel; }
 
@@ -127,6 +163,7 @@ public final class MainWindowView {
     public void dispose() {
         subscriptions.unsubscribe();
         subscriptions = Subscription.EMPTY;
+        if (shortcutsHelp != null) shortcutsHelp.hide();
         areaViews.values().forEach(AreaView::dispose);
         areaViews.clear();
         viewModel.session().close();

@@ -63,9 +63,9 @@ public final class WeightsView implements AreaView {
         fit(scaleMap, scaleBox);
         Tooltip.install(errorMap, new Tooltip("One pixel column per input block, one row per output channel; brighter = larger error"));
         Tooltip.install(scaleMap, new Tooltip("FP16 scale per block; brighter = larger scale (wider value range)"));
-        worst.getColumns().setAll(col("row", r -> Integer.toString(r.row())), col("block", r -> Integer.toString(r.block())),
-                col("error", WeightsViewModel.BlockRow::errorText), col("scale", WeightsViewModel.BlockRow::scaleText),
-                col("zero pt", r -> Integer.toString(r.zeroPoint())));
+        worst.getColumns().setAll(col("row", 44, r -> Integer.toString(r.row())), col("block", 48, r -> Integer.toString(r.block())),
+                col("error", 82, WeightsViewModel.BlockRow::errorText), col("scale", 82, WeightsViewModel.BlockRow::scaleText),
+                col("zero pt", 72, r -> Integer.toString(r.zeroPoint())));
         worst.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         worst.setItems(viewModel.worst());
         worst.setPlaceholder(new Label("No quantized weight selected"));
@@ -85,8 +85,11 @@ public final class WeightsView implements AreaView {
         box.setMinWidth(0);
     }
 
-    private static TableColumn<WeightsViewModel.BlockRow, String> col(String title, Function<WeightsViewModel.BlockRow, String> f) {
+    /** @param min narrowest width that still shows the whole header and a formatted value ("1.47e-03") */
+    private static TableColumn<WeightsViewModel.BlockRow, String> col(String title, double min, Function<WeightsViewModel.BlockRow, String> f) {
         TableColumn<WeightsViewModel.BlockRow, String> c = new TableColumn<>(title);
+        c.setMinWidth(min);
+        c.setPrefWidth(min);
         c.setCellValueFactory(r -> new ReadOnlyStringWrapper(f.apply(r.getValue())));
         c.setSortable(false);
         return c;

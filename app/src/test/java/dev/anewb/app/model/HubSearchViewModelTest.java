@@ -72,6 +72,20 @@ class HubSearchViewModelTest {
         hub.close();
     }
 
+    @Test void theCardListsFilesByNameWithSizesUnderATotal() {
+        var info = new dev.anewb.hub.HubModelInfo("o/m", "c", List.of(
+                new dev.anewb.hub.HubModelInfo.RepoFile("tokenizer.json", 2048, "b", null),
+                new dev.anewb.hub.HubModelInfo.RepoFile("README.md", 100, "b", null),
+                new dev.anewb.hub.HubModelInfo.RepoFile("config.json", 500, "b", null),
+                new dev.anewb.hub.HubModelInfo.RepoFile("model.safetensors", 3L << 20, "b", "sha")), null, List.of(), false, false);
+        assertEquals(List.of(
+                new HubSearchViewModel.FileRow("4 files", HubSearchViewModel.size(2048 + 100 + 500 + (3L << 20))),
+                new HubSearchViewModel.FileRow("config.json", "500 B"),
+                new HubSearchViewModel.FileRow("model.safetensors", "3.0 MB"),
+                new HubSearchViewModel.FileRow("README.md", "100 B"),
+                new HubSearchViewModel.FileRow("tokenizer.json", "2.0 KB")), HubSearchViewModel.fileRows(info));
+    }
+
     @Test void searchListsResultsWithSupportAndTheCardShowsFiles(FxRobot robot) throws Exception {
         robot.interact(() -> {
             vm.queryProperty().set("mini");

@@ -89,6 +89,26 @@ class MainWindowTest {
         }
     }
 
+    @Test void runShortcutShowsRunAndF1ListsEveryShortcut(FxRobot robot) {
+        robot.push(KeyboardShortcuts.RUN);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertShown(robot, Area.RUN);
+
+        robot.push(KeyboardShortcuts.HELP);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertNotNull(view.shortcutsHelp());
+        assertTrue(view.shortcutsHelp().isShowing(), "F1 opens the shortcuts popover");
+        javafx.scene.layout.GridPane grid = (javafx.scene.layout.GridPane) view.shortcutsHelp().getContentNode().lookup("#shortcutsGrid");
+        java.util.List<String> texts = grid.getChildren().stream().map(n -> ((Label) n).getText()).toList();
+        for (KeyboardShortcuts.Shortcut s : KeyboardShortcuts.all()) {
+            assertTrue(texts.contains(s.keys().getDisplayText()), s.keys().getDisplayText() + " listed");
+            assertTrue(texts.contains(s.action()), s.action() + " listed");
+        }
+        assertTrue(texts.contains(KeyboardShortcuts.EXPORT_ONNX.getDisplayText()));
+        robot.interact(view::toggleShortcutsHelp);
+        assertFalse(view.shortcutsHelp().isShowing(), "asking again closes it");
+    }
+
     private void assertShown(FxRobot robot, Area area) {
         StackPane host = robot.lookup("#areaHost").queryAs(StackPane.class);
         assertEquals(1, host.getChildren().size());

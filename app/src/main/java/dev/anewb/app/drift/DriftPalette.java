@@ -1,0 +1,60 @@
+package dev.anewb.app.drift;
+
+import dev.anewb.drift.DriftReport;
+import javafx.scene.Node;
+import javafx.scene.chart.LineChart;
+import javafx.scene.chart.XYChart;
+import javafx.scene.control.Label;
+
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * One colour per drift cause, whatever other series a chart shows: the chart's own colours go by series index,
+ * so "fp16" would change colour when quantization is switched on. The pinned curve is grey, dashed and lighter.
+ * Mid-tone colours so that every curve reads on the light and the dark theme alike.
+ */
+public final class DriftPalette {
+    private static final Map<DriftReport.Cause, String> COLOURS = new EnumMap<>(Map.of(
+            DriftReport.Cause.QUANTIZATION, "#e8590c",
+            DriftReport.Cause.FP16, "#1c7ed6",
+            DriftReport.Cause.CHUNKING, "#2f9e44",
+            DriftReport.Cause.LAYOUT, "#ae3ec9",
+            DriftReport.Cause.ALL, "#d6336c"));
+    static final String PINNED = "#868e96";
+
+    private DriftPalette() { }
+
+    /** The colour of a cause's curve; {@code null} is the pinned curve. */
+    public static String colour(DriftReport.Cause cause) {
+        return cause == null ? PINNED : COLOURS.get(cause);
+    }
+
+    /**
+     * Colours a series already added to {@code chart}: its line, its points and its legend entry.
+     *
+     * @param cause the cause the series shows, {@code null} for the pinned curve (dashed, lighter)
+     */
+    public static void style(LineChart<?, ?> chart, XYChart.Series<?, ?> series, DriftReport.Cause cause) {
+        String c = colour(cause);
+        boolean pinned = cause == null;
+        if (series.getNode() != null) {
+            series.getNode().setStyle("-fx-stroke: " + c + ";" + (pinned ? " -fx-stroke-dash-array: 7 5; -fx-opacity: 0.75;" : ""));
+        }
+        String symbol = "-fx-background-color: " + c + ";" + (pinned ? " -fx-opacity: 0.6;" : "");
+        for (XYChart.Data<?, ?> d : series.getData()) {
+            if (d.getNode() != null) d.getNode().setStyle(symbol);
+        }
+        // The legend is rebuilt whenever a series is added; its entries carry the series' name as their text.
+        for (Node n : chart.lookupAll(".chart-legend-item")) {
+            if (n instanceof Label l && series.getName() != null && series.getName().equals(l.getText()) && l.getGraphic() != null) {
+                l.getGraphic().setStyle(symbol);
+            }
+        }
+    }
+
+    /** Colours every series of {@code chart}; call once all are added (the legend is rebuilt on every add). */
+    public static void styleAll(LineChart<?, ?> chart, java.util.function.Function<XYChart.Series<?, ?>, DriftReport.Cause> causeOf) {
+        for (XYChart.Series<?, ?> s : chart.getData()) style(chart, s, causeOf.apply(s));
+    }
+}
