@@ -27,7 +27,10 @@ final class PullProgress {
         doneBytes += bytes;
         if (transferred) transferredBytes += bytes;
         double seconds = Math.max(1e-3, (System.nanoTime() - startNanos) / 1e9);
-        report(file + " " + bytes(fileDone) + (fileSize > 0 ? " / " + bytes(fileSize) : "") + " at " + bytes((long) (transferredBytes / seconds)) + "/s", false);
+        // A file's last bytes are always reported, so every file shows up at least once however fast it came.
+        boolean fileComplete = fileSize > 0 && fileDone >= fileSize;
+        report(file + " " + bytes(fileDone) + (fileSize > 0 ? " / " + bytes(fileSize) : "") + " at " + bytes((long) (transferredBytes / seconds)) + "/s",
+                fileComplete);
     }
 
     /** Undoes a file's bytes when its download restarts from zero (the server ignored Range, or the file was corrupt). */
