@@ -103,7 +103,11 @@ public final class WavReader {
                     + "; supported: PCM 8/16/24/32-bit and IEEE float 32/64-bit");
         };
         if (channels < 1) throw AnewbException.file(file, "fmt chunk says " + channels + " channels");
-        if (rate < 1) throw AnewbException.file(file, "fmt chunk says a sample rate of " + Integer.toUnsignedString(rate) + " Hz");
+        // Real audio is recorded between telephone (8 kHz, 4 kHz at the least) and studio rates; anything else is a damaged
+        // header, and resampling from it would size the output from a nonsense ratio.
+        if (rate < 1000 || rate > 768_000) {
+            throw AnewbException.file(file, "fmt chunk says a sample rate of " + Integer.toUnsignedString(rate) + " Hz (expected 1000 to 768000 Hz)");
+        }
         int bytes = bits / 8;
         if (blockAlign != channels * bytes) {
             throw AnewbException.file(file, "block align " + blockAlign + " does not match " + channels + " channels of " + bits + " bits");
