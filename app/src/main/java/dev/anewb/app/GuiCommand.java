@@ -30,7 +30,16 @@ public final class GuiCommand implements Callable<Integer> {
             return SelfTest.runHeadless(selfTestDir, model, spec.commandLine().getOut(), spec.commandLine().getErr());
         }
         // Blocks until the last window closes.
-        Application.launch(WorkbenchApp.class, "--" + WorkbenchApp.MODEL_PARAMETER + "=" + model);
+        try {
+            Application.launch(WorkbenchApp.class, "--" + WorkbenchApp.MODEL_PARAMETER + "=" + model);
+        } catch (RuntimeException e) {
+            String m = String.valueOf(e.getMessage());
+            if (m.contains("DISPLAY") || m.contains("display")) {
+                throw new dev.anewb.AnewbException("no graphical display to open the window on (" + m + "); run it on a desktop, "
+                        + "or render every area headless with: anewb gui --self-test DIR", e);
+            }
+            throw e;
+        }
         return 0;
     }
 }
