@@ -71,15 +71,14 @@ final class DriftCommand implements Callable<Integer> {
         StringBuilder h = new StringBuilder(String.format(Locale.ROOT, "%-22s %9s %9s %10s %10s %8s", "tap", "SQNR dB", "cosine", "rel L2", "max abs", "growth"));
         for (DriftReport.Cause cause : causes) h.append(String.format(Locale.ROOT, " %12s", cause.label()));
         System.out.println(h);
-        TapMetrics prev = null;
+        double[] growth = TapMetrics.growths(r.taps());
         for (int i = 0; i < r.taps().size(); i++) {
             TapMetrics t = r.taps().get(i);
-            double g = TapMetrics.growth(prev, t);
+            double g = growth[i];
             StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-22s %9s %9.6f %10.3e %10.3e %8s", t.name(), t.sqnrText(), t.cosine(),
                     t.relL2(), t.maxAbs(), Double.isNaN(g) ? "" : String.format(Locale.ROOT, "%+.1f", g)));
             for (DriftReport.Cause cause : causes) sb.append(String.format(Locale.ROOT, " %12s", r.byCause().get(cause).get(i).sqnrText()));
             System.out.println(sb);
-            if (t.name().startsWith("hidden_states.")) prev = t;
         }
         r.task().forEach((k, v) -> System.out.printf(Locale.ROOT, "%s: %.6f%n", k, v));
     }

@@ -57,6 +57,33 @@ public record TapMetrics(String name, double sqnrDb, double cosine, double relL2
         return previous.sqnrDb() - current.sqnrDb();
     }
 
+    private static final java.util.regex.Pattern LAYER_OUTPUT = java.util.regex.Pattern.compile("(.*hidden_states)\\.\\d+");
+
+    /**
+     * Growth per tap, the one rule every table uses: each tap is compared with the previous <em>layer output</em>
+     * ({@code …hidden_states.i}) of its own stack, so a layer's sub-taps and the final outputs show what that layer
+     * added, and the first tap of a stack (the embeddings, Whisper's first decoder state) has none (NaN): the
+     * decoder does not continue the encoder's noise budget.
+     */
+    public static double[] growths(java.util.List<TapMetrics> taps) {
+        double[] g = new double[taps.size()];
+        TapMetrics previousOutput = null;
+        String stack = null;
+        for (int i = 0; i < taps.size(); i++) {
+            TapMetrics t = taps.get(i);
+            java.util.regex.Matcher m = LAYER_OUTPUT.matcher(t.name());
+            if (m.matches()) {
+                boolean sameStack = m.group(1).equals(stack);
+                g[i] = sameStack ? growth(previousOutput, t) : Double.NaN;
+                previousOutput = t;
+                stack = m.group(1);
+            } else {
+                g[i] = growth(previousOutput, t);
+            }
+        }
+        return g;
+    }
+
     /** The value shown to people: "exact" for +∞, else one decimal. */
     public String sqnrText() { return exact() ? "exact" : String.format(java.util.Locale.ROOT, "%.1f", sqnrDb); }
 }

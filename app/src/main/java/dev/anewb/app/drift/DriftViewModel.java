@@ -175,11 +175,9 @@ public final class DriftViewModel extends AreaViewModel {
         series.setAll(out);
 
         List<TapRow> table = new ArrayList<>();
-        TapMetrics prev = null;
-        for (TapMetrics t : visible(r.taps())) {
-            table.add(new TapRow(t.name(), t, TapMetrics.growth(prev, t)));
-            prev = t;
-        }
+        List<TapMetrics> shown = visible(r.taps());
+        double[] growth = TapMetrics.growths(shown);
+        for (int i = 0; i < shown.size(); i++) table.add(new TapRow(shown.get(i).name(), shown.get(i), growth[i]));
         rows.setAll(table);
         Double cos = r.task().get("sentence_embedding_cosine");
         Double pooler = r.task().get("pooler_cosine");
@@ -208,11 +206,12 @@ public final class DriftViewModel extends AreaViewModel {
             return;
         }
         List<TapRow> out = new ArrayList<>();
-        TapMetrics prev = null;
-        for (TapMetrics t : m.report().taps()) {
+        List<TapMetrics> all = m.report().taps();
+        double[] growth = TapMetrics.growths(all);
+        for (int i = 0; i < all.size(); i++) {
+            TapMetrics t = all.get(i);
             if (t.name().startsWith("layers." + layer + ".") || t.name().equals("hidden_states." + (layer + 1))) {
-                out.add(new TapRow(t.name(), t, TapMetrics.growth(prev, t)));
-                prev = t;
+                out.add(new TapRow(t.name(), t, growth[i]));
             }
         }
         layerRows.setAll(out);

@@ -42,13 +42,13 @@ public final class ReportFiles {
 
     static String csv(DriftReport r) {
         StringBuilder b = new StringBuilder("tap,sqnr_db,cosine,rel_l2,max_abs,growth_db\n");
-        TapMetrics prev = null;
-        for (TapMetrics t : r.taps()) {
+        double[] growth = TapMetrics.growths(r.taps());
+        for (int i = 0; i < r.taps().size(); i++) {
+            TapMetrics t = r.taps().get(i);
             b.append(t.name()).append(',').append(t.exact() ? "inf" : num(t.sqnrDb())).append(',').append(num(t.cosine())).append(',')
                     .append(num(t.relL2())).append(',').append(num(t.maxAbs())).append(',');
-            double g = TapMetrics.growth(prev, t);
+            double g = growth[i];
             b.append(Double.isNaN(g) ? "" : num(g)).append('\n');
-            prev = t;
         }
         return b.toString();
     }
@@ -70,8 +70,9 @@ public final class ReportFiles {
 
     private static ArrayNode taps(List<TapMetrics> list) {
         ArrayNode a = JSON.createArrayNode();
-        TapMetrics prev = null;
-        for (TapMetrics t : list) {
+        double[] growth = TapMetrics.growths(list);
+        for (int i = 0; i < list.size(); i++) {
+            TapMetrics t = list.get(i);
             ObjectNode n = a.addObject();
             n.put("tap", t.name());
             if (t.exact()) n.put("sqnr_db", "exact");
@@ -79,9 +80,8 @@ public final class ReportFiles {
             n.put("cosine", t.cosine());
             n.put("rel_l2", t.relL2());
             n.put("max_abs", t.maxAbs());
-            double g = TapMetrics.growth(prev, t);
+            double g = growth[i];
             if (!Double.isNaN(g)) n.put("growth_db", g);
-            prev = t;
         }
         return a;
     }
@@ -103,14 +103,14 @@ public final class ReportFiles {
             b.append("<img alt=\"drift per layer by cause\" src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(c.chartPng())).append("\">\n");
         }
         b.append("<table><tr><th>tap</th><th>SQNR (dB)</th><th>cosine</th><th>rel. L2</th><th>max abs</th><th>growth (dB)</th></tr>\n");
-        TapMetrics prev = null;
-        for (TapMetrics t : c.report().taps()) {
-            double g = TapMetrics.growth(prev, t);
+        double[] growth = TapMetrics.growths(c.report().taps());
+        for (int i = 0; i < c.report().taps().size(); i++) {
+            TapMetrics t = c.report().taps().get(i);
+            double g = growth[i];
             b.append("<tr><td>").append(esc(t.name())).append("</td><td>").append(t.sqnrText()).append("</td><td>")
                     .append(String.format(Locale.ROOT, "%.6f", t.cosine())).append("</td><td>").append(String.format(Locale.ROOT, "%.3e", t.relL2()))
                     .append("</td><td>").append(String.format(Locale.ROOT, "%.3e", t.maxAbs())).append("</td><td>")
                     .append(Double.isNaN(g) ? "" : String.format(Locale.ROOT, "%+.1f", g)).append("</td></tr>\n");
-            prev = t;
         }
         b.append("</table>\n</body></html>\n");
         return b.toString();
