@@ -85,6 +85,7 @@ public final class HfTokenizer implements TextTokenizer {
             throw AnewbException.file(path, "is not a tokenizer.json (no \"model\" object)");
         }
         readVocab(root);
+        checkPostProcessor(root.get("post_processor"), "post_processor");
         this.vocabSize = idToToken.keySet().stream().mapToInt(Long::intValue).max().orElse(-1) + 1;
         this.plain = create(Map.of());
     }
@@ -102,6 +103,41 @@ public final class HfTokenizer implements TextTokenizer {
             throw AnewbException.file(tokenizerJson, "is not valid UTF-8 text", e);
         } catch (IOException e) {
             throw AnewbException.file(tokenizerJson, "cannot read: " + AnewbException.reason(e), e);
+        }
+    }
+
+    /**
+     * The Rust library panics — and a panic across the native boundary aborts the whole JVM — when a
+     * TemplateProcessing template names a special token its {@code special_tokens} map lacks (found by fuzzing).
+     * Checked here first, including templates nested in a Sequence post-processor.
+     */
+    private void checkPostProcessor(JsonNode pp, String where) {
+        if (pp == null || pp.isNull()) return;
+        if (!pp.isObject()) throw AnewbException.file(path, where + " is not an object");
+        String type = pp.path("type").asText();
+        if (type.equals("Sequence")) {
+            JsonNode list = pp.get("processors");
+            if (list != null && list.isArray()) for (int i = 0; i < list.size(); i++) checkPostProcessor(list.get(i), where + ".processors[" + i + "]");
+            return;
+        }
+        if (!type.equals("TemplateProcessing")) return;
+        JsonNode special = pp.get("special_tokens");
+        if (special != null && !special.isObject()) throw AnewbException.file(path, where + ".special_tokens is not an object");
+        for (String template : List.of("single", "pair")) {
+            JsonNode pieces = pp.get(template);
+            if (pieces == null || !pieces.isArray()) continue;
+            for (JsonNode piece : pieces) {
+                JsonNode st = piece.get("SpecialToken");
+                if (st == null) continue;
+                String id = st.path("id").asText(null);
+                JsonNode entry = special == null || id == null ? null : special.get(id);
+                if (entry == null || !entry.path("ids").isArray() || !entry.path("tokens").isArray()
+                        || entry.path("ids").size() != entry.path("tokens").size()) {
+                    throw AnewbException.file(path, where + "." + template + " uses special token \"" + id
+                            + "\" that its special_tokens map does not define (with matching ids and tokens)");
+                }
+                for (JsonNode i : entry.get("ids")) id(i, where + " special token '" + id + "'");
+            }
         }
     }
 

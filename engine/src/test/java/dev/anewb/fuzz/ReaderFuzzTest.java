@@ -35,6 +35,14 @@ class ReaderFuzzTest {
 
     @AfterAll static void stop() { WORKER.shutdownNow(); }
 
+    /** Long runs keep each input in {@code target/fuzz-failures/last-READER.bin} until the next one (set by the tries count). */
+    static final boolean KEEP_LAST = Integer.getInteger("anewb.fuzz.tries", 150) > 1000;
+
+    static Path lastInput(String reader) throws IOException {
+        Path dir = Files.createDirectories(Path.of("target", "fuzz-failures"));
+        return dir.resolve("last-" + reader + ".bin");
+    }
+
     @ParameterizedTest
     @FieldSource("READERS")
     void parsesOrRefusesWithAMessage(String reader) throws Exception {
@@ -56,6 +64,8 @@ class ReaderFuzzTest {
         long slowest = 0, start = System.nanoTime();
         for (int i = 0; i < tries; i++) {
             byte[] input = Mutator.mutate(target.seeds(), choices);
+            // A crash in native code (the tokenizer library) ends the JVM before any catch: keep the input on disk first.
+            if (KEEP_LAST) java.nio.file.Files.write(lastInput(reader), input);
             long t0 = System.nanoTime();
             Future<?> f = WORKER.submit(() -> { target.run(input); return null; });
             try {
