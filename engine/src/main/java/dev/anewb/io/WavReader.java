@@ -145,10 +145,15 @@ public final class WavReader {
         };
     }
 
+    /** A chunk id as text; bytes outside printable ASCII are shown as \xNN so a damaged id cannot break a message line. */
     private static String tag(ByteBuffer b, int at) {
-        char[] c = new char[4];
-        for (int i = 0; i < 4; i++) c[i] = (char) (b.get(at + i) & 0xFF);
-        return new String(c);
+        StringBuilder sb = new StringBuilder(4);
+        for (int i = 0; i < 4; i++) {
+            int c = b.get(at + i) & 0xFF;
+            if (c >= 0x20 && c < 0x7F) sb.append((char) c);
+            else sb.append(String.format(java.util.Locale.ROOT, "\\x%02X", c));
+        }
+        return sb.toString();
     }
 
     private static final int ZERO_CROSSINGS = 32;
