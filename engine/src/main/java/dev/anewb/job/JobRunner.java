@@ -31,10 +31,5 @@ public final class JobRunner implements AutoCloseable {
         return handle;
     }
 
-    /** Runs a job on the calling thread (the CLI's way). */
-    public static <T> T runHere(Job<T> job, JobContext context) throws Exception {
-        return job.run(context);
-    }
-
     @Override public void close() { pool.shutdownNow(); }
 }

@@ -1,6 +1,5 @@
 package dev.anewb.model;
 
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -83,12 +82,6 @@ public final class ModelGraph {
         return new ModelGraph(config, newOps, values, weights, taps, conversion, fixedLengths);
     }
 
-    /** Ops of one transformer layer, in order. */
-    public List<Op> layerOps(int layer) {
-        List<Op> out = new ArrayList<>();
-        for (Op op : ops) if (op.layer() == layer) out.add(op);
-        return out;
-    }
 
     /**
      * Values that do not depend on the token ids: in an encoder-decoder model the encoder and the cross-attention

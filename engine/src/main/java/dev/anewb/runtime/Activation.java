@@ -12,10 +12,6 @@ public record Activation(int batch, int length, int channels, float[] data) {
         }
     }
 
-    public static Activation zeros(int batch, int length, int channels) {
-        return new Activation(batch, length, channels, new float[batch * length * channels]);
-    }
-
     public int tokens() { return batch * length; }
 
     public long[] shape() { return new long[]{batch, length, channels}; }

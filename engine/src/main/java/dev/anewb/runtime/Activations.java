@@ -33,7 +33,7 @@ public final class Activations {
 
     /**
      * erf in float32: Eigen's rational approximation on [−4, 4] (erf is ±1 to float precision beyond), max
-     * error ≈ 3e-7 against {@link #erf}. What float32 engines (PyTorch, ONNX Runtime) compute, at a fraction of the
+     * error ≈ 3e-7 against a double-precision erf (ActivationsTest). What float32 engines (PyTorch, ONNX Runtime) compute, at a fraction of the
      * cost of the double series, and the same function the Vector API kernel evaluates lane by lane.
      */
     public static float erfFloat(float x) {
@@ -56,41 +56,8 @@ public final class Activations {
         return 0.5f * x * (1f + erfFloat(x * (float) (1 / Math.sqrt(2))));
     }
 
-    /** 0.5·x·(1 + erf(x/√2)), the exact GELU of torch.nn.functional.gelu. */
-    public static double geluErf(double x) {
-        return 0.5 * x * (1 + erf(x / Math.sqrt(2)));
-    }
-
     /** GPT-2's tanh approximation ("gelu_new"). */
     public static double geluTanh(double x) {
         return 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
-    }
-
-    /**
-     * erf(x) to about 1e-15 relative: Taylor series near zero, continued fraction for erfc further out
-     * (Java has no erf; float32 GELU needs ~1e-7).
-     */
-    public static double erf(double x) {
-        double ax = Math.abs(x);
-        double r;
-        if (ax < 2.5) {
-            // erf(x) = 2/√π Σ (-1)^n x^(2n+1) / (n! (2n+1))
-            double sum = ax, term = ax, x2 = ax * ax;
-            for (int n = 1; n < 100; n++) {
-                term *= -x2 / n;
-                double t = term / (2 * n + 1);
-                sum += t;
-                if (Math.abs(t) < 1e-17 * Math.abs(sum)) break;
-            }
-            r = 2 / Math.sqrt(Math.PI) * sum;
-        } else if (ax > 6) {
-            r = 1;
-        } else {
-            // erfc(x) = exp(-x²)/√π · 1/(x + 1/2/(x + 1/(x + 3/2/(x + 2/(x + ...))))) evaluated bottom-up
-            double f = ax;
-            for (int n = 60; n >= 1; n--) f = ax + (n / 2.0) / f;
-            r = 1 - Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
-        }
-        return x < 0 ? -r : r;
     }
 }

@@ -558,7 +558,4 @@ public final class Executor {
             handedOut.clear();
         }
     }
-
-    /** The value a tap reads (for shape questions from the UI). */
-    public Value tapValue(String tap) { return graph.value(graph.taps().get(tap)); }
 }
