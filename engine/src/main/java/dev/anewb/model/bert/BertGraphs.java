@@ -22,23 +22,9 @@ public final class BertGraphs {
                 "embeddings.token_type_embeddings.weight");
         x = g.layerNorm("hidden.0", -1, x, "embeddings.LayerNorm", c.layerNormEps());
         g.tap("hidden_states.0", x);
-        float scale = (float) (1.0 / Math.sqrt(hd));
         for (int i = 0; i < c.numLayers(); i++) {
-            String p = "encoder.layer." + i + ".";
-            String l = "layers." + i + ".";
-            String q = g.linear(l + "q", i, x, p + "attention.self.query", h, true);
-            String k = g.linear(l + "k", i, x, p + "attention.self.key", h, true);
-            String v = g.linear(l + "v", i, x, p + "attention.self.value", h, true);
-            String ctx = g.attention(l + "context", i, q, k, v, heads_, heads_, hd, false, true, null, scale, false);
-            String ao = g.linear(l + "attn_out", i, ctx, p + "attention.output.dense", h, true);
-            String r1 = g.add(l + "attn_residual", i, ao, x);
-            String h1 = g.layerNorm(l + "attn_norm", i, r1, p + "attention.output.LayerNorm", c.layerNormEps());
-            String up = g.linear(l + "mlp_up", i, h1, p + "intermediate.dense", c.intermediateSize(), true);
-            String act = g.activation(l + "mlp_act", i, up, c.activation());
-            String down = g.linear(l + "mlp_out", i, act, p + "output.dense", h, true);
-            String r2 = g.add(l + "mlp_residual", i, down, h1);
-            x = g.layerNorm("hidden." + (i + 1), i, r2, p + "output.LayerNorm", c.layerNormEps());
-            g.tap(l + "attn_out", ao).tap(l + "mlp_out", down).tap("hidden_states." + (i + 1), x);
+            x = postLnLayer(g, i, x, BERT_NAMES.at("encoder.layer." + i + "."), h, heads_, hd, c.intermediateSize(), c.activation(),
+                    c.layerNormEps());
         }
         finishEncoder(g, x, h, heads);
         return g.build();
@@ -51,26 +37,49 @@ public final class BertGraphs {
         String x = g.embed("embeddings.sum", "embeddings.word_embeddings.weight", "embeddings.position_embeddings.weight", 0, null);
         x = g.layerNorm("hidden.0", -1, x, "embeddings.LayerNorm", eps);
         g.tap("hidden_states.0", x);
-        float scale = (float) (1.0 / Math.sqrt(hd));
         for (int i = 0; i < c.numLayers(); i++) {
-            String p = "transformer.layer." + i + ".";
-            String l = "layers." + i + ".";
-            String q = g.linear(l + "q", i, x, p + "attention.q_lin", h, true);
-            String k = g.linear(l + "k", i, x, p + "attention.k_lin", h, true);
-            String v = g.linear(l + "v", i, x, p + "attention.v_lin", h, true);
-            String ctx = g.attention(l + "context", i, q, k, v, nh, nh, hd, false, true, null, scale, false);
-            String ao = g.linear(l + "attn_out", i, ctx, p + "attention.out_lin", h, true);
-            String r1 = g.add(l + "attn_residual", i, ao, x);
-            String h1 = g.layerNorm(l + "attn_norm", i, r1, p + "sa_layer_norm", eps);
-            String up = g.linear(l + "mlp_up", i, h1, p + "ffn.lin1", c.intermediateSize(), true);
-            String act = g.activation(l + "mlp_act", i, up, c.activation());
-            String down = g.linear(l + "mlp_out", i, act, p + "ffn.lin2", h, true);
-            String r2 = g.add(l + "mlp_residual", i, down, h1);
-            x = g.layerNorm("hidden." + (i + 1), i, r2, p + "output_layer_norm", eps);
-            g.tap(l + "attn_out", ao).tap(l + "mlp_out", down).tap("hidden_states." + (i + 1), x);
+            x = postLnLayer(g, i, x, DISTILBERT_NAMES.at("transformer.layer." + i + "."), h, nh, hd, c.intermediateSize(), c.activation(), eps);
         }
         finishEncoder(g, x, h, new Heads(false, heads.sentenceEmbedding()));
         return g.build();
+    }
+
+    /** Where one encoder layer's weights live, relative to the layer's prefix. */
+    record LayerNames(String prefix, String q, String k, String v, String out, String attnNorm, String up, String down, String outNorm) {
+        LayerNames at(String layerPrefix) {
+            return new LayerNames(layerPrefix, q, k, v, out, attnNorm, up, down, outNorm);
+        }
+
+        String w(String name) { return prefix + name; }
+    }
+
+    static final LayerNames BERT_NAMES = new LayerNames("", "attention.self.query", "attention.self.key", "attention.self.value",
+            "attention.output.dense", "attention.output.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm");
+    static final LayerNames DISTILBERT_NAMES = new LayerNames("", "attention.q_lin", "attention.k_lin", "attention.v_lin",
+            "attention.out_lin", "sa_layer_norm", "ffn.lin1", "ffn.lin2", "output_layer_norm");
+
+    /**
+     * One post-LayerNorm encoder layer (BERT and DistilBERT alike): attention with the padding mask, residual,
+     * LayerNorm, MLP, residual, LayerNorm; taps attn_out, mlp_out and hidden_states.{i+1}. Returns the layer output.
+     */
+    private static String postLnLayer(GraphBuilder g, int i, String x, LayerNames n, int h, int heads, int hd, int intermediate,
+                                      String activation, float eps) {
+        String l = "layers." + i + ".";
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        String q = g.linear(l + "q", i, x, n.w(n.q()), h, true);
+        String k = g.linear(l + "k", i, x, n.w(n.k()), h, true);
+        String v = g.linear(l + "v", i, x, n.w(n.v()), h, true);
+        String ctx = g.attention(l + "context", i, q, k, v, heads, heads, hd, false, true, null, scale, false);
+        String ao = g.linear(l + "attn_out", i, ctx, n.w(n.out()), h, true);
+        String r1 = g.add(l + "attn_residual", i, ao, x);
+        String h1 = g.layerNorm(l + "attn_norm", i, r1, n.w(n.attnNorm()), eps);
+        String up = g.linear(l + "mlp_up", i, h1, n.w(n.up()), intermediate, true);
+        String act = g.activation(l + "mlp_act", i, up, activation);
+        String down = g.linear(l + "mlp_out", i, act, n.w(n.down()), h, true);
+        String r2 = g.add(l + "mlp_residual", i, down, h1);
+        String out = g.layerNorm("hidden." + (i + 1), i, r2, n.w(n.outNorm()), eps);
+        g.tap(l + "attn_out", ao).tap(l + "mlp_out", down).tap("hidden_states." + (i + 1), out);
+        return out;
     }
 
     private static void finishEncoder(GraphBuilder g, String last, int h, Heads heads) {
