@@ -502,10 +502,7 @@ public final class AnePlanner {
     static long ceilDiv(long a, long b) { return (a + b - 1) / b; }
 
     static String fmtBytes(long b) {
-        if (b >= 1L << 30) return String.format(java.util.Locale.ROOT, "%.2f GiB", b / (double) (1L << 30));
-        if (b >= 1L << 20) return String.format(java.util.Locale.ROOT, "%.2f MiB", b / (double) (1L << 20));
-        if (b >= 1L << 10) return String.format(java.util.Locale.ROOT, "%.1f KiB", b / 1024.0);
-        return b + " B";
+        return dev.anewb.io.ByteSizes.format(b);
     }
 
     static String fmtBits(double bits) { return String.format(java.util.Locale.ROOT, "%.2f", bits); }

@@ -38,7 +38,7 @@ final class InfoCommand implements Callable<Integer> {
                 System.out.printf("  vocabulary        %d%n", c.vocabSize());
                 System.out.printf("  max positions     %d%n", c.maxPositions());
                 System.out.printf("  dtype             %s%n", info.dtype());
-                System.out.printf("  size on disk      %s%n", ModelInfo.humanBytes(info.sizeOnDisk()));
+                System.out.printf("  size on disk      %s%n", dev.anewb.io.ByteSizes.format(info.sizeOnDisk()));
                 System.out.printf("  folder            %s%n", m.folder());
                 System.out.printf("  files             %s%n", String.join(", ", info.files()));
             }

@@ -46,6 +46,6 @@ final class PullProgress {
     }
 
     static String bytes(long n) {
-        return dev.anewb.io.ModelInfo.humanBytes(n);
+        return dev.anewb.io.ByteSizes.format(n);
     }
 }

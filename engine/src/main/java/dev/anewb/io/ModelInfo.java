@@ -38,10 +38,4 @@ public record ModelInfo(String name, String modelType, String architecture, long
         return Long.toString(n);
     }
 
-    public static String humanBytes(long b) {
-        if (b >= 1L << 30) return String.format(Locale.ROOT, "%.2f GiB", b / (double) (1L << 30));
-        if (b >= 1L << 20) return String.format(Locale.ROOT, "%.1f MiB", b / (double) (1L << 20));
-        if (b >= 1L << 10) return String.format(Locale.ROOT, "%.1f KiB", b / 1024.0);
-        return b + " B";
-    }
 }

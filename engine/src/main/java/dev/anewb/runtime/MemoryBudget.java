@@ -56,7 +56,6 @@ public final class MemoryBudget {
     }
 
     private static String gib(long b) {
-        return b >= 1L << 30 ? String.format(Locale.ROOT, "%.1f GiB", b / (double) (1L << 30))
-                : String.format(Locale.ROOT, "%d MiB", (b + (1L << 20) - 1) >> 20);
+        return dev.anewb.io.ByteSizes.format(b);
     }
 }

@@ -166,15 +166,7 @@ public final class MemoryViewModel extends AreaViewModel {
 
     /** Bytes in binary units as the planner counts them (MB = 2^20 bytes). */
     public static String bytes(double b) {
-        if (b < 1024) return String.format(Locale.ROOT, "%.0f B", b);
-        if (b < 1 << 20) return threeDigits(b / 1024) + " KiB";
-        if (b < 1L << 30) return threeDigits(b / (1 << 20)) + " MiB";
-        return threeDigits(b / (1L << 30)) + " GiB";
-    }
-
-    /** Three significant digits, so a card's figure fits its width ("224 MiB", "13.1 MiB", "1.05 MiB"). */
-    private static String threeDigits(double v) {
-        return String.format(Locale.ROOT, v >= 100 ? "%.0f" : v >= 10 ? "%.1f" : "%.2f", v);
+        return dev.anewb.io.ByteSizes.format(b);
     }
 
     private void updateStatus() {

@@ -93,7 +93,7 @@ public final class ModelViewModel extends AreaViewModel {
         rows.add(new CardRow("Vocabulary", String.format(java.util.Locale.ROOT, "%,d", i.vocabSize())));
         rows.add(new CardRow("Max positions", Integer.toString(i.maxPositions())));
         rows.add(new CardRow("Weights dtype", i.dtype()));
-        rows.add(new CardRow("Size on disk", ModelInfo.humanBytes(i.sizeOnDisk())));
+        rows.add(new CardRow("Size on disk", dev.anewb.io.ByteSizes.format(i.sizeOnDisk())));
         rows.add(new CardRow("Files", String.join(", ", i.files())));
         card.setAll(rows);
     }
