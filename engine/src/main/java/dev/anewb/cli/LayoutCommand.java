@@ -50,7 +50,7 @@ public final class LayoutCommand implements Runnable {
 
     @Override public void run() {
         if (seq < 1 || batch < 1) throw AnewbException.usage("--seq and --batch must be at least 1");
-        TensorLayout t = LayoutCatalog.find(ModelConfigFiles.graph(model), conversion.toConversion(PlanCommand.DEFAULTS), batch, seq, tensor,
+        TensorLayout t = LayoutCatalog.find(PlanningModels.graph(model), conversion.toConversion(PlanCommand.DEFAULTS), batch, seq, tensor,
                 ChipProfiles.load().constants());
         PrintWriter out = spec.commandLine().getOut();
         if (png != null) {

@@ -73,7 +73,7 @@ public final class PlanCommand implements Runnable {
         if (model == null) throw AnewbException.usage("plan needs MODEL (or --calibration)");
         if (seq == null) throw AnewbException.usage("plan needs --seq N");
         ChipProfile c = profiles.get(chip);
-        try (var loaded = ModelConfigFiles.load(model)) {
+        try (var loaded = PlanningModels.load(model)) {
             plan(out, loaded, c);
         }
         out.flush();

@@ -10,8 +10,8 @@ import dev.anewb.model.ModelRef;
  * MODEL for the commands that need only shapes (plan, layout). Local models are opened with their weights
  * memory-mapped (cheap, and it tells which optional heads exist); a config.json or a Hub id needs only the config.
  */
-final class ModelConfigFiles {
-    private ModelConfigFiles() { }
+final class PlanningModels {
+    private PlanningModels() { }
 
     static ModelGraph graph(String model) {
         try (LoadedModel m = load(model)) {
