@@ -108,6 +108,8 @@ class MemoryViewModelTest {
         });
         WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> vm.plan() != null && !vm.computingProperty().get()
                 && vm.plan().seq() == 256 && vm.plan().chip().bufferOverridden());
+        // The caption follows the plan on the FX thread: let pending FX events run before reading it.
+        WaitForAsyncUtils.waitForFxEvents();
         PlanResult p = vm.plan();
         assertEquals("M4", p.chip().name());
         assertEquals(1L << 20, p.chip().bufferBytes());
