@@ -8,20 +8,33 @@ public final class Activations {
 
     public static void apply(String function, float[] x) {
         switch (function) {
-            case "gelu", "gelu_python" -> {
-                if (KernelSelection.VECTOR) VectorKernels.geluErf(x);
-                else for (int i = 0; i < x.length; i++) x[i] = geluFloat(x[i]);
-            }
-            case "gelu_new", "gelu_pytorch_tanh", "gelu_fast" -> {
-                if (KernelSelection.VECTOR) VectorKernels.geluTanh(x);
-                else for (int i = 0; i < x.length; i++) x[i] = (float) geluTanh(x[i]);
-            }
+            case "gelu", "gelu_python" -> parallel(x, (from, to) -> {
+                if (KernelSelection.VECTOR) VectorKernels.geluErf(x, from, to);
+                else for (int i = from; i < to; i++) x[i] = geluFloat(x[i]);
+            });
+            case "gelu_new", "gelu_pytorch_tanh", "gelu_fast" -> parallel(x, (from, to) -> {
+                if (KernelSelection.VECTOR) VectorKernels.geluTanh(x, from, to);
+                else for (int i = from; i < to; i++) x[i] = (float) geluTanh(x[i]);
+            });
             case "relu" -> { for (int i = 0; i < x.length; i++) x[i] = Math.max(0f, x[i]); }
             case "silu", "swish" -> { for (int i = 0; i < x.length; i++) x[i] = (float) (x[i] / (1 + Math.exp(-x[i]))); }
             case "tanh" -> { for (int i = 0; i < x.length; i++) x[i] = (float) Math.tanh(x[i]); }
             case "quick_gelu" -> { for (int i = 0; i < x.length; i++) x[i] = (float) (x[i] / (1 + Math.exp(-1.702 * x[i]))); }
             default -> throw new dev.anewb.AnewbException("unsupported activation function \"" + function + "\"");
         }
+    }
+
+    /** Elements per parallel task: a multiple of every vector width, so each element sees the same code path. */
+    private static final int CHUNK = 8192;
+
+    private interface Range {
+        void apply(int from, int to);
+    }
+
+    /** The elementwise functions are independent per element: chunks on the engine pool, same result as one loop. */
+    private static void parallel(float[] x, Range body) {
+        int n = x.length, chunks = (n + CHUNK - 1) / CHUNK;
+        EnginePool.forRange(chunks, i -> body.apply(i * CHUNK, Math.min(n, (i + 1) * CHUNK)));
     }
 
     public static boolean isSupported(String f) {

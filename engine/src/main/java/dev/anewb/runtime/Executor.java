@@ -343,26 +343,59 @@ public final class Executor {
         float[] bias = n.bias() == null ? null : floats(n.bias());
         float[] y = buffers.take(x.data().length);
         float[] xs = x.data();
-        for (int t = 0; t < x.tokens(); t++) {
-            int o = t * c;
-            double mean = 0;
-            if (!n.rms()) {
-                for (int i = 0; i < c; i++) mean += xs[o + i];
-                mean /= c;
+        int tokens = x.tokens();
+        boolean rms = n.rms();
+        double eps = n.eps();
+        // Tokens are independent: parallel over groups of rows once there is enough work to pay for the wake-up.
+        int group = Math.max(1, 8192 / Math.max(1, c));
+        int groups = (tokens + group - 1) / group;
+        EnginePool.forRange(groups, g -> {
+            for (int t = g * group, end = Math.min(tokens, t + group); t < end; t++) {
+                if (KernelSelection.VECTOR) VectorKernels.normRow(xs, t * c, c, w, bias, rms, eps, y);
+                else normRow(xs, t * c, c, w, bias, rms, eps, y);
             }
-            double var = 0;
-            for (int i = 0; i < c; i++) {
-                double d = xs[o + i] - mean;
-                var += d * d;
-            }
-            var /= c;
-            double inv = 1.0 / Math.sqrt(var + n.eps());
-            for (int i = 0; i < c; i++) {
-                double v = (xs[o + i] - mean) * inv * w[i];
-                y[o + i] = (float) (bias == null ? v : v + bias[i]);
-            }
-        }
+        });
         return new Activation(x.batch(), x.length(), c, y);
+    }
+
+    /**
+     * One row of LayerNorm / RMSNorm in double precision. The sums run over four interleaved double accumulators
+     * combined in a fixed order: the same result on every run, and four independent add chains instead of one
+     * waiting on each add's latency (a single chain made Norm 9% of a 128-token MiniLM pass).
+     */
+    static void normRow(float[] xs, int o, int c, float[] w, float[] bias, boolean rms, double eps, float[] y) {
+        double mean = 0;
+        if (!rms) {
+            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            int i = 0;
+            for (; i + 4 <= c; i += 4) {
+                s0 += xs[o + i];
+                s1 += xs[o + i + 1];
+                s2 += xs[o + i + 2];
+                s3 += xs[o + i + 3];
+            }
+            for (; i < c; i++) s0 += xs[o + i];
+            mean = ((s0 + s1) + (s2 + s3)) / c;
+        }
+        double v0 = 0, v1 = 0, v2 = 0, v3 = 0;
+        int i = 0;
+        for (; i + 4 <= c; i += 4) {
+            double d0 = xs[o + i] - mean, d1 = xs[o + i + 1] - mean, d2 = xs[o + i + 2] - mean, d3 = xs[o + i + 3] - mean;
+            v0 += d0 * d0;
+            v1 += d1 * d1;
+            v2 += d2 * d2;
+            v3 += d3 * d3;
+        }
+        for (; i < c; i++) {
+            double d = xs[o + i] - mean;
+            v0 += d * d;
+        }
+        double var = ((v0 + v1) + (v2 + v3)) / c;
+        double inv = 1.0 / Math.sqrt(var + eps);
+        for (i = 0; i < c; i++) {
+            double v = (xs[o + i] - mean) * inv * w[i];
+            y[o + i] = (float) (bias == null ? v : v + bias[i]);
+        }
     }
 
     private Activation linear(Op.Linear l, Activation x, Buffers buffers) {

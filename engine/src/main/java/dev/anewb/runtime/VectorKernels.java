@@ -1,6 +1,7 @@
 package dev.anewb.runtime;
 
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -149,9 +150,6 @@ final class VectorKernels {
     /** Output channels per panel: two float vectors, so the 4-token micro-kernel keeps 8 accumulators in flight. */
     static final int PW = 2 * F.length();
 
-    /** Tokens per micro-kernel step: 4 tokens × 2 vectors = 8 independent fma chains, enough to hide fma latency. */
-    private static final int TB = 4;
-
     private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
@@ -159,66 +157,136 @@ final class VectorKernels {
      * panel whose packed {@code [k][PW]} values start at {@code wp[wBase]} (first channel {@code r0}).
      */
     static void gemmPanel(float[] x, int k, float[] wp, int wBase, int r0, int rows, float[] bias, float[] y, int t0, int t1) {
-        int lanes = F.length();
+        // The micro-kernels leave their accumulators in a per-thread scratch row instead of passing vectors to a
+        // store method: a vector argument to a call C2 does not inline is boxed, and a boxed loop accumulator is
+        // boxed on every iteration (a young GC every pass, 3.5× slower, once the 8-token kernel made the method big).
+        float[] out = OUT.get();
         int t = t0;
-        for (; t + TB <= t1; t += TB) {
-            FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-            int x0 = t * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
-            for (int c = 0, w = wBase; c < k; c++, w += PW) {
-                FloatVector w0 = FloatVector.fromArray(F, wp, w), w1 = FloatVector.fromArray(F, wp, w + lanes);
-                FloatVector b = FloatVector.broadcast(F, x[x0 + c]);
-                a00 = w0.fma(b, a00);
-                a01 = w1.fma(b, a01);
-                b = FloatVector.broadcast(F, x[x1 + c]);
-                a10 = w0.fma(b, a10);
-                a11 = w1.fma(b, a11);
-                b = FloatVector.broadcast(F, x[x2 + c]);
-                a20 = w0.fma(b, a20);
-                a21 = w1.fma(b, a21);
-                b = FloatVector.broadcast(F, x[x3 + c]);
-                a30 = w0.fma(b, a30);
-                a31 = w1.fma(b, a31);
-            }
-            store(a00, a01, y, t, r0, rows, bias);
-            store(a10, a11, y, t + 1, r0, rows, bias);
-            store(a20, a21, y, t + 2, r0, rows, bias);
-            store(a30, a31, y, t + 3, r0, rows, bias);
+        for (; t + 8 <= t1; t += 8) {
+            gemm8(x, k, wp, wBase, out, t);
+            flush(out, 8, y, t, r0, rows, bias);
+        }
+        for (; t + 4 <= t1; t += 4) {
+            gemm4(x, k, wp, wBase, out, t);
+            flush(out, 4, y, t, r0, rows, bias);
         }
         for (; t < t1; t++) {
-            // Two chains per vector half: a single token would otherwise wait on each fma's latency.
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
-            int xo = t * k, c = 0, w = wBase;
-            for (; c + 1 < k; c += 2, w += 2 * PW) {
-                FloatVector v = FloatVector.broadcast(F, x[xo + c]), u = FloatVector.broadcast(F, x[xo + c + 1]);
-                a0 = FloatVector.fromArray(F, wp, w).fma(v, a0);
-                a1 = FloatVector.fromArray(F, wp, w + lanes).fma(v, a1);
-                b0 = FloatVector.fromArray(F, wp, w + PW).fma(u, b0);
-                b1 = FloatVector.fromArray(F, wp, w + PW + lanes).fma(u, b1);
-            }
-            if (c < k) {
-                FloatVector v = FloatVector.broadcast(F, x[xo + c]);
-                a0 = FloatVector.fromArray(F, wp, w).fma(v, a0);
-                a1 = FloatVector.fromArray(F, wp, w + lanes).fma(v, a1);
-            }
-            store(a0.add(b0), a1.add(b1), y, t, r0, rows, bias);
+            gemm1(x, k, wp, wBase, out, t);
+            flush(out, 1, y, t, r0, rows, bias);
         }
     }
 
-    /** Writes one token's panel outputs (plus bias); the last, partial panel goes through a small buffer. */
-    private static void store(FloatVector lo, FloatVector hi, float[] y, int t, int r0, int rows, float[] bias) {
-        int lanes = F.length(), off = t * rows + r0;
-        if (r0 + PW <= rows) {
-            if (bias != null) {
-                lo = lo.add(FloatVector.fromArray(F, bias, r0));
-                hi = hi.add(FloatVector.fromArray(F, bias, r0 + lanes));
-            }
-            lo.intoArray(y, off);
-            hi.intoArray(y, off + lanes);
-        } else {
-            float[] tmp = new float[PW];
-            lo.intoArray(tmp, 0);
-            hi.intoArray(tmp, lanes);
-            for (int j = 0; r0 + j < rows; j++) y[off + j] = bias == null ? tmp[j] : tmp[j] + bias[r0 + j];
+    private static final ThreadLocal<float[]> OUT = ThreadLocal.withInitial(() -> new float[8 * PW]);
+
+    /** Eight tokens × two vectors: 16 accumulators, each weight vector load feeds eight fmas. */
+    private static void gemm8(float[] x, int k, float[] wp, int wBase, float[] out, int t) {
+        int lanes = F.length();
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        FloatVector a40 = a00, a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00, a70 = a00, a71 = a00;
+        int x0 = t * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k, x4 = x3 + k, x5 = x4 + k, x6 = x5 + k, x7 = x6 + k;
+        for (int c = 0, w = wBase; c < k; c++, w += PW) {
+            FloatVector w0 = FloatVector.fromArray(F, wp, w), w1 = FloatVector.fromArray(F, wp, w + lanes);
+            FloatVector b = FloatVector.broadcast(F, x[x0 + c]);
+            a00 = w0.fma(b, a00);
+            a01 = w1.fma(b, a01);
+            b = FloatVector.broadcast(F, x[x1 + c]);
+            a10 = w0.fma(b, a10);
+            a11 = w1.fma(b, a11);
+            b = FloatVector.broadcast(F, x[x2 + c]);
+            a20 = w0.fma(b, a20);
+            a21 = w1.fma(b, a21);
+            b = FloatVector.broadcast(F, x[x3 + c]);
+            a30 = w0.fma(b, a30);
+            a31 = w1.fma(b, a31);
+            b = FloatVector.broadcast(F, x[x4 + c]);
+            a40 = w0.fma(b, a40);
+            a41 = w1.fma(b, a41);
+            b = FloatVector.broadcast(F, x[x5 + c]);
+            a50 = w0.fma(b, a50);
+            a51 = w1.fma(b, a51);
+            b = FloatVector.broadcast(F, x[x6 + c]);
+            a60 = w0.fma(b, a60);
+            a61 = w1.fma(b, a61);
+            b = FloatVector.broadcast(F, x[x7 + c]);
+            a70 = w0.fma(b, a70);
+            a71 = w1.fma(b, a71);
+        }
+        a00.intoArray(out, 0);
+        a01.intoArray(out, lanes);
+        a10.intoArray(out, PW);
+        a11.intoArray(out, PW + lanes);
+        a20.intoArray(out, 2 * PW);
+        a21.intoArray(out, 2 * PW + lanes);
+        a30.intoArray(out, 3 * PW);
+        a31.intoArray(out, 3 * PW + lanes);
+        a40.intoArray(out, 4 * PW);
+        a41.intoArray(out, 4 * PW + lanes);
+        a50.intoArray(out, 5 * PW);
+        a51.intoArray(out, 5 * PW + lanes);
+        a60.intoArray(out, 6 * PW);
+        a61.intoArray(out, 6 * PW + lanes);
+        a70.intoArray(out, 7 * PW);
+        a71.intoArray(out, 7 * PW + lanes);
+    }
+
+    /** Four tokens × two vectors = 8 independent fma chains, enough to hide fma latency. */
+    private static void gemm4(float[] x, int k, float[] wp, int wBase, float[] out, int t) {
+        int lanes = F.length();
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        int x0 = t * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
+        for (int c = 0, w = wBase; c < k; c++, w += PW) {
+            FloatVector w0 = FloatVector.fromArray(F, wp, w), w1 = FloatVector.fromArray(F, wp, w + lanes);
+            FloatVector b = FloatVector.broadcast(F, x[x0 + c]);
+            a00 = w0.fma(b, a00);
+            a01 = w1.fma(b, a01);
+            b = FloatVector.broadcast(F, x[x1 + c]);
+            a10 = w0.fma(b, a10);
+            a11 = w1.fma(b, a11);
+            b = FloatVector.broadcast(F, x[x2 + c]);
+            a20 = w0.fma(b, a20);
+            a21 = w1.fma(b, a21);
+            b = FloatVector.broadcast(F, x[x3 + c]);
+            a30 = w0.fma(b, a30);
+            a31 = w1.fma(b, a31);
+        }
+        a00.intoArray(out, 0);
+        a01.intoArray(out, lanes);
+        a10.intoArray(out, PW);
+        a11.intoArray(out, PW + lanes);
+        a20.intoArray(out, 2 * PW);
+        a21.intoArray(out, 2 * PW + lanes);
+        a30.intoArray(out, 3 * PW);
+        a31.intoArray(out, 3 * PW + lanes);
+    }
+
+    /** One token: two chains per vector half, so it does not wait on each fma's latency. */
+    private static void gemm1(float[] x, int k, float[] wp, int wBase, float[] out, int t) {
+        int lanes = F.length();
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
+        int xo = t * k, c = 0, w = wBase;
+        for (; c + 1 < k; c += 2, w += 2 * PW) {
+            FloatVector v = FloatVector.broadcast(F, x[xo + c]), u = FloatVector.broadcast(F, x[xo + c + 1]);
+            a0 = FloatVector.fromArray(F, wp, w).fma(v, a0);
+            a1 = FloatVector.fromArray(F, wp, w + lanes).fma(v, a1);
+            b0 = FloatVector.fromArray(F, wp, w + PW).fma(u, b0);
+            b1 = FloatVector.fromArray(F, wp, w + PW + lanes).fma(u, b1);
+        }
+        if (c < k) {
+            FloatVector v = FloatVector.broadcast(F, x[xo + c]);
+            a0 = FloatVector.fromArray(F, wp, w).fma(v, a0);
+            a1 = FloatVector.fromArray(F, wp, w + lanes).fma(v, a1);
+        }
+        a0.add(b0).intoArray(out, 0);
+        a1.add(b1).intoArray(out, lanes);
+    }
+
+    /** Copies {@code n} tokens' panel outputs from the scratch row into y, plus bias; the last panel may be partial. */
+    private static void flush(float[] out, int n, float[] y, int t, int r0, int rows, float[] bias) {
+        int width = Math.min(PW, rows - r0);
+        for (int j = 0; j < n; j++) {
+            int off = (t + j) * rows + r0, src = j * PW;
+            if (bias == null) System.arraycopy(out, src, y, off, width);
+            else for (int i = 0; i < width; i++) y[off + i] = out[src + i] + bias[r0 + i];
         }
     }
 
@@ -257,7 +325,10 @@ final class VectorKernels {
                 acc0 = FloatVector.fromArray(F, sc, so).fma(s0.add(e0).sub(FloatVector.fromArray(F, zp, so).mul(xs)), acc0);
                 acc1 = FloatVector.fromArray(F, sc, so + lanes).fma(s1.add(e1).sub(FloatVector.fromArray(F, zp, so + lanes).mul(xs)), acc1);
             }
-            store(acc0, acc1, y, t0, r0, w.rows(), bias);
+            float[] out = OUT.get();
+            acc0.intoArray(out, 0);
+            acc1.intoArray(out, lanes);
+            flush(out, 1, y, t0, r0, w.rows(), bias);
             return;
         }
         float[] buf = PANEL.get();
@@ -418,9 +489,71 @@ final class VectorKernels {
         }
     }
 
+    /** Doubles in one float vector's width, and the float vector half as wide that widens into it. */
+    private static final class Norm {
+        static final VectorSpecies<Double> D = VectorSpecies.of(double.class, F.vectorShape());
+        static final VectorSpecies<Float> FH = VectorSpecies.of(float.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    }
+
+    /**
+     * Same contract as the scalar {@code Executor.normRow}: LayerNorm / RMSNorm of one row with double-precision
+     * statistics. The sums run lane-wise in doubles and end in a fixed-order lane sum (reproducible to the bit);
+     * each output element then sees exactly the scalar loop's double operations.
+     */
+    static void normRow(float[] xs, int o, int c, float[] w, float[] bias, boolean rms, double eps, float[] y) {
+        VectorSpecies<Double> d = Norm.D;
+        VectorSpecies<Float> fh = Norm.FH;
+        int dl = d.length(), upper = d.loopBound(c);
+        double mean = 0;
+        if (!rms) {
+            DoubleVector s0 = DoubleVector.zero(d), s1 = s0;
+            int i = 0;
+            for (; i + 2 * dl <= upper; i += 2 * dl) {
+                s0 = s0.add(FloatVector.fromArray(fh, xs, o + i).convertShape(VectorOperators.F2D, d, 0));
+                s1 = s1.add(FloatVector.fromArray(fh, xs, o + i + dl).convertShape(VectorOperators.F2D, d, 0));
+            }
+            for (; i < upper; i += dl) s0 = s0.add(FloatVector.fromArray(fh, xs, o + i).convertShape(VectorOperators.F2D, d, 0));
+            s0 = s0.add(s1);
+            double sum = 0;
+            for (int l = 0; l < dl; l++) sum += s0.lane(l);
+            for (; i < c; i++) sum += xs[o + i];
+            mean = sum / c;
+        }
+        DoubleVector m = DoubleVector.broadcast(d, mean);
+        DoubleVector v0 = DoubleVector.zero(d), v1 = v0;
+        int i = 0;
+        for (; i + 2 * dl <= upper; i += 2 * dl) {
+            DoubleVector a = ((DoubleVector) FloatVector.fromArray(fh, xs, o + i).convertShape(VectorOperators.F2D, d, 0)).sub(m);
+            DoubleVector b = ((DoubleVector) FloatVector.fromArray(fh, xs, o + i + dl).convertShape(VectorOperators.F2D, d, 0)).sub(m);
+            v0 = a.fma(a, v0);
+            v1 = b.fma(b, v1);
+        }
+        for (; i < upper; i += dl) {
+            DoubleVector a = ((DoubleVector) FloatVector.fromArray(fh, xs, o + i).convertShape(VectorOperators.F2D, d, 0)).sub(m);
+            v0 = a.fma(a, v0);
+        }
+        v0 = v0.add(v1);
+        double var = 0;
+        for (int l = 0; l < dl; l++) var += v0.lane(l);
+        for (; i < c; i++) var = Math.fma(xs[o + i] - mean, xs[o + i] - mean, var);
+        var /= c;
+        double inv = 1.0 / Math.sqrt(var + eps);
+        DoubleVector iv = DoubleVector.broadcast(d, inv);
+        for (i = 0; i < upper; i += dl) {
+            DoubleVector x = ((DoubleVector) FloatVector.fromArray(fh, xs, o + i).convertShape(VectorOperators.F2D, d, 0)).sub(m).mul(iv)
+                    .mul(FloatVector.fromArray(fh, w, i).convertShape(VectorOperators.F2D, d, 0));
+            if (bias != null) x = x.add(FloatVector.fromArray(fh, bias, i).convertShape(VectorOperators.F2D, d, 0));
+            ((FloatVector) x.convertShape(VectorOperators.D2F, fh, 0)).intoArray(y, o + i);
+        }
+        for (; i < c; i++) {
+            double x = (xs[o + i] - mean) * inv * w[i];
+            y[o + i] = (float) (bias == null ? x : x + bias[i]);
+        }
+    }
+
     /** GELU with erf (see {@link Activations#erfFloat}), lane by lane with the same rational function. */
-    static void geluErf(float[] x) {
-        int lanes = F.length(), upper = F.loopBound(x.length), i = 0;
+    static void geluErf(float[] x, int from, int to) {
+        int lanes = F.length(), upper = from + F.loopBound(to - from), i = from;
         for (; i < upper; i += lanes) {
             FloatVector v = FloatVector.fromArray(F, x, i);
             FloatVector z = v.mul((float) (1 / Math.sqrt(2))).max(-4f).min(4f), z2 = z.mul(z);
@@ -436,19 +569,19 @@ final class VectorKernels {
             d = d.fma(z2, FloatVector.broadcast(F, -1.42647390514189e-02f));
             v.mul(0.5f).mul(p.div(d).add(1f)).intoArray(x, i);
         }
-        for (; i < x.length; i++) x[i] = Activations.geluFloat(x[i]);
+        for (; i < to; i++) x[i] = Activations.geluFloat(x[i]);
     }
 
     /** GPT-2's tanh GELU, lane by lane. */
-    static void geluTanh(float[] x) {
-        int lanes = F.length(), upper = F.loopBound(x.length), i = 0;
+    static void geluTanh(float[] x, int from, int to) {
+        int lanes = F.length(), upper = from + F.loopBound(to - from), i = from;
         float c = (float) Math.sqrt(2 / Math.PI);
         for (; i < upper; i += lanes) {
             FloatVector v = FloatVector.fromArray(F, x, i);
             FloatVector inner = v.mul(v).mul(v).fma(FloatVector.broadcast(F, 0.044715f), v).mul(c);
             v.mul(0.5f).mul(tanh(inner).add(1f)).intoArray(x, i);
         }
-        for (; i < x.length; i++) x[i] = (float) Activations.geluTanh(x[i]);
+        for (; i < to; i++) x[i] = (float) Activations.geluTanh(x[i]);
     }
 
     /**
