@@ -87,8 +87,17 @@ public final class AttentionKernels {
                 for (int d = 0; d < headDim; d++) kt[d * stride + j] = k[kOff + d];
                 System.arraycopy(v, kOff, vh, j * headDim, headDim);
             }
-            float[] scores = scratch(scratch, 2, n);
-            for (int position = from; position < to; position++) {
+            float[] scores = scratch(scratch, 2, 4 * n);
+            int position = from;
+            if (vector && !plan.causal()) {
+                // Without the causal cut every query of the block sees the same keys: four at a time, so each key
+                // and value vector loaded feeds four queries (same bits as one at a time).
+                for (; position + 4 <= to; position += 4) {
+                    int qOff = (position - queryStart) * qWidth + h * headDim;
+                    attendFour(q, qOff, qWidth, kt, stride, vh, headDim, scale, keyValid, keyStart, keyEnd, scores, out);
+                }
+            }
+            for (; position < to; position++) {
                 int qOff = (position - queryStart) * qWidth + h * headDim;
                 // Keys a query may see form one range: the block's band, cut at the query itself when causal.
                 int hi = plan.causal() ? Math.min(keyEnd, position + 1) : keyEnd;
@@ -108,27 +117,56 @@ public final class AttentionKernels {
         return s[i];
     }
 
+    private static final ThreadLocal<float[]> FOUR = ThreadLocal.withInitial(() -> new float[4]);
+
+    /**
+     * Four consecutive queries (q rows {@code qWidth} apart, outputs likewise) against the same keys
+     * [keyStart, keyEnd): {@link #attendOne}'s operations for each, with the two dot-product passes shared.
+     */
+    private static void attendFour(float[] q, int qOff, int qWidth, float[] kt, int n, float[] vh, int headDim, float scale,
+                                   boolean[] keyValid, int keyStart, int keyEnd, float[] scores, float[] out) {
+        int m = keyEnd - keyStart;
+        if (m <= 0) {
+            for (int i = 0; i < 4; i++) Arrays.fill(out, qOff + i * qWidth, qOff + i * qWidth + headDim, 0f);
+            return;
+        }
+        VectorKernels.scoresTransposed4(q, qOff, qWidth, kt, n, m, headDim, scale, scores, m);
+        float[] inv = FOUR.get();
+        for (int i = 0; i < 4; i++) {
+            int off = i * m;
+            if (keyValid != null) for (int j = 0; j < m; j++) if (!keyValid[keyStart + j]) scores[off + j] = Float.NEGATIVE_INFINITY;
+            float max = VectorKernels.max(scores, off, m);
+            if (max == Float.NEGATIVE_INFINITY) {
+                // every key masked for these queries (they share the keys): zeros, as attendOne gives
+                for (int r = 0; r < 4; r++) Arrays.fill(out, qOff + r * qWidth, qOff + r * qWidth + headDim, 0f);
+                return;
+            }
+            inv[i] = 1f / VectorKernels.expShifted(scores, off, m, max);
+        }
+        VectorKernels.weightedSum4(scores, m, m, inv, vh, headDim, out, qOff, qWidth, headDim);
+    }
+
     /** One query against keys [keyStart, keyEnd); kt and vh hold the task's key range from keyStart on. */
     private static void attendOne(float[] q, int qOff, float[] kt, int n, float[] vh, int headDim, float scale,
                                   boolean[] keyValid, int keyStart, int keyEnd, float[] scores, float[] out, int outOff, boolean vector) {
         Arrays.fill(out, outOff, outOff + headDim, 0f);
         int m = keyEnd - keyStart;
         if (m <= 0) return;
-        if (vector) VectorKernels.scoresTransposed(q, qOff, kt, n, m, headDim, scale, scores);
+        if (vector) VectorKernels.scoresTransposed(q, qOff, kt, n, m, headDim, scale, scores, 0, 0);
         else scoresTransposed(q, qOff, kt, n, m, headDim, scale, scores);
         if (keyValid != null) for (int j = 0; j < m; j++) if (!keyValid[keyStart + j]) scores[j] = Float.NEGATIVE_INFINITY;
         float max;
         if (vector) {
-            max = VectorKernels.max(scores, m);
+            max = VectorKernels.max(scores, 0, m);
         } else {
             max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < m; j++) max = Math.max(max, scores[j]);
         }
         if (max == Float.NEGATIVE_INFINITY) return; // every key masked: zeros rather than 0/0
-        float sum = vector ? VectorKernels.expShifted(scores, m, max) : expShifted(scores, m, max);
+        float sum = vector ? VectorKernels.expShifted(scores, 0, m, max) : expShifted(scores, m, max);
         float inv = 1f / sum;
         if (vector) {
-            VectorKernels.weightedSum(scores, m, inv, vh, 0, headDim, 0, out, outOff, headDim);
+            VectorKernels.weightedSum(scores, 0, m, inv, vh, 0, headDim, 0, out, outOff, headDim, 0);
             return;
         }
         for (int j = 0; j < m; j++) {

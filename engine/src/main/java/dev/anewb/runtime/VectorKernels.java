@@ -331,6 +331,21 @@ final class VectorKernels {
             flush(out, 1, y, t0, r0, w.rows(), bias);
             return;
         }
+        if (t1 - t0 <= FUSED_TOKENS) {
+            int t = t0;
+            float[] out = OUT.get(), part = PART.get();
+            for (; t + 8 <= t1; t += 8) {
+                java.util.Arrays.fill(out, 0f);
+                for (int b = 0; b < blocks; b++) {
+                    int c0 = b * bs, c1 = (int) Math.min((long) c0 + bs, k);
+                    int8Block8(x, k, q, qBase + c0 * PW, c0, c1, part, t);
+                    foldBlock(part, 8, out, sc, zp, sBase + b * PW, xBlockSums, t, blocks, b);
+                }
+                flush(out, 8, y, t, r0, w.rows(), bias);
+            }
+            for (; t < t1; t++) int8Panel(x, xBlockSums, w, panel, bias, y, t, t + 1);
+            return;
+        }
         float[] buf = PANEL.get();
         if (buf.length < k * PW) {
             buf = new float[k * PW];
@@ -338,6 +353,80 @@ final class VectorKernels {
         }
         dequantizePanel(w, panel, buf);
         gemmPanel(x, k, buf, 0, r0, w.rows(), bias, y, t0, t1);
+    }
+
+    /**
+     * Calls with at most this many tokens run the block-INT8 panel straight from the codes (widened in registers,
+     * {@code s·(Σq·x − z·Σx)} per block), streaming a quarter of the FP32 bytes; longer ones dequantize the panel
+     * once and reuse it for every token, which costs less than widening the codes once per group of 8 tokens.
+     */
+    static final int FUSED_TOKENS = Integer.getInteger("anewb.int8FusedTokens", 32);
+
+    private static final ThreadLocal<float[]> PART = ThreadLocal.withInitial(() -> new float[8 * PW]);
+
+    /** Σ_{c0≤c<c1} q[c]·x[t+i, c] for 8 tokens × the panel's PW channels, into part[i·PW + j]. */
+    private static void int8Block8(float[] x, int k, byte[] q, int qo, int c0, int c1, float[] part, int t) {
+        int lanes = F.length();
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        FloatVector a40 = a00, a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00, a70 = a00, a71 = a00;
+        int x0 = t * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k, x4 = x3 + k, x5 = x4 + k, x6 = x5 + k, x7 = x6 + k;
+        for (int c = c0; c < c1; c++, qo += PW) {
+            FloatVector w0 = (FloatVector) ByteVector.fromArray(Int8.B, q, qo).castShape(F, 0);
+            FloatVector w1 = (FloatVector) ByteVector.fromArray(Int8.B, q, qo + lanes).castShape(F, 0);
+            FloatVector b = FloatVector.broadcast(F, x[x0 + c]);
+            a00 = w0.fma(b, a00);
+            a01 = w1.fma(b, a01);
+            b = FloatVector.broadcast(F, x[x1 + c]);
+            a10 = w0.fma(b, a10);
+            a11 = w1.fma(b, a11);
+            b = FloatVector.broadcast(F, x[x2 + c]);
+            a20 = w0.fma(b, a20);
+            a21 = w1.fma(b, a21);
+            b = FloatVector.broadcast(F, x[x3 + c]);
+            a30 = w0.fma(b, a30);
+            a31 = w1.fma(b, a31);
+            b = FloatVector.broadcast(F, x[x4 + c]);
+            a40 = w0.fma(b, a40);
+            a41 = w1.fma(b, a41);
+            b = FloatVector.broadcast(F, x[x5 + c]);
+            a50 = w0.fma(b, a50);
+            a51 = w1.fma(b, a51);
+            b = FloatVector.broadcast(F, x[x6 + c]);
+            a60 = w0.fma(b, a60);
+            a61 = w1.fma(b, a61);
+            b = FloatVector.broadcast(F, x[x7 + c]);
+            a70 = w0.fma(b, a70);
+            a71 = w1.fma(b, a71);
+        }
+        a00.intoArray(part, 0);
+        a01.intoArray(part, lanes);
+        a10.intoArray(part, PW);
+        a11.intoArray(part, PW + lanes);
+        a20.intoArray(part, 2 * PW);
+        a21.intoArray(part, 2 * PW + lanes);
+        a30.intoArray(part, 3 * PW);
+        a31.intoArray(part, 3 * PW + lanes);
+        a40.intoArray(part, 4 * PW);
+        a41.intoArray(part, 4 * PW + lanes);
+        a50.intoArray(part, 5 * PW);
+        a51.intoArray(part, 5 * PW + lanes);
+        a60.intoArray(part, 6 * PW);
+        a61.intoArray(part, 6 * PW + lanes);
+        a70.intoArray(part, 7 * PW);
+        a71.intoArray(part, 7 * PW + lanes);
+    }
+
+    /** out[i·PW + j] += s_j·(part[i·PW + j] − z_j·Σx[t+i, block b]) for n tokens: the block's scale and zero point. */
+    private static void foldBlock(float[] part, int n, float[] out, float[] sc, float[] zp, int so, float[] xBlockSums, int t, int blocks, int b) {
+        int lanes = F.length();
+        FloatVector s0 = FloatVector.fromArray(F, sc, so), s1 = FloatVector.fromArray(F, sc, so + lanes);
+        FloatVector z0 = FloatVector.fromArray(F, zp, so), z1 = FloatVector.fromArray(F, zp, so + lanes);
+        for (int i = 0; i < n; i++) {
+            FloatVector xs = FloatVector.broadcast(F, xBlockSums[(t + i) * blocks + b]);
+            int o = i * PW;
+            s0.fma(FloatVector.fromArray(F, part, o).sub(z0.mul(xs)), FloatVector.fromArray(F, out, o)).intoArray(out, o);
+            s1.fma(FloatVector.fromArray(F, part, o + lanes).sub(z1.mul(xs)), FloatVector.fromArray(F, out, o + lanes)).intoArray(out, o + lanes);
+        }
     }
 
     /** buf[c·PW + j] = (q − z)·s for the panel's k × PW weights (kept small so C2 inlines the byte widening). */
@@ -363,9 +452,9 @@ final class VectorKernels {
     // ---- Attention and elementwise ---------------------------------------------------------------------------
 
     /** Same contract as {@link AttentionKernels#scoresTransposed}: 16 keys per fma, no horizontal sums. */
-    static void scoresTransposed(float[] q, int qOff, float[] kt, int n, int m, int headDim, float scale, float[] scores) {
+    static void scoresTransposed(float[] q, int qOff, float[] kt, int n, int m, int headDim, float scale, float[] scores, int sOff, int jFrom) {
         int lanes = F.length(), upper = F.loopBound(m);
-        int j = 0;
+        int j = jFrom;
         // Four groups of keys per pass: four independent fma chains instead of one waiting on its own latency.
         for (; j + 4 * lanes <= upper; j += 4 * lanes) {
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
@@ -376,30 +465,30 @@ final class VectorKernels {
                 a2 = FloatVector.fromArray(F, kt, row + 2 * lanes).fma(qd, a2);
                 a3 = FloatVector.fromArray(F, kt, row + 3 * lanes).fma(qd, a3);
             }
-            a0.mul(scale).intoArray(scores, j);
-            a1.mul(scale).intoArray(scores, j + lanes);
-            a2.mul(scale).intoArray(scores, j + 2 * lanes);
-            a3.mul(scale).intoArray(scores, j + 3 * lanes);
+            a0.mul(scale).intoArray(scores, sOff + j);
+            a1.mul(scale).intoArray(scores, sOff + j + lanes);
+            a2.mul(scale).intoArray(scores, sOff + j + 2 * lanes);
+            a3.mul(scale).intoArray(scores, sOff + j + 3 * lanes);
         }
         for (; j < upper; j += lanes) {
             FloatVector acc = FloatVector.zero(F);
             for (int d = 0, row = j; d < headDim; d++, row += n) acc = FloatVector.fromArray(F, kt, row).fma(FloatVector.broadcast(F, q[qOff + d]), acc);
-            acc.mul(scale).intoArray(scores, j);
+            acc.mul(scale).intoArray(scores, sOff + j);
         }
         for (; j < m; j++) {
             float acc = 0f;
             for (int d = 0; d < headDim; d++) acc = Math.fma(q[qOff + d], kt[d * n + j], acc);
-            scores[j] = acc * scale;
+            scores[sOff + j] = acc * scale;
         }
     }
 
-    /** max over scores[0..m) (NaN-free input: scores are finite or −∞). */
-    static float max(float[] scores, int m) {
+    /** max over scores[off..off+m) (NaN-free input: scores are finite or −∞). */
+    static float max(float[] scores, int off, int m) {
         int lanes = F.length(), upper = F.loopBound(m), j = 0;
         FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        for (; j < upper; j += lanes) mx = mx.max(FloatVector.fromArray(F, scores, j));
+        for (; j < upper; j += lanes) mx = mx.max(FloatVector.fromArray(F, scores, off + j));
         float r = mx.reduceLanes(VectorOperators.MAX);
-        for (; j < m; j++) r = Math.max(r, scores[j]);
+        for (; j < m; j++) r = Math.max(r, scores[off + j]);
         return r;
     }
 
@@ -409,12 +498,12 @@ final class VectorKernels {
      * considers hot, and compiled on its own every FloatVector it takes and returns is a heap object. Whether the
      * attention softmax ran boxed (gigabytes of garbage per second, GC every pass) depended on that JIT decision.
      */
-    static float expShifted(float[] scores, int m, float max) {
+    static float expShifted(float[] scores, int off, int m, float max) {
         int lanes = F.length(), upper = F.loopBound(m);
         FloatVector sum = FloatVector.zero(F);
         int j = 0;
         for (; j < upper; j += lanes) {
-            FloatVector x = FloatVector.fromArray(F, scores, j).sub(max);
+            FloatVector x = FloatVector.fromArray(F, scores, off + j).sub(max);
             FloatVector xc = x.min(EXP_HI).max(EXP_LO);
             FloatVector fx = xc.mul(1.44269504088896341f).add(0.5f);
             jdk.incubator.vector.IntVector ti = (jdk.incubator.vector.IntVector) fx.convert(VectorOperators.F2I, 0);
@@ -433,13 +522,13 @@ final class VectorKernels {
             FloatVector e = y.mul(pow2);
             e = e.blend(0f, x.compare(VectorOperators.LT, EXP_LO));
             e = e.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_HI));
-            e.intoArray(scores, j);
+            e.intoArray(scores, off + j);
             sum = sum.add(e);
         }
         float s = sumLanes(sum);
         for (; j < m; j++) {
-            float e = (float) Math.exp(scores[j] - max);
-            scores[j] = e;
+            float e = (float) Math.exp(scores[off + j] - max);
+            scores[off + j] = e;
             s += e;
         }
         return s;
@@ -449,21 +538,21 @@ final class VectorKernels {
      * out[outOff + d] = scale·Σ_{j<m} p[j]·v[(keyStart + j)·stride + vOff + d] for d < headDim: the accumulators stay
      * in registers across all keys (one lane group of head dims at a time, four keys per step).
      */
-    static void weightedSum(float[] p, int m, float scale, float[] v, int keyStart, int stride, int vOff, float[] out, int outOff, int headDim) {
-        int lanes = F.length(), upper = F.loopBound(headDim), d = 0;
+    static void weightedSum(float[] p, int pOff, int m, float scale, float[] v, int keyStart, int stride, int vOff, float[] out, int outOff, int headDim, int dFrom) {
+        int lanes = F.length(), upper = F.loopBound(headDim), d = dFrom;
         // Two lane groups of head dims × two keys per step: four independent fma chains.
         for (; d + 2 * lanes <= upper; d += 2 * lanes) {
             FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
             int j = 0, o = keyStart * stride + vOff + d;
             for (; j + 2 <= m; j += 2, o += 2 * stride) {
-                FloatVector pj = FloatVector.broadcast(F, p[j]), pk = FloatVector.broadcast(F, p[j + 1]);
+                FloatVector pj = FloatVector.broadcast(F, p[pOff + j]), pk = FloatVector.broadcast(F, p[pOff + j + 1]);
                 a0 = FloatVector.fromArray(F, v, o).fma(pj, a0);
                 a1 = FloatVector.fromArray(F, v, o + lanes).fma(pj, a1);
                 b0 = FloatVector.fromArray(F, v, o + stride).fma(pk, b0);
                 b1 = FloatVector.fromArray(F, v, o + stride + lanes).fma(pk, b1);
             }
             if (j < m) {
-                FloatVector pj = FloatVector.broadcast(F, p[j]);
+                FloatVector pj = FloatVector.broadcast(F, p[pOff + j]);
                 a0 = FloatVector.fromArray(F, v, o).fma(pj, a0);
                 a1 = FloatVector.fromArray(F, v, o + lanes).fma(pj, a1);
             }
@@ -474,18 +563,144 @@ final class VectorKernels {
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
             int j = 0, o = keyStart * stride + vOff + d;
             for (; j + 4 <= m; j += 4, o += 4 * stride) {
-                a0 = FloatVector.fromArray(F, v, o).fma(FloatVector.broadcast(F, p[j]), a0);
-                a1 = FloatVector.fromArray(F, v, o + stride).fma(FloatVector.broadcast(F, p[j + 1]), a1);
-                a2 = FloatVector.fromArray(F, v, o + 2 * stride).fma(FloatVector.broadcast(F, p[j + 2]), a2);
-                a3 = FloatVector.fromArray(F, v, o + 3 * stride).fma(FloatVector.broadcast(F, p[j + 3]), a3);
+                a0 = FloatVector.fromArray(F, v, o).fma(FloatVector.broadcast(F, p[pOff + j]), a0);
+                a1 = FloatVector.fromArray(F, v, o + stride).fma(FloatVector.broadcast(F, p[pOff + j + 1]), a1);
+                a2 = FloatVector.fromArray(F, v, o + 2 * stride).fma(FloatVector.broadcast(F, p[pOff + j + 2]), a2);
+                a3 = FloatVector.fromArray(F, v, o + 3 * stride).fma(FloatVector.broadcast(F, p[pOff + j + 3]), a3);
             }
-            for (; j < m; j++, o += stride) a0 = FloatVector.fromArray(F, v, o).fma(FloatVector.broadcast(F, p[j]), a0);
+            for (; j < m; j++, o += stride) a0 = FloatVector.fromArray(F, v, o).fma(FloatVector.broadcast(F, p[pOff + j]), a0);
             a0.add(a1).add(a2.add(a3)).mul(scale).intoArray(out, outOff + d);
         }
         for (; d < headDim; d++) {
             float acc = 0f;
-            for (int j = 0; j < m; j++) acc = Math.fma(p[j], v[(keyStart + j) * stride + vOff + d], acc);
+            for (int j = 0; j < m; j++) acc = Math.fma(p[pOff + j], v[(keyStart + j) * stride + vOff + d], acc);
             out[outOff + d] = acc * scale;
+        }
+    }
+
+    /**
+     * {@link #weightedSum} for four queries over the same keys (p rows {@code pStride} apart, scales and outputs per
+     * query): each value vector loaded feeds four queries. Every output sees exactly the single-query kernel's
+     * operations in its order (same bits); the lane groups the two-group loop leaves go through that kernel.
+     */
+    static void weightedSum4(float[] p, int pStride, int m, float[] scales, float[] v, int stride, float[] out, int outOff, int outStride, int headDim) {
+        int lanes = F.length(), upper = F.loopBound(headDim), d = 0;
+        int p1 = pStride, p2 = 2 * pStride, p3 = 3 * pStride;
+        for (; d + 2 * lanes <= upper; d += 2 * lanes) {
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, e0 = a0, e1 = a0;
+            FloatVector f0 = a0, f1 = a0, g0 = a0, g1 = a0, h0 = a0, h1 = a0, i0 = a0, i1 = a0;
+            int j = 0, o = d;
+            for (; j + 2 <= m; j += 2, o += 2 * stride) {
+                FloatVector v0 = FloatVector.fromArray(F, v, o), v1 = FloatVector.fromArray(F, v, o + lanes);
+                FloatVector u0 = FloatVector.fromArray(F, v, o + stride), u1 = FloatVector.fromArray(F, v, o + stride + lanes);
+                FloatVector pj = FloatVector.broadcast(F, p[j]), pk = FloatVector.broadcast(F, p[j + 1]);
+                a0 = v0.fma(pj, a0);
+                a1 = v1.fma(pj, a1);
+                b0 = u0.fma(pk, b0);
+                b1 = u1.fma(pk, b1);
+                pj = FloatVector.broadcast(F, p[p1 + j]);
+                pk = FloatVector.broadcast(F, p[p1 + j + 1]);
+                c0 = v0.fma(pj, c0);
+                c1 = v1.fma(pj, c1);
+                e0 = u0.fma(pk, e0);
+                e1 = u1.fma(pk, e1);
+                pj = FloatVector.broadcast(F, p[p2 + j]);
+                pk = FloatVector.broadcast(F, p[p2 + j + 1]);
+                f0 = v0.fma(pj, f0);
+                f1 = v1.fma(pj, f1);
+                g0 = u0.fma(pk, g0);
+                g1 = u1.fma(pk, g1);
+                pj = FloatVector.broadcast(F, p[p3 + j]);
+                pk = FloatVector.broadcast(F, p[p3 + j + 1]);
+                h0 = v0.fma(pj, h0);
+                h1 = v1.fma(pj, h1);
+                i0 = u0.fma(pk, i0);
+                i1 = u1.fma(pk, i1);
+            }
+            if (j < m) {
+                FloatVector v0 = FloatVector.fromArray(F, v, o), v1 = FloatVector.fromArray(F, v, o + lanes);
+                FloatVector pj = FloatVector.broadcast(F, p[j]);
+                a0 = v0.fma(pj, a0);
+                a1 = v1.fma(pj, a1);
+                pj = FloatVector.broadcast(F, p[p1 + j]);
+                c0 = v0.fma(pj, c0);
+                c1 = v1.fma(pj, c1);
+                pj = FloatVector.broadcast(F, p[p2 + j]);
+                f0 = v0.fma(pj, f0);
+                f1 = v1.fma(pj, f1);
+                pj = FloatVector.broadcast(F, p[p3 + j]);
+                h0 = v0.fma(pj, h0);
+                h1 = v1.fma(pj, h1);
+            }
+            a0.add(b0).mul(scales[0]).intoArray(out, outOff + d);
+            a1.add(b1).mul(scales[0]).intoArray(out, outOff + d + lanes);
+            c0.add(e0).mul(scales[1]).intoArray(out, outOff + outStride + d);
+            c1.add(e1).mul(scales[1]).intoArray(out, outOff + outStride + d + lanes);
+            f0.add(g0).mul(scales[2]).intoArray(out, outOff + 2 * outStride + d);
+            f1.add(g1).mul(scales[2]).intoArray(out, outOff + 2 * outStride + d + lanes);
+            h0.add(i0).mul(scales[3]).intoArray(out, outOff + 3 * outStride + d);
+            h1.add(i1).mul(scales[3]).intoArray(out, outOff + 3 * outStride + d + lanes);
+        }
+        if (d < headDim) {
+            for (int i = 0; i < 4; i++) weightedSum(p, i * pStride, m, scales[i], v, 0, stride, 0, out, outOff + i * outStride, headDim, d);
+        }
+    }
+
+    /**
+     * {@link #scoresTransposed} for four queries ({@code qStride} apart) against the same keys, scores rows
+     * {@code sStride} apart: each key vector loaded feeds four queries. Per key the same fma chain over d as the
+     * single-query kernel (same bits).
+     */
+    static void scoresTransposed4(float[] q, int qOff, int qStride, float[] kt, int n, int m, int headDim, float scale, float[] scores, int sStride) {
+        int lanes = F.length(), upper = F.loopBound(m);
+        int q1 = qOff + qStride, q2 = q1 + qStride, q3 = q2 + qStride, s1 = sStride, s2 = 2 * sStride, s3 = 3 * sStride;
+        int j = 0;
+        for (; j + 4 * lanes <= upper; j += 4 * lanes) {
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, e0 = a0, e1 = a0, e2 = a0, e3 = a0;
+            for (int d = 0, row = j; d < headDim; d++, row += n) {
+                FloatVector k0 = FloatVector.fromArray(F, kt, row), k1 = FloatVector.fromArray(F, kt, row + lanes);
+                FloatVector k2 = FloatVector.fromArray(F, kt, row + 2 * lanes), k3 = FloatVector.fromArray(F, kt, row + 3 * lanes);
+                FloatVector qd = FloatVector.broadcast(F, q[qOff + d]);
+                a0 = k0.fma(qd, a0);
+                a1 = k1.fma(qd, a1);
+                a2 = k2.fma(qd, a2);
+                a3 = k3.fma(qd, a3);
+                qd = FloatVector.broadcast(F, q[q1 + d]);
+                b0 = k0.fma(qd, b0);
+                b1 = k1.fma(qd, b1);
+                b2 = k2.fma(qd, b2);
+                b3 = k3.fma(qd, b3);
+                qd = FloatVector.broadcast(F, q[q2 + d]);
+                c0 = k0.fma(qd, c0);
+                c1 = k1.fma(qd, c1);
+                c2 = k2.fma(qd, c2);
+                c3 = k3.fma(qd, c3);
+                qd = FloatVector.broadcast(F, q[q3 + d]);
+                e0 = k0.fma(qd, e0);
+                e1 = k1.fma(qd, e1);
+                e2 = k2.fma(qd, e2);
+                e3 = k3.fma(qd, e3);
+            }
+            a0.mul(scale).intoArray(scores, j);
+            a1.mul(scale).intoArray(scores, j + lanes);
+            a2.mul(scale).intoArray(scores, j + 2 * lanes);
+            a3.mul(scale).intoArray(scores, j + 3 * lanes);
+            b0.mul(scale).intoArray(scores, s1 + j);
+            b1.mul(scale).intoArray(scores, s1 + j + lanes);
+            b2.mul(scale).intoArray(scores, s1 + j + 2 * lanes);
+            b3.mul(scale).intoArray(scores, s1 + j + 3 * lanes);
+            c0.mul(scale).intoArray(scores, s2 + j);
+            c1.mul(scale).intoArray(scores, s2 + j + lanes);
+            c2.mul(scale).intoArray(scores, s2 + j + 2 * lanes);
+            c3.mul(scale).intoArray(scores, s2 + j + 3 * lanes);
+            e0.mul(scale).intoArray(scores, s3 + j);
+            e1.mul(scale).intoArray(scores, s3 + j + lanes);
+            e2.mul(scale).intoArray(scores, s3 + j + 2 * lanes);
+            e3.mul(scale).intoArray(scores, s3 + j + 3 * lanes);
+        }
+        if (j < m) {
+            for (int i = 0; i < 4; i++) scoresTransposed(q, qOff + i * qStride, kt, n, m, headDim, scale, scores, i * sStride, j);
         }
     }
 

@@ -165,6 +165,37 @@ class AttentionKernelsTest {
         }
     }
 
+    /**
+     * Encoder attention runs four queries at a time through shared key/value loads; each query must get exactly
+     * the bits it gets alone (a call for one query takes the one-query kernel). Head sizes 32, 48 and 64 reach the
+     * four-query loops and their tails, n up to 133 the 64-key groups and the scalar key tail; padding keys too.
+     */
+    @Test
+    void fourQueriesAtOnceGiveTheBitsOfOneAtATime() {
+        for (int headDim : new int[]{32, 48, 64}) {
+            for (int n : new int[]{5, 37, 70, 133}) {
+                int heads = 2, qWidth = heads * headDim;
+                float scale = (float) (1 / Math.sqrt(headDim));
+                float[] q = MatmulKernelsTest.gaussian(n * qWidth, 71 + n, 1f);
+                float[] k = MatmulKernelsTest.gaussian(n * qWidth, 72 + n, 1f);
+                float[] v = MatmulKernelsTest.gaussian(n * qWidth, 73 + n, 1f);
+                boolean[] keyValid = new boolean[n];
+                for (int j = 0; j < n; j++) keyValid[j] = j < n - 3;
+                for (boolean[] valid : new boolean[][]{null, keyValid}) {
+                    ChunkPlan plan = ChunkPlan.full(n, false);
+                    float[] all = new float[n * qWidth];
+                    AttentionKernels.attend(q, 0, n, k, v, n, heads, heads, headDim, scale, plan, valid, all);
+                    for (int p = 0; p < n; p++) {
+                        float[] one = new float[qWidth];
+                        AttentionKernels.attend(Arrays.copyOfRange(q, p * qWidth, (p + 1) * qWidth), p, 1, k, v, n, heads, heads, headDim, scale, plan, valid, one);
+                        assertArrayEquals(one, Arrays.copyOfRange(all, p * qWidth, (p + 1) * qWidth),
+                                "headDim " + headDim + ", n " + n + ", position " + p + (valid == null ? "" : ", padded"));
+                    }
+                }
+            }
+        }
+    }
+
     /** Incremental decoding of position p against a cache of p + 1 keys gives prefill's row p. */
     @Test
     void decodeOfOnePositionMatchesPrefill() {

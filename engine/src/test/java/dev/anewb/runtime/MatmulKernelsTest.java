@@ -35,13 +35,19 @@ class MatmulKernelsTest {
     @ValueSource(booleans = {true, false})
     void fp32RandomAgainstDoubleReference(boolean vector) {
         assumeAvailable(vector);
-        int tokens = 5, k = 77, rows = 19;   // k not a multiple of the lane count; rows not a multiple of the tile
-        float[] x = gaussian(tokens * k, 1, 1f);
-        float[] w = gaussian(rows * k, 2, 0.1f);
-        float[] bias = gaussian(rows, 3, 1f);
-        float[] y = new float[tokens * rows];
-        Fp32Kernels.matmul(x, tokens, k, w, bias, y, vector);
-        assertWithinFloatBound(x, w, bias, tokens, k, rows, y);
+        int k = 77, rows = 19;   // k not a multiple of the lane count; rows not a multiple of the tile
+        // Token counts reaching the 8-, 4- and 1-token micro-kernels and more than one 64-token chunk.
+        for (int tokens : new int[]{1, 5, 8, 13, 70}) {
+            float[] x = gaussian(tokens * k, 1, 1f);
+            float[] w = gaussian(rows * k, 2, 0.1f);
+            float[] bias = gaussian(rows, 3, 1f);
+            float[] y = new float[tokens * rows];
+            Fp32Kernels.matmul(x, tokens, k, w, bias, y, vector);
+            assertWithinFloatBound(x, w, bias, tokens, k, rows, y);
+            float[] noBias = new float[tokens * rows];
+            Fp32Kernels.matmul(x, tokens, k, w, null, noBias, vector);
+            assertWithinFloatBound(x, w, null, tokens, k, rows, noBias);
+        }
     }
 
     @ParameterizedTest
@@ -77,7 +83,13 @@ class MatmulKernelsTest {
         int blockSize = Integer.parseInt(p[0]);
         boolean symmetric = Boolean.parseBoolean(p[1]);
         boolean oneSided = Boolean.parseBoolean(p[2]);
-        int tokens = 7, k = 100, rows = 21;
+        // 1 token (decode), 7 and 13 (fused 8-token kernel plus single tokens), 32 (fused limit), 40 (dequantized panel).
+        for (int tokens : new int[]{1, 7, 13, 32, 40}) int8Case(params, blockSize, symmetric, oneSided, tokens);
+    }
+
+    private static void int8Case(String params, int blockSize, boolean symmetric, boolean oneSided, int tokens) {
+        int k = 100, rows = 21;
+        params = params + ", " + tokens + " tokens";
         float[] x = gaussian(tokens * k, 6, 1f);
         float[] w = gaussian(rows * k, 7, 0.05f);
         if (oneSided) {
