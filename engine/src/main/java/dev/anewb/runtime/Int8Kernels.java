@@ -27,17 +27,20 @@ public final class Int8Kernels {
     /** The Vector API path on a weight packed once ({@link LinearWeight.Int8} keeps it). */
     static void matmul(float[] x, int tokens, PackedPanels.Int8 w, float[] bias, float[] y) {
         MatmulShape.check(x, tokens, w.k(), (long) w.rows() * w.k(), w.rows(), bias, y);
-        matmulPacked(x, tokens, w, blockSums(x, tokens, w.k(), w.blockSize(), w.blocks()), bias, y);
+        // Σx per block is only needed by the kernels that run straight from the codes (few tokens); longer calls
+        // dequantize each panel once and need none.
+        float[] sums = tokens <= VectorKernels.FUSED_TOKENS ? VectorKernels.blockSums(x, tokens, w.k(), w.blockSize(), w.blocks()) : null;
+        matmulPacked(x, tokens, w, sums, bias, y);
     }
 
     private static void matmulPacked(float[] x, int tokens, PackedPanels.Int8 w, float[] xBlockSums, float[] bias, float[] y) {
-        // Each task dequantizes its panel once: with panels enough to keep every worker busy a task takes all tokens
-        // (the dequantization is then paid once per call, not once per token chunk).
+        // One task per (panel, block of 64 tokens), as the FP32 GEMM: the task's accumulators stay in L1 while it
+        // dequantizes the panel block by block.
         int panels = PackedPanels.panels(w.rows(), VectorKernels.PW);
-        int chunks = panels >= 4 * EnginePool.threads() ? 1 : MatmulShape.tokenChunks(tokens);
+        int chunks = MatmulShape.tokenChunks(tokens);
         EnginePool.forRange(panels * chunks, task -> {
             int panel = task / chunks, chunk = task % chunks;
-            int t0 = chunks == 1 ? 0 : chunk * MatmulShape.TOKEN_CHUNK, t1 = chunks == 1 ? tokens : Math.min(tokens, t0 + MatmulShape.TOKEN_CHUNK);
+            int t0 = chunk * MatmulShape.TOKEN_CHUNK, t1 = Math.min(tokens, t0 + MatmulShape.TOKEN_CHUNK);
             VectorKernels.int8Panel(x, xBlockSums, w, panel, bias, y, t0, t1);
         });
     }
@@ -64,11 +67,11 @@ public final class Int8Kernels {
         short[] scaleBits = w.scaleF16();
         float[] scales = new float[scaleBits.length];
         for (int i = 0; i < scales.length; i++) scales[i] = Float.float16ToFloat(scaleBits[i]);
-        float[] xBlockSums = blockSums(x, tokens, k, blockSize, blocks);
         if (vector) {
-            matmulPacked(x, tokens, PackedPanels.Int8.of(w, VectorKernels.PW), xBlockSums, bias, y);
+            matmul(x, tokens, PackedPanels.Int8.of(w, VectorKernels.PW), bias, y);
             return;
         }
+        float[] xBlockSums = blockSums(x, tokens, k, blockSize, blocks);
         byte[] q = w.q();
         byte[] zeroPoints = w.zeroPoint();
         EnginePool.forRange(MatmulShape.tiles(rows), tile -> {

@@ -163,28 +163,42 @@ final class VectorKernels {
         float[] out = OUT.get();
         int t = t0;
         for (; t + 8 <= t1; t += 8) {
-            gemm8(x, k, wp, wBase, out, t);
+            java.util.Arrays.fill(out, 0, 8 * PW, 0f);
+            gemm8(x, k, wp, wBase, 0, k, out, 0, t);
             flush(out, 8, y, t, r0, rows, bias);
         }
         for (; t + 4 <= t1; t += 4) {
-            gemm4(x, k, wp, wBase, out, t);
+            java.util.Arrays.fill(out, 0, 4 * PW, 0f);
+            gemm4(x, k, wp, wBase, 0, k, out, 0, t);
             flush(out, 4, y, t, r0, rows, bias);
         }
         for (; t < t1; t++) {
-            gemm1(x, k, wp, wBase, out, t);
+            java.util.Arrays.fill(out, 0, PW, 0f);
+            gemm1(x, k, wp, wBase, 0, k, out, 0, t);
             flush(out, 1, y, t, r0, rows, bias);
         }
     }
 
     private static final ThreadLocal<float[]> OUT = ThreadLocal.withInitial(() -> new float[8 * PW]);
 
-    /** Eight tokens × two vectors: 16 accumulators, each weight vector load feeds eight fmas. */
-    private static void gemm8(float[] x, int k, float[] wp, int wBase, float[] out, int t) {
+    /**
+     * Eight tokens × two vectors: 16 accumulators, each weight vector load feeds eight fmas. The micro-kernels
+     * continue the sums in {@code out} (token i's PW outputs at {@code outOff + i·PW}) over input channels
+     * [c0, c1), whose weights start at {@code wp[wBase]}: callers zero {@code out} for a whole-k pass, and the
+     * block-INT8 path continues them block after block (the same fma chain, so the same bits, as one pass).
+     */
+    private static void gemm8(float[] x, int k, float[] wp, int wBase, int c0, int c1, float[] out, int outOff, int t) {
         int lanes = F.length();
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-        FloatVector a40 = a00, a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00, a70 = a00, a71 = a00;
+        FloatVector a00 = FloatVector.fromArray(F, out, outOff), a01 = FloatVector.fromArray(F, out, outOff + lanes);
+        FloatVector a10 = FloatVector.fromArray(F, out, outOff + PW), a11 = FloatVector.fromArray(F, out, outOff + PW + lanes);
+        FloatVector a20 = FloatVector.fromArray(F, out, outOff + 2 * PW), a21 = FloatVector.fromArray(F, out, outOff + 2 * PW + lanes);
+        FloatVector a30 = FloatVector.fromArray(F, out, outOff + 3 * PW), a31 = FloatVector.fromArray(F, out, outOff + 3 * PW + lanes);
+        FloatVector a40 = FloatVector.fromArray(F, out, outOff + 4 * PW), a41 = FloatVector.fromArray(F, out, outOff + 4 * PW + lanes);
+        FloatVector a50 = FloatVector.fromArray(F, out, outOff + 5 * PW), a51 = FloatVector.fromArray(F, out, outOff + 5 * PW + lanes);
+        FloatVector a60 = FloatVector.fromArray(F, out, outOff + 6 * PW), a61 = FloatVector.fromArray(F, out, outOff + 6 * PW + lanes);
+        FloatVector a70 = FloatVector.fromArray(F, out, outOff + 7 * PW), a71 = FloatVector.fromArray(F, out, outOff + 7 * PW + lanes);
         int x0 = t * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k, x4 = x3 + k, x5 = x4 + k, x6 = x5 + k, x7 = x6 + k;
-        for (int c = 0, w = wBase; c < k; c++, w += PW) {
+        for (int c = c0, w = wBase; c < c1; c++, w += PW) {
             FloatVector w0 = FloatVector.fromArray(F, wp, w), w1 = FloatVector.fromArray(F, wp, w + lanes);
             FloatVector b = FloatVector.broadcast(F, x[x0 + c]);
             a00 = w0.fma(b, a00);
@@ -211,30 +225,33 @@ final class VectorKernels {
             a70 = w0.fma(b, a70);
             a71 = w1.fma(b, a71);
         }
-        a00.intoArray(out, 0);
-        a01.intoArray(out, lanes);
-        a10.intoArray(out, PW);
-        a11.intoArray(out, PW + lanes);
-        a20.intoArray(out, 2 * PW);
-        a21.intoArray(out, 2 * PW + lanes);
-        a30.intoArray(out, 3 * PW);
-        a31.intoArray(out, 3 * PW + lanes);
-        a40.intoArray(out, 4 * PW);
-        a41.intoArray(out, 4 * PW + lanes);
-        a50.intoArray(out, 5 * PW);
-        a51.intoArray(out, 5 * PW + lanes);
-        a60.intoArray(out, 6 * PW);
-        a61.intoArray(out, 6 * PW + lanes);
-        a70.intoArray(out, 7 * PW);
-        a71.intoArray(out, 7 * PW + lanes);
+        a00.intoArray(out, outOff + 0);
+        a01.intoArray(out, outOff + lanes);
+        a10.intoArray(out, outOff + PW);
+        a11.intoArray(out, outOff + PW + lanes);
+        a20.intoArray(out, outOff + 2 * PW);
+        a21.intoArray(out, outOff + 2 * PW + lanes);
+        a30.intoArray(out, outOff + 3 * PW);
+        a31.intoArray(out, outOff + 3 * PW + lanes);
+        a40.intoArray(out, outOff + 4 * PW);
+        a41.intoArray(out, outOff + 4 * PW + lanes);
+        a50.intoArray(out, outOff + 5 * PW);
+        a51.intoArray(out, outOff + 5 * PW + lanes);
+        a60.intoArray(out, outOff + 6 * PW);
+        a61.intoArray(out, outOff + 6 * PW + lanes);
+        a70.intoArray(out, outOff + 7 * PW);
+        a71.intoArray(out, outOff + 7 * PW + lanes);
     }
 
     /** Four tokens × two vectors = 8 independent fma chains, enough to hide fma latency. */
-    private static void gemm4(float[] x, int k, float[] wp, int wBase, float[] out, int t) {
+    private static void gemm4(float[] x, int k, float[] wp, int wBase, int c0, int c1, float[] out, int outOff, int t) {
         int lanes = F.length();
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        FloatVector a00 = FloatVector.fromArray(F, out, outOff), a01 = FloatVector.fromArray(F, out, outOff + lanes);
+        FloatVector a10 = FloatVector.fromArray(F, out, outOff + PW), a11 = FloatVector.fromArray(F, out, outOff + PW + lanes);
+        FloatVector a20 = FloatVector.fromArray(F, out, outOff + 2 * PW), a21 = FloatVector.fromArray(F, out, outOff + 2 * PW + lanes);
+        FloatVector a30 = FloatVector.fromArray(F, out, outOff + 3 * PW), a31 = FloatVector.fromArray(F, out, outOff + 3 * PW + lanes);
         int x0 = t * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
-        for (int c = 0, w = wBase; c < k; c++, w += PW) {
+        for (int c = c0, w = wBase; c < c1; c++, w += PW) {
             FloatVector w0 = FloatVector.fromArray(F, wp, w), w1 = FloatVector.fromArray(F, wp, w + lanes);
             FloatVector b = FloatVector.broadcast(F, x[x0 + c]);
             a00 = w0.fma(b, a00);
@@ -249,35 +266,36 @@ final class VectorKernels {
             a30 = w0.fma(b, a30);
             a31 = w1.fma(b, a31);
         }
-        a00.intoArray(out, 0);
-        a01.intoArray(out, lanes);
-        a10.intoArray(out, PW);
-        a11.intoArray(out, PW + lanes);
-        a20.intoArray(out, 2 * PW);
-        a21.intoArray(out, 2 * PW + lanes);
-        a30.intoArray(out, 3 * PW);
-        a31.intoArray(out, 3 * PW + lanes);
+        a00.intoArray(out, outOff + 0);
+        a01.intoArray(out, outOff + lanes);
+        a10.intoArray(out, outOff + PW);
+        a11.intoArray(out, outOff + PW + lanes);
+        a20.intoArray(out, outOff + 2 * PW);
+        a21.intoArray(out, outOff + 2 * PW + lanes);
+        a30.intoArray(out, outOff + 3 * PW);
+        a31.intoArray(out, outOff + 3 * PW + lanes);
     }
 
     /** One token: two chains per vector half, so it does not wait on each fma's latency. */
-    private static void gemm1(float[] x, int k, float[] wp, int wBase, float[] out, int t) {
+    private static void gemm1(float[] x, int k, float[] wp, int wBase, int c0, int c1, float[] out, int outOff, int t) {
         int lanes = F.length();
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
-        int xo = t * k, c = 0, w = wBase;
-        for (; c + 1 < k; c += 2, w += 2 * PW) {
+        FloatVector a0 = FloatVector.fromArray(F, out, outOff), a1 = FloatVector.fromArray(F, out, outOff + lanes);
+        FloatVector b0 = FloatVector.zero(F), b1 = b0;
+        int xo = t * k, c = c0, w = wBase;
+        for (; c + 1 < c1; c += 2, w += 2 * PW) {
             FloatVector v = FloatVector.broadcast(F, x[xo + c]), u = FloatVector.broadcast(F, x[xo + c + 1]);
             a0 = FloatVector.fromArray(F, wp, w).fma(v, a0);
             a1 = FloatVector.fromArray(F, wp, w + lanes).fma(v, a1);
             b0 = FloatVector.fromArray(F, wp, w + PW).fma(u, b0);
             b1 = FloatVector.fromArray(F, wp, w + PW + lanes).fma(u, b1);
         }
-        if (c < k) {
+        if (c < c1) {
             FloatVector v = FloatVector.broadcast(F, x[xo + c]);
             a0 = FloatVector.fromArray(F, wp, w).fma(v, a0);
             a1 = FloatVector.fromArray(F, wp, w + lanes).fma(v, a1);
         }
-        a0.add(b0).intoArray(out, 0);
-        a1.add(b1).intoArray(out, lanes);
+        a0.add(b0).intoArray(out, outOff);
+        a1.add(b1).intoArray(out, outOff + lanes);
     }
 
     /** Copies {@code n} tokens' panel outputs from the scratch row into y, plus bias; the last panel may be partial. */
@@ -301,7 +319,7 @@ final class VectorKernels {
         int qBase = panel * k * PW, sBase = panel * blocks * PW, r0 = panel * PW;
         byte[] q = w.q();
         float[] sc = w.scales(), zp = w.zeros();
-        if (t1 - t0 == 1) {
+        if (xBlockSums != null && t1 - t0 == 1) {
             int xo = t0 * k;
             FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
             for (int b = 0; b < blocks; b++) {
@@ -331,120 +349,74 @@ final class VectorKernels {
             flush(out, 1, y, t0, r0, w.rows(), bias);
             return;
         }
-        if (t1 - t0 <= FUSED_TOKENS) {
-            int t = t0;
-            float[] out = OUT.get(), part = PART.get();
-            for (; t + 8 <= t1; t += 8) {
-                java.util.Arrays.fill(out, 0f);
-                for (int b = 0; b < blocks; b++) {
-                    int c0 = b * bs, c1 = (int) Math.min((long) c0 + bs, k);
-                    int8Block8(x, k, q, qBase + c0 * PW, c0, c1, part, t);
-                    foldBlock(part, 8, out, sc, zp, sBase + b * PW, xBlockSums, t, blocks, b);
-                }
-                flush(out, 8, y, t, r0, w.rows(), bias);
-            }
-            for (; t < t1; t++) int8Panel(x, xBlockSums, w, panel, bias, y, t, t + 1);
-            return;
-        }
+        // Several tokens: each block of the panel is dequantized once, (q − z)·s exactly as
+        // Int8BlockWeight#dequantize computes it, into a buffer that stays in L1, and the FP32 micro-kernels continue
+        // every token's sums over it. The outputs are the bits of "dequantize the weight, then the FP32 GEMM" (what
+        // the fixtures' INT8 references run), and the codes are read once per call.
         float[] buf = PANEL.get();
-        if (buf.length < k * PW) {
-            buf = new float[k * PW];
+        if (buf.length < bs * PW) {
+            buf = new float[bs * PW];
             PANEL.set(buf);
         }
-        dequantizePanel(w, panel, buf);
-        gemmPanel(x, k, buf, 0, r0, w.rows(), bias, y, t0, t1);
+        float[] acc = ACC.get();
+        int n = t1 - t0;
+        if (acc.length < n * PW) {
+            acc = new float[n * PW];
+            ACC.set(acc);
+        }
+        java.util.Arrays.fill(acc, 0, n * PW, 0f);
+        for (int b = 0; b < blocks; b++) {
+            int c0 = b * bs, c1 = (int) Math.min((long) c0 + bs, k);
+            dequantizeBlock(w, panel, b, buf);
+            int t = t0;
+            for (; t + 8 <= t1; t += 8) gemm8(x, k, buf, 0, c0, c1, acc, (t - t0) * PW, t);
+            for (; t + 4 <= t1; t += 4) gemm4(x, k, buf, 0, c0, c1, acc, (t - t0) * PW, t);
+            for (; t < t1; t++) gemm1(x, k, buf, 0, c0, c1, acc, (t - t0) * PW, t);
+        }
+        flush(acc, n, y, t0, r0, w.rows(), bias);
     }
+
+    private static final ThreadLocal<float[]> ACC = ThreadLocal.withInitial(() -> new float[0]);
+
 
     /**
-     * Calls with at most this many tokens run the block-INT8 panel straight from the codes (widened in registers,
-     * {@code s·(Σq·x − z·Σx)} per block), streaming a quarter of the FP32 bytes; longer ones dequantize the panel
-     * once and reuse it for every token, which costs less than widening the codes once per group of 8 tokens.
+     * Calls with at most this many tokens (one: decoding) run the block-INT8 panel straight from the codes,
+     * {@code s·(Σq·x − z·Σx)} per block, streaming only the bytes; longer ones dequantize block by block.
      */
-    static final int FUSED_TOKENS = Integer.getInteger("anewb.int8FusedTokens", 32);
+    static final int FUSED_TOKENS = 1;
 
-    private static final ThreadLocal<float[]> PART = ThreadLocal.withInitial(() -> new float[8 * PW]);
-
-    /** Σ_{c0≤c<c1} q[c]·x[t+i, c] for 8 tokens × the panel's PW channels, into part[i·PW + j]. */
-    private static void int8Block8(float[] x, int k, byte[] q, int qo, int c0, int c1, float[] part, int t) {
+    /** Σx per (token, block), lane-wise then one fixed-order lane sum per block (reproducible to the bit). */
+    static float[] blockSums(float[] x, int tokens, int k, int blockSize, int blocks) {
+        float[] sums = new float[tokens * blocks];
         int lanes = F.length();
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-        FloatVector a40 = a00, a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00, a70 = a00, a71 = a00;
-        int x0 = t * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k, x4 = x3 + k, x5 = x4 + k, x6 = x5 + k, x7 = x6 + k;
-        for (int c = c0; c < c1; c++, qo += PW) {
-            FloatVector w0 = (FloatVector) ByteVector.fromArray(Int8.B, q, qo).castShape(F, 0);
-            FloatVector w1 = (FloatVector) ByteVector.fromArray(Int8.B, q, qo + lanes).castShape(F, 0);
-            FloatVector b = FloatVector.broadcast(F, x[x0 + c]);
-            a00 = w0.fma(b, a00);
-            a01 = w1.fma(b, a01);
-            b = FloatVector.broadcast(F, x[x1 + c]);
-            a10 = w0.fma(b, a10);
-            a11 = w1.fma(b, a11);
-            b = FloatVector.broadcast(F, x[x2 + c]);
-            a20 = w0.fma(b, a20);
-            a21 = w1.fma(b, a21);
-            b = FloatVector.broadcast(F, x[x3 + c]);
-            a30 = w0.fma(b, a30);
-            a31 = w1.fma(b, a31);
-            b = FloatVector.broadcast(F, x[x4 + c]);
-            a40 = w0.fma(b, a40);
-            a41 = w1.fma(b, a41);
-            b = FloatVector.broadcast(F, x[x5 + c]);
-            a50 = w0.fma(b, a50);
-            a51 = w1.fma(b, a51);
-            b = FloatVector.broadcast(F, x[x6 + c]);
-            a60 = w0.fma(b, a60);
-            a61 = w1.fma(b, a61);
-            b = FloatVector.broadcast(F, x[x7 + c]);
-            a70 = w0.fma(b, a70);
-            a71 = w1.fma(b, a71);
+        for (int t = 0; t < tokens; t++) {
+            for (int b = 0; b < blocks; b++) {
+                int c0 = t * k + b * blockSize, c1 = t * k + (int) Math.min((long) (b + 1) * blockSize, k);
+                FloatVector acc = FloatVector.zero(F);
+                int c = c0;
+                for (; c + lanes <= c1; c += lanes) acc = acc.add(FloatVector.fromArray(F, x, c));
+                float sum = sumLanes(acc);
+                for (; c < c1; c++) sum += x[c];
+                sums[t * blocks + b] = sum;
+            }
         }
-        a00.intoArray(part, 0);
-        a01.intoArray(part, lanes);
-        a10.intoArray(part, PW);
-        a11.intoArray(part, PW + lanes);
-        a20.intoArray(part, 2 * PW);
-        a21.intoArray(part, 2 * PW + lanes);
-        a30.intoArray(part, 3 * PW);
-        a31.intoArray(part, 3 * PW + lanes);
-        a40.intoArray(part, 4 * PW);
-        a41.intoArray(part, 4 * PW + lanes);
-        a50.intoArray(part, 5 * PW);
-        a51.intoArray(part, 5 * PW + lanes);
-        a60.intoArray(part, 6 * PW);
-        a61.intoArray(part, 6 * PW + lanes);
-        a70.intoArray(part, 7 * PW);
-        a71.intoArray(part, 7 * PW + lanes);
+        return sums;
     }
 
-    /** out[i·PW + j] += s_j·(part[i·PW + j] − z_j·Σx[t+i, block b]) for n tokens: the block's scale and zero point. */
-    private static void foldBlock(float[] part, int n, float[] out, float[] sc, float[] zp, int so, float[] xBlockSums, int t, int blocks, int b) {
-        int lanes = F.length();
-        FloatVector s0 = FloatVector.fromArray(F, sc, so), s1 = FloatVector.fromArray(F, sc, so + lanes);
-        FloatVector z0 = FloatVector.fromArray(F, zp, so), z1 = FloatVector.fromArray(F, zp, so + lanes);
-        for (int i = 0; i < n; i++) {
-            FloatVector xs = FloatVector.broadcast(F, xBlockSums[(t + i) * blocks + b]);
-            int o = i * PW;
-            s0.fma(FloatVector.fromArray(F, part, o).sub(z0.mul(xs)), FloatVector.fromArray(F, out, o)).intoArray(out, o);
-            s1.fma(FloatVector.fromArray(F, part, o + lanes).sub(z1.mul(xs)), FloatVector.fromArray(F, out, o + lanes)).intoArray(out, o + lanes);
-        }
-    }
-
-    /** buf[c·PW + j] = (q − z)·s for the panel's k × PW weights (kept small so C2 inlines the byte widening). */
-    private static void dequantizePanel(PackedPanels.Int8 w, int panel, float[] buf) {
+    /** buf[(c − c0)·PW + j] = (q − z)·s for the panel's weights of block b (kept small so C2 inlines the byte widening). */
+    private static void dequantizeBlock(PackedPanels.Int8 w, int panel, int b, float[] buf) {
         int k = w.k(), lanes = F.length(), blocks = w.blocks(), bs = w.blockSize();
-        int qBase = panel * k * PW, sBase = panel * blocks * PW;
+        int qBase = panel * k * PW, so = panel * blocks * PW + b * PW;
         byte[] q = w.q();
         float[] sc = w.scales(), zp = w.zeros();
-        for (int b = 0; b < blocks; b++) {
-            int c0 = b * bs, c1 = (int) Math.min((long) c0 + bs, k), so = sBase + b * PW;
-            FloatVector s0 = FloatVector.fromArray(F, sc, so), s1 = FloatVector.fromArray(F, sc, so + lanes);
-            FloatVector z0 = FloatVector.fromArray(F, zp, so), z1 = FloatVector.fromArray(F, zp, so + lanes);
-            for (int c = c0, qo = qBase + c0 * PW, o = c0 * PW; c < c1; c++, qo += PW, o += PW) {
-                FloatVector lo = (FloatVector) ByteVector.fromArray(Int8.B, q, qo).castShape(F, 0);
-                FloatVector hi = (FloatVector) ByteVector.fromArray(Int8.B, q, qo + lanes).castShape(F, 0);
-                lo.sub(z0).mul(s0).intoArray(buf, o);
-                hi.sub(z1).mul(s1).intoArray(buf, o + lanes);
-            }
+        int c0 = b * bs, c1 = (int) Math.min((long) c0 + bs, k);
+        FloatVector s0 = FloatVector.fromArray(F, sc, so), s1 = FloatVector.fromArray(F, sc, so + lanes);
+        FloatVector z0 = FloatVector.fromArray(F, zp, so), z1 = FloatVector.fromArray(F, zp, so + lanes);
+        for (int c = c0, qo = qBase + c0 * PW, o = 0; c < c1; c++, qo += PW, o += PW) {
+            FloatVector lo = (FloatVector) ByteVector.fromArray(Int8.B, q, qo).castShape(F, 0);
+            FloatVector hi = (FloatVector) ByteVector.fromArray(Int8.B, q, qo + lanes).castShape(F, 0);
+            lo.sub(z0).mul(s0).intoArray(buf, o);
+            hi.sub(z1).mul(s1).intoArray(buf, o + lanes);
         }
     }
 

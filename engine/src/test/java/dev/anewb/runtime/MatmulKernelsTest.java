@@ -83,7 +83,7 @@ class MatmulKernelsTest {
         int blockSize = Integer.parseInt(p[0]);
         boolean symmetric = Boolean.parseBoolean(p[1]);
         boolean oneSided = Boolean.parseBoolean(p[2]);
-        // 1 token (decode), 7 and 13 (fused 8-token kernel plus single tokens), 32 (fused limit), 40 (dequantized panel).
+        // 1 token (decode, straight from the codes); 7, 13, 32 and 40 (block by block: 8-, 4- and 1-token kernels).
         for (int tokens : new int[]{1, 7, 13, 32, 40}) int8Case(params, blockSize, symmetric, oneSided, tokens);
     }
 
@@ -114,6 +114,9 @@ class MatmulKernelsTest {
             float[] yDequantized = new float[tokens * rows];
             Fp32Kernels.matmul(x, tokens, k, dequantized, bias, yDequantized, vector);
             for (int i = 0; i < y.length; i++) assertEquals(yDequantized[i], y[i], 1e-5 * maxAbsRef, params + " element " + i);
+            // Groups of 4 and 8 tokens continue the FP32 kernel's fma chains block by block over the dequantized
+            // weights: exactly the bits of "dequantize, then FP32" (single leftover tokens split their chains).
+            if (vector && tokens > 1 && tokens % 4 == 0) assertArrayEquals(yDequantized, y, params);
         }
     }
 
