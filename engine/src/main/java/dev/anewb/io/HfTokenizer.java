@@ -87,6 +87,8 @@ public final class HfTokenizer implements TextTokenizer {
         readVocab(root);
         checkPostProcessor(root.get("post_processor"), "post_processor");
         this.vocabSize = idToToken.keySet().stream().mapToInt(Long::intValue).max().orElse(-1) + 1;
+        // A native panic would end this process: a child JVM tries the file first (once per content).
+        NativeTokenizerProbe.check(path, json);
         this.plain = create(Map.of());
     }
 

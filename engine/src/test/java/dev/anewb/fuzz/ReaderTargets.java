@@ -3,6 +3,7 @@ package dev.anewb.fuzz;
 import dev.anewb.cli.AnewbCli;
 import dev.anewb.convert.AnePackage;
 import dev.anewb.io.HfTokenizer;
+import dev.anewb.io.NativeTokenizerProbe;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.io.OnnxWeights;
 import dev.anewb.io.SafetensorsFile;
@@ -93,8 +94,15 @@ final class ReaderTargets {
             case "tokenizer" -> new Target(name, "tokenizer.json",
                     List.of(fixture("tok-bytelevel/tokenizer.json"), fixture("tok-llama/tokenizer.json")),
                     dir, f -> {
+                        // Every mutant is a new content: probing each in a child JVM (~1 s) would make the fuzz run
+                        // 100× slower, and the fuzzer exists to find the native panics themselves.
+                        String before = System.getProperty(NativeTokenizerProbe.PROPERTY);
+                        System.setProperty(NativeTokenizerProbe.PROPERTY, "off");
                         try (HfTokenizer t = HfTokenizer.open(f.resolve("tokenizer.json"))) {
                             t.decode(t.encode("Hello, wörld! 123").ids(), false);
+                        } finally {
+                            if (before == null) System.clearProperty(NativeTokenizerProbe.PROPERTY);
+                            else System.setProperty(NativeTokenizerProbe.PROPERTY, before);
                         }
                     });
             case "onnx" -> {
