@@ -4,9 +4,11 @@ import dev.anewb.convert.Int8BlockWeight;
 
 
 /**
- * Projection with block-INT8 weights, dequantization fused into the dot product per block
- * ({@code Σ_c (q_c − z)·s·x_c = s·(Σ_c q_c·x_c − z·Σ_c x_c)}), so no float copy of the weight exists. Agrees with
- * "dequantize, then FP32 matmul" (what the fixtures' INT8 references run) up to float32 summation order.
+ * Projection with block-INT8 weights; no float copy of the whole weight ever exists. The scalar kernels and the
+ * Vector API decode path (one token) fuse the dequantization into the dot product per block
+ * ({@code Σ_c (q_c − z)·s·x_c = s·(Σ_c q_c·x_c − z·Σ_c x_c)}), which agrees with "dequantize, then FP32 matmul"
+ * (what the fixtures' INT8 references run) up to float32 summation order. With several tokens the Vector API path
+ * dequantizes one block of a panel at a time into L1 and continues the FP32 kernels' sums over it: those bits exactly.
  */
 public final class Int8Kernels {
     private Int8Kernels() { }
@@ -63,14 +65,14 @@ public final class Int8Kernels {
     static void matmul(float[] x, int tokens, Int8BlockWeight w, float[] bias, float[] y, boolean vector) {
         int k = w.k(), rows = w.rows(), blockSize = w.blockSize(), blocks = w.blocksPerRow();
         MatmulShape.check(x, tokens, k, w.q().length, rows, bias, y);
-        // Widen the FP16 scales once per call instead of once per (token, row, block).
-        short[] scaleBits = w.scaleF16();
-        float[] scales = new float[scaleBits.length];
-        for (int i = 0; i < scales.length; i++) scales[i] = Float.float16ToFloat(scaleBits[i]);
         if (vector) {
             matmul(x, tokens, PackedPanels.Int8.of(w, VectorKernels.PW), bias, y);
             return;
         }
+        // Widen the FP16 scales once per call instead of once per (token, row, block).
+        short[] scaleBits = w.scaleF16();
+        float[] scales = new float[scaleBits.length];
+        for (int i = 0; i < scales.length; i++) scales[i] = Float.float16ToFloat(scaleBits[i]);
         float[] xBlockSums = blockSums(x, tokens, k, blockSize, blocks);
         byte[] q = w.q();
         byte[] zeroPoints = w.zeroPoint();
@@ -78,9 +80,7 @@ public final class Int8Kernels {
             int r0 = tile * MatmulShape.ROW_TILE, r1 = Math.min(rows, r0 + MatmulShape.ROW_TILE);
             for (int t = 0; t < tokens; t++) {
                 for (int r = r0; r < r1; r++) {
-                    float dot = vector
-                            ? VectorKernels.int8Dot(x, t * k, xBlockSums, t * blocks, q, r * k, scales, zeroPoints, r * blocks, k, blockSize)
-                            : ScalarKernels.int8Dot(x, t * k, xBlockSums, t * blocks, q, r * k, scales, zeroPoints, r * blocks, k, blockSize);
+                    float dot = ScalarKernels.int8Dot(x, t * k, xBlockSums, t * blocks, q, r * k, scales, zeroPoints, r * blocks, k, blockSize);
                     y[t * rows + r] = bias == null ? dot : dot + bias[r];
                 }
             }

@@ -8,9 +8,11 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API dot products (the llama3.java pattern): FP32 with one fma per lane group; INT8 widens
- * {@code lanes} bytes to one float vector and folds the block scale in with one more fma per block, so only
- * one lane reduction happens per output. Only loaded when {@link KernelSelection#VECTOR} is true.
+ * The Vector API kernels: the packed-panel GEMM (FP32, and block INT8 dequantized a block at a time or, for one
+ * token, widened straight from the codes), attention (scores over transposed keys, softmax with a written-out exp,
+ * P·V), LayerNorm/RMSNorm rows, GELU and the BC1S conv row. Every reduction runs in a fixed order, so a result is
+ * reproducible to the bit, and no vector crosses a call C2 might not inline (it would be boxed). Only loaded when
+ * {@link KernelSelection#VECTOR} is true.
  */
 final class VectorKernels {
     /**
@@ -115,34 +117,6 @@ final class VectorKernels {
         float sum = sumLanes(acc0.add(acc1));
         for (; i < n; i++) sum = Math.fma(a[aOff + i], b[bOff + i], sum);
         return sum;
-    }
-
-    /** Same contract as {@link ScalarKernels#int8Dot}. */
-    static float int8Dot(float[] x, int xOff, float[] xBlockSums, int sumOff,
-                         byte[] q, int qOff, float[] scales, byte[] zeroPoints, int blockOff, int k, int blockSize) {
-        int lanes = F.length();
-        FloatVector acc = FloatVector.zero(F);
-        float scalarPart = 0f;
-        for (int b = 0, c0 = 0; c0 < k; b++, c0 += blockSize) {
-            int c1 = (int) Math.min((long) c0 + blockSize, k);
-            float scale = scales[blockOff + b];
-            int vectorEnd = c0 + F.loopBound(c1 - c0);
-            int c = c0;
-            if (c < vectorEnd) {
-                FloatVector blockAcc = FloatVector.zero(F);
-                for (; c < vectorEnd; c += lanes) {
-                    FloatVector qv = (FloatVector) ByteVector.fromArray(Int8.B, q, qOff + c).castShape(F, 0);
-                    blockAcc = qv.fma(FloatVector.fromArray(F, x, xOff + c), blockAcc);
-                }
-                acc = blockAcc.fma(FloatVector.broadcast(F, scale), acc);
-            }
-            float tail = 0f;
-            for (; c < c1; c++) tail = Math.fma(q[qOff + c], x[xOff + c], tail);
-            // s·(tail − z·Σx) covers the block's scalar tail and its whole zero-point term.
-            scalarPart = Math.fma(scale, tail - zeroPoints[blockOff + b] * xBlockSums[sumOff + b], scalarPart);
-            if (c1 == k) break;
-        }
-        return sumLanes(acc) + scalarPart;
     }
 
     // ---- Packed-panel GEMM (see PackedPanels) --------------------------------------------------------------
