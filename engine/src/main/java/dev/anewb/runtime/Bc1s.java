@@ -11,6 +11,10 @@ final class Bc1s {
     private Bc1s() { }
 
     static void conv1x1(Activation x, LinearWeight w, float[] bias, float[] y) {
+        if (KernelSelection.VECTOR) {
+            conv1x1Panels(x, w, bias, y);
+            return;
+        }
         int c = x.channels(), s = x.length(), out = y.length / x.tokens();
         for (int b = 0; b < x.batch(); b++) {
             float[] xt = new float[c * s];
@@ -31,6 +35,53 @@ final class Bc1s {
                 }
                 float bo = bias == null ? 0 : bias[o];
                 for (int t = 0; t < s; t++) y[yb + t * out + o] = acc[t] + bo;
+            });
+        }
+    }
+
+    private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[]> OUT = ThreadLocal.withInitial(() -> new float[0]);
+
+    /**
+     * The Vector API conv, one task per panel of {@code PW} output channels: the panel's weights as floats
+     * {@code [c][PW]} (packed FP32 as they are, INT8 dequantized exactly, once per call), 8 channels × one lane group
+     * of positions at a time. The positions are padded to whole vectors with zeros, so every real position runs the
+     * vector loop; each output element gets exactly the roundings of the scalar loop above (same bits).
+     */
+    private static void conv1x1Panels(Activation x, LinearWeight w, float[] bias, float[] y) {
+        int c = x.channels(), s = x.length(), out = y.length / x.tokens();
+        int lanes = VectorKernels.floatLanes(), sp = (s + lanes - 1) / lanes * lanes, pw = VectorKernels.PW;
+        int panels = (out + pw - 1) / pw;
+        float[] xt = new float[c * sp];
+        for (int b = 0; b < x.batch(); b++) {
+            int base = b * s * c;
+            java.util.Arrays.fill(xt, 0f);
+            for (int t = 0; t < s; t++) for (int i = 0; i < c; i++) xt[i * sp + t] = x.data()[base + t * c + i];
+            int yb = b * s * out;
+            EnginePool.forRange(panels, p -> {
+                float[] buf = PANEL.get();
+                if (buf.length < c * pw) {
+                    buf = new float[c * pw];
+                    PANEL.set(buf);
+                }
+                float[] acc = OUT.get();
+                if (acc.length < 8 * lanes) {
+                    acc = new float[8 * lanes];
+                    OUT.set(acc);
+                }
+                float[] wp = w.panel(p, buf);
+                int off = w.panelOffset(p);
+                for (int j0 = 0; j0 < pw && p * pw + j0 < out; j0 += 8) {
+                    int n = Math.min(8, out - p * pw - j0);
+                    for (int t = 0; t < sp; t += lanes) {
+                        VectorKernels.conv8(wp, off + j0, xt, c, sp, t, acc);
+                        for (int g = 0; g < n; g++) {
+                            int o = p * pw + j0 + g;
+                            float bo = bias == null ? 0 : bias[o];
+                            for (int l = 0; l < lanes && t + l < s; l++) y[yb + (t + l) * out + o] = acc[g * lanes + l] + bo;
+                        }
+                    }
+                }
             });
         }
     }

@@ -17,6 +17,16 @@ public sealed interface LinearWeight {
     /** Row {@code r} of the weight as float32 (the BC1S conv path reads one output channel at a time). */
     void row(int r, float[] out);
 
+    /**
+     * Output channels {@code [panel·pw, panel·pw + pw)} as floats, {@code buf[c·pw + j] = W[panel·pw + j, c]} (zero past
+     * the last row): what the Vector API BC1S conv broadcasts from, {@code pw = VectorKernels.PW}. Returns the array
+     * holding them and sets nothing else; {@code buf} is used when the values must be computed (INT8 dequantized exactly).
+     */
+    float[] panel(int panel, float[] buf);
+
+    /** Offset of the panel's first value in the array {@link #panel} returned. */
+    default int panelOffset(int panel) { return 0; }
+
     /** Prepares an FP32 weight {@code [rows, k]} for the kernels this JVM runs. */
     static LinearWeight f32(float[] w, int k) {
         int rows = MatmulShape.rowsOf(w.length, k);
@@ -47,6 +57,16 @@ public sealed interface LinearWeight {
             }
         }
         public long bytes() { return 4L * (packed != null ? packed.length : w.length); }
+        public float[] panel(int panel, float[] buf) {
+            if (packed != null) return packed;
+            int pw = VectorKernels.PW;
+            for (int j = 0; j < pw; j++) {
+                int r = panel * pw + j;
+                for (int c = 0; c < k; c++) buf[c * pw + j] = r < rows ? w[r * k + c] : 0f;
+            }
+            return buf;
+        }
+        @Override public int panelOffset(int panel) { return packed != null ? panel * k * VectorKernels.PW : 0; }
         public void row(int r, float[] out) {
             if (packed == null) System.arraycopy(w, r * k, out, 0, k);
             else PackedPanels.unpackRow(packed, k, VectorKernels.PW, r, out);
@@ -56,6 +76,14 @@ public sealed interface LinearWeight {
     record F16(short[] w, int k) implements LinearWeight {
         public void matmul(float[] x, int tokens, float[] bias, float[] y) { Fp16Kernels.matmul(x, tokens, k, w, bias, y, false); }
         public long bytes() { return 2L * w.length; }
+        public float[] panel(int panel, float[] buf) {
+            int pw = VectorKernels.PW, rows = w.length / k;
+            for (int j = 0; j < pw; j++) {
+                int r = panel * pw + j;
+                for (int c = 0; c < k; c++) buf[c * pw + j] = r < rows ? Float.float16ToFloat(w[r * k + c]) : 0f;
+            }
+            return buf;
+        }
         public void row(int r, float[] out) {
             for (int i = 0; i < k; i++) out[i] = Float.float16ToFloat(w[r * k + i]);
         }
@@ -68,6 +96,20 @@ public sealed interface LinearWeight {
             else Int8Kernels.matmul(x, tokens, packed, bias, y);
         }
         public long bytes() { return packed != null ? packed.bytes() : w.q().length + 2L * w.scaleF16().length + w.zeroPoint().length; }
+        public float[] panel(int panel, float[] buf) {
+            if (packed != null) {
+                VectorKernels.dequantizePanel(packed, panel, buf);
+                return buf;
+            }
+            int pw = VectorKernels.PW, k = w.k();
+            float[] row = new float[k];
+            for (int j = 0; j < pw; j++) {
+                int r = panel * pw + j;
+                if (r < w.rows()) w.dequantizeRow(r, row);
+                for (int c = 0; c < k; c++) buf[c * pw + j] = r < w.rows() ? row[c] : 0f;
+            }
+            return buf;
+        }
         public void row(int r, float[] out) {
             if (packed != null) packed.dequantizeRow(r, out);
             else w.dequantizeRow(r, out);

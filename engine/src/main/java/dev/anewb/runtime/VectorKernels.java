@@ -341,7 +341,7 @@ final class VectorKernels {
         java.util.Arrays.fill(acc, 0, n * PW, 0f);
         for (int b = 0; b < blocks; b++) {
             int c0 = b * bs, c1 = (int) Math.min((long) c0 + bs, k);
-            dequantizeBlock(w, panel, b, buf);
+            dequantizeBlock(w, panel, b, buf, 0);
             int t = t0;
             for (; t + 8 <= t1; t += 8) gemm8(x, k, buf, 0, c0, c1, acc, (t - t0) * PW, t);
             for (; t + 4 <= t1; t += 4) gemm4(x, k, buf, 0, c0, c1, acc, (t - t0) * PW, t);
@@ -378,7 +378,7 @@ final class VectorKernels {
     }
 
     /** buf[(c − c0)·PW + j] = (q − z)·s for the panel's weights of block b (kept small so C2 inlines the byte widening). */
-    private static void dequantizeBlock(PackedPanels.Int8 w, int panel, int b, float[] buf) {
+    private static void dequantizeBlock(PackedPanels.Int8 w, int panel, int b, float[] buf, int bufOff) {
         int k = w.k(), lanes = F.length(), blocks = w.blocks(), bs = w.blockSize();
         int qBase = panel * k * PW, so = panel * blocks * PW + b * PW;
         byte[] q = w.q();
@@ -386,7 +386,7 @@ final class VectorKernels {
         int c0 = b * bs, c1 = (int) Math.min((long) c0 + bs, k);
         FloatVector s0 = FloatVector.fromArray(F, sc, so), s1 = FloatVector.fromArray(F, sc, so + lanes);
         FloatVector z0 = FloatVector.fromArray(F, zp, so), z1 = FloatVector.fromArray(F, zp, so + lanes);
-        for (int c = c0, qo = qBase + c0 * PW, o = 0; c < c1; c++, qo += PW, o += PW) {
+        for (int c = c0, qo = qBase + c0 * PW, o = bufOff; c < c1; c++, qo += PW, o += PW) {
             FloatVector lo = (FloatVector) ByteVector.fromArray(Int8.B, q, qo).castShape(F, 0);
             FloatVector hi = (FloatVector) ByteVector.fromArray(Int8.B, q, qo + lanes).castShape(F, 0);
             lo.sub(z0).mul(s0).intoArray(buf, o);
@@ -394,6 +394,41 @@ final class VectorKernels {
         }
     }
 
+
+    /** The whole panel dequantized, {@code buf[c·PW + j] = (q − z)·s} (the BC1S conv broadcasts from it). */
+    static void dequantizePanel(PackedPanels.Int8 w, int panel, float[] buf) {
+        for (int b = 0; b < w.blocks(); b++) dequantizeBlock(w, panel, b, buf, b * w.blockSize() * PW);
+    }
+
+    /**
+     * BC1S 1×1 conv of 8 output channels over one lane group of positions: {@code out[g·lanes + l] = Σ_i W[j0 + g, i]·
+     * xt[i·sp + t + l]} with the weights of the channels' panel at {@code wp[i·PW + j]}, accumulated for i ascending
+     * with a separate multiply and add — each element sees exactly the scalar loop's roundings ({@link #convRow}),
+     * while the 8 channels' independent chains hide the add latency that one channel's chain waits on.
+     */
+    static void conv8(float[] wp, int j0, float[] xt, int c, int sp, int t, float[] out) {
+        int lanes = F.length();
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        for (int i = 0, xo = t, w = j0; i < c; i++, xo += sp, w += PW) {
+            FloatVector x = FloatVector.fromArray(F, xt, xo);
+            a0 = a0.add(x.mul(FloatVector.broadcast(F, wp[w])));
+            a1 = a1.add(x.mul(FloatVector.broadcast(F, wp[w + 1])));
+            a2 = a2.add(x.mul(FloatVector.broadcast(F, wp[w + 2])));
+            a3 = a3.add(x.mul(FloatVector.broadcast(F, wp[w + 3])));
+            a4 = a4.add(x.mul(FloatVector.broadcast(F, wp[w + 4])));
+            a5 = a5.add(x.mul(FloatVector.broadcast(F, wp[w + 5])));
+            a6 = a6.add(x.mul(FloatVector.broadcast(F, wp[w + 6])));
+            a7 = a7.add(x.mul(FloatVector.broadcast(F, wp[w + 7])));
+        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, lanes);
+        a2.intoArray(out, 2 * lanes);
+        a3.intoArray(out, 3 * lanes);
+        a4.intoArray(out, 4 * lanes);
+        a5.intoArray(out, 5 * lanes);
+        a6.intoArray(out, 6 * lanes);
+        a7.intoArray(out, 7 * lanes);
+    }
 
     // ---- Attention and elementwise ---------------------------------------------------------------------------
 
