@@ -65,24 +65,35 @@ final class Bc1s {
                     PANEL.set(buf);
                 }
                 float[] acc = OUT.get();
-                if (acc.length < 8 * lanes) {
-                    acc = new float[8 * lanes];
+                if (acc.length < 16 * lanes) {
+                    acc = new float[16 * lanes];
                     OUT.set(acc);
                 }
                 float[] wp = w.panel(p, buf);
                 int off = w.panelOffset(p);
                 for (int j0 = 0; j0 < pw && p * pw + j0 < out; j0 += 8) {
                     int n = Math.min(8, out - p * pw - j0);
-                    for (int t = 0; t < sp; t += lanes) {
+                    int t = 0;
+                    for (; t + 2 * lanes <= sp; t += 2 * lanes) {
+                        VectorKernels.conv8x2(wp, off + j0, xt, c, sp, t, acc);
+                        store(acc, n, lanes, 0, t, s, p * pw + j0, out, yb, bias, y);
+                        store(acc, n, lanes, 8, t + lanes, s, p * pw + j0, out, yb, bias, y);
+                    }
+                    for (; t < sp; t += lanes) {
                         VectorKernels.conv8(wp, off + j0, xt, c, sp, t, acc);
-                        for (int g = 0; g < n; g++) {
-                            int o = p * pw + j0 + g;
-                            float bo = bias == null ? 0 : bias[o];
-                            for (int l = 0; l < lanes && t + l < s; l++) y[yb + (t + l) * out + o] = acc[g * lanes + l] + bo;
-                        }
+                        store(acc, n, lanes, 0, t, s, p * pw + j0, out, yb, bias, y);
                     }
                 }
             });
+        }
+    }
+
+    /** Channels o0 + g (g < n), lane group {@code first + g} of acc, positions [t, t + lanes) below s, into y (+ bias). */
+    private static void store(float[] acc, int n, int lanes, int first, int t, int s, int o0, int out, int yb, float[] bias, float[] y) {
+        for (int g = 0; g < n; g++) {
+            int o = o0 + g;
+            float bo = bias == null ? 0 : bias[o];
+            for (int l = 0; l < lanes && t + l < s; l++) y[yb + (t + l) * out + o] = acc[(first + g) * lanes + l] + bo;
         }
     }
 

@@ -430,6 +430,56 @@ final class VectorKernels {
         a7.intoArray(out, 7 * lanes);
     }
 
+    /** {@link #conv8} over two lane groups of positions at once (out holds 16 lane groups: channel g at g, then 8 + g). */
+    static void conv8x2(float[] wp, int j0, float[] xt, int c, int sp, int t, float[] out) {
+        int lanes = F.length();
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
+        for (int i = 0, xo = t, w = j0; i < c; i++, xo += sp, w += PW) {
+            FloatVector x = FloatVector.fromArray(F, xt, xo), u = FloatVector.fromArray(F, xt, xo + lanes);
+            FloatVector w0 = FloatVector.broadcast(F, wp[w]);
+            a0 = a0.add(x.mul(w0));
+            b0 = b0.add(u.mul(w0));
+            FloatVector w1 = FloatVector.broadcast(F, wp[w + 1]);
+            a1 = a1.add(x.mul(w1));
+            b1 = b1.add(u.mul(w1));
+            FloatVector w2 = FloatVector.broadcast(F, wp[w + 2]);
+            a2 = a2.add(x.mul(w2));
+            b2 = b2.add(u.mul(w2));
+            FloatVector w3 = FloatVector.broadcast(F, wp[w + 3]);
+            a3 = a3.add(x.mul(w3));
+            b3 = b3.add(u.mul(w3));
+            FloatVector w4 = FloatVector.broadcast(F, wp[w + 4]);
+            a4 = a4.add(x.mul(w4));
+            b4 = b4.add(u.mul(w4));
+            FloatVector w5 = FloatVector.broadcast(F, wp[w + 5]);
+            a5 = a5.add(x.mul(w5));
+            b5 = b5.add(u.mul(w5));
+            FloatVector w6 = FloatVector.broadcast(F, wp[w + 6]);
+            a6 = a6.add(x.mul(w6));
+            b6 = b6.add(u.mul(w6));
+            FloatVector w7 = FloatVector.broadcast(F, wp[w + 7]);
+            a7 = a7.add(x.mul(w7));
+            b7 = b7.add(u.mul(w7));
+        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, 1 * lanes);
+        a2.intoArray(out, 2 * lanes);
+        a3.intoArray(out, 3 * lanes);
+        a4.intoArray(out, 4 * lanes);
+        a5.intoArray(out, 5 * lanes);
+        a6.intoArray(out, 6 * lanes);
+        a7.intoArray(out, 7 * lanes);
+        b0.intoArray(out, 8 * lanes);
+        b1.intoArray(out, 9 * lanes);
+        b2.intoArray(out, 10 * lanes);
+        b3.intoArray(out, 11 * lanes);
+        b4.intoArray(out, 12 * lanes);
+        b5.intoArray(out, 13 * lanes);
+        b6.intoArray(out, 14 * lanes);
+        b7.intoArray(out, 15 * lanes);
+    }
+
     // ---- Attention and elementwise ---------------------------------------------------------------------------
 
     /** Same contract as {@link AttentionKernels#scoresTransposed}: 16 keys per fma, no horizontal sums. */
