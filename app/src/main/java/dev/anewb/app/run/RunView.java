@@ -367,7 +367,7 @@ public final class RunView implements AreaView {
         Label agree = val(String.format(Locale.ROOT, "%.6f", o.originalVsConverted()));
         results.addRow(4, key("Cosine original ↔ converted, text A (" + o.outputTap() + ", " + o.outputSize() + " values)"), agree);
         GridPane.setColumnSpan(agree, 2);
-        note.setText("Times are single forward passes on this machine's CPU executor (the converted model simulates the Neural Engine's numerics, not its speed).");
+        note.setText("Times: median of up to " + RunViewModel.WARM_PASSES + " warm forward passes on this machine's CPU executor (the first pass, which also prepares the weights, is not counted unless the model is slow). The converted model simulates the Neural Engine's numerics, not its speed.");
     }
 
     private static String ms(long nanos) { return String.format(Locale.ROOT, "%.1f ms", nanos / 1e6); }
