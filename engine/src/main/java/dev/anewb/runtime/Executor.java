@@ -83,6 +83,11 @@ public final class Executor {
         return t == null ? Map.of() : Map.copyOf(t);
     }
 
+    /** The prepared form of projection weight {@code name}, or null before a pass needed it (tests check sharing). */
+    LinearWeight preparedWeight(String name) {
+        return linearWeights.get(name);
+    }
+
     /** Bytes of the projection weights prepared so far (all of them after one pass): what a decode step streams. */
     public long preparedWeightBytes() {
         return linearWeights.values().stream().mapToLong(LinearWeight::bytes).sum();
@@ -410,26 +415,53 @@ public final class Executor {
         return new Activation(x.batch(), x.length(), l.out(), y);
     }
 
-    /** The projection weight in the storage the graph asks for: block INT8, FP16 or FP32, prepared once. */
+    /** The projection weight in the storage the graph asks for (block INT8, FP16 or FP32), shared by form: see {@link #SHARED}. */
     private LinearWeight linearWeight(String name) {
         return linearWeights.computeIfAbsent(name, n -> {
             WeightInfo info = graph.weights().get(n);
-            if (info.quant() != null) {
-                Int8BlockWeight stored = weights instanceof QuantizedWeights qw ? qw.quantized(n) : null;
-                return LinearWeight.int8(stored != null ? stored : BlockQuantizer.of(info.quant()).quantize(weights.get(n), info));
+            String form = info.quant() != null ? "int8 " + info.quant() : fp16 ? "fp16" : "fp32";
+            SharedWeight holder = SHARED.computeIfAbsent(weights, w -> new ConcurrentHashMap<>()).computeIfAbsent(n + " | " + form, k -> new SharedWeight());
+            synchronized (holder) {
+                LinearWeight w = holder.ref.get();
+                if (w == null) {
+                    w = prepare(n, info);
+                    holder.ref = new java.lang.ref.WeakReference<>(w);
+                }
+                return w;
             }
-            float[] w = floats(n);
-            int k = (int) info.shape()[1];
-            if (fp16) {
-                short[] h = new short[w.length];
-                for (int i = 0; i < w.length; i++) h[i] = Float.floatToFloat16(w[i]);
-                floatWeights.remove(n);
-                return LinearWeight.f16(h, k);
-            }
-            // The packed (or kept) copy is the only one the executor holds on to.
-            floatWeights.remove(n);
-            return LinearWeight.f32(w, k);
         });
+    }
+
+    /**
+     * Prepared projection weights (FP32 panels, FP16-rounded panels, block-INT8 codes) shared by every executor of one
+     * weight source, by tensor name and prepared form: the original model, its BC1S-only conversion and the drift
+     * analysis's per-cause conversions need the same FP32 panels, and every conversion with one INT8 setting the
+     * same codes (a BERT-base drift --by-cause held four full copies). Weakly held: a prepared weight lives as long
+     * as an executor that uses it, so the codes of a block size no longer shown are freed.
+     */
+    private static final Map<WeightSource, Map<String, SharedWeight>> SHARED = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    private static final class SharedWeight {
+        java.lang.ref.WeakReference<LinearWeight> ref = new java.lang.ref.WeakReference<>(null);
+    }
+
+    /** Prepares a projection weight in the storage the graph asks for: block INT8, FP16 or FP32. */
+    private LinearWeight prepare(String n, WeightInfo info) {
+        if (info.quant() != null) {
+            Int8BlockWeight stored = weights instanceof QuantizedWeights qw ? qw.quantized(n) : null;
+            return LinearWeight.int8(stored != null ? stored : BlockQuantizer.of(info.quant()).quantize(weights.get(n), info));
+        }
+        float[] w = floats(n);
+        int k = (int) info.shape()[1];
+        if (fp16) {
+            short[] h = new short[w.length];
+            for (int i = 0; i < w.length; i++) h[i] = Float.floatToFloat16(w[i]);
+            floatWeights.remove(n);
+            return LinearWeight.f16(h, k);
+        }
+        // The packed (or kept) copy is the only one the executor holds on to.
+        floatWeights.remove(n);
+        return LinearWeight.f32(w, k);
     }
 
     /**
