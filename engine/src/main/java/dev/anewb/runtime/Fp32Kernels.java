@@ -47,6 +47,11 @@ public final class Fp32Kernels {
         });
     }
 
+    /** The kernels in two words ("512-bit vectors", "scalar kernels"), for a status line. */
+    public static String kernelShortName() {
+        return KernelSelection.shortName();
+    }
+
     /** Which kernels run in this JVM (Vector API or scalar, and why). */
     public static String kernelDescription() {
         return KernelSelection.description();

@@ -49,4 +49,9 @@ final class KernelSelection {
     static String description() {
         return DESCRIPTION;
     }
+
+    /** "512-bit vectors" or "scalar": the kernels in two words, for a status line. */
+    static String shortName() {
+        return VECTOR ? VectorKernels.floatLanes() * 32 + "-bit vectors" : "scalar kernels";
+    }
 }

@@ -35,7 +35,15 @@ public final class JobStatusBar extends HBox {
         HBox.setHgrow(entries, Priority.ALWAYS);
         Label version = new Label("anewb " + Version.get());
         version.getStyleClass().add("status-version");
-        getChildren().addAll(summary, entries, version);
+        // Which CPU kernels and how many engine threads every number on screen was computed with.
+        Label engine = new Label("CPU engine: " + dev.anewb.runtime.Fp32Kernels.kernelShortName() + " · "
+                + dev.anewb.runtime.EnginePool.threads() + " threads");
+        engine.getStyleClass().add("status-version");
+        javafx.scene.control.Tooltip.install(engine, new javafx.scene.control.Tooltip("Forward passes run on this machine's CPU with "
+                + dev.anewb.runtime.Fp32Kernels.kernelDescription() + " and " + dev.anewb.runtime.EnginePool.threads()
+                + " engine threads (set with -Danewb.threads=T in JAVA_OPTS; -Danewb.kernels=scalar for the portable loops)."));
+        HBox.setMargin(engine, new javafx.geometry.Insets(0, 16, 0, 0));
+        getChildren().addAll(summary, entries, engine, version);
         rebuild();
     }
 
