@@ -39,6 +39,9 @@ final class Bc1s {
         }
     }
 
+    /** Sequences this short take the channels-along-lanes kernels (decoding: one position). */
+    static final int FEW_POSITIONS = 4;
+
     private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> OUT = ThreadLocal.withInitial(() -> new float[0]);
 
@@ -65,12 +68,28 @@ final class Bc1s {
                     PANEL.set(buf);
                 }
                 float[] acc = OUT.get();
-                if (acc.length < 16 * lanes) {
-                    acc = new float[16 * lanes];
+                if (acc.length < Math.max(16 * lanes, 2 * pw)) {
+                    acc = new float[Math.max(16 * lanes, 2 * pw)];
                     OUT.set(acc);
                 }
                 float[] wp = w.panel(p, buf);
                 int off = w.panelOffset(p);
+                if (s <= FEW_POSITIONS) {
+                    // Channels along the lanes, one or two positions at a time: no padded positions.
+                    int width = Math.min(pw, out - p * pw), t = 0;
+                    for (; t < s; t += 2) {
+                        int n = Math.min(2, s - t);
+                        if (n == 2) VectorKernels.convChannels2(wp, off, xt, c, sp, t, acc);
+                        else VectorKernels.convChannels(wp, off, xt, c, sp, t, acc);
+                        for (int q = 0; q < n; q++) {
+                            for (int j = 0; j < width; j++) {
+                                int o = p * pw + j;
+                                y[yb + (t + q) * out + o] = acc[q * pw + j] + (bias == null ? 0 : bias[o]);
+                            }
+                        }
+                    }
+                    return;
+                }
                 for (int j0 = 0; j0 < pw && p * pw + j0 < out; j0 += 8) {
                     int n = Math.min(8, out - p * pw - j0);
                     int t = 0;

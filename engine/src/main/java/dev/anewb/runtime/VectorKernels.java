@@ -430,6 +430,41 @@ final class VectorKernels {
         a7.intoArray(out, 7 * lanes);
     }
 
+    /**
+     * BC1S conv for one position and the panel's {@code PW} output channels along the lanes (few positions, e.g.
+     * decoding one token, where {@link #conv8} would pad one position to a whole vector): {@code out[j] = Σ_i
+     * W[j0 + j, i]·xt[i·sp + t]}, the same multiply-then-add per i ascending, so the same bits.
+     */
+    static void convChannels(float[] wp, int off, float[] xt, int c, int sp, int t, float[] out) {
+        int lanes = F.length();
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int i = 0, w = off, xo = t; i < c; i++, w += PW, xo += sp) {
+            FloatVector x = FloatVector.broadcast(F, xt[xo]);
+            a0 = a0.add(FloatVector.fromArray(F, wp, w).mul(x));
+            a1 = a1.add(FloatVector.fromArray(F, wp, w + lanes).mul(x));
+        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, lanes);
+    }
+
+    /** {@link #convChannels} for two positions at once (four independent chains). */
+    static void convChannels2(float[] wp, int off, float[] xt, int c, int sp, int t, float[] out) {
+        int lanes = F.length();
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
+        for (int i = 0, w = off, xo = t; i < c; i++, w += PW, xo += sp) {
+            FloatVector w0 = FloatVector.fromArray(F, wp, w), w1 = FloatVector.fromArray(F, wp, w + lanes);
+            FloatVector x = FloatVector.broadcast(F, xt[xo]), u = FloatVector.broadcast(F, xt[xo + 1]);
+            a0 = a0.add(w0.mul(x));
+            a1 = a1.add(w1.mul(x));
+            b0 = b0.add(w0.mul(u));
+            b1 = b1.add(w1.mul(u));
+        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, lanes);
+        b0.intoArray(out, PW);
+        b1.intoArray(out, PW + lanes);
+    }
+
     /** {@link #conv8} over two lane groups of positions at once (out holds 16 lane groups: channel g at g, then 8 + g). */
     static void conv8x2(float[] wp, int j0, float[] xt, int c, int sp, int t, float[] out) {
         int lanes = F.length();

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class Bc1sTest {
     @Test
     void panelsGiveTheScalarLoopsBits() {
-        for (int s : new int[]{1, 9, 16, 37}) {
+        for (int s : new int[]{1, 2, 3, 4, 5, 9, 16, 37}) {
             for (int out : new int[]{13, 40, 70}) {
                 int c = 50, batch = 2;
                 float[] x = MatmulKernelsTest.gaussian(batch * s * c, 100 + s, 1f);
