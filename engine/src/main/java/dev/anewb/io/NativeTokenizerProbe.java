@@ -83,7 +83,7 @@ public final class NativeTokenizerProbe {
     private record Outcome(int code, String lastLine) { }
 
     private static Outcome run(Path path, Path java) {
-        List<String> cmd = new ArrayList<>(List.of(java.toString(), "-Xmx512m", "-XX:TieredStopAtLevel=1", "-Xss4m",
+        List<String> cmd = new ArrayList<>(List.of(java.toString(), "-Xmx512m", "-XX:TieredStopAtLevel=1", "-Xss4m", "-Djava.awt.headless=true",
                 "-D" + PROPERTY + "=off"));
         for (String p : new String[]{"DJL_CACHE_DIR", "ENGINE_CACHE_DIR", "ai.djl.offline", "OPT_OUT_TRACKING", "java.io.tmpdir", "user.home"}) {
             String v = System.getProperty(p);
