@@ -39,4 +39,30 @@ class Bc1sTest {
             }
         }
     }
+
+    /** Every weight form's panel view agrees with its rows (the packed forms and the scalar kernels' plain ones). */
+    @Test
+    void panelsHoldTheRowsOfEveryWeightForm() {
+        int c = 50, out = 45, pw = VectorKernels.PW;
+        float[] wf = MatmulKernelsTest.gaussian(out * c, 400, 0.1f);
+        short[] h = new short[wf.length];
+        for (int i = 0; i < wf.length; i++) h[i] = Float.floatToFloat16(wf[i]);
+        var q = new BlockQuantizer(32, false).quantize(wf, out, c);
+        LinearWeight[] forms = {LinearWeight.f32(wf.clone(), c), new LinearWeight.F32(wf.clone(), c, out, null), new LinearWeight.F16(h, c),
+                LinearWeight.int8(q), new LinearWeight.Int8(q, null)};
+        float[] row = new float[c], buf = new float[c * pw];
+        for (LinearWeight w : forms) {
+            for (int p = 0; p * pw < out; p++) {
+                float[] panel = w.panel(p, buf);
+                int off = w.panelOffset(p);
+                for (int j = 0; j < pw; j++) {
+                    int r = p * pw + j;
+                    if (r < out) w.row(r, row);
+                    for (int i = 0; i < c; i++) {
+                        assertEquals(r < out ? row[i] : 0f, panel[off + i * pw + j], w.getClass().getSimpleName() + " r=" + r + " c=" + i);
+                    }
+                }
+            }
+        }
+    }
 }
