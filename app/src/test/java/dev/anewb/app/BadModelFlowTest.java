@@ -2,7 +2,6 @@ package dev.anewb.app;
 
 import dev.anewb.app.jobs.FxJobs;
 import dev.anewb.app.jobs.JobFailure;
-import dev.anewb.app.settings.SettingsStore;
 import dev.anewb.app.shell.MainWindowView;
 import dev.anewb.app.shell.MainWindowViewModel;
 import javafx.stage.Stage;
@@ -35,17 +34,17 @@ class BadModelFlowTest {
 
     static final Path FIXTURE = dev.anewb.testing.Fixtures.fixture("bert-tiny");
 
+    private TestWorkbench workbench;
+
     @Start void start(Stage stage) {
-        jobs = new FxJobs();
-        viewModel = new MainWindowViewModel(SettingsStore.inMemory(), jobs, null);
-        view = new MainWindowView(viewModel);
-        stage.setScene(view.createScene(1280, 800));
-        stage.show();
+        workbench = TestWorkbench.open(stage, null);
+        jobs = workbench.jobs();
+        viewModel = workbench.viewModel();
+        view = workbench.view();
     }
 
     @Stop void stop() {
-        view.dispose();
-        jobs.close();
+        workbench.close();
     }
 
     private Path folder(String name, String config, byte[] weights) throws Exception {

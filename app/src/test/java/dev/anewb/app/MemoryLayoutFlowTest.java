@@ -5,7 +5,6 @@ import dev.anewb.app.jobs.FxJobs;
 import dev.anewb.app.layout.LayoutView;
 import dev.anewb.app.layout.LayoutViewModel;
 import dev.anewb.app.memory.MemoryView;
-import dev.anewb.app.settings.SettingsStore;
 import dev.anewb.app.shell.Area;
 import dev.anewb.app.shell.MainWindowView;
 import dev.anewb.app.shell.MainWindowViewModel;
@@ -31,18 +30,17 @@ class MemoryLayoutFlowTest {
     private MainWindowViewModel viewModel;
     private MainWindowView view;
 
+    private TestWorkbench workbench;
+
     @Start void start(Stage stage) {
-        jobs = new FxJobs();
-        viewModel = new MainWindowViewModel(SettingsStore.inMemory(), jobs, BundledModel.ID);
-        view = new MainWindowView(viewModel);
-        stage.setScene(view.createScene(1280, 800));
-        stage.show();
-        viewModel.openRequestedModel();
+        workbench = TestWorkbench.open(stage, BundledModel.ID);
+        jobs = workbench.jobs();
+        viewModel = workbench.viewModel();
+        view = workbench.view();
     }
 
     @Stop void stop() {
-        view.dispose();
-        jobs.close();
+        workbench.close();
     }
 
     @Test void chunkWindowChangesScoreBytesAndLayoutShowsScalesPerHead(FxRobot robot) throws Exception {

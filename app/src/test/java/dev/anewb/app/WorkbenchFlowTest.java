@@ -4,7 +4,6 @@ import dev.anewb.app.drift.DriftView;
 import dev.anewb.app.drift.DriftViewModel;
 import dev.anewb.app.export.ExportView;
 import dev.anewb.app.jobs.FxJobs;
-import dev.anewb.app.settings.SettingsStore;
 import dev.anewb.app.shell.Area;
 import dev.anewb.app.shell.MainWindowView;
 import dev.anewb.app.shell.MainWindowViewModel;
@@ -42,18 +41,17 @@ class WorkbenchFlowTest {
     private MainWindowView view;
     @TempDir Path dir;
 
+    private TestWorkbench workbench;
+
     @Start void start(Stage stage) {
-        jobs = new FxJobs();
-        viewModel = new MainWindowViewModel(SettingsStore.inMemory(), jobs, BundledModel.ID);
-        view = new MainWindowView(viewModel);
-        stage.setScene(view.createScene(1280, 800));
-        stage.show();
-        viewModel.openRequestedModel();
+        workbench = TestWorkbench.open(stage, BundledModel.ID);
+        jobs = workbench.jobs();
+        viewModel = workbench.viewModel();
+        view = workbench.view();
     }
 
     @Stop void stop() {
-        view.dispose();
-        jobs.close();
+        workbench.close();
     }
 
     private DriftView openDrift(FxRobot robot) throws Exception {

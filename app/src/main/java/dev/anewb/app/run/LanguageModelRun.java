@@ -78,7 +78,7 @@ public final class LanguageModelRun {
         error.set(null);
         DriftAnalysis analysis = session.driftAnalysis();
         Conversion conversion = converted.graph().conversion();
-        generation.start(new SideBySideGeneration.Request(model.graph(), converted.graph(), model.weights(), model.tokenizer(),
+        generation.start(new SideBySideGeneration.Request(model.graph(), converted.graph(), model.weights(), model::tokenizer,
                 // The CLI's tokenization: the model's tokenizer with its special tokens (Llama's BOS).
                 () -> TextInputs.batch(model.tokenizer(), List.of(text)).ids()[0],
                 Map.of(), maxNewTokens.get(), s,

@@ -116,13 +116,12 @@ public final class RunViewModel extends AreaViewModel {
             List<Token> ts = new java.util.ArrayList<>();
             for (int i = 0; i < enc.length(); i++) ts.add(new Token(enc.tokens()[i], enc.ids()[i]));
             Executor original = session.originalExecutor();
-            Batch batchA = TextInputs.batch(tok, List.of(a));
+            Batch batchA = TextInputs.batch(tok, List.of(a)), batchB = b == null ? null : TextInputs.batch(tok, List.of(b));
             RunResult oa, ca, ob = null, cb = null;
             synchronized (original) { oa = original.run(batchA, ctx.slice(0, 0.25)); }
             ca = converted.run(batchA, ctx.slice(0.25, 0.5));
             String tap = outputTap(oa);
-            if (b != null) {
-                Batch batchB = TextInputs.batch(tok, List.of(b));
+            if (batchB != null) {
                 synchronized (original) { ob = original.run(batchB, ctx.slice(0.5, 0.75)); }
                 cb = converted.run(batchB, ctx.slice(0.75, 1));
             }
@@ -132,7 +131,6 @@ public final class RunViewModel extends AreaViewModel {
             double simO = pooled ? TapMetrics.of(tap, refA, ob.tap(tap), null).cosine() : Double.NaN;
             double simC = pooled ? TapMetrics.of(tap, convA, cb.tap(tap), null).cosine() : Double.NaN;
             // The first pass of an executor also prepares its weights (packing, quantizing): time warm passes.
-            Batch batchB = b == null ? null : TextInputs.batch(tok, List.of(b));
             long oNanosA = warmNanos(oa.nanos(), () -> { synchronized (original) { return original.run(batchA, ctx.slice(1, 1)).nanos(); } });
             long cNanosA = warmNanos(ca.nanos(), () -> converted.run(batchA, ctx.slice(1, 1)).nanos());
             long oNanosB = ob == null ? 0 : warmNanos(ob.nanos(), () -> { synchronized (original) { return original.run(batchB, ctx.slice(1, 1)).nanos(); } });

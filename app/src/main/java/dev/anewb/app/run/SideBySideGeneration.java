@@ -38,11 +38,12 @@ import java.util.function.Supplier;
  */
 public final class SideBySideGeneration {
     /**
-     * What to generate: both graphs read {@code weights}; {@code prompt} is computed in the job (tokenizing may
-     * load the tokenizer); {@code features} condition every step (Whisper's input_features); {@code metrics}, when
+     * What to generate: both graphs read {@code weights}; {@code tokenizer} (may give null) and {@code prompt} are
+     * called in the job — the first use loads the tokenizer, which probes it in a child process first, never on
+     * the FX thread; {@code features} condition every step (Whisper's input_features); {@code metrics}, when
      * given, runs after both and returns task metrics by name.
      */
-    public record Request(ModelGraph original, ModelGraph converted, WeightSource weights, TextTokenizer tokenizer, Supplier<long[]> prompt,
+    public record Request(ModelGraph original, ModelGraph converted, WeightSource weights, Supplier<TextTokenizer> tokenizer, Supplier<long[]> prompt,
                           Map<String, FeatureTensor> features, int maxNewTokens, Generator.Sampling sampling, TaskMetrics metrics) { }
 
     /** Task metrics of a finished run, computed by the engine off the FX thread. */
@@ -206,7 +207,7 @@ public final class SideBySideGeneration {
     }
 
     private static long[] side(ModelGraph graph, Request r, long[] prompt, Stream out, JobContext ctx) {
-        Generator g = new Generator(new Executor(graph, r.weights()), r.tokenizer());
+        Generator g = new Generator(new Executor(graph, r.weights()), r.tokenizer().get());
         out.begin();
         return g.generate(prompt, r.features(), r.maxNewTokens(), r.sampling(), out::token, ctx).ids();
     }

@@ -83,7 +83,7 @@ public final class SpeechRun {
         // The decoder's context bounds the tokens (the last new token is never fed back).
         int n = Math.max(0, Math.min(maxNewTokens.get(), model.config().maxPositions() - prefix.length + 1));
         decoding.start(new SideBySideGeneration.Request(model.graph(), converted.graph(), model.weights(),
-                model.hasTokenizer() ? model.tokenizer() : null, () -> prefix, p.batch().features(), n, Generator.Sampling.GREEDY, null));
+                () -> model.hasTokenizer() ? model.tokenizer() : null, () -> prefix, p.batch().features(), n, Generator.Sampling.GREEDY, null));
         return true;
     }
 

@@ -1,7 +1,7 @@
 package dev.anewb.app.run;
 
+import dev.anewb.app.TestWorkbench;
 import dev.anewb.app.jobs.FxJobs;
-import dev.anewb.app.settings.SettingsStore;
 import dev.anewb.app.shell.Area;
 import dev.anewb.app.shell.MainWindowView;
 import dev.anewb.app.shell.MainWindowViewModel;
@@ -26,18 +26,17 @@ class RunFlowTest {
     private MainWindowViewModel viewModel;
     private MainWindowView view;
 
+    private TestWorkbench workbench;
+
     @Start void start(Stage stage) {
-        jobs = new FxJobs();
-        viewModel = new MainWindowViewModel(SettingsStore.inMemory(), jobs, dev.anewb.testing.Fixtures.fixture("gpt2-tiny").toString());
-        view = new MainWindowView(viewModel);
-        stage.setScene(view.createScene(1280, 800));
-        stage.show();
-        viewModel.openRequestedModel();
+        workbench = TestWorkbench.open(stage, dev.anewb.testing.Fixtures.fixture("gpt2-tiny").toString());
+        jobs = workbench.jobs();
+        viewModel = workbench.viewModel();
+        view = workbench.view();
     }
 
     @Stop void stop() {
-        view.dispose();
-        jobs.close();
+        workbench.close();
     }
 
     @Test void typedPromptGeneratesIntoBothPanes(FxRobot robot) throws Exception {
