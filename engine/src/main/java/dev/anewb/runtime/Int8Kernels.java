@@ -29,9 +29,9 @@ public final class Int8Kernels {
     /** The Vector API path on a weight packed once ({@link LinearWeight.Int8} keeps it). */
     static void matmul(float[] x, int tokens, PackedPanels.Int8 w, float[] bias, float[] y) {
         MatmulShape.check(x, tokens, w.k(), (long) w.rows() * w.k(), w.rows(), bias, y);
-        // Σx per block is only needed by the kernels that run straight from the codes (few tokens); longer calls
-        // dequantize each panel once and need none.
-        float[] sums = tokens <= VectorKernels.FUSED_TOKENS ? VectorKernels.blockSums(x, tokens, w.k(), w.blockSize(), w.blocks()) : null;
+        // Σx per block is only needed by the decode kernel, which runs straight from the codes; several tokens
+        // dequantize block by block and need none (a one-token sum is a few microseconds, no vector version needed).
+        float[] sums = tokens <= VectorKernels.FUSED_TOKENS ? blockSums(x, tokens, w.k(), w.blockSize(), w.blocks()) : null;
         matmulPacked(x, tokens, w, sums, bias, y);
     }
 

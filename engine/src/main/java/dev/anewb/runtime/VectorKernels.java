@@ -359,24 +359,6 @@ final class VectorKernels {
      */
     static final int FUSED_TOKENS = 1;
 
-    /** Σx per (token, block), lane-wise then one fixed-order lane sum per block (reproducible to the bit). */
-    static float[] blockSums(float[] x, int tokens, int k, int blockSize, int blocks) {
-        float[] sums = new float[tokens * blocks];
-        int lanes = F.length();
-        for (int t = 0; t < tokens; t++) {
-            for (int b = 0; b < blocks; b++) {
-                int c0 = t * k + b * blockSize, c1 = t * k + (int) Math.min((long) (b + 1) * blockSize, k);
-                FloatVector acc = FloatVector.zero(F);
-                int c = c0;
-                for (; c + lanes <= c1; c += lanes) acc = acc.add(FloatVector.fromArray(F, x, c));
-                float sum = sumLanes(acc);
-                for (; c < c1; c++) sum += x[c];
-                sums[t * blocks + b] = sum;
-            }
-        }
-        return sums;
-    }
-
     /** buf[(c − c0)·PW + j] = (q − z)·s for the panel's weights of block b (kept small so C2 inlines the byte widening). */
     private static void dequantizeBlock(PackedPanels.Int8 w, int panel, int b, float[] buf, int bufOff) {
         int k = w.k(), lanes = F.length(), blocks = w.blocks(), bs = w.blockSize();
