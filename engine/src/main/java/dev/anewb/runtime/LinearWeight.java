@@ -19,7 +19,8 @@ public sealed interface LinearWeight {
 
     /**
      * Output channels {@code [panel·pw, panel·pw + pw)} as floats, {@code buf[c·pw + j] = W[panel·pw + j, c]} (zero past
-     * the last row): what the Vector API BC1S conv broadcasts from, {@code pw = VectorKernels.PW}. Returns the array
+     * the last row): what the Vector API BC1S conv broadcasts from, {@code pw = VectorKernels.PW}; only the forms the
+     * Vector API kernels prepare have panels. Returns the array
      * holding them and sets nothing else; {@code buf} is used when the values must be computed (INT8 dequantized exactly).
      */
     float[] panel(int panel, float[] buf);
@@ -58,13 +59,8 @@ public sealed interface LinearWeight {
         }
         public long bytes() { return 4L * (packed != null ? packed.length : w.length); }
         public float[] panel(int panel, float[] buf) {
-            if (packed != null) return packed;
-            int pw = VectorKernels.PW;
-            for (int j = 0; j < pw; j++) {
-                int r = panel * pw + j;
-                for (int c = 0; c < k; c++) buf[c * pw + j] = r < rows ? w[r * k + c] : 0f;
-            }
-            return buf;
+            if (packed == null) throw new UnsupportedOperationException("panels exist only with the Vector API kernels");
+            return packed;
         }
         @Override public int panelOffset(int panel) { return packed != null ? panel * k * VectorKernels.PW : 0; }
         public void row(int r, float[] out) {
@@ -77,12 +73,7 @@ public sealed interface LinearWeight {
         public void matmul(float[] x, int tokens, float[] bias, float[] y) { Fp16Kernels.matmul(x, tokens, k, w, bias, y, false); }
         public long bytes() { return 2L * w.length; }
         public float[] panel(int panel, float[] buf) {
-            int pw = VectorKernels.PW, rows = w.length / k;
-            for (int j = 0; j < pw; j++) {
-                int r = panel * pw + j;
-                for (int c = 0; c < k; c++) buf[c * pw + j] = r < rows ? Float.float16ToFloat(w[r * k + c]) : 0f;
-            }
-            return buf;
+            throw new UnsupportedOperationException("panels exist only with the Vector API kernels (which widen FP16 into F32 panels)");
         }
         public void row(int r, float[] out) {
             for (int i = 0; i < k; i++) out[i] = Float.float16ToFloat(w[r * k + i]);
@@ -97,17 +88,8 @@ public sealed interface LinearWeight {
         }
         public long bytes() { return packed != null ? packed.bytes() : w.q().length + 2L * w.scaleF16().length + w.zeroPoint().length; }
         public float[] panel(int panel, float[] buf) {
-            if (packed != null) {
-                VectorKernels.dequantizePanel(packed, panel, buf);
-                return buf;
-            }
-            int pw = VectorKernels.PW, k = w.k();
-            float[] row = new float[k];
-            for (int j = 0; j < pw; j++) {
-                int r = panel * pw + j;
-                if (r < w.rows()) w.dequantizeRow(r, row);
-                for (int c = 0; c < k; c++) buf[c * pw + j] = r < w.rows() ? row[c] : 0f;
-            }
+            if (packed == null) throw new UnsupportedOperationException("panels exist only with the Vector API kernels");
+            VectorKernels.dequantizePanel(packed, panel, buf);
             return buf;
         }
         public void row(int r, float[] out) {
