@@ -1,10 +1,10 @@
 package dev.anewb.bench;
 
-import dev.anewb.convert.BlockQuantizer;
-import dev.anewb.convert.ChunkPlan;
-import dev.anewb.runtime.Activations;
-import dev.anewb.runtime.AttentionKernels;
-import dev.anewb.runtime.LinearWeight;
+import dev.anewb.model.ChunkPlan;
+import dev.anewb.quant.BlockQuantizer;
+import dev.anewb.runtime.kernel.Activations;
+import dev.anewb.runtime.kernel.AttentionKernels;
+import dev.anewb.runtime.kernel.LinearWeight;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -3,25 +3,26 @@ package dev.anewb.bench;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
-import dev.anewb.convert.BlockQuantizer;
-import dev.anewb.convert.ConvertedModel;
+import dev.anewb.api.ConvertedModel;
+import dev.anewb.api.ModelLoader;
+import dev.anewb.api.ModelSession;
 import dev.anewb.convert.Converter;
 import dev.anewb.convert.OnnxExporter;
 import dev.anewb.io.BundledModel;
 import dev.anewb.io.LoadedModel;
-import dev.anewb.io.ModelLoader;
 import dev.anewb.io.SafetensorsWriter;
 import dev.anewb.job.JobContext;
-import dev.anewb.model.Architectures;
+import dev.anewb.model.Batch;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelGraph;
 import dev.anewb.model.ModelRef;
 import dev.anewb.model.WeightInfo;
-import dev.anewb.runtime.Batch;
-import dev.anewb.runtime.EnginePool;
+import dev.anewb.model.arch.Architectures;
+import dev.anewb.quant.BlockQuantizer;
 import dev.anewb.runtime.Executor;
-import dev.anewb.runtime.Fp32Kernels;
 import dev.anewb.runtime.KvCache;
+import dev.anewb.runtime.kernel.EnginePool;
+import dev.anewb.runtime.kernel.Fp32Kernels;
 
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
@@ -350,7 +351,7 @@ public final class PeerBenchmark {
     void drift() throws Exception {
         Conversion c = new Conversion(Conversion.Layout.BC1S, Conversion.Precision.FP16, true, 128, false, List.of(), Map.of(), 0, 0);
         try (LoadedModel m = ModelLoader.load(ModelRef.parse(BundledModel.ID), JobContext.NONE, true)) {
-            ConvertedModel cm = Converter.convert(m, c);
+            ConvertedModel cm = ModelSession.of(m).convert(c);
             Batch b = Batch.of(ids(16, m.config().vocabSize()));
             List<Double> ms = new ArrayList<>();
             for (int round = 0; round < rounds + 3; round++) {

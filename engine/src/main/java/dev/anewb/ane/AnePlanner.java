@@ -1,10 +1,9 @@
 package dev.anewb.ane;
 
-import dev.anewb.convert.ChunkPlan;
-import dev.anewb.convert.Converter;
-
 import dev.anewb.AnewbException;
+import dev.anewb.convert.Converter;
 import dev.anewb.model.Axis;
+import dev.anewb.model.ChunkPlan;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelGraph;
 import dev.anewb.model.Op;
@@ -319,7 +318,7 @@ public final class AnePlanner {
                 }
             }
             // chunking: W, O apply to self-attention; cross-attention is never chunked
-            ChunkPlan cp = a.cross() || decode ? ChunkPlan.of(Math.toIntExact(nk), 0, 0, a.causal()) : ChunkPlan.of(Math.toIntExact(nk), conv.chunkWindow(), conv.chunkOverlap(), a.causal());
+            ChunkPlan cp = decode ? ChunkPlan.full(Math.toIntExact(nk), a.causal()) : a.plan(Math.toIntExact(nk));
             long pairs = decode ? nk : (a.cross() ? nq * nk : cp.scorePairs());
             long flops = (long) batch * h * (4L * pairs * d + 5L * pairs);
             long queries = decode ? 1 : cp.queryBlock(), keys = decode ? nk : cp.keyWindow();

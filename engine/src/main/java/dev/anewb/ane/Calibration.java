@@ -1,9 +1,9 @@
 package dev.anewb.ane;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.anewb.model.Architectures;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelGraph;
+import dev.anewb.model.arch.Architectures;
 
 import java.io.UncheckedIOException;
 import java.nio.file.Path;

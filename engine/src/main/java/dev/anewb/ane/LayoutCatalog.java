@@ -1,9 +1,9 @@
 package dev.anewb.ane;
 
-import dev.anewb.convert.ChunkPlan;
-
 import dev.anewb.AnewbException;
+import dev.anewb.convert.Converter;
 import dev.anewb.model.Axis;
+import dev.anewb.model.ChunkPlan;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelGraph;
 import dev.anewb.model.Op;
@@ -23,7 +23,7 @@ public final class LayoutCatalog {
     private LayoutCatalog() { }
 
     public static TensorLayout find(ModelGraph graph, Conversion conv, int batch, int seq, String name, CostConstants constants) {
-        ModelGraph g = graph.conversion().isOriginal() ? dev.anewb.convert.Converter.convert(graph, conv).graph() : graph;
+        ModelGraph g = graph.conversion().isOriginal() ? Converter.convert(graph, conv).graph() : graph;
         int eb = conv.precision() == Conversion.Precision.FP32 ? 4 : 2;
         boolean bc1s = conv.layout() == Conversion.Layout.BC1S;
         for (Op op : g.ops()) {
@@ -31,7 +31,7 @@ public final class LayoutCatalog {
                 int nq = length(g, g.value(a.q()).axis(), seq, batch), nk = length(g, g.value(a.k()).axis(), seq, batch);
                 if (name.equals(a.name() + ".scores")) {
                     if (bc1s) {
-                        ChunkPlan cp = ChunkPlan.of(Math.toIntExact(nk), a.cross() ? 0 : conv.chunkWindow(), conv.chunkOverlap(), a.causal());
+                        ChunkPlan cp = a.plan(Math.toIntExact(nk));
                         return TensorLayout.scores(name, "attention scores, one head of one " + (cp.full() ? "sequence" : "chunk (S × W)")
                                 + " at a time (per-head BC1S)", 1, 1, cp.queryBlock(), cp.keyWindow(), eb, cp.keyWindow());
                     }

@@ -3,17 +3,15 @@ package dev.anewb.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anewb.AnewbException;
-import dev.anewb.convert.Converter;
+import dev.anewb.api.ModelSession;
 import dev.anewb.io.LoadedModel;
-import dev.anewb.io.ModelLoader;
 import dev.anewb.job.JobContext;
+import dev.anewb.model.Batch;
 import dev.anewb.model.Conversion;
-import dev.anewb.model.ModelGraph;
 import dev.anewb.model.ModelRef;
-import dev.anewb.runtime.Batch;
-import dev.anewb.runtime.EnginePool;
 import dev.anewb.runtime.Executor;
-import dev.anewb.runtime.Fp32Kernels;
+import dev.anewb.runtime.kernel.EnginePool;
+import dev.anewb.runtime.kernel.Fp32Kernels;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -61,11 +59,10 @@ final class BenchCommand implements Callable<Integer> {
             EnginePool.setThreads(threads);
         }
         Conversion c = conversion.toConversion(false, Conversion.Precision.FP32, Conversion.Layout.HF);
-        try (LoadedModel m = ModelLoader.load(ModelRef.parse(model.model), JobContext.NONE, true)) {
-            if (m.isPackage() && !c.isOriginal()) throw AnewbException.usage("a package is already converted; conversion options do not apply");
-            ModelGraph graph = m.isPackage() ? m.graph() : Converter.convert(m.graph(), c).graph();
+        try (ModelSession s = ModelSession.open(ModelRef.parse(model.model), true, JobContext.NONE)) {
+            LoadedModel m = s.model();
             Batch in = input.isEmpty() ? synthetic(m.config().vocabSize(), batch, Math.min(seq, m.config().maxPositions())) : input.toBatch(m);
-            Executor ex = new Executor(graph, m.weights());
+            Executor ex = s.executor(c);
             // W passes, and at least 2 s of them: C2 compiles a Vector API loop only after ~10^4 iterations, and
             // until then the kernels run boxed, tens of times slower (short sequences need many passes).
             long warmStart = System.nanoTime();

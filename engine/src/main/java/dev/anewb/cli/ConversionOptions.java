@@ -1,7 +1,6 @@
 package dev.anewb.cli;
 
 import dev.anewb.AnewbException;
-import dev.anewb.convert.Converter;
 import dev.anewb.model.Conversion;
 import picocli.CommandLine.Option;
 
@@ -90,7 +89,7 @@ public final class ConversionOptions {
         }
         Conversion c = new Conversion(l, p, int8, blockSize == null ? 128 : blockSize, symmetric, keepFp16, overrides,
                 chunkWindow == null ? 0 : chunkWindow, chunkOverlap == null ? 0 : chunkOverlap);
-        Converter.validate(c);
+        c.validate();
         return c;
     }
 

@@ -1,7 +1,6 @@
 package dev.anewb.cli;
 
-import dev.anewb.convert.ConvertedModel;
-import dev.anewb.convert.Converter;
+import dev.anewb.api.ConvertedModel;
 import dev.anewb.drift.TapMetrics;
 import dev.anewb.job.JobContext;
 import dev.anewb.model.Conversion;
@@ -34,7 +33,7 @@ final class ConvertCommand implements Callable<Integer> {
         Conversion c = conversion.toConversion(true, Conversion.Precision.FP16, Conversion.Layout.BC1S);
         if (java.nio.file.Files.exists(out) && !force) throw dev.anewb.AnewbException.usage(out + ": already exists (use --force to replace it)");
         ProgressPrinter progress = new ProgressPrinter("convert");
-        try (ConvertedModel m = Converter.convert(model.model, c, progress.slice(0, 0.1))) {
+        try (ConvertedModel m = ConvertedModel.open(model.model, c, progress.slice(0, 0.1))) {
             m.warnings().forEach(w -> System.err.println("anewb: warning: " + w));
             Path p = m.writePackage(out, force, null, progress.slice(0.1, 1));
             progress.done();

@@ -2,17 +2,18 @@ package dev.anewb.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.anewb.AnewbException;
+import dev.anewb.api.ConvertedModel;
+import dev.anewb.api.ModelSession;
 import dev.anewb.convert.AnePackage;
-import dev.anewb.convert.ConvertedModel;
-import dev.anewb.convert.Converter;
+import dev.anewb.drift.DriftJson;
 import dev.anewb.drift.DriftReport;
 import dev.anewb.drift.TapMetrics;
 import dev.anewb.io.LoadedModel;
-import dev.anewb.io.ModelLoader;
 import dev.anewb.job.JobContext;
+import dev.anewb.model.Batch;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelRef;
-import dev.anewb.runtime.Batch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -39,9 +40,13 @@ final class DriftCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         Conversion c = conversion.toConversion(true, Conversion.Precision.FP16, Conversion.Layout.BC1S);
-        try (LoadedModel m = ModelLoader.load(ModelRef.parse(model.model), JobContext.NONE, true)) {
-            if (m.isPackage()) throw dev.anewb.AnewbException.usage(model.model + " is already converted; run drift on its source model, or `anewb run` the package to re-check its recorded drift");
-            ConvertedModel cm = Converter.convert(m, c);
+        try (ModelSession s = ModelSession.open(ModelRef.parse(model.model), true, JobContext.NONE)) {
+            LoadedModel m = s.model();
+            if (m.isPackage()) {
+                throw AnewbException.usage(model.model + " is already converted; run drift on its source model, or `anewb run` the"
+                        + " package to re-check its recorded drift");
+            }
+            ConvertedModel cm = s.convert(c);
             cm.warnings().forEach(w -> System.err.println("anewb: warning: " + w));
             Batch batch = input.isEmpty() ? cm.sampleInput() : input.toBatch(m);
             DriftReport r = cm.drift(batch, byCause, JobContext.NONE);
@@ -50,12 +55,12 @@ final class DriftCommand implements Callable<Integer> {
                 ObjectNode o = om.createObjectNode();
                 o.put("model", model.model);
                 o.set("conversion", AnePackage.conversionJson(c));
-                o.set("taps", AnePackage.tapsJson(r.taps()));
+                o.set("taps", DriftJson.taps(r.taps()));
                 ObjectNode task = o.putObject("task");
                 r.task().forEach(task::put);
                 if (byCause) {
                     ObjectNode bc = o.putObject("by_cause");
-                    r.byCause().forEach((cause, taps) -> bc.set(cause.label(), AnePackage.tapsJson(taps)));
+                    r.byCause().forEach((cause, taps) -> bc.set(cause.label(), DriftJson.taps(taps)));
                 }
                 System.out.println(om.writerWithDefaultPrettyPrinter().writeValueAsString(o));
             } else {

@@ -1,10 +1,10 @@
 package dev.anewb.cli;
 
 import dev.anewb.AnewbException;
-import dev.anewb.convert.Converter;
+import dev.anewb.api.ConvertedModel;
+import dev.anewb.api.ModelSession;
 import dev.anewb.convert.OnnxExporter;
 import dev.anewb.io.LoadedModel;
-import dev.anewb.io.ModelLoader;
 import dev.anewb.job.JobContext;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelGraph;
@@ -50,15 +50,15 @@ final class ExportCommand implements Callable<Integer> {
         if (Files.isDirectory(onnx)) throw AnewbException.usage(onnx + ": is a folder; --onnx needs a file name");
         if (Files.exists(onnx) && !force) throw AnewbException.usage(onnx + ": exists; add --force to replace it");
         PrintStream err = System.err;
-        try (LoadedModel m = ModelLoader.load(ModelRef.parse(model.model), JobContext.NONE, true)) {
-            ModelGraph graph = m.graph();
-            if (graph.conversion().isOriginal()) {
-                Converter.Result r = Converter.convert(graph, c);
-                for (String w : r.warnings()) err.println("anewb: warning: " + w);
-                graph = r.graph();
-            } else {
-                err.println("anewb: note: " + m.displayName() + " is already converted; exporting it as stored (conversion options ignored)");
+        try (ModelSession s = ModelSession.open(ModelRef.parse(model.model), true, JobContext.NONE)) {
+            LoadedModel m = s.model();
+            if (m.isPackage()) {
+                err.println("anewb: note: " + m.displayName() + " is already converted; exporting it as stored (conversion options"
+                        + " ignored)");
             }
+            ConvertedModel cm = s.convert(m.isPackage() ? Conversion.ORIGINAL : c);
+            for (String w : cm.warnings()) err.println("anewb: warning: " + w);
+            ModelGraph graph = cm.graph();
             ProgressPrinter progress = new ProgressPrinter("export");
             try {
                 OnnxExporter.export(graph, m.weights(), onnx, dq, progress);

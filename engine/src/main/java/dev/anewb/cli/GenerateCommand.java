@@ -3,15 +3,14 @@ package dev.anewb.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anewb.AnewbException;
-import dev.anewb.convert.Converter;
+import dev.anewb.api.ConvertedModel;
+import dev.anewb.api.ModelSession;
 import dev.anewb.io.LoadedModel;
-import dev.anewb.io.ModelLoader;
-import dev.anewb.io.TextTokenizer;
 import dev.anewb.job.JobContext;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelGraph;
 import dev.anewb.model.ModelRef;
-import dev.anewb.runtime.Executor;
+import dev.anewb.model.TextTokenizer;
 import dev.anewb.runtime.Generator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -56,14 +55,11 @@ final class GenerateCommand implements Callable<Integer> {
                 : Generator.Sampling.GREEDY;
         if (input.texts.size() > 1) throw AnewbException.usage("generate takes one --text");
         Conversion c = conversion.toConversion(false, Conversion.Precision.FP32, Conversion.Layout.HF);
-        try (LoadedModel m = ModelLoader.load(ModelRef.parse(model.model), JobContext.NONE, true)) {
-            ModelGraph graph = m.graph();
-            if (!c.isOriginal()) {
-                if (m.isPackage()) throw AnewbException.usage(model.model + " is already converted; conversion options apply to a source model");
-                Converter.Result r = Converter.convert(graph, c);
-                r.warnings().forEach(w -> System.err.println("anewb: warning: " + w));
-                graph = r.graph();
-            }
+        try (ModelSession session = ModelSession.open(ModelRef.parse(model.model), true, JobContext.NONE)) {
+            LoadedModel m = session.model();
+            ConvertedModel cm = session.convert(c);
+            cm.warnings().forEach(w -> System.err.println("anewb: warning: " + w));
+            ModelGraph graph = cm.graph();
             if (!graph.config().isCausal()) {
                 throw AnewbException.usage(m.displayName() + " is a " + graph.config().architecture() + ", not a text generator (GPT-2 or the Llama family)");
             }
@@ -71,7 +67,7 @@ final class GenerateCommand implements Callable<Integer> {
             long[] prompt = batch.ids()[0];
             TextTokenizer tok = m.hasTokenizer() ? m.tokenizer() : null;
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-            Generator gen = new Generator(new Executor(graph, m.weights()), tok);
+            Generator gen = new Generator(session.executor(c), tok);
             // Whisper: the audio's input_features condition every step (the encoder runs once, in the first step).
             Generator.Result r = gen.generate(prompt, batch.features(), maxNewTokens, s, json ? null : (id, text) -> {
                 out.print(tok == null ? (id + " ") : text);

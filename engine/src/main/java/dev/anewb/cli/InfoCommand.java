@@ -2,11 +2,11 @@ package dev.anewb.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.anewb.api.ModelLoader;
 import dev.anewb.io.LoadedModel;
-import dev.anewb.io.ModelLoader;
+import dev.anewb.io.ModelInfo;
 import dev.anewb.job.JobContext;
 import dev.anewb.model.ModelConfig;
-import dev.anewb.io.ModelInfo;
 import dev.anewb.model.ModelRef;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

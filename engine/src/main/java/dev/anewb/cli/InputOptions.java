@@ -7,11 +7,11 @@ import dev.anewb.io.TextInputs;
 import dev.anewb.io.WavReader;
 import dev.anewb.io.WhisperFeatures;
 import dev.anewb.model.Axis;
+import dev.anewb.model.Batch;
+import dev.anewb.model.FeatureTensor;
 import dev.anewb.model.ModelGraph;
 import dev.anewb.model.vit.ViTConfig;
 import dev.anewb.model.whisper.WhisperConfig;
-import dev.anewb.runtime.Batch;
-import dev.anewb.runtime.FeatureTensor;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;

@@ -6,21 +6,22 @@ import dev.anewb.AnewbException;
 import dev.anewb.ane.AnePlanner;
 import dev.anewb.ane.BufferKind;
 import dev.anewb.ane.Calibration;
-import dev.anewb.drift.PerChannelAlternative;
-import dev.anewb.job.JobContext;
 import dev.anewb.ane.ChipProfile;
 import dev.anewb.ane.ChipProfiles;
 import dev.anewb.ane.OpPlan;
 import dev.anewb.ane.PlanJson;
 import dev.anewb.ane.PlanResult;
-import dev.anewb.ane.PlanTotals;
+import dev.anewb.api.ModelSession;
+import dev.anewb.api.PerChannelAlternative;
+import dev.anewb.io.LoadedModel;
+import dev.anewb.job.JobContext;
 import dev.anewb.model.Conversion;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
 import java.util.List;
@@ -79,7 +80,7 @@ public final class PlanCommand implements Runnable {
         out.flush();
     }
 
-    private void plan(PrintWriter out, dev.anewb.io.LoadedModel loaded, ChipProfile c) {
+    private void plan(PrintWriter out, LoadedModel loaded, ChipProfile c) {
         var graph = loaded.graph();
         // The planner itself may explore any length; a user asking for more than the model can see made a mistake.
         int context = graph.config().maxPositions();
@@ -90,7 +91,7 @@ public final class PlanCommand implements Runnable {
         PlanResult r = AnePlanner.plan(graph, conv, c, batch, seq, sramMb);
         // Rule 3: where weights are present, measure what the ANE-native per-channel alternative costs in accuracy.
         PerChannelAlternative alt = loaded.hasWeights() && !loaded.isPackage() && conv.int8() && graph.parameterCount() < 500_000_000L
-                ? PerChannelAlternative.measure(loaded, conv, JobContext.NONE) : null;
+                ? PerChannelAlternative.measure(ModelSession.of(loaded), conv, JobContext.NONE) : null;
         if (json) {
             try {
                 var node = PlanJson.toJson(r);

@@ -1,7 +1,7 @@
 package dev.anewb.cli;
 
+import dev.anewb.api.ModelLoader;
 import dev.anewb.io.LoadedModel;
-import dev.anewb.io.ModelLoader;
 import dev.anewb.job.JobContext;
 import dev.anewb.model.ModelGraph;
 import dev.anewb.model.ModelRef;

@@ -1,24 +1,22 @@
 package dev.anewb.cli;
 
-import dev.anewb.convert.AnePackage;
-import dev.anewb.convert.Converter;
+import dev.anewb.api.ConvertedModel;
+import dev.anewb.api.ModelSession;
 import dev.anewb.drift.TapMetrics;
 import dev.anewb.io.LoadedModel;
-import dev.anewb.model.Conversion;
-import java.util.List;
-import dev.anewb.io.ModelLoader;
 import dev.anewb.io.SafetensorsWriter;
 import dev.anewb.job.JobContext;
+import dev.anewb.model.Batch;
+import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelRef;
 import dev.anewb.runtime.Activation;
-import dev.anewb.runtime.Batch;
-import dev.anewb.runtime.Executor;
 import dev.anewb.runtime.RunResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -36,8 +34,9 @@ final class RunCommand implements Callable<Integer> {
     Path dump;
 
     /** A package without input: run its sample input and compare with the drift its manifest recorded. */
-    private int recheck(LoadedModel m) {
-        List<TapMetrics> now = AnePackage.recheck(m, JobContext.NONE);
+    private int recheck(ModelSession s) {
+        LoadedModel m = s.model();
+        List<TapMetrics> now = s.recheckPackage(JobContext.NONE);
         Map<String, Double> recorded = new java.util.HashMap<>();
         for (var t : m.manifest().path("drift").path("taps")) {
             recorded.put(t.path("name").asText(), t.path("sqnr_db").isNull() ? Double.POSITIVE_INFINITY : t.path("sqnr_db").asDouble());
@@ -57,13 +56,12 @@ final class RunCommand implements Callable<Integer> {
     }
 
     @Override public Integer call() {
-        try (LoadedModel m = ModelLoader.load(ModelRef.parse(model.model), JobContext.NONE, true)) {
-            if (m.isPackage() && input.isEmpty()) return recheck(m);
-            Conversion c = conversion.toConversion(false, Conversion.Precision.FP32, Conversion.Layout.HF);
-            if (m.isPackage() && !c.isOriginal()) throw dev.anewb.AnewbException.usage("a package is already converted; conversion options do not apply");
-            var graph = m.isPackage() ? m.graph() : Converter.convert(m.graph(), c).graph();
+        try (ModelSession s = ModelSession.open(ModelRef.parse(model.model), true, JobContext.NONE)) {
+            LoadedModel m = s.model();
+            if (m.isPackage() && input.isEmpty()) return recheck(s);
+            ConvertedModel cm = s.convert(conversion.toConversion(false, Conversion.Precision.FP32, Conversion.Layout.HF));
             Batch batch = input.toBatch(m);
-            RunResult r = new Executor(graph, m.weights()).run(batch, JobContext.NONE);
+            RunResult r = cm.run(batch, JobContext.NONE);
             for (Map.Entry<String, Activation> e : r.taps().entrySet()) {
                 long[] shape = TapShapes.transformersShape(m.graph(), e.getKey(), e.getValue());
                 StringBuilder sb = new StringBuilder();

@@ -6,26 +6,18 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anewb.AnewbException;
-import dev.anewb.Version;
-import dev.anewb.drift.DriftReport;
-import dev.anewb.drift.TapMetrics;
-import dev.anewb.io.AtomicFiles;
 import dev.anewb.io.ContainedPaths;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.io.SafetensorsFile;
-import dev.anewb.io.SafetensorsWriter;
 import dev.anewb.job.JobContext;
-import dev.anewb.model.Architectures;
+import dev.anewb.model.Batch;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelConfig;
-import dev.anewb.model.ModelRef;
-import dev.anewb.model.DType;
 import dev.anewb.model.ModelGraph;
+import dev.anewb.model.ModelRef;
 import dev.anewb.model.TensorData;
 import dev.anewb.model.WeightInfo;
-import dev.anewb.runtime.Activation;
-import dev.anewb.runtime.Batch;
-import dev.anewb.runtime.RunResult;
+import dev.anewb.model.arch.Architectures;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -53,197 +45,19 @@ import java.util.stream.Stream;
  * referenced from the manifest's {@code drift.sample_input.file}), and copies of the source's config, tokenizer and
  * preprocessor files.
  *
- * <p>Written into a hidden temporary folder beside the target and renamed at the end: an interrupted
- * conversion leaves no package (and an existing package intact unless {@code force} replaced it).
+ * <p>This class is the format: its names, the conversion settings as JSON, and reading a package back as a model
+ * (the api's writer writes one).
  */
 public final class AnePackage {
     public static final String FORMAT = "anepkg";
     public static final int FORMAT_VERSION = 1;
-    static final String MANIFEST = "manifest.json";
-    static final String WEIGHTS = "weights.safetensors";
-    static final String REFERENCE = "reference.safetensors";
-    static final String SAMPLE_INPUT = "sample_input.safetensors";
-    private static final List<String> COPIED = List.of("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-            "preprocessor_config.json", "generation_config.json", "modules.json", "sentence_bert_config.json");
+    public static final String MANIFEST = "manifest.json";
+    public static final String WEIGHTS = "weights.safetensors";
+    public static final String REFERENCE = "reference.safetensors";
+    public static final String SAMPLE_INPUT = "sample_input.safetensors";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private AnePackage() { }
-
-    /**
-     * Writes {@code converted} (a graph of {@code source} rewritten by {@link Converter}) to {@code out}.
-     *
-     * @param drift       the drift measured on {@code sample}, recorded in the manifest
-     * @param reference   the FP32 original's taps on {@code sample}
-     * @param planSummary optional simulator totals (may be null)
-     */
-    public static Path write(LoadedModel source, ModelGraph converted, List<String> warnings, Batch sample, List<String> sampleTexts,
-                             RunResult reference, DriftReport drift, JsonNode planSummary, Path out, boolean force, JobContext ctx) {
-        Path target = out.toAbsolutePath().normalize();
-        if (Files.exists(target) && !force) throw AnewbException.usage(target + ": already exists (use --force to replace it)");
-        Path parent = target.getParent();
-        if (parent == null || !Files.isDirectory(parent)) throw AnewbException.file(target, "its folder does not exist");
-        if (!Files.isWritable(parent)) throw AnewbException.file(parent, "folder is not writable");
-        Path tmp = null;
-        try {
-            // also deletes what a killed conversion of the same target left behind
-            tmp = AtomicFiles.tempFolderBeside(target);
-            ctx.progress(0.05, "writing weights");
-            long params = writeWeights(source, converted, tmp.resolve(WEIGHTS), ctx.slice(0.05, 0.8));
-            ctx.checkCancelled();
-            ctx.progress(0.85, "writing reference taps");
-            SafetensorsWriter ref = new SafetensorsWriter();
-            for (Map.Entry<String, Activation> e : reference.taps().entrySet()) ref.addFloats(e.getKey(), e.getValue().shape(), e.getValue().data());
-            ref.write(tmp.resolve(REFERENCE));
-            if (!sample.features().isEmpty()) writeSampleInput(sample, tmp.resolve(SAMPLE_INPUT));
-            for (String f : COPIED) {
-                Path src = source.folder().resolve(f);
-                if (Files.isRegularFile(src)) Files.copy(src, tmp.resolve(f));
-            }
-            ctx.progress(0.9, "writing manifest");
-            ObjectNode manifest = manifest(source, converted, warnings, sample, sampleTexts, drift, planSummary, params);
-            Files.writeString(tmp.resolve(MANIFEST), JSON.writeValueAsString(manifest));
-            ctx.checkCancelled();
-            replace(tmp, target);
-            ctx.progress(1, "wrote " + target.getFileName());
-            return target;
-        } catch (IOException e) {
-            deleteTree(tmp);
-            throw AnewbException.file(target, "cannot write the package (" + e.getMessage() + ")", e);
-        } catch (RuntimeException | Error e) {
-            deleteTree(tmp);
-            throw e;
-        }
-    }
-
-    private static long writeWeights(LoadedModel source, ModelGraph g, Path file, JobContext ctx) {
-        SafetensorsWriter w = new SafetensorsWriter();
-        boolean fp16 = g.conversion().precision() == Conversion.Precision.FP16;
-        int i = 0, n = g.weights().size();
-        long params = 0;
-        for (WeightInfo info : g.weights().values()) {
-            ctx.checkCancelled();
-            ctx.progress(i++ / (double) n, info.name());
-            params += info.elements();
-            TensorData t = source.weights().get(info.name());
-            if (info.quant() != null) {
-                Int8BlockWeight q = BlockQuantizer.of(info.quant()).quantize(t, info);
-                long[] qs = {q.rows(), q.k()}, ss = {q.rows(), q.blocksPerRow()};
-                w.addBytes(info.name() + ".q", DType.I8, qs, q.q());
-                w.addShorts(info.name() + ".scale", DType.F16, ss, q.scaleF16());
-                w.addBytes(info.name() + ".zero_point", DType.I8, ss, q.zeroPoint());
-                continue;
-            }
-            float[] v = t.toFloatArray();
-            long[] shape = info.shape();
-            if (info.storedTransposed()) {
-                int rows = t.dim(0), cols = t.dim(1);
-                float[] tr = new float[v.length];
-                for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) tr[c * rows + r] = v[r * cols + c];
-                v = tr;
-            } else {
-                shape = t.shape();
-            }
-            if (fp16) {
-                short[] h = new short[v.length];
-                for (int k = 0; k < v.length; k++) h[k] = Float.floatToFloat16(v[k]);
-                w.addShorts(info.name(), DType.F16, shape, h);
-            } else {
-                w.addFloats(info.name(), shape, v);
-            }
-        }
-        w.metadata("format", FORMAT);
-        w.write(file);
-        return params;
-    }
-
-    private static ObjectNode manifest(LoadedModel source, ModelGraph g, List<String> warnings, Batch sample, List<String> sampleTexts,
-                                       DriftReport drift, JsonNode plan, long params) throws IOException {
-        ObjectNode m = JSON.createObjectNode();
-        m.put("format", FORMAT);
-        m.put("format_version", FORMAT_VERSION);
-        m.put("tool", "anewb " + Version.get());
-        m.put("created", Instant.now().toString());
-        ObjectNode src = m.putObject("source");
-        src.put("model", source.ref().text());
-        src.put("path", source.folder().toString());
-        if (source.ref().revision() != null) src.put("revision", source.ref().revision());
-        src.put("weights_sha256", weightsSha256(source));
-        m.put("architecture", g.config().architecture());
-        m.put("model_type", g.config().modelType());
-        m.put("parameters", params);
-        m.put("sentence_embedding", g.taps().containsKey("sentence_embedding"));
-        m.set("config", g.config().raw());
-        m.set("conversion", conversionJson(g.conversion()));
-        ArrayNode tensors = m.putArray("tensors");
-        for (WeightInfo info : g.weights().values()) {
-            ObjectNode t = tensors.addObject();
-            t.put("name", info.name());
-            t.put("role", info.role().name().toLowerCase());
-            ArrayNode shape = t.putArray("shape");
-            for (long d : info.shape()) shape.add(d);
-            if (info.quant() != null) {
-                t.put("dtype", "I8");
-                ObjectNode q = t.putObject("quantization");
-                q.put("scheme", info.quant().symmetric() ? "symmetric" : "asymmetric");
-                q.put("block_size", info.quant().blockSize());
-                q.put("axis", 1);
-                q.put("scale_dtype", "F16");
-                q.put("zero_point_dtype", "I8");
-            } else {
-                t.put("dtype", g.conversion().precision() == Conversion.Precision.FP16 ? "F16" : "F32");
-            }
-        }
-        ObjectNode d = m.putObject("drift");
-        ObjectNode input = d.putObject("sample_input");
-        if (sampleTexts != null) {
-            ArrayNode texts = input.putArray("texts");
-            sampleTexts.forEach(texts::add);
-        }
-        if (!sample.features().isEmpty()) {
-            // Images and audio do not fit a JSON manifest: the tensors sit in their own file, named here with their shapes.
-            input.put("file", SAMPLE_INPUT);
-            ObjectNode features = input.putObject("features");
-            sample.features().forEach((name, f) -> {
-                ArrayNode shape = features.putArray(name);
-                for (long dim : f.shape()) shape.add(dim);
-            });
-        }
-        input.put("tokens", sample.seq());
-        if (sample.ids() != null) {
-            ArrayNode ids = input.putArray("ids");
-            for (long[] row : sample.ids()) {
-                ArrayNode r = ids.addArray();
-                for (long v : row) r.add(v);
-            }
-        }
-        ArrayNode mask = input.putArray("attention_mask");
-        for (int[] row : sample.mask()) {
-            ArrayNode r = mask.addArray();
-            for (int v : row) r.add(v);
-        }
-        d.set("taps", tapsJson(drift.taps()));
-        ObjectNode task = d.putObject("task");
-        drift.task().forEach(task::put);
-        if (plan != null) m.set("plan", plan);
-        ArrayNode warn = m.putArray("warnings");
-        warnings.forEach(warn::add);
-        return m;
-    }
-
-    /** The drift JSON of spec/cli.md: name, sqnr_db (null when exact), cosine, rel_l2, max_abs. */
-    public static ArrayNode tapsJson(List<TapMetrics> taps) {
-        ArrayNode a = JSON.createArrayNode();
-        for (TapMetrics t : taps) {
-            ObjectNode o = a.addObject();
-            o.put("name", t.name());
-            if (t.exact()) o.putNull("sqnr_db");
-            else o.put("sqnr_db", t.sqnrDb());
-            o.put("cosine", t.cosine());
-            o.put("rel_l2", t.relL2());
-            o.put("max_abs", t.maxAbs());
-        }
-        return a;
-    }
 
     public static ObjectNode conversionJson(Conversion c) {
         ObjectNode o = JSON.createObjectNode();
@@ -271,7 +85,7 @@ public final class AnePackage {
                     Conversion.Precision.valueOf(o.get("precision").asText().toUpperCase()), "int8".equals(o.get("quant").asText()),
                     o.get("block_size").asInt(), o.get("symmetric").asBoolean(), keep, ov, o.get("chunk_window").asInt(), o.get("chunk_overlap").asInt());
             try {
-                Converter.validate(c);
+                c.validate();
             } catch (AnewbException e) {
                 // a setting the CLI would call a usage error is, in a manifest, a broken file
                 throw AnewbException.file(file, "the \"conversion\" section is invalid: " + e.getMessage());
@@ -280,51 +94,6 @@ public final class AnePackage {
         } catch (NullPointerException | IllegalArgumentException e) {
             throw AnewbException.file(file, "the \"conversion\" section is incomplete or invalid (" + e.getMessage() + ")");
         }
-    }
-
-    /** SHA-256 over the source's weight files in name order (the identity of what was converted). */
-    static String weightsSha256(LoadedModel source) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        List<Path> files;
-        try (Stream<Path> s = Files.list(source.folder())) {
-            files = s.filter(p -> {
-                String n = p.getFileName().toString();
-                return n.endsWith(".safetensors") || n.endsWith(".onnx");
-            }).sorted().toList();
-        }
-        byte[] buf = new byte[1 << 20];
-        for (Path f : files) {
-            try (InputStream in = Files.newInputStream(f)) {
-                for (int r; (r = in.read(buf)) > 0; ) md.update(buf, 0, r);
-            }
-        }
-        return HexFormat.of().formatHex(md.digest());
-    }
-
-    /** Moves tmp into place; an existing target (only with force) is moved aside first and deleted after. */
-    private static void replace(Path tmp, Path target) throws IOException {
-        Path old = null;
-        if (Files.exists(target)) {
-            // named as a temp of this process: if we are killed before deleting it, the next write cleans it
-            old = target.resolveSibling("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-old" + Long.toHexString(System.nanoTime()));
-            Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-        }
-        try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
-            if (old != null) Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
-            throw e;
-        }
-        if (old != null) deleteTree(old);
-    }
-
-    static void deleteTree(Path p) {
-        dev.anewb.io.AtomicFiles.deleteTree(p);
     }
 
     /** Reads the manifest of a package folder. */
@@ -397,25 +166,6 @@ public final class AnePackage {
         }
     }
 
-    /** The sample's float inputs and (when it has ids) decoder ids and mask, in transformers' shapes. */
-    private static void writeSampleInput(Batch sample, Path file) {
-        SafetensorsWriter w = new SafetensorsWriter();
-        sample.features().forEach((name, f) -> w.addFloats(name, f.shape(), f.data()));
-        if (sample.ids() != null) {
-            long[] shape = {sample.batch(), sample.seq()};
-            java.nio.ByteBuffer ids = java.nio.ByteBuffer.allocate(sample.batch() * sample.seq() * 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-            java.nio.ByteBuffer mask = java.nio.ByteBuffer.allocate(sample.batch() * sample.seq() * 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-            for (int b = 0; b < sample.batch(); b++) for (int t = 0; t < sample.seq(); t++) {
-                ids.putLong(sample.ids()[b][t]);
-                mask.putLong(sample.mask()[b][t]);
-            }
-            w.addBytes("input_ids", DType.I64, shape, ids.array());
-            w.addBytes("attention_mask", DType.I64, shape, mask.array());
-        }
-        w.metadata("format", FORMAT);
-        w.write(file);
-    }
-
     /**
      * The manifest's sample input as a batch: token ids and mask from the manifest, and for vision and audio
      * models the float inputs from the file it names in {@code pkg}.
@@ -432,7 +182,7 @@ public final class AnePackage {
     private static Batch readSample(Path pkg, JsonNode manifest) {
         JsonNode in = manifest.path("drift").path("sample_input");
         JsonNode ids = in.path("ids"), mask = in.path("attention_mask");
-        java.util.Map<String, dev.anewb.runtime.FeatureTensor> features = new java.util.LinkedHashMap<>();
+        java.util.Map<String, dev.anewb.model.FeatureTensor> features = new java.util.LinkedHashMap<>();
         if (in.hasNonNull("file")) {
             if (pkg == null) throw AnewbException.file(Path.of(MANIFEST), "the sample input is stored in a file; the package folder is needed to read it");
             // A manifest is input: its file name must not lead out of the package (a symlink included).
@@ -447,7 +197,7 @@ public final class AnePackage {
                         throw AnewbException.file(file, "\"" + e.getKey() + "\" has shape " + t.shapeString() + " but the manifest says "
                                 + java.util.Arrays.toString(expect));
                     }
-                    features.put(e.getKey(), new dev.anewb.runtime.FeatureTensor(t.shape(), t.toFloatArray()));
+                    features.put(e.getKey(), new dev.anewb.model.FeatureTensor(t.shape(), t.toFloatArray()));
                 }
             }
             if (features.isEmpty()) throw AnewbException.file(pkg.resolve(MANIFEST), "the sample input names a file but no features");
@@ -474,29 +224,6 @@ public final class AnePackage {
             m[i][t] = mask.get(i).get(t).asInt();
         }
         return new Batch(b, s, idv, null, m, features);
-    }
-
-    /**
-     * Runs the package on its manifest's sample input and measures drift against the stored FP32 reference:
-     * the numbers must reproduce the manifest's, since the package runs the very weights it was measured with.
-     */
-    public static List<TapMetrics> recheck(LoadedModel pkg, JobContext ctx) {
-        if (!pkg.isPackage()) throw new IllegalArgumentException("not a package");
-        Batch sample = sampleInput(pkg.folder(), pkg.manifest());
-        RunResult out = new dev.anewb.runtime.Executor(pkg.graph(), pkg.weights()).run(sample, ctx);
-        List<TapMetrics> taps = new java.util.ArrayList<>();
-        try (SafetensorsFile ref = openReference(pkg.folder())) {
-            for (String tap : ref.names()) {
-                TensorData t = ref.get(tap);
-                Activation a = new Activation(t.dim(0), t.dim(1), t.dim(2), t.toFloatArray());
-                taps.add(TapMetrics.of(tap, a, out.tap(tap), sample));
-            }
-        }
-        java.util.Map<String, Integer> order = new java.util.HashMap<>();
-        int i = 0;
-        for (String t : pkg.graph().taps().keySet()) order.put(t, i++);
-        taps.sort(java.util.Comparator.comparingInt(t -> order.getOrDefault(t.name(), Integer.MAX_VALUE)));
-        return taps;
     }
 
     /** The package's stored reference taps. */

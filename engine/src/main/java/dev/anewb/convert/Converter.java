@@ -1,11 +1,9 @@
 package dev.anewb.convert;
 
 import dev.anewb.AnewbException;
-import dev.anewb.io.LoadedModel;
-import dev.anewb.io.ModelLoader;
-import dev.anewb.job.JobContext;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelGraph;
+import dev.anewb.model.Op;
 import dev.anewb.model.WeightInfo;
 import dev.anewb.model.WeightRole;
 
@@ -17,10 +15,10 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * The conversion passes as a graph rewrite: the converted graph has the same ops and taps as the original,
- * records per weight how it is stored (block INT8 scheme or float), and carries the {@link Conversion} that
- * tells the executor the layout, the precision and the attention chunking. Each setting can be switched on
- * alone, which is what drift attribution by cause needs.
+ * The conversion passes as a graph rewrite: the converted graph has the same ops and taps as the original, records
+ * per weight how it is stored (block INT8 scheme or float) and per self-attention op its chunk band, and carries the
+ * {@link Conversion} that tells the executor the layout and the precision. Each setting can be switched on alone,
+ * which is what drift attribution by cause needs.
  *
  * <p>Which weights are quantized (spec/quantization.md): every projection (role PROJECTION: nn.Linear and GPT-2
  * Conv1D), except those whose name matches a keep-FP16 pattern; a block-size override by pattern gives a weight
@@ -32,83 +30,55 @@ public final class Converter {
     /** A converted graph and the warnings the conversion produced (e.g. a keep-FP16 pattern that matched nothing). */
     public record Result(ModelGraph graph, List<String> warnings) { }
 
-    /**
-     * Loads a model (folder, Hub id, bundled) and converts it: the single call for Java users.
-     * The returned model owns the loaded weights; close it when done.
-     */
-    public static ConvertedModel convert(String model, Conversion c, JobContext ctx) {
-        LoadedModel source = ModelLoader.load(model, ctx.slice(0, 0.8));
-        try {
-            Result r = convert(source.graph(), c);
-            return new ConvertedModel(source, r.graph(), r.warnings(), true);
-        } catch (RuntimeException e) {
-            source.close();
-            throw e;
-        }
-    }
-
-    /** Converts an already loaded model (the app keeps one loaded model and converts it on every setting change). */
-    public static ConvertedModel convert(LoadedModel source, Conversion c) {
-        Result r = convert(source.graph(), c);
-        return new ConvertedModel(source, r.graph(), r.warnings(), false);
-    }
-
     public static Result convert(ModelGraph original, Conversion c) {
         if (!original.conversion().isOriginal()) throw new IllegalArgumentException("graph is already converted");
-        validate(c);
+        c.validate();
         List<String> warnings = new ArrayList<>();
         Map<String, WeightInfo> weights = new LinkedHashMap<>(original.weights());
-        if (c.int8()) {
-            List<Pattern> keep = compile(c.keepFp16(), "--keep-fp16");
-            Map<Pattern, Integer> overrides = new LinkedHashMap<>();
-            for (var e : c.blockOverrides().entrySet()) {
-                if (e.getValue() < BlockQuantizer.MIN_BLOCK_SIZE) {
-                    throw AnewbException.usage("block size " + e.getValue() + " for \"" + e.getKey() + "\" is below " + BlockQuantizer.MIN_BLOCK_SIZE);
-                }
-                overrides.put(compile(List.of(e.getKey()), "block override").getFirst(), e.getValue());
-            }
-            boolean[] keepUsed = new boolean[keep.size()];
-            Map<Pattern, Boolean> overrideUsed = new LinkedHashMap<>();
-            for (WeightInfo w : original.weights().values()) {
-                if (w.role() != WeightRole.PROJECTION) continue;
-                boolean kept = false;
-                for (int i = 0; i < keep.size(); i++) {
-                    if (keep.get(i).matcher(w.name()).find()) {
-                        kept = true;
-                        keepUsed[i] = true;
-                    }
-                }
-                if (kept) continue;
-                int block = c.blockSize();
-                for (var e : overrides.entrySet()) {
-                    if (e.getKey().matcher(w.name()).find()) {
-                        block = e.getValue();
-                        overrideUsed.put(e.getKey(), true);
-                    }
-                }
-                weights.put(w.name(), w.withQuant(new WeightInfo.Quant(block, c.symmetric())));
-            }
-            for (int i = 0; i < keep.size(); i++) {
-                if (!keepUsed[i]) warnings.add("--keep-fp16 \"" + c.keepFp16().get(i) + "\" matches no projection weight");
-            }
-            for (Pattern p : overrides.keySet()) {
-                if (!overrideUsed.containsKey(p)) warnings.add("block-size override \"" + p.pattern() + "\" matches no projection weight");
-            }
-        }
-        return new Result(original.rewrite(weights, c), List.copyOf(warnings));
+        if (c.int8()) quantize(original, c, weights, warnings);
+        ModelGraph g = original.rewrite(weights, c);
+        return new Result(c.chunked() ? g.withOps(chunked(g.ops(), new Op.Chunk(c.chunkWindow(), c.chunkOverlap()))) : g,
+                List.copyOf(warnings));
     }
 
-    /** Usage errors for settings no conversion can honour. */
-    public static void validate(Conversion c) {
-        if (c.int8() && c.blockSize() < BlockQuantizer.MIN_BLOCK_SIZE) {
-            throw AnewbException.usage("block size " + c.blockSize() + " is too small: it must be at least " + BlockQuantizer.MIN_BLOCK_SIZE);
+    /** Self-attention gets the chunk band; cross-attention reads a fixed encoder sequence and is never chunked. */
+    private static List<Op> chunked(List<Op> ops, Op.Chunk chunk) {
+        List<Op> out = new ArrayList<>(ops.size());
+        for (Op op : ops) out.add(op instanceof Op.Attention a && !a.cross() ? a.withChunk(chunk) : op);
+        return out;
+    }
+
+    private static void quantize(ModelGraph original, Conversion c, Map<String, WeightInfo> weights, List<String> warnings) {
+        List<Pattern> keep = compile(c.keepFp16(), "--keep-fp16");
+        Map<Pattern, Integer> overrides = new LinkedHashMap<>();
+        for (var e : c.blockOverrides().entrySet()) overrides.put(compile(List.of(e.getKey()), "block override").getFirst(), e.getValue());
+        boolean[] keepUsed = new boolean[keep.size()];
+        Map<Pattern, Boolean> overrideUsed = new LinkedHashMap<>();
+        for (WeightInfo w : original.weights().values()) {
+            if (w.role() != WeightRole.PROJECTION) continue;
+            boolean kept = false;
+            for (int i = 0; i < keep.size(); i++) {
+                if (keep.get(i).matcher(w.name()).find()) {
+                    kept = true;
+                    keepUsed[i] = true;
+                }
+            }
+            if (kept) continue;
+            int block = c.blockSize();
+            for (var e : overrides.entrySet()) {
+                if (e.getKey().matcher(w.name()).find()) {
+                    block = e.getValue();
+                    overrideUsed.put(e.getKey(), true);
+                }
+            }
+            weights.put(w.name(), w.withQuant(new WeightInfo.Quant(block, c.symmetric())));
         }
-        if (c.chunkWindow() < 0) throw AnewbException.usage("chunk window " + c.chunkWindow() + " must be at least 1");
-        if (c.chunkOverlap() < 0) throw AnewbException.usage("chunk overlap " + c.chunkOverlap() + " must not be negative");
-        if (c.chunkWindow() > 0 && c.chunkOverlap() >= c.chunkWindow()) {
-            throw AnewbException.usage("chunk overlap " + c.chunkOverlap() + " must be smaller than the window " + c.chunkWindow());
+        for (int i = 0; i < keep.size(); i++) {
+            if (!keepUsed[i]) warnings.add("--keep-fp16 \"" + c.keepFp16().get(i) + "\" matches no projection weight");
         }
-        if (c.chunkWindow() == 0 && c.chunkOverlap() > 0) throw AnewbException.usage("--chunk-overlap needs --chunk-window");
+        for (Pattern p : overrides.keySet()) {
+            if (!overrideUsed.containsKey(p)) warnings.add("block-size override \"" + p.pattern() + "\" matches no projection weight");
+        }
     }
 
     private static List<Pattern> compile(List<String> regexes, String what) {

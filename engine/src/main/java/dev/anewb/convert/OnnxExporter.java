@@ -2,19 +2,21 @@ package dev.anewb.convert;
 
 import dev.anewb.AnewbException;
 import dev.anewb.Version;
-import dev.anewb.io.OnnxModelWriter;
 import dev.anewb.io.OnnxModelWriter.Attribute;
 import dev.anewb.io.OnnxModelWriter.Initializer;
 import dev.anewb.io.OnnxModelWriter.ValueInfo;
+import dev.anewb.io.OnnxModelWriter;
 import dev.anewb.job.JobContext;
 import dev.anewb.model.Axis;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelGraph;
 import dev.anewb.model.Op;
-import dev.anewb.model.TensorData;
 import dev.anewb.model.Value;
 import dev.anewb.model.WeightInfo;
 import dev.anewb.model.WeightSource;
+import dev.anewb.quant.BlockQuantizer;
+import dev.anewb.quant.Int8BlockWeight;
+import dev.anewb.quant.QuantizedWeights;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -423,7 +425,7 @@ public final class OnnxExporter {
             }
             mask = keyMask();
         }
-        boolean chunk = graph.conversion().chunked() && !a.cross();
+        boolean chunk = a.chunk() != null;
         if (a.causal() || chunk) {
             // Causal and band rules compare query and key positions of one sequence: self-attention only.
             if (a.cross() || graph.value(a.q()).axis() != graph.value(a.k()).axis()) {
@@ -443,7 +445,7 @@ public final class OnnxExporter {
      * (encoder) or [k·S − O, (k+1)·S) with the causal mask inside (decoder); positions outside [0, n) do not exist anyway.
      */
     private String band(Op.Attention a, String i, String j) {
-        int window = graph.conversion().chunkWindow(), overlap = graph.conversion().chunkOverlap();
+        int window = a.chunk().window(), overlap = a.chunk().overlap();
         long s = window - overlap;
         long before = a.causal() ? overlap : overlap / 2;
         long after = a.causal() ? 0 : (overlap + 1) / 2;

@@ -5,6 +5,8 @@ import dev.anewb.io.SafetensorsFile;
 import dev.anewb.model.DType;
 import dev.anewb.model.TensorData;
 import dev.anewb.model.WeightSource;
+import dev.anewb.quant.Int8BlockWeight;
+import dev.anewb.quant.QuantizedWeights;
 
 import java.nio.file.Path;
 import java.util.LinkedHashSet;

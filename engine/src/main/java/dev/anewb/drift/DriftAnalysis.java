@@ -1,12 +1,11 @@
 package dev.anewb.drift;
 
-import dev.anewb.convert.Converter;
 import dev.anewb.job.JobContext;
+import dev.anewb.model.Batch;
 import dev.anewb.model.Conversion;
+import dev.anewb.model.FeatureTensor;
 import dev.anewb.model.ModelGraph;
-import dev.anewb.model.WeightSource;
 import dev.anewb.runtime.Activation;
-import dev.anewb.runtime.Batch;
 import dev.anewb.runtime.Executor;
 import dev.anewb.runtime.Generator;
 import dev.anewb.runtime.RunResult;
@@ -19,81 +18,61 @@ import java.util.Map;
 
 /**
  * Measures drift: runs the original graph and converted graphs on the same input and compares every tap
- * (spec/drift.md). The original's executor and its result are reused across calls with the same input, so
- * a slider move costs one converted forward pass.
+ * (spec/drift.md). The executors come from their one owner ({@link Runs}, the api's {@code ModelSession}), which keeps
+ * the original's result per input and the executors of recent conversions, so a slider move costs one converted
+ * forward pass.
  */
 public final class DriftAnalysis {
-    private final ModelGraph original;
-    private final WeightSource weights;
-    private final Executor originalExecutor;
-    private Batch cachedInput;
-    private RunResult cachedReference;
-    /**
-     * Executors of recent conversions, so their prepared (quantized, packed) weights survive between calls: a
-     * slider move or a repeated by-cause run only runs forward passes. Few entries: each holds its weights.
-     */
-    private final Map<Conversion, Executor> executors = new java.util.LinkedHashMap<>(16, 0.75f, true) {
-        @Override protected boolean removeEldestEntry(Map.Entry<Conversion, Executor> eldest) { return size() > 6; }
-    };
+    private DriftAnalysis() { }
 
-    public DriftAnalysis(ModelGraph original, WeightSource weights) {
-        this.original = original;
-        this.weights = weights;
-        this.originalExecutor = new Executor(original, weights);
-    }
+    /** What drift needs from the owner of a model's executors. */
+    public interface Runs {
+        /** The unconverted graph every conversion is measured against. */
+        ModelGraph original();
 
-    /** The FP32 original's taps for this input (computed once per input). */
-    public synchronized RunResult reference(Batch input, JobContext ctx) {
-        if (cachedInput != input) {
-            cachedReference = originalExecutor.run(input, ctx);
-            cachedInput = input;
-        }
-        return cachedReference;
+        /** The FP32 original's taps for this input (computed once per input). */
+        RunResult reference(Batch input, JobContext ctx);
+
+        /** The executor of the original graph converted with {@code c} ({@link Conversion#ORIGINAL}: the original's). */
+        Executor executor(Conversion c);
     }
 
     /** Drift of {@code conversion}; with {@code byCause}, also each change alone. */
-    public DriftReport measure(Batch input, Conversion conversion, boolean byCause, JobContext ctx) {
-        List<Conversion> runs = new ArrayList<>();
+    public static DriftReport measure(Runs runs, Batch input, Conversion conversion, boolean byCause, JobContext ctx) {
+        List<Conversion> only = new ArrayList<>();
         List<DriftReport.Cause> causes = new ArrayList<>();
         if (byCause) {
             for (DriftReport.Cause c : DriftReport.Cause.values()) {
-                Conversion only = only(conversion, c);
-                if (only != null) {
-                    runs.add(only);
+                Conversion o = only(conversion, c);
+                if (o != null) {
+                    only.add(o);
                     causes.add(c);
                 }
             }
         }
-        int total = runs.size() + 2;
-        RunResult ref = reference(input, ctx.slice(0, 1.0 / total));
-        RunResult conv = run(conversion, input, ctx.slice(1.0 / total, 2.0 / total));
+        int total = only.size() + 2;
+        RunResult ref = runs.reference(input, ctx.slice(0, 1.0 / total));
+        RunResult conv = runs.executor(conversion).run(input, ctx.slice(1.0 / total, 2.0 / total));
         List<TapMetrics> taps = compare(ref, conv, input);
         Map<DriftReport.Cause, List<TapMetrics>> byCauseMap = new EnumMap<>(DriftReport.Cause.class);
-        for (int i = 0; i < runs.size(); i++) {
+        for (int i = 0; i < only.size(); i++) {
             ctx.checkCancelled();
             RunResult r = causes.get(i) == DriftReport.Cause.ALL ? conv
-                    : run(runs.get(i), input, ctx.slice((i + 2.0) / total, (i + 3.0) / total));
+                    : runs.executor(only.get(i)).run(input, ctx.slice((i + 2.0) / total, (i + 3.0) / total));
             byCauseMap.put(causes.get(i), compare(ref, r, input));
         }
+        ModelGraph original = runs.original();
         Map<String, Double> task = TaskMetrics.of(original, ref, conv, input);
         if (input.features().containsKey(ModelGraph.INPUT_FEATURES) && ref.taps().containsKey("logits")) {
             // Whisper: greedy decoding of both graphs from the input's decoder prefix, conditioned on the same audio.
             ctx.checkCancelled();
             long[] prefix = input.ids()[0];
             int n = Math.min(WHISPER_GREEDY_TOKENS, original.config().maxPositions() - prefix.length + 1);
-            Continuation c = greedyContinuation(original, Converter.convert(original, conversion).graph(), weights, prefix,
+            Continuation c = greedyContinuation(runs.executor(Conversion.ORIGINAL), runs.executor(conversion), prefix,
                     input.features(), n, ctx);
             task.put("greedy_token_agreement_pct", c.agreementPct());
         }
         return new DriftReport(taps, task, byCauseMap);
-    }
-
-    private RunResult run(Conversion c, Batch input, JobContext ctx) {
-        Executor ex;
-        synchronized (executors) {
-            ex = executors.computeIfAbsent(c, k -> new Executor(Converter.convert(original, k).graph(), weights));
-        }
-        return ex.run(input, ctx);
     }
 
     /** The configuration with only one cause's change kept; null when that change is off in {@code c}. */
@@ -118,28 +97,23 @@ public final class DriftAnalysis {
 
     /**
      * Greedy continuation agreement: both graphs continue {@code prompt} greedily for {@code newTokens} tokens with
-     * the same {@link Generator} (a KV cache over each graph); reported are the converted tokens matching the
-     * original's before the first difference, as a percentage, since after a difference the texts diverge.
+     * the same {@link Generator} (a KV cache over each graph), conditioned on the same named float inputs (Whisper's
+     * input_features, or none); reported are the converted tokens matching the original's before the first
+     * difference, as a percentage, since after a difference the texts diverge.
      */
-    public static Continuation greedyContinuation(ModelGraph original, ModelGraph converted, WeightSource weights, long[] prompt,
-                                                  int newTokens, JobContext ctx) {
-        return greedyContinuation(original, converted, weights, prompt, Map.of(), newTokens, ctx);
-    }
-
-    /** Tokens each side of Whisper's greedy agreement (fewer when a side generates its end token). */
-    static final int WHISPER_GREEDY_TOKENS = 10;
-
-    /** The same, conditioned on named float inputs (Whisper's input_features). */
-    public static Continuation greedyContinuation(ModelGraph original, ModelGraph converted, WeightSource weights, long[] prompt,
-                                                  Map<String, dev.anewb.runtime.FeatureTensor> features, int newTokens, JobContext ctx) {
-        long[] ref = new Generator(new Executor(original, weights), null)
+    public static Continuation greedyContinuation(Executor original, Executor converted, long[] prompt,
+                                                  Map<String, FeatureTensor> features, int newTokens, JobContext ctx) {
+        long[] ref = new Generator(original, null)
                 .generate(prompt, features, newTokens, Generator.Sampling.GREEDY, null, ctx.slice(0, 0.5)).ids();
-        long[] conv = new Generator(new Executor(converted, weights), null)
+        long[] conv = new Generator(converted, null)
                 .generate(prompt, features, newTokens, Generator.Sampling.GREEDY, null, ctx.slice(0.5, 1)).ids();
         int n = Math.min(ref.length, conv.length), same = 0;
         while (same < n && ref[same] == conv[same]) same++;
         return new Continuation(ref, conv, same);
     }
+
+    /** Tokens each side of Whisper's greedy agreement (fewer when a side generates its end token). */
+    static final int WHISPER_GREEDY_TOKENS = 10;
 
     /** @param matching tokens equal before the first difference */
     public record Continuation(long[] reference, long[] converted, int matching) {

@@ -1,7 +1,7 @@
 package dev.anewb.drift;
 
+import dev.anewb.model.Batch;
 import dev.anewb.runtime.Activation;
-import dev.anewb.runtime.Batch;
 
 /**
  * The per-tap drift metrics of spec/drift.md, computed over valid positions only (attention_mask = 1).

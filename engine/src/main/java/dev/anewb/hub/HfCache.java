@@ -2,8 +2,8 @@ package dev.anewb.hub;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.anewb.io.ContainedPaths;
+
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -168,7 +168,7 @@ public final class HfCache {
     public record CachedModel(String repoId, Map<String, String> refs, List<String> commits, long sizeOnDisk, String modelType) {
         /** The engine can load this model's architecture (unknown when no snapshot holds a config.json). */
         public Boolean supported() {
-            return modelType == null ? null : dev.anewb.model.Architectures.isSupported(modelType);
+            return modelType == null ? null : dev.anewb.model.arch.Architectures.isSupported(modelType);
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.anewb.hub;
 
-import dev.anewb.model.Architectures;
+import dev.anewb.model.arch.Architectures;
 
 import java.util.List;
 

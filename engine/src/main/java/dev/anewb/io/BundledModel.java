@@ -1,6 +1,7 @@
 package dev.anewb.io;
 
 import dev.anewb.AnewbException;
+import dev.anewb.model.ModelRef;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,7 +29,7 @@ public final class BundledModel {
     private BundledModel() { }
 
     /** The model id users type (CLI, app) for the bundled model. */
-    public static final String ID = "bundled:all-MiniLM-L6-v2";
+    public static final String ID = ModelRef.BUNDLED_MINILM;
     public static final String HF_NAME = "sentence-transformers/all-MiniLM-L6-v2";
 
     static final String ONNX_RESOURCE = "all-minilm-l6-v2.onnx";

@@ -1,10 +1,11 @@
 package dev.anewb.io;
 
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anewb.AnewbException;
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import ai.djl.huggingface.tokenizers.jni.CharSpan;
+import dev.anewb.model.TextTokenizer;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

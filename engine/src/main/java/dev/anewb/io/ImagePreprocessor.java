@@ -3,9 +3,8 @@ package dev.anewb.io;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anewb.AnewbException;
-import dev.anewb.runtime.FeatureTensor;
+import dev.anewb.model.FeatureTensor;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
@@ -13,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
+import javax.imageio.ImageIO;
 
 /**
  * transformers' {@code ViTImageProcessor}: decode (PNG/JPEG through ImageIO), convert to RGB, resize to

@@ -4,6 +4,7 @@ import dev.anewb.AnewbException;
 import dev.anewb.model.ModelConfig;
 import dev.anewb.model.ModelGraph;
 import dev.anewb.model.ModelRef;
+import dev.anewb.model.TextTokenizer;
 import dev.anewb.model.WeightSource;
 
 import java.nio.file.Path;
@@ -38,7 +39,7 @@ public final class LoadedModel implements AutoCloseable {
 
     public boolean isPackage() { return manifest != null; }
 
-    LoadedModel(ModelRef ref, String displayName, Path folder, ModelConfig config, ModelGraph graph, WeightSource weights,
+    public LoadedModel(ModelRef ref, String displayName, Path folder, ModelConfig config, ModelGraph graph, WeightSource weights,
                 Path tokenizerJson, List<Path> files) {
         this.ref = ref;
         this.displayName = displayName;

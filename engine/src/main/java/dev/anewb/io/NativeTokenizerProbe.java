@@ -1,6 +1,7 @@
 package dev.anewb.io;
 
 import dev.anewb.AnewbException;
+import dev.anewb.model.TextTokenizer;
 
 import java.io.IOException;
 import java.io.InputStream;

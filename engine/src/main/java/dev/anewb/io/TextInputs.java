@@ -1,6 +1,7 @@
 package dev.anewb.io;
 
-import dev.anewb.runtime.Batch;
+import dev.anewb.model.Batch;
+import dev.anewb.model.TextTokenizer;
 
 import java.util.List;
 

@@ -3,8 +3,8 @@ package dev.anewb.io;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anewb.AnewbException;
+import dev.anewb.model.FeatureTensor;
 import dev.anewb.model.ModelGraph;
-import dev.anewb.runtime.FeatureTensor;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,5 +1,7 @@
 package dev.anewb.model;
 
+import dev.anewb.AnewbException;
+
 import java.util.List;
 import java.util.Map;
 
@@ -34,6 +36,31 @@ public record Conversion(Layout layout, Precision precision, boolean int8, int b
     public Conversion {
         keepFp16 = List.copyOf(keepFp16);
         blockOverrides = Map.copyOf(blockOverrides);
+    }
+
+    /** Smallest block size INT8 block quantization accepts (spec/quantization.md). */
+    public static final int MIN_BLOCK_SIZE = 8;
+
+    /** Block size meaning "one block per row" (per-channel) whatever the row length is. */
+    public static final int PER_CHANNEL = Integer.MAX_VALUE;
+
+    /** Usage errors for settings no conversion can honour; the one check every entry point (CLI, app, package) runs. */
+    public Conversion validate() {
+        if (int8 && blockSize < MIN_BLOCK_SIZE) {
+            throw AnewbException.usage("block size " + blockSize + " is too small: it must be at least " + MIN_BLOCK_SIZE);
+        }
+        for (var e : blockOverrides.entrySet()) {
+            if (int8 && e.getValue() < MIN_BLOCK_SIZE) {
+                throw AnewbException.usage("block size " + e.getValue() + " for \"" + e.getKey() + "\" is below " + MIN_BLOCK_SIZE);
+            }
+        }
+        if (chunkWindow < 0) throw AnewbException.usage("chunk window " + chunkWindow + " must be at least 1");
+        if (chunkOverlap < 0) throw AnewbException.usage("chunk overlap " + chunkOverlap + " must not be negative");
+        if (chunkWindow > 0 && chunkOverlap >= chunkWindow) {
+            throw AnewbException.usage("chunk overlap " + chunkOverlap + " must be smaller than the window " + chunkWindow);
+        }
+        if (chunkWindow == 0 && chunkOverlap > 0) throw AnewbException.usage("--chunk-overlap needs --chunk-window");
+        return this;
     }
 
     public boolean chunked() { return chunkWindow > 0; }

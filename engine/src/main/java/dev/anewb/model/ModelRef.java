@@ -14,7 +14,7 @@ import java.nio.file.Path;
 public record ModelRef(Kind kind, String text, Path path, String hubId, String revision) {
     public enum Kind { FOLDER, CONFIG_FILE, PACKAGE, BUNDLED, HUB }
 
-    public static final String BUNDLED_MINILM = dev.anewb.io.BundledModel.ID;
+    public static final String BUNDLED_MINILM = "bundled:all-MiniLM-L6-v2";
 
     public static ModelRef parse(String text) {
         if (text == null || text.isBlank()) throw AnewbException.usage("no model given");

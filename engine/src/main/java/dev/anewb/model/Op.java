@@ -64,14 +64,33 @@ public sealed interface Op {
      * @param paddingMask the attention mask of the input applies to the keys
      * @param rope       rotary embedding applied to q and k, or null
      * @param scale      softmax scale (1/sqrt(headDim) unless the model says otherwise)
+     * @param chunk      the chunked-attention band (spec/chunked-attention.md) the converter wrote, or null for full
      */
     record Attention(String name, int layer, String q, String k, String v, String output, int heads, int kvHeads,
-                     int headDim, boolean causal, boolean paddingMask, Rope rope, float scale, boolean cross)
+                     int headDim, boolean causal, boolean paddingMask, Rope rope, float scale, boolean cross, Chunk chunk)
             implements Op {
+        /** Full attention, as an architecture builds it; the converter adds the chunk band. */
+        public Attention(String name, int layer, String q, String k, String v, String output, int heads, int kvHeads,
+                         int headDim, boolean causal, boolean paddingMask, Rope rope, float scale, boolean cross) {
+            this(name, layer, q, k, v, output, heads, kvHeads, headDim, causal, paddingMask, rope, scale, cross, null);
+        }
+
+        public Attention withChunk(Chunk c) {
+            return new Attention(name, layer, q, k, v, output, heads, kvHeads, headDim, causal, paddingMask, rope, scale, cross, c);
+        }
+
+        /** Which keys each query of a sequence of {@code keys} positions sees: the chunk band, or all of them. */
+        public ChunkPlan plan(int keys) {
+            return chunk == null ? ChunkPlan.full(keys, causal) : ChunkPlan.of(keys, chunk.window(), chunk.overlap(), causal);
+        }
+
         public List<String> inputs() { return List.of(q, k, v); }
         public List<String> weights() { return List.of(); }
         public String kind() { return cross ? "cross-attention" : "attention"; }
     }
+
+    /** Chunked attention: windows of {@code window} positions, consecutive windows sharing {@code overlap}. */
+    record Chunk(int window, int overlap) { }
 
     /** Rotary position embedding parameters (Llama family). */
     record Rope(double theta, int rotaryDim, String scalingType, double factor, double lowFreqFactor,
@@ -79,6 +98,15 @@ public sealed interface Op {
 
     /** Elementwise activation: gelu, gelu_new, relu, silu, tanh, quick_gelu. */
     record Activation(String name, int layer, String input, String output, String function) implements Op {
+        /** transformers' ACT2FN names the executor runs. */
+        public static boolean isSupported(String f) {
+            return switch (f) {
+                case "gelu", "gelu_python", "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "relu", "silu", "swish", "tanh",
+                     "quick_gelu" -> true;
+                default -> false;
+            };
+        }
+
         public List<String> inputs() { return List.of(input); }
         public List<String> weights() { return List.of(); }
         public String kind() { return "activation"; }

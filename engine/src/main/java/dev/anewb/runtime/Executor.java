@@ -2,10 +2,8 @@ package dev.anewb.runtime;
 
 import dev.anewb.AnewbException;
 import dev.anewb.job.JobContext;
-import dev.anewb.convert.BlockQuantizer;
-import dev.anewb.convert.ChunkPlan;
-import dev.anewb.convert.Int8BlockWeight;
-import dev.anewb.convert.QuantizedWeights;
+import dev.anewb.model.Batch;
+import dev.anewb.model.ChunkPlan;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelConfig;
 import dev.anewb.model.ModelGraph;
@@ -14,6 +12,16 @@ import dev.anewb.model.TensorData;
 import dev.anewb.model.Value;
 import dev.anewb.model.WeightInfo;
 import dev.anewb.model.WeightSource;
+import dev.anewb.quant.BlockQuantizer;
+import dev.anewb.quant.Int8BlockWeight;
+import dev.anewb.quant.QuantizedWeights;
+import dev.anewb.runtime.kernel.Activations;
+import dev.anewb.runtime.kernel.AttentionKernels;
+import dev.anewb.runtime.kernel.Bc1s;
+import dev.anewb.runtime.kernel.EnginePool;
+import dev.anewb.runtime.kernel.Fp16;
+import dev.anewb.runtime.kernel.LinearWeight;
+import dev.anewb.runtime.kernel.NormKernels;
 
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -31,6 +39,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Executor {
     private final ModelGraph graph;
     private final WeightSource weights;
+    private final PreparedWeights prepared;
     private final Map<String, float[]> floatWeights = new ConcurrentHashMap<>();
     private final Map<String, LinearWeight> linearWeights = new ConcurrentHashMap<>();
     private final boolean fp16;
@@ -50,9 +59,19 @@ public final class Executor {
      */
     private final java.util.concurrent.atomic.AtomicReference<Buffers> spare = new java.util.concurrent.atomic.AtomicReference<>();
 
+    /** An executor with prepared weights of its own (tests, benchmarks); the engine's executors share them. */
     public Executor(ModelGraph graph, WeightSource weights) {
+        this(graph, weights, new PreparedWeights());
+    }
+
+    /**
+     * @param prepared the projection weights prepared for the kernels, shared with the other executors of the same
+     *                 weights (the api's {@code ModelSession} owns one per model)
+     */
+    public Executor(ModelGraph graph, WeightSource weights, PreparedWeights prepared) {
         this.graph = graph;
         this.weights = weights;
+        this.prepared = prepared;
         this.fp16 = graph.conversion().precision() == Conversion.Precision.FP16;
         List<Op> ops = graph.ops();
         for (int i = 0; i < ops.size(); i++) for (String in : ops.get(i).inputs()) lastUse.put(in, i);
@@ -202,7 +221,7 @@ public final class Executor {
         for (var e : in.features().entrySet()) {
             Value v = graph.values().get(e.getKey());
             if (v == null) continue;
-            Activation a = e.getValue().asActivation();
+            Activation a = Activation.of(e.getValue());
             Integer rows = graph.fixedLength(v.axis());
             if ((rows != null && a.length() != rows) || a.channels() != v.channels()) {
                 throw AnewbException.usage(e.getKey() + " has shape " + java.util.Arrays.toString(e.getValue().shape()) + " but the model takes ["
@@ -343,47 +362,10 @@ public final class Executor {
     }
 
     private Activation norm(Op.Norm n, Activation x, Buffers buffers) {
-        int c = x.channels();
-        float[] w = floats(n.weight());
-        float[] bias = n.bias() == null ? null : floats(n.bias());
         float[] y = buffers.take(x.data().length);
-        float[] xs = x.data();
-        int tokens = x.tokens();
-        boolean rms = n.rms();
-        double eps = n.eps();
-        // Tokens are independent: parallel over groups of rows once there is enough work to pay for the wake-up.
-        int group = Math.max(1, 8192 / Math.max(1, c));
-        int groups = (tokens + group - 1) / group;
-        EnginePool.forRange(groups, g -> {
-            for (int t = g * group, end = Math.min(tokens, t + group); t < end; t++) {
-                if (KernelSelection.VECTOR) VectorKernels.normRow(xs, t * c, c, w, bias, rms, eps, y);
-                else normRow(xs, t * c, c, w, bias, rms, eps, y);
-            }
-        });
-        return new Activation(x.batch(), x.length(), c, y);
-    }
-
-    /**
-     * One row of LayerNorm / RMSNorm in double precision, for the scalar kernels ({@code VectorKernels.normRow} is
-     * the Vector API one).
-     */
-    static void normRow(float[] xs, int o, int c, float[] w, float[] bias, boolean rms, double eps, float[] y) {
-        double mean = 0;
-        if (!rms) {
-            for (int i = 0; i < c; i++) mean += xs[o + i];
-            mean /= c;
-        }
-        double var = 0;
-        for (int i = 0; i < c; i++) {
-            double d = xs[o + i] - mean;
-            var += d * d;
-        }
-        var /= c;
-        double inv = 1.0 / Math.sqrt(var + eps);
-        for (int i = 0; i < c; i++) {
-            double v = (xs[o + i] - mean) * inv * w[i];
-            y[o + i] = (float) (bias == null ? v : v + bias[i]);
-        }
+        NormKernels.norm(x.data(), x.tokens(), x.channels(), floats(n.weight()), n.bias() == null ? null : floats(n.bias()), n.rms(),
+                n.eps(), y);
+        return new Activation(x.batch(), x.length(), x.channels(), y);
     }
 
     private Activation linear(Op.Linear l, Activation x, Buffers buffers) {
@@ -391,41 +373,20 @@ public final class Executor {
         float[] bias = l.bias() == null ? null : floats(l.bias());
         float[] y = buffers.take(x.tokens() * l.out());
         if (graph.conversion().layout() == Conversion.Layout.BC1S) {
-            Bc1s.conv1x1(x, w, bias, y);
+            Bc1s.conv1x1(x.data(), x.batch(), x.length(), x.channels(), w, bias, y);
         } else {
             w.matmul(x.data(), x.tokens(), bias, y);
         }
         return new Activation(x.batch(), x.length(), l.out(), y);
     }
 
-    /** The projection weight in the storage the graph asks for (block INT8, FP16 or FP32), shared by form: see {@link #SHARED}. */
+    /** The projection weight in the storage the graph asks for (block INT8, FP16 or FP32), shared by form: see {@link PreparedWeights}. */
     private LinearWeight linearWeight(String name) {
         return linearWeights.computeIfAbsent(name, n -> {
             WeightInfo info = graph.weights().get(n);
             String form = info.quant() != null ? "int8 " + info.quant() : fp16 ? "fp16" : "fp32";
-            SharedWeight holder = SHARED.computeIfAbsent(weights, w -> new ConcurrentHashMap<>()).computeIfAbsent(n + " | " + form, k -> new SharedWeight());
-            synchronized (holder) {
-                LinearWeight w = holder.ref.get();
-                if (w == null) {
-                    w = prepare(n, info);
-                    holder.ref = new java.lang.ref.WeakReference<>(w);
-                }
-                return w;
-            }
+            return prepared.get(n, form, () -> prepare(n, info));
         });
-    }
-
-    /**
-     * Prepared projection weights (FP32 panels, FP16-rounded panels, block-INT8 codes) shared by every executor of one
-     * weight source, by tensor name and prepared form: the original model, its BC1S-only conversion and the drift
-     * analysis's per-cause conversions need the same FP32 panels, and every conversion with one INT8 setting the
-     * same codes (a BERT-base drift --by-cause held four full copies). Weakly held: a prepared weight lives as long
-     * as an executor that uses it, so the codes of a block size no longer shown are freed.
-     */
-    private static final Map<WeightSource, Map<String, SharedWeight>> SHARED = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
-
-    private static final class SharedWeight {
-        java.lang.ref.WeakReference<LinearWeight> ref = new java.lang.ref.WeakReference<>(null);
     }
 
     /** Prepares a projection weight in the storage the graph asks for: block INT8, FP16 or FP32. */
@@ -449,19 +410,18 @@ public final class Executor {
 
     /**
      * Attention per sequence through {@link AttentionKernels}: padding mask on the keys, causal rule, and the
-     * chunk band of the conversion (cross-attention is never chunked). In the BC1S layout every head runs
+     * op's chunk band (the converter gives cross-attention none). In the BC1S layout every head runs
      * on its own split buffers, as ml-ane-transformers splits attention per head.
      */
     private Activation attention(Op.Attention a, Batch in, Activation q, Activation k, Activation v, Buffers buffers) {
         int heads = a.heads(), kvHeads = a.kvHeads(), hd = a.headDim();
         int b = q.batch(), sq = q.length(), sk = k.length();
         int qw = heads * hd, kw = kvHeads * hd;
-        Conversion c = graph.conversion();
-        boolean chunk = c.chunked() && !a.cross();
+        boolean bc1s = graph.conversion().layout() == Conversion.Layout.BC1S;
         float[] y = buffers.take(b * sq * qw);
         java.util.Arrays.fill(y, 0f);
         for (int bi = 0; bi < b; bi++) {
-            ChunkPlan plan = chunk ? ChunkPlan.of(sk, c.chunkWindow(), c.chunkOverlap(), a.causal()) : ChunkPlan.full(sk, a.causal());
+            ChunkPlan plan = a.plan(sk);
             boolean[] valid = null;
             if (a.paddingMask() && !a.cross()) {
                 valid = new boolean[sk];
@@ -473,7 +433,7 @@ public final class Executor {
             float[] ks = whole ? k.data() : java.util.Arrays.copyOfRange(k.data(), bi * sk * k.channels(), (bi + 1) * sk * k.channels());
             float[] vs = whole ? v.data() : java.util.Arrays.copyOfRange(v.data(), bi * sk * v.channels(), (bi + 1) * sk * v.channels());
             float[] out = whole ? y : new float[sq * qw];
-            if (c.layout() == Conversion.Layout.BC1S) {
+            if (bc1s) {
                 attendPerHead(qs, ks, vs, sq, sk, heads, kvHeads, hd, a.scale(), plan, valid, out);
             } else if (sq == sk) {
                 AttentionKernels.attend(qs, ks, vs, heads, kvHeads, hd, a.scale(), plan, valid, out);
@@ -523,12 +483,12 @@ public final class Executor {
 
     /**
      * The step's queries at positions {@code [past, past + n)} against keys {@code [0, past + n)} of the cache,
-     * with the causal rule and the conversion's chunk band for those absolute positions, so that each position
+     * with the causal rule and the op's chunk band for those absolute positions, so that each position
      * sees exactly the keys it sees in a prefill of the whole sequence.
      */
     private Activation cachedAttention(Op.Attention a, Activation q, KvCache.Layer layer, KvCache cache, int past) {
         int n = q.length(), keys = past + n, width = a.heads() * a.headDim();
-        ChunkPlan plan = ChunkPlan.of(keys, graph.conversion().chunkWindow(), graph.conversion().chunkOverlap(), a.causal());
+        ChunkPlan plan = a.plan(keys);
         float[] y = new float[q.batch() * n * width];
         float[] qb = new float[n * width], out = new float[n * width];
         for (int b = 0; b < q.batch(); b++) {

@@ -1,7 +1,7 @@
 package dev.anewb.runtime;
 
 import dev.anewb.model.Op;
-
+import dev.anewb.runtime.kernel.EnginePool;
 
 /**
  * The convolutional front ends of vision and audio models, in float32 as torch computes them: ViT's patch

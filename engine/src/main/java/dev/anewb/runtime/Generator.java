@@ -2,9 +2,11 @@ package dev.anewb.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.anewb.AnewbException;
-import dev.anewb.io.TextTokenizer;
 import dev.anewb.job.JobContext;
+import dev.anewb.model.Batch;
+import dev.anewb.model.FeatureTensor;
 import dev.anewb.model.ModelConfig;
+import dev.anewb.model.TextTokenizer;
 
 import java.util.ArrayList;
 import java.util.Arrays;

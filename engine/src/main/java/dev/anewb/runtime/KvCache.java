@@ -1,6 +1,7 @@
 package dev.anewb.runtime;
 
 import dev.anewb.AnewbException;
+import dev.anewb.model.Batch;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;

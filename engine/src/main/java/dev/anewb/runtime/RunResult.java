@@ -1,5 +1,7 @@
 package dev.anewb.runtime;
 
+import dev.anewb.model.Batch;
+
 import java.util.Map;
 
 /**

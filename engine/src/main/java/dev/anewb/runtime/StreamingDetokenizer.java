@@ -1,6 +1,6 @@
 package dev.anewb.runtime;
 
-import dev.anewb.io.TextTokenizer;
+import dev.anewb.model.TextTokenizer;
 
 import java.util.Arrays;
 

@@ -108,8 +108,8 @@ class AnePlannerTest {
     @Test void dimensionsAbove16384AreFlagged() throws Exception {
         var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
                 "{\"model_type\":\"bert\",\"hidden_size\":256,\"num_hidden_layers\":1,\"num_attention_heads\":4,\"intermediate_size\":20000,\"vocab_size\":100}");
-        ModelGraph g = dev.anewb.model.Architectures.graph(dev.anewb.model.Architectures.parseConfig(node, java.nio.file.Path.of("t")),
-                dev.anewb.model.Architectures.GraphOptions.CONFIG_ONLY);
+        ModelGraph g = dev.anewb.model.arch.Architectures.graph(dev.anewb.model.arch.Architectures.parseConfig(node, java.nio.file.Path.of("t")),
+                dev.anewb.model.arch.Architectures.GraphOptions.CONFIG_ONLY);
         OpPlan up = AnePlanner.plan(g, FP16_BC1S, PROFILES.get("M4"), 1, 16, null).optimized().op("layers.0.mlp_up");
         assertFalse(up.onAne());
         assertTrue(up.warnings().getFirst().contains("rule 4") && up.warnings().getFirst().contains("20000"));

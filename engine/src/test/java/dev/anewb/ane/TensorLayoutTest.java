@@ -1,7 +1,6 @@
 package dev.anewb.ane;
 
-import dev.anewb.convert.ChunkPlan;
-
+import dev.anewb.model.ChunkPlan;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

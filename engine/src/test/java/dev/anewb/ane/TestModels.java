@@ -1,7 +1,7 @@
 package dev.anewb.ane;
 
-import dev.anewb.model.Architectures;
 import dev.anewb.model.ModelGraph;
+import dev.anewb.model.arch.Architectures;
 
 import java.net.URISyntaxException;
 import java.nio.file.Path;

@@ -1,19 +1,21 @@
 package dev.anewb.convert;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.anewb.api.ConvertedModel;
+import dev.anewb.api.ModelLoader;
+import dev.anewb.api.ModelSession;
 import dev.anewb.drift.TapMetrics;
 import dev.anewb.io.LoadedModel;
-import dev.anewb.io.ModelLoader;
 import dev.anewb.io.OnnxWeights;
 import dev.anewb.io.SafetensorsFile;
 import dev.anewb.job.JobContext;
+import dev.anewb.model.Batch;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.DType;
+import dev.anewb.model.FeatureTensor;
 import dev.anewb.model.ModelGraph;
 import dev.anewb.model.ModelRef;
 import dev.anewb.model.TensorData;
-import dev.anewb.runtime.Batch;
-import dev.anewb.runtime.FeatureTensor;
 import dev.anewb.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,7 +41,7 @@ class AnePackageArchitecturesTest {
     @ValueSource(strings = {"gpt2-tiny", "llama-tiny", "vit-tiny", "whisper-tiny"})
     void aPackageReopensAndReproducesItsRecordedDrift(String fixture) throws Exception {
         Path out = tmp.resolve(fixture + ".anepkg");
-        try (ConvertedModel m = Converter.convert(Fixtures.fixture(fixture).toString(), Conversion.ANE_DEFAULT, JobContext.NONE)) {
+        try (ConvertedModel m = ConvertedModel.open(Fixtures.fixture(fixture).toString(), Conversion.ANE_DEFAULT, JobContext.NONE)) {
             Batch sample = m.sampleInput();
             m.writePackage(out, false, null, JobContext.NONE);
             JsonNode manifest = AnePackage.readManifest(out);
@@ -75,7 +77,7 @@ class AnePackageArchitecturesTest {
 
             try (LoadedModel pkg = ModelLoader.load(ModelRef.parse(out.toString()), JobContext.NONE, true)) {
                 assertTrue(pkg.isPackage());
-                List<TapMetrics> re = AnePackage.recheck(pkg, JobContext.NONE);
+                List<TapMetrics> re = ModelSession.of(pkg).recheckPackage(JobContext.NONE);
                 JsonNode recorded = manifest.path("drift").path("taps");
                 assertEquals(recorded.size(), re.size(), "every recorded tap rechecked");
                 int inexact = 0;
@@ -110,7 +112,7 @@ class AnePackageArchitecturesTest {
     void aPackagesStoredInt8WeightsExportToOnnx() throws Exception {
         Path out = tmp.resolve("llama.anepkg");
         Conversion c = Conversion.ORIGINAL.withInt8(true, 128, false);
-        try (ConvertedModel m = Converter.convert(Fixtures.fixture("llama-tiny").toString(), c, JobContext.NONE)) {
+        try (ConvertedModel m = ConvertedModel.open(Fixtures.fixture("llama-tiny").toString(), c, JobContext.NONE)) {
             m.writePackage(out, false, null, JobContext.NONE);
         }
         try (LoadedModel pkg = ModelLoader.load(ModelRef.parse(out.toString()), JobContext.NONE, true)) {

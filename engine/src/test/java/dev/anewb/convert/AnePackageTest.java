@@ -2,10 +2,12 @@ package dev.anewb.convert;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.anewb.AnewbException;
+import dev.anewb.api.ConvertedModel;
+import dev.anewb.api.ModelLoader;
+import dev.anewb.api.ModelSession;
 import dev.anewb.drift.DriftReport;
 import dev.anewb.drift.TapMetrics;
 import dev.anewb.io.LoadedModel;
-import dev.anewb.io.ModelLoader;
 import dev.anewb.io.SafetensorsFile;
 import dev.anewb.job.JobCancelledException;
 import dev.anewb.job.JobContext;
@@ -34,7 +36,7 @@ class AnePackageTest {
     @Test
     void aPackageHoldsTheSpecLayoutAndReproducesItsRecordedDrift() throws Exception {
         Path out = tmp.resolve("bert.anepkg");
-        try (ConvertedModel m = Converter.convert(Fixtures.fixture("bert-tiny").toString(), CONV, JobContext.NONE)) {
+        try (ConvertedModel m = ConvertedModel.open(Fixtures.fixture("bert-tiny").toString(), CONV, JobContext.NONE)) {
             m.writePackage(out, false, null, JobContext.NONE);
             JsonNode manifest = AnePackage.readManifest(out);
             assertEquals("anepkg", manifest.get("format").asText());
@@ -54,7 +56,7 @@ class AnePackageTest {
             DriftReport direct = m.drift(m.sampleInput(), false, JobContext.NONE);
             try (LoadedModel pkg = ModelLoader.load(ModelRef.parse(out.toString()), JobContext.NONE, true)) {
                 assertTrue(pkg.isPackage());
-                List<TapMetrics> again = AnePackage.recheck(pkg, JobContext.NONE);
+                List<TapMetrics> again = ModelSession.of(pkg).recheckPackage(JobContext.NONE);
                 assertEquals(direct.taps().size(), again.size());
                 for (int i = 0; i < again.size(); i++) {
                     assertEquals(direct.taps().get(i).name(), again.get(i).name());
@@ -69,7 +71,7 @@ class AnePackageTest {
     @Test
     void anExistingPackageNeedsForceAndACancelledWriteLeavesNothing() throws Exception {
         Path out = tmp.resolve("p.anepkg");
-        try (ConvertedModel m = Converter.convert(Fixtures.fixture("distilbert-tiny").toString(), Conversion.ANE_DEFAULT, JobContext.NONE)) {
+        try (ConvertedModel m = ConvertedModel.open(Fixtures.fixture("distilbert-tiny").toString(), Conversion.ANE_DEFAULT, JobContext.NONE)) {
             m.writePackage(out, false, null, JobContext.NONE);
             long before = Files.getLastModifiedTime(out.resolve("manifest.json")).toMillis();
             AnewbException e = assertThrows(AnewbException.class, () -> m.writePackage(out, false, null, JobContext.NONE));

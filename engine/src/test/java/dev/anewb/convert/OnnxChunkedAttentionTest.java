@@ -3,13 +3,13 @@ package dev.anewb.convert;
 import ai.onnxruntime.OrtException;
 import dev.anewb.io.SafetensorsFile;
 import dev.anewb.job.JobContext;
-import dev.anewb.model.Architectures;
+import dev.anewb.model.Batch;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.GraphBuilder;
 import dev.anewb.model.ModelConfig;
 import dev.anewb.model.ModelGraph;
+import dev.anewb.model.arch.Architectures;
 import dev.anewb.runtime.Activation;
-import dev.anewb.runtime.Batch;
 import dev.anewb.runtime.Executor;
 import dev.anewb.testing.Fixtures;
 import dev.anewb.testing.References;
@@ -91,7 +91,7 @@ class OnnxChunkedAttentionTest {
             Batch batch = References.batch(ref, "");
             assertTrue(batch.seq() > 2 * window, "the batch spans several windows (" + batch.seq() + " tokens)");
             ModelGraph g = embedAttention(config, causal);
-            ModelGraph chunked = g.rewrite(g.weights(), Conversion.ORIGINAL.withChunking(window, overlap));
+            ModelGraph chunked = Converter.convert(g, Conversion.ORIGINAL.withChunking(window, overlap)).graph();
             Map<String, Activation> ort = exportAndRun(chunked, weights, batch, "chunked");
             Activation emb = ort.get("emb");
             Activation expected = new Activation(emb.batch(), emb.length(), emb.channels(), reference(emb, batch, 4, window, overlap, causal));
@@ -116,7 +116,7 @@ class OnnxChunkedAttentionTest {
             for (boolean causal : new boolean[]{false, true}) {
                 ModelGraph g = embedAttention(config, causal);
                 float[] full = exportAndRun(g, weights, batch, "full").get("ctx").data();
-                ModelGraph wide = g.rewrite(g.weights(), Conversion.ORIGINAL.withChunking(batch.seq() + 2, 2));
+                ModelGraph wide = Converter.convert(g, Conversion.ORIGINAL.withChunking(batch.seq() + 2, 2)).graph();
                 assertArrayEquals(full, exportAndRun(wide, weights, batch, "wide").get("ctx").data());
                 References.assertClose("ctx vs executor", new Executor(g, weights).run(batch, JobContext.NONE).tap("ctx"),
                         new Activation(batch.batch(), batch.seq(), config.hiddenSize(), full), batch, TOL);

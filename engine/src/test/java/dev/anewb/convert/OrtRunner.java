@@ -5,8 +5,8 @@ import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.anewb.model.Batch;
 import dev.anewb.runtime.Activation;
-import dev.anewb.runtime.Batch;
 
 import java.nio.FloatBuffer;
 import java.nio.file.Path;

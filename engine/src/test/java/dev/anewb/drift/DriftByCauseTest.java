@@ -2,13 +2,14 @@ package dev.anewb.drift;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.anewb.api.ModelSession;
 import dev.anewb.io.BundledModel;
 import dev.anewb.io.OnnxWeights;
 import dev.anewb.job.JobContext;
-import dev.anewb.model.Architectures;
+import dev.anewb.model.Batch;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelGraph;
-import dev.anewb.runtime.Batch;
+import dev.anewb.model.arch.Architectures;
 import dev.anewb.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 
@@ -24,14 +25,14 @@ class DriftByCauseTest {
         JsonNode json = new ObjectMapper().readTree(Fixtures.fixture("minilm").resolve("reference.json").toFile());
         try (OnnxWeights w = OnnxWeights.open(BundledModel.onnxPath())) {
             ModelGraph g = Architectures.graph(Architectures.readConfig(BundledModel.configPath()), new Architectures.GraphOptions(w::contains, true));
-            DriftAnalysis d = new DriftAnalysis(g, w);
+            ModelSession d = ModelSession.of(g, w);
             for (int s = 0; s < 3; s++) {
                 JsonNode ids = json.get("token_ids").get(s);
                 long[] a = new long[ids.size()];
                 for (int i = 0; i < a.length; i++) a[i] = ids.get(i).asLong();
                 Conversion c = new Conversion(Conversion.Layout.BC1S, Conversion.Precision.FP16, true, 128, false, List.of(), java.util.Map.of(),
                         8, 2);
-                DriftReport r = d.measure(Batch.of(a), c, true, JobContext.NONE);
+                DriftReport r = d.convert(c).drift(Batch.of(a), true, JobContext.NONE);
                 assertEquals(5, r.byCause().size());
                 for (int t = 0; t < r.taps().size(); t++) {
                     String name = r.taps().get(t).name();

@@ -1,13 +1,13 @@
 package dev.anewb.drift;
 
-import dev.anewb.convert.Converter;
+import dev.anewb.api.ModelSession;
 import dev.anewb.io.SafetensorsFile;
 import dev.anewb.job.JobContext;
-import dev.anewb.model.Architectures;
+import dev.anewb.model.Batch;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelGraph;
+import dev.anewb.model.arch.Architectures;
 import dev.anewb.runtime.Activation;
-import dev.anewb.runtime.Batch;
 import dev.anewb.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 
@@ -45,14 +45,16 @@ class LanguageModelDriftTest {
             ModelGraph g = Architectures.graph(config, new Architectures.GraphOptions(weights::contains, false));
             Conversion int8 = Conversion.ORIGINAL.withInt8(true, 128, false);
             Batch batch = Batch.of(917, 221, 266, 68, 85, 309, 83, 572, 275, 317, 87, 73, 68, 597);
-            DriftReport r = new DriftAnalysis(g, weights).measure(batch, int8, false, JobContext.NONE);
+            ModelSession s = ModelSession.of(g, weights);
+            DriftReport r = s.convert(int8).drift(batch, false, JobContext.NONE);
             Map<String, Double> task = r.task();
             assertTrue(task.get("next_token_kl") > 0 && task.get("next_token_kl") < 0.05, "KL " + task.get("next_token_kl"));
             assertTrue(task.get("top1_agreement_pct") >= 50 && task.get("top1_agreement_pct") <= 100);
-            ModelGraph q = Converter.convert(g, int8).graph();
-            var same = DriftAnalysis.greedyContinuation(g, g, weights, new long[] {721, 496, 536}, 12, JobContext.NONE);
+                        var same = DriftAnalysis.greedyContinuation(s.executor(Conversion.ORIGINAL), s.executor(Conversion.ORIGINAL),
+                    new long[] {721, 496, 536}, Map.of(), 12, JobContext.NONE);
             assertEquals(100.0, same.agreementPct());
-            var c = DriftAnalysis.greedyContinuation(g, q, weights, new long[] {721, 496, 536}, 12, JobContext.NONE);
+            var c = DriftAnalysis.greedyContinuation(s.executor(Conversion.ORIGINAL), s.executor(int8),
+                    new long[] {721, 496, 536}, Map.of(), 12, JobContext.NONE);
             // The original's continuation is transformers' (fixture "generated" of prompt 0).
             assertArrayEquals(new long[] {1156, 1088, 368, 1120, 436, 753, 843, 404, 467, 467, 223, 417}, c.reference());
             assertEquals(12, c.converted().length);

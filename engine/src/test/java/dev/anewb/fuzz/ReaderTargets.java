@@ -3,16 +3,16 @@ package dev.anewb.fuzz;
 import dev.anewb.cli.AnewbCli;
 import dev.anewb.convert.AnePackage;
 import dev.anewb.io.HfTokenizer;
-import dev.anewb.io.NativeTokenizerProbe;
 import dev.anewb.io.LoadedModel;
+import dev.anewb.io.NativeTokenizerProbe;
 import dev.anewb.io.OnnxWeights;
 import dev.anewb.io.SafetensorsFile;
 import dev.anewb.io.ShardedSafetensors;
 import dev.anewb.job.JobContext;
-import dev.anewb.model.Architectures;
 import dev.anewb.model.ModelConfig;
 import dev.anewb.model.ModelRef;
 import dev.anewb.model.TensorData;
+import dev.anewb.model.arch.Architectures;
 import dev.anewb.testing.Fixtures;
 
 import java.io.IOException;

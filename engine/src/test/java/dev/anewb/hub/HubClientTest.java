@@ -1,16 +1,16 @@
 package dev.anewb.hub;
 
 import dev.anewb.AnewbException;
+import dev.anewb.api.ModelLoader;
 import dev.anewb.io.LoadedModel;
-import dev.anewb.io.ModelLoader;
 import dev.anewb.io.WeightSources;
 import dev.anewb.job.JobCancelledException;
 import dev.anewb.job.JobContext;
-import dev.anewb.model.Architectures;
+import dev.anewb.model.Batch;
 import dev.anewb.model.ModelGraph;
 import dev.anewb.model.ModelRef;
 import dev.anewb.model.WeightSource;
-import dev.anewb.runtime.Batch;
+import dev.anewb.model.arch.Architectures;
 import dev.anewb.runtime.Executor;
 import dev.anewb.runtime.RunResult;
 import dev.anewb.testing.Fixtures;

@@ -1,12 +1,12 @@
 package dev.anewb.job;
 
-import dev.anewb.convert.ConvertedModel;
-import dev.anewb.convert.Converter;
+import dev.anewb.api.ConvertedModel;
+import dev.anewb.api.ModelLoader;
+import dev.anewb.api.ModelSession;
 import dev.anewb.convert.OnnxExporter;
 import dev.anewb.drift.DriftReport;
 import dev.anewb.drift.TapMetrics;
 import dev.anewb.io.LoadedModel;
-import dev.anewb.io.ModelLoader;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelRef;
 import dev.anewb.testing.Fixtures;
@@ -66,7 +66,7 @@ class CancellationTest {
         Path out = tmp.resolve("c.anepkg");
         String model = Fixtures.fixture("bert-tiny").toString();
         cancelLatencies("convert", ctx -> {
-            try (ConvertedModel m = Converter.convert(model, INT8, ctx.slice(0, 0.1))) {
+            try (ConvertedModel m = ConvertedModel.open(model, INT8, ctx.slice(0, 0.1))) {
                 return m.writePackage(out, true, null, ctx.slice(0.1, 1));
             }
         });
@@ -79,7 +79,7 @@ class CancellationTest {
     @Test
     void driftExportAndLoadStopPromptly() throws Exception {
         try (LoadedModel m = ModelLoader.load(ModelRef.parse(Fixtures.fixture("gpt2-tiny").toString()), JobContext.NONE, true)) {
-            ConvertedModel cm = Converter.convert(m, INT8);
+            ConvertedModel cm = ModelSession.of(m).convert(INT8);
             cancelLatencies("drift", ctx -> {
                 DriftReport r = null;
                 for (int i = 0; i < 50; i++) r = cm.drift(cm.sampleInput(), true, ctx); // long enough to be cancelled midway
@@ -113,7 +113,7 @@ class CancellationTest {
     }
 
     private static void convert(String model, Path out) {
-        try (ConvertedModel m = Converter.convert(model, INT8, JobContext.NONE)) {
+        try (ConvertedModel m = ConvertedModel.open(model, INT8, JobContext.NONE)) {
             m.writePackage(out, true, null, JobContext.NONE);
         }
     }
@@ -121,7 +121,8 @@ class CancellationTest {
     @Test
     void driftAndConversionOnOneLoadedModelAtOnce() throws Exception {
         try (LoadedModel m = ModelLoader.load(ModelRef.parse(Fixtures.fixture("gpt2-tiny").toString()), JobContext.NONE, true)) {
-            ConvertedModel forDrift = Converter.convert(m, INT8), forPackage = Converter.convert(m, INT8);
+            ModelSession s = ModelSession.of(m);
+            ConvertedModel forDrift = s.convert(INT8), forPackage = s.convert(INT8);
             List<TapMetrics> sequential = forDrift.drift(forDrift.sampleInput(), false, JobContext.NONE).taps();
             Path seq = tmp.resolve("seq.anepkg"), par = tmp.resolve("par.anepkg");
             forPackage.writePackage(seq, true, null, JobContext.NONE);

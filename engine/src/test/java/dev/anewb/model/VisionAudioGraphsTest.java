@@ -8,6 +8,7 @@ import dev.anewb.ane.OpPlan;
 import dev.anewb.ane.Phase;
 import dev.anewb.ane.PlanResult;
 import dev.anewb.convert.Converter;
+import dev.anewb.model.arch.Architectures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -2,8 +2,9 @@ package dev.anewb.runtime;
 
 import dev.anewb.io.SafetensorsFile;
 import dev.anewb.job.JobContext;
-import dev.anewb.model.Architectures;
+import dev.anewb.model.Batch;
 import dev.anewb.model.ModelGraph;
+import dev.anewb.model.arch.Architectures;
 import dev.anewb.testing.Fixtures;
 import dev.anewb.testing.References;
 import org.junit.jupiter.params.ParameterizedTest;

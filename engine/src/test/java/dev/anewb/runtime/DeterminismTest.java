@@ -1,10 +1,11 @@
 package dev.anewb.runtime;
 
-import dev.anewb.convert.ConvertedModel;
-import dev.anewb.convert.Converter;
+import dev.anewb.api.ConvertedModel;
+import dev.anewb.api.ModelLoader;
+import dev.anewb.api.ModelSession;
 import dev.anewb.io.LoadedModel;
-import dev.anewb.io.ModelLoader;
 import dev.anewb.job.JobContext;
+import dev.anewb.model.Batch;
 import dev.anewb.model.Conversion;
 import dev.anewb.testing.Fixtures;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,7 +28,8 @@ class DeterminismTest {
             case ANE_DEFAULT -> Conversion.ANE_DEFAULT.withInt8(true, 32, false);
         };
         try (LoadedModel m = ModelLoader.load(Fixtures.fixture("bert-tiny").toString(), JobContext.NONE)) {
-            ConvertedModel a = Converter.convert(m, c), b = Converter.convert(m, c);
+            // two sessions: each prepares (packs, quantizes) its own weights
+            ConvertedModel a = ModelSession.of(m).convert(c), b = ModelSession.of(m).convert(c);
             Batch in = a.sampleInput();
             RunResult ra = a.run(in, JobContext.NONE), rb = b.run(in, JobContext.NONE);
             for (String tap : ra.taps().keySet()) assertArrayEquals(ra.tap(tap).data(), rb.tap(tap).data(), k + " " + tap);

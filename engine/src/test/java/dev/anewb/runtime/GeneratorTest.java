@@ -6,6 +6,7 @@ import dev.anewb.AnewbException;
 import dev.anewb.io.HfTokenizer;
 import dev.anewb.io.SafetensorsFile;
 import dev.anewb.job.JobContext;
+import dev.anewb.model.Batch;
 import dev.anewb.model.ModelGraph;
 import dev.anewb.testing.Fixtures;
 import org.junit.jupiter.api.Test;

@@ -2,9 +2,9 @@ package dev.anewb.runtime;
 
 import dev.anewb.AnewbException;
 import dev.anewb.convert.Converter;
-import dev.anewb.model.Architectures;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelGraph;
+import dev.anewb.model.arch.Architectures;
 import dev.anewb.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 

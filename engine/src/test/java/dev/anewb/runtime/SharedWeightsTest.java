@@ -1,11 +1,12 @@
 package dev.anewb.runtime;
 
-import dev.anewb.convert.Converter;
+import dev.anewb.api.ModelLoader;
+import dev.anewb.api.ModelSession;
 import dev.anewb.io.LoadedModel;
-import dev.anewb.io.ModelLoader;
 import dev.anewb.job.JobContext;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.Op;
+import dev.anewb.runtime.kernel.LinearWeight;
 import dev.anewb.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 
@@ -18,14 +19,15 @@ import static org.junit.jupiter.api.Assertions.*;
 class SharedWeightsTest {
     @Test
     void executorsOfOneModelShareEachPreparedForm() {
-        try (LoadedModel m = ModelLoader.load(Fixtures.fixture("bert-tiny").toString(), JobContext.NONE)) {
+        try (LoadedModel loaded = ModelLoader.load(Fixtures.fixture("bert-tiny").toString(), JobContext.NONE)) {
+            ModelSession m = ModelSession.of(loaded);
             Executor original = executor(m, Conversion.ORIGINAL);
             Executor bc1s = executor(m, Conversion.ORIGINAL.withLayout(Conversion.Layout.BC1S));
             Executor fp16 = executor(m, Conversion.ORIGINAL.withPrecision(Conversion.Precision.FP16));
             Executor int8 = executor(m, Conversion.ORIGINAL.withInt8(true, 32, false));
             Executor int8Fp16 = executor(m, Conversion.ORIGINAL.withInt8(true, 32, false).withPrecision(Conversion.Precision.FP16));
             Executor int8B64 = executor(m, Conversion.ORIGINAL.withInt8(true, 64, false));
-            String w = m.graph().ops().stream().filter(o -> o instanceof Op.Linear).map(o -> ((Op.Linear) o).weight()).findFirst().orElseThrow();
+            String w = loaded.graph().ops().stream().filter(o -> o instanceof Op.Linear).map(o -> ((Op.Linear) o).weight()).findFirst().orElseThrow();
             assertNotNull(original.preparedWeight(w));
             assertSame(original.preparedWeight(w), bc1s.preparedWeight(w), "FP32 panels shared by HF and BC1S");
             assertNotSame(original.preparedWeight(w), fp16.preparedWeight(w), "FP16-rounded values are another form");
@@ -35,9 +37,9 @@ class SharedWeightsTest {
         }
     }
 
-    private static Executor executor(LoadedModel m, Conversion c) {
-        Executor e = new Executor(Converter.convert(m.graph(), c).graph(), m.weights());
-        e.run(Converter.convert(m, c).sampleInput(), JobContext.NONE);
+    private static Executor executor(ModelSession m, Conversion c) {
+        Executor e = m.executor(c);
+        e.run(m.convert(c).sampleInput(), JobContext.NONE);
         return e;
     }
 }

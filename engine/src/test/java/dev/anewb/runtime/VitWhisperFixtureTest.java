@@ -6,10 +6,12 @@ import dev.anewb.io.ImagePreprocessor;
 import dev.anewb.io.SafetensorsFile;
 import dev.anewb.io.WhisperFeatures;
 import dev.anewb.job.JobContext;
-import dev.anewb.model.Architectures;
+import dev.anewb.model.Batch;
+import dev.anewb.model.FeatureTensor;
 import dev.anewb.model.ModelConfig;
 import dev.anewb.model.ModelGraph;
 import dev.anewb.model.TensorData;
+import dev.anewb.model.arch.Architectures;
 import dev.anewb.model.whisper.WhisperConfig;
 import dev.anewb.testing.Fixtures;
 import dev.anewb.testing.References;
@@ -54,7 +56,7 @@ class VitWhisperFixtureTest {
             ImagePreprocessor pre = ImagePreprocessor.forModel(dir, 32, 32, warnings::add);
             assertTrue(warnings.isEmpty(), warnings::toString);
             FeatureTensor pixels = pre.pixelValues(new ImagePreprocessor.Rgb(h, w, hwc));
-            References.assertClose("pixel_values", pixels.asActivation(), asActivation(ref.get("pixel_values")), null, TOL);
+            References.assertClose("pixel_values", Activation.of(pixels), asActivation(ref.get("pixel_values")), null, TOL);
 
             Batch batch = Batch.ofFeatures(g.fixedLength(dev.anewb.model.Axis.TOKENS), Map.of(ModelGraph.PIXEL_VALUES, pixels));
             RunResult out = new Executor(g, weights).run(batch, JobContext.NONE);
@@ -81,7 +83,7 @@ class VitWhisperFixtureTest {
             WhisperFeatures fe = WhisperFeatures.forModel(dir, c.numMelBins(), warnings::add);
             assertTrue(warnings.isEmpty(), warnings::toString);
             FeatureTensor features = fe.extract(ref.get("waveform").toFloatArray());
-            References.assertClose("input_features", features.asActivation(), asActivation(ref.get("input_features")), null, TOL);
+            References.assertClose("input_features", Activation.of(features), asActivation(ref.get("input_features")), null, TOL);
 
             Batch batch = Batch.of(prefix).withFeatures(Map.of(ModelGraph.INPUT_FEATURES, features));
             RunResult out = new Executor(g, weights).run(batch, JobContext.NONE);

@@ -2,9 +2,9 @@ package dev.anewb.testing;
 
 import dev.anewb.drift.TapMetrics;
 import dev.anewb.io.SafetensorsFile;
+import dev.anewb.model.Batch;
 import dev.anewb.model.TensorData;
 import dev.anewb.runtime.Activation;
-import dev.anewb.runtime.Batch;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

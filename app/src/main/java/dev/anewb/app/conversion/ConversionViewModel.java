@@ -6,20 +6,18 @@ import dev.anewb.app.session.ModelKind;
 import dev.anewb.app.session.SampleInput;
 import dev.anewb.app.session.Session;
 import dev.anewb.io.ImagePreprocessor;
-import dev.anewb.model.ModelGraph;
-import dev.anewb.runtime.FeatureTensor;
-import javafx.beans.property.ReadOnlyObjectProperty;
-import javafx.beans.property.ReadOnlyObjectWrapper;
-import javafx.scene.image.Image;
-import dev.anewb.convert.BlockQuantizer;
-import dev.anewb.convert.Converter;
 import dev.anewb.model.Conversion;
+import dev.anewb.model.FeatureTensor;
+import dev.anewb.model.ModelGraph;
+import dev.anewb.quant.BlockQuantizer;
 import javafx.beans.Observable;
 import javafx.beans.binding.Bindings;
 import javafx.beans.binding.StringBinding;
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.IntegerProperty;
 import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyObjectWrapper;
 import javafx.beans.property.ReadOnlyStringProperty;
 import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.beans.property.SimpleBooleanProperty;
@@ -29,6 +27,7 @@ import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
+import javafx.scene.image.Image;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,7 +37,7 @@ import java.util.Map;
 
 /**
  * The conversion panel's state: one property per control. Every change builds a {@link Conversion}, checks it
- * with {@link Converter#validate} and, when valid, puts it into the {@link Session}; an invalid one leaves the
+ * with {@link Conversion#validate} and, when valid, puts it into the {@link Session}; an invalid one leaves the
  * session alone and sets {@link #errorProperty()} to the engine's message, which the panel shows inline.
  */
 public final class ConversionViewModel {
@@ -109,7 +108,7 @@ public final class ConversionViewModel {
     private void apply() {
         Conversion c = toConversion();
         try {
-            Converter.validate(c);
+            c.validate();
             for (Map.Entry<String, Integer> e : c.blockOverrides().entrySet()) {
                 if (e.getValue() < MIN_BLOCK) throw AnewbException.usage("block size " + e.getValue() + " for \"" + e.getKey() + "\" is below " + MIN_BLOCK);
             }

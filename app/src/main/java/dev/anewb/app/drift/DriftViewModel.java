@@ -1,16 +1,15 @@
 package dev.anewb.app.drift;
 
+import dev.anewb.api.ConvertedModel;
 import dev.anewb.app.jobs.LatestJobScheduler;
 import dev.anewb.app.session.SampleInput;
 import dev.anewb.app.session.Session;
 import dev.anewb.app.shell.AreaViewModel;
-import dev.anewb.convert.ConvertedModel;
-import dev.anewb.drift.DriftAnalysis;
 import dev.anewb.drift.DriftReport;
 import dev.anewb.drift.TapMetrics;
 import dev.anewb.job.Job;
+import dev.anewb.model.Batch;
 import dev.anewb.model.Conversion;
-import dev.anewb.runtime.Batch;
 import javafx.beans.Observable;
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.IntegerProperty;
@@ -98,21 +97,20 @@ public final class DriftViewModel extends AreaViewModel {
 
     private void requestMeasure() {
         ConvertedModel converted = session.converted();
-        if (converted == null || session.driftAnalysis() == null) {
+        if (converted == null || !session.canMeasureDrift()) {
             scheduler.cancel();
             return;
         }
         scheduler.request(() -> {
             ConvertedModel c = session.converted();
-            DriftAnalysis analysis = session.driftAnalysis();
-            if (c == null || analysis == null) return null;
-            Conversion conversion = c.graph().conversion();
+            if (c == null || !session.canMeasureDrift()) return null;
+            Conversion conversion = c.conversion();
             SampleInput input = session.sampleInput();
             return (Job<Measured>) ctx -> {
                 long t0 = System.nanoTime();
                 SampleInput.Prepared sample = session.sample(input);
                 Batch batch = sample.batch();
-                DriftReport r = analysis.measure(batch, conversion, true, ctx);
+                DriftReport r = c.drift(batch, true, ctx);
                 int tokens = 0;
                 for (int b = 0; b < batch.batch(); b++) tokens += batch.validTokens(b);
                 return new Measured(r, conversion, (System.nanoTime() - t0) / 1_000_000, batch.batch(), tokens, sample.description());
@@ -127,7 +125,7 @@ public final class DriftViewModel extends AreaViewModel {
     public static String describe(Conversion c) {
         List<String> parts = new ArrayList<>();
         if (c.int8()) {
-            String block = c.blockSize() == dev.anewb.convert.BlockQuantizer.PER_CHANNEL ? "per-channel" : "b" + c.blockSize();
+            String block = c.blockSize() == dev.anewb.quant.BlockQuantizer.PER_CHANNEL ? "per-channel" : "b" + c.blockSize();
             parts.add("INT8 " + block + (c.symmetric() ? " sym" : ""));
             if (!c.keepFp16().isEmpty() || !c.blockOverrides().isEmpty()) parts.add((c.keepFp16().size() + c.blockOverrides().size()) + " overrides");
         }
@@ -231,7 +229,7 @@ public final class DriftViewModel extends AreaViewModel {
     private void updateStatus() {
         Measured m = measured.get();
         if (scheduler.isComputing()) status.set("computing…");
-        else if (m == null) status.set(session.model() == null ? "Load a model to measure drift." : session.driftAnalysis() == null ? "Drift needs a source model with weights." : "");
+        else if (m == null) status.set(session.model() == null ? "Load a model to measure drift." : !session.canMeasureDrift() ? "Drift needs a source model with weights." : "");
         else status.set(String.format(Locale.ROOT, "%s · %s, %d tokens · measured in %d ms", describe(m.conversion()), m.sample(), m.tokens(), m.millis()));
     }
 

@@ -1,11 +1,10 @@
 package dev.anewb.app.export;
 
+import dev.anewb.api.ConvertedModel;
 import dev.anewb.app.drift.DriftViewModel;
 import dev.anewb.app.jobs.JobView;
 import dev.anewb.app.session.Session;
 import dev.anewb.app.shell.AreaViewModel;
-import dev.anewb.convert.ConvertedModel;
-import dev.anewb.drift.DriftAnalysis;
 import dev.anewb.drift.DriftReport;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.model.Conversion;
@@ -17,8 +16,8 @@ import javafx.beans.property.ReadOnlyObjectWrapper;
 import javafx.beans.property.ReadOnlyStringProperty;
 import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.beans.property.SimpleObjectProperty;
-import javafx.beans.property.StringProperty;
 import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
 import javafx.util.Subscription;
 
 import java.nio.file.Files;
@@ -73,7 +72,7 @@ public final class ExportViewModel extends AreaViewModel {
         ConvertedModel converted = session.converted();
         if (converted == null || packagePath.get().isBlank() || job.get() != null) return null;
         Path out = Path.of(packagePath.get());
-        Conversion c = converted.graph().conversion();
+        Conversion c = converted.conversion();
         result.set("");
         return track(session.jobs().submit("Export " + out.getFileName(), ctx -> converted.writePackage(out, force, null, ctx), p -> {
             lastWritten.set(p);
@@ -92,7 +91,7 @@ public final class ExportViewModel extends AreaViewModel {
         ConvertedModel converted = session.converted();
         if (converted == null || onnxPath.get().isBlank() || job.get() != null) return null;
         Path out = Path.of(onnxPath.get());
-        Conversion c = converted.graph().conversion();
+        Conversion c = converted.conversion();
         result.set("");
         return track(session.jobs().submit("Export " + out.getFileName(), ctx -> {
             dev.anewb.convert.OnnxExporter.export(converted.graph(), converted.source().weights(), out, ctx);
@@ -109,10 +108,9 @@ public final class ExportViewModel extends AreaViewModel {
      */
     public JobView<List<Path>> exportReport(byte[] chartPng) {
         ConvertedModel converted = session.converted();
-        DriftAnalysis analysis = session.driftAnalysis();
-        if (converted == null || analysis == null || reportFolder.get().isBlank() || job.get() != null) return null;
+        if (converted == null || !session.canMeasureDrift() || reportFolder.get().isBlank() || job.get() != null) return null;
         Path dir = Path.of(reportFolder.get());
-        Conversion c = converted.graph().conversion();
+        Conversion c = converted.conversion();
         List<String> texts = session.sampleTexts();
         var input = session.sampleInput();
         String model = session.model().displayName();
@@ -120,7 +118,7 @@ public final class ExportViewModel extends AreaViewModel {
         boolean latestFits = latest != null && session.conversion().equals(c);
         result.set("");
         return track(session.jobs().submit("Export report", ctx -> {
-            DriftReport r = latestFits ? latest : analysis.measure(session.sample(input).batch(), c, true, ctx);
+            DriftReport r = latestFits ? latest : converted.drift(session.sample(input).batch(), true, ctx);
             return ReportFiles.write(dir, safeName(model) + "-drift", new ReportFiles.Content(model, c, texts, r, chartPng));
         }, files -> {
             lastWritten.set(files.getFirst());

@@ -36,11 +36,11 @@ public final class JobStatusBar extends HBox {
         Label version = new Label("anewb " + Version.get());
         version.getStyleClass().add("status-version");
         // Which CPU kernels and how many engine threads every number on screen was computed with.
-        Label engine = new Label("CPU engine: " + dev.anewb.runtime.Fp32Kernels.kernelShortName() + " · "
-                + dev.anewb.runtime.EnginePool.threads() + " threads");
+        Label engine = new Label("CPU engine: " + dev.anewb.runtime.kernel.Fp32Kernels.kernelShortName() + " · "
+                + dev.anewb.runtime.kernel.EnginePool.threads() + " threads");
         engine.getStyleClass().add("status-version");
         javafx.scene.control.Tooltip.install(engine, new javafx.scene.control.Tooltip("Forward passes run on this machine's CPU with "
-                + dev.anewb.runtime.Fp32Kernels.kernelDescription() + " and " + dev.anewb.runtime.EnginePool.threads()
+                + dev.anewb.runtime.kernel.Fp32Kernels.kernelDescription() + " and " + dev.anewb.runtime.kernel.EnginePool.threads()
                 + " engine threads (set with -Danewb.threads=T in JAVA_OPTS; -Danewb.kernels=scalar for the portable loops)."));
         HBox.setMargin(engine, new javafx.geometry.Insets(0, 16, 0, 0));
         getChildren().addAll(summary, entries, engine, version);

@@ -1,13 +1,11 @@
 package dev.anewb.app.run;
 
 import dev.anewb.AnewbException;
+import dev.anewb.api.ConvertedModel;
 import dev.anewb.app.session.Session;
-import dev.anewb.convert.ConvertedModel;
-import dev.anewb.drift.DriftAnalysis;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.io.TextInputs;
-import dev.anewb.model.Conversion;
-import dev.anewb.runtime.Batch;
+import dev.anewb.model.Batch;
 import dev.anewb.runtime.Generator;
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.DoubleProperty;
@@ -76,13 +74,13 @@ public final class LanguageModelRun {
             return false;
         }
         error.set(null);
-        DriftAnalysis analysis = session.driftAnalysis();
-        Conversion conversion = converted.graph().conversion();
-        generation.start(new SideBySideGeneration.Request(model.graph(), converted.graph(), model.weights(), model::tokenizer,
+        boolean measurable = session.canMeasureDrift();
+        generation.start(new SideBySideGeneration.Request(converted.session()::executor,
+                () -> converted.session().executor(converted.conversion()), model::tokenizer,
                 // The CLI's tokenization: the model's tokenizer with its special tokens (Llama's BOS).
                 () -> TextInputs.batch(model.tokenizer(), List.of(text)).ids()[0],
                 Map.of(), maxNewTokens.get(), s,
-                analysis == null ? null : (p, ids, ctx) -> analysis.measure(Batch.of(concat(p, ids)), conversion, false, ctx).task()));
+                measurable ? (p, ids, ctx) -> converted.drift(Batch.of(concat(p, ids)), false, ctx).task() : null));
         return true;
     }
 

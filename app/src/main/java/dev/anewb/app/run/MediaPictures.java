@@ -1,7 +1,7 @@
 package dev.anewb.app.run;
 
 import dev.anewb.io.ImagePreprocessor;
-import dev.anewb.runtime.FeatureTensor;
+import dev.anewb.model.FeatureTensor;
 import javafx.scene.image.PixelFormat;
 import javafx.scene.image.WritableImage;
 

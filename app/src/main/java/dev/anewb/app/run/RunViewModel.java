@@ -1,17 +1,17 @@
 package dev.anewb.app.run;
 
+import dev.anewb.api.ConvertedModel;
 import dev.anewb.app.jobs.LatestJobScheduler;
 import dev.anewb.app.session.ModelKind;
 import dev.anewb.app.session.Session;
 import dev.anewb.app.shell.AreaViewModel;
-import dev.anewb.convert.ConvertedModel;
 import dev.anewb.drift.TapMetrics;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.io.TextInputs;
-import dev.anewb.io.TextTokenizer;
 import dev.anewb.job.Job;
+import dev.anewb.model.Batch;
+import dev.anewb.model.TextTokenizer;
 import dev.anewb.runtime.Activation;
-import dev.anewb.runtime.Batch;
 import dev.anewb.runtime.Executor;
 import dev.anewb.runtime.RunResult;
 import javafx.beans.property.ReadOnlyObjectProperty;
@@ -115,7 +115,7 @@ public final class RunViewModel extends AreaViewModel {
             TextTokenizer.Encoding enc = tok.encode(a);
             List<Token> ts = new java.util.ArrayList<>();
             for (int i = 0; i < enc.length(); i++) ts.add(new Token(enc.tokens()[i], enc.ids()[i]));
-            Executor original = session.originalExecutor();
+            Executor original = converted.session().executor();
             Batch batchA = TextInputs.batch(tok, List.of(a)), batchB = b == null ? null : TextInputs.batch(tok, List.of(b));
             RunResult oa, ca, ob = null, cb = null;
             synchronized (original) { oa = original.run(batchA, ctx.slice(0, 0.25)); }

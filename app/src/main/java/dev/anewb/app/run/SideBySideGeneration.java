@@ -3,13 +3,11 @@ package dev.anewb.app.run;
 import dev.anewb.app.jobs.FxJobs;
 import dev.anewb.app.jobs.JobView;
 import dev.anewb.drift.DriftAnalysis;
-import dev.anewb.io.TextTokenizer;
 import dev.anewb.job.JobContext;
-import dev.anewb.model.ModelGraph;
+import dev.anewb.model.FeatureTensor;
+import dev.anewb.model.TextTokenizer;
 import dev.anewb.runtime.Executor;
-import dev.anewb.runtime.FeatureTensor;
 import dev.anewb.runtime.Generator;
-import dev.anewb.model.WeightSource;
 import javafx.application.Platform;
 import javafx.beans.property.ReadOnlyBooleanProperty;
 import javafx.beans.property.ReadOnlyBooleanWrapper;
@@ -38,12 +36,13 @@ import java.util.function.Supplier;
  */
 public final class SideBySideGeneration {
     /**
-     * What to generate: both graphs read {@code weights}; {@code tokenizer} (may give null) and {@code prompt} are
-     * called in the job — the first use loads the tokenizer, which probes it in a child process first, never on
+     * What to generate: the executors of both models (from the model's session, asked for in the job), the
+     * {@code tokenizer} (may give null) and {@code prompt}, all called in the job — the first use loads the tokenizer, which probes it in a child process first, never on
      * the FX thread; {@code features} condition every step (Whisper's input_features); {@code metrics}, when
      * given, runs after both and returns task metrics by name.
      */
-    public record Request(ModelGraph original, ModelGraph converted, WeightSource weights, Supplier<TextTokenizer> tokenizer, Supplier<long[]> prompt,
+    public record Request(Supplier<Executor> original, Supplier<Executor> converted, Supplier<TextTokenizer> tokenizer,
+                          Supplier<long[]> prompt,
                           Map<String, FeatureTensor> features, int maxNewTokens, Generator.Sampling sampling, TaskMetrics metrics) { }
 
     /** Task metrics of a finished run, computed by the engine off the FX thread. */
@@ -184,8 +183,8 @@ public final class SideBySideGeneration {
         running.set(true);
         JobView<Result> view = jobs.submit(title, ctx -> {
             long[] prompt = r.prompt().get();
-            long[] ref = side(r.original(), r, prompt, a, ctx.slice(0, 0.45));
-            long[] conv = side(r.converted(), r, prompt, b, ctx.slice(0.45, 0.9));
+            long[] ref = side(r.original().get(), r, prompt, a, ctx.slice(0, 0.45));
+            long[] conv = side(r.converted().get(), r, prompt, b, ctx.slice(0.45, 0.9));
             int n = Math.min(ref.length, conv.length), same = 0;
             while (same < n && ref[same] == conv[same]) same++;
             ctx.progress(0.9, "task metrics");
@@ -206,8 +205,8 @@ public final class SideBySideGeneration {
         return view;
     }
 
-    private static long[] side(ModelGraph graph, Request r, long[] prompt, Stream out, JobContext ctx) {
-        Generator g = new Generator(new Executor(graph, r.weights()), r.tokenizer().get());
+    private static long[] side(Executor executor, Request r, long[] prompt, Stream out, JobContext ctx) {
+        Generator g = new Generator(executor, r.tokenizer().get());
         out.begin();
         return g.generate(prompt, r.features(), r.maxNewTokens(), r.sampling(), out::token, ctx).ids();
     }

@@ -1,14 +1,14 @@
 package dev.anewb.app.run;
 
+import dev.anewb.api.ConvertedModel;
 import dev.anewb.app.jobs.LatestJobScheduler;
 import dev.anewb.app.session.SampleInput;
 import dev.anewb.app.session.Session;
-import dev.anewb.convert.ConvertedModel;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.job.Job;
+import dev.anewb.model.Batch;
+import dev.anewb.model.FeatureTensor;
 import dev.anewb.model.ModelGraph;
-import dev.anewb.runtime.Batch;
-import dev.anewb.runtime.FeatureTensor;
 import dev.anewb.runtime.Generator;
 import javafx.beans.property.IntegerProperty;
 import javafx.beans.property.ObjectProperty;
@@ -18,7 +18,6 @@ import javafx.beans.property.ReadOnlyObjectWrapper;
 import javafx.beans.property.SimpleIntegerProperty;
 import javafx.beans.property.SimpleObjectProperty;
 import javafx.scene.image.Image;
-
 
 /**
  * The Run area for Whisper: a WAV file (or the built-in sample), its log-mel spectrogram as the encoder reads it,
@@ -82,7 +81,8 @@ public final class SpeechRun {
         long[] prefix = p.batch().ids()[0];
         // The decoder's context bounds the tokens (the last new token is never fed back).
         int n = Math.max(0, Math.min(maxNewTokens.get(), model.config().maxPositions() - prefix.length + 1));
-        decoding.start(new SideBySideGeneration.Request(model.graph(), converted.graph(), model.weights(),
+        decoding.start(new SideBySideGeneration.Request(converted.session()::executor,
+                () -> converted.session().executor(converted.conversion()),
                 () -> model.hasTokenizer() ? model.tokenizer() : null, () -> prefix, p.batch().features(), n, Generator.Sampling.GREEDY, null));
         return true;
     }

@@ -1,17 +1,16 @@
 package dev.anewb.app.run;
 
+import dev.anewb.api.ConvertedModel;
 import dev.anewb.app.jobs.LatestJobScheduler;
 import dev.anewb.app.session.SampleInput;
 import dev.anewb.app.session.Session;
-import dev.anewb.runtime.Executor;
-import dev.anewb.convert.ConvertedModel;
-import dev.anewb.drift.DriftAnalysis;
 import dev.anewb.io.ImagePreprocessor;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.job.Job;
+import dev.anewb.model.Batch;
+import dev.anewb.model.FeatureTensor;
 import dev.anewb.model.ModelGraph;
-import dev.anewb.runtime.Batch;
-import dev.anewb.runtime.FeatureTensor;
+import dev.anewb.runtime.Executor;
 import dev.anewb.runtime.RunResult;
 import javafx.beans.property.ObjectProperty;
 import javafx.beans.property.ReadOnlyBooleanProperty;
@@ -49,14 +48,13 @@ public final class VisionRun {
 
     /** Runs the chosen image through both models (debounced; the latest request wins). */
     public void run() {
-        if (session.converted() == null || session.driftAnalysis() == null) return;
+        if (session.converted() == null || !session.canMeasureDrift()) return;
         scheduler.request(this::job, outcome::set);
     }
 
     private Job<Outcome> job() {
         ConvertedModel converted = session.converted();
-        DriftAnalysis analysis = session.driftAnalysis();
-        if (converted == null || analysis == null) return null;
+        if (converted == null || !session.canMeasureDrift()) return null;
         LoadedModel model = converted.source();
         SampleInput.Image in = input.get();
         return ctx -> {
@@ -66,11 +64,11 @@ public final class VisionRun {
             int h = (int) px.shape()[2], w = (int) px.shape()[3];
             Image preview = MediaPictures.pixelValues(px, ImagePreprocessor.forModel(model.folder(), h, w, m -> { }));
             // The reference run is cached per batch, so measure() below reuses it and runs only the converted model.
-            RunResult ref = analysis.reference(batch, ctx.slice(0, 0.3));
+            RunResult ref = converted.session().reference(batch, ctx.slice(0, 0.3));
             RunResult conv = converted.run(batch, ctx.slice(0.3, 0.6));
-            Map<String, Double> task = analysis.measure(batch, converted.graph().conversion(), false, ctx.slice(0.6, 1)).task();
+            Map<String, Double> task = converted.drift(batch, false, ctx.slice(0.6, 1)).task();
             // Warm passes, as for text: the cached reference's time may be a cold first pass from long ago.
-            Executor original = session.originalExecutor();
+            Executor original = converted.session().executor();
             long refNanos = warmNanosOf(ref.nanos(), original, batch, ctx);
             long convNanos = RunViewModel.warmNanos(conv.nanos(), () -> converted.run(batch, ctx.slice(1, 1)).nanos());
             return new Outcome(p.description(), preview, w + "×" + h, task, refNanos, convNanos);

@@ -1,13 +1,13 @@
 package dev.anewb.app.session;
 
 import dev.anewb.AnewbException;
+import dev.anewb.api.ModelSession;
 import dev.anewb.cli.InputOptions;
-import dev.anewb.convert.Converter;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.io.TextInputs;
 import dev.anewb.io.WavReader;
+import dev.anewb.model.Batch;
 import dev.anewb.model.Conversion;
-import dev.anewb.runtime.Batch;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -93,6 +93,6 @@ public sealed interface SampleInput {
 
     /** The engine's built-in sample (the one the package manifest's drift summary uses). */
     private static Batch builtIn(LoadedModel model) {
-        return Converter.convert(model, Conversion.ORIGINAL).sampleInput();
+        return ModelSession.of(model).convert(Conversion.ORIGINAL).sampleInput();
     }
 }

@@ -3,22 +3,23 @@ package dev.anewb.app.session;
 import dev.anewb.AnewbException;
 import dev.anewb.ane.ChipProfile;
 import dev.anewb.ane.ChipProfiles;
-import dev.anewb.hub.HubClient;
+import dev.anewb.api.ConvertedModel;
+import dev.anewb.api.ModelLoader;
+import dev.anewb.api.ModelSession;
 import dev.anewb.app.jobs.FxJobs;
 import dev.anewb.app.jobs.JobView;
 import dev.anewb.app.settings.SettingsStore;
-import dev.anewb.convert.ConvertedModel;
-import dev.anewb.convert.Converter;
-import dev.anewb.drift.DriftAnalysis;
 import dev.anewb.drift.DriftReport;
+import dev.anewb.hub.HubClient;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.io.ModelInfo;
-import dev.anewb.io.ModelLoader;
 import dev.anewb.io.TextInputs;
+import dev.anewb.model.Batch;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelRef;
-import dev.anewb.runtime.Batch;
-import dev.anewb.runtime.Executor;
+import dev.anewb.runtime.MemoryBudget;
+import javafx.beans.binding.Bindings;
+import javafx.beans.binding.ObjectBinding;
 import javafx.beans.property.IntegerProperty;
 import javafx.beans.property.ObjectProperty;
 import javafx.beans.property.ReadOnlyBooleanProperty;
@@ -31,8 +32,6 @@ import javafx.beans.property.SimpleIntegerProperty;
 import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
-import javafx.beans.binding.Bindings;
-import javafx.beans.binding.ObjectBinding;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 
@@ -77,20 +76,19 @@ public final class Session {
     private record Loaded(LoadedModel model, ModelInfo info, Engine engine) { }
 
     /**
-     * Per model: the drift analysis (it caches the original's run per input, so a block-size change costs one
-     * converted pass), the original's executor for the Run area, and the last tokenized sample batch.
+     * Per model: the engine's session (the one owner of the model's executors: the original's, recent conversions',
+     * and the reference runs per input, so a block-size change costs one converted pass) and the last prepared sample.
      */
     private static final class Engine {
         final LoadedModel model;
-        final DriftAnalysis analysis;
-        private Executor original;
+        final ModelSession session;
         private List<String> batchTexts;
         private Batch batch;
         private SampleInput.Prepared sample;
 
         Engine(LoadedModel model) {
             this.model = model;
-            this.analysis = model.hasWeights() && !model.isPackage() ? new DriftAnalysis(model.graph(), model.weights()) : null;
+            this.session = ModelSession.of(model);
         }
 
         synchronized Batch batch(List<String> texts) {
@@ -110,11 +108,6 @@ public final class Session {
                 sample = p;
             }
             return sample;
-        }
-
-        synchronized Executor original() {
-            if (original == null) original = new Executor(model.graph(), model.weights());
-            return original;
         }
     }
 
@@ -174,7 +167,7 @@ public final class Session {
             if (ref.kind() == ModelRef.Kind.FOLDER || ref.kind() == ModelRef.Kind.HUB) {
                 // Refuse a model too large for this JVM from its config alone, before any weight is mapped or downloaded.
                 try (LoadedModel shape = ModelLoader.load(ref, ctx.slice(0, 0.1), false)) {
-                    dev.anewb.runtime.MemoryBudget.check(shape.graph(), reference);
+                    MemoryBudget.check(shape.graph(), reference);
                 }
             }
             LoadedModel m = ModelLoader.load(ref, ctx, true);
@@ -219,7 +212,7 @@ public final class Session {
         }
         try {
             // A graph rewrite only (no weights touched): cheap enough for the FX thread.
-            converted.set(Converter.convert(m, conversion.get()));
+            converted.set(engine.session.convert(conversion.get()));
             conversionProblem.set(null);
         } catch (AnewbException e) {
             conversionProblem.set(e.getMessage());
@@ -292,10 +285,10 @@ public final class Session {
     /** Recently opened model references, most recent first. */
     public ObservableList<String> recentModels() { return recentModels; }
 
-    /** The drift analysis of the loaded model (null without weights or for a package). Safe off the FX thread. */
-    public DriftAnalysis driftAnalysis() {
+    /** True when drift can be measured: a source model with weights is loaded (not a package, not a config). */
+    public boolean canMeasureDrift() {
         Engine e = engine;
-        return e == null ? null : e.analysis;
+        return e != null && e.model.hasWeights() && !e.model.isPackage();
     }
 
     /** The tokenized sample texts of the loaded model, cached so the analysis reuses its reference run. Off the FX thread. */
@@ -303,13 +296,6 @@ public final class Session {
         Engine e = engine;
         if (e == null) throw new AnewbException("no model loaded");
         return e.batch(texts);
-    }
-
-    /** The FP32 original's executor (Run area). Off the FX thread. */
-    public Executor originalExecutor() {
-        Engine e = engine;
-        if (e == null) throw new AnewbException("no model loaded");
-        return e.original();
     }
 
     /** "BERT · 22.6M params" for the header. */

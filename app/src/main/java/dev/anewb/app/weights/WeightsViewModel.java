@@ -1,13 +1,13 @@
 package dev.anewb.app.weights;
 
+import dev.anewb.api.ConvertedModel;
 import dev.anewb.app.jobs.LatestJobScheduler;
 import dev.anewb.app.session.Session;
 import dev.anewb.app.shell.AreaViewModel;
-import dev.anewb.convert.BlockErrorMap;
-import dev.anewb.convert.BlockQuantizer;
-import dev.anewb.convert.ConvertedModel;
 import dev.anewb.model.WeightInfo;
 import dev.anewb.model.WeightRole;
+import dev.anewb.quant.BlockErrorMap;
+import dev.anewb.quant.BlockQuantizer;
 import javafx.beans.property.ObjectProperty;
 import javafx.beans.property.ReadOnlyObjectProperty;
 import javafx.beans.property.ReadOnlyObjectWrapper;

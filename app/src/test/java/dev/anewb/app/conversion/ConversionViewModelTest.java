@@ -3,8 +3,8 @@ package dev.anewb.app.conversion;
 import dev.anewb.app.jobs.FxJobs;
 import dev.anewb.app.session.Session;
 import dev.anewb.app.settings.SettingsStore;
-import dev.anewb.convert.BlockQuantizer;
 import dev.anewb.model.Conversion;
+import dev.anewb.quant.BlockQuantizer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

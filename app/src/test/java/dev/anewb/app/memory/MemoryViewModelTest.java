@@ -8,6 +8,7 @@ import dev.anewb.ane.PlannedWeights;
 import dev.anewb.app.jobs.FxJobs;
 import dev.anewb.app.session.Session;
 import dev.anewb.app.settings.SettingsStore;
+import dev.anewb.convert.Converter;
 import dev.anewb.io.BundledModel;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.WeightInfo;
@@ -78,9 +79,9 @@ class MemoryViewModelTest {
         assertTrue(q32.sram(BufferKind.WEIGHTS) > q128.sram(BufferKind.WEIGHTS), "smaller blocks store more scales and zero points");
         // The difference is the scale + zero-point bytes of the stored weights (WeightStorage, the planner's formula).
         long expected = 0;
-        for (WeightInfo w : dev.anewb.convert.Converter.convert(session.model(), b32).graph().weights().values()) {
+        for (WeightInfo w : Converter.convert(session.model().graph(), b32).graph().weights().values()) {
             if (w.quant() == null) continue;
-            WeightInfo w128 = dev.anewb.convert.Converter.convert(session.model(), b128).graph().weights().get(w.name());
+            WeightInfo w128 = Converter.convert(session.model().graph(), b128).graph().weights().get(w.name());
             expected += PlannedWeights.storageOf(w, b32).totalBytes() - PlannedWeights.storageOf(w128, b128).totalBytes();
         }
         assertEquals(expected, shown32.optimized().weightBytes() - shown128.optimized().weightBytes());

@@ -1,5 +1,6 @@
 package dev.anewb.app.run;
 
+import dev.anewb.api.ModelSession;
 import dev.anewb.app.jobs.FxJobs;
 import dev.anewb.app.session.ModelKind;
 import dev.anewb.app.session.SampleInput;
@@ -9,8 +10,8 @@ import dev.anewb.drift.DriftAnalysis;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.io.TextInputs;
 import dev.anewb.job.JobContext;
+import dev.anewb.model.Batch;
 import dev.anewb.model.ModelGraph;
-import dev.anewb.runtime.Batch;
 import dev.anewb.runtime.Executor;
 import dev.anewb.runtime.Generator;
 import javafx.scene.image.Image;
@@ -91,7 +92,7 @@ class RunViewModelTest {
 
         // Task metrics are the drift analysis's, teacher-forced on the prompt plus the original's continuation.
         long[] all = LanguageModelRun.concat(prompt, ref.ids());
-        var task = new DriftAnalysis(m.graph(), m.weights()).measure(Batch.of(all), session.conversion(), false, JobContext.NONE).task();
+        var task = ModelSession.of(m).convert(session.conversion()).drift(Batch.of(all), false, JobContext.NONE).task();
         assertEquals(task.get("top1_agreement_pct"), o.task().get("top1_agreement_pct"), 1e-9);
         assertEquals(task.get("next_token_kl"), o.task().get("next_token_kl"), 1e-12);
         int same = 0;
@@ -148,7 +149,8 @@ class RunViewModelTest {
         Image preview = o.preview();
         assertEquals(shape[3], (long) preview.getWidth());
         assertEquals(shape[2], (long) preview.getHeight());
-        double expected = new DriftAnalysis(m.graph(), m.weights()).measure(batch, session.conversion(), false, JobContext.NONE).task().get("cls_cosine");
+        double expected = ModelSession.of(m).convert(session.conversion()).drift(batch, false, JobContext.NONE).task()
+                .get("cls_cosine");
         assertEquals(expected, o.clsCosine(), 1e-12);
         assertTrue(o.clsCosine() > 0.9 && o.clsCosine() <= 1 + 1e-9);
     }
@@ -176,7 +178,9 @@ class RunViewModelTest {
         SideBySideGeneration.Outcome o = speech.decoding().outcomeProperty().get();
         assertArrayEquals(ref, longs(speech.decoding().original().ids()));
         assertArrayEquals(conv, longs(speech.decoding().converted().ids()));
-        var engine = DriftAnalysis.greedyContinuation(m.graph(), session.converted().graph(), m.weights(), prefix, batch.features(), 6, JobContext.NONE);
+        ModelSession fresh = ModelSession.of(m);
+        var engine = DriftAnalysis.greedyContinuation(fresh.executor(), fresh.executor(session.conversion()), prefix,
+                batch.features(), 6, JobContext.NONE);
         assertEquals(engine.agreementPct(), o.agreementPct(), 1e-12);
     }
 

@@ -1,0 +1,118 @@
+package dev.anewb.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.anewb.drift.DriftAnalysis;
+import dev.anewb.drift.DriftReport;
+import dev.anewb.io.LoadedModel;
+import dev.anewb.io.SampleMedia;
+import dev.anewb.io.TextInputs;
+import dev.anewb.job.JobContext;
+import dev.anewb.model.Batch;
+import dev.anewb.model.Conversion;
+import dev.anewb.model.ModelGraph;
+import dev.anewb.runtime.RunResult;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A model converted with one {@link Conversion}: its graph, and what can be done with it — run it, measure its drift
+ * against the FP32 original, write it as a package. Made by {@link ModelSession#convert}, which owns the executors;
+ * {@link #open} is the one call for Java users:
+ * <pre>{@code
+ * try (ConvertedModel m = ConvertedModel.open("bundled:all-MiniLM-L6-v2", Conversion.ANE_DEFAULT, JobContext.NONE)) {
+ *     DriftReport d = m.drift(List.of("The neural engine runs transformers."), true, JobContext.NONE);
+ *     m.writePackage(Path.of("minilm.anepkg"), false, null, JobContext.NONE);
+ * }
+ * }</pre>
+ */
+public final class ConvertedModel implements AutoCloseable {
+    /** The built-in sample input the package manifest's drift summary is measured on. */
+    public static final List<String> SAMPLE_TEXTS = List.of("The neural engine runs transformers faster than the CPU.",
+            "Quantization reduces memory bandwidth, but it can hurt accuracy.");
+
+    private final ModelSession session;
+    private final Conversion conversion;
+    private final ModelGraph graph;
+    private final List<String> warnings;
+    private boolean closesSession;
+
+    ConvertedModel(ModelSession session, Conversion conversion, ModelGraph graph, List<String> warnings) {
+        this.session = session;
+        this.conversion = conversion;
+        this.graph = graph;
+        this.warnings = warnings;
+    }
+
+    /** Loads a model and converts it; closing the result closes the model. */
+    public static ConvertedModel open(String model, Conversion c, JobContext ctx) {
+        ModelSession s = ModelSession.open(model, ctx.slice(0, 0.8));
+        try {
+            ConvertedModel m = s.convert(c);
+            m.closesSession = true;
+            return m;
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    public ModelSession session() { return session; }
+
+    public LoadedModel source() { return session.model(); }
+
+    public Conversion conversion() { return conversion; }
+
+    /** The converted graph: weights record their storage, attention ops their chunk band. */
+    public ModelGraph graph() { return graph; }
+
+    /** Warnings of the conversion (e.g. a keep-FP16 pattern that matched nothing). */
+    public List<String> warnings() { return warnings; }
+
+    /** One forward pass of the converted model. */
+    public RunResult run(Batch input, JobContext ctx) {
+        return session.executor(conversion).run(input, ctx);
+    }
+
+    /** Drift of the converted model against the FP32 original on these texts (a padded batch). */
+    public DriftReport drift(List<String> texts, boolean byCause, JobContext ctx) {
+        return drift(TextInputs.batch(source().tokenizer(), texts), byCause, ctx);
+    }
+
+    public DriftReport drift(Batch input, boolean byCause, JobContext ctx) {
+        return DriftAnalysis.measure(session, input, conversion, byCause, ctx);
+    }
+
+    /**
+     * The built-in sample the package manifest's drift is measured on, for every architecture: for ViT and Whisper
+     * the deterministic image or audio (with the decoder start token) of {@link SampleMedia}, the one such sample the
+     * drift and convert commands use; for text models the sample texts when there is a tokenizer, else a fixed id
+     * sequence.
+     */
+    public Batch sampleInput() {
+        if (graph.values().containsKey(ModelGraph.PIXEL_VALUES) || graph.values().containsKey(ModelGraph.INPUT_FEATURES)) {
+            return SampleMedia.batch(source());
+        }
+        if (source().hasTokenizer()) return TextInputs.batch(source().tokenizer(), SAMPLE_TEXTS);
+        long[] ids = new long[16];
+        for (int i = 0; i < ids.length; i++) ids[i] = (i * 7919L + 1) % graph.config().vocabSize();
+        return Batch.of(ids);
+    }
+
+    /** Writes the {@code .anepkg} with its drift summary on {@link #sampleInput()} (and plan totals when given). */
+    public Path writePackage(Path out, boolean force, JsonNode planSummary, JobContext ctx) {
+        Batch sample = sampleInput();
+        ctx.progress(0.02, "measuring drift on the sample input");
+        DriftReport d = drift(sample, false, ctx.slice(0.02, 0.3));
+        RunResult ref = session.reference(sample, ctx);
+        // Whisper has a tokenizer, but its sample is audio with a decoder prefix, not the sample texts.
+        boolean texts = sample.features().isEmpty() && source().hasTokenizer();
+        return AnePackageWriter.write(source(), graph, warnings, sample, texts ? SAMPLE_TEXTS : null, ref, d, planSummary, out,
+                force, ctx.slice(0.3, 1.0));
+    }
+
+    /** Closes the model when {@link #open} loaded it; otherwise its session's owner closes it. */
+    @Override public void close() {
+        if (closesSession) session.close();
+    }
+}

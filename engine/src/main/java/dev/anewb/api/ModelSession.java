@@ -1,0 +1,183 @@
+package dev.anewb.api;
+
+import dev.anewb.AnewbException;
+import dev.anewb.convert.AnePackage;
+import dev.anewb.convert.Converter;
+import dev.anewb.drift.DriftAnalysis;
+import dev.anewb.drift.TapMetrics;
+import dev.anewb.io.LoadedModel;
+import dev.anewb.io.SafetensorsFile;
+import dev.anewb.job.JobContext;
+import dev.anewb.model.Batch;
+import dev.anewb.model.Conversion;
+import dev.anewb.model.ModelGraph;
+import dev.anewb.model.ModelRef;
+import dev.anewb.model.TensorData;
+import dev.anewb.model.WeightSource;
+import dev.anewb.runtime.Activation;
+import dev.anewb.runtime.Executor;
+import dev.anewb.runtime.PreparedWeights;
+import dev.anewb.runtime.RunResult;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A loaded model and everything that runs it: the one owner of its executors (the model's own, and those of the most
+ * recently used conversions), of the projection weights they share ({@link PreparedWeights}), and of the FP32
+ * reference runs per input. The CLI, the app and Java users reach the engine through it:
+ * <pre>{@code
+ * try (ModelSession s = ModelSession.open("bundled:all-MiniLM-L6-v2", JobContext.NONE)) {
+ *     ConvertedModel m = s.convert(Conversion.ANE_DEFAULT.withInt8(true, 64, false));
+ *     DriftReport d = m.drift(List.of("The neural engine runs transformers."), true, JobContext.NONE);
+ *     m.writePackage(Path.of("minilm.anepkg"), false, null, JobContext.NONE);
+ * }
+ * }</pre>
+ * Safe for use from several threads (the app's areas measure concurrently).
+ */
+public final class ModelSession implements DriftAnalysis.Runs, AutoCloseable {
+    /** Conversions whose graph and executor stay ready: a slider's last few positions and drift's per-cause runs. */
+    static final int CONVERSIONS_KEPT = 6;
+    /** Inputs whose FP32 reference run stays cached. */
+    static final int REFERENCES_KEPT = 4;
+
+    private final LoadedModel model;
+    private final boolean ownsModel;
+    private final PreparedWeights prepared = new PreparedWeights();
+    private final Map<Conversion, ConvertedModel> conversions = recentlyUsed(CONVERSIONS_KEPT);
+    private final Map<Conversion, Executor> executors = recentlyUsed(CONVERSIONS_KEPT);
+    private final Map<InputKey, RunResult> references = recentlyUsed(REFERENCES_KEPT);
+    private Executor own;
+
+    private ModelSession(LoadedModel model, boolean ownsModel) {
+        this.model = model;
+        this.ownsModel = ownsModel;
+    }
+
+    /** Loads {@code model} (folder, config.json, Hub id, .anepkg, bundled); closing the session closes it. */
+    public static ModelSession open(String model, JobContext ctx) {
+        return new ModelSession(ModelLoader.load(model, ctx), true);
+    }
+
+    /** Loads a model, or only its config (planning) when {@code withWeights} is false. */
+    public static ModelSession open(ModelRef ref, boolean withWeights, JobContext ctx) {
+        return new ModelSession(ModelLoader.load(ref, ctx, withWeights), true);
+    }
+
+    /** A session over a model someone else loaded and closes. */
+    public static ModelSession of(LoadedModel model) {
+        return new ModelSession(model, false);
+    }
+
+    /** A session over a graph and weights someone else opened and closes (tests, benchmarks): no tokenizer, no files. */
+    public static ModelSession of(ModelGraph original, WeightSource weights) {
+        Path origin = weights.origin().toAbsolutePath();
+        Path folder = Files.isDirectory(origin) || origin.getParent() == null ? origin : origin.getParent();
+        return new ModelSession(new LoadedModel(null, String.valueOf(origin.getFileName()), folder, original.config(), original,
+                weights, null, List.of()), false);
+    }
+
+    public LoadedModel model() { return model; }
+
+    /** The unconverted graph (of a package: the graph it was converted from is not kept; see {@link #convert}). */
+    @Override public ModelGraph original() { return model.graph(); }
+
+    /**
+     * The model converted with {@code c}, kept with the last few. A package is converted already: it takes only
+     * {@link Conversion#ORIGINAL}, which gives the package as it is.
+     */
+    public ConvertedModel convert(Conversion c) {
+        if (model.isPackage() && !c.isOriginal()) {
+            throw AnewbException.usage(model.displayName() + " is already converted; conversion options apply to a source model");
+        }
+        synchronized (conversions) {
+            ConvertedModel m = conversions.get(c);
+            if (m == null) {
+                Converter.Result r = model.isPackage() || c.isOriginal()
+                        ? new Converter.Result(model.graph(), List.of()) : Converter.convert(model.graph(), c);
+                m = new ConvertedModel(this, c, r.graph(), r.warnings());
+                conversions.put(c, m);
+            }
+            return m;
+        }
+    }
+
+    /** The executor of {@code c}'s graph ({@link Conversion#ORIGINAL}: the model's own graph). */
+    @Override public Executor executor(Conversion c) {
+        if (c.isOriginal()) return executor();
+        ModelGraph g = convert(c).graph();
+        synchronized (executors) {
+            return executors.computeIfAbsent(c, k -> new Executor(g, model.weights(), prepared));
+        }
+    }
+
+    /** The executor of the model's own graph: the original's, or a package's converted one. */
+    public synchronized Executor executor() {
+        if (own == null) own = new Executor(model.graph(), model.weights(), prepared);
+        return own;
+    }
+
+    /** The FP32 original's taps for this input, computed once per input (compared by content). */
+    @Override public RunResult reference(Batch input, JobContext ctx) {
+        InputKey key = new InputKey(input);
+        synchronized (references) {
+            RunResult r = references.get(key);
+            if (r != null) return r;
+        }
+        RunResult r = executor().run(input, ctx);
+        synchronized (references) {
+            references.put(key, r);
+        }
+        return r;
+    }
+
+    /**
+     * Runs a package on its manifest's sample input and measures drift against its stored FP32 reference: the
+     * numbers must reproduce the manifest's, since the package runs the very weights it was measured with.
+     */
+    public List<TapMetrics> recheckPackage(JobContext ctx) {
+        if (!model.isPackage()) throw new IllegalArgumentException("not a package");
+        Batch sample = AnePackage.sampleInput(model.folder(), model.manifest());
+        RunResult out = executor().run(sample, ctx);
+        List<TapMetrics> taps = new ArrayList<>();
+        try (SafetensorsFile ref = AnePackage.openReference(model.folder())) {
+            for (String tap : ref.names()) {
+                TensorData t = ref.get(tap);
+                Activation a = new Activation(t.dim(0), t.dim(1), t.dim(2), t.toFloatArray());
+                taps.add(TapMetrics.of(tap, a, out.tap(tap), sample));
+            }
+        }
+        Map<String, Integer> order = new HashMap<>();
+        int i = 0;
+        for (String t : model.graph().taps().keySet()) order.put(t, i++);
+        taps.sort(Comparator.comparingInt(t -> order.getOrDefault(t.name(), Integer.MAX_VALUE)));
+        return taps;
+    }
+
+    @Override public void close() {
+        if (ownsModel) model.close();
+    }
+
+    /** An input compared by content, so the same sample tokenized again finds its reference run. */
+    private record InputKey(Batch input) {
+        @Override public boolean equals(Object o) {
+            return o instanceof InputKey(Batch b) && input.sameContent(b);
+        }
+
+        @Override public int hashCode() {
+            return input.contentHash();
+        }
+    }
+
+    private static <K, V> Map<K, V> recentlyUsed(int kept) {
+        return new LinkedHashMap<>(16, 0.75f, true) {
+            @Override protected boolean removeEldestEntry(Map.Entry<K, V> eldest) { return size() > kept; }
+        };
+    }
+}

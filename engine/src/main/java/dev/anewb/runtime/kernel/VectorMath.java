@@ -1,0 +1,119 @@
+package dev.anewb.runtime.kernel;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * What every Vector API kernel shares: the float species that runs, and deterministic building blocks (fixed-order
+ * lane sums, exp and tanh from IEEE operations only), so a result is reproducible to the bit however it is compiled.
+ * Like every class that names a vector type, loaded only when {@link KernelSelection#VECTOR} is true.
+ */
+final class VectorMath {
+    private VectorMath() { }
+
+    /**
+     * The float vector: the CPU's preferred width unless {@code -Danewb.vectorBits=256} (or 512) asks for another
+     * one no wider than that, to compare widths by measurement; {@link KernelSelection} logs the width that runs.
+     */
+    static final VectorSpecies<Float> F = species(System.getProperty("anewb.vectorBits"));
+
+    private static VectorSpecies<Float> species(String bits) {
+        VectorSpecies<Float> preferred = FloatVector.SPECIES_PREFERRED;
+        if (bits == null || bits.isBlank()) return preferred;
+        try {
+            int b = Integer.parseInt(bits.trim());
+            if ((b == 256 || b == 512) && b <= preferred.vectorBitSize()) return VectorSpecies.of(float.class, VectorShape.forBitSize(b));
+        } catch (NumberFormatException ignored) {
+            // the preferred width, as for any value this CPU cannot honour
+        }
+        System.getLogger("dev.anewb.runtime.kernels").log(System.Logger.Level.WARNING,
+                "ignored anewb.vectorBits=" + bits + " (256 or 512, at most " + preferred.vectorBitSize() + " on this CPU)");
+        return preferred;
+    }
+
+    // ---- Deterministic building blocks ------------------------------------------------------------------------
+    // reduceLanes(ADD) and lanewise(EXP/TANH) may give different bits compiled and interpreted (their order and
+    // algorithm are unspecified), which made the same drift measurement differ between two runs. These use only
+    // IEEE add/mul/fma in a fixed order, so a measurement is reproducible to the bit.
+
+    /** Rotations by 2^k lanes for the fixed-order pairwise sum. */
+    private static final jdk.incubator.vector.VectorShuffle<Float>[] ROTATE = rotations();
+    private static final int ROTATE_TOP = ROTATE.length - 1;
+
+    @SuppressWarnings("unchecked")
+    private static jdk.incubator.vector.VectorShuffle<Float>[] rotations() {
+        int n = Integer.numberOfTrailingZeros(F.length());
+        jdk.incubator.vector.VectorShuffle<Float>[] r = new jdk.incubator.vector.VectorShuffle[n];
+        for (int k = 0; k < n; k++) r[k] = jdk.incubator.vector.VectorShuffle.iota(F, 1 << k, 1, true);
+        return r;
+    }
+
+    /** Σ lanes in a fixed pairwise order (lane i + lane i+half, halving), the same bits however it is compiled. */
+    static float sumLanes(FloatVector v) {
+        // Kept under 35 bytecodes (MaxInlineSize): C2 then inlines it even at a call site it does not count as hot;
+        // called out of line, its vector argument would be boxed on every call.
+        for (int k = ROTATE_TOP; k >= 0; k--) v = v.add(v.rearrange(ROTATE[k]));
+        return v.lane(0);
+    }
+
+    static final float EXP_HI = 88.3762626647949f, EXP_LO = -87.3365478515625f;
+
+    /**
+     * e^x per lane (Cephes expf: Cody–Waite reduction, degree-6 polynomial, about 1 ulp); e^x = 0 below
+     * −87.34 (so −∞ gives exactly 0), +∞ above 88.38.
+     */
+    static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.min(EXP_HI).max(EXP_LO);
+        FloatVector fx = xc.mul(1.44269504088896341f).add(0.5f);
+        jdk.incubator.vector.IntVector ti = (jdk.incubator.vector.IntVector) fx.convert(VectorOperators.F2I, 0);
+        FloatVector t = (FloatVector) ti.convert(VectorOperators.I2F, 0);
+        t = t.sub(1f, t.compare(VectorOperators.GT, fx));      // floor
+        ti = (jdk.incubator.vector.IntVector) t.convert(VectorOperators.F2I, 0);
+        FloatVector r = xc.sub(t.mul(0.693359375f)).sub(t.mul(-2.12194440e-4f));
+        FloatVector y = FloatVector.broadcast(F, 1.9875691500e-4f);
+        y = y.fma(r, FloatVector.broadcast(F, 1.3981999507e-3f));
+        y = y.fma(r, FloatVector.broadcast(F, 8.3334519073e-3f));
+        y = y.fma(r, FloatVector.broadcast(F, 4.1665795894e-2f));
+        y = y.fma(r, FloatVector.broadcast(F, 1.6666665459e-1f));
+        y = y.fma(r, FloatVector.broadcast(F, 5.0000001201e-1f));
+        y = y.mul(r.mul(r)).add(r).add(1f);
+        FloatVector pow2 = (FloatVector) ti.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector e = y.mul(pow2);
+        e = e.blend(0f, x.compare(VectorOperators.LT, EXP_LO));
+        return e.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_HI));
+    }
+
+    /** tanh per lane as 1 − 2/(e^{2x} + 1), from {@link #exp} (saturates to ±1 exactly). */
+    static FloatVector tanh(FloatVector x) {
+        return FloatVector.broadcast(F, 1f).sub(FloatVector.broadcast(F, 2f).div(exp(x.mul(2f)).add(1f)));
+    }
+
+    static int floatLanes() {
+        return F.length();
+    }
+
+    /** Bytes species with as many lanes as {@link #F}; only valid for ≥ 8 lanes (64-bit byte vectors). */
+    static final class Int8 {
+        static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8));
+    }
+
+    static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        int lanes = F.length();
+        int upper = F.loopBound(n);
+        FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
+        int i = 0;
+        // Two accumulators hide the fma latency; the order differs from the scalar loop only in rounding.
+        for (; i + 2 * lanes <= upper; i += 2 * lanes) {
+            acc0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
+            acc1 = FloatVector.fromArray(F, a, aOff + i + lanes).fma(FloatVector.fromArray(F, b, bOff + i + lanes), acc1);
+        }
+        for (; i < upper; i += lanes) acc0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
+        float sum = sumLanes(acc0.add(acc1));
+        for (; i < n; i++) sum = Math.fma(a[aOff + i], b[bOff + i], sum);
+        return sum;
+    }
+}
