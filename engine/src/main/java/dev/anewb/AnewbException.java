@@ -1,5 +1,7 @@
 package dev.anewb;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+
 import java.nio.file.Path;
 
 /**
@@ -34,7 +36,7 @@ public class AnewbException extends RuntimeException {
      * would break the one-line-on-stderr promise of spec/cli.md.
      */
     public static String reason(Throwable e) {
-        String m = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+        String m = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
         if (m == null || m.isBlank()) return e.getClass().getSimpleName();
         return m.lines().map(String::strip).filter(l -> !l.isEmpty()).findFirst().orElse(m.strip());
     }

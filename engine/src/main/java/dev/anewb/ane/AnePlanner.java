@@ -2,6 +2,7 @@ package dev.anewb.ane;
 
 import dev.anewb.AnewbException;
 import dev.anewb.convert.Converter;
+import dev.anewb.io.ByteSizes;
 import dev.anewb.model.Axis;
 import dev.anewb.model.ChunkPlan;
 import dev.anewb.model.Conversion;
@@ -15,7 +16,9 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The ANE simulator (spec/ane-model.md): plans a graph op by op on a chip profile and estimates on-chip buffer
@@ -143,7 +146,7 @@ public final class AnePlanner {
             }
             // A decode step of an encoder-decoder model: the encoder ran once for this input; its cross-attention keys
             // and values are read from DRAM like a KV cache (the cross-attention's inputs produced far earlier).
-            java.util.Set<String> once = phase == Phase.DECODE ? g.tokenIndependentValues() : java.util.Set.of();
+            Set<String> once = phase == Phase.DECODE ? g.tokenIndependentValues() : Set.of();
             for (int i = 0; i < ops.size(); i++) if (!once.contains(ops.get(i).output())) planOp(i, ops.get(i));
             return totals(weightBytes);
         }
@@ -501,8 +504,8 @@ public final class AnePlanner {
     static long ceilDiv(long a, long b) { return (a + b - 1) / b; }
 
     static String fmtBytes(long b) {
-        return dev.anewb.io.ByteSizes.format(b);
+        return ByteSizes.format(b);
     }
 
-    static String fmtBits(double bits) { return String.format(java.util.Locale.ROOT, "%.2f", bits); }
+    static String fmtBits(double bits) { return String.format(Locale.ROOT, "%.2f", bits); }
 }

@@ -1,5 +1,6 @@
 package dev.anewb.ane;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelGraph;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The calibration table of spec/ane-model.md: the efficiency is fitted on row 1 only (distilbert-base,
@@ -57,14 +59,14 @@ public final class Calibration {
         try {
             var node = new ObjectMapper().readTree(json);
             return Architectures.graph(Architectures.parseConfig(node, Path.of(name + " (built-in config)")), Architectures.GraphOptions.CONFIG_ONLY);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
     }
 
     /** The encoder of an encoder-decoder graph: every op that does not read the decoder's token ids. */
     public static ModelGraph encoderOnly(ModelGraph g) {
-        java.util.Set<String> enc = g.tokenIndependentValues();
+        Set<String> enc = g.tokenIndependentValues();
         return g.withOps(g.ops().stream().filter(op -> enc.contains(op.output())).toList());
     }
 
@@ -82,7 +84,7 @@ public final class Calibration {
             var node = new ObjectMapper().readTree(DISTILBERT_BASE);
             return Architectures.graph(Architectures.parseConfig(node, Path.of("distilbert-base-uncased (built-in config)")),
                     Architectures.GraphOptions.CONFIG_ONLY);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
     }

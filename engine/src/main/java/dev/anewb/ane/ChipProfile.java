@@ -1,5 +1,7 @@
 package dev.anewb.ane;
 
+import dev.anewb.AnewbException;
+
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -28,7 +30,7 @@ public record ChipProfile(String name, Figure aneCores, Figure peakTops, String 
 
     /** The same chip with the buffer replaced for one run (--sram-mb). */
     public ChipProfile withBufferMb(double mb) {
-        if (!(mb > 0)) throw dev.anewb.AnewbException.usage("--sram-mb must be positive, got " + mb);
+        if (!(mb > 0)) throw AnewbException.usage("--sram-mb must be positive, got " + mb);
         return new ChipProfile(name, aneCores, peakTops, topsBasis, fp16Tflops, int8ActivationSpeedup, dramGbPerS,
                 new Figure(mb, "set for this run (--sram-mb)", "?"), notes, constants, true);
     }

@@ -1,6 +1,5 @@
 package dev.anewb.ane;
 
-import javax.imageio.ImageIO;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -10,6 +9,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
+import javax.imageio.ImageIO;
 
 /**
  * Draws a {@link TensorLayout} as its 64-byte memory lines: one line of cells per 64 bytes, one cell per element,

@@ -1,15 +1,15 @@
 package dev.anewb.ane;
 
+import dev.anewb.convert.Converter;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.WeightInfo;
-import dev.anewb.model.WeightRole;
 
 import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
  * How a weight of a converted graph is stored, in the planner's terms: block INT8 where the {@link
- * dev.anewb.convert.Converter} set a quant scheme (spec/quantization.md "What is quantized"), otherwise the
+ * Converter} set a quant scheme (spec/quantization.md "What is quantized"), otherwise the
  * conversion's float precision.
  */
 public final class PlannedWeights {

@@ -271,8 +271,8 @@ final class AnePackageWriter {
         sample.features().forEach((name, f) -> w.addFloats(name, f.shape(), f.data()));
         if (sample.ids() != null) {
             long[] shape = {sample.batch(), sample.seq()};
-            java.nio.ByteBuffer ids = ByteBuffer.allocate(sample.batch() * sample.seq() * 8).order(ByteOrder.LITTLE_ENDIAN);
-            java.nio.ByteBuffer mask = ByteBuffer.allocate(sample.batch() * sample.seq() * 8).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer ids = ByteBuffer.allocate(sample.batch() * sample.seq() * 8).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer mask = ByteBuffer.allocate(sample.batch() * sample.seq() * 8).order(ByteOrder.LITTLE_ENDIAN);
             for (int b = 0; b < sample.batch(); b++) for (int t = 0; t < sample.seq(); t++) {
                 ids.putLong(sample.ids()[b][t]);
                 mask.putLong(sample.mask()[b][t]);

@@ -3,9 +3,9 @@ package dev.anewb.cli;
 import dev.anewb.AnewbException;
 import dev.anewb.Version;
 import dev.anewb.job.JobCancelledException;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.util.List;

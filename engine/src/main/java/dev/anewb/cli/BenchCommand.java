@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
@@ -111,7 +112,7 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Fixed-seed ids from the middle of the vocabulary (no special tokens), all real (no padding). */
     static Batch synthetic(int vocab, int batch, int seq) {
-        java.util.Random r = new java.util.Random(42);
+        Random r = new Random(42);
         long[][] ids = new long[batch][seq];
         int[][] mask = new int[batch][seq];
         int lo = Math.min(1000, vocab / 4), span = Math.max(1, Math.min(vocab - lo, 20000));

@@ -1,5 +1,6 @@
 package dev.anewb.cli;
 
+import dev.anewb.AnewbException;
 import dev.anewb.api.ConvertedModel;
 import dev.anewb.drift.TapMetrics;
 import dev.anewb.job.JobContext;
@@ -8,6 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -31,7 +33,7 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         Conversion c = conversion.toConversion(true, Conversion.Precision.FP16, Conversion.Layout.BC1S);
-        if (java.nio.file.Files.exists(out) && !force) throw dev.anewb.AnewbException.usage(out + ": already exists (use --force to replace it)");
+        if (Files.exists(out) && !force) throw AnewbException.usage(out + ": already exists (use --force to replace it)");
         ProgressPrinter progress = new ProgressPrinter("convert");
         try (ConvertedModel m = ConvertedModel.open(model.model, c, progress.slice(0, 0.1))) {
             m.warnings().forEach(w -> System.err.println("anewb: warning: " + w));

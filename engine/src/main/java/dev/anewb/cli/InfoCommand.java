@@ -3,6 +3,7 @@ package dev.anewb.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.anewb.api.ModelLoader;
+import dev.anewb.io.ByteSizes;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.io.ModelInfo;
 import dev.anewb.job.JobContext;
@@ -38,7 +39,7 @@ final class InfoCommand implements Callable<Integer> {
                 System.out.printf("  vocabulary        %d%n", c.vocabSize());
                 System.out.printf("  max positions     %d%n", c.maxPositions());
                 System.out.printf("  dtype             %s%n", info.dtype());
-                System.out.printf("  size on disk      %s%n", dev.anewb.io.ByteSizes.format(info.sizeOnDisk()));
+                System.out.printf("  size on disk      %s%n", ByteSizes.format(info.sizeOnDisk()));
                 System.out.printf("  folder            %s%n", m.folder());
                 System.out.printf("  files             %s%n", String.join(", ", info.files()));
             }

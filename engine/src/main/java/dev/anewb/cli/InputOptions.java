@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -87,7 +88,7 @@ public final class InputOptions {
         WavReader.Audio a = WavReader.read(audio);
         float[] samples = a.sampleRate() == fe.sampleRate() ? a.samples() : WavReader.resample(a.samples(), a.sampleRate(), fe.sampleRate());
         double seconds = samples.length / (double) fe.sampleRate(), window = fe.frames() * 160.0 / fe.sampleRate();
-        if (samples.length > fe.frames() * 160L) warn(audio + ": " + String.format(java.util.Locale.ROOT, "%.1f", seconds) + " s of audio; only the first "
+        if (samples.length > fe.frames() * 160L) warn(audio + ": " + String.format(Locale.ROOT, "%.1f", seconds) + " s of audio; only the first "
                 + (int) window + " s are used (one Whisper window)");
         FeatureTensor features = fe.extract(samples);
         List<Long> prefix = !decoderIds.isEmpty() ? decoderIds : ids;

@@ -1,5 +1,6 @@
 package dev.anewb.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -18,6 +19,7 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
 
 /** {@code anewb layout}: how one tensor sits in ANE memory (64-byte rows, strides, padding, owners). */
@@ -77,13 +79,13 @@ public final class LayoutCommand implements Runnable {
             n.put("column_owner", t.columnGroups().none() ? null : t.columnGroups().label() + " = (element / " + t.columnGroups().period() + ")" + (t.columnGroups().count() > 0 ? " mod " + t.columnGroups().count() : ""));
             try {
                 out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(n));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            } catch (JsonProcessingException e) {
                 throw new IllegalStateException(e);
             }
         } else {
             out.println(t.name() + ": " + t.description());
             out.println("  shape " + t.shapeText() + ", " + t.elementBytes() + " B/element, last axis contiguous");
-            out.println("  strides (bytes) " + java.util.Arrays.toString(t.strides()));
+            out.println("  strides (bytes) " + Arrays.toString(t.strides()));
             out.printf(Locale.ROOT, "  %d rows of %d B used -> %d B allocated (64-byte aligned)%n", t.rows(), t.rowBytesUsed(), t.rowBytesAllocated());
             out.printf(Locale.ROOT, "  bytes used %d, allocated %d, padding %d (%.1f%%, %.2fx)%n", t.bytesUsed(), t.bytesAllocated(), t.paddingBytes(),
                     100.0 * t.paddingBytes() / Math.max(1, t.bytesAllocated()), t.wasteFactor());

@@ -10,13 +10,13 @@ import dev.anewb.hub.HfCache;
 import dev.anewb.hub.HubClient;
 import dev.anewb.hub.HubModelSummary;
 import dev.anewb.hub.PullResult;
-import dev.anewb.io.ModelInfo;
+import dev.anewb.io.ByteSizes;
 import dev.anewb.job.JobContext;
 import dev.anewb.model.ModelRef;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.util.List;
@@ -76,7 +76,7 @@ final class ModelsCommand implements Runnable {
         } else {
             out.printf("%-44s %-28s %10s  %-9s %s%n", "REPO", "REVISIONS", "SIZE", "SUPPORTED", "MODEL TYPE");
             for (HfCache.CachedModel m : models) {
-                out.printf("%-44s %-28s %10s  %-9s %s%n", m.repoId(), revisions(m), dev.anewb.io.ByteSizes.format(m.sizeOnDisk()), yesNo(m.supported()),
+                out.printf("%-44s %-28s %10s  %-9s %s%n", m.repoId(), revisions(m), ByteSizes.format(m.sizeOnDisk()), yesNo(m.supported()),
                         m.modelType() == null || m.modelType().isEmpty() ? "-" : m.modelType());
             }
         }
@@ -156,7 +156,7 @@ final class ModelsCommand implements Runnable {
         } else {
             long fetched = r.files().stream().filter(PullResult.PulledFile::downloaded).count();
             out.printf("%s@%s → %s%n", r.repoId(), r.revision(), r.commit());
-            out.printf("  %d files, %d downloaded (%s), %d already cached%n", r.files().size(), fetched, dev.anewb.io.ByteSizes.format(r.downloadedBytes()),
+            out.printf("  %d files, %d downloaded (%s), %d already cached%n", r.files().size(), fetched, ByteSizes.format(r.downloadedBytes()),
                     r.files().size() - fetched);
             out.printf("  %s%n", r.snapshot());
         }

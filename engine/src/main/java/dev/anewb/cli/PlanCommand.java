@@ -1,7 +1,9 @@
 package dev.anewb.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anewb.AnewbException;
 import dev.anewb.ane.AnePlanner;
 import dev.anewb.ane.BufferKind;
@@ -95,9 +97,9 @@ public final class PlanCommand implements Runnable {
         if (json) {
             try {
                 var node = PlanJson.toJson(r);
-                if (alt != null && node instanceof com.fasterxml.jackson.databind.node.ObjectNode o) o.set("per_channel_alternative", alt.toJson());
+                if (alt != null && node instanceof ObjectNode o) o.set("per_channel_alternative", alt.toJson());
                 out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(node));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            } catch (JsonProcessingException e) {
                 throw new IllegalStateException(e);
             }
         } else {

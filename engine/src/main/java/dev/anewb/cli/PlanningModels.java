@@ -2,6 +2,7 @@ package dev.anewb.cli;
 
 import dev.anewb.api.ModelLoader;
 import dev.anewb.io.LoadedModel;
+import dev.anewb.io.WeightSources;
 import dev.anewb.job.JobContext;
 import dev.anewb.model.ModelGraph;
 import dev.anewb.model.ModelRef;
@@ -23,7 +24,7 @@ final class PlanningModels {
     static LoadedModel load(String model) {
         ModelRef ref = ModelRef.parse(model);
         boolean local = ref.kind() == ModelRef.Kind.BUNDLED || ref.kind() == ModelRef.Kind.PACKAGE
-                || ref.kind() == ModelRef.Kind.FOLDER && dev.anewb.io.WeightSources.hasWeights(ref.path());
+                || ref.kind() == ModelRef.Kind.FOLDER && WeightSources.hasWeights(ref.path());
         return ModelLoader.load(ref, JobContext.NONE, local);
     }
 }

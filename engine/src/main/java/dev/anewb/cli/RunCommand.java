@@ -16,6 +16,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -37,7 +39,7 @@ final class RunCommand implements Callable<Integer> {
     private int recheck(ModelSession s) {
         LoadedModel m = s.model();
         List<TapMetrics> now = s.recheckPackage(JobContext.NONE);
-        Map<String, Double> recorded = new java.util.HashMap<>();
+        Map<String, Double> recorded = new HashMap<>();
         for (var t : m.manifest().path("drift").path("taps")) {
             recorded.put(t.path("name").asText(), t.path("sqnr_db").isNull() ? Double.POSITIVE_INFINITY : t.path("sqnr_db").asDouble());
         }
@@ -67,7 +69,7 @@ final class RunCommand implements Callable<Integer> {
                 StringBuilder sb = new StringBuilder();
                 float[] d = e.getValue().data();
                 for (int i = 0; i < Math.min(4, d.length); i++) sb.append(String.format(Locale.ROOT, "%s%.5f", i == 0 ? "" : ", ", d[i]));
-                System.out.printf("%-28s %-16s [%s, ...]%n", e.getKey(), java.util.Arrays.toString(shape), sb);
+                System.out.printf("%-28s %-16s [%s, ...]%n", e.getKey(), Arrays.toString(shape), sb);
             }
             System.out.printf(Locale.ROOT, "forward pass: %.1f ms (batch %d, %d tokens)%n", r.nanos() / 1e6, batch.batch(), batch.seq());
             if (dump != null) {

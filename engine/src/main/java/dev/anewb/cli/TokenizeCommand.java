@@ -2,6 +2,7 @@ package dev.anewb.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anewb.AnewbException;
+import dev.anewb.hub.HfCache;
 import dev.anewb.io.BundledModel;
 import dev.anewb.io.HfTokenizer;
 import dev.anewb.model.ModelRef;
@@ -57,7 +58,7 @@ final class TokenizeCommand implements Callable<Integer> {
         }
         ModelRef ref = ModelRef.parse(model);
         if (ref.kind() == ModelRef.Kind.HUB) {
-            return dev.anewb.hub.HfCache.fromEnvironment().snapshot(ref.hubId(), ref.revision())
+            return HfCache.fromEnvironment().snapshot(ref.hubId(), ref.revision())
                     .map(s -> s.resolve("tokenizer.json")).filter(Files::isRegularFile)
                     .orElseThrow(() -> new AnewbException(ref.hubId() + ": no tokenizer.json in the local Hugging Face cache"));
         }

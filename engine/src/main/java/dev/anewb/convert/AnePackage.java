@@ -12,6 +12,7 @@ import dev.anewb.io.SafetensorsFile;
 import dev.anewb.job.JobContext;
 import dev.anewb.model.Batch;
 import dev.anewb.model.Conversion;
+import dev.anewb.model.FeatureTensor;
 import dev.anewb.model.ModelConfig;
 import dev.anewb.model.ModelGraph;
 import dev.anewb.model.ModelRef;
@@ -28,8 +29,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -77,9 +82,9 @@ public final class AnePackage {
 
     public static Conversion conversionFrom(JsonNode o, Path file) {
         try {
-            java.util.List<String> keep = new java.util.ArrayList<>();
+            List<String> keep = new ArrayList<>();
             o.path("keep_fp16").forEach(k -> keep.add(k.asText()));
-            java.util.Map<String, Integer> ov = new java.util.LinkedHashMap<>();
+            Map<String, Integer> ov = new LinkedHashMap<>();
             o.path("block_overrides").properties().forEach(e -> ov.put(e.getKey(), e.getValue().asInt()));
             Conversion c = new Conversion(Conversion.Layout.valueOf(o.get("layout").asText().toUpperCase()),
                     Conversion.Precision.valueOf(o.get("precision").asText().toUpperCase()), "int8".equals(o.get("quant").asText()),
@@ -128,8 +133,8 @@ public final class AnePackage {
         Conversion c = conversionFrom(m.path("conversion"), mf);
         ctx.progress(0.2, "reading config.json");
         ModelConfig config = Architectures.readConfig(pkg.resolve("config.json"));
-        Map<String, Integer> blocks = new java.util.HashMap<>();
-        Map<String, Boolean> sym = new java.util.HashMap<>();
+        Map<String, Integer> blocks = new HashMap<>();
+        Map<String, Boolean> sym = new HashMap<>();
         for (JsonNode t : m.path("tensors")) {
             JsonNode q = t.get("quantization");
             if (q != null) {
@@ -143,7 +148,7 @@ public final class AnePackage {
             ModelGraph original = Architectures.graph(config, new Architectures.GraphOptions(weights::contains, m.path("sentence_embedding").asBoolean()));
             ModelGraph converted = Converter.convert(original, c).graph();
             // The package stores every projection [out, in], whatever the source's orientation.
-            Map<String, WeightInfo> stored = new java.util.LinkedHashMap<>();
+            Map<String, WeightInfo> stored = new LinkedHashMap<>();
             for (WeightInfo w : converted.weights().values()) {
                 stored.put(w.name(), new WeightInfo(w.name(), w.shape(), w.role(), false, w.quant()));
                 if (w.quant() != null && !blocks.containsKey(w.name())) {
@@ -182,7 +187,7 @@ public final class AnePackage {
     private static Batch readSample(Path pkg, JsonNode manifest) {
         JsonNode in = manifest.path("drift").path("sample_input");
         JsonNode ids = in.path("ids"), mask = in.path("attention_mask");
-        java.util.Map<String, dev.anewb.model.FeatureTensor> features = new java.util.LinkedHashMap<>();
+        Map<String, FeatureTensor> features = new LinkedHashMap<>();
         if (in.hasNonNull("file")) {
             if (pkg == null) throw AnewbException.file(Path.of(MANIFEST), "the sample input is stored in a file; the package folder is needed to read it");
             // A manifest is input: its file name must not lead out of the package (a symlink included).
@@ -193,11 +198,11 @@ public final class AnePackage {
                     TensorData t = f.get(e.getKey());
                     long[] expect = new long[e.getValue().size()];
                     for (int i = 0; i < expect.length; i++) expect[i] = e.getValue().get(i).asLong();
-                    if (!java.util.Arrays.equals(expect, t.shape())) {
+                    if (!Arrays.equals(expect, t.shape())) {
                         throw AnewbException.file(file, "\"" + e.getKey() + "\" has shape " + t.shapeString() + " but the manifest says "
-                                + java.util.Arrays.toString(expect));
+                                + Arrays.toString(expect));
                     }
-                    features.put(e.getKey(), new dev.anewb.model.FeatureTensor(t.shape(), t.toFloatArray()));
+                    features.put(e.getKey(), new FeatureTensor(t.shape(), t.toFloatArray()));
                 }
             }
             if (features.isEmpty()) throw AnewbException.file(pkg.resolve(MANIFEST), "the sample input names a file but no features");

@@ -17,23 +17,27 @@ import dev.anewb.model.WeightSource;
 import dev.anewb.quant.BlockQuantizer;
 import dev.anewb.quant.Int8BlockWeight;
 import dev.anewb.quant.QuantizedWeights;
+import dev.anewb.runtime.Executor;
+import dev.anewb.runtime.RotaryEmbedding;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
 /**
  * Exports an original or converted {@link ModelGraph} as an ONNX model (IR 10, opset 21, default domain) that
- * reproduces the {@link dev.anewb.runtime.Executor}'s semantics for the same graph, one emitter per op kind.
+ * reproduces the {@link Executor}'s semantics for the same graph, one emitter per op kind.
  *
  * <p>Inputs, named as transformers' ONNX exports (optimum) name them:
  * <ul>
@@ -96,7 +100,7 @@ public final class OnnxExporter {
     private final Set<String> weightInits = new HashSet<>();
     private int counter;
     /** The dynamic length of each sequence axis (int64 scalar), computed once. */
-    private final Map<Axis, String> lengths = new java.util.EnumMap<>(Axis.class);
+    private final Map<Axis, String> lengths = new EnumMap<>(Axis.class);
     private String keyMask;
     /** Whisper: the token inputs are the decoder's and carry transformers' decoder_ prefix. */
     private final boolean encoderDecoder;
@@ -478,7 +482,7 @@ public final class OnnxExporter {
      */
     private String length(Axis axis, String tensorOnAxis) {
         return lengths.computeIfAbsent(axis, ax -> {
-            String name = ax.name().toLowerCase(java.util.Locale.ROOT) + "_len";
+            String name = ax.name().toLowerCase(Locale.ROOT) + "_len";
             String shape = node("Shape", List.of(tensorOnAxis), fresh(name + "_1d"), Attribute.of("start", 1L), Attribute.of("end", 2L));
             return node("Squeeze", List.of(shape, i64("zero1", 0)), fresh(name));
         });
@@ -494,7 +498,7 @@ public final class OnnxExporter {
      */
     private String[] ropeTables(Op.Rope rope, String n) {
         return ropeTables.computeIfAbsent(rope, r -> {
-            float[] inv = dev.anewb.runtime.RotaryEmbedding.inverseFrequencies(r);
+            float[] inv = RotaryEmbedding.inverseFrequencies(r);
             String invName = fresh("rope.inv_freq");
             byte[] bytes = f32Bytes(inv);
             w.initializer(new Initializer(invName, OnnxModelWriter.FLOAT, new long[]{1, inv.length}, bytes.length, () -> bytes));

@@ -8,6 +8,7 @@ import dev.anewb.model.WeightSource;
 import dev.anewb.quant.Int8BlockWeight;
 import dev.anewb.quant.QuantizedWeights;
 
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -38,12 +39,10 @@ public final class PackageWeights implements WeightSource, QuantizedWeights {
 
     @Override public Set<String> names() { return names; }
 
-    @Override public boolean contains(String name) { return names.contains(name); }
-
     @Override public TensorData get(String name) {
         if (file.contains(name)) return file.get(name);
         Int8BlockWeight q = quantized(name);
-        if (q == null) throw AnewbException.file(file.origin(), "no tensor \"" + name + "\"");
+        if (q == null) throw missing(name);
         return TensorData.ofFloats(name, q.dequantize(), q.rows(), q.k());
     }
 
@@ -57,10 +56,10 @@ public final class PackageWeights implements WeightSource, QuantizedWeights {
                 throw AnewbException.file(file.origin(), "\"" + n + "\" is not stored as I8 q / F16 scale / I8 zero_point");
             }
             int rows = q.dim(0), k = q.dim(1);
-            byte[] qb = q.data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+            byte[] qb = q.data().toArray(ValueLayout.JAVA_BYTE);
             short[] sb = new short[(int) s.elementCount()];
             for (int i = 0; i < sb.length; i++) sb[i] = Float.floatToFloat16(s.getFloat(i));
-            byte[] zb = z.data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+            byte[] zb = z.data().toArray(ValueLayout.JAVA_BYTE);
             try {
                 return new Int8BlockWeight(rows, k, block, symmetric.getOrDefault(n, false), qb, sb, zb);
             } catch (IllegalArgumentException e) {

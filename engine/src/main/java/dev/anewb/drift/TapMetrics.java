@@ -3,6 +3,12 @@ package dev.anewb.drift;
 import dev.anewb.model.Batch;
 import dev.anewb.runtime.Activation;
 
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 /**
  * The per-tap drift metrics of spec/drift.md, computed over valid positions only (attention_mask = 1).
  * The one implementation that CLI, UI and reports use.
@@ -20,8 +26,8 @@ public record TapMetrics(String name, double sqnrDb, double cosine, double relL2
     /** Compares two activations of the same shape; pooled activations (length 1) have no padding. */
     public static TapMetrics of(String name, Activation ref, Activation conv, Batch batch) {
         if (ref.batch() != conv.batch() || ref.length() != conv.length() || ref.channels() != conv.channels()) {
-            throw new IllegalArgumentException(name + ": shapes differ " + java.util.Arrays.toString(ref.shape()) + " vs "
-                    + java.util.Arrays.toString(conv.shape()));
+            throw new IllegalArgumentException(name + ": shapes differ " + Arrays.toString(ref.shape()) + " vs "
+                    + Arrays.toString(conv.shape()));
         }
         int c = ref.channels();
         double sig = 0, noise = 0, maxAbs = 0, maxRef = 0, cosSum = 0;
@@ -57,7 +63,7 @@ public record TapMetrics(String name, double sqnrDb, double cosine, double relL2
         return previous.sqnrDb() - current.sqnrDb();
     }
 
-    private static final java.util.regex.Pattern LAYER_OUTPUT = java.util.regex.Pattern.compile("(.*hidden_states)\\.\\d+");
+    private static final Pattern LAYER_OUTPUT = Pattern.compile("(.*hidden_states)\\.\\d+");
 
     /**
      * Growth per tap, the one rule every table uses: each tap is compared with the previous <em>layer output</em>
@@ -65,13 +71,13 @@ public record TapMetrics(String name, double sqnrDb, double cosine, double relL2
      * added, and the first tap of a stack (the embeddings, Whisper's first decoder state) has none (NaN): the
      * decoder does not continue the encoder's noise budget.
      */
-    public static double[] growths(java.util.List<TapMetrics> taps) {
+    public static double[] growths(List<TapMetrics> taps) {
         double[] g = new double[taps.size()];
         TapMetrics previousOutput = null;
         String stack = null;
         for (int i = 0; i < taps.size(); i++) {
             TapMetrics t = taps.get(i);
-            java.util.regex.Matcher m = LAYER_OUTPUT.matcher(t.name());
+            Matcher m = LAYER_OUTPUT.matcher(t.name());
             if (m.matches()) {
                 boolean sameStack = m.group(1).equals(stack);
                 g[i] = sameStack ? growth(previousOutput, t) : Double.NaN;
@@ -85,5 +91,5 @@ public record TapMetrics(String name, double sqnrDb, double cosine, double relL2
     }
 
     /** The value shown to people: "exact" for +∞, else one decimal. */
-    public String sqnrText() { return exact() ? "exact" : String.format(java.util.Locale.ROOT, "%.1f", sqnrDb); }
+    public String sqnrText() { return exact() ? "exact" : String.format(Locale.ROOT, "%.1f", sqnrDb); }
 }

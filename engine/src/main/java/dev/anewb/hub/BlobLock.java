@@ -1,5 +1,6 @@
 package dev.anewb.hub;
 
+import dev.anewb.job.JobCancelledException;
 import dev.anewb.job.JobContext;
 
 import java.io.IOException;
@@ -36,7 +37,7 @@ final class BlobLock implements AutoCloseable {
             while (!threadLock.tryLock(100, TimeUnit.MILLISECONDS)) ctx.checkCancelled();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new dev.anewb.job.JobCancelledException();
+            throw new JobCancelledException();
         }
         FileChannel channel = null;
         try {
@@ -52,7 +53,7 @@ final class BlobLock implements AutoCloseable {
             Thread.currentThread().interrupt();
             closeQuietly(channel);
             threadLock.unlock();
-            throw new dev.anewb.job.JobCancelledException();
+            throw new JobCancelledException();
         } catch (IOException | RuntimeException e) {
             closeQuietly(channel);
             threadLock.unlock();

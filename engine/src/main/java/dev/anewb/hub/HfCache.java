@@ -2,7 +2,10 @@ package dev.anewb.hub;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.anewb.AnewbException;
+import dev.anewb.io.AtomicFiles;
 import dev.anewb.io.ContainedPaths;
+import dev.anewb.model.arch.Architectures;
 
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -161,14 +164,14 @@ public final class HfCache {
     }
 
     static void moveReplacing(Path from, Path to) throws IOException {
-        dev.anewb.io.AtomicFiles.moveReplacing(from, to);
+        AtomicFiles.moveReplacing(from, to);
     }
 
     /** One model in the cache, as {@code anewb models list} shows it. */
     public record CachedModel(String repoId, Map<String, String> refs, List<String> commits, long sizeOnDisk, String modelType) {
         /** The engine can load this model's architecture (unknown when no snapshot holds a config.json). */
         public Boolean supported() {
-            return modelType == null ? null : dev.anewb.model.arch.Architectures.isSupported(modelType);
+            return modelType == null ? null : Architectures.isSupported(modelType);
         }
     }
 
@@ -183,7 +186,7 @@ public final class HfCache {
                 out.add(describe(name.substring("models--".length()).replace("--", "/"), repo));
             }
         } catch (IOException e) {
-            throw new dev.anewb.AnewbException(root + ": cannot list the Hugging Face cache (" + e.getMessage() + ")", e);
+            throw new AnewbException(root + ": cannot list the Hugging Face cache (" + e.getMessage() + ")", e);
         }
         return out;
     }

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpHeaders;
@@ -399,7 +400,7 @@ public final class HubClient {
         Throwable c = t;
         while (c.getCause() != null && !(c instanceof ConnectException) && !(c instanceof UnresolvedAddressException)) c = c.getCause();
         if (c instanceof ConnectException || c instanceof UnresolvedAddressException || t instanceof HttpConnectTimeoutException
-                || c instanceof java.net.UnknownHostException) {
+                || c instanceof UnknownHostException) {
             return new HubUnreachableException("cannot reach " + origin(uri) + " (" + describe(c) + "): no network? Set HF_HUB_OFFLINE=1 to use only the local cache", t);
         }
         if (t instanceof HttpTimeoutException) {
@@ -414,7 +415,7 @@ public final class HubClient {
 
     private static String describe(Throwable t) {
         if (t instanceof ConnectException && (t.getMessage() == null || t.getMessage().isBlank())) return "connection refused";
-        if (t instanceof UnresolvedAddressException || t instanceof java.net.UnknownHostException) return "host not found";
+        if (t instanceof UnresolvedAddressException || t instanceof UnknownHostException) return "host not found";
         String m = t.getMessage();
         return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
     }

@@ -1,5 +1,7 @@
 package dev.anewb.hub;
 
+import dev.anewb.AnewbException;
+
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -28,10 +30,10 @@ public record HubSettings(URI endpoint, Optional<String> token, boolean offline,
         try {
             endpoint = URI.create(ep);
         } catch (IllegalArgumentException e) {
-            throw new dev.anewb.AnewbException("HF_ENDPOINT \"" + ep + "\" is not a URL");
+            throw new AnewbException("HF_ENDPOINT \"" + ep + "\" is not a URL");
         }
         if (endpoint.getScheme() == null || endpoint.getHost() == null) {
-            throw new dev.anewb.AnewbException("HF_ENDPOINT \"" + ep + "\" is not an http(s) URL");
+            throw new AnewbException("HF_ENDPOINT \"" + ep + "\" is not an http(s) URL");
         }
         boolean offline = TRUE.contains(env.getOrDefault("HF_HUB_OFFLINE", "").trim().toUpperCase(Locale.ROOT));
         return new HubSettings(endpoint, token(env), offline, new HfCache(env));

@@ -1,5 +1,6 @@
 package dev.anewb.hub;
 
+import dev.anewb.io.ByteSizes;
 import dev.anewb.job.JobContext;
 
 /** Progress of a pull over all its files: fraction of bytes, and a message with bytes and speed, at most ten a second. */
@@ -46,6 +47,6 @@ final class PullProgress {
     }
 
     static String bytes(long n) {
-        return dev.anewb.io.ByteSizes.format(n);
+        return ByteSizes.format(n);
     }
 }

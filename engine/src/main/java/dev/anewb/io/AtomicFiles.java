@@ -1,11 +1,14 @@
 package dev.anewb.io;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -31,7 +34,7 @@ public final class AtomicFiles {
     /** Writes a file's content to a stream. */
     @FunctionalInterface
     public interface Content {
-        void writeTo(java.io.OutputStream out) throws IOException;
+        void writeTo(OutputStream out) throws IOException;
     }
 
     /**
@@ -42,7 +45,7 @@ public final class AtomicFiles {
         Files.createDirectories(target.toAbsolutePath().getParent());
         Path tmp = tempBeside(target);
         try {
-            try (java.io.OutputStream out = Files.newOutputStream(tmp)) {
+            try (OutputStream out = Files.newOutputStream(tmp)) {
                 content.writeTo(out);
             }
             moveReplacing(tmp, target);
@@ -54,9 +57,9 @@ public final class AtomicFiles {
     /** Atomic rename where the file system offers one, a plain replacing move otherwise. */
     public static void moveReplacing(Path from, Path to) throws IOException {
         try {
-            Files.move(from, to, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        } catch (java.nio.file.AtomicMoveNotSupportedException e) {
-            Files.move(from, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 
@@ -97,7 +100,7 @@ public final class AtomicFiles {
         Path tmp = tempBeside(target);
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+                ByteBuffer b = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
                 while (b.hasRemaining()) ch.write(b);
                 ch.force(true);
             }
@@ -137,7 +140,7 @@ public final class AtomicFiles {
 
     /** Deletes a file or folder tree, best effort. */
     public static void deleteTree(Path p) {
-        if (p == null || !Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        if (p == null || !Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return;
         try (Stream<Path> s = Files.walk(p)) {
             s.sorted(Comparator.reverseOrder()).forEach(f -> {
                 try {

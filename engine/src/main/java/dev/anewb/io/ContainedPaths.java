@@ -4,6 +4,7 @@ import dev.anewb.AnewbException;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 
@@ -32,7 +33,7 @@ public final class ContainedPaths {
                 throw AnewbException.file(source, what + " '" + relative + "' is an absolute path; only names inside " + base + " are allowed");
             }
             p = base.resolve(rel).normalize();
-        } catch (java.nio.file.InvalidPathException e) {
+        } catch (InvalidPathException e) {
             throw AnewbException.file(source, what + " '" + relative + "' is not a valid file name");
         }
         if (!p.startsWith(base) || p.equals(base)) {

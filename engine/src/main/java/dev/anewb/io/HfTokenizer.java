@@ -9,6 +9,7 @@ import dev.anewb.model.TextTokenizer;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -102,7 +103,7 @@ public final class HfTokenizer implements TextTokenizer {
             long size = Files.size(tokenizerJson);
             if (size > MAX_BYTES) throw AnewbException.file(tokenizerJson, "is " + size + " bytes, more than the " + MAX_BYTES + "-byte limit for a tokenizer.json");
             return new HfTokenizer(tokenizerJson, Files.readString(tokenizerJson, StandardCharsets.UTF_8));
-        } catch (java.nio.charset.CharacterCodingException e) {
+        } catch (CharacterCodingException e) {
             throw AnewbException.file(tokenizerJson, "is not valid UTF-8 text", e);
         } catch (IOException e) {
             throw AnewbException.file(tokenizerJson, "cannot read: " + AnewbException.reason(e), e);

@@ -1,5 +1,6 @@
 package dev.anewb.io;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.anewb.AnewbException;
 import dev.anewb.model.ModelConfig;
 import dev.anewb.model.ModelGraph;
@@ -24,18 +25,18 @@ public final class LoadedModel implements AutoCloseable {
     private final Path tokenizerJson;
     private final List<Path> files;
     private TextTokenizer tokenizer;
-    private com.fasterxml.jackson.databind.JsonNode manifest;
+    private JsonNode manifest;
 
     /** A converted package: its graph is already converted and its manifest is kept. */
     public static LoadedModel ofPackage(ModelRef ref, String name, Path folder, ModelConfig config, ModelGraph graph, WeightSource weights,
-                                        Path tokenizerJson, List<Path> files, com.fasterxml.jackson.databind.JsonNode manifest) {
+                                        Path tokenizerJson, List<Path> files, JsonNode manifest) {
         LoadedModel m = new LoadedModel(ref, name, folder, config, graph, weights, tokenizerJson, files);
         m.manifest = manifest;
         return m;
     }
 
     /** The manifest of a converted package, or null for a source model. */
-    public com.fasterxml.jackson.databind.JsonNode manifest() { return manifest; }
+    public JsonNode manifest() { return manifest; }
 
     public boolean isPackage() { return manifest != null; }
 

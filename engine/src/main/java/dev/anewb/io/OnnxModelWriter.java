@@ -7,6 +7,7 @@ import dev.anewb.job.JobContext;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -207,7 +208,7 @@ public final class OnnxModelWriter {
             switch (a.type) {
                 case 1 -> o.writeFloat(2, a.f);
                 case 2 -> o.writeInt64(3, a.i);
-                case 3 -> o.writeByteArray(4, a.s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                case 3 -> o.writeByteArray(4, a.s.getBytes(StandardCharsets.UTF_8));
                 case 7 -> { for (long v : a.ints) o.writeInt64(8, v); }
                 default -> throw new IllegalArgumentException("attribute type " + a.type);
             }

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.ref.WeakReference;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,7 +69,7 @@ public final class OnnxWeights implements WeightSource {
      * strong cache kept a second float copy of every projection for the life of the model (42 MB for the bundled
      * MiniLM, 340 MB for a BERT-base ONNX file).
      */
-    private final Map<String, java.lang.ref.WeakReference<TensorData>> transposedCache = new ConcurrentHashMap<>();
+    private final Map<String, WeakReference<TensorData>> transposedCache = new ConcurrentHashMap<>();
 
     private OnnxWeights(Path path, Arena arena, Map<String, Initializer> initializers, List<Node> nodes,
                         List<String> graphInputs, List<String> graphOutputs) {
@@ -78,7 +80,7 @@ public final class OnnxWeights implements WeightSource {
         this.graphInputs = graphInputs;
         this.graphOutputs = graphOutputs;
         Map<String, String> names = new LinkedHashMap<>();
-        Set<String> t = new java.util.HashSet<>();
+        Set<String> t = new HashSet<>();
         Map<String, String> projections = projectionNames(initializers, nodes);
         for (Initializer init : initializers.values()) {
             String hf = projections.get(init.name);
@@ -466,21 +468,19 @@ public final class OnnxWeights implements WeightSource {
 
     @Override public Set<String> names() { return hfToOnnx.keySet(); }
 
-    @Override public boolean contains(String name) { return hfToOnnx.containsKey(name); }
-
     @Override
     public TensorData get(String name) {
         String onnx = hfToOnnx.get(name);
-        if (onnx == null) throw AnewbException.file(path, "no weight named '" + name + "'");
+        if (onnx == null) throw missing(name);
         if (!transposed.contains(name)) {
             Initializer i = initializers.get(onnx);
             return new TensorData(name, i.dtype, i.shape.clone(), i.data);
         }
-        java.lang.ref.WeakReference<TensorData> ref = transposedCache.get(name);
+        WeakReference<TensorData> ref = transposedCache.get(name);
         TensorData t = ref == null ? null : ref.get();
         if (t == null) {
             t = transpose(name, rawInitializer(onnx));
-            transposedCache.put(name, new java.lang.ref.WeakReference<>(t));
+            transposedCache.put(name, new WeakReference<>(t));
         }
         return t;
     }

@@ -1,5 +1,7 @@
 package dev.anewb.io;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anewb.AnewbException;
@@ -11,6 +13,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
@@ -39,7 +42,7 @@ public final class SafetensorsFile implements WeightSource {
 
     // Duplicate keys are an error, as in the reference (serde) parser, not last-one-wins.
     private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     /** One header entry: where its bytes are, relative to the start of the data area. */
     public record Entry(String name, DType dtype, long[] shape, long begin, long end) { }
@@ -93,14 +96,14 @@ public final class SafetensorsFile implements WeightSource {
         String text;
         try {
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
             throw AnewbException.file(path, "header is not valid UTF-8");
         }
         JsonNode root;
         try {
             root = JSON.readTree(text);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw AnewbException.file(path, "header is not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
             throw AnewbException.file(path, "header is not valid JSON: " + e.getMessage());
@@ -211,12 +214,10 @@ public final class SafetensorsFile implements WeightSource {
 
     @Override public Set<String> names() { return entries.keySet(); }
 
-    @Override public boolean contains(String name) { return entries.containsKey(name); }
-
     @Override
     public TensorData get(String name) {
         Entry e = entries.get(name);
-        if (e == null) throw AnewbException.file(path, "no tensor named '" + name + "'");
+        if (e == null) throw missing(name);
         return new TensorData(name, e.dtype, e.shape.clone(), data.asSlice(e.begin, e.end - e.begin));
     }
 

@@ -88,12 +88,10 @@ public final class ShardedSafetensors implements WeightSource {
 
     @Override public Set<String> names() { return byName.keySet(); }
 
-    @Override public boolean contains(String name) { return byName.containsKey(name); }
-
     @Override
     public TensorData get(String name) {
         SafetensorsFile shard = byName.get(name);
-        if (shard == null) throw AnewbException.file(index, "no tensor named '" + name + "'");
+        if (shard == null) throw missing(name);
         return shard.get(name);
     }
 

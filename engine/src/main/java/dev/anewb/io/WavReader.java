@@ -9,6 +9,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+import java.util.stream.IntStream;
 
 /**
  * Reads RIFF/WAVE audio by hand (no dependency): PCM 8-bit unsigned, 16-, 24- and 32-bit signed integer, IEEE
@@ -151,7 +153,7 @@ public final class WavReader {
         for (int i = 0; i < 4; i++) {
             int c = b.get(at + i) & 0xFF;
             if (c >= 0x20 && c < 0x7F) sb.append((char) c);
-            else sb.append(String.format(java.util.Locale.ROOT, "\\x%02X", c));
+            else sb.append(String.format(Locale.ROOT, "\\x%02X", c));
         }
         return sb.toString();
     }
@@ -169,7 +171,7 @@ public final class WavReader {
         double cutoff = ROLLOFF * Math.min(1.0, ratio) / 2; // cycles per input sample
         double halfWidth = ZERO_CROSSINGS / (2 * cutoff); // input samples on each side
         float[] y = new float[n];
-        java.util.stream.IntStream.range(0, n).parallel().forEach(j -> {
+        IntStream.range(0, n).parallel().forEach(j -> {
             double t = j / ratio; // position in input samples
             int lo = (int) Math.ceil(t - halfWidth), hi = (int) Math.floor(t + halfWidth);
             double s = 0;

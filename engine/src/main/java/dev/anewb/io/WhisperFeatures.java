@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
+import java.util.stream.IntStream;
 
 /**
  * The log-mel front end of transformers' {@code WhisperFeatureExtractor}: the waveform (16 kHz) is zero-padded or
@@ -89,7 +90,7 @@ public final class WhisperFeatures {
         System.arraycopy(waveform, 0, x, 0, Math.min(waveform.length, nSamples));
         int frames = frames(), bins = nFft / 2 + 1, half = nFft / 2;
         double[][] logMel = new double[frames][];
-        java.util.stream.IntStream.range(0, frames).parallel().forEach(t -> {
+        IntStream.range(0, frames).parallel().forEach(t -> {
             double[] frame = new double[nFft];
             for (int n = 0; n < nFft; n++) frame[n] = x[reflect(t * hop + n - half, nSamples)] * window[n];
             double[] power = new double[bins];

@@ -3,6 +3,7 @@ package dev.anewb.model;
 import dev.anewb.AnewbException;
 
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -18,7 +19,7 @@ import java.util.Map;
 public record Batch(int batch, int seq, long[][] ids, long[][] typeIds, int[][] mask, Map<String, FeatureTensor> features) {
 
     public Batch {
-        features = features == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(features));
+        features = features == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(features));
     }
 
     /** Token inputs only (every text model). */

@@ -2,6 +2,9 @@ package dev.anewb.model;
 
 import dev.anewb.AnewbException;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Chunked attention with window {@code W} and overlap {@code O} (spec/chunked-attention.md). Query block
  * {@code b} holds positions {@code [b·S, min((b+1)·S, n))} with {@code S = W − O}; it sees keys
@@ -175,8 +178,8 @@ public final class ChunkPlan {
      * Every (W, O) with W &lt; n whose per-head chunk scores take exactly {@code targetBytes} at
      * {@code elementBytes} per score: S·W·elementBytes = target with S = W − O ≥ 1. Empty when none does.
      */
-    public static java.util.List<Setting> settingsForScoreBytes(long n, long targetBytes, int elementBytes) {
-        java.util.List<Setting> out = new java.util.ArrayList<>();
+    public static List<Setting> settingsForScoreBytes(long n, long targetBytes, int elementBytes) {
+        List<Setting> out = new ArrayList<>();
         if (targetBytes % elementBytes != 0) return out;
         long elements = targetBytes / elementBytes;
         for (long w = 1; w < n; w++) {

@@ -1,9 +1,12 @@
 package dev.anewb.model;
 
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The one description of a model that the executor, converter, drift, planner, writers and UI all read
@@ -88,9 +91,9 @@ public final class ModelGraph {
      * keys/values, which stay the same for every decoding step; in an encoder-only model with no ids (ViT) every
      * value. Used to run the encoder once per input while decoding, and to plan the encoder alone.
      */
-    public java.util.Set<String> tokenIndependentValues() {
-        java.util.Set<String> dependent = new java.util.HashSet<>(List.of(INPUT_IDS, TOKEN_TYPE_IDS));
-        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+    public Set<String> tokenIndependentValues() {
+        Set<String> dependent = new HashSet<>(List.of(INPUT_IDS, TOKEN_TYPE_IDS));
+        Set<String> out = new LinkedHashSet<>();
         for (Op op : ops) {
             boolean dep = op instanceof Op.Embed;
             for (String in : op.inputs()) dep |= dependent.contains(in);

@@ -1,5 +1,7 @@
 package dev.anewb.model;
 
+import dev.anewb.AnewbException;
+
 import java.nio.file.Path;
 import java.util.Set;
 
@@ -10,10 +12,17 @@ import java.util.Set;
 public interface WeightSource extends AutoCloseable {
     Set<String> names();
 
-    boolean contains(String name);
+    default boolean contains(String name) {
+        return names().contains(name);
+    }
 
-    /** The tensor, or an {@link dev.anewb.AnewbException} naming the file and the missing tensor. */
+    /** The tensor, or an {@link AnewbException} naming the file and the missing tensor ({@link #missing}). */
     TensorData get(String name);
+
+    /** The one message for a tensor this source does not hold. */
+    default AnewbException missing(String name) {
+        return AnewbException.file(origin(), "no tensor named '" + name + "'");
+    }
 
     /** Where the tensors come from (for messages). */
     Path origin();

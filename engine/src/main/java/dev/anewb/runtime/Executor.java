@@ -2,6 +2,7 @@ package dev.anewb.runtime;
 
 import dev.anewb.AnewbException;
 import dev.anewb.job.JobContext;
+import dev.anewb.model.Axis;
 import dev.anewb.model.Batch;
 import dev.anewb.model.ChunkPlan;
 import dev.anewb.model.Conversion;
@@ -11,6 +12,7 @@ import dev.anewb.model.Op;
 import dev.anewb.model.TensorData;
 import dev.anewb.model.Value;
 import dev.anewb.model.WeightInfo;
+import dev.anewb.model.WeightRole;
 import dev.anewb.model.WeightSource;
 import dev.anewb.quant.BlockQuantizer;
 import dev.anewb.quant.Int8BlockWeight;
@@ -23,11 +25,18 @@ import dev.anewb.runtime.kernel.Fp16;
 import dev.anewb.runtime.kernel.LinearWeight;
 import dev.anewb.runtime.kernel.NormKernels;
 
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs a {@link ModelGraph} on the CPU, op by op, and returns every tap. The same executor runs original
@@ -48,16 +57,16 @@ public final class Executor {
     /** Nanoseconds per op kind while {@link #timeOps} is on (the bench command's profile); null when off. */
     private volatile Map<String, long[]> opNanos;
     /** Values that do not depend on the token ids (an encoder's): computed once per input while decoding. */
-    private final java.util.Set<String> tokenIndependent;
+    private final Set<String> tokenIndependent;
     /** Token-independent values a token-dependent op or a tap reads: what a decoding cache keeps of the encoder. */
-    private final java.util.Set<String> encoderOutputs = new java.util.HashSet<>();
+    private final Set<String> encoderOutputs = new HashSet<>();
     /**
      * Arrays of intermediate values dropped in earlier runs, handed from one run to the next: at BERT-base or 512-token
      * sizes most activations are G1 humongous objects, and allocating ~100 of them per pass started a concurrent
      * GC cycle every few passes, whose threads took one of the two cores (the run-to-run spread). A run takes the
      * whole set (so concurrent runs never share an array) and gives it back when it succeeds.
      */
-    private final java.util.concurrent.atomic.AtomicReference<Buffers> spare = new java.util.concurrent.atomic.AtomicReference<>();
+    private final AtomicReference<Buffers> spare = new AtomicReference<>();
 
     /** An executor with prepared weights of its own (tests, benchmarks); the engine's executors share them. */
     public Executor(ModelGraph graph, WeightSource weights) {
@@ -128,7 +137,7 @@ public final class Executor {
                 Int8BlockWeight q = qw.quantized(w.name());
                 if (q.rows() != w.shape()[0] || q.k() != w.shape()[1]) {
                     throw AnewbException.file(weights.origin(), "INT8 tensor \"" + w.name() + "\" is [" + q.rows() + ", " + q.k()
-                            + "] but the config implies " + java.util.Arrays.toString(w.shape()));
+                            + "] but the config implies " + Arrays.toString(w.shape()));
                 }
                 continue;
             }
@@ -141,11 +150,11 @@ public final class Executor {
             boolean ok = t.shape().length == expect.length;
             for (int i = 0; ok && i < expect.length; i++) {
                 // Tables may have more rows than the config says (e.g. padded vocabularies); never fewer.
-                ok = w.role() == dev.anewb.model.WeightRole.EMBEDDING && i == 0 ? t.shape()[i] >= expect[i] : t.shape()[i] == expect[i];
+                ok = w.role() == WeightRole.EMBEDDING && i == 0 ? t.shape()[i] >= expect[i] : t.shape()[i] == expect[i];
             }
             if (!ok) {
                 throw AnewbException.file(weights.origin(), "tensor \"" + w.name() + "\" has shape " + t.shapeString() + " but the config implies "
-                        + java.util.Arrays.toString(expect));
+                        + Arrays.toString(expect));
             }
         }
     }
@@ -224,7 +233,7 @@ public final class Executor {
             Activation a = Activation.of(e.getValue());
             Integer rows = graph.fixedLength(v.axis());
             if ((rows != null && a.length() != rows) || a.channels() != v.channels()) {
-                throw AnewbException.usage(e.getKey() + " has shape " + java.util.Arrays.toString(e.getValue().shape()) + " but the model takes ["
+                throw AnewbException.usage(e.getKey() + " has shape " + Arrays.toString(e.getValue().shape()) + " but the model takes ["
                         + a.batch() + ", " + rows + ", " + v.channels() + "] (" + describeFeature(e.getKey()) + ")");
             }
             if (fp16) {
@@ -263,7 +272,7 @@ public final class Executor {
 
     private void validate(Batch in, int past) {
         ModelConfig c = graph.config();
-        Integer fixed = graph.fixedLength(dev.anewb.model.Axis.TOKENS);
+        Integer fixed = graph.fixedLength(Axis.TOKENS);
         if (fixed != null && in.seq() != fixed) {
             throw AnewbException.usage("input of " + in.seq() + " positions; this " + c.architecture() + " takes exactly " + fixed);
         }
@@ -419,7 +428,7 @@ public final class Executor {
         int qw = heads * hd, kw = kvHeads * hd;
         boolean bc1s = graph.conversion().layout() == Conversion.Layout.BC1S;
         float[] y = buffers.take(b * sq * qw);
-        java.util.Arrays.fill(y, 0f);
+        Arrays.fill(y, 0f);
         for (int bi = 0; bi < b; bi++) {
             ChunkPlan plan = a.plan(sk);
             boolean[] valid = null;
@@ -429,9 +438,9 @@ public final class Executor {
             }
             // One sequence: the kernels read the projections and write the output in place (they take whole arrays).
             boolean whole = b == 1;
-            float[] qs = whole ? q.data() : java.util.Arrays.copyOfRange(q.data(), bi * sq * q.channels(), (bi + 1) * sq * q.channels());
-            float[] ks = whole ? k.data() : java.util.Arrays.copyOfRange(k.data(), bi * sk * k.channels(), (bi + 1) * sk * k.channels());
-            float[] vs = whole ? v.data() : java.util.Arrays.copyOfRange(v.data(), bi * sk * v.channels(), (bi + 1) * sk * v.channels());
+            float[] qs = whole ? q.data() : Arrays.copyOfRange(q.data(), bi * sq * q.channels(), (bi + 1) * sq * q.channels());
+            float[] ks = whole ? k.data() : Arrays.copyOfRange(k.data(), bi * sk * k.channels(), (bi + 1) * sk * k.channels());
+            float[] vs = whole ? v.data() : Arrays.copyOfRange(v.data(), bi * sk * v.channels(), (bi + 1) * sk * v.channels());
             float[] out = whole ? y : new float[sq * qw];
             if (bc1s) {
                 attendPerHead(qs, ks, vs, sq, sk, heads, kvHeads, hd, a.scale(), plan, valid, out);
@@ -543,11 +552,11 @@ public final class Executor {
      * result and are forgotten.
      */
     private static final class Buffers {
-        private final Map<Integer, java.util.ArrayDeque<float[]>> free = new HashMap<>();
-        private final java.util.Set<float[]> handedOut = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        private final Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
+        private final Set<float[]> handedOut = Collections.newSetFromMap(new IdentityHashMap<>());
 
         float[] take(int n) {
-            java.util.ArrayDeque<float[]> d = free.get(n);
+            ArrayDeque<float[]> d = free.get(n);
             float[] a = d == null ? null : d.poll();
             if (a == null) a = new float[n];
             handedOut.add(a);
@@ -559,7 +568,7 @@ public final class Executor {
             for (Activation v : live.values()) if (v.data() == a) return;
             if (kept != null) for (Activation v : kept.values()) if (v.data() == a) return;
             handedOut.remove(a);
-            free.computeIfAbsent(a.length, n -> new java.util.ArrayDeque<>()).push(a);
+            free.computeIfAbsent(a.length, n -> new ArrayDeque<>()).push(a);
         }
 
         void endRun() {

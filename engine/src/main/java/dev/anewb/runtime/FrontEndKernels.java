@@ -1,5 +1,6 @@
 package dev.anewb.runtime;
 
+import dev.anewb.AnewbException;
 import dev.anewb.model.Op;
 import dev.anewb.runtime.kernel.EnginePool;
 
@@ -21,7 +22,7 @@ final class FrontEndKernels {
     static Activation patchEmbed(Op.PatchEmbed op, Activation pixels, float[] w, float[] bias, float[] cls, float[] pos) {
         int c = op.channels(), p = op.patch(), hgt = op.height(), wid = op.width(), hidden = op.hidden();
         if (pixels.length() != c || pixels.channels() != hgt * wid) {
-            throw dev.anewb.AnewbException.usage("pixel_values has " + pixels.length() + " channels of " + pixels.channels()
+            throw AnewbException.usage("pixel_values has " + pixels.length() + " channels of " + pixels.channels()
                     + " pixels; the model takes " + c + " channels of " + hgt + "x" + wid);
         }
         int gx = wid / p, gy = hgt / p, patches = gx * gy, k = c * p * p, first = cls == null ? 0 : 1, tokens = patches + first;
@@ -63,11 +64,11 @@ final class FrontEndKernels {
         int length = cf ? x.channels() : x.length();
         int rows = cf ? x.length() : x.channels();
         if (rows != in) {
-            throw dev.anewb.AnewbException.usage(op.name() + ": input has " + rows + " channels, the convolution takes " + in
+            throw AnewbException.usage(op.name() + ": input has " + rows + " channels, the convolution takes " + in
                     + (cf ? " (mel bins of input_features)" : ""));
         }
         int lout = op.outputLength(length), batch = x.batch(), k = in * kernel;
-        if (lout < 1) throw dev.anewb.AnewbException.usage(op.name() + ": input of " + length + " frames is too short");
+        if (lout < 1) throw AnewbException.usage(op.name() + ": input of " + length + " frames is too short");
         float[] xs = x.data(), y = new float[batch * lout * out];
         EnginePool.forRange(batch * lout, task -> {
             int b = task / lout, t = task % lout;
@@ -95,7 +96,7 @@ final class FrontEndKernels {
     static Activation addPositions(Activation x, float[] table) {
         int c = x.channels(), n = x.length();
         if ((long) n * c > table.length) {
-            throw dev.anewb.AnewbException.usage(n + " positions but the position table has " + table.length / c);
+            throw AnewbException.usage(n + " positions but the position table has " + table.length / c);
         }
         float[] y = x.data().clone();
         for (int b = 0; b < x.batch(); b++) {

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.random.RandomGenerator;
 import java.util.random.RandomGeneratorFactory;
@@ -90,7 +91,7 @@ public final class Generator {
     }
 
     public Result generate(long[] prompt, int maxNewTokens, Sampling sampling, TokenListener listener, JobContext ctx) {
-        return generate(prompt, java.util.Map.of(), maxNewTokens, sampling, listener, ctx);
+        return generate(prompt, Map.of(), maxNewTokens, sampling, listener, ctx);
     }
 
     /**
@@ -98,7 +99,7 @@ public final class Generator {
      * prefix). The first step runs the encoder; the cache keeps its outputs (the cross-attention keys and values),
      * so every later step runs the decoder over one token only.
      */
-    public Result generate(long[] prompt, java.util.Map<String, FeatureTensor> features, int maxNewTokens, Sampling sampling,
+    public Result generate(long[] prompt, Map<String, FeatureTensor> features, int maxNewTokens, Sampling sampling,
                            TokenListener listener, JobContext ctx) {
         ModelConfig c = executor.graph().config();
         int context = c.maxPositions();

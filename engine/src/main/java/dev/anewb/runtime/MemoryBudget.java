@@ -1,11 +1,14 @@
 package dev.anewb.runtime;
 
 import dev.anewb.AnewbException;
+import dev.anewb.io.ByteSizes;
 import dev.anewb.model.ModelGraph;
 import dev.anewb.model.Op;
 import dev.anewb.model.WeightInfo;
 
+import java.util.HashSet;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * Refuses a model whose prepared weights cannot fit the JVM's heap, before anything is loaded, with a message
@@ -25,7 +28,7 @@ public final class MemoryBudget {
     /** Heap bytes an executor of {@code graph} holds for its projection weights. */
     public static long weightHeapBytes(ModelGraph graph) {
         long bytes = 0;
-        java.util.Set<String> seen = new java.util.HashSet<>();
+        Set<String> seen = new HashSet<>();
         for (Op op : graph.ops()) {
             if (!(op instanceof Op.Linear l) || !seen.add(l.weight())) continue;
             WeightInfo w = graph.weights().get(l.weight());
@@ -56,6 +59,6 @@ public final class MemoryBudget {
     }
 
     private static String gib(long b) {
-        return dev.anewb.io.ByteSizes.format(b);
+        return ByteSizes.format(b);
     }
 }

@@ -1,5 +1,6 @@
 package dev.anewb.runtime;
 
+import dev.anewb.AnewbException;
 import dev.anewb.model.Op;
 
 /**
@@ -53,7 +54,7 @@ public final class RotaryEmbedding {
                     inv[i] = scaled;
                 }
             }
-            default -> throw new dev.anewb.AnewbException("rope type \"" + rope.scalingType() + "\" is not supported");
+            default -> throw new AnewbException("rope type \"" + rope.scalingType() + "\" is not supported");
         }
         return inv;
     }

@@ -1,11 +1,15 @@
 package dev.anewb.ane;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.anewb.convert.Converter;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelGraph;
 import dev.anewb.model.WeightInfo;
 import dev.anewb.model.WeightRole;
+import dev.anewb.model.arch.Architectures;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -49,7 +53,7 @@ class AnePlannerTest {
         for (Conversion c : List.of(FP16_BC1S, FP16_BC1S.withInt8(true, 64, false))) {
             PlanResult r = AnePlanner.plan(g, c, PROFILES.get("M4"), 1, 64, null);
             long weightsOnAne = 0;
-            for (WeightInfo w : dev.anewb.convert.Converter.convert(g, c).graph().weights().values()) {
+            for (WeightInfo w : Converter.convert(g, c).graph().weights().values()) {
                 if (w.role() != WeightRole.EMBEDDING) weightsOnAne += PlannedWeights.storageOf(w, c).totalBytes();
             }
             assertTrue(r.optimized().dramBytes() >= weightsOnAne, r.optimized().dramBytes() + " < " + weightsOnAne);
@@ -106,10 +110,10 @@ class AnePlannerTest {
     }
 
     @Test void dimensionsAbove16384AreFlagged() throws Exception {
-        var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+        var node = new ObjectMapper().readTree(
                 "{\"model_type\":\"bert\",\"hidden_size\":256,\"num_hidden_layers\":1,\"num_attention_heads\":4,\"intermediate_size\":20000,\"vocab_size\":100}");
-        ModelGraph g = dev.anewb.model.arch.Architectures.graph(dev.anewb.model.arch.Architectures.parseConfig(node, java.nio.file.Path.of("t")),
-                dev.anewb.model.arch.Architectures.GraphOptions.CONFIG_ONLY);
+        ModelGraph g = Architectures.graph(Architectures.parseConfig(node, Path.of("t")),
+                Architectures.GraphOptions.CONFIG_ONLY);
         OpPlan up = AnePlanner.plan(g, FP16_BC1S, PROFILES.get("M4"), 1, 16, null).optimized().op("layers.0.mlp_up");
         assertFalse(up.onAne());
         assertTrue(up.warnings().getFirst().contains("rule 4") && up.warnings().getFirst().contains("20000"));

@@ -12,6 +12,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import javax.imageio.ImageIO;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -67,7 +68,7 @@ class PlanCliTest {
         Run r = run("layout", TestModels.config("bert-base-uncased").getParent().toString(), "--tensor", "layers.0.q", "--seq", "7", "--png", png.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("(1, 768, 1, 7)") && r.out().contains("allocated 49152"), r.out()); // 768 rows × 64 B
-        assertTrue(javax.imageio.ImageIO.read(png.toFile()).getWidth() >= 600);
+        assertTrue(ImageIO.read(png.toFile()).getWidth() >= 600);
         assertTrue(Files.size(png) > 1000);
     }
 }

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -249,7 +250,7 @@ class HostileInputCliTest {
 
     @Test void sequencePastTheContext() {
         refuses("600 ids for a 512-position model", 2, List.of("600 tokens", "512"), "run", Fixtures.fixture("bert-tiny").toString(),
-                "--ids", String.join(",", java.util.Collections.nCopies(600, "1")));
+                "--ids", String.join(",", Collections.nCopies(600, "1")));
     }
 
     @Test void absurdConversionSettings() {

@@ -1,6 +1,8 @@
 package dev.anewb.convert;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.anewb.AnewbException;
 import dev.anewb.api.ConvertedModel;
 import dev.anewb.api.ModelLoader;
 import dev.anewb.api.ModelSession;
@@ -99,12 +101,12 @@ class AnePackageArchitecturesTest {
     @Test
     void aSampleInputFileOutsideThePackageIsRefused() throws Exception {
         Path pkg = Files.createDirectories(tmp.resolve("shared.anepkg"));
-        JsonNode m = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+        JsonNode m = new ObjectMapper().readTree(
                 "{\"drift\":{\"sample_input\":{\"file\":\"../secret.safetensors\",\"features\":{\"pixel_values\":[1,3,2,2]},\"tokens\":5}}}");
-        dev.anewb.AnewbException e = assertThrows(dev.anewb.AnewbException.class, () -> AnePackage.sampleInput(pkg, m));
+        AnewbException e = assertThrows(AnewbException.class, () -> AnePackage.sampleInput(pkg, m));
         assertTrue(e.getMessage().contains("points outside"), e.getMessage());
         // Without the package folder a media sample cannot be read: a message, not a batch missing its image.
-        e = assertThrows(dev.anewb.AnewbException.class, () -> AnePackage.sampleInput(m));
+        e = assertThrows(AnewbException.class, () -> AnePackage.sampleInput(m));
         assertTrue(e.getMessage().contains("package folder"), e.getMessage());
     }
 

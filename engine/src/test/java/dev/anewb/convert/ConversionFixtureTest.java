@@ -11,6 +11,7 @@ import dev.anewb.runtime.Executor;
 import dev.anewb.runtime.RunResult;
 import dev.anewb.testing.Fixtures;
 import dev.anewb.testing.References;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -76,7 +77,7 @@ class ConversionFixtureTest {
         }
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void aSmallWindowChangesTheOutputButKeepsItClose() {
         try (Loaded l = load("bert-tiny")) {
             RunResult ref = new Executor(l.graph(), l.weights()).run(l.batch(), JobContext.NONE);

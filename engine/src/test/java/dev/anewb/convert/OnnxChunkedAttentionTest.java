@@ -1,6 +1,7 @@
 package dev.anewb.convert;
 
 import ai.onnxruntime.OrtException;
+import dev.anewb.drift.TapMetrics;
 import dev.anewb.io.SafetensorsFile;
 import dev.anewb.job.JobContext;
 import dev.anewb.model.Batch;
@@ -102,7 +103,7 @@ class OnnxChunkedAttentionTest {
             for (float v : ort.get("ctx").data()) assertTrue(Float.isFinite(v), "finite everywhere, padding included");
             // The band really masks something: full attention differs.
             Activation full = new Executor(g, weights).run(batch, JobContext.NONE).tap("ctx");
-            assertTrue(dev.anewb.drift.TapMetrics.of("ctx", full, ort.get("ctx"), batch).maxAbs() > 1e-3, "chunking changes the output");
+            assertTrue(TapMetrics.of("ctx", full, ort.get("ctx"), batch).maxAbs() > 1e-3, "chunking changes the output");
         }
     }
 

@@ -12,6 +12,7 @@ import dev.anewb.job.JobContext;
 import dev.anewb.model.Batch;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelGraph;
+import dev.anewb.model.TensorData;
 import dev.anewb.model.WeightSource;
 import dev.anewb.model.arch.Architectures;
 import dev.anewb.runtime.Activation;
@@ -29,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -152,13 +154,13 @@ class OnnxExporterTest {
 
     /** Weights that fail (as a truncated file would) when {@code failing} is read. */
     record FailingWeights(WeightSource delegate, String failing) implements WeightSource {
-        @Override public java.util.Set<String> names() { return delegate.names(); }
+        @Override public Set<String> names() { return delegate.names(); }
         @Override public boolean contains(String name) { return delegate.contains(name); }
-        @Override public dev.anewb.model.TensorData get(String name) {
-            dev.anewb.model.TensorData t = delegate.get(name);
+        @Override public TensorData get(String name) {
+            TensorData t = delegate.get(name);
             if (name.equals(failing)) {
                 // The shape is fine (checks pass); reading the bytes fails, like a file truncated under us.
-                return new dev.anewb.model.TensorData(name, t.dtype(), t.shape(), t.data().asSlice(0, 4));
+                return new TensorData(name, t.dtype(), t.shape(), t.data().asSlice(0, 4));
             }
             return t;
         }

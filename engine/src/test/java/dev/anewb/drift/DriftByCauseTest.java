@@ -14,6 +14,7 @@ import dev.anewb.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,7 +31,7 @@ class DriftByCauseTest {
                 JsonNode ids = json.get("token_ids").get(s);
                 long[] a = new long[ids.size()];
                 for (int i = 0; i < a.length; i++) a[i] = ids.get(i).asLong();
-                Conversion c = new Conversion(Conversion.Layout.BC1S, Conversion.Precision.FP16, true, 128, false, List.of(), java.util.Map.of(),
+                Conversion c = new Conversion(Conversion.Layout.BC1S, Conversion.Precision.FP16, true, 128, false, List.of(), Map.of(),
                         8, 2);
                 DriftReport r = d.convert(c).drift(Batch.of(a), true, JobContext.NONE);
                 assertEquals(5, r.byCause().size());

@@ -8,6 +8,8 @@ import org.junit.jupiter.params.provider.FieldSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -26,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * A failing input is saved under {@code target/fuzz-failures/} and becomes a regression test.
  */
 class ReaderFuzzTest {
-    static final java.util.List<String> READERS = ReaderTargets.NAMES;
+    static final List<String> READERS = ReaderTargets.NAMES;
     private static final ExecutorService WORKER = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "fuzz-worker");
         t.setDaemon(true);
@@ -60,12 +62,12 @@ class ReaderFuzzTest {
             @Override public long anyLong() { return rnd.nextLong(); }
         };
         int refused = 0;
-        java.util.List<String> samples = new java.util.ArrayList<>();
+        List<String> samples = new ArrayList<>();
         long slowest = 0, start = System.nanoTime();
         for (int i = 0; i < tries; i++) {
             byte[] input = Mutator.mutate(target.seeds(), choices);
             // A crash in native code (the tokenizer library) ends the JVM before any catch: keep the input on disk first.
-            if (KEEP_LAST) java.nio.file.Files.write(lastInput(reader), input);
+            if (KEEP_LAST) Files.write(lastInput(reader), input);
             long t0 = System.nanoTime();
             Future<?> f = WORKER.submit(() -> { target.run(input); return null; });
             try {

@@ -1,13 +1,16 @@
 package dev.anewb.fuzz;
 
+import dev.anewb.AnewbException;
 import dev.anewb.cli.AnewbCli;
 import dev.anewb.convert.AnePackage;
 import dev.anewb.io.HfTokenizer;
+import dev.anewb.io.ImagePreprocessor;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.io.NativeTokenizerProbe;
 import dev.anewb.io.OnnxWeights;
 import dev.anewb.io.SafetensorsFile;
 import dev.anewb.io.ShardedSafetensors;
+import dev.anewb.io.WavReader;
 import dev.anewb.job.JobContext;
 import dev.anewb.model.ModelConfig;
 import dev.anewb.model.ModelRef;
@@ -15,21 +18,27 @@ import dev.anewb.model.TensorData;
 import dev.anewb.model.arch.Architectures;
 import dev.anewb.testing.Fixtures;
 
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 
 /**
  * The readers of untrusted files, each with seeds taken from the shared fixtures (or made from them once) and a
  * folder the mutated bytes are written into. The property every target must keep: it parses, or it throws
- * {@link dev.anewb.AnewbException}; nothing else, no OOM, no hang.
+ * {@link AnewbException}; nothing else, no OOM, no hang.
  */
 final class ReaderTargets {
     /** One reader: the file name the mutated bytes become inside {@code folder}, and what reads it. */
@@ -119,7 +128,7 @@ final class ReaderTargets {
             }
             case "index" -> {
                 Files.copy(Fixtures.fixture("gpt2-tiny/model.safetensors"), dir.resolve("model-00001-of-00001.safetensors"),
-                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                        StandardCopyOption.REPLACE_EXISTING);
                 StringBuilder sb = new StringBuilder("{\"metadata\": {\"total_size\": 769000}, \"weight_map\": {");
                 try (SafetensorsFile s = SafetensorsFile.open(dir.resolve("model-00001-of-00001.safetensors"))) {
                     List<String> names = new ArrayList<>(s.names());
@@ -137,7 +146,7 @@ final class ReaderTargets {
                 Path target = dir.resolve("fuzz.anepkg");
                 Files.createDirectories(target);
                 try (Stream<Path> s = Files.list(pkg)) {
-                    for (Path p : s.toList()) Files.copy(p, target.resolve(p.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    for (Path p : s.toList()) Files.copy(p, target.resolve(p.getFileName()), StandardCopyOption.REPLACE_EXISTING);
                 }
                 yield new Target(name, "manifest.json", List.of(Files.readAllBytes(pkg.resolve("manifest.json"))), target, f -> {
                     try (LoadedModel m = AnePackage.open(ModelRef.parse(f.toString()), JobContext.NONE)) {
@@ -147,21 +156,21 @@ final class ReaderTargets {
             }
             case "image" -> {
                 // PNG and JPEG of a small gradient, as ImageIO writes them (no image fixtures are files)
-                java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(16, 12, java.awt.image.BufferedImage.TYPE_INT_RGB);
+                BufferedImage img = new BufferedImage(16, 12, BufferedImage.TYPE_INT_RGB);
                 for (int y = 0; y < 12; y++) for (int x = 0; x < 16; x++) img.setRGB(x, y, (x * 16) << 16 | (y * 20) << 8 | 128);
                 List<byte[]> seeds = new ArrayList<>();
                 for (String fmt : List.of("png", "jpg")) {
-                    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
-                    javax.imageio.ImageIO.write(img, fmt, b);
+                    ByteArrayOutputStream b = new ByteArrayOutputStream();
+                    ImageIO.write(img, fmt, b);
                     seeds.add(b.toByteArray());
                 }
                 yield new Target(name, "input.img", seeds, dir, f -> {
-                    dev.anewb.io.ImagePreprocessor.Rgb rgb = dev.anewb.io.ImagePreprocessor.decode(f.resolve("input.img"));
-                    dev.anewb.io.ImagePreprocessor.resize(rgb, 8, 8, 2);
+                    ImagePreprocessor.Rgb rgb = ImagePreprocessor.decode(f.resolve("input.img"));
+                    ImagePreprocessor.resize(rgb, 8, 8, 2);
                 });
             }
             case "wav" -> new Target(name, "input.wav", List.of(wav(1, 16, 22050), wav(3, 32, 16000), wav(1, 16, 8000)), dir,
-                    f -> dev.anewb.io.WavReader.read16k(f.resolve("input.wav")));
+                    f -> WavReader.read16k(f.resolve("input.wav")));
             default -> throw new IllegalArgumentException(name);
         };
     }
@@ -169,7 +178,7 @@ final class ReaderTargets {
     /** A RIFF/WAVE file of 0.1 s of a sine: format 1 (PCM) or 3 (float), mono. */
     private static byte[] wav(int format, int bits, int rate) {
         int n = rate / 10, bytes = n * bits / 8;
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(44 + bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.allocate(44 + bytes).order(ByteOrder.LITTLE_ENDIAN);
         b.put("RIFF".getBytes()).putInt(36 + bytes).put("WAVE".getBytes()).put("fmt ".getBytes()).putInt(16)
                 .putShort((short) format).putShort((short) 1).putInt(rate).putInt(rate * bits / 8).putShort((short) (bits / 8)).putShort((short) bits)
                 .put("data".getBytes()).putInt(bytes);

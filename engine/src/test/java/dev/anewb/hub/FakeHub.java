@@ -14,12 +14,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -82,7 +84,7 @@ public final class FakeHub implements AutoCloseable {
             for (Path p : s.sorted().toList()) files.put(p.getFileName().toString(), Files.readAllBytes(p));
         }
         files.putAll(extraFiles);
-        Set<String> lfs = new java.util.TreeSet<>();
+        Set<String> lfs = new TreeSet<>();
         files.forEach((name, bytes) -> { if (bytes.length > 100_000) lfs.add(name); });
         String modelType = JSON.readTree(files.get("config.json")).path("model_type").asText();
         Repo repo = new Repo(id, sha1Hex(("commit of " + id).getBytes(StandardCharsets.UTF_8)), files, lfs, requiredToken, modelType);
@@ -261,7 +263,7 @@ public final class FakeHub implements AutoCloseable {
             ex.sendResponseHeaders(start > 0 ? 206 : 200, -1);
             return;
         }
-        byte[] out = java.util.Arrays.copyOfRange(bytes, start, bytes.length);
+        byte[] out = Arrays.copyOfRange(bytes, start, bytes.length);
         AtomicInteger corrupt = corruptions.get(file);
         if (corrupt != null && corrupt.getAndDecrement() > 0) {
             int middle = bytes.length / 2 - start;

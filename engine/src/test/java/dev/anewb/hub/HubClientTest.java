@@ -19,11 +19,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,12 +34,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -178,7 +183,7 @@ class HubClientTest {
         byte[] tokenizer = bert.files().get("tokenizer.json");
         Path partial = cache.incompleteBlob(BERT, sha(bert, "tokenizer.json"));
         Files.createDirectories(partial.getParent());
-        Files.write(partial, java.util.Arrays.copyOf(tokenizer, 1000));
+        Files.write(partial, Arrays.copyOf(tokenizer, 1000));
         hub.dropConnectionOnce("model.safetensors", 3_000_000);
 
         client().pull(BERT, "main", FileSelection.ENGINE, JobContext.NONE);
@@ -202,7 +207,7 @@ class HubClientTest {
         HfCache cache = client().cache();
         assertFalse(Files.exists(cache.blob(BERT, sha(bert, "model.safetensors"))));
         assertFalse(Files.exists(cache.incompleteBlob(BERT, sha(bert, "model.safetensors"))));
-        assertFalse(Files.exists(cache.snapshotFolder(BERT, bert.commit()).resolve("model.safetensors"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        assertFalse(Files.exists(cache.snapshotFolder(BERT, bert.commit()).resolve("model.safetensors"), LinkOption.NOFOLLOW_LINKS));
         assertTrue(cache.refCommit(BERT, "main").isEmpty(), "main is not pointed at an incomplete snapshot");
 
         client().pull(BERT, "main", FileSelection.ENGINE, JobContext.NONE);
@@ -266,7 +271,7 @@ class HubClientTest {
             assertTrue(Files.size(partial) > 0, "the slow download started");
             long t0 = System.nanoTime();
             cancelled.set(true);
-            var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> pull.get(5, TimeUnit.SECONDS));
+            var e = assertThrows(ExecutionException.class, () -> pull.get(5, TimeUnit.SECONDS));
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             assertInstanceOf(JobCancelledException.class, e.getCause());
             assertTrue(ms < 1000, "cancelled after " + ms + " ms");
@@ -299,7 +304,7 @@ class HubClientTest {
             }
             PullResult a = pulls.get(0).get(30, TimeUnit.SECONDS), b = pulls.get(1).get(30, TimeUnit.SECONDS);
             assertEquals(a.snapshot(), b.snapshot());
-            long downloads = java.util.stream.Stream.of(a, b).flatMap(r -> r.files().stream())
+            long downloads = Stream.of(a, b).flatMap(r -> r.files().stream())
                     .filter(f -> f.name().equals("model.safetensors") && f.downloaded()).count();
             assertEquals(1, downloads, "one pull downloaded the weights, the other found them after the lock");
         } finally {
@@ -344,7 +349,7 @@ class HubClientTest {
     @Test
     void anUnreachableHubIsAClearMessage() throws Exception {
         int closedPort;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closedPort = s.getLocalPort();
         }
         HubClient c = client("HF_ENDPOINT", "http://127.0.0.1:" + closedPort);

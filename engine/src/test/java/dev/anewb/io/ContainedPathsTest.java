@@ -1,5 +1,6 @@
 package dev.anewb.io;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anewb.AnewbException;
 import dev.anewb.convert.AnePackage;
 import dev.anewb.hub.HfCache;
@@ -44,7 +45,7 @@ class ContainedPathsTest {
 
     @Test
     void aManifestWithRaggedSampleRowsIsAMessage() throws Exception {
-        var m = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+        var m = new ObjectMapper().readTree(
                 "{\"drift\":{\"sample_input\":{\"ids\":[[1,2,3],[1]],\"attention_mask\":[[1,1,1],[1]]}}}");
         AnewbException e = assertThrows(AnewbException.class, () -> AnePackage.sampleInput(m));
         assertTrue(e.getMessage().contains("row 1"), e.getMessage());

@@ -5,11 +5,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anewb.model.TextTokenizer;
 import dev.anewb.testing.Fixtures;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -36,9 +40,9 @@ class HfTokenizerTest {
                 }
                 String q = folder + " " + new ObjectMapper().writeValueAsString(text) + ": ";
                 if (!specials && e.length() != ids.length) failures.add(q + "special tokens differ");
-                if (!java.util.Arrays.equals(ids, e.ids())) failures.add(q + "ids " + java.util.Arrays.toString(e.ids()) + " != " + java.util.Arrays.toString(ids));
-                if (!java.util.Arrays.equals(tokens, e.tokens())) failures.add(q + "tokens " + java.util.Arrays.toString(e.tokens()) + " != " + java.util.Arrays.toString(tokens));
-                if (!java.util.Arrays.deepEquals(offsets, e.offsets())) failures.add(q + "offsets " + java.util.Arrays.deepToString(e.offsets()) + " != " + java.util.Arrays.deepToString(offsets));
+                if (!Arrays.equals(ids, e.ids())) failures.add(q + "ids " + Arrays.toString(e.ids()) + " != " + Arrays.toString(ids));
+                if (!Arrays.equals(tokens, e.tokens())) failures.add(q + "tokens " + Arrays.toString(e.tokens()) + " != " + Arrays.toString(tokens));
+                if (!Arrays.deepEquals(offsets, e.offsets())) failures.add(q + "offsets " + Arrays.deepToString(e.offsets()) + " != " + Arrays.deepToString(offsets));
                 String decoded = tok.decode(ids, true);
                 if (!decoded.equals(c.get("decoded").asText())) failures.add(q + "decoded " + new ObjectMapper().writeValueAsString(decoded) + " != " + c.get("decoded"));
                 for (int i = 0; i < ids.length; i++) {
@@ -51,10 +55,10 @@ class HfTokenizerTest {
     }
 
     @Test
-    void nativeLibraryCacheFallsBackToTempWhenHomeCannotBeWritten(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws IOException {
-        java.nio.file.Path home = java.nio.file.Files.createDirectories(tmp.resolve("home"));
+    void nativeLibraryCacheFallsBackToTempWhenHomeCannotBeWritten(@TempDir Path tmp) throws IOException {
+        Path home = Files.createDirectories(tmp.resolve("home"));
         assertNull(HfTokenizer.djlCacheDir(home, tmp.resolve("t")));
-        java.nio.file.Path blocked = java.nio.file.Files.writeString(tmp.resolve("file-not-home"), "x");
+        Path blocked = Files.writeString(tmp.resolve("file-not-home"), "x");
         assertEquals(tmp.resolve("t").resolve("djl"), HfTokenizer.djlCacheDir(blocked, tmp.resolve("t")));
     }
 

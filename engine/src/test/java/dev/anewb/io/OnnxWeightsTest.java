@@ -17,6 +17,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -180,7 +181,7 @@ class OnnxWeightsTest {
         assertRefused(model(tensor("w", 14, new long[] {1}, new byte[8])), "unsupported ONNX data type 14");
         assertRefused(model(tensor("w", 1, new long[] {2}, null)), "needs 2 values but holds 0");
         byte[] good = model(tensor("w", 1, new long[] {2}, new byte[8]));
-        byte[] truncated = java.util.Arrays.copyOf(good, good.length - 3);
+        byte[] truncated = Arrays.copyOf(good, good.length - 3);
         assertRefused(truncated, "claims");
         assertRefused(new byte[] {0x08, 0x08}, "no graph");
     }

@@ -3,6 +3,7 @@ package dev.anewb.job;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anewb.cli.AnewbCli;
+import dev.anewb.io.AtomicFiles;
 import dev.anewb.io.OnnxWeights;
 import dev.anewb.testing.Fixtures;
 import org.junit.jupiter.api.Test;
@@ -131,7 +132,7 @@ class InterruptedWorkTest {
                 assertEquals(100_000, n.path("recent").size());
             }
         }
-        dev.anewb.io.AtomicFiles.writeString(settings, "{}");
+        AtomicFiles.writeString(settings, "{}");
         assertEquals(List.of("settings.json"), leftovers(tmp), "stale temps of dead writers are cleaned on the next write");
     }
 }

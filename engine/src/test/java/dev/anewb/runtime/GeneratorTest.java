@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.random.RandomGeneratorFactory;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -125,7 +126,7 @@ class GeneratorTest {
         }
         Path llama = Fixtures.fixture("llama-tiny");
         try (SafetensorsFile weights = SafetensorsFile.open(llama.resolve("model.safetensors"))) {
-            assertEquals(java.util.Set.of(2L), Generator.eosIds(LanguageModelFixtureTest.graph(llama, weights).config()));
+            assertEquals(Set.of(2L), Generator.eosIds(LanguageModelFixtureTest.graph(llama, weights).config()));
         }
     }
 

@@ -15,6 +15,7 @@ import dev.anewb.model.llama.LlamaConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 
@@ -60,8 +61,8 @@ class LlamaVariantsTest {
 
     private LlamaConfig config(String json) throws Exception {
         Path dir = tmp.resolve("m" + System.nanoTime());
-        java.nio.file.Files.createDirectories(dir);
-        java.nio.file.Files.writeString(dir.resolve("config.json"), json);
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("config.json"), json);
         return (LlamaConfig) Architectures.readConfig(dir.resolve("config.json"));
     }
 

@@ -6,6 +6,7 @@ import dev.anewb.io.ImagePreprocessor;
 import dev.anewb.io.SafetensorsFile;
 import dev.anewb.io.WhisperFeatures;
 import dev.anewb.job.JobContext;
+import dev.anewb.model.Axis;
 import dev.anewb.model.Batch;
 import dev.anewb.model.FeatureTensor;
 import dev.anewb.model.ModelConfig;
@@ -22,6 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -58,7 +60,7 @@ class VitWhisperFixtureTest {
             FeatureTensor pixels = pre.pixelValues(new ImagePreprocessor.Rgb(h, w, hwc));
             References.assertClose("pixel_values", Activation.of(pixels), asActivation(ref.get("pixel_values")), null, TOL);
 
-            Batch batch = Batch.ofFeatures(g.fixedLength(dev.anewb.model.Axis.TOKENS), Map.of(ModelGraph.PIXEL_VALUES, pixels));
+            Batch batch = Batch.ofFeatures(g.fixedLength(Axis.TOKENS), Map.of(ModelGraph.PIXEL_VALUES, pixels));
             RunResult out = new Executor(g, weights).run(batch, JobContext.NONE);
             for (int i = 0; i <= g.config().numLayers(); i++) {
                 String tap = "hidden_states." + i;
@@ -98,7 +100,7 @@ class VitWhisperFixtureTest {
             References.assertClose("logits", out.tap("logits"), References.activation(ref.get("logits")), batch, TOL);
 
             JsonNode gen = meta.get("generated"), margins = meta.get("margins");
-            Generator.Result r = new Generator(new Executor(g, weights), null, java.util.Set.of())
+            Generator.Result r = new Generator(new Executor(g, weights), null, Set.of())
                     .generate(prefix, Map.of(ModelGraph.INPUT_FEATURES, features), gen.size(), Generator.Sampling.GREEDY, null, JobContext.NONE);
             int compared = 0;
             for (int i = 0; i < gen.size(); i++) {

@@ -1,5 +1,7 @@
 package dev.anewb.runtime.kernel;
 
+import dev.anewb.AnewbException;
+
 /** Elementwise activation functions as transformers defines them (ACT2FN names). */
 public final class Activations {
     private Activations() { }
@@ -20,7 +22,7 @@ public final class Activations {
             case "silu", "swish" -> { for (int i = 0; i < x.length; i++) x[i] = (float) (x[i] / (1 + Math.exp(-x[i]))); }
             case "tanh" -> { for (int i = 0; i < x.length; i++) x[i] = (float) Math.tanh(x[i]); }
             case "quick_gelu" -> { for (int i = 0; i < x.length; i++) x[i] = (float) (x[i] / (1 + Math.exp(-1.702 * x[i]))); }
-            default -> throw new dev.anewb.AnewbException("unsupported activation function \"" + function + "\"");
+            default -> throw new AnewbException("unsupported activation function \"" + function + "\"");
         }
     }
 

@@ -3,6 +3,7 @@ package dev.anewb.runtime.kernel;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -117,10 +118,10 @@ final class AttentionVector {
             FloatVector x = FloatVector.fromArray(F, scores, off + j).sub(max);
             FloatVector xc = x.min(EXP_HI).max(EXP_LO);
             FloatVector fx = xc.mul(1.44269504088896341f).add(0.5f);
-            jdk.incubator.vector.IntVector ti = (jdk.incubator.vector.IntVector) fx.convert(VectorOperators.F2I, 0);
+            IntVector ti = (IntVector) fx.convert(VectorOperators.F2I, 0);
             FloatVector t = (FloatVector) ti.convert(VectorOperators.I2F, 0);
             t = t.sub(1f, t.compare(VectorOperators.GT, fx));      // floor
-            ti = (jdk.incubator.vector.IntVector) t.convert(VectorOperators.F2I, 0);
+            ti = (IntVector) t.convert(VectorOperators.F2I, 0);
             FloatVector r = xc.sub(t.mul(0.693359375f)).sub(t.mul(-2.12194440e-4f));
             FloatVector y = FloatVector.broadcast(F, 1.9875691500e-4f);
             y = y.fma(r, FloatVector.broadcast(F, 1.3981999507e-3f));

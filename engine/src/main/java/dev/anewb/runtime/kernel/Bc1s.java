@@ -1,5 +1,7 @@
 package dev.anewb.runtime.kernel;
 
+import java.util.Arrays;
+
 /**
  * The (B, C, 1, S) execution of a projection as a 1×1 convolution (ml-ane-transformers): the activation is
  * laid out channel-major per sequence, {@code xT[c, s]}, and each output channel accumulates
@@ -57,7 +59,7 @@ public final class Bc1s {
         float[] xt = new float[c * sp];
         for (int b = 0; b < batch; b++) {
             int base = b * s * c;
-            java.util.Arrays.fill(xt, 0f);
+            Arrays.fill(xt, 0f);
             for (int t = 0; t < s; t++) for (int i = 0; i < c; i++) xt[i * sp + t] = x[base + t * c + i];
             int yb = b * s * out;
             EnginePool.forRange(panels, p -> {

@@ -1,5 +1,7 @@
 package dev.anewb.runtime.kernel;
 
+import java.util.Objects;
+
 /**
  * FP16 rounding at the boundaries where the ANE stores activations in half precision: a float32 value is
  * replaced by the nearest binary16 value (round-to-nearest-even; beyond 65504 → ±infinity, below 2^-24 → subnormal
@@ -21,7 +23,7 @@ public final class Fp16 {
      * which C2 can also auto-vectorise in a plain counted loop like this one.
      */
     public static void roundInPlace(float[] a, int from, int to) {
-        java.util.Objects.checkFromToIndex(from, to, a.length);
+        Objects.checkFromToIndex(from, to, a.length);
         for (int i = from; i < to; i++) a[i] = Float.float16ToFloat(Float.floatToFloat16(a[i]));
     }
 }

@@ -1,11 +1,14 @@
 package dev.anewb.runtime.kernel;
 
+import dev.anewb.quant.Int8BlockWeight;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
 
 /**
  * The Vector API GEMM on packed panels ({@link PackedPanels}): FP32, and block INT8 dequantized a block at a time or,
@@ -32,17 +35,17 @@ final class MatmulVector {
         float[] out = OUT.get();
         int t = t0;
         for (; t + 8 <= t1; t += 8) {
-            java.util.Arrays.fill(out, 0, 8 * PW, 0f);
+            Arrays.fill(out, 0, 8 * PW, 0f);
             gemm8(x, k, wp, wBase, 0, k, out, 0, t);
             flush(out, 8, y, t, r0, rows, bias);
         }
         for (; t + 4 <= t1; t += 4) {
-            java.util.Arrays.fill(out, 0, 4 * PW, 0f);
+            Arrays.fill(out, 0, 4 * PW, 0f);
             gemm4(x, k, wp, wBase, 0, k, out, 0, t);
             flush(out, 4, y, t, r0, rows, bias);
         }
         for (; t < t1; t++) {
-            java.util.Arrays.fill(out, 0, PW, 0f);
+            Arrays.fill(out, 0, PW, 0f);
             gemm1(x, k, wp, wBase, 0, k, out, 0, t);
             flush(out, 1, y, t, r0, rows, bias);
         }
@@ -179,7 +182,7 @@ final class MatmulVector {
 
     /**
      * Block-INT8 panel for tokens {@code [t0, t1)}. With several tokens the panel is dequantized once,
-     * {@code (q − z)·s} exactly as {@link dev.anewb.quant.Int8BlockWeight#dequantize} computes it, into a per-thread
+     * {@code (q − z)·s} exactly as {@link Int8BlockWeight#dequantize} computes it, into a per-thread
      * buffer that the FP32 micro-kernel then reuses for every token. A single token (decoding) runs the fused
      * {@code s·(Σq·x − z·Σx)} per block straight from the codes instead, so only the bytes are streamed.
      */
@@ -233,7 +236,7 @@ final class MatmulVector {
             acc = new float[n * PW];
             ACC.set(acc);
         }
-        java.util.Arrays.fill(acc, 0, n * PW, 0f);
+        Arrays.fill(acc, 0, n * PW, 0f);
         for (int b = 0; b < blocks; b++) {
             int c0 = b * bs, c1 = (int) Math.min((long) c0 + bs, k);
             dequantizeBlock(w, panel, b, buf, 0);

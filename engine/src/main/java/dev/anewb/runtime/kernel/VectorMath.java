@@ -3,8 +3,10 @@ package dev.anewb.runtime.kernel;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -41,14 +43,14 @@ final class VectorMath {
     // IEEE add/mul/fma in a fixed order, so a measurement is reproducible to the bit.
 
     /** Rotations by 2^k lanes for the fixed-order pairwise sum. */
-    private static final jdk.incubator.vector.VectorShuffle<Float>[] ROTATE = rotations();
+    private static final VectorShuffle<Float>[] ROTATE = rotations();
     private static final int ROTATE_TOP = ROTATE.length - 1;
 
     @SuppressWarnings("unchecked")
-    private static jdk.incubator.vector.VectorShuffle<Float>[] rotations() {
+    private static VectorShuffle<Float>[] rotations() {
         int n = Integer.numberOfTrailingZeros(F.length());
-        jdk.incubator.vector.VectorShuffle<Float>[] r = new jdk.incubator.vector.VectorShuffle[n];
-        for (int k = 0; k < n; k++) r[k] = jdk.incubator.vector.VectorShuffle.iota(F, 1 << k, 1, true);
+        VectorShuffle<Float>[] r = new VectorShuffle[n];
+        for (int k = 0; k < n; k++) r[k] = VectorShuffle.iota(F, 1 << k, 1, true);
         return r;
     }
 
@@ -69,10 +71,10 @@ final class VectorMath {
     static FloatVector exp(FloatVector x) {
         FloatVector xc = x.min(EXP_HI).max(EXP_LO);
         FloatVector fx = xc.mul(1.44269504088896341f).add(0.5f);
-        jdk.incubator.vector.IntVector ti = (jdk.incubator.vector.IntVector) fx.convert(VectorOperators.F2I, 0);
+        IntVector ti = (IntVector) fx.convert(VectorOperators.F2I, 0);
         FloatVector t = (FloatVector) ti.convert(VectorOperators.I2F, 0);
         t = t.sub(1f, t.compare(VectorOperators.GT, fx));      // floor
-        ti = (jdk.incubator.vector.IntVector) t.convert(VectorOperators.F2I, 0);
+        ti = (IntVector) t.convert(VectorOperators.F2I, 0);
         FloatVector r = xc.sub(t.mul(0.693359375f)).sub(t.mul(-2.12194440e-4f));
         FloatVector y = FloatVector.broadcast(F, 1.9875691500e-4f);
         y = y.fma(r, FloatVector.broadcast(F, 1.3981999507e-3f));

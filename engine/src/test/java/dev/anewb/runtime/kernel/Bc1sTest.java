@@ -1,6 +1,7 @@
 package dev.anewb.runtime.kernel;
 
 import dev.anewb.quant.BlockQuantizer;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -43,7 +44,7 @@ class Bc1sTest {
     /** The panel view of every form the Vector API kernels prepare agrees with its rows, zero past the last row. */
     @Test
     void panelsHoldTheRowsOfEveryWeightForm() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(KernelSelection.VECTOR, "panels are the Vector API kernels' form");
+        Assumptions.assumeTrue(KernelSelection.VECTOR, "panels are the Vector API kernels' form");
         int c = 50, out = 45, pw = MatmulVector.PW;
         float[] wf = MatmulKernelsTest.gaussian(out * c, 400, 0.1f);
         short[] h = new short[wf.length];

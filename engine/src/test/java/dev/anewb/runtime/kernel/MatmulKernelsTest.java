@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.Arrays;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -131,7 +132,7 @@ class MatmulKernelsTest {
         short half = Float.floatToFloat16(0.5f);
         Int8BlockWeight w = new Int8BlockWeight(1, k, blockSize, false, q, new short[]{half, half, half}, new byte[]{1, 1, 1});
         float[] x = new float[k];
-        java.util.Arrays.fill(x, 1f);
+        Arrays.fill(x, 1f);
         float[] y = new float[1];
         Int8Kernels.matmul(x, 1, w, null, y, vector);
         // Σ_c (c+1−1)/2 for c = 0..19 = (0+1+…+19)/2 = 190/2 = 95

@@ -1,6 +1,8 @@
 package dev.anewb.runtime.kernel;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
@@ -26,14 +28,14 @@ class VectorKernelsDeterminismTest {
                 s = n;
             }
             float got = VectorMath.sumLanes(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED.length() == L ? FloatVector.SPECIES_PREFERRED
-                    : jdk.incubator.vector.VectorSpecies.of(float.class, jdk.incubator.vector.VectorShape.forBitSize(L * 32)), a, 0));
+                    : VectorSpecies.of(float.class, VectorShape.forBitSize(L * 32)), a, 0));
             assertEquals(Float.floatToIntBits(s[0]), Float.floatToIntBits(got), "trial " + trial);
         }
     }
 
     @Test
     void expIsWithinTwoUlpsAndSaturatesExactly() {
-        var species = jdk.incubator.vector.VectorSpecies.of(float.class, jdk.incubator.vector.VectorShape.forBitSize(L * 32));
+        var species = VectorSpecies.of(float.class, VectorShape.forBitSize(L * 32));
         float[] x = new float[L], out = new float[L];
         SplittableRandom r = new SplittableRandom(3);
         for (int trial = 0; trial < 2000; trial++) {

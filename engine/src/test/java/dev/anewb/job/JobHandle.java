@@ -5,7 +5,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /** A job started by {@link JobRunner}: its title, live progress, the result future, and a cancel switch. */
-public final class JobHandle<T> {
+final class JobHandle<T> {
     /** A snapshot of progress: fraction in [0,1] or negative for indeterminate. */
     public record Progress(double fraction, String message) { }
 

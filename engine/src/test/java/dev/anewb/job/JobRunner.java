@@ -5,10 +5,11 @@ import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 /**
- * Runs jobs on background threads. A cancelled job completes its future exceptionally with
+ * Runs jobs on background threads for the cancellation tests (the CLI reports through a {@link JobContext}, the
+ * app through its FxJobs). A cancelled job completes its future exceptionally with
  * {@link JobCancelledException}; any other failure completes it with that exception.
  */
-public final class JobRunner implements AutoCloseable {
+final class JobRunner implements AutoCloseable {
     private final ExecutorService pool;
 
     public JobRunner() {
