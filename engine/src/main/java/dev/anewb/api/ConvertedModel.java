@@ -3,17 +3,20 @@ package dev.anewb.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.anewb.drift.DriftAnalysis;
 import dev.anewb.drift.DriftReport;
+import dev.anewb.drift.TapMetrics;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.io.SampleMedia;
 import dev.anewb.io.TextInputs;
 import dev.anewb.job.JobContext;
 import dev.anewb.model.Batch;
 import dev.anewb.model.Conversion;
+import dev.anewb.model.LayerRange;
 import dev.anewb.model.ModelGraph;
 import dev.anewb.runtime.RunResult;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * A model converted with one {@link Conversion}: its graph, and what can be done with it — run it, measure its drift
@@ -81,6 +84,15 @@ public final class ConvertedModel implements AutoCloseable {
 
     public DriftReport drift(Batch input, boolean byCause, JobContext ctx) {
         return DriftAnalysis.measure(session, input, conversion, byCause, ctx);
+    }
+
+    /**
+     * Drift over the blocks of {@code layers} (null: all), each tap of this conversion handed to {@code onTap} as soon
+     * as it is measured; see {@link DriftAnalysis#measure(DriftAnalysis.Runs, Batch, Conversion, boolean, LayerRange,
+     * JobContext, Consumer)}.
+     */
+    public DriftReport drift(Batch input, boolean byCause, LayerRange layers, JobContext ctx, Consumer<TapMetrics> onTap) {
+        return DriftAnalysis.measure(session, input, conversion, byCause, layers, ctx, onTap);
     }
 
     /**

@@ -10,6 +10,7 @@ import dev.anewb.io.SafetensorsFile;
 import dev.anewb.job.JobContext;
 import dev.anewb.model.Batch;
 import dev.anewb.model.Conversion;
+import dev.anewb.model.LayerRange;
 import dev.anewb.model.ModelGraph;
 import dev.anewb.model.ModelRef;
 import dev.anewb.model.TensorData;
@@ -27,6 +28,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A loaded model and everything that runs it: the one owner of its executors (the model's own, and those of the most
@@ -49,15 +51,17 @@ public final class ModelSession implements DriftAnalysis.Runs, AutoCloseable {
 
     private final LoadedModel model;
     private final boolean ownsModel;
-    private final PreparedWeights prepared = new PreparedWeights();
+    private final PreparedWeights prepared;
     private final Map<Conversion, ConvertedModel> conversions = recentlyUsed(CONVERSIONS_KEPT);
-    private final Map<Conversion, Executor> executors = recentlyUsed(CONVERSIONS_KEPT);
+    private final Map<RunKey, Executor> executors = recentlyUsed(CONVERSIONS_KEPT);
     private final Map<InputKey, RunResult> references = recentlyUsed(REFERENCES_KEPT);
     private Executor own;
 
     private ModelSession(LoadedModel model, boolean ownsModel) {
         this.model = model;
         this.ownsModel = ownsModel;
+        // decided once from the whole model, so every conversion and every range of it prepares weights alike
+        this.prepared = PreparedWeights.of(model.graph());
     }
 
     /** Loads {@code model} (folder, config.json, Hub id, .anepkg, bundled); closing the session closes it. */
@@ -110,10 +114,19 @@ public final class ModelSession implements DriftAnalysis.Runs, AutoCloseable {
 
     /** The executor of {@code c}'s graph ({@link Conversion#ORIGINAL}: the model's own graph). */
     @Override public Executor executor(Conversion c) {
-        if (c.isOriginal()) return executor();
-        ModelGraph g = convert(c).graph();
+        return executor(c, null);
+    }
+
+    /**
+     * The executor of {@code c}'s graph, of the blocks of {@code range} only when it is not null (a model too large to
+     * convert whole is measured a range at a time: only that range's weights are prepared).
+     */
+    @Override public Executor executor(Conversion c, LayerRange range) {
+        if (c.isOriginal() && range == null) return executor();
+        ModelGraph full = convert(c).graph();
+        ModelGraph g = range == null ? full : full.layers(range.from(), range.to());
         synchronized (executors) {
-            return executors.computeIfAbsent(c, k -> new Executor(g, model.weights(), prepared));
+            return executors.computeIfAbsent(new RunKey(c, range), k -> new Executor(g, model.weights(), prepared));
         }
     }
 
@@ -125,12 +138,17 @@ public final class ModelSession implements DriftAnalysis.Runs, AutoCloseable {
 
     /** The FP32 original's taps for this input, computed once per input (compared by content). */
     @Override public RunResult reference(Batch input, JobContext ctx) {
-        InputKey key = new InputKey(input);
+        return reference(input, null, ctx);
+    }
+
+    /** The same for blocks {@code 0..prefix.to()} only (null: the whole model). */
+    @Override public RunResult reference(Batch input, LayerRange prefix, JobContext ctx) {
+        InputKey key = new InputKey(input, prefix);
         synchronized (references) {
             RunResult r = references.get(key);
             if (r != null) return r;
         }
-        RunResult r = executor().run(input, ctx);
+        RunResult r = executor(Conversion.ORIGINAL, prefix).run(input, ctx);
         synchronized (references) {
             references.put(key, r);
         }
@@ -165,15 +183,17 @@ public final class ModelSession implements DriftAnalysis.Runs, AutoCloseable {
     }
 
     /** An input compared by content, so the same sample tokenized again finds its reference run. */
-    private record InputKey(Batch input) {
+    private record InputKey(Batch input, LayerRange prefix) {
         @Override public boolean equals(Object o) {
-            return o instanceof InputKey(Batch b) && input.sameContent(b);
+            return o instanceof InputKey(Batch b, LayerRange p) && input.sameContent(b) && Objects.equals(prefix, p);
         }
 
         @Override public int hashCode() {
-            return input.contentHash();
+            return 31 * input.contentHash() + Objects.hashCode(prefix);
         }
     }
+
+    private record RunKey(Conversion conversion, LayerRange range) { }
 
     private static <K, V> Map<K, V> recentlyUsed(int kept) {
         return new LinkedHashMap<>(16, 0.75f, true) {

@@ -8,6 +8,7 @@ final class CliCommands {
 
     static List<Object> all() {
         return List.of(new InfoCommand(), new TokenizeCommand(), new RunCommand(), new GenerateCommand(), new DriftCommand(),
-                new PlanCommand(), new LayoutCommand(), new ConvertCommand(), new ExportCommand(), new BenchCommand(), new ModelsCommand(System.getenv()));
+                new PlanCommand(), new LayoutCommand(), new ConvertCommand(), new ExportCommand(), new BenchCommand(), new ModelsCommand(System.getenv()),
+                new SynthCommand());
     }
 }

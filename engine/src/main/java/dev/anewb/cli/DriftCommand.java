@@ -13,6 +13,7 @@ import dev.anewb.io.LoadedModel;
 import dev.anewb.job.JobContext;
 import dev.anewb.model.Batch;
 import dev.anewb.model.Conversion;
+import dev.anewb.model.LayerRange;
 import dev.anewb.model.ModelRef;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,6 +36,11 @@ final class DriftCommand implements Callable<Integer> {
     @Option(names = "--by-cause", description = "Also run each change alone (quantization, fp16, chunking, layout) and show what each costs.")
     boolean byCause;
 
+    @Option(names = "--layers", paramLabel = "FROM-TO", description = {"Only these blocks (e.g. 0-3): they start from the FP32 "
+            + "original's hidden state before FROM and only they are converted, so a model too large to convert whole is "
+            + "measured a range at a time."})
+    String layers;
+
     @Option(names = "--json", description = "Print {\"taps\":[{\"name\",\"sqnr_db\",\"cosine\",\"rel_l2\",\"max_abs\"}],\"task\":{...}}.")
     boolean json;
 
@@ -49,7 +55,9 @@ final class DriftCommand implements Callable<Integer> {
             ConvertedModel cm = s.convert(c);
             cm.warnings().forEach(w -> System.err.println("anewb: warning: " + w));
             Batch batch = input.isEmpty() ? cm.sampleInput() : input.toBatch(m);
-            DriftReport r = cm.drift(batch, byCause, JobContext.NONE);
+            LayerRange range = layers == null ? null : LayerRange.parse(layers);
+            if (range != null) m.graph().layers(range.from(), range.to()); // refuses a range the model does not have
+            DriftReport r = cm.drift(batch, byCause, range, JobContext.NONE, null);
             if (json) {
                 ObjectMapper om = new ObjectMapper();
                 ObjectNode o = om.createObjectNode();

@@ -4,7 +4,9 @@ import dev.anewb.job.JobContext;
 import dev.anewb.model.Batch;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.FeatureTensor;
+import dev.anewb.model.LayerRange;
 import dev.anewb.model.ModelGraph;
+import dev.anewb.model.Op;
 import dev.anewb.runtime.Activation;
 import dev.anewb.runtime.Executor;
 import dev.anewb.runtime.Generator;
@@ -12,9 +14,11 @@ import dev.anewb.runtime.RunResult;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Measures drift: runs the original graph and converted graphs on the same input and compares every tap
@@ -30,15 +34,41 @@ public final class DriftAnalysis {
         /** The unconverted graph every conversion is measured against. */
         ModelGraph original();
 
-        /** The FP32 original's taps for this input (computed once per input). */
-        RunResult reference(Batch input, JobContext ctx);
+        /**
+         * The FP32 original's taps for this input, computed once per input: of the whole model, or (a non-null
+         * {@code prefix}) of its blocks {@code 0..prefix.to()} only.
+         */
+        RunResult reference(Batch input, LayerRange prefix, JobContext ctx);
 
-        /** The executor of the original graph converted with {@code c} ({@link Conversion#ORIGINAL}: the original's). */
-        Executor executor(Conversion c);
+        /** The executor of the original converted with {@code c} ({@link Conversion#ORIGINAL}: the original's), of
+         *  the blocks of {@code range} only when it is not null. */
+        Executor executor(Conversion c, LayerRange range);
+
+        default RunResult reference(Batch input, JobContext ctx) {
+            return reference(input, null, ctx);
+        }
+
+        default Executor executor(Conversion c) {
+            return executor(c, null);
+        }
     }
 
     /** Drift of {@code conversion}; with {@code byCause}, also each change alone. */
     public static DriftReport measure(Runs runs, Batch input, Conversion conversion, boolean byCause, JobContext ctx) {
+        return measure(runs, input, conversion, byCause, null, ctx, null);
+    }
+
+    /**
+     * Drift of {@code conversion} over the blocks of {@code range} (null: the whole model), with {@code byCause} also
+     * each change alone. A range starts from the FP32 original's hidden state before its first block, so it
+     * measures the drift the converted blocks add; only those blocks are converted (a model too large to convert
+     * whole is measured a range at a time). {@code onTap}, when given, receives each tap of the requested
+     * conversion as soon as the converted run computes it (the reference is computed first, once per input).
+     */
+    public static DriftReport measure(Runs runs, Batch input, Conversion conversion, boolean byCause, LayerRange range,
+                                      JobContext ctx, Consumer<TapMetrics> onTap) {
+        ModelGraph original = runs.original();
+        LayerRange r = range == null || range.coversAll(original) ? null : range;
         List<Conversion> only = new ArrayList<>();
         List<DriftReport.Cause> causes = new ArrayList<>();
         if (byCause) {
@@ -51,19 +81,23 @@ public final class DriftAnalysis {
             }
         }
         int total = only.size() + 2;
-        RunResult ref = runs.reference(input, ctx.slice(0, 1.0 / total));
-        RunResult conv = runs.executor(conversion).run(input, ctx.slice(1.0 / total, 2.0 / total));
+        RunResult ref = runs.reference(input, r == null ? null : r.prefix(), ctx.slice(0, 1.0 / total));
+        Batch in = r == null ? input : rangeInput(original.layers(r.from(), r.to()), input, ref);
+        Executor main = runs.executor(conversion, r);
+        RunResult conv = onTap == null ? main.run(in, ctx.slice(1.0 / total, 2.0 / total))
+                : main.run(in, ctx.slice(1.0 / total, 2.0 / total), (name, value) -> {
+                    if (ref.taps().containsKey(name)) onTap.accept(TapMetrics.of(name, ref.tap(name), value, input));
+                });
         List<TapMetrics> taps = compare(ref, conv, input);
         Map<DriftReport.Cause, List<TapMetrics>> byCauseMap = new EnumMap<>(DriftReport.Cause.class);
         for (int i = 0; i < only.size(); i++) {
             ctx.checkCancelled();
-            RunResult r = causes.get(i) == DriftReport.Cause.ALL ? conv
-                    : runs.executor(only.get(i)).run(input, ctx.slice((i + 2.0) / total, (i + 3.0) / total));
-            byCauseMap.put(causes.get(i), compare(ref, r, input));
+            RunResult run = causes.get(i) == DriftReport.Cause.ALL ? conv
+                    : runs.executor(only.get(i), r).run(in, ctx.slice((i + 2.0) / total, (i + 3.0) / total));
+            byCauseMap.put(causes.get(i), compare(ref, run, input));
         }
-        ModelGraph original = runs.original();
         Map<String, Double> task = TaskMetrics.of(original, ref, conv, input);
-        if (input.features().containsKey(ModelGraph.INPUT_FEATURES) && ref.taps().containsKey("logits")) {
+        if (r == null && input.features().containsKey(ModelGraph.INPUT_FEATURES) && ref.taps().containsKey("logits")) {
             // Whisper: greedy decoding of both graphs from the input's decoder prefix, conditioned on the same audio.
             ctx.checkCancelled();
             long[] prefix = input.ids()[0];
@@ -73,6 +107,20 @@ public final class DriftAnalysis {
             task.put("greedy_token_agreement_pct", c.agreementPct());
         }
         return new DriftReport(taps, task, byCauseMap);
+    }
+
+    /** The input of a range's graph: the batch, plus the reference's values of what its blocks read from before. */
+    private static Batch rangeInput(ModelGraph slice, Batch input, RunResult ref) {
+        Map<String, FeatureTensor> given = new LinkedHashMap<>();
+        Map<String, String> produced = new HashMap<>();
+        for (Op op : slice.ops()) produced.put(op.output(), op.name());
+        slice.taps().forEach((tap, value) -> {
+            if (!produced.containsKey(value)) {
+                Activation a = ref.tap(tap);
+                given.put(value, new FeatureTensor(a.shape(), a.data()));
+            }
+        });
+        return input.withFeatures(given);
     }
 
     /** The configuration with only one cause's change kept; null when that change is off in {@code c}. */
@@ -87,9 +135,11 @@ public final class DriftAnalysis {
         };
     }
 
+    /** Every tap both runs report (a range's run reports its blocks' taps), in the reference's order. */
     static List<TapMetrics> compare(RunResult ref, RunResult conv, Batch input) {
         List<TapMetrics> out = new ArrayList<>();
         for (Map.Entry<String, Activation> e : ref.taps().entrySet()) {
+            if (!conv.taps().containsKey(e.getKey())) continue;
             out.add(TapMetrics.of(e.getKey(), e.getValue(), conv.tap(e.getKey()), input));
         }
         return out;

@@ -22,6 +22,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Writes a {@code .safetensors} file laid out exactly as the Python/Rust writer lays it out: compact JSON header
@@ -29,7 +30,10 @@ import java.util.Map;
  * name, header padded with spaces to a multiple of 8. Writes a temp file beside the target, then renames it.
  */
 public final class SafetensorsWriter {
-    private final Map<String, TensorData> tensors = new LinkedHashMap<>();
+    private final Map<String, Entry> tensors = new LinkedHashMap<>();
+
+    /** A tensor to write: its bytes come from {@code data} when the writer reaches it. */
+    private record Entry(String name, DType dtype, long[] shape, long bytes, Supplier<MemorySegment> data) { }
     private final Map<String, String> metadata = new LinkedHashMap<>();
 
     public SafetensorsWriter metadata(String key, String value) {
@@ -43,22 +47,39 @@ public final class SafetensorsWriter {
     }
 
     public SafetensorsWriter add(TensorData t) {
-        long need = t.dtype().bytes();
-        for (long d : t.shape()) {
-            if (d < 0) throw new IllegalArgumentException("tensor '" + t.name() + "' has a negative dimension " + Arrays.toString(t.shape()));
-            need = Math.multiplyExact(need, d);
-        }
+        long need = bytesOf(t.name(), t.dtype(), t.shape());
         if (t.data().byteSize() != need) {
             throw new IllegalArgumentException("tensor '" + t.name() + "' shape " + Arrays.toString(t.shape()) + " "
                     + t.dtype() + " needs " + need + " bytes, got " + t.data().byteSize());
         }
-        if (t.name().equals("__metadata__")) throw new IllegalArgumentException("'__metadata__' is reserved");
-        if (tensors.putIfAbsent(t.name(), t) != null) throw new IllegalArgumentException("duplicate tensor '" + t.name() + "'");
+        return put(new Entry(t.name(), t.dtype(), t.shape().clone(), need, t::data));
+    }
+
+    private static long bytesOf(String name, DType dtype, long[] shape) {
+        long need = dtype.bytes();
+        for (long d : shape) {
+            if (d < 0) throw new IllegalArgumentException("tensor '" + name + "' has a negative dimension " + Arrays.toString(shape));
+            need = Math.multiplyExact(need, d);
+        }
+        return need;
+    }
+
+    private SafetensorsWriter put(Entry e) {
+        if (e.name().equals("__metadata__")) throw new IllegalArgumentException("'__metadata__' is reserved");
+        if (tensors.putIfAbsent(e.name(), e) != null) throw new IllegalArgumentException("duplicate tensor '" + e.name() + "'");
         return this;
     }
 
     public SafetensorsWriter add(String name, DType dtype, long[] shape, MemorySegment bytes) {
         return add(new TensorData(name, dtype, shape.clone(), bytes));
+    }
+
+    /**
+     * A tensor whose bytes {@code data} produces when the writer reaches it, so a file of many gigabytes is written
+     * with one tensor in memory at a time; {@code data} must return exactly the bytes the shape and dtype need.
+     */
+    public SafetensorsWriter addGenerated(String name, DType dtype, long[] shape, Supplier<MemorySegment> data) {
+        return put(new Entry(name, dtype, shape.clone(), bytesOf(name, dtype, shape), data));
     }
 
     public SafetensorsWriter addFloats(String name, long[] shape, float[] values) {
@@ -98,9 +119,9 @@ public final class SafetensorsWriter {
     }
 
     /** Tensors in the order they are written. */
-    List<TensorData> ordered() {
-        List<TensorData> list = new ArrayList<>(tensors.values());
-        list.sort(Comparator.comparingInt((TensorData t) -> -referenceRank(t.dtype())).thenComparing(TensorData::name));
+    private List<Entry> ordered() {
+        List<Entry> list = new ArrayList<>(tensors.values());
+        list.sort(Comparator.comparingInt((Entry t) -> -referenceRank(t.dtype())).thenComparing(Entry::name));
         return list;
     }
 
@@ -115,8 +136,8 @@ public final class SafetensorsWriter {
                 g.writeEndObject();
             }
             long offset = 0;
-            for (TensorData t : ordered()) {
-                long n = t.data().byteSize();
+            for (Entry t : ordered()) {
+                long n = t.bytes();
                 g.writeObjectFieldStart(t.name());
                 g.writeStringField("dtype", t.dtype().name());
                 g.writeArrayFieldStart("shape");
@@ -149,8 +170,12 @@ public final class SafetensorsWriter {
             tmp = AtomicFiles.tempBeside(target);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 writeFully(ch, ByteBuffer.wrap(header()));
-                for (TensorData t : ordered()) {
-                    MemorySegment seg = t.data();
+                for (Entry t : ordered()) {
+                    MemorySegment seg = t.data().get();
+                    if (seg.byteSize() != t.bytes()) {
+                        throw new IllegalStateException("tensor '" + t.name() + "' produced " + seg.byteSize() + " bytes, not "
+                                + t.bytes());
+                    }
                     // Chunks keep each ByteBuffer view under 2 GiB whatever the tensor size.
                     long chunk = 1L << 26;
                     for (long off = 0; off < seg.byteSize(); off += chunk) {

@@ -1,6 +1,9 @@
 package dev.anewb.model;
 
+import dev.anewb.AnewbException;
+
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -85,6 +88,63 @@ public final class ModelGraph {
         return new ModelGraph(config, newOps, values, weights, taps, conversion, fixedLengths);
     }
 
+
+    /** The number of transformer blocks: one more than the largest op layer. */
+    public int layerCount() {
+        int max = -1;
+        for (Op op : ops) max = Math.max(max, op.layer());
+        return max + 1;
+    }
+
+    /**
+     * Blocks {@code [from, to]} as a graph of their own, for measuring a range of a model too large to run whole:
+     * with the embeddings when {@code from} is 0 and the final ops (norm, head, pooling) when {@code to} is the last
+     * block. Values its ops read from earlier ops become inputs, given as named float inputs of the batch; each must
+     * be a tap of this graph (the residual stream between blocks is: {@code hidden_states.from}), so a run of the
+     * blocks before supplies it. Taps are those of values the range computes, and its inputs.
+     */
+    public ModelGraph layers(int from, int to) {
+        int n = layerCount();
+        if (from < 0 || to < from || to >= n) {
+            throw AnewbException.usage("layers " + from + "-" + to + " are not a range of this model's layers 0-" + (n - 1));
+        }
+        int first = -1, last = -1;
+        for (int i = 0; i < ops.size(); i++) {
+            Op op = ops.get(i);
+            if (op.layer() >= from && op.layer() <= to) {
+                if (first < 0) first = i;
+                last = i;
+            }
+        }
+        if (from == 0) first = 0;
+        if (to == n - 1) last = ops.size() - 1;
+        List<Op> kept = ops.subList(first, last + 1);
+        Set<String> produced = new HashSet<>();
+        for (Op op : kept) produced.add(op.output());
+        Map<String, String> byValue = new HashMap<>();
+        taps.forEach((tap, value) -> byValue.putIfAbsent(value, tap));
+        Map<String, String> keptTaps = new LinkedHashMap<>();
+        for (Op op : kept) {
+            for (String in : op.inputs()) {
+                if (produced.contains(in) || !isProducedByOp(in)) continue;
+                String tap = byValue.get(in);
+                if (tap == null) {
+                    throw AnewbException.usage("layers " + from + "-" + to + " read \"" + in + "\" from earlier layers, which no tap"
+                            + " reports; this model can only be measured whole");
+                }
+                keptTaps.put(tap, in);
+            }
+        }
+        taps.forEach((tap, value) -> {
+            if (produced.contains(value)) keptTaps.put(tap, value);
+        });
+        return new ModelGraph(config, kept, values, weights, keptTaps, conversion, fixedLengths);
+    }
+
+    private boolean isProducedByOp(String value) {
+        for (Op op : ops) if (op.output().equals(value)) return true;
+        return false;
+    }
 
     /**
      * Values that do not depend on the token ids: in an encoder-decoder model the encoder and the cross-attention

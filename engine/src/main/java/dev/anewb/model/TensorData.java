@@ -1,5 +1,7 @@
 package dev.anewb.model;
 
+import dev.anewb.AnewbException;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -29,9 +31,24 @@ public record TensorData(String name, DType dtype, long[] shape, MemorySegment d
     /** The whole tensor as float32 (integers converted by value, booleans as 0/1). */
     public float[] toFloatArray() {
         long n = elementCount();
-        if (n > Integer.MAX_VALUE - 8) throw new IllegalStateException(name + ": " + n + " elements do not fit one Java array");
+        if (n > Integer.MAX_VALUE - 8) throw new AnewbException(name + ": " + n + " elements do not fit one Java array");
         float[] out = new float[(int) n];
-        for (int i = 0; i < out.length; i++) out[i] = getFloat(i);
+        switch (dtype) {
+            case F32 -> MemorySegment.copy(data, F32, 0, out, 0, out.length);
+            case F16, BF16 -> {
+                // bulk copy, then a counted loop over an array (C2 vectorises it; per-element segment reads it does not)
+                short[] bits = new short[out.length];
+                MemorySegment.copy(data, I16, 0, bits, 0, bits.length);
+                if (dtype == DType.F16) {
+                    for (int i = 0; i < bits.length; i++) out[i] = Float.float16ToFloat(bits[i]);
+                } else {
+                    for (int i = 0; i < bits.length; i++) out[i] = Float.intBitsToFloat((bits[i] & 0xffff) << 16);
+                }
+            }
+            default -> {
+                for (int i = 0; i < out.length; i++) out[i] = getFloat(i);
+            }
+        }
         return out;
     }
 

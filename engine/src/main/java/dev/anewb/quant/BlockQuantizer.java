@@ -6,9 +6,6 @@ import dev.anewb.model.DType;
 import dev.anewb.model.TensorData;
 import dev.anewb.model.WeightInfo;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.stream.IntStream;
 
 /**
@@ -35,8 +32,6 @@ public final class BlockQuantizer {
     /** Smallest positive FP16 value (subnormal 2^-24). */
     private static final float MIN_F16_SCALE = Float.float16ToFloat((short) 1);
 
-    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final int blockSize;
     private final boolean symmetric;
@@ -154,26 +149,8 @@ public final class BlockQuantizer {
     }
 
     private static float[] readFloats(TensorData t) {
-        long n = t.elementCount();
-        if (n > Integer.MAX_VALUE - 8) throw new AnewbException(t.name() + ": " + n + " elements do not fit one Java array");
-        MemorySegment data = t.data();
-        float[] out = new float[(int) n];
-        switch (t.dtype()) {
-            case F32 -> MemorySegment.copy(data, F32_LE, 0, out, 0, out.length);
-            case F16, BF16 -> {
-                short[] bits = new short[out.length];
-                MemorySegment.copy(data, I16_LE, 0, bits, 0, bits.length);
-                boolean f16 = t.dtype() == DType.F16;
-                for (int i = 0; i < bits.length; i++) {
-                    out[i] = f16 ? Float.float16ToFloat(bits[i]) : Float.intBitsToFloat((bits[i] & 0xffff) << 16);
-                }
-            }
-            default -> {
-                if (!t.dtype().isFloat()) throw new AnewbException(t.name() + ": cannot quantize a " + t.dtype() + " tensor, it is not a float weight");
-                for (int i = 0; i < out.length; i++) out[i] = t.getFloat(i);
-            }
-        }
-        return out;
+        if (!t.dtype().isFloat()) throw new AnewbException(t.name() + ": cannot quantize a " + t.dtype() + " tensor, it is not a float weight");
+        return t.toFloatArray();
     }
 
     /** [a, b] → [b, a], in tiles so both sides stay in cache for big matrices. */

@@ -23,11 +23,13 @@ import dev.anewb.runtime.kernel.Bc1s;
 import dev.anewb.runtime.kernel.EnginePool;
 import dev.anewb.runtime.kernel.Fp16;
 import dev.anewb.runtime.kernel.LinearWeight;
+import dev.anewb.runtime.kernel.MappedMatmul;
 import dev.anewb.runtime.kernel.NormKernels;
 
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -36,6 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -53,6 +56,8 @@ public final class Executor {
     private final Map<String, LinearWeight> linearWeights = new ConcurrentHashMap<>();
     private final boolean fp16;
     private final Map<String, Integer> lastUse = new HashMap<>();
+    /** Value name → the taps that report it. */
+    private final Map<String, List<String>> tapsOf = new HashMap<>();
     private final Map<Op.Rope, RotaryEmbedding> rotary = new ConcurrentHashMap<>();
     /** Nanoseconds per op kind while {@link #timeOps} is on (the bench command's profile); null when off. */
     private volatile Map<String, long[]> opNanos;
@@ -70,7 +75,7 @@ public final class Executor {
 
     /** An executor with prepared weights of its own (tests, benchmarks); the engine's executors share them. */
     public Executor(ModelGraph graph, WeightSource weights) {
-        this(graph, weights, new PreparedWeights());
+        this(graph, weights, PreparedWeights.of(graph));
     }
 
     /**
@@ -86,12 +91,14 @@ public final class Executor {
         for (int i = 0; i < ops.size(); i++) for (String in : ops.get(i).inputs()) lastUse.put(in, i);
         for (String v : graph.taps().values()) lastUse.put(v, Integer.MAX_VALUE);
         this.tokenIndependent = graph.tokenIndependentValues();
+        graph.taps().forEach((tap, value) -> tapsOf.computeIfAbsent(value, v -> new ArrayList<>()).add(tap));
         for (Op op : ops) {
             if (tokenIndependent.contains(op.output())) continue;
             for (String in : op.inputs()) if (tokenIndependent.contains(in)) encoderOutputs.add(in);
         }
         for (String v : graph.taps().values()) if (tokenIndependent.contains(v)) encoderOutputs.add(v);
-        MemoryBudget.check(graph, weights.origin().getFileName() + " (" + graph.config().modelType() + ")");
+        MemoryBudget.check(graph, weights.origin().getFileName() + " (" + graph.config().modelType() + ")",
+                Runtime.getRuntime().maxMemory(), prepared.packsFloatWeights());
         checkWeights();
     }
 
@@ -177,6 +184,18 @@ public final class Executor {
      * incremental decoding, through the same ops. With a null cache it is a plain forward pass.
      */
     public RunResult run(Batch in, KvCache cache, JobContext ctx) {
+        return run(in, cache, ctx, null);
+    }
+
+    /**
+     * A forward pass that hands every tap to {@code onTap} as soon as the op computing it finishes (inputs that are
+     * taps first), so a caller can show the first layers while the rest still runs.
+     */
+    public RunResult run(Batch in, JobContext ctx, BiConsumer<String, Activation> onTap) {
+        return run(in, null, ctx, onTap);
+    }
+
+    private RunResult run(Batch in, KvCache cache, JobContext ctx, BiConsumer<String, Activation> onTap) {
         int past = cache == null ? 0 : cache.length();
         validate(in, past);
         if (cache != null) cache.begin(in);
@@ -188,6 +207,9 @@ public final class Executor {
         if (encoderCached) for (String v : encoderOutputs) vals.put(v, cache.encoderValue(v));
         // Kept aside as computed (values are dropped after their last reader) and stored only when the step succeeds.
         Map<String, Activation> encoderComputed = cache != null && !encoderCached && !encoderOutputs.isEmpty() ? new HashMap<>() : null;
+        if (onTap != null) {
+            for (var e : graph.taps().entrySet()) if (vals.containsKey(e.getValue())) onTap.accept(e.getKey(), vals.get(e.getValue()));
+        }
         Buffers buffers = spare.getAndSet(null);
         if (buffers == null) buffers = new Buffers();
         List<Op> ops = graph.ops();
@@ -203,6 +225,7 @@ public final class Executor {
             if (timing != null) timing.computeIfAbsent(opKind(op), kk -> new long[2])[0] += System.nanoTime() - opStart;
             if (timing != null) timing.get(opKind(op))[1]++;
             vals.put(op.output(), out);
+            if (onTap != null) for (String tap : tapsOf.getOrDefault(op.output(), List.of())) onTap.accept(tap, out);
             if (encoderComputed != null && encoderOutputs.contains(op.output())) encoderComputed.put(op.output(), out);
             for (String input : op.inputs()) {
                 Integer last = lastUse.get(input);
@@ -403,6 +426,10 @@ public final class Executor {
         if (info.quant() != null) {
             Int8BlockWeight stored = weights instanceof QuantizedWeights qw ? qw.quantized(n) : null;
             return LinearWeight.int8(stored != null ? stored : BlockQuantizer.of(info.quant()).quantize(weights.get(n), info));
+        }
+        if (!prepared.packsFloatWeights() && !info.storedTransposed()) {
+            TensorData stored = weights.get(n);
+            if (stored.rank() == 2 && MappedMatmul.supports(stored.dtype())) return LinearWeight.mapped(stored, fp16);
         }
         float[] w = floats(n);
         int k = (int) info.shape()[1];

@@ -1,5 +1,6 @@
 package dev.anewb.runtime;
 
+import dev.anewb.model.ModelGraph;
 import dev.anewb.runtime.kernel.LinearWeight;
 
 import java.lang.ref.WeakReference;
@@ -18,6 +19,25 @@ import java.util.function.Supplier;
  */
 public final class PreparedWeights {
     private final Map<String, Holder> byNameAndForm = new ConcurrentHashMap<>();
+    private final boolean packsFloatWeights;
+
+    /**
+     * @param packsFloatWeights float projections packed once into panels (every executor of a model decides alike,
+     *                          from the whole model: {@link MemoryBudget#packsFloatWeights}), or read from the mapped
+     *                          file on every call
+     */
+    public PreparedWeights(boolean packsFloatWeights) {
+        this.packsFloatWeights = packsFloatWeights;
+    }
+
+    /** For the executors of {@code model}. */
+    public static PreparedWeights of(ModelGraph model) {
+        return new PreparedWeights(MemoryBudget.packsFloatWeights(model));
+    }
+
+    boolean packsFloatWeights() {
+        return packsFloatWeights;
+    }
 
     private static final class Holder {
         WeakReference<LinearWeight> ref = new WeakReference<>(null);

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,9 +33,20 @@ class MemoryBudgetTest {
 
     @Test
     void refusesWithAMessageThatSaysWhatToDo() {
-        ModelGraph g = bertTiny();
-        AnewbException e = assertThrows(AnewbException.class, () -> MemoryBudget.check(g, "bert-tiny", 100_000));
+        // Float weights that do not fit stay in the mapped file (no heap); INT8 codes are made on the heap.
+        ModelGraph q = Converter.convert(bertTiny(), Conversion.ORIGINAL.withInt8(true, 32, false)).graph();
+        AnewbException e = assertThrows(AnewbException.class, () -> MemoryBudget.check(q, "bert-tiny", 100_000));
         assertTrue(e.getMessage().contains("bert-tiny") && e.getMessage().contains("-Xmx"), e.getMessage());
-        assertDoesNotThrow(() -> MemoryBudget.check(g, "bert-tiny", 1L << 30));
+        assertDoesNotThrow(() -> MemoryBudget.check(q, "bert-tiny", 1L << 30));
+    }
+
+    @Test
+    void floatWeightsTooLargeToPackAreReadFromTheMappedFile() {
+        ModelGraph g = bertTiny();
+        long panels = 4L * (2 * (4 * 64 * 64 + 2 * 128 * 64) + 64 * 64);
+        assertTrue(MemoryBudget.packsFloatWeights(g, 4 * panels));
+        assertFalse(MemoryBudget.packsFloatWeights(g, 4 * panels - 1), "more than a quarter of the heap");
+        assertEquals(0, MemoryBudget.weightHeapBytes(g, false));
+        assertDoesNotThrow(() -> MemoryBudget.check(g, "bert-tiny", 100_000));
     }
 }

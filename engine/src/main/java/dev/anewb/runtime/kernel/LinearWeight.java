@@ -1,5 +1,6 @@
 package dev.anewb.runtime.kernel;
 
+import dev.anewb.model.TensorData;
 import dev.anewb.quant.Int8BlockWeight;
 
 /**
@@ -42,6 +43,14 @@ public sealed interface LinearWeight {
         return f32(widened, k);
     }
 
+    /**
+     * A weight read straight from its stored bytes on every call ({@link MappedMatmul}): nothing on the heap, for
+     * models whose float weights would not fit it. {@code stored} is {@code [out, in]} in F32, F16 or BF16.
+     */
+    static LinearWeight mapped(TensorData stored, boolean fp16) {
+        return new Mapped(stored, fp16);
+    }
+
     /** Prepares a block-INT8 weight; the Vector API kernels keep only the packed panels (one copy of the codes). */
     static LinearWeight int8(Int8BlockWeight w) {
         return KernelSelection.VECTOR ? new Int8(null, PackedPanels.Int8.of(w, MatmulVector.PW)) : new Int8(w, null);
@@ -77,6 +86,17 @@ public sealed interface LinearWeight {
         }
         public void row(int r, float[] out) {
             for (int i = 0; i < k; i++) out[i] = Float.float16ToFloat(w[r * k + i]);
+        }
+    }
+
+    /** @param fp16 values rounded to FP16 after widening, as the graph's FP16 computation stores weights */
+    record Mapped(TensorData stored, boolean fp16) implements LinearWeight {
+        public void matmul(float[] x, int tokens, float[] bias, float[] y) { MappedMatmul.matmul(x, tokens, stored, fp16, bias, y); }
+        public long bytes() { return 0; }
+        public void row(int r, float[] out) { MappedMatmul.row(stored, r, fp16, out); }
+        public float[] panel(int panel, float[] buf) {
+            MappedMatmul.panel(stored, panel, MatmulVector.PW, fp16, buf);
+            return buf;
         }
     }
 
