@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
@@ -48,6 +49,19 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print {\"ids\":[...],\"text\":\"...\"} instead of streaming.")
     boolean json;
 
+    /** Why new ids decode to no text (a random model's ids outside the tokenizer's vocabulary), or null. */
+    static String emptyTextReason(Generator.Result r, TextTokenizer tok) {
+        if (tok == null || r.ids().length == 0 || !r.text().isBlank()) return null;
+        int vocab = tok.vocabSize(), outside = 0;
+        for (long id : r.ids()) if (id >= vocab || tok.idToToken(id) == null) outside++;
+        if (outside > 0) {
+            return String.format(Locale.ROOT, "the %d new ids decode to no text: %d of them are not in the tokenizer's"
+                    + " vocabulary (ids 0..%d); the model's vocabulary is larger than its tokenizer's (random weights, or a"
+                    + " tokenizer of another model)", r.ids().length, outside, vocab - 1);
+        }
+        return String.format(Locale.ROOT, "the %d new ids decode to no text (special or whitespace tokens only)", r.ids().length);
+    }
+
     @Override public Integer call() throws Exception {
         boolean sampling = temperature != null && temperature != 0;
         if (!sampling && (topK != null || topP != null)) throw AnewbException.usage("--top-k and --top-p need --temperature (greedy decoding ignores them)");
@@ -73,6 +87,8 @@ final class GenerateCommand implements Callable<Integer> {
                 out.print(tok == null ? (id + " ") : text);
                 out.flush();
             }, JobContext.NONE);
+            String why = emptyTextReason(r, tok);
+            if (why != null) System.err.println("anewb: note: " + why);
             if (json) {
                 ObjectMapper om = new ObjectMapper();
                 ObjectNode o = om.createObjectNode();

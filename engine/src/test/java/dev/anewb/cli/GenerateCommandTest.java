@@ -2,6 +2,9 @@ package dev.anewb.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.anewb.io.HfTokenizer;
+import dev.anewb.model.TextTokenizer;
+import dev.anewb.runtime.Generator;
 import dev.anewb.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 
@@ -71,5 +74,15 @@ class GenerateCommandTest {
         Run r = run("run", Fixtures.fixture("llama-tiny").toString(), "--ids", "1,674,410");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("logits") && l.contains("[1, 3, 800]")), r.out());
+    }
+
+    @Test
+    void noTextFromIdsOutsideTheTokenizerSaysWhy() {
+        try (TextTokenizer tok = HfTokenizer.open(Fixtures.fixture("tok-llama").resolve("tokenizer.json"))) {
+            int vocab = tok.vocabSize();
+            String why = GenerateCommand.emptyTextReason(new Generator.Result(new long[]{vocab + 5, vocab + 9, 3}, "", null, false), tok);
+            assertTrue(why != null && why.contains("2 of them are not in the tokenizer's vocabulary (ids 0.." + (vocab - 1) + ")"), why);
+            assertEquals(null, GenerateCommand.emptyTextReason(new Generator.Result(new long[]{5}, "hi", null, false), tok));
+        }
     }
 }
