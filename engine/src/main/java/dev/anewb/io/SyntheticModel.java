@@ -63,7 +63,8 @@ public final class SyntheticModel {
             index.putObject("metadata").put("total_size", graph.weights().values().stream()
                     .mapToLong(w -> w.elements() * dtype.bytes()).sum());
             ObjectNode map = index.putObject("weight_map");
-            long total = graph.parameterCount(), done = 0;
+            long total = graph.parameterCount();
+            long[] done = {0};
             // One tensor's bytes exist at a time: each is freed when the writer asks for the next.
             Arena[] current = {null};
             for (int s = 0; s < shards.size(); s++) {
@@ -72,15 +73,15 @@ public final class SyntheticModel {
                 SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
                 for (WeightInfo info : shards.get(s)) {
                     map.put(info.name(), file);
-                    long start = done;
                     w.addGenerated(info.name(), dtype, storedShape(info), () -> {
                         ctx.checkCancelled();
-                        ctx.progress(start / (double) total, info.name());
+                        // the writer's order (by dtype, then name), not the graph's
+                        ctx.progress(done[0] / (double) total, info.name());
+                        done[0] += info.elements();
                         if (current[0] != null) current[0].close();
                         current[0] = Arena.ofConfined();
                         return values(info, dtype, seed, current[0]);
                     });
-                    done += info.elements();
                 }
                 try {
                     w.write(tmp.resolve(file));
