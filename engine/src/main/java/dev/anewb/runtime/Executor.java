@@ -128,6 +128,11 @@ public final class Executor {
         return linearWeights.values().stream().mapToLong(LinearWeight::bytes).sum();
     }
 
+    /** Bytes of projection weights one pass reads (heap forms and mapped ones): the decode step's memory traffic. */
+    public long streamedWeightBytes() {
+        return linearWeights.values().stream().mapToLong(LinearWeight::streamedBytes).sum();
+    }
+
     private String opKind(Op op) {
         String kind = op.getClass().getSimpleName();
         if (op instanceof Op.Linear l) {

@@ -12,8 +12,13 @@ public sealed interface LinearWeight {
     /** y[t, r] = Σ x[t, c]·W[r, c] + bias[r]. */
     void matmul(float[] x, int tokens, float[] bias, float[] y);
 
-    /** Bytes this weight occupies in memory. */
+    /** Bytes this weight occupies on the heap. */
     long bytes();
+
+    /** Bytes one pass over this weight reads: its heap bytes, or its stored bytes when it is read from the file. */
+    default long streamedBytes() {
+        return bytes();
+    }
 
     /** Row {@code r} of the weight as float32 (the BC1S conv path reads one output channel at a time). */
     void row(int r, float[] out);
@@ -93,6 +98,7 @@ public sealed interface LinearWeight {
     record Mapped(TensorData stored, boolean fp16) implements LinearWeight {
         public void matmul(float[] x, int tokens, float[] bias, float[] y) { MappedMatmul.matmul(x, tokens, stored, fp16, bias, y); }
         public long bytes() { return 0; }
+        @Override public long streamedBytes() { return stored.data().byteSize(); }
         public void row(int r, float[] out) { MappedMatmul.row(stored, r, fp16, out); }
         public float[] panel(int panel, float[] buf) {
             MappedMatmul.panel(stored, panel, MatmulVector.PW, fp16, buf);
