@@ -1,5 +1,7 @@
 package dev.anewb.ane;
 
+import java.util.Set;
+
 /**
  * One figure of a chip profile or of the cost model, with where it comes from (spec/ane-model.md):
  * confidence A Apple's stated figure, D derived, E community estimate, L low confidence, ? unknown (a
@@ -7,12 +9,14 @@ package dev.anewb.ane;
  */
 public record Figure(double value, String source, String confidence) {
     public Figure {
-        if (!java.util.Set.of("A", "D", "E", "L", "?").contains(confidence)) {
+        if (!Set.of("A", "D", "E", "L", "?").contains(confidence)) {
             throw new IllegalArgumentException("confidence must be one of A, D, E, L, ?: " + confidence);
         }
     }
 
-    public Figure withValue(double v, String newSource, String newConfidence) { return new Figure(v, newSource, newConfidence); }
+    public Figure withValue(double v, String newSource, String newConfidence) {
+        return new Figure(v, newSource, newConfidence);
+    }
 
     /** "15.8 (A)" */
     public String label() {
