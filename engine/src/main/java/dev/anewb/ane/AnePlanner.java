@@ -567,7 +567,8 @@ public final class AnePlanner {
                 long crossing = 0;
                 for (String in : first.inputs()) crossing += bytes.getOrDefault(in, 0L);
                 crossing += bytes.getOrDefault(last.output(), 0L);
-                String reason = plans.get(p).warnings().isEmpty() ? "runs off the ANE" : plans.get(p).warnings().getFirst();
+                // the rule's first clause ("rule 5: embedding lookups (gather) run on the CPU"); the op keeps the rest
+                String reason = plans.get(p).warnings().isEmpty() ? "runs off the ANE" : plans.get(p).warnings().getFirst().split(";")[0];
                 double ms = 2 * k.cpuHandoffMs().value() + crossing / (chip.dramBytesPerSecond() * chip.calibrationScale()) * 1e3;
                 if (first instanceof Op.Embed) ms = plans.get(p).latencyMs();
                 else offMs += ms;
