@@ -160,7 +160,7 @@ public final class ConversionPanel {
         sampleText.textProperty().bindBidirectional(viewModel.sampleTextProperty());
         initSampleMedia();
 
-        chip.getItems().setAll(viewModel.chipNames());
+        chip.setItems(viewModel.chipNames());
         chip.valueProperty().bindBidirectional(viewModel.chipNameProperty());
         chipSources.setOnAction(e -> ChipSourcesPopover.show(chipSources, viewModel.session().chip(), null));
         BufferMbFactory mb = new BufferMbFactory(viewModel::profileBufferMb);
