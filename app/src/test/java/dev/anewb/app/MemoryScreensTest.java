@@ -47,7 +47,9 @@ class MemoryScreensTest {
     @Test void memoryAreaFitsAtBothSizesInBothThemes(FxRobot robot) throws Exception {
         List<String> problems = new ArrayList<>();
         for (int[] size : new int[][]{{960, 600}, {1280, 800}}) {
-            for (AppTheme theme : List.of(AppTheme.LIGHT, AppTheme.DARK)) problems.addAll(render(robot, size, theme, false));
+            for (AppTheme theme : List.of(AppTheme.LIGHT, AppTheme.DARK)) {
+                problems.addAll(render(robot, size, theme, false));
+            }
         }
         assertTrue(problems.isEmpty(), String.join("\n", problems));
     }
@@ -86,7 +88,8 @@ class MemoryScreensTest {
         });
         MemoryView memory = (MemoryView) view.get().areaView(Area.MEMORY);
         WaitForAsyncUtils.waitFor(90, TimeUnit.SECONDS, () -> memory.viewModel().plan() != null
-                && !memory.viewModel().computingProperty().get() && !memory.viewModel().ceilingSummaryProperty().get().isEmpty());
+                && !memory.viewModel().computingProperty().get()
+                && !memory.viewModel().ceilingSummaryProperty().get().isEmpty());
         robot.interact(() -> memory.viewModel().measuredMsProperty().set("4.2"));
         if (calibrated) {
             robot.interact(() -> {
@@ -98,12 +101,14 @@ class MemoryScreensTest {
                     && !memory.viewModel().computingProperty().get());
         }
         WaitForAsyncUtils.waitForFxEvents();
-        String name = "memory-" + size[0] + "x" + size[1] + "-" + theme.name().toLowerCase(Locale.ROOT) + (calibrated ? "-calibrated" : "");
+        String name = "memory-" + size[0] + "x" + size[1] + "-" + theme.name().toLowerCase(Locale.ROOT)
+                + (calibrated ? "-calibrated" : "");
         robot.interact(() -> problems.addAll(shoot(stage.get().getScene(), memory.root(), dir.resolve(name + ".png"))));
         // the area scrolls where the window is short: its lower part must fit as well
         robot.interact(() -> ((ScrollPane) stage.get().getScene().lookup("#memoryScroll")).setVvalue(1));
         WaitForAsyncUtils.waitForFxEvents();
-        robot.interact(() -> problems.addAll(shoot(stage.get().getScene(), memory.root(), dir.resolve(name + "-scrolled.png"))));
+        Path scrolled = dir.resolve(name + "-scrolled.png");
+        robot.interact(() -> problems.addAll(shoot(stage.get().getScene(), memory.root(), scrolled)));
         robot.interact(() -> {
             vm.get().themeProperty().set(AppTheme.LIGHT);
             stage.get().close();
@@ -125,7 +130,7 @@ class MemoryScreensTest {
         return elided(area, file.getFileName().toString());
     }
 
-    /** Labels of the area (outside its op table, whose cells may elide long op names like any table) shortened or cut off. */
+    /** Labels of the area shortened or cut off (not its op table: its cells may elide long op names). */
     static List<String> elided(Parent root, String shot) {
         List<String> out = new ArrayList<>();
         double right = root.localToScene(root.getLayoutBounds()).getMaxX();
@@ -134,11 +139,14 @@ class MemoryScreensTest {
             if (!treeVisible(l)) return;
             Node t = l.lookup(".text");
             // JavaFX shortens with the label's ellipsis string ("..." by default)
-            if (t instanceof Text text && !text.getText().equals(l.getText()) && text.getText().endsWith(l.getEllipsisString())) {
+            if (t instanceof Text text && !text.getText().equals(l.getText())
+                    && text.getText().endsWith(l.getEllipsisString())) {
                 out.add(shot + ": elided \"" + l.getText() + "\" -> \"" + text.getText() + "\"");
             }
             double maxX = l.localToScene(l.getLayoutBounds()).getMaxX();
-            if (maxX > right + 1) out.add(shot + ": \"" + l.getText() + "\" ends at " + maxX + " past the area's " + right);
+            if (maxX > right + 1) {
+                out.add(shot + ": \"" + l.getText() + "\" ends at " + maxX + " past the area's " + right);
+            }
         });
         return out;
     }

@@ -42,18 +42,19 @@ public record AneCeiling(long aneWeightBytes, Figure limit, long limitBytes, int
         List<String> out = new ArrayList<>();
         String w = AnePlanner.fmtBytes(aneWeightBytes), lim = AnePlanner.fmtBytes(limitBytes);
         if (models == 1) {
-            out.add("weights on the ANE " + w + " of at most " + lim + " per Core ML model (" + limit.confidence() + ": "
-                    + limit.source() + ")");
+            out.add("weights on the ANE " + w + " of at most " + lim + " per Core ML model (" + limit.confidence()
+                    + ": " + limit.source() + ")");
         } else {
-            out.add(String.format(Locale.ROOT, "weights on the ANE %s exceed %s per Core ML model (%s: %s): split into %d "
-                    + "models, +%.2f ms for %d more evaluations and their boundary tensors (included in the latency); "
-                    + "unsplit, Core ML would not place the model on the ANE", w, lim, limit.confidence(), limit.source(),
-                    models, splitCostMs, models - 1));
+            out.add(String.format(Locale.ROOT, "weights on the ANE %s exceed %s per Core ML model (%s: %s): split into "
+                    + "%d models, +%.2f ms for %d more evaluations and their boundary tensors (included in the "
+                    + "latency); unsplit, Core ML would not place the model on the ANE", w, lim, limit.confidence(),
+                    limit.source(), models, splitCostMs, models - 1));
         }
         for (OffAne o : offAne) {
+            String where = o.reason().startsWith("rule 5") ? " (in the latency)"
+                    : " (not in the latency; its CPU/GPU time is not modeled)";
             out.add(String.format(Locale.ROOT, "off the ANE: %s; %s crosses through DRAM, %.3f ms of hand-offs%s",
-                    o.label(), AnePlanner.fmtBytes(o.crossingBytes()), o.handoffMs(),
-                    o.reason().startsWith("rule 5") ? " (in the latency)" : " (not in the latency; its CPU/GPU time is not modeled)"));
+                    o.label(), AnePlanner.fmtBytes(o.crossingBytes()), o.handoffMs(), where));
         }
         return out;
     }

@@ -355,11 +355,11 @@ public final class AnePlanner {
                 warn.add("W8A8: this projection's weights are not INT8 (--quant none or --keep-fp16): INT8 activations "
                         + "alone do not use the INT8 x INT8 path; planned with FP16 compute and halved input bytes");
             } else if (!chip.int8ActivationSpeedup()) {
-                warn.add("W8A8 on " + chip.name() + ": no faster INT8 x INT8 compute on this chip (A17 Pro, M4 and later "
-                        + "have it; coremltools guide): planned with FP16 compute and halved input bytes only. Core ML may "
-                        + "also run quantized activations off the ANE, which is slower (coremltools: activation "
-                        + "quantization slows CPU/GPU compute units); measured gains there: ResNet50 W8A8 0.94 ms vs "
-                        + "FP16 1.52 ms on A16");
+                warn.add("W8A8 on " + chip.name() + ": no faster INT8 x INT8 compute on this chip (A17 Pro, M4 and "
+                        + "later have it; coremltools guide): planned with FP16 compute and halved input bytes only. "
+                        + "Core ML may also run quantized activations off the ANE, which is slower (coremltools: "
+                        + "activation quantization slows CPU/GPU compute units); measured gains there: ResNet50 W8A8 "
+                        + "0.94 ms vs FP16 1.52 ms on A16");
             }
         }
 
@@ -462,7 +462,8 @@ public final class AnePlanner {
             occ.put(BufferKind.ACTIVATIONS_OUT, Math.min(b, half));
             List<String> w = List.of("rule 6: transpose/reshape into batched heads is a memory copy"
                     + (fits ? " (stays in the buffer)" : " through DRAM (" + fmtBytes(2 * b) + ")"));
-            add(i, a.name() + "." + what, "copy", a.layer(), OpWork.elementwise(0, dram), occ, fits ? 1 : ceilDiv(b, half), 0,
+            add(i, a.name() + "." + what, "copy", a.layer(), OpWork.elementwise(0, dram),
+                    occ, fits ? 1 : ceilDiv(b, half), 0,
                     fits ? 0 : b, true, w, 2 * b);
             return fits ? 0 : b;
         }
@@ -514,7 +515,8 @@ public final class AnePlanner {
         }
 
         /** Appends one op plan, priced by {@link CostModel}. */
-        void add(int graphIndex, String name, String kind, int layer, OpWork work, Map<BufferKind, Long> occ, long tiles,
+        void add(int graphIndex, String name, String kind, int layer, OpWork work, Map<BufferKind, Long> occ,
+                long tiles,
                  long spill, long scratch, boolean onAne, List<String> warn, long touchedBytes) {
             long total = 0;
             for (long v : occ.values()) total += v;
@@ -549,9 +551,10 @@ public final class AnePlanner {
                 for (Op op : ops) if (op instanceof Op.Add a) boundary = Math.max(boundary, bytes.get(a.output()));
                 if (boundary == 0) for (Op op : ops) boundary = Math.max(boundary, bytes.getOrDefault(op.output(), 0L));
                 for (int m = 1; m < models; m++) {
-                    String w = "model split " + m + "/" + (models - 1) + ": " + fmtBytes(aneWeights) + " of weights on the ANE "
-                            + "exceed " + fmtBytes(limit) + " per Core ML model (" + chip.modelWeightLimitMb().source()
-                            + "); the hidden state crosses to the next model through DRAM";
+                    String w = "model split " + m + "/" + (models - 1) + ": " + fmtBytes(aneWeights)
+                            + " of weights on the ANE exceed " + fmtBytes(limit) + " per Core ML model ("
+                            + chip.modelWeightLimitMb().source() + "); the hidden state crosses to the next model "
+                            + "through DRAM";
                     add(ops.size() - 1, "split." + m, "split", -1, OpWork.elementwise(0, 2 * boundary), Map.of(), 1, 0,
                             0, true, List.of(w), 0);
                     splitMs += plans.getLast().latencyMs() + k.evaluationOverheadMs().value();
@@ -568,11 +571,14 @@ public final class AnePlanner {
                 for (String in : first.inputs()) crossing += bytes.getOrDefault(in, 0L);
                 crossing += bytes.getOrDefault(last.output(), 0L);
                 // the rule's first clause ("rule 5: embedding lookups (gather) run on the CPU"); the op keeps the rest
-                String reason = plans.get(p).warnings().isEmpty() ? "runs off the ANE" : plans.get(p).warnings().getFirst().split(";")[0];
-                double ms = 2 * k.cpuHandoffMs().value() + crossing / (chip.dramBytesPerSecond() * chip.calibrationScale()) * 1e3;
+                String reason = plans.get(p).warnings().isEmpty() ? "runs off the ANE"
+                        : plans.get(p).warnings().getFirst().split(";")[0];
+                double ms = 2 * k.cpuHandoffMs().value()
+                        + crossing / (chip.dramBytesPerSecond() * chip.calibrationScale()) * 1e3;
                 if (first instanceof Op.Embed) ms = plans.get(p).latencyMs();
                 else offMs += ms;
-                off.add(new AneCeiling.OffAne(plans.get(p).name(), plans.get(q).name(), q - p + 1, reason, crossing, ms));
+                off.add(new AneCeiling.OffAne(plans.get(p).name(), plans.get(q).name(), q - p + 1,
+                        reason, crossing, ms));
                 p = q + 1;
             }
             return new AneCeiling(aneWeights, chip.modelWeightLimitMb(), limit, models, splitMs, off, offMs);
@@ -612,7 +618,8 @@ public final class AnePlanner {
                 }
                 peakLive = Math.max(peakLive, live);
             }
-            return new PlanTotals(conv, plans, ms, peakSram, dram, mj, residentWeightBytes(weightBytes) + kvTotal + peakLive,
+            return new PlanTotals(conv, plans, ms, peakSram, dram, mj,
+                    residentWeightBytes(weightBytes) + kvTotal + peakLive,
                     flops, weightBytes, spill, ceiling.models(), ceiling);
         }
 

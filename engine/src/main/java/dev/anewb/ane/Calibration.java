@@ -34,7 +34,7 @@ import java.util.function.ToDoubleFunction;
 public final class Calibration {
     private Calibration() { }
 
-    /** The fitted constants (chips.json: matmul/elementwise/reduction efficiency, evaluation overhead, bandwidth share). */
+    /** The fitted constants: matmul/elementwise/reduction efficiency, evaluation overhead, bandwidth share. */
     public record Params(double matmul, double elementwise, double reduction, double evaluationMs, double bandwidth) {
         double[] array() { return new double[]{matmul, elementwise, reduction, evaluationMs, bandwidth}; }
 
@@ -64,13 +64,14 @@ public final class Calibration {
             {"model_type": "distilbert", "architectures": ["DistilBertModel"], "dim": 768, "n_layers": 6, "n_heads": 12,
              "hidden_dim": 3072, "vocab_size": 30522, "max_position_embeddings": 512, "activation": "gelu", "pad_token_id": 0}""";
 
-    /** openai/whisper-{tiny, base, small, medium}: d_model, layers, heads and FFN as published (80 mel bins, 1500 frames). */
+    /** openai/whisper-{tiny, base, small, medium}: d_model, layers, heads, FFN as published (80 mels, 1500 frames). */
     static String whisper(int dModel, int layers, int heads) {
         return """
                 {"model_type": "whisper", "architectures": ["WhisperForConditionalGeneration"], "d_model": %d,
-                 "encoder_layers": %d, "decoder_layers": %d, "encoder_attention_heads": %d, "decoder_attention_heads": %d,
-                 "encoder_ffn_dim": %d, "decoder_ffn_dim": %d, "vocab_size": 51865, "num_mel_bins": 80,
-                 "max_source_positions": 1500, "max_target_positions": 448, "activation_function": "gelu"}"""
+                 "encoder_layers": %d, "decoder_layers": %d, "encoder_attention_heads": %d,
+                 "decoder_attention_heads": %d, "encoder_ffn_dim": %d, "decoder_ffn_dim": %d, "vocab_size": 51865,
+                 "num_mel_bins": 80, "max_source_positions": 1500, "max_target_positions": 448,
+                 "activation_function": "gelu"}"""
                 .formatted(dModel, layers, layers, heads, heads, 4 * dModel, 4 * dModel);
     }
 
@@ -109,8 +110,8 @@ public final class Calibration {
     public static final Conversion APPLE_OPTIMIZED = new Conversion(Conversion.Layout.BC1S, Conversion.Precision.FP16, false, 128,
             false, List.of(), Map.of(), 0, 0);
     /** whisper.cpp's Core ML encoder (PR #566): the PyTorch model converted as is, (B, S, C), FP16. */
-    public static final Conversion WHISPER_CPP = new Conversion(Conversion.Layout.HF, Conversion.Precision.FP16, false, 128,
-            false, List.of(), Map.of(), 0, 0);
+    public static final Conversion WHISPER_CPP = new Conversion(Conversion.Layout.HF, Conversion.Precision.FP16, false,
+            128, false, List.of(), Map.of(), 0, 0);
 
     public static ModelGraph distilbertBase() {
         return builtIn(DISTILBERT_BASE, "distilbert-base-uncased");
@@ -177,7 +178,9 @@ public final class Calibration {
     }
 
     private record Ratio(Probe num, Probe den) implements Probe {
-        public double estimate(ChipProfiles p, boolean withhold) { return num.estimate(p, withhold) / den.estimate(p, withhold); }
+        public double estimate(ChipProfiles p, boolean withhold) {
+            return num.estimate(p, withhold) / den.estimate(p, withhold);
+        }
     }
 
     private record Fixed(double value) implements Probe {
@@ -187,7 +190,8 @@ public final class Calibration {
     private record Spec(String id, String workload, String chip, String measuredText, double measured, String unit,
                         String source, Role role, Probe probe, String note) { }
 
-    private static final String APPLE = "apple/ml-ane-transformers README; Apple ML research 'Deploying Transformers on the Apple Neural Engine'";
+    private static final String APPLE = "apple/ml-ane-transformers README; Apple ML research 'Deploying Transformers "
+            + "on the Apple Neural Engine'";
     private static final String WHISPER = "whisper.cpp PR #566 (M1 Pro, macOS 13.2.1, Core ML encoder, 'Encode [ms]')";
     private static final String ANEMLL = "anemll-bench Results.MD (llama_lm_head, 1050.67 MB FP16)";
 
@@ -203,8 +207,8 @@ public final class Calibration {
         Probe p4o = new Latency(r4.optimized(), "A15"), p4b = new Latency(r4.baseline(), "A15");
         List<Spec> s = new ArrayList<>();
         String a = "A15";
-        s.add(new Spec("1", "distilbert-base seq 128 batch 1, ANE-optimized", a, "3.47 ms", ROW1_MS, "ms", APPLE, Role.FIT, p1,
-                "Xcode report 3.48 ms"));
+        s.add(new Spec("1", "distilbert-base seq 128 batch 1, ANE-optimized", a, "3.47 ms", ROW1_MS, "ms", APPLE,
+                Role.FIT, p1, "Xcode report 3.48 ms"));
         s.add(new Spec("2", "same, baseline HF layout", a, "9.89 ms", 9.89, "ms", APPLE, Role.FIT, p2, ""));
         s.add(new Spec("3o", "distilbert seq 512 batch 1, optimized", a, "~20 ms", 20, "ms", APPLE, Role.FIT, p3o,
                 "read off a log chart, +-15%"));
@@ -220,10 +224,11 @@ public final class Calibration {
         String[] names = {"tiny", "base", "small", "medium"}, ids = {"5t", "5b", "5s", "5m"};
         double[] ms = {30, 64, 208, 1033};
         for (int i = 0; i < 4; i++) {
-            ModelGraph enc = encoderOnly(builtIn(whisper(sizes[i][0], sizes[i][1], sizes[i][2]), "whisper-" + names[i]));
+            String config = whisper(sizes[i][0], sizes[i][1], sizes[i][2]);
+            ModelGraph enc = encoderOnly(builtIn(config, "whisper-" + names[i]));
             PlanTotals t = AnePlanner.plan(enc, WHISPER_CPP, profiles.get("M1 Pro"), 1, 1, null).optimized();
-            s.add(new Spec(ids[i], "whisper " + names[i] + " encoder, one 30 s window", "M1 Pro", fmt(ms[i]) + " ms", ms[i], "ms",
-                    WHISPER, i < 2 ? Role.FIT : Role.LEFT_OUT, new Latency(t, "M1 Pro"), w));
+            s.add(new Spec(ids[i], "whisper " + names[i] + " encoder, one 30 s window", "M1 Pro", fmt(ms[i]) + " ms",
+                    ms[i], "ms", WHISPER, i < 2 ? Role.FIT : Role.LEFT_OUT, new Latency(t, "M1 Pro"), w));
         }
         // anemll converts for the ANE ((B, C, 1, S), FP16); one token through the 4096 x 128256 lm_head.
         ModelGraph head = lmHeadOnly(builtIn(LLAMA_LM_HEAD, "llama lm_head"));
@@ -243,11 +248,14 @@ public final class Calibration {
                     fit ? h : h + "; predicted without this chip's measured ANE bandwidth (SoC x share)"));
         }
         s.add(new Spec("1e", "row 1 energy per forward (0.454 W x 3.47 ms)", a, "1.58 mJ", ROW1_WATTS * ROW1_MS, "mJ",
-                "Apple ML research article", Role.DERIVED, new Fixed(r1.optimized().energyMj()), "energy constants are E estimates"));
-        s.add(new Spec("2r", "row 2 / row 1 latency ratio", a, "2.85x", 9.89 / ROW1_MS, "x", APPLE, Role.DERIVED, new Ratio(p2, p1), ""));
+                "Apple ML research article", Role.DERIVED, new Fixed(r1.optimized().energyMj()),
+                "energy constants are E estimates"));
+        s.add(new Spec("2r", "row 2 / row 1 latency ratio", a, "2.85x", 9.89 / ROW1_MS, "x", APPLE, Role.DERIVED,
+                new Ratio(p2, p1), ""));
         s.add(new Spec("3r", "row 3 latency ratio baseline/optimized", a, "8.5x", 170.0 / 20, "x", APPLE, Role.DERIVED,
                 new Ratio(p3b, p3o), ""));
-        s.add(new Spec("4r", "row 4 latency ratio", a, "9.3x", 1680.0 / 180, "x", APPLE, Role.DERIVED, new Ratio(p4b, p4o), ""));
+        s.add(new Spec("4r", "row 4 latency ratio", a, "9.3x", 1680.0 / 180, "x", APPLE, Role.DERIVED,
+                new Ratio(p4b, p4o), ""));
         s.add(memory("3mb", "row 3 baseline peak memory", "~370 MB", 370, r3.baseline(),
                 "measured = app peak memory; estimate = weights + live DRAM tensors"));
         s.add(memory("3mo", "row 3 optimized peak memory", "~98 MB", 98, r3.optimized(), ""));
@@ -293,8 +301,9 @@ public final class Calibration {
     public static List<Row> rows(ChipProfiles profiles) {
         List<Row> rows = new ArrayList<>();
         for (Spec s : specs(profiles)) {
-            rows.add(new Row(s.id(), s.workload(), s.chip(), s.measuredText(), s.measured(), s.probe().estimate(profiles, false),
-                    s.unit(), s.source(), s.role(), Double.NaN, s.note()));
+            double est = s.probe().estimate(profiles, false);
+            rows.add(new Row(s.id(), s.workload(), s.chip(), s.measuredText(), s.measured(), est, s.unit(), s.source(),
+                    s.role(), Double.NaN, s.note()));
         }
         return rows;
     }
@@ -413,21 +422,23 @@ public final class Calibration {
      * throughput (compute and DRAM) that makes the estimate equal {@code measuredMs}, by bisection on ln s
      * (latency falls as s rises; the fixed per-op and per-evaluation overheads do not scale).
      */
-    public static DeviceCalibration calibrateOnMeasurement(ModelGraph graph, Conversion conv, ChipProfile chip, int batch,
-                                                           int seq, PlanOptions options, double measuredMs, String workload) {
+    public static DeviceCalibration calibrateOnMeasurement(ModelGraph graph, Conversion conv, ChipProfile chip,
+                                                           int batch, int seq, PlanOptions options, double measuredMs,
+                                                           String workload) {
         if (!(measuredMs > 0) || Double.isInfinite(measuredMs)) {
             throw AnewbException.usage("--measured must be a positive latency in ms, got " + measuredMs);
         }
         ChipProfile base = chip.withCalibration(null);
         PlanTotals plan = AnePlanner.plan(graph, conv, base, batch, seq, null, Phase.PREFILL, options).optimized();
         double before = plan.latencyMs(base);
-        ToDoubleFunction<Double> at = s -> plan.latencyMs(base.withCalibration(new DeviceCalibration(s, "", "", 1, 1, 1)));
+        ToDoubleFunction<Double> at = s -> plan.latencyMs(base.withCalibration(
+                new DeviceCalibration(s, "", "", 1, 1, 1)));
         double lo = Math.log(1e-4), hi = Math.log(1e4);
         double fastest = at.applyAsDouble(Math.exp(hi));
         if (measuredMs <= fastest) {
             throw AnewbException.usage(String.format(Locale.ROOT, "--measured %.3f ms is below the %.3f ms of fixed "
-                    + "overheads the plan of %s has (per-op and per-evaluation dispatch): check the measurement and the "
-                    + "sequence length, batch and conversion it was made with", measuredMs, fastest, workload));
+                    + "overheads the plan of %s has (per-op and per-evaluation dispatch): check the measurement and "
+                    + "the sequence length, batch and conversion it was made with", measuredMs, fastest, workload));
         }
         if (measuredMs >= at.applyAsDouble(Math.exp(lo))) {
             throw AnewbException.usage("--measured " + measuredMs + " ms is more than 10000x slower than the estimate: "

@@ -83,7 +83,8 @@ public final class ChipProfiles {
             throw AnewbException.file(userFile, "cannot read chip profiles (" + e.getMessage() + ")");
         }
         if (user == null || !user.isObject()) {
-            throw AnewbException.file(userFile, "chip profiles must be a JSON object with \"chips\" and/or \"constants\"");
+            throw AnewbException.file(userFile,
+                    "chip profiles must be a JSON object with \"chips\" and/or \"constants\"");
         }
         return (ObjectNode) user;
     }
@@ -102,8 +103,8 @@ public final class ChipProfiles {
     public static void saveCalibrated(Path userFile, String name, DeviceCalibration c) {
         if (name == null || name.isBlank()) throw AnewbException.usage("--save-profile needs a name");
         if (!name.equals(name.strip()) || name.length() > 64 || name.chars().anyMatch(Character::isISOControl)) {
-            throw AnewbException.usage("profile name \"" + name + "\" must be 1-64 characters without control characters "
-                    + "or surrounding spaces");
+            throw AnewbException.usage("profile name \"" + name + "\" must be 1-64 characters without control "
+                    + "characters or surrounding spaces");
         }
         ObjectNode root = Files.exists(userFile) ? readUser(userFile) : JsonNodeFactory.instance.objectNode();
         ObjectNode chipsNode = root.get("chips") instanceof ObjectNode o ? o : root.putObject("chips");
@@ -124,8 +125,8 @@ public final class ChipProfiles {
         ObjectNode cal = chip.putObject("calibration");
         ObjectNode scale = cal.putObject("scale");
         scale.put("value", c.scale());
-        scale.put("source", "your measurement: " + c.workload() + String.format(Locale.ROOT,
-                " took %.3f ms (Xcode performance report median); the uncalibrated estimate was %.3f ms", c.measuredMs(),
+        scale.put("source", "your measurement: " + c.workload() + String.format(Locale.ROOT, " took %.3f ms (Xcode "
+                + "performance report median); the uncalibrated estimate was %.3f ms", c.measuredMs(),
                 c.estimatedBeforeMs()));
         scale.put("confidence", "E");
         cal.put("workload", c.workload());
@@ -193,13 +194,14 @@ public final class ChipProfiles {
     private static ChipProfiles parse(ObjectNode tree, Path userFile) {
         String where = userFile == null ? "bundled chips.json" : userFile + " (merged over the bundled chips.json)";
         JsonNode c = tree.path("constants");
-        CostConstants constants = new CostConstants(
-                figure(c, "matmul_efficiency", where, "constants"), figure(c, "elementwise_efficiency", where, "constants"),
-                figure(c, "reduction_efficiency", where, "constants"), figure(c, "evaluation_overhead_ms", where, "constants"),
-                figure(c, "bandwidth_utilization", where, "constants"), figure(c, "int8_weight_read_factor", where, "constants"),
-                figure(c, "op_overhead_ms", where, "constants"), figure(c, "cpu_handoff_ms", where, "constants"),
-                figure(c, "energy_pj_per_flop", where, "constants"), figure(c, "energy_pj_per_dram_byte", where, "constants"),
-                figure(c, "energy_pj_per_sram_byte", where, "constants"), figure(c, "baseline_score_last_axis", where, "constants"));
+        String cs = "constants";
+        CostConstants constants = new CostConstants(figure(c, "matmul_efficiency", where, cs),
+                figure(c, "elementwise_efficiency", where, cs), figure(c, "reduction_efficiency", where, cs),
+                figure(c, "evaluation_overhead_ms", where, cs), figure(c, "bandwidth_utilization", where, cs),
+                figure(c, "int8_weight_read_factor", where, cs), figure(c, "op_overhead_ms", where, cs),
+                figure(c, "cpu_handoff_ms", where, cs), figure(c, "energy_pj_per_flop", where, cs),
+                figure(c, "energy_pj_per_dram_byte", where, cs), figure(c, "energy_pj_per_sram_byte", where, cs),
+                figure(c, "baseline_score_last_axis", where, cs));
         for (Figure f : List.of(constants.matmulEfficiency(), constants.elementwiseEfficiency(),
                 constants.reductionEfficiency(), constants.bandwidthUtilization())) {
             if (!(f.value() > 0 && f.value() <= 1)) {
@@ -216,7 +218,8 @@ public final class ChipProfiles {
             JsonNode n = resolveBase(list, name, e.getValue(), where);
             for (Iterator<String> keys = n.fieldNames(); keys.hasNext(); ) {
                 String k = keys.next();
-                if (!CHIP_KEYS.contains(k)) throw new AnewbException(where + ": " + ctx + ": unknown key \"" + k + "\"");
+                if (!CHIP_KEYS.contains(k))
+                        throw new AnewbException(where + ": " + ctx + ": unknown key \"" + k + "\"");
             }
             String basis = n.path("tops_basis").asText("");
             if (!basis.equals("FP16") && !basis.equals("INT8")) {
@@ -227,7 +230,8 @@ public final class ChipProfiles {
                     + "(Anemll/Anemll README) is assumed", "?");
             ChipProfile p = new ChipProfile(name, figure(n, "ane_cores", where, ctx), figure(n, "peak_tops", where, ctx), basis,
                     figure(n, "fp16_tflops", where, ctx), n.path("int8_activation_speedup").asBoolean(false),
-                    figure(n, "dram_gb_per_s", where, ctx), n.has("ane_gb_per_s") ? figure(n, "ane_gb_per_s", where, ctx) : null,
+                    figure(n, "dram_gb_per_s", where, ctx),
+                            n.has("ane_gb_per_s") ? figure(n, "ane_gb_per_s", where, ctx) : null,
                     figure(n, "buffer_mb", where, ctx), limit, n.path("notes").asText(""), constants, false,
                     calibration(n, name, where, ctx));
             for (Figure f : List.of(p.fp16Tflops(), p.dramGbPerS(), p.bufferMb(), p.modelWeightLimitMb())) {
@@ -251,7 +255,8 @@ public final class ChipProfiles {
             if (normalize(e.getKey()).equals(normalize(base))) baseNode = e.getValue();
         }
         if (baseNode == null || baseNode.has("based_on") || normalize(base).equals(normalize(name))) {
-            throw new AnewbException(where + ": chip \"" + name + "\": based_on \"" + base + "\" is not a chip with its own figures");
+            throw new AnewbException(where + ": chip \"" + name
+                    + "\": based_on \"" + base + "\" is not a chip with its own figures");
         }
         ObjectNode merged = baseNode.deepCopy();
         merged.remove("calibration");
@@ -265,13 +270,16 @@ public final class ChipProfiles {
         if (cal == null) return null;
         String c = ctx + ".calibration";
         Figure scale = figure(cal, "scale", where, c);
-        double measured = cal.path("measured_ms").asDouble(Double.NaN), estimated = cal.path("estimated_ms").asDouble(Double.NaN),
+        double measured = cal.path("measured_ms").asDouble(Double.NaN),
+                estimated = cal.path("estimated_ms").asDouble(Double.NaN),
                 before = cal.path("estimated_before_ms").asDouble(Double.NaN);
         if (!(scale.value() > 0 && measured > 0 && estimated > 0 && before > 0)) {
-            throw new AnewbException(where + ": " + c + ": scale, measured_ms, estimated_ms and estimated_before_ms must be positive numbers");
+            throw new AnewbException(where + ": " + c
+                    + ": scale, measured_ms, estimated_ms and estimated_before_ms must be positive numbers");
         }
         String base = chip.path("based_on").asText(name);
-        return new DeviceCalibration(scale.value(), base, cal.path("workload").asText("your model"), measured, estimated, before);
+        return new DeviceCalibration(scale.value(), base, cal.path("workload").asText("your model"),
+                measured, estimated, before);
     }
 
     private static Figure figure(JsonNode parent, String key, String where, String ctx) {

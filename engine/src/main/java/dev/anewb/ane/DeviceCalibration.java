@@ -19,12 +19,15 @@ import java.util.Locale;
 public record DeviceCalibration(double scale, String basedOn, String workload, double measuredMs, double estimatedMs,
                                 double estimatedBeforeMs) {
     public DeviceCalibration {
-        if (!(scale > 0) || Double.isInfinite(scale)) throw new IllegalArgumentException("calibration scale must be positive");
+        if (!(scale > 0) || Double.isInfinite(scale)) {
+            throw new IllegalArgumentException("calibration scale must be positive");
+        }
     }
 
     /** "calibrated on your measurement: MiniLM seq 128 measured 4.10 ms, estimate 4.10 ms (3.47 ms uncalibrated)" */
     public String label() {
         return String.format(Locale.ROOT, "calibrated on your measurement: %s measured %.2f ms, estimate %.2f ms "
-                + "(%.2f ms uncalibrated, throughput x%.3f)", workload, measuredMs, estimatedMs, estimatedBeforeMs, scale);
+                + "(%.2f ms uncalibrated, throughput x%.3f)", workload, measuredMs, estimatedMs, estimatedBeforeMs,
+                scale);
     }
 }

@@ -38,10 +38,12 @@ import java.util.Map;
 @Command(name = "plan", mixinStandardHelpOptions = true,
         description = {"Estimate on-chip buffer use, DRAM traffic, latency and energy on an Apple Neural Engine, optimized vs baseline.",
                 "A config.json is enough. Every figure is an ESTIMATE from a chip profile (chips.json, with sources), not a measurement.",
-                "Default chip A15: the chip of the published DistilBERT measurements the cost model is fitted on (--calibration).",
+                "Default chip A15: the chip of the published DistilBERT measurements the cost model is fitted on "
+                        + "(--calibration).",
                 "Defaults (as `anewb convert`): --quant int8 --block-size 128 --precision fp16 --layout bc1s.",
-                "Calibrate with your device: --measured MS (the median Xcode's performance report shows for the exported",
-                "package) refits the chip's throughput for this run; add --save-profile NAME to keep it as a user chip profile."})
+                "Calibrate with your device: --measured MS (the median Xcode's performance report shows for "
+                        + "the exported package) refits the chip's throughput for this run; add --save-profile NAME to "
+                        + "keep it as a user chip profile."})
 public final class PlanCommand implements Runnable {
     /** What `anewb convert` would produce: the optimized plan's defaults. */
     static final Conversion DEFAULTS = new Conversion(Conversion.Layout.BC1S, Conversion.Precision.FP16, true, 128, false, List.of(), Map.of(), 0, 0);
@@ -66,21 +68,22 @@ public final class PlanCommand implements Runnable {
     @Option(names = "--json", description = "JSON with the keys of spec/cli.md.")
     boolean json;
 
-    @Option(names = "--calibration", description = "Fit the cost model on the calibration rows of spec/ane-model.md and print every row, "
-            + "estimate beside measurement, with its leave-one-out error.")
+    @Option(names = "--calibration", description = "Fit the cost model on the calibration rows of spec/ane-model.md "
+            + "and print every row, estimate beside measurement, with its leave-one-out error.")
     boolean calibration;
 
     @Option(names = "--activations", paramLabel = "fp16|int8", defaultValue = "fp16",
-            description = "int8: plan W8A8 (INT8 activations into every projection; the INT8 x INT8 path on A17 Pro, M4 and later, "
-                    + "warned elsewhere). Planner only: drift and convert do not simulate it yet (default ${DEFAULT-VALUE}).")
+            description = "int8: plan W8A8 (INT8 activations into every projection; the INT8 x INT8 path on A17 Pro, "
+                    + "M4 and later, warned elsewhere). Planner only: drift and convert do not simulate it yet "
+                    + "(default ${DEFAULT-VALUE}).")
     String activations;
 
-    @Option(names = "--measured", paramLabel = "MS", description = "Your measured median latency of MODEL (same --chip, --seq, --batch "
-            + "and conversion): calibrates the chip's throughput on it.")
+    @Option(names = "--measured", paramLabel = "MS", description = "Your measured median latency of MODEL (same "
+            + "--chip, --seq, --batch and conversion): calibrates the chip's throughput on it.")
     Double measured;
 
-    @Option(names = "--save-profile", paramLabel = "NAME", description = "With --measured: save the calibrated chip as user profile NAME "
-            + "(in the user chips.json); later plans with --chip NAME show the calibration.")
+    @Option(names = "--save-profile", paramLabel = "NAME", description = "With --measured: save the calibrated chip "
+            + "as user profile NAME (in the user chips.json); later plans with --chip NAME show the calibration.")
     String saveProfile;
 
     @Spec CommandSpec spec;
@@ -116,17 +119,20 @@ public final class PlanCommand implements Runnable {
         Conversion conv = conversion.toConversion(DEFAULTS);
         PlanOptions options = new PlanOptions(activations.equals("int8"));
         if (measured != null) {
-            if (sramMb != null) throw AnewbException.usage("--measured calibrates the chip's own buffer: drop --sram-mb");
+            if (sramMb != null) {
+                throw AnewbException.usage("--measured calibrates the chip's own buffer: drop --sram-mb");
+            }
             String workload = loaded.graph().config().modelType() + " " + model + ", " + describe(conv)
                     + (options.int8Activations() ? ", W8A8" : "") + ", batch " + batch + ", seq " + seq;
-            DeviceCalibration cal = Calibration.calibrateOnMeasurement(graph, conv, c, batch, seq, options, measured, workload);
+            DeviceCalibration cal = Calibration.calibrateOnMeasurement(graph, conv, c, batch, seq, options, measured,
+                    workload);
             c = c.withCalibration(cal);
             if (saveProfile != null) {
                 Path file = ChipProfiles.userConfigDir().resolve(ChipProfiles.USER_FILE);
                 ChipProfiles.saveCalibrated(file, saveProfile, cal);
                 ChipProfile saved = ChipProfiles.load(file).get(saveProfile);
-                spec.commandLine().getErr().println("saved chip profile \"" + saved.name() + "\" (based on " + cal.basedOn()
-                        + ") in " + file + "; use it with --chip \"" + saved.name() + "\"");
+                spec.commandLine().getErr().println("saved chip profile \"" + saved.name() + "\" (based on "
+                        + cal.basedOn() + ") in " + file + "; use it with --chip \"" + saved.name() + "\"");
                 c = saved;
             }
         }
@@ -139,7 +145,9 @@ public final class PlanCommand implements Runnable {
                 ObjectNode node = PlanJson.toJson(r);
                 if (alt != null) node.set("per_channel_alternative", alt.toJson());
                 node.set("ane_ceiling", ceilingJson(r.ceiling()));
-                if (r.chip().calibration() != null) node.set("chip_calibration", calibrationJson(r.chip().calibration()));
+                if (r.chip().calibration() != null) {
+                    node.set("chip_calibration", calibrationJson(r.chip().calibration()));
+                }
                 out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(node));
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                 throw new IllegalStateException(e);
@@ -187,8 +195,9 @@ public final class PlanCommand implements Runnable {
         out.println(r.label());
         for (String l : r.chip().figureLines()) out.println("  " + l);
         if (r.chip().bufferOverridden()) out.println("  (buffer set by --sram-mb for this run)");
-        out.printf(Locale.ROOT, "batch %d, seq %d, %s; optimized = %s%s%n%n", r.batch(), r.seq(), r.phase().name().toLowerCase(Locale.ROOT),
-                describe(r.optimized().conversion()), r.options().int8Activations() ? ", W8A8 (INT8 activations, planner only)" : "");
+        out.printf(Locale.ROOT, "batch %d, seq %d, %s; optimized = %s%s%n%n", r.batch(), r.seq(),
+                r.phase().name().toLowerCase(Locale.ROOT), describe(r.optimized().conversion()),
+                r.options().int8Activations() ? ", W8A8 (INT8 activations, planner only)" : "");
         out.printf(Locale.ROOT, "%-40s %-10s %10s %10s %10s %10s %10s %9s %4s%n", "op (optimized, estimate)", "kind", "GFLOP",
                 "buffer KiB", "scores KiB", "spill KiB", "DRAM KiB", "ms", "ANE");
         for (OpPlan o : r.optimized().ops()) {
@@ -230,30 +239,37 @@ public final class PlanCommand implements Runnable {
     static void printCalibration(PrintWriter out, ChipProfiles profiles) {
         Calibration.Table t = Calibration.table(profiles);
         Calibration.Params p = t.params(), used = profiles.constants().params();
-        out.println("Calibration (spec/ane-model.md): ESTIMATES beside published measurements. The cost model's five constants are");
-        out.println("fitted jointly by least squares on ln(estimate/measured) over the fit rows; each fit row is refitted without");
-        out.println("itself for its leave-one-out (LOO) error (a bandwidth row also without its chip's measured ANE bandwidth).");
+        out.println("Calibration (spec/ane-model.md): ESTIMATES beside published measurements. The cost model's");
+        out.println("five constants are fitted jointly by least squares on ln(estimate/measured) over the fit rows;");
+        out.println("each fit row is refitted without itself for its leave-one-out (LOO) error (a bandwidth row also");
+        out.println("without its chip's measured ANE bandwidth).");
         double[] fitted = {p.matmul(), p.elementwise(), p.reduction(), p.evaluationMs(), p.bandwidth()};
         double[] inUse = {used.matmul(), used.elementwise(), used.reduction(), used.evaluationMs(), used.bandwidth()};
         for (int i = 0; i < fitted.length; i++) {
-            out.printf(Locale.ROOT, "  %-24s fitted %.4g   chips.json %.4g%n", Calibration.PARAM_NAMES.get(i), fitted[i], inUse[i]);
+            out.printf(Locale.ROOT, "  %-24s fitted %.4g   chips.json %.4g%n", Calibration.PARAM_NAMES.get(i),
+                    fitted[i], inUse[i]);
         }
-        out.printf(Locale.ROOT, "  priors: op_overhead_ms %s, int8_weight_read_factor %s, cpu_handoff_ms %s; rms log error %.3f%n",
+        out.printf(Locale.ROOT, "  priors: op_overhead_ms %s, int8_weight_read_factor %s, cpu_handoff_ms %s; "
+                        + "rms log error %.3f%n",
                 profiles.constants().opOverheadMs().value(), profiles.constants().int8WeightReadFactor().value(),
                 profiles.constants().cpuHandoffMs().value(), t.fitRms());
-        out.printf(Locale.ROOT, "%-6s %-50s %-7s %-10s %10s %-4s %8s %8s  %-8s%n", "row", "workload", "chip", "measured", "estimate",
-                "", "error", "LOO", "role");
+        String columns = "%-6s %-50s %-7s %-10s %10s %-4s %8s %8s  %-8s%n";
+        out.printf(Locale.ROOT, columns, "row", "workload", "chip", "measured", "estimate", "", "error", "LOO", "role");
         for (Calibration.Row row : t.rows()) {
-            out.printf(Locale.ROOT, "%-6s %-50s %-7s %-10s %10.2f %-4s %+7.1f%% %8s  %-8s%s%n", row.id(), row.workload(), row.chip(),
-                    row.measuredText(), row.estimate(), row.unit(), 100 * row.error(),
-                    row.role() == Calibration.Role.FIT ? String.format(Locale.ROOT, "%+.1f%%", 100 * row.looError()) : "-",
+            String loo = row.role() != Calibration.Role.FIT ? "-"
+                    : String.format(Locale.ROOT, "%+.1f%%", 100 * row.looError());
+            out.printf(Locale.ROOT, "%-6s %-50s %-7s %-10s %10.2f %-4s %+7.1f%% %8s  %-8s%s%n", row.id(),
+                    row.workload(), row.chip(), row.measuredText(), row.estimate(), row.unit(), 100 * row.error(), loo,
                     row.role().label(), row.note().isEmpty() ? "" : "  " + row.note());
         }
         long within = t.fitRows().stream().filter(r -> Math.abs(r.error()) <= 0.25).count();
-        out.printf(Locale.ROOT, "fit rows within +-25%%: %d of %d; leave-one-out median |error| %.1f%% (targets: all, and 35%%)%n",
+        out.printf(Locale.ROOT, "fit rows within +-25%%: %d of %d; leave-one-out median |error| %.1f%% "
+                        + "(targets: all, and 35%%)%n",
                 within, t.fitRows().size(), 100 * t.looMedianAbsError());
-        out.println("sources: rows 1-4 apple/ml-ane-transformers README and Apple ML research 'Deploying Transformers on the Apple "
-                + "Neural Engine'; rows 5 whisper.cpp PR #566; rows 6 anemll-bench Results.MD. Derived rows are not fitted on.");
+        out.println("sources: rows 1-4 apple/ml-ane-transformers README and Apple ML research 'Deploying Transformers "
+                + "on the Apple Neural Engine'; rows 5 whisper.cpp PR #566; rows 6 anemll-bench Results.MD. Derived "
+                        + "rows "
+                + "are not fitted on.");
         out.println("chips: " + profiles.get("A15").summary() + " | " + profiles.get("M1 Pro").summary());
     }
 }

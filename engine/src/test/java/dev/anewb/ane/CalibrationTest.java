@@ -30,7 +30,8 @@ class CalibrationTest {
 
     @Test void everyFitRowWithin25PercentAndLeaveOneOutMedianWithin35() {
         for (Calibration.Row r : TABLE.fitRows()) {
-            assertTrue(Math.abs(r.error()) <= 0.25, r.id() + ": estimate " + r.estimate() + " vs measured " + r.measured());
+            assertTrue(Math.abs(r.error()) <= 0.25, r.id() + ": estimate " + r.estimate() + " vs measured "
+                    + r.measured());
             assertTrue(Double.isFinite(r.looError()), r.id());
         }
         assertTrue(TABLE.looMedianAbsError() <= 0.35, "leave-one-out median " + TABLE.looMedianAbsError());
@@ -46,7 +47,8 @@ class CalibrationTest {
         assertTrue(fitted.elementwise() > 0.5, "elementwise " + fitted.elementwise());
         // and the bundled constants give the table the planner prints (same estimates without refitting)
         for (Calibration.Row r : Calibration.rows(BUNDLED)) {
-            if (r.role() == Calibration.Role.FIT) assertEquals(TABLE.row(r.id()).estimate(), r.estimate(), 0.02 * r.estimate(), r.id());
+            if (r.role() == Calibration.Role.FIT) assertEquals(TABLE.row(r.id()).estimate(), r.estimate(),
+                    0.02 * r.estimate(), r.id());
         }
     }
 
@@ -89,7 +91,8 @@ class CalibrationTest {
             assertEquals(before, c.estimatedBeforeMs(), 1e-9);
             assertEquals("A15", c.basedOn());
             PlanResult after = AnePlanner.plan(g, Calibration.APPLE_OPTIMIZED, a15.withCalibration(c), 1, 128, null);
-            assertEquals(measured, after.optimized().latencyMs(), 1e-6 * measured, "the planner itself now estimates the measurement");
+            assertEquals(measured, after.optimized().latencyMs(), 1e-6 * measured,
+                    "the planner itself now estimates the measurement");
             assertTrue(after.label().contains("calibrated on your measurement"), after.label());
             assertTrue(measured > before ? c.scale() < 1 : c.scale() > 1);
         }

@@ -19,10 +19,12 @@ class ChipProfilesTest {
     static final ChipProfiles BUNDLED = ChipProfiles.bundled();
 
     @Test void everyChipOfIssue20IsThereWithSourcedFigures() {
-        assertEquals(List.of("A14", "A15", "A16", "A17 Pro", "A18 Pro", "M1", "M1 Pro", "M1 Max", "M2", "M3", "M3 Max", "M4",
+        assertEquals(List.of("A14", "A15", "A16", "A17 Pro", "A18 Pro", "M1", "M1 Pro", "M1 Max", "M2", "M3", "M3 Max",
+                "M4",
                 "M4 Pro", "M4 Max", "M5"), BUNDLED.names());
         for (ChipProfile c : BUNDLED.all().values()) {
-            List<Figure> figures = new ArrayList<>(List.of(c.aneCores(), c.peakTops(), c.fp16Tflops(), c.dramGbPerS(), c.bufferMb(),
+            List<Figure> figures = new ArrayList<>(List.of(c.aneCores(), c.peakTops(), c.fp16Tflops(), c.dramGbPerS(),
+                    c.bufferMb(),
                     c.modelWeightLimitMb()));
             if (c.aneGbPerS() != null) figures.add(c.aneGbPerS());
             for (Figure f : figures) assertFalse(f.source().isBlank(), c.name());
@@ -30,11 +32,14 @@ class ChipProfilesTest {
         }
     }
 
-    /** The figures as their sources state them (hollance/neural-engine, anemll-bench Results.MD, maderix/ANE README). */
+    /**
+     * The figures as their sources state them (hollance/neural-engine, anemll-bench Results.MD, maderix/ANE README).
+     */
     @Test void figuresAreTheSourcesNumbers() {
         double[][] tops = {{11}, {15.8}, {17}, {35}, {35}, {11}, {11}, {11}, {15.8}, {18}, {18}, {38}, {38}, {38}};
         List<String> names = BUNDLED.names();
-        for (int i = 0; i < tops.length; i++) assertEquals(tops[i][0], BUNDLED.get(names.get(i)).peakTops().value(), names.get(i));
+        for (int i = 0; i < tops.length; i++) assertEquals(tops[i][0], BUNDLED.get(names.get(i)).peakTops().value(),
+                names.get(i));
         // anemll-bench Results.MD llama_lm_head bandwidth, GB/s
         String[] chips = {"M1", "M1 Pro", "M1 Max", "M2", "M3", "M3 Max", "M4", "M4 Pro", "M4 Max", "M5"};
         double[] ane = {60.87, 54.90, 54.62, 60.45, 63.10, 120.22, 64.18, 126.36, 118.88, 70.21};
@@ -86,7 +91,8 @@ class ChipProfilesTest {
         assertEquals("my measurement", p.get("A15").bufferMb().source());
         assertEquals(15.8, p.get("A15").peakTops().value(), 0);
         assertEquals(1L << 20, p.get("x1").bufferBytes());
-        assertEquals("?", p.get("x1").modelWeightLimitMb().confidence(), "a user chip without the limit gets the documented default");
+        assertEquals("?", p.get("x1").modelWeightLimitMb().confidence(),
+                "a user chip without the limit gets the documented default");
     }
 
     @Test void badUserFileIsAnErrorNamingIt(@TempDir Path dir) throws Exception {
@@ -102,18 +108,23 @@ class ChipProfilesTest {
         assertTrue(e.getMessage().contains("A99"), e.getMessage());
     }
 
-    @Test void savedCalibrationIsAUserChipBasedOnTheBundledOneAndKeepsTheRestOfTheFile(@TempDir Path dir) throws Exception {
+    @Test void savedCalibrationIsAUserChipBasedOnTheBundledOneAndKeepsTheRestOfTheFile(@TempDir Path dir)
+            throws Exception {
         Path f = dir.resolve("sub").resolve("chips.json");
-        ChipProfiles.saveCalibrated(f, "my iPhone", new DeviceCalibration(0.8, "A15", "distilbert seq 128", 4.2, 4.2, 3.5));
+        ChipProfiles.saveCalibrated(f, "my iPhone", new DeviceCalibration(0.8, "A15", "distilbert seq 128", 4.2, 4.2,
+                3.5));
         ChipProfiles p = ChipProfiles.load(f);
         ChipProfile mine = p.get("my iphone");
         assertEquals(0.8, mine.calibrationScale());
         assertEquals("A15", mine.calibration().basedOn());
         assertEquals(BUNDLED.get("A15").fp16Tflops(), mine.fp16Tflops(), "every figure comes from the base chip");
-        assertTrue(mine.figureLines().getFirst().startsWith("calibrated on your measurement"), mine.figureLines().getFirst());
-        assertTrue(mine.summary().contains("measured 4.20 ms") && mine.summary().contains("estimate 4.20 ms"), mine.summary());
+        assertTrue(mine.figureLines().getFirst().startsWith("calibrated on your measurement"),
+                mine.figureLines().getFirst());
+        assertTrue(mine.summary().contains("measured 4.20 ms") && mine.summary().contains("estimate 4.20 ms"),
+                mine.summary());
         // a second save replaces that chip's calibration and keeps other user settings
-        Files.writeString(f, Files.readString(f).replace("\"chips\"", "\"constants\": {\"cpu_handoff_ms\": {\"value\": 0.07, "
+        Files.writeString(f, Files.readString(f).replace("\"chips\"",
+                "\"constants\": {\"cpu_handoff_ms\": {\"value\": 0.07, "
                 + "\"source\": \"mine\", \"confidence\": \"E\"}}, \"chips\""));
         ChipProfiles.saveCalibrated(f, "My iPhone", new DeviceCalibration(1.25, "A15", "minilm seq 64", 2.0, 2.0, 2.5));
         p = ChipProfiles.load(f);

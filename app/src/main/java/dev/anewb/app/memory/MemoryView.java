@@ -105,12 +105,12 @@ public final class MemoryView implements AreaView {
 
         measuredMs.textProperty().bindBidirectional(viewModel.measuredMsProperty());
         profileName.textProperty().bindBidirectional(viewModel.profileNameProperty());
-        measuredMs.setTooltip(new Tooltip("The median latency in ms that Xcode's performance report shows for the exported "
-                + "package of this model, with this conversion, batch and sequence length, on your device"));
-        profileName.setTooltip(new Tooltip("Name of the chip profile to save the calibration under (in your chips.json); "
-                + "empty: the chip's name + \" (mine)\""));
-        calibrate.setTooltip(new Tooltip("Fit the chosen chip's throughput so the estimate equals your measurement, save it "
-                + "as a chip profile and plan with it"));
+        measuredMs.setTooltip(new Tooltip("The median latency in ms that Xcode's performance report shows for the "
+                + "exported package of this model, with this conversion, batch and sequence length, on your device"));
+        profileName.setTooltip(new Tooltip("Name of the chip profile to save the calibration under (in your "
+                + "chips.json); empty: the chip's name + \" (mine)\""));
+        calibrate.setTooltip(new Tooltip("Fit the chosen chip's throughput so the estimate equals your measurement, "
+                + "save it as a chip profile and plan with it"));
         calibrate.setOnAction(e -> viewModel.calibrate());
         measuredMs.setOnAction(e -> viewModel.calibrate());
         calibrate.disableProperty().bind(viewModel.calibratingProperty());
@@ -167,7 +167,8 @@ public final class MemoryView implements AreaView {
                     contentScroll.setVisible(m != null);
                     emptyState.setVisible(m == null);
                 }),
-                viewModel.session().chipNameProperty().subscribe(n -> profileName.setPromptText(viewModel.defaultProfileName())),
+                viewModel.session().chipNameProperty()
+                        .subscribe(n -> profileName.setPromptText(viewModel.defaultProfileName())),
                 viewModel::dispose);
         title.setText("Memory");
         // cards fill the row: as many columns of at least CARD_MIN as fit, the rest wrap to the next row

@@ -91,7 +91,8 @@ public final class MemoryViewModel extends AreaViewModel {
     private Subscription subscription;
 
     /** What a calibration job produced: the reloaded profiles and the saved chip, or the reason it could not. */
-    public record CalibrationOutcome(ChipProfiles profiles, String chip, DeviceCalibration calibration, String problem) { }
+    public record CalibrationOutcome(ChipProfiles profiles, String chip, DeviceCalibration calibration,
+                                     String problem) { }
 
     public MemoryViewModel(Session session) {
         super("Memory",
@@ -169,8 +170,8 @@ public final class MemoryViewModel extends AreaViewModel {
         String weights = bytes(c.aneWeightBytes()) + " of weights";
         String fit = c.models() == 1
                 ? "On the ANE: " + weights + ", within the " + bytes(c.limitBytes()) + " Core ML places as one model"
-                : String.format(Locale.ROOT, "Too large for one ANE model: %s > %s, split into %d models (+%.2f ms, in the latency)",
-                weights, bytes(c.limitBytes()), c.models(), c.splitCostMs());
+                : String.format(Locale.ROOT, "Too large for one ANE model: %s > %s, split into %d models (+%.2f ms, "
+                        + "in the latency)", weights, bytes(c.limitBytes()), c.models(), c.splitCostMs());
         List<AneCeiling.OffAne> elsewhere = c.offAne().stream().filter(o -> !o.reason().startsWith("rule 5")).toList();
         String off;
         if (elsewhere.isEmpty()) {
@@ -194,7 +195,8 @@ public final class MemoryViewModel extends AreaViewModel {
 
     static List<Card> cardsOf(PlanResult p) {
         // a calibrated profile's (often long) name is in the caption above; the card says what kind of estimate it is
-        String cap = p.chip().calibration() != null ? "calibrated estimate\u00a0›" : "estimate · " + p.chip().name() + " ›";
+        String cap = p.chip().calibration() != null ? "calibrated estimate\u00a0›"
+                : "estimate · " + p.chip().name() + " ›";
         return List.of(
                 card("peakBuffer", "Peak buffer", p, t -> t.peakSramBytes(), MemoryViewModel::bytes, cap),
                 card("dramTraffic", "DRAM traffic", p, t -> t.dramBytes(), MemoryViewModel::bytes, cap),
@@ -296,8 +298,8 @@ public final class MemoryViewModel extends AreaViewModel {
         updateCalibrationMessage();
         session.jobs().submit("Calibrate " + chip.name(), ctx -> {
             try {
-                DeviceCalibration c = Calibration.calibrateOnMeasurement(graph, conv, chip, batch, seq, PlanOptions.DEFAULT,
-                        ms, workload);
+                DeviceCalibration c = Calibration.calibrateOnMeasurement(graph, conv, chip, batch, seq,
+                        PlanOptions.DEFAULT, ms, workload);
                 ChipProfiles.saveCalibrated(file, name, c);
                 ChipProfiles profiles = ChipProfiles.load(file);
                 return new CalibrationOutcome(profiles, profiles.get(name).name(), c, null);
@@ -316,9 +318,10 @@ public final class MemoryViewModel extends AreaViewModel {
         }
         session.useChipProfiles(o.profiles(), o.chip());
         DeviceCalibration c = o.calibration();
-        calibrationResult = String.format(Locale.ROOT, "Saved profile \"%s\" (based on %s): measured %.2f ms · estimate %.2f ms "
-                + "(%.2f ms before, throughput ×%.3f) · every estimate on it is calibrated on your measurement",
-                o.chip(), c.basedOn(), c.measuredMs(), c.estimatedMs(), c.estimatedBeforeMs(), c.scale());
+        calibrationResult = String.format(Locale.ROOT, "Saved profile \"%s\" (based on %s): measured %.2f ms · "
+                + "estimate %.2f ms (%.2f ms before, throughput ×%.3f) · every estimate on it is calibrated on your "
+                + "measurement", o.chip(), c.basedOn(), c.measuredMs(), c.estimatedMs(), c.estimatedBeforeMs(),
+                c.scale());
         updateCalibrationMessage();
     }
 
@@ -330,16 +333,20 @@ public final class MemoryViewModel extends AreaViewModel {
         ChipProfile c = session.chip();
         DeviceCalibration cal = c == null ? null : c.calibration();
         calibrationMessage.set(cal == null
-                ? "Not calibrated: enter the median latency Xcode's performance report shows for this model, conversion, "
-                + "batch and sequence length to fit " + (c == null ? "the chip" : c.name()) + " to your device"
-                : String.format(Locale.ROOT, "%s calibrated on your measurement: %s · measured %.2f ms · estimate %.2f ms "
-                + "(%.2f ms uncalibrated)", c.name(), cal.workload(), cal.measuredMs(), cal.estimatedMs(), cal.estimatedBeforeMs()));
+                ? "Not calibrated: enter the median latency Xcode's performance report shows for this model, "
+                        + "conversion, batch and sequence length to fit " + (c == null ? "the chip" : c.name())
+                        + " to your device"
+                : String.format(Locale.ROOT, "%s calibrated on your measurement: %s · measured %.2f ms · estimate "
+                        + "%.2f ms (%.2f ms uncalibrated)", c.name(), cal.workload(), cal.measuredMs(),
+                        cal.estimatedMs(), cal.estimatedBeforeMs()));
     }
 
     static String describe(Conversion c) {
+        String chunks = c.chunked() ? " chunk " + c.chunkWindow() + "/" + c.chunkOverlap() : "";
         return c.layout().name().toLowerCase(Locale.ROOT) + " " + c.precision().name().toLowerCase(Locale.ROOT)
-                + (c.int8() ? " int8 block " + c.blockSize() : "") + (c.chunked() ? " chunk " + c.chunkWindow() + "/" + c.chunkOverlap() : "");
+                + (c.int8() ? " int8 block " + c.blockSize() : "") + chunks;
     }
+
 
     /** The measured median latency as typed (ms). */
     public StringProperty measuredMsProperty() { return measuredMs; }

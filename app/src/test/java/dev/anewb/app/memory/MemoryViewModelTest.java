@@ -135,8 +135,10 @@ class MemoryViewModelTest {
         // the bundled MiniLM fits one iOS model (1 GiB, Anemll README) and only its gather runs on the CPU (rule 5)
         assertEquals(1, p.ceiling().models());
         String line = vm.ceilingSummaryProperty().get();
-        assertTrue(line.startsWith("On the ANE: " + MemoryViewModel.bytes(p.ceiling().aneWeightBytes()) + " of weights"), line);
-        assertTrue(line.contains("only the embedding gather runs on the CPU (rule 5)") && line.endsWith("(estimate)"), line);
+        assertTrue(line.startsWith("On the ANE: " + MemoryViewModel.bytes(p.ceiling().aneWeightBytes())
+                + " of weights"), line);
+        assertTrue(line.contains("only the embedding gather runs on the CPU (rule 5)") && line.endsWith("(estimate)"),
+                line);
         assertEquals(String.join("\n", p.ceiling().lines()), vm.ceilingDetailsProperty().get());
     }
 
@@ -146,11 +148,13 @@ class MemoryViewModelTest {
             vm.calibrate();
         });
         assertFalse(vm.calibratingProperty().get());
-        assertTrue(vm.calibrationMessageProperty().get().contains("median latency"), vm.calibrationMessageProperty().get());
+        assertTrue(vm.calibrationMessageProperty().get().contains("median latency"),
+                vm.calibrationMessageProperty().get());
         assertEquals(3.47, MemoryViewModel.parseMs("3,47 ms"), 0);
     }
 
-    @Test void calibratingSavesAProfileAndEveryEstimateOnItMatchesTheMeasurement(FxRobot robot, @TempDir Path dir) throws Exception {
+    @Test void calibratingSavesAProfileAndEveryEstimateOnItMatchesTheMeasurement(FxRobot robot, @TempDir Path dir)
+            throws Exception {
         String old = System.getProperty("anewb.config.dir");
         System.setProperty("anewb.config.dir", dir.toString());
         try {
@@ -172,14 +176,16 @@ class MemoryViewModelTest {
             assertEquals("A15", p.chip().calibration().basedOn());
             WaitForAsyncUtils.waitForFxEvents();
             String msg = vm.calibrationMessageProperty().get();
-            assertTrue(msg.contains("Saved profile \"test phone\"") && msg.contains(String.format(Locale.ROOT, "measured %.2f ms", measured)), msg);
+            assertTrue(msg.contains("Saved profile \"test phone\"") && msg.contains(String.format(Locale.ROOT,
+                    "measured %.2f ms", measured)), msg);
             assertTrue(vm.cards().stream().allMatch(c -> c.caption().startsWith("calibrated estimate")));
             assertTrue(p.label().contains("calibrated on your measurement"), p.label());
             // switching away and back shows the chip's calibration, measured beside estimated
             robot.interact(() -> session.chipNameProperty().set("A15"));
             robot.interact(() -> session.chipNameProperty().set("test phone"));
             msg = vm.calibrationMessageProperty().get();
-            assertTrue(msg.startsWith("test phone calibrated on your measurement") && msg.contains("measured") && msg.contains("estimate"), msg);
+            assertTrue(msg.startsWith("test phone calibrated on your measurement") && msg.contains("measured")
+                    && msg.contains("estimate"), msg);
         } finally {
             if (old == null) System.clearProperty("anewb.config.dir"); else System.setProperty("anewb.config.dir", old);
         }
