@@ -161,8 +161,9 @@ public final class Calibration {
         double estimate(ChipProfiles profiles, boolean withhold);
     }
 
+    /** The chip as published: a user's calibration on their own device does not belong in this table. */
     private static ChipProfile priced(ChipProfiles p, String name, boolean withhold) {
-        ChipProfile c = p.get(name);
+        ChipProfile c = p.get(name).withCalibration(null);
         return withhold ? c.withoutAneBandwidth() : c;
     }
 
