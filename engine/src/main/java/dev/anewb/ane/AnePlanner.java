@@ -14,6 +14,7 @@ import dev.anewb.model.WeightInfo;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -36,9 +37,14 @@ import java.util.Set;
  *   weights or activations re-read because of tiling are spill bytes (rule 7). Weights are read from DRAM once
  *   per evaluation at least.</li>
  *   <li>The HF layout's batched-head attention needs its view/transposes as copies (rule 6); BC1S splits heads by
- *   slicing rows, which copies nothing.</li>
- *   <li>latency = max(FLOPs / (FP16 peak · efficiency), DRAM / bandwidth) + per-op overhead, plus one
- *   per-evaluation overhead; energy = FLOPs·e_flop + DRAM·e_dram + buffer bytes·e_sram.</li>
+ *   slicing rows, which copies nothing. Only the baseline's scores take the singleton last axis of the chips.json
+ *   assumption; an HF conversion you plan keeps the natural one.</li>
+ *   <li>Latency per op class ({@link CostModel}): max(matmul, elementwise and reduction FLOPs at their
+ *   efficiencies, DRAM / bandwidth) + per-op overhead, plus one overhead per evaluation; energy = FLOPs·e_flop +
+ *   DRAM·e_dram + buffer bytes·e_sram.</li>
+ *   <li>Weights beyond the chip's per-model limit split the model into several Core ML models (one evaluation
+ *   each, the hidden state crossing through DRAM between them); ops Core ML runs elsewhere are listed with
+ *   their hand-off costs ({@link AneCeiling}).</li>
  * </ul>
  */
 public final class AnePlanner {
@@ -61,6 +67,11 @@ public final class AnePlanner {
 
     public static PlanResult plan(ModelGraph graph, Conversion conversion, ChipProfile chip, int batch, int seq,
                                   Double sramOverrideMb, Phase phase) {
+        return plan(graph, conversion, chip, batch, seq, sramOverrideMb, phase, PlanOptions.DEFAULT);
+    }
+
+    public static PlanResult plan(ModelGraph graph, Conversion conversion, ChipProfile chip, int batch, int seq,
+                                  Double sramOverrideMb, Phase phase, PlanOptions options) {
         if (batch < 1) throw AnewbException.usage("--batch must be at least 1, got " + batch);
         if (seq < 1) throw AnewbException.usage("--seq must be at least 1, got " + seq);
         // Byte counts are longs: a batch past this could overflow them, and no ANE deployment runs one.
@@ -72,9 +83,9 @@ public final class AnePlanner {
             throw AnewbException.usage(graph.config().modelType() + " is not a causal decoder: there is no decode step to plan");
         }
         ChipProfile c = sramOverrideMb == null ? chip : chip.withBufferMb(sramOverrideMb);
-        PlanTotals optimized = new Pass(graph, conversion, c, batch, seq, phase).run();
-        PlanTotals baseline = new Pass(graph, BASELINE, c, batch, seq, phase).run();
-        return new PlanResult(c, batch, seq, phase, optimized, baseline);
+        PlanTotals optimized = new Pass(graph, conversion, c, batch, seq, phase, options, false).run();
+        PlanTotals baseline = new Pass(graph, BASELINE, c, batch, seq, phase, PlanOptions.DEFAULT, true).run();
+        return new PlanResult(c, batch, seq, phase, options, optimized, baseline);
     }
 
     /** Plans one conversion. */
@@ -85,6 +96,9 @@ public final class AnePlanner {
         final CostConstants k;
         final int batch, seq;
         final Phase phase;
+        final PlanOptions options;
+        /** The baseline pass: its HF scores take the assumed last axis of chips.json. */
+        final boolean baseline;
         final long buffer;
         final int eb;
         final boolean bc1s;
@@ -100,7 +114,8 @@ public final class AnePlanner {
         /** Per op index: bytes it materializes in DRAM while running (spilled scores, copies). */
         final List<Long> scratchAt = new ArrayList<>();
 
-        Pass(ModelGraph g, Conversion conv, ChipProfile chip, int batch, int seq, Phase phase) {
+        Pass(ModelGraph g, Conversion conv, ChipProfile chip, int batch, int seq, Phase phase, PlanOptions options,
+             boolean baseline) {
             // Which weights are INT8 is the converter's decision; plan the graph it produces.
             this.g = g.conversion().isOriginal() ? Converter.convert(g, conv).graph() : g;
             this.conv = conv;
@@ -109,6 +124,8 @@ public final class AnePlanner {
             this.batch = batch;
             this.seq = seq;
             this.phase = phase;
+            this.options = options;
+            this.baseline = baseline;
             this.buffer = chip.bufferBytes();
             this.eb = conv.precision() == Conversion.Precision.FP32 ? 4 : 2;
             this.bc1s = conv.layout() == Conversion.Layout.BC1S;
@@ -201,19 +218,21 @@ public final class AnePlanner {
                 case Op.Embed e -> planEmbed(i, e);
                 case Op.Linear l -> planLinear(i, l);
                 case Op.Attention a -> planAttention(i, a);
-                case Op.Norm n -> planStreaming(i, op, 8L * tokens(g.value(n.input())) * g.value(n.input()).channels());
-                case Op.Activation a -> planStreaming(i, op, 8L * tokens(g.value(a.input())) * g.value(a.input()).channels());
-                case Op.Add a -> planStreaming(i, op, tokens(g.value(a.a())) * g.value(a.a()).channels());
-                case Op.Mul m -> planStreaming(i, op, tokens(g.value(m.a())) * g.value(m.a()).channels());
-                case Op.TakeFirst t -> planStreaming(i, op, 0);
+                case Op.Norm n -> planStreaming(i, op, 0, 8L * elements(n.input()));
+                case Op.Activation a -> planStreaming(i, op, 8L * elements(a.input()), 0);
+                case Op.Add a -> planStreaming(i, op, elements(a.a()), 0);
+                case Op.Mul m -> planStreaming(i, op, elements(m.a()), 0);
+                case Op.TakeFirst t -> planStreaming(i, op, 0, 0);
                 // GPT-2's q/k/v split of the fused c_attn output: a channel view, no arithmetic.
-                case Op.Slice s -> planStreaming(i, op, 0);
-                case Op.MeanPool m -> planStreaming(i, op, 3L * tokens(g.value(m.input())) * g.value(m.input()).channels());
+                case Op.Slice s -> planStreaming(i, op, 0, 0);
+                case Op.MeanPool m -> planStreaming(i, op, 0, 3L * elements(m.input()));
                 case Op.PatchEmbed p -> planPatchEmbed(i, p);
                 case Op.Conv1d c -> planConv1d(i, c);
-                case Op.AddPositions p -> planStreaming(i, op, tokens(g.value(p.input())) * g.value(p.input()).channels());
+                case Op.AddPositions p -> planStreaming(i, op, elements(p.input()), 0);
             }
         }
+
+        long elements(String value) { return tokens(g.value(value)) * g.value(value).channels(); }
 
         // ---- per kind ----
 
@@ -227,8 +246,7 @@ public final class AnePlanner {
             List<String> w = new ArrayList<>();
             w.add("rule 5: embedding lookups (gather) run on the CPU; the " + fmtBytes(written)
                     + " result crosses CPU->ANE through DRAM (one hand-off, " + k.cpuHandoffMs().value() + " ms assumed)");
-            double ms = k.cpuHandoffMs().value() + dram / chip.dramBytesPerSecond() * 1e3;
-            add(i, e.name(), e.kind(), e.layer(), 0, Map.of(), 1, 0, dram, 0, ms, false, w, 0);
+            add(i, e.name(), e.kind(), e.layer(), OpWork.handoff(dram), Map.of(), 1, 0, 0, false, w, 0);
         }
 
         void planLinear(int i, Op.Linear l) {
@@ -263,9 +281,13 @@ public final class AnePlanner {
 
         /** A weight-streaming op (linear, convolution as im2col matmul): tiling, spills and DRAM traffic. */
         void planProjection(int i, Op l, String weightName, long flops, long inDim, long outDim, long tokenLength, long extraInputBytes) {
-            long w = weightBytes(l), x = bytes.get(l.inputs().getFirst()), y = bytes.get(l.output());
+            String input = l.inputs().getFirst();
+            WeightStorage s = storage.get(weightName);
+            // W8A8: the projection's input arrives INT8 (the quantize fused into its producer), half the FP16 bytes
+            boolean a8 = options.int8Activations();
+            long w = weightBytes(l), x = a8 ? int8Bytes(input) : bytes.get(input), y = bytes.get(l.output());
             Map<BufferKind, Long> occ = new EnumMap<>(BufferKind.class);
-            long spill = 0, tiles = 1;
+            long spill = 0, weightSpill = 0, tiles = 1;
             if (w + x + y <= buffer) {
                 occ.put(BufferKind.WEIGHTS, w);
                 occ.put(BufferKind.ACTIVATIONS_IN, x);
@@ -278,21 +300,32 @@ public final class AnePlanner {
                     occ.put(BufferKind.WEIGHTS, wt);
                     occ.put(BufferKind.ACTIVATIONS_IN, x);
                     occ.put(BufferKind.ACTIVATIONS_OUT, y);
+                } else if (x + ceilDiv(y, weightTiles) <= act) {
+                    // Output-channel tiles: each weight tile writes only its slice of the output (a vocabulary
+                    // projection of one token), so the input stays and nothing is read twice.
+                    tiles = weightTiles;
+                    occ.put(BufferKind.WEIGHTS, wt);
+                    occ.put(BufferKind.ACTIVATIONS_IN, x);
+                    occ.put(BufferKind.ACTIVATIONS_OUT, ceilDiv(y, weightTiles));
                 } else {
                     long tokenTiles = ceilDiv(x + y, Math.max(1, act));
                     tiles = tokenTiles * weightTiles;
                     // re-read whichever is cheaper: the weights once per token tile, or the input once per weight tile
                     spill = Math.min((tokenTiles - 1) * w, (weightTiles - 1) * x);
+                    weightSpill = spill == (tokenTiles - 1) * w ? spill : 0;
                     occ.put(BufferKind.WEIGHTS, wt);
                     occ.put(BufferKind.ACTIVATIONS_IN, x / tokenTiles);
                     occ.put(BufferKind.ACTIVATIONS_OUT, Math.min(y / tokenTiles, act - x / tokenTiles));
                 }
             }
-            long dram = w + readInputs(i, l.inputs()) + writeOutput(i, l.output()) + spill + extraInputBytes;
+            long read = a8 && producer.containsKey(input) && !residentFor(input, i) ? x : readInputs(i, l.inputs());
+            long dram = w + read + writeOutput(i, l.output()) + spill + extraInputBytes;
             List<String> warn = new ArrayList<>();
             boolean onAne = true;
-            WeightStorage s = storage.get(weightName);
-            if (s.format() == WeightStorage.Format.INT8_BLOCK && !s.perChannel()) {
+            boolean int8Weights = s.format() == WeightStorage.Format.INT8_BLOCK;
+            boolean int8Matmul = a8 && int8Weights && chip.int8ActivationSpeedup();
+            if (a8) warnW8a8(warn, int8Weights);
+            if (int8Weights && !s.perChannel()) {
                 WeightStorage pc = s.perChannelAlternative();
                 warn.add("rule 3: per-block INT8 (block " + s.blockSize() + ", " + fmtBits(s.bitsPerWeight())
                         + " bits/weight, " + fmtBytes(s.totalBytes()) + ") is not native on the ANE (per-channel/per-tensor are; "
@@ -301,7 +334,32 @@ public final class AnePlanner {
             }
             onAne &= checkDims(warn, "in", inDim, "out", outDim, "tokens", tokenLength);
             onAne &= checkPrecision(warn);
-            add(i, l.name(), l.kind(), l.layer(), flops, occ, tiles, spill, dram, 0, -1, onAne, warn, w + x + y);
+            long int8WeightBytes = int8Weights ? w + weightSpill : 0;
+            add(i, l.name(), l.kind(), l.layer(), OpWork.matmul(flops, dram, int8WeightBytes, int8Matmul), occ, tiles,
+                    spill, 0, onAne, warn, w + x + y);
+        }
+
+        /** Bytes of a value stored with one byte per element (W8A8's INT8 activations), 64-byte rows as always. */
+        long int8Bytes(String value) {
+            Value v = g.value(value);
+            int hd = headDimOf.getOrDefault(value, 0), h = headsOf.getOrDefault(value, 0);
+            int len = length(v.axis());
+            return (bc1s ? TensorLayout.activationBc1s(value, batch, len, v.channels(), 1, hd, h)
+                    : TensorLayout.activationHf(value, batch, len, v.channels(), 1, hd, h)).bytesAllocated();
+        }
+
+        /** What W8A8 does on this chip, and what it needs (rule 1; coremltools' quantization guide). */
+        void warnW8a8(List<String> warn, boolean int8Weights) {
+            if (!int8Weights) {
+                warn.add("W8A8: this projection's weights are not INT8 (--quant none or --keep-fp16): INT8 activations "
+                        + "alone do not use the INT8 x INT8 path; planned with FP16 compute and halved input bytes");
+            } else if (!chip.int8ActivationSpeedup()) {
+                warn.add("W8A8 on " + chip.name() + ": no faster INT8 x INT8 compute on this chip (A17 Pro, M4 and "
+                        + "later have it; coremltools guide): planned with FP16 compute and halved input bytes only. "
+                        + "Core ML may also run quantized activations off the ANE, which is slower (coremltools: "
+                        + "activation quantization slows CPU/GPU compute units); measured gains there: ResNet50 W8A8 "
+                        + "0.94 ms vs FP16 1.52 ms on A16");
+            }
         }
 
         void planAttention(int i, Op.Attention a) {
@@ -323,10 +381,11 @@ public final class AnePlanner {
             // chunking: W, O apply to self-attention; cross-attention is never chunked
             ChunkPlan cp = decode ? ChunkPlan.full(Math.toIntExact(nk), a.causal()) : a.plan(Math.toIntExact(nk));
             long pairs = decode ? nk : (a.cross() ? nq * nk : cp.scorePairs());
-            long flops = (long) batch * h * (4L * pairs * d + 5L * pairs);
+            long matmulFlops = (long) batch * h * 4L * pairs * d, softmaxFlops = (long) batch * h * 5L * pairs;
             long queries = decode ? 1 : cp.queryBlock(), keys = decode ? nk : cp.keyWindow();
             long units, scoreUnit, qUnit, kvUnit, outUnit;
-            long lastAxis = bc1s ? keys : (long) k.baselineScoreLastAxis().value();
+            // The singleton last axis is an assumption about Apple's measured HF baseline only (chips.json).
+            long lastAxis = bc1s ? keys : baseline ? (long) k.baselineScoreLastAxis().value() : 0;
             if (bc1s) {
                 // one head of one sequence of one chunk at a time
                 units = (long) batch * h * (decode ? 1 : cp.chunks());
@@ -343,28 +402,28 @@ public final class AnePlanner {
             }
             long kvCacheBytes = a.causal() && !a.cross() ? TensorLayout.kvCache("kv", batch, kvh, d, (int) nk, eb).bytesAllocated() : 0;
             long kvUnitCache = decode ? kvUnit : 0;
-            long work = qUnit + kvUnit + scoreUnit + outUnit;
+            long workingSet = qUnit + kvUnit + scoreUnit + outUnit;
             Map<BufferKind, Long> occ = new EnumMap<>(BufferKind.class);
             long spill = 0, scratch = copyScratch, tiles = units;
-            if (work <= buffer) {
+            if (workingSet <= buffer) {
                 occ.put(BufferKind.ACTIVATIONS_IN, qUnit + kvUnit - kvUnitCache);
                 occ.put(BufferKind.KV_CACHE, kvUnitCache);
                 occ.put(BufferKind.SCORES, scoreUnit);
                 occ.put(BufferKind.ACTIVATIONS_OUT, outUnit);
             } else {
                 // the scores do not fit: written, read back for softmax, probabilities written and read for P·V (rule 7)
-                long excess = Math.min(scoreUnit, work - buffer);
+                long excess = Math.min(scoreUnit, workingSet - buffer);
                 spill = 4 * excess * units;
                 scratch += 2 * scoreUnit * (bc1s ? 1 : units);
                 long rest = buffer;
                 long scoresHeld = Math.max(0, scoreUnit - excess);
-                double f = (double) rest / work;
+                double f = (double) rest / workingSet;
                 occ.put(BufferKind.ACTIVATIONS_IN, (long) Math.floor((qUnit + kvUnit - kvUnitCache) * f));
                 occ.put(BufferKind.KV_CACHE, (long) Math.floor(kvUnitCache * f));
                 occ.put(BufferKind.ACTIVATIONS_OUT, (long) Math.floor(outUnit * f));
                 long used = occ.values().stream().mapToLong(Long::longValue).sum();
                 occ.put(BufferKind.SCORES, Math.min(scoresHeld, buffer - used));
-                tiles = units * ceilDiv(work, buffer);
+                tiles = units * ceilDiv(workingSet, buffer);
             }
             long dram = readInputs(i, a.inputs()) + writeOutput(i, a.output()) + spill;
             if (cp.chunks() > 1 && !a.cross()) {
@@ -376,7 +435,16 @@ public final class AnePlanner {
                 dram += kvCacheBytes; // prefill writes the cache; a decode step reads all of it
                 if (!decode) warn.add("writes a KV cache of " + fmtBytes(kvCacheBytes) + " for the decode steps");
             }
-            add(i, a.name(), a.kind(), a.layer(), flops, occ, tiles, spill, dram, scratch, -1, onAne, warn,
+            if (!bc1s && lastAxis > 0 && lastAxis != nk) {
+                long natural = TensorLayout.scores("scores", "", batch, h, nq, nk, eb, nk).bytesAllocated();
+                warn.add("assumption (L, chips.json baseline_score_last_axis = " + lastAxis + "): the baseline's "
+                        + "batched scores reach the ANE with last axis " + lastAxis + ", so " + fmtBytes(natural)
+                        + " of scores take " + fmtBytes(scoreUnit) + " in 64-byte rows"
+                        + (spill > 0 ? "; what does not fit the buffer is written and read back twice (scores, then "
+                        + "probabilities): " + fmtBytes(spill) + " of spill" : ""));
+            }
+            OpWork work = new OpWork(matmulFlops, 0, softmaxFlops, dram, 0, false, false);
+            add(i, a.name(), a.kind(), a.layer(), work, occ, tiles, spill, scratch, onAne, warn,
                     qUnit + kvUnit + 2 * scoreUnit + outUnit);
             // the batched heads go back to (B, S, C) with a transpose + view
             if (!bc1s) planCopy(i, a, a.output(), "context.from_heads");
@@ -393,12 +461,14 @@ public final class AnePlanner {
             occ.put(BufferKind.ACTIVATIONS_OUT, Math.min(b, half));
             List<String> w = List.of("rule 6: transpose/reshape into batched heads is a memory copy"
                     + (fits ? " (stays in the buffer)" : " through DRAM (" + fmtBytes(2 * b) + ")"));
-            add(i, a.name() + "." + what, "copy", a.layer(), 0, occ, fits ? 1 : ceilDiv(b, half), 0, dram, fits ? 0 : b, -1, true, w, 2 * b);
+            add(i, a.name() + "." + what, "copy", a.layer(), OpWork.elementwise(0, dram),
+                    occ, fits ? 1 : ceilDiv(b, half), 0,
+                    fits ? 0 : b, true, w, 2 * b);
             return fits ? 0 : b;
         }
 
         /** Elementwise and normalization ops: stream inputs and output through the buffer in tiles. */
-        void planStreaming(int i, Op op, long flops) {
+        void planStreaming(int i, Op op, long elementwiseFlops, long reductionFlops) {
             long w = weightBytes(op), x = 0, y = bytes.get(op.output());
             for (String in : op.inputs()) x += bytes.get(in);
             long need = w + x + y, tiles = Math.max(1, ceilDiv(need, buffer));
@@ -411,7 +481,8 @@ public final class AnePlanner {
             boolean onAne = checkPrecision(warn);
             Value in = g.value(op.inputs().getFirst());
             onAne &= checkDims(warn, "channels", in.channels(), "tokens", length(in.axis()), "", 0);
-            add(i, op.name(), op.kind(), op.layer(), flops, occ, tiles, 0, dram, 0, -1, onAne, warn, need);
+            OpWork work = new OpWork(0, elementwiseFlops, reductionFlops, dram, 0, false, false);
+            add(i, op.name(), op.kind(), op.layer(), work, occ, tiles, 0, 0, onAne, warn, need);
         }
 
         boolean checkDims(List<String> warn, String n1, long d1, String n2, long d2, String n3, long d3) {
@@ -442,33 +513,82 @@ public final class AnePlanner {
             return last;
         }
 
-        /** Appends one op plan; latency and energy from the cost model unless given (latencyMs ≥ 0). */
-        void add(int graphIndex, String name, String kind, int layer, long flops, Map<BufferKind, Long> occ, long tiles,
-                 long spill, long dram, long scratch, double latencyMs, boolean onAne, List<String> warn, long touchedBytes) {
+        /** Appends one op plan, priced by {@link CostModel}. */
+        void add(int graphIndex, String name, String kind, int layer, OpWork work, Map<BufferKind, Long> occ,
+                long tiles,
+                 long spill, long scratch, boolean onAne, List<String> warn, long touchedBytes) {
             long total = 0;
             for (long v : occ.values()) total += v;
             if (total > buffer) throw new IllegalStateException(name + ": occupancy " + total + " above buffer " + buffer);
-            double ms = latencyMs;
-            if (ms < 0) {
-                double compute = flops / (chip.fp16FlopsPerSecond() * k.efficiency().value());
-                double memory = dram / chip.dramBytesPerSecond();
-                ms = Math.max(compute, memory) * 1e3 + k.opOverheadMs().value();
-            }
-            double pj = flops * k.energyPjPerFlop().value() + dram * k.energyPjPerDramByte().value()
+            double ms = CostModel.latencyMs(work, chip);
+            double pj = work.flops() * k.energyPjPerFlop().value() + work.dramBytes() * k.energyPjPerDramByte().value()
                     + touchedBytes * k.energyPjPerSramByte().value();
-            plans.add(new OpPlan(name, kind, layer, flops, occ, tiles, spill, dram, scratch, ms, pj * 1e-9, onAne, warn));
+            plans.add(new OpPlan(name, kind, layer, work, occ, tiles, spill, scratch, ms, pj * 1e-9, onAne, warn));
             scratchAt.add(scratch);
             while (opIndexOfPlan.size() < plans.size()) opIndexOfPlan.add(graphIndex);
         }
 
         final List<Integer> opIndexOfPlan = new ArrayList<>();
 
+        /**
+         * The model-size ceiling: splits the ANE part into models of at most the chip's weight limit (adding their
+         * boundary crossings as ops, so the latency includes them) and collects the stretches of ops off the ANE.
+         */
+        AneCeiling ceiling(List<Op> ops) {
+            long aneWeights = 0;
+            Set<String> counted = new HashSet<>();
+            for (int p = 0; p < plans.size(); p++) {
+                Op op = ops.get(opIndexOfPlan.get(p));
+                if (op instanceof Op.Embed || !plans.get(p).onAne()) continue;
+                for (String w : op.weights()) if (counted.add(w)) aneWeights += storage.get(w).totalBytes();
+            }
+            long limit = chip.modelWeightLimitBytes();
+            int models = (int) Math.max(1, ceilDiv(aneWeights, limit));
+            double splitMs = 0;
+            if (models > 1) {
+                long boundary = 0;
+                for (Op op : ops) if (op instanceof Op.Add a) boundary = Math.max(boundary, bytes.get(a.output()));
+                if (boundary == 0) for (Op op : ops) boundary = Math.max(boundary, bytes.getOrDefault(op.output(), 0L));
+                for (int m = 1; m < models; m++) {
+                    String w = "model split " + m + "/" + (models - 1) + ": " + fmtBytes(aneWeights)
+                            + " of weights on the ANE exceed " + fmtBytes(limit) + " per Core ML model ("
+                            + chip.modelWeightLimitMb().source() + "); the hidden state crosses to the next model "
+                            + "through DRAM";
+                    add(ops.size() - 1, "split." + m, "split", -1, OpWork.elementwise(0, 2 * boundary), Map.of(), 1, 0,
+                            0, true, List.of(w), 0);
+                    splitMs += plans.getLast().latencyMs() + k.evaluationOverheadMs().value();
+                }
+            }
+            List<AneCeiling.OffAne> off = new ArrayList<>();
+            double offMs = 0;
+            for (int p = 0; p < plans.size(); ) {
+                if (plans.get(p).onAne()) { p++; continue; }
+                int q = p;
+                while (q + 1 < plans.size() && !plans.get(q + 1).onAne()) q++;
+                Op first = ops.get(opIndexOfPlan.get(p)), last = ops.get(opIndexOfPlan.get(q));
+                long crossing = 0;
+                for (String in : first.inputs()) crossing += bytes.getOrDefault(in, 0L);
+                crossing += bytes.getOrDefault(last.output(), 0L);
+                // the rule's first clause ("rule 5: embedding lookups (gather) run on the CPU"); the op keeps the rest
+                String reason = plans.get(p).warnings().isEmpty() ? "runs off the ANE"
+                        : plans.get(p).warnings().getFirst().split(";")[0];
+                double ms = 2 * k.cpuHandoffMs().value()
+                        + crossing / (chip.dramBytesPerSecond() * chip.calibrationScale()) * 1e3;
+                if (first instanceof Op.Embed) ms = plans.get(p).latencyMs();
+                else offMs += ms;
+                off.add(new AneCeiling.OffAne(plans.get(p).name(), plans.get(q).name(), q - p + 1,
+                        reason, crossing, ms));
+                p = q + 1;
+            }
+            return new AneCeiling(aneWeights, chip.modelWeightLimitMb(), limit, models, splitMs, off, offMs);
+        }
+
         PlanTotals totals(long weightBytes) {
-            double ms = k.evaluationOverheadMs().value();
+            AneCeiling ceiling = ceiling(g.ops());
+            double ms = CostModel.runMs(plans, ceiling.models(), chip);
             long peakSram = 0, dram = 0, flops = 0, spill = 0;
             double mj = 0;
             for (OpPlan p : plans) {
-                ms += p.latencyMs();
                 peakSram = Math.max(peakSram, p.sramTotal());
                 dram += p.dramBytes();
                 flops += p.flops();
@@ -497,11 +617,41 @@ public final class AnePlanner {
                 }
                 peakLive = Math.max(peakLive, live);
             }
-            return new PlanTotals(conv, plans, ms, peakSram, dram, mj, weightBytes + kvTotal + peakLive, flops, weightBytes, spill);
+            return new PlanTotals(conv, plans, ms, peakSram, dram, mj,
+                    residentWeightBytes(weightBytes) + kvTotal + peakLive,
+                    flops, weightBytes, spill, ceiling.models(), ceiling);
+        }
+
+        /**
+         * Stored weights as resident memory: the CPU's embedding tables stay memory-mapped, read-only, so only the
+         * 16 KiB pages the gather touches are resident. With token ids spread uniformly over P pages, t lookups touch
+         * P·(1 − (1 − 1/P)^t) pages (an upper bound: real text repeats tokens).
+         */
+        long residentWeightBytes(long weightBytes) {
+            long resident = weightBytes;
+            for (Op op : g.ops()) {
+                if (!(op instanceof Op.Embed e)) continue;
+                long lookups = tokens(g.value(e.output()));
+                for (String w : e.weights()) {
+                    long table = storage.get(w).totalBytes();
+                    resident += Math.min(table, touchedPageBytes(table, lookups)) - table;
+                }
+            }
+            return resident;
         }
     }
 
     static long ceilDiv(long a, long b) { return (a + b - 1) / b; }
+
+    /** Apple silicon's memory page. */
+    static final long PAGE_BYTES = 16384;
+
+    /** Expected bytes of the distinct pages {@code lookups} uniform random rows touch in a {@code table}-byte table. */
+    static long touchedPageBytes(long table, long lookups) {
+        long pages = ceilDiv(table, PAGE_BYTES);
+        double touched = pages * -Math.expm1(lookups * Math.log1p(-1.0 / pages));
+        return pages == 1 ? PAGE_BYTES : Math.round(touched) * PAGE_BYTES;
+    }
 
     static String fmtBytes(long b) {
         return ByteSizes.format(b);

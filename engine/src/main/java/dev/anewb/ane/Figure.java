@@ -14,7 +14,9 @@ public record Figure(double value, String source, String confidence) {
         }
     }
 
-    public Figure withValue(double v, String newSource, String newConfidence) { return new Figure(v, newSource, newConfidence); }
+    public Figure withValue(double v, String newSource, String newConfidence) {
+        return new Figure(v, newSource, newConfidence);
+    }
 
     /** "15.8 (A)" */
     public String label() {

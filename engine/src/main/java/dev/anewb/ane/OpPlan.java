@@ -10,11 +10,12 @@ import java.util.Map;
  * buffer occupancy by kind (never above the buffer), bytes re-streamed because the working set was tiled,
  * DRAM bytes, latency and energy. All figures are ESTIMATES from shapes and a chip profile.
  *
+ * @param work       FLOPs per op class and DRAM bytes, as {@link CostModel} prices them
  * @param tiles      1 when the working set fits the buffer, else how many pieces it was cut into
  * @param dramScratchBytes bytes the op materializes in DRAM while it runs (spilled scores and probabilities)
  */
-public record OpPlan(String name, String kind, int layer, long flops, Map<BufferKind, Long> sramBytes, long tiles,
-                     long spillBytes, long dramBytes, long dramScratchBytes, double latencyMs, double energyMj,
+public record OpPlan(String name, String kind, int layer, OpWork work, Map<BufferKind, Long> sramBytes, long tiles,
+                     long spillBytes, long dramScratchBytes, double latencyMs, double energyMj,
                      boolean onAne, List<String> warnings) {
 
     public OpPlan {
@@ -23,6 +24,10 @@ public record OpPlan(String name, String kind, int layer, long flops, Map<Buffer
         sramBytes = Collections.unmodifiableMap(m);
         warnings = List.copyOf(warnings);
     }
+
+    public long flops() { return work.flops(); }
+
+    public long dramBytes() { return work.dramBytes(); }
 
     public long sramTotal() {
         long s = 0;

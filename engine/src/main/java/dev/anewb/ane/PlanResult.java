@@ -8,7 +8,8 @@ import java.util.List;
  * the baseline (HF layout, batched heads with their copies, FP16, no quantization, no chunking), and their
  * ratios. Every figure is an ESTIMATE; {@link #label()} says so and names the chip's sources.
  */
-public record PlanResult(ChipProfile chip, int batch, int seq, Phase phase, PlanTotals optimized, PlanTotals baseline) {
+public record PlanResult(ChipProfile chip, int batch, int seq, Phase phase, PlanOptions options, PlanTotals optimized,
+                         PlanTotals baseline) {
 
     /** baseline / optimized: how many times faster the optimized plan is estimated to run. */
     public double speedup() { return baseline.latencyMs() / optimized.latencyMs(); }
@@ -21,6 +22,9 @@ public record PlanResult(ChipProfile chip, int batch, int seq, Phase phase, Plan
     public String label() {
         return "ESTIMATE (simulated, not measured) for " + chip.summary() + "; sources: " + chip.sources();
     }
+
+    /** What would not stay on the ANE in the optimized plan. */
+    public AneCeiling ceiling() { return optimized.ceiling(); }
 
     /** Every warning of the optimized plan, "op: text", without repeats of the same text. */
     public List<String> warnings() {

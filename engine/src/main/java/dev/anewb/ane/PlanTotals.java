@@ -11,9 +11,12 @@ import java.util.List;
  * @param peakSramBytes   largest buffer occupancy of any op (never above the buffer)
  * @param peakDramBytes   stored weights + the largest set of tensors held in DRAM at once
  * @param weightBytes     stored bytes of every weight (embeddings included)
+ * @param evaluations     ANE evaluations per run: 1, or the Core ML models a split needs ({@link AneCeiling})
+ * @param ceiling         what would not stay on the ANE, and its cost
  */
 public record PlanTotals(Conversion conversion, List<OpPlan> ops, double latencyMs, long peakSramBytes, long dramBytes,
-                         double energyMj, long peakDramBytes, long flops, long weightBytes, long spillBytes) {
+                         double energyMj, long peakDramBytes, long flops, long weightBytes, long spillBytes,
+                         int evaluations, AneCeiling ceiling) {
     public PlanTotals {
         ops = List.copyOf(ops);
     }
@@ -22,6 +25,9 @@ public record PlanTotals(Conversion conversion, List<OpPlan> ops, double latency
         for (OpPlan o : ops) if (o.name().equals(name)) return o;
         throw new IllegalArgumentException("no planned op " + name);
     }
+
+    /** The run's latency priced on {@code chip} (other constants, same plan): what a fit re-evaluates. */
+    public double latencyMs(ChipProfile chip) { return CostModel.runMs(ops, evaluations, chip); }
 
     public long sram(BufferKind kind) {
         long m = 0;

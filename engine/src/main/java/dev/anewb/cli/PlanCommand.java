@@ -3,15 +3,20 @@ package dev.anewb.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anewb.AnewbException;
+import dev.anewb.ane.AneCeiling;
 import dev.anewb.ane.AnePlanner;
 import dev.anewb.ane.BufferKind;
 import dev.anewb.ane.Calibration;
 import dev.anewb.ane.ChipProfile;
 import dev.anewb.ane.ChipProfiles;
+import dev.anewb.ane.DeviceCalibration;
 import dev.anewb.ane.OpPlan;
+import dev.anewb.ane.Phase;
 import dev.anewb.ane.PlanJson;
+import dev.anewb.ane.PlanOptions;
 import dev.anewb.ane.PlanResult;
 import dev.anewb.api.ModelSession;
 import dev.anewb.api.PerChannelAlternative;
@@ -26,6 +31,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -34,8 +40,12 @@ import java.util.Map;
 @Command(name = "plan", mixinStandardHelpOptions = true,
         description = {"Estimate on-chip buffer use, DRAM traffic, latency and energy on an Apple Neural Engine, optimized vs baseline.",
                 "A config.json is enough. Every figure is an ESTIMATE from a chip profile (chips.json, with sources), not a measurement.",
-                "Default chip A15: the only chip with a published measurement of this model family, on which the efficiency is calibrated.",
-                "Defaults (as `anewb convert`): --quant int8 --block-size 128 --precision fp16 --layout bc1s."})
+                "Default chip A15: the chip of the published DistilBERT measurements the cost model is fitted on "
+                        + "(--calibration).",
+                "Defaults (as `anewb convert`): --quant int8 --block-size 128 --precision fp16 --layout bc1s.",
+                "Calibrate with your device: --measured MS (the median Xcode's performance report shows for "
+                        + "the exported package) refits the chip's throughput for this run; add --save-profile NAME to "
+                        + "keep it as a user chip profile."})
 public final class PlanCommand implements Runnable {
     /** What `anewb convert` would produce: the optimized plan's defaults. */
     static final Conversion DEFAULTS = new Conversion(Conversion.Layout.BC1S, Conversion.Precision.FP16, true, 128, false, List.of(), Map.of(), 0, 0);
@@ -60,14 +70,33 @@ public final class PlanCommand implements Runnable {
     @Option(names = "--json", description = "JSON with the keys of spec/cli.md.")
     boolean json;
 
-    @Option(names = "--calibration", description = "Print the calibration table of spec/ane-model.md, estimate beside measurement.")
+    @Option(names = "--calibration", description = "Fit the cost model on the calibration rows of spec/ane-model.md "
+            + "and print every row, estimate beside measurement, with its leave-one-out error.")
     boolean calibration;
+
+    @Option(names = "--activations", paramLabel = "fp16|int8", defaultValue = "fp16",
+            description = "int8: plan W8A8 (INT8 activations into every projection; the INT8 x INT8 path on A17 Pro, "
+                    + "M4 and later, warned elsewhere). Planner only: drift and convert do not simulate it yet "
+                    + "(default ${DEFAULT-VALUE}).")
+    String activations;
+
+    @Option(names = "--measured", paramLabel = "MS", description = "Your measured median latency of MODEL (same "
+            + "--chip, --seq, --batch and conversion): calibrates the chip's throughput on it.")
+    Double measured;
+
+    @Option(names = "--save-profile", paramLabel = "NAME", description = "With --measured: save the calibrated chip "
+            + "as user profile NAME (in the user chips.json); later plans with --chip NAME show the calibration.")
+    String saveProfile;
 
     @Spec CommandSpec spec;
 
     @Override public void run() {
         PrintWriter out = spec.commandLine().getOut();
         ChipProfiles profiles = ChipProfiles.load();
+        if (saveProfile != null && measured == null) throw AnewbException.usage("--save-profile needs --measured MS");
+        if (!List.of("fp16", "int8").contains(activations)) {
+            throw AnewbException.usage("--activations must be fp16 or int8, got " + activations);
+        }
         if (calibration) {
             printCalibration(out, profiles);
             if (model == null) return;
@@ -90,14 +119,37 @@ public final class PlanCommand implements Runnable {
             throw AnewbException.usage("--seq " + seq + " is past the model's context of " + context + " positions");
         }
         Conversion conv = conversion.toConversion(DEFAULTS);
-        PlanResult r = AnePlanner.plan(graph, conv, c, batch, seq, sramMb);
+        PlanOptions options = new PlanOptions(activations.equals("int8"));
+        if (measured != null) {
+            if (sramMb != null) {
+                throw AnewbException.usage("--measured calibrates the chip's own buffer: drop --sram-mb");
+            }
+            String workload = loaded.graph().config().modelType() + " " + model + ", " + describe(conv)
+                    + (options.int8Activations() ? ", W8A8" : "") + ", batch " + batch + ", seq " + seq;
+            DeviceCalibration cal = Calibration.calibrateOnMeasurement(graph, conv, c, batch, seq, options, measured,
+                    workload);
+            c = c.withCalibration(cal);
+            if (saveProfile != null) {
+                Path file = ChipProfiles.userConfigDir().resolve(ChipProfiles.USER_FILE);
+                ChipProfiles.saveCalibrated(file, saveProfile, cal);
+                ChipProfile saved = ChipProfiles.load(file).get(saveProfile);
+                spec.commandLine().getErr().println("saved chip profile \"" + saved.name() + "\" (based on "
+                        + cal.basedOn() + ") in " + file + "; use it with --chip \"" + saved.name() + "\"");
+                c = saved;
+            }
+        }
+        PlanResult r = AnePlanner.plan(graph, conv, c, batch, seq, sramMb, Phase.PREFILL, options);
         // Rule 3: where weights are present, measure what the ANE-native per-channel alternative costs in accuracy.
         PerChannelAlternative alt = loaded.hasWeights() && !loaded.isPackage() && conv.int8() && graph.parameterCount() < 500_000_000L
                 ? PerChannelAlternative.measure(ModelSession.of(loaded), conv, JobContext.NONE) : null;
         if (json) {
             try {
-                var node = PlanJson.toJson(r);
-                if (alt != null && node instanceof ObjectNode o) o.set("per_channel_alternative", alt.toJson());
+                ObjectNode node = PlanJson.toJson(r);
+                if (alt != null) node.set("per_channel_alternative", alt.toJson());
+                node.set("ane_ceiling", ceilingJson(r.ceiling()));
+                if (r.chip().calibration() != null) {
+                    node.set("chip_calibration", calibrationJson(r.chip().calibration()));
+                }
                 out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(node));
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException(e);
@@ -108,11 +160,46 @@ public final class PlanCommand implements Runnable {
         }
     }
 
+    private static ObjectNode ceilingJson(AneCeiling c) {
+        ObjectNode n = new ObjectMapper().createObjectNode();
+        n.put("ane_weight_bytes", c.aneWeightBytes());
+        n.put("model_weight_limit_bytes", c.limitBytes());
+        n.put("models", c.models());
+        n.put("split_cost_ms", c.splitCostMs());
+        n.put("off_ane_cost_ms", c.offAneCostMs());
+        ArrayNode off = n.putArray("off_ane");
+        for (AneCeiling.OffAne o : c.offAne()) {
+            ObjectNode x = off.addObject();
+            x.put("first_op", o.firstOp());
+            x.put("last_op", o.lastOp());
+            x.put("ops", o.ops());
+            x.put("reason", o.reason());
+            x.put("crossing_bytes", o.crossingBytes());
+            x.put("handoff_ms", o.handoffMs());
+        }
+        ArrayNode lines = n.putArray("lines");
+        c.lines().forEach(lines::add);
+        return n;
+    }
+
+    private static ObjectNode calibrationJson(DeviceCalibration c) {
+        ObjectNode n = new ObjectMapper().createObjectNode();
+        n.put("based_on", c.basedOn());
+        n.put("workload", c.workload());
+        n.put("measured_ms", c.measuredMs());
+        n.put("estimated_ms", c.estimatedMs());
+        n.put("estimated_before_ms", c.estimatedBeforeMs());
+        n.put("scale", c.scale());
+        return n;
+    }
+
     static void printText(PrintWriter out, PlanResult r) {
         out.println(r.label());
         for (String l : r.chip().figureLines()) out.println("  " + l);
         if (r.chip().bufferOverridden()) out.println("  (buffer set by --sram-mb for this run)");
-        out.printf(Locale.ROOT, "batch %d, seq %d, %s; optimized = %s%n%n", r.batch(), r.seq(), r.phase().name().toLowerCase(Locale.ROOT), describe(r.optimized().conversion()));
+        out.printf(Locale.ROOT, "batch %d, seq %d, %s; optimized = %s%s%n%n", r.batch(), r.seq(),
+                r.phase().name().toLowerCase(Locale.ROOT), describe(r.optimized().conversion()),
+                r.options().int8Activations() ? ", W8A8 (INT8 activations, planner only)" : "");
         out.printf(Locale.ROOT, "%-40s %-10s %10s %10s %10s %10s %10s %9s %4s%n", "op (optimized, estimate)", "kind", "GFLOP",
                 "buffer KiB", "scores KiB", "spill KiB", "DRAM KiB", "ms", "ANE");
         for (OpPlan o : r.optimized().ops()) {
@@ -129,6 +216,9 @@ public final class PlanCommand implements Runnable {
         row(out, "weights MB", r.optimized().weightBytes() / 1e6, r.baseline().weightBytes() / 1e6);
         row(out, "spill MB", r.optimized().spillBytes() / 1e6, r.baseline().spillBytes() / 1e6);
         out.println("baseline = HF layout (B,S,C), batched heads with transpose copies, FP16, no quantization, no chunking");
+        out.println();
+        out.println("what would not stay on the ANE (optimized, ESTIMATE):");
+        for (String l : r.ceiling().lines()) out.println("  " + l);
         List<String> warnings = r.warnings();
         if (!warnings.isEmpty()) {
             out.println();
@@ -149,22 +239,39 @@ public final class PlanCommand implements Runnable {
     }
 
     static void printCalibration(PrintWriter out, ChipProfiles profiles) {
-        ChipProfile a15 = profiles.get("A15");
-        out.println("Calibration table (spec/ane-model.md): ESTIMATES beside published measurements; efficiency fitted on row 1 only.");
-        out.printf(Locale.ROOT, "efficiency %.4f (%s), per-op overhead %s ms, per-evaluation overhead %s ms%n",
-                a15.constants().efficiency().value(), a15.constants().efficiency().confidence(),
-                a15.constants().opOverheadMs().value(), a15.constants().evaluationOverheadMs().value());
-        out.printf(Locale.ROOT, "(row 1 re-solved from the current profile: efficiency %.4f)%n", Calibration.solveEfficiency(a15));
-        out.printf(Locale.ROOT, "%-4s %-62s %-22s %12s %9s%n", "row", "workload", "measured", "estimate", "error");
-        for (Calibration.Row row : Calibration.rows(profiles)) {
-            if (!row.plannable()) {
-                out.printf(Locale.ROOT, "%-4s %-62s %-22s %12s %9s  %s [%s]%n", row.id(), row.workload(), row.measuredText(), "-", "-", row.note(), row.source());
-            } else {
-                out.printf(Locale.ROOT, "%-4s %-62s %-22s %9.2f %-2s %+8.1f%%%s%n", row.id(), row.workload(), row.measuredText(), row.estimate(),
-                        row.unit(), 100 * row.error(), row.note().isEmpty() ? "" : "  " + row.note());
-            }
+        Calibration.Table t = Calibration.table(profiles);
+        Calibration.Params p = t.params(), used = profiles.constants().params();
+        out.println("Calibration (spec/ane-model.md): ESTIMATES beside published measurements. The cost model's");
+        out.println("five constants are fitted jointly by least squares on ln(estimate/measured) over the fit rows;");
+        out.println("each fit row is refitted without itself for its leave-one-out (LOO) error (a bandwidth row also");
+        out.println("without its chip's measured ANE bandwidth).");
+        double[] fitted = {p.matmul(), p.elementwise(), p.reduction(), p.evaluationMs(), p.bandwidth()};
+        double[] inUse = {used.matmul(), used.elementwise(), used.reduction(), used.evaluationMs(), used.bandwidth()};
+        for (int i = 0; i < fitted.length; i++) {
+            out.printf(Locale.ROOT, "  %-24s fitted %.4g   chips.json %.4g%n", Calibration.PARAM_NAMES.get(i),
+                    fitted[i], inUse[i]);
         }
-        out.println("sources: rows 1-4 " + "apple/ml-ane-transformers README and Apple ML research 'Deploying Transformers on the Apple Neural Engine'");
-        out.println("chip: " + a15.summary() + "; " + a15.sources());
+        out.printf(Locale.ROOT, "  priors: op_overhead_ms %s, int8_weight_read_factor %s, cpu_handoff_ms %s; "
+                        + "rms log error %.3f%n",
+                profiles.constants().opOverheadMs().value(), profiles.constants().int8WeightReadFactor().value(),
+                profiles.constants().cpuHandoffMs().value(), t.fitRms());
+        String columns = "%-6s %-50s %-7s %-10s %10s %-4s %8s %8s  %-8s%n";
+        out.printf(Locale.ROOT, columns, "row", "workload", "chip", "measured", "estimate", "", "error", "LOO", "role");
+        for (Calibration.Row row : t.rows()) {
+            String loo = row.role() != Calibration.Role.FIT ? "-"
+                    : String.format(Locale.ROOT, "%+.1f%%", 100 * row.looError());
+            out.printf(Locale.ROOT, "%-6s %-50s %-7s %-10s %10.2f %-4s %+7.1f%% %8s  %-8s%s%n", row.id(),
+                    row.workload(), row.chip(), row.measuredText(), row.estimate(), row.unit(), 100 * row.error(), loo,
+                    row.role().label(), row.note().isEmpty() ? "" : "  " + row.note());
+        }
+        long within = t.fitRows().stream().filter(r -> Math.abs(r.error()) <= 0.25).count();
+        out.printf(Locale.ROOT, "fit rows within +-25%%: %d of %d; leave-one-out median |error| %.1f%% "
+                        + "(targets: all, and 35%%)%n",
+                within, t.fitRows().size(), 100 * t.looMedianAbsError());
+        out.println("sources: rows 1-4 apple/ml-ane-transformers README and Apple ML research 'Deploying Transformers "
+                + "on the Apple Neural Engine'; rows 5 whisper.cpp PR #566; rows 6 anemll-bench Results.MD. Derived "
+                        + "rows "
+                + "are not fitted on.");
+        out.println("chips: " + profiles.get("A15").summary() + " | " + profiles.get("M1 Pro").summary());
     }
 }

@@ -56,11 +56,54 @@ class PlanCliTest {
         assertTrue(r.err().contains("A17 Pro"), r.err());
     }
 
-    @Test void calibrationPrintsEveryRow() {
+    @Test void calibrationPrintsEveryRowWithItsLeaveOneOutError() {
         Run r = run("plan", "--calibration");
         assertEquals(0, r.code(), r.err());
-        for (String id : List.of("1 ", "2 ", "3r", "4mr", "5 ", "6 ")) assertTrue(r.out().contains("\n" + id), id);
-        assertTrue(r.out().contains("whisper base encoder") && r.out().contains("llama_lm_head, M4"), r.out());
+        for (String id : List.of("1 ", "2 ", "3o", "4b", "5t", "5b", "5m", "6m1 ", "6m4max", "2r", "4mr")) {
+            assertTrue(r.out().contains("\n" + id), id);
+        }
+        assertTrue(r.out().contains("whisper base encoder") && r.out().contains("llama_lm_head achieved bandwidth"),
+                r.out());
+        assertTrue(r.out().contains("fit rows within +-25%: 11 of 11") && r.out().contains("leave-one-out median"),
+                r.out());
+        assertTrue(r.out().contains("in fit") && r.out().contains("left out"), r.out());
+    }
+
+    @Test void measuredLatencyCalibratesAndSavesAUserProfile(@TempDir Path dir) {
+        String old = System.getProperty("anewb.config.dir");
+        System.setProperty("anewb.config.dir", dir.toString());
+        try {
+            String model = TestModels.config("distilbert-base-uncased").toString();
+            Run r = run("plan", model, "--chip", "A15", "--seq", "128", "--quant", "none", "--measured", "4.5",
+                    "--save-profile", "my phone");
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.err().contains("saved chip profile \"my phone\" (based on A15)"), r.err());
+            assertTrue(r.out().contains("calibrated on your measurement")
+                    && r.out().contains("measured 4.50 ms, estimate 4.50 ms"), r.out());
+            assertTrue(Files.exists(dir.resolve("chips.json")));
+            // a later plan on the saved profile says so, with measured and estimated side by side
+            Run later = run("plan", model, "--chip", "my phone", "--seq", "64", "--json");
+            assertEquals(0, later.code(), later.err());
+            assertTrue(later.out().contains("\"chip_calibration\"") && later.out().contains("\"measured_ms\" : 4.5"),
+                    later.out());
+            Run bad = run("plan", model, "--chip", "A15", "--seq", "128", "--save-profile", "x");
+            assertEquals(2, bad.code());
+            assertTrue(bad.err().contains("--measured"), bad.err());
+        } finally {
+            if (old == null) System.clearProperty("anewb.config.dir"); else System.setProperty("anewb.config.dir", old);
+        }
+    }
+
+    @Test void textShowsWhatWouldNotStayOnTheAneAndW8a8Warnings() {
+        Run r = run("plan", TestModels.config("distilbert-base-uncased").toString(), "--chip", "A15", "--seq", "128",
+                "--activations", "int8");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("what would not stay on the ANE") && r.out().contains("per Core ML model"),
+                r.out());
+        assertTrue(r.out().contains("W8A8 on A15: no faster INT8 x INT8"), r.out());
+        Run bad = run("plan", TestModels.config("distilbert-base-uncased").toString(), "--seq", "8", "--activations",
+                "int4");
+        assertEquals(2, bad.code());
     }
 
     @Test void layoutPngIsWritten(@TempDir Path dir) throws Exception {

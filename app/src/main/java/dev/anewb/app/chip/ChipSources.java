@@ -2,6 +2,7 @@ package dev.anewb.app.chip;
 
 import dev.anewb.ane.ChipProfile;
 import dev.anewb.ane.CostConstants;
+import dev.anewb.ane.DeviceCalibration;
 import dev.anewb.ane.Figure;
 
 import java.util.ArrayList;
@@ -27,12 +28,22 @@ public final class ChipSources {
         add(out, "ANE cores", chip.aneCores(), "");
         add(out, "Peak (" + chip.topsBasis() + " basis)", chip.peakTops(), "TOPS");
         add(out, "FP16 compute", chip.fp16Tflops(), "TFLOPS");
-        add(out, "DRAM bandwidth", chip.dramGbPerS(), "GB/s");
+        add(out, "SoC DRAM bandwidth", chip.dramGbPerS(), "GB/s");
+        if (chip.aneGbPerS() != null) add(out, "ANE bandwidth (measured)", chip.aneGbPerS(), "GB/s");
         add(out, "On-chip buffer" + (chip.bufferOverridden() ? " (your override)" : ""), chip.bufferMb(), "MB");
+        add(out, "Largest model on the ANE", chip.modelWeightLimitMb(), "MB");
+        if (chip.calibration() != null) {
+            DeviceCalibration c = chip.calibration();
+            add(out, "Your calibration", new Figure(c.scale(), c.label(), "E"), "x throughput");
+        }
         CostConstants k = chip.constants();
-        add(out, "Compute efficiency", k.efficiency(), "of peak");
+        add(out, "Matmul efficiency", k.matmulEfficiency(), "of peak");
+        add(out, "Elementwise efficiency", k.elementwiseEfficiency(), "of peak");
+        add(out, "Reduction efficiency", k.reductionEfficiency(), "of peak");
+        if (chip.aneGbPerS() == null) add(out, "ANE share of SoC bandwidth", k.bandwidthUtilization(), "");
         add(out, "Per-op overhead", k.opOverheadMs(), "ms");
         add(out, "Per-evaluation overhead", k.evaluationOverheadMs(), "ms");
+        add(out, "INT8 weight reads", k.int8WeightReadFactor(), "x");
         add(out, "CPU hand-off", k.cpuHandoffMs(), "ms");
         add(out, "Energy per FLOP", k.energyPjPerFlop(), "pJ");
         add(out, "Energy per DRAM byte", k.energyPjPerDramByte(), "pJ");

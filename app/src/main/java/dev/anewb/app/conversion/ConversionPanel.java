@@ -1,6 +1,8 @@
 package dev.anewb.app.conversion;
 
 import dev.anewb.app.chip.ChipSourcesPopover;
+import dev.anewb.app.session.ModelKind;
+import dev.anewb.app.session.SampleInput;
 import dev.anewb.app.shell.Fxml;
 import dev.anewb.model.Conversion;
 import javafx.beans.property.IntegerProperty;
@@ -27,11 +29,9 @@ import javafx.scene.image.ImageView;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.VBox;
 import javafx.stage.FileChooser;
-import dev.anewb.app.session.ModelKind;
-import dev.anewb.app.session.SampleInput;
-import java.io.File;
 import javafx.util.Subscription;
 
+import java.io.File;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -160,7 +160,7 @@ public final class ConversionPanel {
         sampleText.textProperty().bindBidirectional(viewModel.sampleTextProperty());
         initSampleMedia();
 
-        chip.getItems().setAll(viewModel.chipNames());
+        chip.setItems(viewModel.chipNames());
         chip.valueProperty().bindBidirectional(viewModel.chipNameProperty());
         chipSources.setOnAction(e -> ChipSourcesPopover.show(chipSources, viewModel.session().chip(), null));
         BufferMbFactory mb = new BufferMbFactory(viewModel::profileBufferMb);

@@ -247,7 +247,7 @@ public final class ConversionViewModel {
     public IntegerProperty planBatchProperty() { return session.planBatchProperty(); }
 
     /** Chip profile names (bundled A14…M4, then the user's own). */
-    public List<String> chipNames() { return session.chipProfiles().names(); }
+    public ObservableList<String> chipNames() { return session.chipNames(); }
 
     public javafx.beans.property.StringProperty chipNameProperty() { return session.chipNameProperty(); }
 

@@ -13,16 +13,18 @@ import javafx.collections.ListChangeListener;
 import javafx.fxml.FXML;
 import javafx.scene.Node;
 import javafx.scene.Parent;
+import javafx.scene.control.Button;
 import javafx.scene.control.Label;
 import javafx.scene.control.ListView;
 import javafx.scene.control.ProgressIndicator;
+import javafx.scene.control.ScrollPane;
 import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
+import javafx.scene.control.TextField;
 import javafx.scene.control.ToggleButton;
 import javafx.scene.control.ToggleGroup;
 import javafx.scene.control.Tooltip;
-import javafx.scene.layout.HBox;
-import javafx.scene.layout.Priority;
+import javafx.scene.layout.FlowPane;
 import javafx.scene.layout.Region;
 import javafx.scene.layout.StackPane;
 import javafx.scene.layout.VBox;
@@ -53,13 +55,20 @@ public final class MemoryView implements AreaView {
     @FXML private ProgressIndicator busy;
     @FXML private Label status;
     @FXML private Label caption;
-    @FXML private HBox cards;
-    @FXML private javafx.scene.layout.FlowPane legend;
+    @FXML private FlowPane cards;
+    @FXML private ScrollPane contentScroll;
+    @FXML private FlowPane legend;
     @FXML private StackPane timelineBox;
     @FXML private Label hover;
     @FXML private TableView<OpPlan> opTable;
     @FXML private ListView<MemoryViewModel.Warning> warningList;
     @FXML private Label title;
+    @FXML private Label ceiling;
+    @FXML private TextField measuredMs;
+    @FXML private TextField profileName;
+    @FXML private Button calibrate;
+    @FXML private ProgressIndicator calibrating;
+    @FXML private Label calibrationMessage;
 
     public MemoryView(MemoryViewModel viewModel) {
         this.viewModel = viewModel;
@@ -87,6 +96,27 @@ public final class MemoryView implements AreaView {
         caption.setTooltip(new Tooltip("Every figure here is a simulated ESTIMATE; click for the chip profile's figures and sources"));
         ChipSourcesPopover.install(caption, () -> viewModel.session().chip());
 
+        ceiling.textProperty().bind(viewModel.ceilingSummaryProperty());
+        Tooltip ceilingTip = new Tooltip();
+        ceilingTip.textProperty().bind(viewModel.ceilingDetailsProperty());
+        ceilingTip.setWrapText(true);
+        ceilingTip.setMaxWidth(640);
+        ceiling.setTooltip(ceilingTip);
+
+        measuredMs.textProperty().bindBidirectional(viewModel.measuredMsProperty());
+        profileName.textProperty().bindBidirectional(viewModel.profileNameProperty());
+        measuredMs.setTooltip(new Tooltip("The median latency in ms that Xcode's performance report shows for the "
+                + "exported package of this model, with this conversion, batch and sequence length, on your device"));
+        profileName.setTooltip(new Tooltip("Name of the chip profile to save the calibration under (in your "
+                + "chips.json); empty: the chip's name + \" (mine)\""));
+        calibrate.setTooltip(new Tooltip("Fit the chosen chip's throughput so the estimate equals your measurement, "
+                + "save it as a chip profile and plan with it"));
+        calibrate.setOnAction(e -> viewModel.calibrate());
+        measuredMs.setOnAction(e -> viewModel.calibrate());
+        calibrate.disableProperty().bind(viewModel.calibratingProperty());
+        calibrating.visibleProperty().bind(viewModel.calibratingProperty());
+        calibrationMessage.textProperty().bind(viewModel.calibrationMessageProperty());
+
         for (int k = 0; k < KIND_LABELS.length; k++) legend.getChildren().add(swatch(SramTimeline.KIND_COLOURS.get(k), KIND_LABELS[k]));
         legend.getChildren().add(swatch(SramTimeline.SPILL, "▲ spill (tiled, re-streamed from DRAM)"));
         Label line = new Label("- - - on-chip buffer size");
@@ -100,6 +130,8 @@ public final class MemoryView implements AreaView {
             {
                 text.setWrapText(true);
                 text.maxWidthProperty().bind(l.widthProperty().subtract(28));
+                // a cell as tall as its wrapped warning: without it long warnings end in "..." after two lines
+                text.setMinHeight(Region.USE_PREF_SIZE);
             }
             @Override protected void updateItem(MemoryViewModel.Warning w, boolean empty) {
                 super.updateItem(w, empty);
@@ -132,12 +164,28 @@ public final class MemoryView implements AreaView {
                 viewModel.viewProperty().subscribe(v -> redraw()),
                 viewModel.selectedOpProperty().subscribe(i -> select(i.intValue())),
                 viewModel.session().modelProperty().subscribe(m -> {
-                    content.setVisible(m != null);
+                    contentScroll.setVisible(m != null);
                     emptyState.setVisible(m == null);
                 }),
+                viewModel.session().chipNameProperty()
+                        .subscribe(n -> profileName.setPromptText(viewModel.defaultProfileName())),
                 viewModel::dispose);
         title.setText("Memory");
+        // cards fill the row: as many columns of at least CARD_MIN as fit, the rest wrap to the next row
+        cards.widthProperty().addListener((obs, old, w) -> sizeCards());
         showCards();
+    }
+
+    private static final double CARD_MIN = 124;
+
+    private void sizeCards() {
+        int n = cards.getChildren().size();
+        if (n == 0 || cards.getWidth() <= 0) return;
+        double gap = cards.getHgap(), w = cards.getWidth() - 1;
+        int columns = (int) Math.max(1, Math.min(n, Math.floor((w + gap) / (CARD_MIN + gap))));
+        // equal rows: 5 cards in 3 columns stay 3 + 2, not 4 + 1
+        double each = Math.floor((w - (columns - 1) * gap) / columns);
+        for (Node c : cards.getChildren()) ((Region) c).setPrefWidth(each);
     }
 
     private static Node swatch(Color c, String text) {
@@ -239,16 +287,18 @@ public final class MemoryView implements AreaView {
             b.getStyleClass().add("estimate-card-ratio");
             Label cap = new Label(c.caption());
             cap.getStyleClass().add("estimate-card-caption");
+            // a calibrated chip's longer name wraps rather than shortening to "…"
+            cap.setWrapText(true);
+            cap.setMinHeight(Region.USE_PREF_SIZE);
             VBox box = new VBox(1, t, v, r, b, cap);
-            box.setMinWidth(0);
-            box.setPrefWidth(120);
+            box.setMinWidth(CARD_MIN);
+            box.setPrefWidth(CARD_MIN);
             box.getStyleClass().add("estimate-card");
-            HBox.setHgrow(box, Priority.ALWAYS);
-            box.setMaxWidth(Double.MAX_VALUE);
             Tooltip.install(box, new Tooltip(c.title() + " of the optimized plan (estimate), " + c.ratio() + "; click for the chip profile's sources"));
             ChipSourcesPopover.install(box, () -> viewModel.session().chip());
             cards.getChildren().add(box);
         }
+        sizeCards();
     }
 
     public MemoryViewModel viewModel() { return viewModel; }
@@ -260,6 +310,8 @@ public final class MemoryView implements AreaView {
     @Override public Parent root() { return root; }
 
     @Override public void dispose() {
+        measuredMs.textProperty().unbindBidirectional(viewModel.measuredMsProperty());
+        profileName.textProperty().unbindBidirectional(viewModel.profileNameProperty());
         subscriptions.unsubscribe();
         subscriptions = Subscription.EMPTY;
     }

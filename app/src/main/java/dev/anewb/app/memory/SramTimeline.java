@@ -9,6 +9,7 @@ import javafx.scene.canvas.GraphicsContext;
 import javafx.scene.layout.Region;
 import javafx.scene.paint.Color;
 import javafx.scene.text.Font;
+import javafx.scene.text.Text;
 import javafx.scene.text.TextAlignment;
 
 import java.util.List;
@@ -209,8 +210,10 @@ public final class SramTimeline extends Region {
         g.setLineWidth(1);
         g.setFill(ink);
         g.setTextAlign(TextAlignment.RIGHT);
-        g.setTextBaseline(VPos.BOTTOM);
-        g.fillText(bufferLabel, LEFT + pw - 2, yb - 2);
+        // above the line, unless it would run into the panel title there (a narrow plot, a long chip name)
+        boolean meetsTitle = yb - 16 < top && textWidth(panel.title()) + 12 + textWidth(bufferLabel) > pw;
+        g.setTextBaseline(meetsTitle ? VPos.TOP : VPos.BOTTOM);
+        g.fillText(bufferLabel, LEFT + pw - 2, meetsTitle ? yb + 3 : yb - 2);
         // axes
         g.setStroke(ink.deriveColor(0, 1, 1, 0.6));
         g.strokeLine(LEFT + 0.5, top, LEFT + 0.5, bottom);
@@ -223,8 +226,16 @@ public final class SramTimeline extends Region {
         for (double i = 0; i < n; i += xstep) g.fillText(Integer.toString((int) i), LEFT + (i + 0.5) / n * pw, bottom + 10);
         if (last) {
             g.setTextBaseline(VPos.BOTTOM);
-            g.fillText("op # in execution order (dotted: layer boundaries; red ▲: op spills)", LEFT + pw / 2, bottom + BOTTOM);
+            String axis = "op # in execution order (dotted: layer boundaries; red ▲: op spills)";
+            if (textWidth(axis) > pw + 2 * RIGHT) axis = "op # (dotted: layers; red ▲: spills)";
+            g.fillText(axis, LEFT + pw / 2, bottom + BOTTOM);
         }
+    }
+
+    private static double textWidth(String s) {
+        Text t = new Text(s);
+        t.setFont(Font.font(11));
+        return t.getLayoutBounds().getWidth();
     }
 
     private static void stack(GraphicsContext g, OpPlan o, double x, double width, double bottom, double ph, long ymax) {

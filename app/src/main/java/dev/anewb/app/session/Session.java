@@ -61,7 +61,8 @@ public final class Session {
     private final ReadOnlyBooleanWrapper loading = new ReadOnlyBooleanWrapper(this, "loading");
     private final ReadOnlyStringWrapper loadingWhat = new ReadOnlyStringWrapper(this, "loadingWhat");
     private final ObservableList<String> recentModels = FXCollections.observableArrayList();
-    private final ChipProfiles chips;
+    private final ObjectProperty<ChipProfiles> chips = new SimpleObjectProperty<>(this, "chipProfiles");
+    private final ObservableList<String> chipNames = FXCollections.observableArrayList();
     private final String chipsProblem;
     private final StringProperty chipName = new SimpleStringProperty(this, "chipName");
     private final ObjectProperty<Double> bufferOverrideMb = new SimpleObjectProperty<>(this, "bufferOverrideMb");
@@ -124,13 +125,15 @@ public final class Session {
             loaded = ChipProfiles.bundled();
             problem = e.getMessage();
         }
-        chips = loaded;
+        chips.set(loaded);
+        chipNames.setAll(loaded.names());
         chipsProblem = problem;
         String saved = settings.get().chip();
-        chipName.set(chips.names().stream().filter(n -> n.equalsIgnoreCase(saved)).findFirst().orElse(chips.names().contains("A15") ? "A15" : chips.names().getFirst()));
+        chipName.set(loaded.names().stream().filter(n -> n.equalsIgnoreCase(saved)).findFirst()
+                .orElse(loaded.names().contains("A15") ? "A15" : loaded.names().getFirst()));
         bufferOverrideMb.set(settings.get().bufferMb());
         chipName.addListener((obs, old, now) -> {
-            if (now == null || !chips.all().containsKey(now)) chipName.set(old);
+            if (now == null || !chips.get().all().containsKey(now)) chipName.set(old);
             else settings.update(s -> s.withChip(now, bufferOverrideMb.get()));
         });
         bufferOverrideMb.addListener((obs, old, now) -> {
@@ -138,9 +141,9 @@ public final class Session {
             else settings.update(s -> s.withChip(chipName.get(), now));
         });
         chip = Bindings.createObjectBinding(() -> {
-            ChipProfile c = chips.all().get(chipName.get());
+            ChipProfile c = chips.get().all().get(chipName.get());
             return bufferOverrideMb.get() == null ? c : c.withBufferMb(bufferOverrideMb.get());
-        }, chipName, bufferOverrideMb);
+        }, chipName, bufferOverrideMb, chips);
         model.addListener((obs, old, now) -> {
             // A new kind of model (an image model after a text model) starts from its built-in sample.
             ModelKind kind = ModelKind.of(now);
@@ -305,7 +308,20 @@ public final class Session {
     }
 
     /** Every chip profile: the bundled ones merged with the user's chips.json. */
-    public ChipProfiles chipProfiles() { return chips; }
+    public ChipProfiles chipProfiles() { return chips.get(); }
+
+    /** The chip profile names, in file order; they change when the user saves a calibrated profile. */
+    public ObservableList<String> chipNames() { return FXCollections.unmodifiableObservableList(chipNames); }
+
+    /**
+     * Replaces the profiles with {@code profiles} (read again off the FX thread after the user saved one) and
+     * selects {@code select} when it is among them. FX thread.
+     */
+    public void useChipProfiles(ChipProfiles profiles, String select) {
+        chips.set(profiles);
+        chipNames.setAll(profiles.names());
+        if (select != null && profiles.all().containsKey(select)) chipName.set(select);
+    }
 
     /** Why the user's chips.json was ignored, or null. */
     public String chipProfilesProblem() { return chipsProblem; }
@@ -322,7 +338,7 @@ public final class Session {
     public ChipProfile chip() { return chip.get(); }
 
     /** The chosen profile as shipped (no buffer override): its own buffer figure and source. */
-    public ChipProfile baseChip() { return chips.all().get(chipName.get()); }
+    public ChipProfile baseChip() { return chips.get().all().get(chipName.get()); }
 
     /**
      * An area asks the shell to show another one by its key ("memory"); the shell selects it and clears this.

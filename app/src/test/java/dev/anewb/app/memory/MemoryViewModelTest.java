@@ -16,10 +16,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import org.testfx.api.FxRobot;
 import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.util.WaitForAsyncUtils;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -125,5 +129,66 @@ class MemoryViewModelTest {
         MemoryViewModel.Warning w = vm.warnings().get(1);
         robot.interact(() -> vm.selectedOpProperty().set(w.opIndex()));
         assertEquals(w.op(), vm.ops().get(vm.selectedOpProperty().get()).name());
+    }
+
+    @Test void ceilingLineIsThePlannersCeiling() {
+        PlanResult p = vm.plan();
+        // the bundled MiniLM fits one iOS model (1 GiB, Anemll README) and only its gather runs on the CPU (rule 5)
+        assertEquals(1, p.ceiling().models());
+        String line = vm.ceilingSummaryProperty().get();
+        assertTrue(line.startsWith("On the ANE: " + MemoryViewModel.bytes(p.ceiling().aneWeightBytes())
+                + " of weights"), line);
+        assertTrue(line.contains("only the embedding gather runs on the CPU (rule 5)") && line.endsWith("(estimate)"),
+                line);
+        assertEquals(String.join("\n", p.ceiling().lines()), vm.ceilingDetailsProperty().get());
+    }
+
+    @Test void badMeasurementIsAMessageNotAJob(FxRobot robot) {
+        robot.interact(() -> {
+            vm.measuredMsProperty().set("fast");
+            vm.calibrate();
+        });
+        assertFalse(vm.calibratingProperty().get());
+        assertTrue(vm.calibrationMessageProperty().get().contains("median latency"),
+                vm.calibrationMessageProperty().get());
+        assertEquals(3.47, MemoryViewModel.parseMs("3,47 ms"), 0);
+    }
+
+    @Test void calibratingSavesAProfileAndEveryEstimateOnItMatchesTheMeasurement(FxRobot robot, @TempDir Path dir)
+            throws Exception {
+        String old = System.getProperty("anewb.config.dir");
+        System.setProperty("anewb.config.dir", dir.toString());
+        try {
+            double measured = 2 * vm.plan().optimized().latencyMs();
+            robot.interact(() -> {
+                vm.measuredMsProperty().set(Double.toString(measured));
+                vm.profileNameProperty().set("test phone");
+                vm.calibrate();
+            });
+            WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> !vm.calibratingProperty().get()
+                    && "test phone".equals(session.chipNameProperty().get()));
+            assertTrue(session.chipNames().contains("test phone"));
+            assertTrue(Files.exists(dir.resolve("chips.json")));
+            PlanResult p = waitPlanned(session.conversion());
+            WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> vm.plan().chip().name().equals("test phone"));
+            p = vm.plan();
+            // the same workload is now estimated at the measurement, and the profile says it is calibrated
+            assertEquals(measured, p.optimized().latencyMs(), 1e-6 * measured);
+            assertEquals("A15", p.chip().calibration().basedOn());
+            WaitForAsyncUtils.waitForFxEvents();
+            String msg = vm.calibrationMessageProperty().get();
+            assertTrue(msg.contains("Saved profile \"test phone\"") && msg.contains(String.format(Locale.ROOT,
+                    "measured %.2f ms", measured)), msg);
+            assertTrue(vm.cards().stream().allMatch(c -> c.caption().startsWith("calibrated estimate")));
+            assertTrue(p.label().contains("calibrated on your measurement"), p.label());
+            // switching away and back shows the chip's calibration, measured beside estimated
+            robot.interact(() -> session.chipNameProperty().set("A15"));
+            robot.interact(() -> session.chipNameProperty().set("test phone"));
+            msg = vm.calibrationMessageProperty().get();
+            assertTrue(msg.startsWith("test phone calibrated on your measurement") && msg.contains("measured")
+                    && msg.contains("estimate"), msg);
+        } finally {
+            if (old == null) System.clearProperty("anewb.config.dir"); else System.setProperty("anewb.config.dir", old);
+        }
     }
 }
