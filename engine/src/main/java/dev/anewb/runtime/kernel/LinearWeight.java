@@ -94,15 +94,57 @@ public sealed interface LinearWeight {
         }
     }
 
-    /** @param fp16 values rounded to FP16 after widening, as the graph's FP16 computation stores weights */
-    record Mapped(TensorData stored, boolean fp16) implements LinearWeight {
+    /**
+     * A weight read from its stored bytes ({@link MappedMatmul}). With {@code fp16} (the graph computes in FP16) its
+     * values are FP16 numbers, so the BC1S conv's panels (channels along the lanes, built by transposing rows) are
+     * made once on first use and kept as FP16 bits, two bytes a weight, and widened per call by a contiguous loop:
+     * transposing every row on every decode step cost more than the rest of the step.
+     */
+    final class Mapped implements LinearWeight {
+        private final TensorData stored;
+        private final boolean fp16;
+        private volatile short[] panels16;
+
+        Mapped(TensorData stored, boolean fp16) {
+            this.stored = stored;
+            this.fp16 = fp16;
+        }
+
+        public TensorData stored() { return stored; }
+
         public void matmul(float[] x, int tokens, float[] bias, float[] y) { MappedMatmul.matmul(x, tokens, stored, fp16, bias, y); }
-        public long bytes() { return 0; }
-        @Override public long streamedBytes() { return stored.data().byteSize(); }
+
+        public long bytes() {
+            short[] p = panels16;
+            return p == null ? 0 : 2L * p.length;
+        }
+
+        @Override public long streamedBytes() { return panels16 != null ? bytes() : stored.data().byteSize(); }
+
         public void row(int r, float[] out) { MappedMatmul.row(stored, r, fp16, out); }
+
         public float[] panel(int panel, float[] buf) {
-            MappedMatmul.panel(stored, panel, MatmulVector.PW, fp16, buf);
+            int k = stored.dim(1), pw = MatmulVector.PW;
+            if (!fp16) {
+                MappedMatmul.panel(stored, panel, pw, false, buf);
+                return buf;
+            }
+            short[] p = panels16();
+            int base = panel * k * pw, n = k * pw;
+            // float16ToFloat is a C2 intrinsic this counted loop vectorises (F16C)
+            for (int i = 0; i < n; i++) buf[i] = Float.float16ToFloat(p[base + i]);
             return buf;
+        }
+
+        private short[] panels16() {
+            short[] p = panels16;
+            if (p == null) {
+                synchronized (this) {
+                    p = panels16;
+                    if (p == null) panels16 = p = MappedMatmul.fp16Panels(stored, MatmulVector.PW);
+                }
+            }
+            return p;
         }
     }
 

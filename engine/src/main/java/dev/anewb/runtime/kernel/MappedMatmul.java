@@ -80,6 +80,21 @@ public final class MappedMatmul {
         }
     }
 
+    /** Every panel of an FP16-valued weight as FP16 bits, {@code [panels][k][pw]}, zero past the last row. */
+    static short[] fp16Panels(TensorData w, int pw) {
+        int rows = w.dim(0), k = w.dim(1), panels = (rows + pw - 1) / pw;
+        short[] p = new short[Math.multiplyExact(panels * pw, k)];
+        EnginePool.forRange(panels, panel -> {
+            float[] row = rowBuffer(k);
+            int base = panel * k * pw;
+            for (int j = 0; j < pw && panel * pw + j < rows; j++) {
+                widenRow(w, panel * pw + j, k, true, row, KernelSelection.VECTOR);
+                for (int c = 0; c < k; c++) p[base + c * pw + j] = Float.floatToFloat16(row[c]);
+            }
+        });
+        return p;
+    }
+
     private static void widenRow(TensorData w, int r, int k, boolean fp16, float[] out, boolean vector) {
         MemorySegment seg = w.data();
         long off = (long) r * k * w.dtype().bytes();
