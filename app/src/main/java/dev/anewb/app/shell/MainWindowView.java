@@ -121,15 +121,18 @@ public final class MainWindowView {
             viewModel.select(Area.EXPORT);
             if (areaViews.get(Area.EXPORT) instanceof ExportView v) v.exportOnnx();
         });
-        scene.getAccelerators().put(KeyboardShortcuts.RUN, () -> {
-            viewModel.select(Area.RUN);
-            if (areaViews.get(Area.RUN) instanceof RunView v) v.viewModel().runCurrent();
-        });
+        scene.getAccelerators().put(KeyboardShortcuts.RUN, this::runCurrent);
         scene.getAccelerators().put(KeyboardShortcuts.HELP, this::toggleShortcutsHelp);
         return scene;
     }
 
     public Parent root() { return root; }
+
+    /** Shows the Run area and runs what the loaded model takes on its current input (Ctrl/Cmd+R, the self-test). */
+    public void runCurrent() {
+        viewModel.select(Area.RUN);
+        if (areaViews.get(Area.RUN) instanceof RunView v) v.viewModel().runCurrent();
+    }
 
     /** Shows the keyboard shortcuts under the "?" button, or hides them if shown. */
     public void toggleShortcutsHelp() {
