@@ -50,6 +50,16 @@ class SelfTestCommandTest {
         assertTrue(r.output.contains("self-test failed"), r.output);
     }
 
+    @Test void refusesASizeOrThemeItCannotRead() throws Exception {
+        Result size = anewb("gui", "--self-test", dir.resolve("shots").toString(), "--size", "960by600");
+        assertEquals(2, size.exit, size.output);
+        assertTrue(size.output.contains("--size \"960by600\" is not WIDTHxHEIGHT"), size.output);
+        Result theme = anewb("gui", "--self-test", dir.resolve("shots").toString(), "--theme", "sepia");
+        assertEquals(2, theme.exit, theme.output);
+        assertTrue(theme.output.contains("neither light nor dark"), theme.output);
+        assertFalse(Files.exists(dir.resolve("shots")), "nothing rendered");
+    }
+
     private static double luminance(int rgb) {
         return (0.2126 * ((rgb >> 16) & 255) + 0.7152 * ((rgb >> 8) & 255) + 0.0722 * (rgb & 255)) / 255;
     }

@@ -1,7 +1,7 @@
 package dev.anewb.app.conversion;
 
 import dev.anewb.app.chip.ChipSourcesPopover;
-import dev.anewb.app.shell.Fxml;
+import dev.anewb.app.ui.Fxml;
 import dev.anewb.model.Conversion;
 import javafx.beans.property.IntegerProperty;
 import javafx.beans.property.ReadOnlyStringWrapper;

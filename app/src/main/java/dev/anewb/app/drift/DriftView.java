@@ -1,9 +1,9 @@
 package dev.anewb.app.drift;
 
-import dev.anewb.app.shell.Area;
-import dev.anewb.app.shell.AreaView;
-import dev.anewb.app.shell.EmptyState;
-import dev.anewb.app.shell.Fxml;
+import dev.anewb.app.area.AreaView;
+import dev.anewb.app.area.EmptyState;
+import dev.anewb.app.ui.Fxml;
+import dev.anewb.app.ui.Icons;
 import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.collections.ListChangeListener;
 import javafx.fxml.FXML;
@@ -28,6 +28,8 @@ import java.util.function.Function;
 
 /** Controller of DriftView.fxml: per-tap drift chart (one series per cause), table, layer detail. */
 public final class DriftView implements AreaView {
+    /** The area's icon in the navigation list and its empty state. */
+    public static final String ICON = Icons.ACTIVITY;
     private final DriftViewModel viewModel;
     private final Parent root;
     private Subscription subscriptions = Subscription.EMPTY;
@@ -55,7 +57,7 @@ public final class DriftView implements AreaView {
     }
 
     @FXML private void initialize() {
-        emptyState.show(viewModel, Area.DRIFT.iconPath());
+        emptyState.show(viewModel, ICON);
         metric.getItems().setAll(DriftMetric.values());
         metric.valueProperty().bindBidirectional(viewModel.metricProperty());
         metric.setTooltip(new Tooltip("Which metric the chart plots per tap"));

@@ -4,7 +4,7 @@ import dev.anewb.api.ConvertedModel;
 import dev.anewb.app.jobs.LatestJobScheduler;
 import dev.anewb.app.session.SampleInput;
 import dev.anewb.app.session.Session;
-import dev.anewb.app.shell.AreaViewModel;
+import dev.anewb.app.area.AreaViewModel;
 import dev.anewb.drift.DriftReport;
 import dev.anewb.drift.TapMetrics;
 import dev.anewb.job.Job;

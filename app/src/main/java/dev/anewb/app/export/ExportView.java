@@ -4,8 +4,9 @@ import dev.anewb.app.drift.DriftCharts;
 import dev.anewb.app.drift.DriftMetric;
 import dev.anewb.app.drift.DriftViewModel;
 import dev.anewb.app.jobs.JobView;
-import dev.anewb.app.shell.AreaView;
-import dev.anewb.app.shell.Fxml;
+import dev.anewb.app.area.AreaView;
+import dev.anewb.app.ui.Fxml;
+import dev.anewb.app.ui.Icons;
 import dev.anewb.drift.DriftReport;
 import javafx.embed.swing.SwingFXUtils;
 import javafx.fxml.FXML;
@@ -20,6 +21,9 @@ import javafx.scene.control.ProgressBar;
 import javafx.scene.control.TextField;
 import javafx.scene.control.Tooltip;
 import javafx.scene.image.WritableImage;
+import javafx.scene.input.KeyCode;
+import javafx.scene.input.KeyCodeCombination;
+import javafx.scene.input.KeyCombination;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.StackPane;
 import javafx.stage.DirectoryChooser;
@@ -37,6 +41,14 @@ import java.nio.file.Path;
 
 /** Controller of ExportView.fxml. */
 public final class ExportView implements AreaView {
+    /** The area's icon in the navigation list and its empty state. */
+    public static final String ICON = Icons.UPLOAD;
+    /** Export the converted package: Ctrl+E (Cmd+E on macOS). */
+    public static final KeyCodeCombination EXPORT_PACKAGE_SHORTCUT =
+            new KeyCodeCombination(KeyCode.E, KeyCombination.SHORTCUT_DOWN);
+    /** Export the converted graph as ONNX: Ctrl+Shift+E (Cmd+Shift+E on macOS). */
+    public static final KeyCodeCombination EXPORT_ONNX_SHORTCUT =
+            new KeyCodeCombination(KeyCode.E, KeyCombination.SHORTCUT_DOWN, KeyCombination.SHIFT_DOWN);
     private final ExportViewModel viewModel;
     private final Parent root;
     private Subscription subscriptions = Subscription.EMPTY;
@@ -74,7 +86,7 @@ public final class ExportView implements AreaView {
         exportOnnx.setOnAction(e -> exportOnnx());
         tip(onnxPath, "File the ONNX model is written to");
         tip(exportOnnx, "Write the converted graph as ONNX: FP16 rounding as casts, INT8 weights with their block scales, chunking as a band mask ("
-                + dev.anewb.app.shell.KeyboardShortcuts.EXPORT_ONNX.getDisplayText() + ")");
+                + EXPORT_ONNX_SHORTCUT.getDisplayText() + ")");
         choosePackage.setOnAction(e -> choosePackage());
         chooseReport.setOnAction(e -> chooseReport());
         exportPackage.setOnAction(e -> exportPackage());
@@ -85,7 +97,7 @@ public final class ExportView implements AreaView {
         tip(packagePath, "Folder the .anepkg package is written to");
         tip(choosePackage, "Choose where the package goes");
         tip(exportPackage, "Convert the loaded model with the panel's settings and write the .anepkg ("
-                + dev.anewb.app.shell.KeyboardShortcuts.EXPORT_PACKAGE.getDisplayText() + ")");
+                + EXPORT_PACKAGE_SHORTCUT.getDisplayText() + ")");
         tip(showInFolder, "Open the folder of what was written last");
         tip(reportFolder, "Folder the report files (HTML, JSON, CSV) are written to");
         tip(chooseReport, "Choose the report folder");

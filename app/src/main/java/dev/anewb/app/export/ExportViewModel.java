@@ -4,7 +4,7 @@ import dev.anewb.api.ConvertedModel;
 import dev.anewb.app.drift.DriftViewModel;
 import dev.anewb.app.jobs.JobView;
 import dev.anewb.app.session.Session;
-import dev.anewb.app.shell.AreaViewModel;
+import dev.anewb.app.area.AreaViewModel;
 import dev.anewb.drift.DriftReport;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.model.Conversion;

@@ -2,7 +2,7 @@ package dev.anewb.app.jobs;
 
 import atlantafx.base.controls.Notification;
 import atlantafx.base.theme.Styles;
-import dev.anewb.app.shell.Icons;
+import dev.anewb.app.ui.Icons;
 import javafx.scene.control.Button;
 import javafx.scene.control.TextArea;
 import javafx.scene.layout.VBox;

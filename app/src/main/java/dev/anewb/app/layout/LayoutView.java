@@ -1,10 +1,10 @@
 package dev.anewb.app.layout;
 
 import dev.anewb.ane.TensorLayout;
-import dev.anewb.app.shell.Area;
-import dev.anewb.app.shell.AreaView;
-import dev.anewb.app.shell.EmptyState;
-import dev.anewb.app.shell.Fxml;
+import dev.anewb.app.area.AreaView;
+import dev.anewb.app.area.EmptyState;
+import dev.anewb.app.ui.Fxml;
+import dev.anewb.app.ui.Icons;
 import javafx.collections.ListChangeListener;
 import javafx.fxml.FXML;
 import javafx.scene.Parent;
@@ -27,6 +27,8 @@ import java.util.Locale;
 
 /** Controller of LayoutView.fxml: tensor tree, the 64-byte-line grid (one image per frame), mode, zoom, figures. */
 public final class LayoutView implements AreaView {
+    /** The area's icon in the navigation list and its empty state. */
+    public static final String ICON = Icons.GRID;
     static final String HOVER_HINT = "Hover a cell for its element index and byte address · drag or scroll to pan · Ctrl+scroll or +/− to zoom";
     private final LayoutViewModel viewModel;
     private final Parent root;
@@ -56,7 +58,7 @@ public final class LayoutView implements AreaView {
     }
 
     @FXML private void initialize() {
-        emptyState.show(viewModel, Area.LAYOUT.iconPath());
+        emptyState.show(viewModel, ICON);
         grid.setId("layoutGrid");
         gridBox.getChildren().add(grid);
         Tooltip.install(grid, new Tooltip("Each line is 64 bytes of memory, one cell per element; colour = owning head or quantization block; hatched = padding"));

@@ -7,7 +7,7 @@ import dev.anewb.ane.TensorLayout;
 import dev.anewb.ane.WeightStorage;
 import dev.anewb.api.ConvertedModel;
 import dev.anewb.app.session.Session;
-import dev.anewb.app.shell.AreaViewModel;
+import dev.anewb.app.area.AreaViewModel;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelGraph;

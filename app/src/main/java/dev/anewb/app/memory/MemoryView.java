@@ -4,10 +4,10 @@ import dev.anewb.ane.BufferKind;
 import dev.anewb.ane.OpPlan;
 import dev.anewb.ane.PlanResult;
 import dev.anewb.app.chip.ChipSourcesPopover;
-import dev.anewb.app.shell.Area;
-import dev.anewb.app.shell.AreaView;
-import dev.anewb.app.shell.EmptyState;
-import dev.anewb.app.shell.Fxml;
+import dev.anewb.app.area.AreaView;
+import dev.anewb.app.area.EmptyState;
+import dev.anewb.app.ui.Fxml;
+import dev.anewb.app.ui.Icons;
 import javafx.beans.property.ReadOnlyObjectWrapper;
 import javafx.collections.ListChangeListener;
 import javafx.fxml.FXML;
@@ -37,6 +37,8 @@ import java.util.function.Function;
 
 /** Controller of MemoryView.fxml: summary cards, the SRAM timeline (one canvas), per-op table and warnings, kept in sync. */
 public final class MemoryView implements AreaView {
+    /** The area's icon in the navigation list and its empty state. */
+    public static final String ICON = Icons.CHIP;
     private static final String[] KIND_LABELS = {"weights (incl. INT8 scales/zero points)", "activations in", "activations out", "attention scores", "KV cache"};
 
     private final MemoryViewModel viewModel;
@@ -67,7 +69,7 @@ public final class MemoryView implements AreaView {
     }
 
     @FXML private void initialize() {
-        emptyState.show(viewModel, Area.MEMORY.iconPath());
+        emptyState.show(viewModel, ICON);
         timelineBox.getChildren().add(timeline);
         timeline.setId("sramTimeline");
 

@@ -10,7 +10,7 @@ import dev.anewb.ane.PlanTotals;
 import dev.anewb.app.chip.ChipSources;
 import dev.anewb.app.jobs.LatestJobScheduler;
 import dev.anewb.app.session.Session;
-import dev.anewb.app.shell.AreaViewModel;
+import dev.anewb.app.area.AreaViewModel;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.io.ModelInfo;
 import dev.anewb.model.Conversion;

@@ -1,7 +1,8 @@
 package dev.anewb.app.model;
 
-import dev.anewb.app.shell.AreaView;
-import dev.anewb.app.shell.Fxml;
+import dev.anewb.app.area.AreaView;
+import dev.anewb.app.ui.Fxml;
+import dev.anewb.app.ui.Icons;
 import javafx.collections.ListChangeListener;
 import javafx.fxml.FXML;
 import javafx.scene.Parent;
@@ -25,6 +26,8 @@ import java.util.List;
 
 /** Controller of ModelView.fxml: model sources on the left, the loaded model's card on the right. */
 public final class ModelView implements AreaView {
+    /** The area's icon in the navigation list and its empty state. */
+    public static final String ICON = Icons.LAYERS;
     private final ModelViewModel viewModel;
     private final Parent root;
     private Subscription subscriptions = Subscription.EMPTY;

@@ -1,7 +1,7 @@
 package dev.anewb.app.model;
 
 import dev.anewb.app.session.Session;
-import dev.anewb.app.shell.AreaViewModel;
+import dev.anewb.app.area.AreaViewModel;
 import dev.anewb.hub.HfCache;
 import dev.anewb.io.BundledModel;
 import dev.anewb.io.ModelInfo;

@@ -1,8 +1,9 @@
 package dev.anewb.app.run;
 
 import dev.anewb.app.drift.DriftViewModel;
-import dev.anewb.app.shell.AreaView;
-import dev.anewb.app.shell.Fxml;
+import dev.anewb.app.area.AreaView;
+import dev.anewb.app.ui.Fxml;
+import dev.anewb.app.ui.Icons;
 import dev.anewb.app.session.ModelKind;
 import dev.anewb.app.session.SampleInput;
 import javafx.beans.property.DoubleProperty;
@@ -16,6 +17,9 @@ import javafx.scene.control.Spinner;
 import javafx.scene.control.SpinnerValueFactory;
 import javafx.scene.control.TextArea;
 import javafx.scene.image.ImageView;
+import javafx.scene.input.KeyCode;
+import javafx.scene.input.KeyCodeCombination;
+import javafx.scene.input.KeyCombination;
 import javafx.scene.layout.BorderPane;
 import javafx.scene.layout.StackPane;
 import javafx.scene.layout.VBox;
@@ -39,6 +43,10 @@ import java.util.Locale;
 
 /** Controller of RunView.fxml. */
 public final class RunView implements AreaView {
+    /** The area's icon in the navigation list and its empty state. */
+    public static final String ICON = Icons.PLAY;
+    /** Run the loaded model on its current input: Ctrl+R (Cmd+R on macOS). */
+    public static final KeyCodeCombination RUN_SHORTCUT = new KeyCodeCombination(KeyCode.R, KeyCombination.SHORTCUT_DOWN);
     private final RunViewModel viewModel;
     private final Parent root;
     private Subscription subscriptions = Subscription.EMPTY;
@@ -98,7 +106,7 @@ public final class RunView implements AreaView {
         textA.setTooltip(new Tooltip("Text run through both models; its tokens are shown below"));
         textB.setTooltip(new Tooltip("A second text: its similarity to text A is measured under each model"));
         run.setTooltip(new Tooltip("Run both texts through the original and the converted model (also runs as you type; "
-                + dev.anewb.app.shell.KeyboardShortcuts.RUN.getDisplayText() + ")"));
+                + RUN_SHORTCUT.getDisplayText() + ")"));
         run.setOnAction(e -> viewModel.run());
         busy.visibleProperty().bind(viewModel.computingProperty().or(viewModel.vision().computingProperty())
                 .or(viewModel.languageModel().generation().runningProperty()).or(viewModel.speech().preparingProperty())

@@ -1,5 +1,6 @@
 package dev.anewb.app.shell;
 
+import dev.anewb.app.area.AreaView;
 import dev.anewb.app.drift.DriftView;
 import dev.anewb.app.drift.DriftViewModel;
 import dev.anewb.app.export.ExportView;
@@ -25,13 +26,13 @@ import java.util.function.Function;
 
 /** The workbench's areas in navigation order; the order also gives the Ctrl/Cmd+1..7 shortcuts. */
 public enum Area {
-    MODEL("Model", Icons.LAYERS, session -> new ModelView(new ModelViewModel(session))),
-    DRIFT("Drift", Icons.ACTIVITY, session -> new DriftView(new DriftViewModel(session))),
-    MEMORY("Memory", Icons.CHIP, session -> new MemoryView(new MemoryViewModel(session))),
-    LAYOUT("Layout", Icons.GRID, session -> new LayoutView(new LayoutViewModel(session))),
-    WEIGHTS("Weights", Icons.BARS, session -> new WeightsView(new WeightsViewModel(session))),
-    RUN("Run", Icons.PLAY, session -> new RunView(new RunViewModel(session))),
-    EXPORT("Export", Icons.UPLOAD, session -> new ExportView(new ExportViewModel(session)));
+    MODEL("Model", ModelView.ICON, session -> new ModelView(new ModelViewModel(session))),
+    DRIFT("Drift", DriftView.ICON, session -> new DriftView(new DriftViewModel(session))),
+    MEMORY("Memory", MemoryView.ICON, session -> new MemoryView(new MemoryViewModel(session))),
+    LAYOUT("Layout", LayoutView.ICON, session -> new LayoutView(new LayoutViewModel(session))),
+    WEIGHTS("Weights", WeightsView.ICON, session -> new WeightsView(new WeightsViewModel(session))),
+    RUN("Run", RunView.ICON, session -> new RunView(new RunViewModel(session))),
+    EXPORT("Export", ExportView.ICON, session -> new ExportView(new ExportViewModel(session)));
 
     private final String title;
     private final String iconPath;

@@ -1,5 +1,6 @@
 package dev.anewb.app.shell;
 
+import dev.anewb.app.area.AreaView;
 import dev.anewb.app.conversion.ConversionPanel;
 import dev.anewb.app.conversion.ConversionViewModel;
 import dev.anewb.app.export.ExportView;
@@ -9,6 +10,8 @@ import dev.anewb.app.jobs.JobFailureNotice;
 import dev.anewb.app.jobs.JobStatusBar;
 import dev.anewb.app.run.RunView;
 import dev.anewb.app.theme.AppTheme;
+import dev.anewb.app.ui.Fxml;
+import dev.anewb.app.ui.Icons;
 import javafx.scene.control.Button;
 import org.controlsfx.control.PopOver;
 import javafx.collections.ListChangeListener;

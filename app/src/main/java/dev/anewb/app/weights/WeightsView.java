@@ -1,7 +1,8 @@
 package dev.anewb.app.weights;
 
-import dev.anewb.app.shell.AreaView;
-import dev.anewb.app.shell.Fxml;
+import dev.anewb.app.area.AreaView;
+import dev.anewb.app.ui.Fxml;
+import dev.anewb.app.ui.Icons;
 import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.collections.ListChangeListener;
 import javafx.fxml.FXML;
@@ -26,6 +27,8 @@ import java.util.function.Function;
 
 /** Controller of WeightsView.fxml: heatmaps drawn into one WritableImage each, histogram, worst blocks. */
 public final class WeightsView implements AreaView {
+    /** The area's icon in the navigation list and its empty state. */
+    public static final String ICON = Icons.BARS;
     private final WeightsViewModel viewModel;
     private final Parent root;
     private Subscription subscriptions = Subscription.EMPTY;

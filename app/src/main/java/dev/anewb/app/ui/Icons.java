@@ -1,4 +1,4 @@
-package dev.anewb.app.shell;
+package dev.anewb.app.ui;
 
 import javafx.scene.Group;
 import javafx.scene.layout.StackPane;

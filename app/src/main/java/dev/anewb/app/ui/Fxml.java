@@ -1,4 +1,4 @@
-package dev.anewb.app.shell;
+package dev.anewb.app.ui;
 
 import javafx.fxml.FXMLLoader;
 import javafx.scene.Parent;
