@@ -1,7 +1,10 @@
 package dev.anewb.app.conversion;
 
 import dev.anewb.app.chip.ChipSourcesPopover;
+import dev.anewb.app.session.ModelKind;
+import dev.anewb.app.session.SampleInput;
 import dev.anewb.app.ui.Fxml;
+import dev.anewb.app.ui.SpinnerBinding;
 import dev.anewb.model.Conversion;
 import javafx.beans.property.IntegerProperty;
 import javafx.beans.property.ReadOnlyStringWrapper;
@@ -27,13 +30,13 @@ import javafx.scene.image.ImageView;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.VBox;
 import javafx.stage.FileChooser;
-import dev.anewb.app.session.ModelKind;
-import dev.anewb.app.session.SampleInput;
-import java.io.File;
+import javafx.util.StringConverter;
 import javafx.util.Subscription;
 
+import java.io.File;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.DoubleSupplier;
 
 /** Controller of ConversionPanel.fxml: the always-visible conversion settings on the right. */
 public final class ConversionPanel {
@@ -162,11 +165,11 @@ public final class ConversionPanel {
 
         chip.getItems().setAll(viewModel.chipNames());
         chip.valueProperty().bindBidirectional(viewModel.chipNameProperty());
-        chipSources.setOnAction(e -> ChipSourcesPopover.show(chipSources, viewModel.session().chip(), null));
+        chipSources.setOnAction(e -> ChipSourcesPopover.show(chipSources, viewModel.chip(), null));
         BufferMbFactory mb = new BufferMbFactory(viewModel::profileBufferMb);
         bufferMb.setValueFactory(mb);
         mb.valueProperty().bindBidirectional(viewModel.bufferOverrideMbProperty());
-        bufferMb.focusedProperty().addListener((obs, was, is) -> { if (!is) commit(bufferMb); });
+        SpinnerBinding.commitOnFocusLoss(bufferMb);
         subscriptions.add(viewModel.chipNameProperty().subscribe(n -> {
             bufferMb.getEditor().setPromptText(ChipSourcesNumbers.mb(viewModel.profileBufferMb()));
             bufferHint.setText("Empty buffer = " + n + "'s " + ChipSourcesNumbers.mb(viewModel.profileBufferMb()) + " MB (unpublished)");
@@ -238,29 +241,16 @@ public final class ConversionPanel {
     private static void tip(Control c, String text) { c.setTooltip(new Tooltip(text)); }
 
     private void bindSpinner(Spinner<Integer> spinner, IntegerProperty value, int min, int max, int step) {
-        SpinnerValueFactory.IntegerSpinnerValueFactory f = new SpinnerValueFactory.IntegerSpinnerValueFactory(min, max, value.get(), step);
-        spinner.setValueFactory(f);
-        f.valueProperty().addListener((obs, old, now) -> { if (now != null && now != value.get()) value.set(now); });
-        subscriptions.add(value.subscribe(v -> { if (!v.equals(f.getValue())) f.setValue(v.intValue()); }));
-        // Typed text counts once the field loses focus, not only on Enter.
-        spinner.focusedProperty().addListener((obs, was, is) -> { if (!is) commit(spinner); });
-    }
-
-    private static <T> void commit(Spinner<T> spinner) {
-        try {
-            spinner.getValueFactory().setValue(spinner.getValueFactory().getConverter().fromString(spinner.getEditor().getText()));
-        } catch (RuntimeException e) {
-            spinner.getEditor().setText(String.valueOf(spinner.getValue()));
-        }
+        subscriptions.add(SpinnerBinding.ofInt(spinner, value, min, max, step));
     }
 
     /** The buffer override: empty text is "use the profile's figure" (null); the arrows start from that figure. */
     static final class BufferMbFactory extends SpinnerValueFactory<Double> {
-        private final java.util.function.DoubleSupplier profile;
+        private final DoubleSupplier profile;
 
-        BufferMbFactory(java.util.function.DoubleSupplier profile) {
+        BufferMbFactory(DoubleSupplier profile) {
             this.profile = profile;
-            setConverter(new javafx.util.StringConverter<>() {
+            setConverter(new StringConverter<>() {
                 @Override public String toString(Double v) { return v == null ? "" : ChipSourcesNumbers.mb(v); }
                 @Override public Double fromString(String s) {
                     if (s == null || s.isBlank()) return null;

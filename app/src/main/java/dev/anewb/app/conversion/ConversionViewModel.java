@@ -1,6 +1,7 @@
 package dev.anewb.app.conversion;
 
 import dev.anewb.AnewbException;
+import dev.anewb.ane.ChipProfile;
 import dev.anewb.app.run.MediaPictures;
 import dev.anewb.app.session.ModelKind;
 import dev.anewb.app.session.SampleInput;
@@ -257,5 +258,6 @@ public final class ConversionViewModel {
     /** The profile's own buffer size in MB, shown when there is no override. */
     public double profileBufferMb() { return session.baseChip().bufferMb().value(); }
 
-    public Session session() { return session; }
+    /** The chosen chip profile with the buffer override (what the sources popover lists). */
+    public ChipProfile chip() { return session.chip(); }
 }

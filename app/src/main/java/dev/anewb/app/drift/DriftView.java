@@ -90,8 +90,7 @@ public final class DriftView implements AreaView {
                 viewModel.measuredProperty().subscribe(m -> showContent(m != null)),
                 viewModel.pinnedProperty().subscribe(p -> pinnedLabel.setText(p == null ? "" : "Compare: " + DriftViewModel.pinnedName(p.conversion()))),
                 viewModel.selectedLayerProperty().subscribe(l -> layerTab.setText(l.intValue() < 0
-                        ? "Layer detail" : "Layer " + l + " detail (attention out, MLP out, layer out)")),
-                viewModel::dispose);
+                        ? "Layer detail" : "Layer " + l + " detail (attention out, MLP out, layer out)")));
         redraw();
     }
 

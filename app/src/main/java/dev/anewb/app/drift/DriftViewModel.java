@@ -61,8 +61,7 @@ public final class DriftViewModel extends AreaViewModel {
     /** @param sample what was measured on ("2 texts", "cat.png", the built-in audio) */
     public record Measured(DriftReport report, Conversion conversion, long millis, int texts, int tokens, String sample) { }
 
-    private final Session session;
-    private final LatestJobScheduler<Measured> scheduler;
+    private final LatestJobScheduler<Measured> scheduler = scheduler("Measure drift");
     private final ReadOnlyObjectWrapper<Measured> measured = new ReadOnlyObjectWrapper<>(this, "measured");
     private final ObjectProperty<DriftMetric> metric = new SimpleObjectProperty<>(this, "metric", DriftMetric.SQNR);
     private final BooleanProperty allTaps = new SimpleBooleanProperty(this, "allTaps");
@@ -74,28 +73,25 @@ public final class DriftViewModel extends AreaViewModel {
     private final ObservableList<TapRow> layerRows = FXCollections.observableArrayList();
     private final ReadOnlyStringWrapper taskText = new ReadOnlyStringWrapper(this, "taskText", "");
     private final ReadOnlyStringWrapper status = new ReadOnlyStringWrapper(this, "status", "");
-    private Subscription subscription;
 
     public DriftViewModel(Session session) {
-        super("Drift",
+        super(session, "Drift",
                 "Per-layer accuracy drift of the converted model against the FP32 original: SQNR, cosine, rel. L2 and max-abs per tap, attributed by cause (quantization, FP16, chunking, layout).",
                 List.of("Drift per tap across all layers, measured on the CPU executor",
                         "Attribution by cause: quantization, FP16, chunking, layout"),
                 "Load a model to measure it.");
-        this.session = session;
-        this.scheduler = new LatestJobScheduler<>(session.jobs(), "Measure drift");
         compare.addListener((obs, was, on) -> pinned.set(on ? measured.get() : null));
         for (Observable o : new Observable[]{metric, allTaps, pinned, measured}) o.addListener(x -> rebuild());
         selectedLayer.addListener(x -> rebuildLayer());
-        subscription = Subscription.combine(
+        keep(Subscription.combine(
                 session.convertedProperty().subscribe(v -> requestMeasure()),
                 session.sampleInputProperty().subscribe(v -> requestMeasure()),
-                scheduler.computingProperty().subscribe(v -> updateStatus()),
-                scheduler::cancel);
+                scheduler.computingProperty().subscribe(v -> updateStatus())));
         requestMeasure();
     }
 
     private void requestMeasure() {
+        Session session = session();
         ConvertedModel converted = session.converted();
         if (converted == null || !session.canMeasureDrift()) {
             scheduler.cancel();
@@ -227,6 +223,7 @@ public final class DriftViewModel extends AreaViewModel {
     }
 
     private void updateStatus() {
+        Session session = session();
         Measured m = measured.get();
         if (scheduler.isComputing()) status.set("computing…");
         else if (m == null) status.set(session.model() == null ? "Load a model to measure drift." : !session.canMeasureDrift() ? "Drift needs a source model with weights." : "");
@@ -258,13 +255,4 @@ public final class DriftViewModel extends AreaViewModel {
 
     /** "computing…" while a measurement runs, else what the shown report measured. */
     public ReadOnlyStringProperty statusProperty() { return status.getReadOnlyProperty(); }
-
-    public javafx.beans.property.ReadOnlyBooleanProperty computingProperty() { return scheduler.computingProperty(); }
-
-    public Session session() { return session; }
-
-    public void dispose() {
-        subscription.unsubscribe();
-        subscription = Subscription.EMPTY;
-    }
 }

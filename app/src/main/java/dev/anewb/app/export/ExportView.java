@@ -105,10 +105,7 @@ public final class ExportView implements AreaView {
         tip(cancel, "Stop the export");
         subscriptions = Subscription.combine(
                 viewModel.jobProperty().subscribe(this::follow),
-                viewModel.session().convertedProperty().subscribe(c -> summary.setText(c == null
-                        ? "Load a source model to export it."
-                        : c.source().displayName() + " with " + DriftViewModel.describe(c.graph().conversion()) + " (the settings on the right)")),
-                viewModel::dispose);
+                viewModel.summaryProperty().subscribe(summary::setText));
     }
 
     private static void tip(javafx.scene.control.Control c, String text) { c.setTooltip(new Tooltip(text)); }

@@ -30,25 +30,28 @@ import java.util.List;
  * {@link #exportPackage(boolean)} with {@code force}.
  */
 public final class ExportViewModel extends AreaViewModel {
-    private final Session session;
     private final StringProperty packagePath = new SimpleStringProperty(this, "packagePath", "");
     private final StringProperty onnxPath = new SimpleStringProperty(this, "onnxPath", "");
     private final StringProperty reportFolder = new SimpleStringProperty(this, "reportFolder", "");
     private final ReadOnlyObjectWrapper<JobView<?>> job = new ReadOnlyObjectWrapper<>(this, "job");
     private final ObjectProperty<Path> lastWritten = new SimpleObjectProperty<>(this, "lastWritten");
     private final ReadOnlyStringWrapper result = new ReadOnlyStringWrapper(this, "result", "");
+    private final ReadOnlyStringWrapper summary = new ReadOnlyStringWrapper(this, "summary", "");
     private final BooleanBinding canExport;
-    private Subscription subscription;
     private boolean pathEdited;
 
     public ExportViewModel(Session session) {
-        super("Export",
+        super(session, "Export",
                 "Write the converted model as an .anepkg package and the drift report as HTML, JSON and CSV.",
                 List.of("The .anepkg package with its manifest and drift summary", "A drift report to share"),
                 "Load a model to export it.");
-        this.session = session;
         packagePath.addListener((obs, old, now) -> pathEdited = true);
-        subscription = session.modelProperty().subscribe(this::suggestPaths);
+        keep(Subscription.combine(
+                session.modelProperty().subscribe(this::suggestPaths),
+                session.convertedProperty().subscribe(c -> summary.set(c == null
+                        ? "Load a source model to export it."
+                        : c.source().displayName() + " with " + DriftViewModel.describe(c.graph().conversion())
+                                + " (the settings on the right)"))));
         canExport = Bindings.createBooleanBinding(() -> session.converted() != null && job.get() == null, session.convertedProperty(), job);
     }
 
@@ -69,6 +72,7 @@ public final class ExportViewModel extends AreaViewModel {
 
     /** Writes the package as a job; {@code force} replaces an existing one. Returns null when there is nothing to export. */
     public JobView<Path> exportPackage(boolean force) {
+        Session session = session();
         ConvertedModel converted = session.converted();
         if (converted == null || packagePath.get().isBlank() || job.get() != null) return null;
         Path out = Path.of(packagePath.get());
@@ -88,6 +92,7 @@ public final class ExportViewModel extends AreaViewModel {
      * exporter writes atomically, so an existing file is replaced only when the export succeeds.
      */
     public JobView<Path> exportOnnx() {
+        Session session = session();
         ConvertedModel converted = session.converted();
         if (converted == null || onnxPath.get().isBlank() || job.get() != null) return null;
         Path out = Path.of(onnxPath.get());
@@ -107,6 +112,7 @@ public final class ExportViewModel extends AreaViewModel {
      * report when it measured the current configuration, else measures it.
      */
     public JobView<List<Path>> exportReport(byte[] chartPng) {
+        Session session = session();
         ConvertedModel converted = session.converted();
         if (converted == null || !session.canMeasureDrift() || reportFolder.get().isBlank() || job.get() != null) return null;
         Path dir = Path.of(reportFolder.get());
@@ -133,7 +139,7 @@ public final class ExportViewModel extends AreaViewModel {
     }
 
     /** The report a chart snapshot should show: the latest drift report, or null (the report job then measures). */
-    public DriftReport chartReport() { return session.latestDriftProperty().get(); }
+    public DriftReport chartReport() { return session().latestDriftProperty().get(); }
 
     public StringProperty packagePathProperty() { return packagePath; }
 
@@ -152,10 +158,6 @@ public final class ExportViewModel extends AreaViewModel {
 
     public BooleanBinding canExportBinding() { return canExport; }
 
-    public Session session() { return session; }
-
-    public void dispose() {
-        subscription.unsubscribe();
-        subscription = Subscription.EMPTY;
-    }
+    /** What an export writes: the model and its conversion, or what to do first. */
+    public ReadOnlyStringProperty summaryProperty() { return summary.getReadOnlyProperty(); }
 }

@@ -96,11 +96,10 @@ public final class LayoutView implements AreaView {
                 viewModel.layoutProperty().subscribe(this::showLayout),
                 viewModel.noteProperty().subscribe(note::setText),
                 viewModel.hoverProperty().subscribe(this::showHover),
-                viewModel.session().modelProperty().subscribe(m -> {
-                    content.setVisible(m != null);
-                    emptyState.setVisible(m == null);
-                }),
-                viewModel::dispose);
+                viewModel.modelLoadedProperty().subscribe(loaded -> {
+                    content.setVisible(loaded);
+                    emptyState.setVisible(!loaded);
+                }));
     }
 
     private void showTree(LayoutViewModel.Group g) {

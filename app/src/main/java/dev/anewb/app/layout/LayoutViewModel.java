@@ -62,7 +62,6 @@ public final class LayoutViewModel extends AreaViewModel {
         public boolean padding() { return element < 0; }
     }
 
-    private final Session session;
     private final ObjectProperty<Group> tree = new SimpleObjectProperty<>(this, "tree");
     private final ObjectProperty<String> selected = new SimpleObjectProperty<>(this, "selected");
     private final ObjectProperty<Mode> mode = new SimpleObjectProperty<>(this, "mode", Mode.BC1S);
@@ -71,17 +70,15 @@ public final class LayoutViewModel extends AreaViewModel {
     private final ReadOnlyObjectWrapper<Cell> hover = new ReadOnlyObjectWrapper<>(this, "hover");
     private final ObservableList<Figure> figures = FXCollections.observableArrayList();
     private final Set<String> attentionValues = new LinkedHashSet<>();
-    private Subscription subscription;
 
     public LayoutViewModel(Session session) {
-        super("Layout",
+        super(session, "Layout",
                 "How tensors are laid out for the Neural Engine: the channel-first BC1S layout, padding added for alignment, and the transposes and reshapes the converter inserts.",
                 List.of("Layout grid of each tensor",
                         "Padding overhead per tensor",
                         "Transposes and reshapes added by conversion"),
                 "Load a model to see its tensor layouts.");
-        this.session = session;
-        subscription = Subscription.combine(
+        keep(Subscription.combine(
                 session.modelProperty().subscribe(m -> {
                     Conversion c = session.conversion();
                     if (c != null) mode.set(c.layout() == Conversion.Layout.HF ? Mode.HF : Mode.BC1S);
@@ -92,13 +89,13 @@ public final class LayoutViewModel extends AreaViewModel {
                 mode.subscribe(s -> resolve()),
                 session.planSequenceLengthProperty().subscribe(v -> resolve()),
                 session.planBatchProperty().subscribe(v -> resolve()),
-                session.chipProperty().subscribe(c -> resolve()));
+                session.chipProperty().subscribe(c -> resolve())));
     }
 
     /** The graph whose weights carry the conversion's quantization (names of .q/.scale/.zero_point follow it). */
     private ModelGraph plannedGraph() {
-        ConvertedModel c = session.converted();
-        LoadedModel m = session.model();
+        ConvertedModel c = session().converted();
+        LoadedModel m = session().model();
         return c != null ? c.graph() : m == null ? null : m.graph();
     }
 
@@ -112,7 +109,7 @@ public final class LayoutViewModel extends AreaViewModel {
             figures.clear();
             return;
         }
-        Conversion conv = session.conversion();
+        Conversion conv = session().conversion();
         Map<Integer, Map<String, List<Entry>>> byLayer = new LinkedHashMap<>();
         Set<String> seen = new LinkedHashSet<>();
         for (Op op : g.ops()) {
@@ -171,6 +168,7 @@ public final class LayoutViewModel extends AreaViewModel {
     }
 
     private void resolve() {
+        Session session = session();
         LoadedModel m = session.model();
         String name = selected.get();
         hover.set(null);
@@ -257,11 +255,4 @@ public final class LayoutViewModel extends AreaViewModel {
     public ReadOnlyObjectProperty<Cell> hoverProperty() { return hover.getReadOnlyProperty(); }
 
     public ObservableList<Figure> figures() { return figures; }
-
-    public Session session() { return session; }
-
-    public void dispose() {
-        subscription.unsubscribe();
-        subscription = Subscription.EMPTY;
-    }
 }

@@ -87,7 +87,7 @@ public final class MemoryView implements AreaView {
         status.textProperty().bind(viewModel.statusProperty());
         caption.textProperty().bind(viewModel.captionProperty());
         caption.setTooltip(new Tooltip("Every figure here is a simulated ESTIMATE; click for the chip profile's figures and sources"));
-        ChipSourcesPopover.install(caption, () -> viewModel.session().chip());
+        ChipSourcesPopover.install(caption, viewModel::chip);
 
         for (int k = 0; k < KIND_LABELS.length; k++) legend.getChildren().add(swatch(SramTimeline.KIND_COLOURS.get(k), KIND_LABELS[k]));
         legend.getChildren().add(swatch(SramTimeline.SPILL, "▲ spill (tiled, re-streamed from DRAM)"));
@@ -133,11 +133,10 @@ public final class MemoryView implements AreaView {
                 viewModel.outcomeProperty().subscribe(o -> redraw()),
                 viewModel.viewProperty().subscribe(v -> redraw()),
                 viewModel.selectedOpProperty().subscribe(i -> select(i.intValue())),
-                viewModel.session().modelProperty().subscribe(m -> {
-                    content.setVisible(m != null);
-                    emptyState.setVisible(m == null);
-                }),
-                viewModel::dispose);
+                viewModel.modelLoadedProperty().subscribe(loaded -> {
+                    content.setVisible(loaded);
+                    emptyState.setVisible(!loaded);
+                }));
         title.setText("Memory");
         showCards();
     }
@@ -248,7 +247,7 @@ public final class MemoryView implements AreaView {
             HBox.setHgrow(box, Priority.ALWAYS);
             box.setMaxWidth(Double.MAX_VALUE);
             Tooltip.install(box, new Tooltip(c.title() + " of the optimized plan (estimate), " + c.ratio() + "; click for the chip profile's sources"));
-            ChipSourcesPopover.install(box, () -> viewModel.session().chip());
+            ChipSourcesPopover.install(box, viewModel::chip);
             cards.getChildren().add(box);
         }
     }

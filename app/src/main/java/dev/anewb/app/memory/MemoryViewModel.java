@@ -59,8 +59,7 @@ public final class MemoryViewModel extends AreaViewModel {
         @Override public String toString() { return op + ": " + text; }
     }
 
-    private final Session session;
-    private final LatestJobScheduler<Outcome> scheduler;
+    private final LatestJobScheduler<Outcome> scheduler = scheduler("Plan memory");
     private final ReadOnlyObjectWrapper<Outcome> outcome = new ReadOnlyObjectWrapper<>(this, "outcome");
     private final ObjectProperty<View> view = new SimpleObjectProperty<>(this, "view", View.OPTIMIZED);
     private final IntegerProperty selectedOp = new SimpleIntegerProperty(this, "selectedOp", -1);
@@ -69,18 +68,15 @@ public final class MemoryViewModel extends AreaViewModel {
     private final ObservableList<Warning> warnings = FXCollections.observableArrayList();
     private final ReadOnlyStringWrapper status = new ReadOnlyStringWrapper(this, "status", "");
     private final ReadOnlyStringWrapper caption = new ReadOnlyStringWrapper(this, "caption", "");
-    private Subscription subscription;
 
     public MemoryViewModel(Session session) {
-        super("Memory",
+        super(session, "Memory",
                 "How the model uses the Neural Engine's memory on a chosen chip profile: on-chip SRAM occupancy per op, DRAM traffic when tensors spill, and the latency and energy the planner estimates.",
                 List.of("SRAM occupancy timeline over the ops",
                         "DRAM reads and writes per op",
                         "Latency and energy estimates, with the chip profile they come from"),
                 "Load a model, or just its config.json, to plan it.");
-        this.session = session;
-        this.scheduler = new LatestJobScheduler<>(session.jobs(), "Plan memory");
-        subscription = Subscription.combine(
+        keep(Subscription.combine(
                 session.modelProperty().subscribe(m -> replan()),
                 session.conversionProperty().subscribe(c -> replan()),
                 session.chipProperty().subscribe(c -> replan()),
@@ -88,12 +84,12 @@ public final class MemoryViewModel extends AreaViewModel {
                 session.planBatchProperty().subscribe(v -> replan()),
                 outcome.subscribe(o -> publish()),
                 view.subscribe(v -> publish()),
-                scheduler.computingProperty().subscribe(c -> updateStatus()),
-                scheduler::cancel);
+                scheduler.computingProperty().subscribe(c -> updateStatus())));
     }
 
     /** Plans again for the session's current state (debounced; the latest request wins). */
     public void replan() {
+        Session session = session();
         LoadedModel m = session.model();
         if (m == null) {
             scheduler.cancel();
@@ -172,7 +168,7 @@ public final class MemoryViewModel extends AreaViewModel {
     private void updateStatus() {
         Outcome o = outcome.get();
         if (scheduler.isComputing()) status.set("computing…");
-        else if (o == null) status.set(session.model() == null ? "" : "planning…");
+        else if (o == null) status.set(session().model() == null ? "" : "planning…");
         else if (o.problem() != null) status.set("Cannot plan: " + o.problem());
         else {
             PlanTotals t = shownTotals();
@@ -180,13 +176,6 @@ public final class MemoryViewModel extends AreaViewModel {
             status.set(String.format(Locale.ROOT, "%d ops planned in %.1f ms · %d spill · %d warnings · speed-up %.2f× over the baseline (estimate)",
                     t.ops().size(), o.micros() / 1000.0, spilling, warnings.size(), o.plan().speedup()));
         }
-    }
-
-    /** Total weight bytes of the shown plan's ops in the buffer, per kind (the "weights" stack the chart draws). */
-    public static long sum(PlanTotals t, BufferKind kind) {
-        long s = 0;
-        for (OpPlan o : t.ops()) s += o.sram(kind);
-        return s;
     }
 
     public PlanResult plan() {
@@ -213,18 +202,6 @@ public final class MemoryViewModel extends AreaViewModel {
     /** "estimate · A15 · buffer 4 MB (?) · batch 1 · seq 128 …" */
     public ReadOnlyStringProperty captionProperty() { return caption.getReadOnlyProperty(); }
 
-    public ReadOnlyBooleanProperty computingProperty() { return scheduler.computingProperty(); }
-
-    public Session session() { return session; }
-
-    /** One-line model description for the header, or empty. */
-    public String modelLine() {
-        ModelInfo i = session.infoProperty().get();
-        return i == null ? "" : i.name() + " · " + Session.headerDetails(i);
-    }
-
-    public void dispose() {
-        subscription.unsubscribe();
-        subscription = Subscription.EMPTY;
-    }
+    /** The chip profile the plan is for, with the buffer override (what a sources popover lists). */
+    public ChipProfile chip() { return session().chip(); }
 }

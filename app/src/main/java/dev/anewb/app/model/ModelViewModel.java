@@ -4,7 +4,10 @@ import dev.anewb.app.session.Session;
 import dev.anewb.app.area.AreaViewModel;
 import dev.anewb.hub.HfCache;
 import dev.anewb.io.BundledModel;
+import dev.anewb.io.LoadedModel;
 import dev.anewb.io.ModelInfo;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.collections.FXCollections;
 import javafx.collections.ListChangeListener;
 import javafx.collections.ObservableList;
@@ -22,34 +25,38 @@ public final class ModelViewModel extends AreaViewModel {
     /** One fact of the model card. */
     public record CardRow(String label, String value) { }
 
-    private final Session session;
     private final ObservableList<ModelSource> bundled = FXCollections.observableArrayList(
             new ModelSource("all-MiniLM-L6-v2", BundledModel.ID, "bundled with anewb · works offline"));
     private final ObservableList<ModelSource> cached = FXCollections.observableArrayList();
     private final ObservableList<ModelSource> recent = FXCollections.observableArrayList();
     private final ObservableList<CardRow> card = FXCollections.observableArrayList();
+    private final ReadOnlyStringWrapper cardTitle = new ReadOnlyStringWrapper(this, "cardTitle", "");
+    private final ReadOnlyStringWrapper cardSubtitle = new ReadOnlyStringWrapper(this, "cardSubtitle", "");
     private final Path cacheRoot;
     private final HubSearchViewModel hub;
-    private Subscription subscription;
 
     public ModelViewModel(Session session) {
         this(session, HfCache.fromEnvironment().root());
     }
 
     public ModelViewModel(Session session, Path hfCacheRoot) {
-        super("Model",
+        super(session, "Model",
                 "The loaded model: its architecture and size, and where models come from.",
                 List.of("The bundled model, models in the local Hugging Face cache, recent models",
                         "The model card: architecture, parameters, layers, heads, sizes"),
                 "Load a model to see its card.");
-        this.session = session;
         this.cacheRoot = hfCacheRoot;
         this.hub = new HubSearchViewModel(session);
         ListChangeListener<String> onRecent = c -> updateRecent();
         session.recentModels().addListener(onRecent);
         updateRecent();
-        subscription = Subscription.combine(session.infoProperty().subscribe(this::updateCard),
-                () -> session.recentModels().removeListener(onRecent));
+        keep(Subscription.combine(
+                hub::dispose,
+                session.infoProperty().subscribe(this::updateCard),
+                () -> session.recentModels().removeListener(onRecent),
+                session.loadingProperty().subscribe(v -> updateCardTitle()),
+                session.loadingWhatProperty().subscribe(v -> updateCardTitle()),
+                session.modelProperty().subscribe(m -> updateCardTitle())));
         cached.setAll(scanCache(cacheRoot));
     }
 
@@ -69,7 +76,7 @@ public final class ModelViewModel extends AreaViewModel {
     }
 
     private void updateRecent() {
-        recent.setAll(session.recentModels().stream().map(r -> new ModelSource(shortName(r), r, r)).toList());
+        recent.setAll(session().recentModels().stream().map(r -> new ModelSource(shortName(r), r, r)).toList());
     }
 
     static String shortName(String reference) {
@@ -81,6 +88,7 @@ public final class ModelViewModel extends AreaViewModel {
     private void updateCard(ModelInfo i) {
         if (i == null) {
             card.clear();
+            updateCardTitle();
             return;
         }
         List<CardRow> rows = new ArrayList<>();
@@ -96,10 +104,26 @@ public final class ModelViewModel extends AreaViewModel {
         rows.add(new CardRow("Size on disk", dev.anewb.io.ByteSizes.format(i.sizeOnDisk())));
         rows.add(new CardRow("Files", String.join(", ", i.files())));
         card.setAll(rows);
+        updateCardTitle();
+    }
+
+    /** The card's heading: the model's name and folder, else what is loading or what to do. */
+    private void updateCardTitle() {
+        Session session = session();
+        ModelInfo info = session.infoProperty().get();
+        if (card.isEmpty() || info == null) {
+            cardTitle.set(session.loadingProperty().get() ? "Loading " + session.loadingWhatProperty().get() + "…"
+                    : "No model loaded");
+            cardSubtitle.set("Pick the bundled model, a cached one, or open a folder.");
+            return;
+        }
+        cardTitle.set(info.name());
+        LoadedModel m = session.model();
+        cardSubtitle.set(m != null && m.folder() != null ? m.folder().toString() : "");
     }
 
     /** Loads a model reference as a job (progress in the status bar). */
-    public void open(String reference) { session.load(reference); }
+    public void open(String reference) { session().load(reference); }
 
     /**
      * Loads what the user picked or dropped: a model folder, an {@code .anepkg} folder, or a file inside a
@@ -107,7 +131,7 @@ public final class ModelViewModel extends AreaViewModel {
      */
     public void open(Path picked) {
         Path target = Files.isRegularFile(picked) && !picked.getFileName().toString().equals("config.json") ? picked.getParent() : picked;
-        session.load(target.toAbsolutePath().toString());
+        session().load(target.toAbsolutePath().toString());
     }
 
     public ObservableList<ModelSource> bundled() { return bundled; }
@@ -119,16 +143,14 @@ public final class ModelViewModel extends AreaViewModel {
     /** The loaded model's facts; empty without a model. */
     public ObservableList<CardRow> card() { return card; }
 
-    public Path cacheRoot() { return cacheRoot; }
+    /** The loaded model's name, or "Loading …" / "No model loaded". */
+    public ReadOnlyStringProperty cardTitleProperty() { return cardTitle.getReadOnlyProperty(); }
 
-    public Session session() { return session; }
+    /** The loaded model's folder, or where models come from while there is none. */
+    public ReadOnlyStringProperty cardSubtitleProperty() { return cardSubtitle.getReadOnlyProperty(); }
+
+    public Path cacheRoot() { return cacheRoot; }
 
     /** The Hub search section. */
     public HubSearchViewModel hub() { return hub; }
-
-    public void dispose() {
-        hub.dispose();
-        subscription.unsubscribe();
-        subscription = Subscription.EMPTY;
-    }
 }

@@ -2,13 +2,11 @@ package dev.anewb.app.shell;
 
 import dev.anewb.app.area.AreaView;
 import dev.anewb.app.conversion.ConversionPanel;
-import dev.anewb.app.conversion.ConversionViewModel;
 import dev.anewb.app.export.ExportView;
 import dev.anewb.app.jobs.JobFailure;
 import dev.anewb.app.model.ModelView;
 import dev.anewb.app.jobs.JobFailureNotice;
 import dev.anewb.app.jobs.JobStatusBar;
-import dev.anewb.app.run.RunView;
 import dev.anewb.app.theme.AppTheme;
 import dev.anewb.app.ui.Fxml;
 import dev.anewb.app.ui.Icons;
@@ -32,6 +30,7 @@ import javafx.scene.layout.Priority;
 import javafx.scene.layout.Region;
 import javafx.scene.layout.StackPane;
 import javafx.scene.layout.VBox;
+import javafx.util.Duration;
 import javafx.util.Subscription;
 
 import java.util.EnumMap;
@@ -88,7 +87,7 @@ public final class MainWindowView {
         helpButton.setTooltip(new Tooltip("Keyboard shortcuts (" + KeyboardShortcuts.HELP.getDisplayText() + ")"));
         helpButton.setOnAction(e -> toggleShortcutsHelp());
 
-        conversionPanel = new ConversionPanel(new ConversionViewModel(viewModel.session()));
+        conversionPanel = new ConversionPanel(viewModel.conversion());
         sidePanel.getChildren().setAll(conversionPanel.root());
 
         statusBar.bind(viewModel.runningJobs());
@@ -132,15 +131,12 @@ public final class MainWindowView {
     public Parent root() { return root; }
 
     /** Shows the Run area and runs what the loaded model takes on its current input (Ctrl/Cmd+R, the self-test). */
-    public void runCurrent() {
-        viewModel.select(Area.RUN);
-        if (areaViews.get(Area.RUN) instanceof RunView v) v.viewModel().runCurrent();
-    }
+    public void runCurrent() { viewModel.runCurrent(); }
 
     /** Shows the keyboard shortcuts under the "?" button, or hides them if shown. */
     public void toggleShortcutsHelp() {
         if (shortcutsHelp != null && shortcutsHelp.isShowing()) {
-            shortcutsHelp.hide(javafx.util.Duration.ZERO);
+            shortcutsHelp.hide(Duration.ZERO);
             return;
         }
         if (shortcutsHelp == null) {
@@ -150,9 +146,8 @@ public final class MainWindowView {
             shortcutsHelp.setDetachable(false);
             shortcutsHelp.setArrowLocation(PopOver.ArrowLocation.TOP_RIGHT);
         }
-        if (helpButton.getScene() != null && helpButton.getScene().getWindow() != null && helpButton.getScene().getWindow().isShowing()) {
-            shortcutsHelp.show(helpButton);
-        }
+        Scene scene = helpButton.getScene();
+        if (scene != null && scene.getWindow() != null && scene.getWindow().isShowing()) shortcutsHelp.show(helpButton);
     }
 
     /** The shortcuts popover once it has been asked for (tests). */
@@ -165,18 +160,18 @@ public final class MainWindowView {
     /** The area's view if it has been shown (views are built on first visit). */
     public AreaView areaView(Area area) { return areaViews.get(area); }
 
-    /** Drops listeners on the view model and disposes the area views (window closed). */
+    /** Drops listeners on the view model, disposes the area views, then the view models (window closed). */
     public void dispose() {
         subscriptions.unsubscribe();
         subscriptions = Subscription.EMPTY;
         if (shortcutsHelp != null) shortcutsHelp.hide();
         areaViews.values().forEach(AreaView::dispose);
         areaViews.clear();
-        viewModel.session().close();
+        viewModel.close();
     }
 
     private void show(Area area) {
-        AreaView view = areaViews.computeIfAbsent(area, a -> a.createView(viewModel.session()));
+        AreaView view = areaViews.computeIfAbsent(area, a -> a.createView(viewModel.area(a)));
         areaHost.getChildren().setAll(view.root());
         if (areaList.getSelectionModel().getSelectedItem() != area) areaList.getSelectionModel().select(area);
     }

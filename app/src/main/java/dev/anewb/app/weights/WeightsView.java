@@ -77,8 +77,7 @@ public final class WeightsView implements AreaView {
         subscriptions = Subscription.combine(
                 () -> viewModel.histogram().removeListener(onBins),
                 viewModel.analysisProperty().subscribe(a -> drawMaps()),
-                viewModel.kindProperty().subscribe(k -> drawMaps()),
-                viewModel::dispose);
+                viewModel.kindProperty().subscribe(k -> drawMaps()));
     }
 
     private static void fit(ImageView view, StackPane box) {

@@ -54,8 +54,7 @@ public final class WeightsViewModel extends AreaViewModel {
     /** The measured weight. */
     public record Analysis(String weight, int blockSize, boolean symmetric, BlockErrorMap map, long millis) { }
 
-    private final Session session;
-    private final LatestJobScheduler<Analysis> scheduler;
+    private final LatestJobScheduler<Analysis> scheduler = scheduler("Quantize weight");
     private final ObservableList<String> weights = FXCollections.observableArrayList();
     private final ObjectProperty<String> selected = new SimpleObjectProperty<>(this, "selected");
     private final ObjectProperty<ErrorKind> kind = new SimpleObjectProperty<>(this, "kind", ErrorKind.MAX_ABS);
@@ -63,15 +62,12 @@ public final class WeightsViewModel extends AreaViewModel {
     private final ObservableList<Bin> histogram = FXCollections.observableArrayList();
     private final ObservableList<BlockRow> worst = FXCollections.observableArrayList();
     private final ReadOnlyStringWrapper status = new ReadOnlyStringWrapper(this, "status", "");
-    private Subscription subscription;
 
     public WeightsViewModel(Session session) {
-        super("Weights", "Per-block INT8 quantization error and scales of one projection weight.",
+        super(session, "Weights", "Per-block INT8 quantization error and scales of one projection weight.",
                 List.of("Heatmaps of error and scale per block", "Histogram of block errors", "The worst blocks"),
                 "Load a model to inspect its weights.");
-        this.session = session;
-        this.scheduler = new LatestJobScheduler<>(session.jobs(), "Quantize weight");
-        subscription = Subscription.combine(
+        keep(Subscription.combine(
                 session.modelProperty().subscribe(m -> {
                     List<String> names = m == null ? List.of() : m.graph().weights().values().stream()
                             .filter(w -> w.role() == WeightRole.PROJECTION).map(WeightInfo::name).toList();
@@ -82,12 +78,11 @@ public final class WeightsViewModel extends AreaViewModel {
                 session.convertedProperty().subscribe(c -> measure()),
                 kind.subscribe(k -> summarize()),
                 analysis.subscribe(a -> summarize()),
-                scheduler.computingProperty().subscribe(c -> updateStatus()),
-                scheduler::cancel);
+                scheduler.computingProperty().subscribe(c -> updateStatus())));
     }
 
     private void measure() {
-        ConvertedModel c = session.converted();
+        ConvertedModel c = session().converted();
         String name = selected.get();
         if (c == null || name == null) return;
         WeightInfo.Quant quant = c.graph().weights().get(name) == null ? null : c.graph().weights().get(name).quant();
@@ -163,13 +158,4 @@ public final class WeightsViewModel extends AreaViewModel {
     public ObservableList<BlockRow> worst() { return worst; }
 
     public ReadOnlyStringProperty statusProperty() { return status.getReadOnlyProperty(); }
-
-    public javafx.beans.property.ReadOnlyBooleanProperty computingProperty() { return scheduler.computingProperty(); }
-
-    public Session session() { return session; }
-
-    public void dispose() {
-        subscription.unsubscribe();
-        subscription = Subscription.EMPTY;
-    }
 }
