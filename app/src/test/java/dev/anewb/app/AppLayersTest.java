@@ -75,7 +75,7 @@ class AppLayersTest {
 
     @Test
     void executorsComeFromTheModelSession() {
-        // dev.anewb.api.ModelSession owns a model's executors (shared prepared weights, recent conversions); an
+        // The api layer's ModelSession owns a model's executors (shared prepared weights, recent conversions); an
         // executor made here would hold a second copy of the weights.
         noClasses().that().resideInAPackage("dev.anewb.app..")
                 .should().callConstructorWhere(target(owner(assignableTo(Executor.class))))

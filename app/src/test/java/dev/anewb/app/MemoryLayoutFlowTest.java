@@ -10,6 +10,8 @@ import dev.anewb.app.shell.MainWindowView;
 import dev.anewb.app.shell.MainWindowViewModel;
 import dev.anewb.io.BundledModel;
 import javafx.scene.control.Label;
+import javafx.scene.input.MouseButton;
+import javafx.scene.input.MouseEvent;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -64,8 +66,8 @@ class MemoryLayoutFlowTest {
             var t = memory.timeline();
             int n = memory.viewModel().ops().size();
             var at = t.canvas().localToScene(t.xOf(5, n), 60);   // the event constructor takes scene coordinates
-            t.canvas().fireEvent(new javafx.scene.input.MouseEvent(javafx.scene.input.MouseEvent.MOUSE_CLICKED, at.getX(), at.getY(), 0, 0,
-                    javafx.scene.input.MouseButton.PRIMARY, 1, false, false, false, false, true, false, false, true, false, false, null));
+            t.canvas().fireEvent(new MouseEvent(MouseEvent.MOUSE_CLICKED, at.getX(), at.getY(), 0, 0,
+                    MouseButton.PRIMARY, 1, false, false, false, false, true, false, false, true, false, false, null));
         });
         assertEquals(5, memory.viewModel().selectedOpProperty().get(), () -> "canvas " + memory.timeline().canvas().getWidth() + "x" + memory.timeline().canvas().getHeight()
                 + " opAt " + memory.timeline().opAt(memory.timeline().xOf(5, memory.viewModel().ops().size()), 60));
@@ -85,8 +87,8 @@ class MemoryLayoutFlowTest {
         robot.interact(() -> {
             double[] p = layout.grid().pointOf(2, 2);
             var at = layout.grid().canvas().localToScene(p[0], p[1]);
-            layout.grid().canvas().fireEvent(new javafx.scene.input.MouseEvent(javafx.scene.input.MouseEvent.MOUSE_MOVED, at.getX(), at.getY(), 0, 0,
-                    javafx.scene.input.MouseButton.NONE, 0, false, false, false, false, false, false, false, true, false, false, null));
+            layout.grid().canvas().fireEvent(new MouseEvent(MouseEvent.MOUSE_MOVED, at.getX(), at.getY(), 0, 0,
+                    MouseButton.NONE, 0, false, false, false, false, false, false, false, true, false, false, null));
         });
         String hover = robot.lookup("#layoutHover").queryAs(Label.class).getText();
         assertTrue(hover.contains("element 7") && hover.contains("0x82"), hover);

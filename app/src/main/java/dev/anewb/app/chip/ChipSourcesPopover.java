@@ -2,6 +2,7 @@ package dev.anewb.app.chip;
 
 import dev.anewb.ane.ChipProfile;
 import javafx.geometry.Insets;
+import javafx.scene.Cursor;
 import javafx.scene.Node;
 import javafx.scene.control.Label;
 import javafx.scene.control.ScrollPane;
@@ -83,6 +84,6 @@ public final class ChipSourcesPopover {
     /** A click handler for any node that shows a chip-labelled estimate. */
     public static void install(Node owner, Supplier<ChipProfile> chip) {
         owner.setOnMouseClicked(e -> show(owner, chip.get(), null));
-        owner.setCursor(javafx.scene.Cursor.HAND);
+        owner.setCursor(Cursor.HAND);
     }
 }

@@ -250,7 +250,7 @@ public final class ConversionViewModel {
     /** Chip profile names (bundled A14…M4, then the user's own). */
     public List<String> chipNames() { return session.chipProfiles().names(); }
 
-    public javafx.beans.property.StringProperty chipNameProperty() { return session.chipNameProperty(); }
+    public StringProperty chipNameProperty() { return session.chipNameProperty(); }
 
     /** On-chip buffer override in MB; null = the profile's own figure. */
     public ObjectProperty<Double> bufferOverrideMbProperty() { return session.bufferOverrideMbProperty(); }

@@ -17,6 +17,8 @@ import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
 import javafx.scene.control.ProgressIndicator;
 import javafx.scene.control.SplitPane;
+import javafx.scene.control.Tab;
+import javafx.scene.control.TabPane;
 import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
 import javafx.scene.control.ToggleButton;
@@ -24,6 +26,9 @@ import javafx.scene.control.Tooltip;
 import javafx.util.Duration;
 import javafx.util.Subscription;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.function.Function;
 
 /** Controller of DriftView.fxml: per-tap drift chart (one series per cause), table, layer detail. */
@@ -46,8 +51,8 @@ public final class DriftView implements AreaView {
     @FXML private LineChart<String, Number> chart;
     @FXML private CategoryAxis xAxis;
     @FXML private NumberAxis yAxis;
-    @FXML private javafx.scene.control.TabPane tabs;
-    @FXML private javafx.scene.control.Tab layerTab;
+    @FXML private TabPane tabs;
+    @FXML private Tab layerTab;
     @FXML private TableView<DriftViewModel.TapRow> layerTable;
     @FXML private TableView<DriftViewModel.TapRow> table;
 
@@ -124,8 +129,8 @@ public final class DriftView implements AreaView {
         chart.getData().clear();
         // The category axis orders taps by first appearance: the series with the most plottable points goes first,
         // so a tap another series cannot plot (exact SQNR) keeps its place in graph order.
-        java.util.List<DriftViewModel.Series> ordered = new java.util.ArrayList<>(viewModel.series());
-        ordered.sort(java.util.Comparator.comparingLong((DriftViewModel.Series s) -> -s.points().stream().filter(p -> Double.isFinite(m.of(p.metrics()))).count()));
+        List<DriftViewModel.Series> ordered = new ArrayList<>(viewModel.series());
+        ordered.sort(Comparator.comparingLong((DriftViewModel.Series s) -> -s.points().stream().filter(p -> Double.isFinite(m.of(p.metrics()))).count()));
         for (DriftViewModel.Series s : ordered) {
             XYChart.Series<String, Number> fx = new XYChart.Series<>();
             fx.setName(s.name());

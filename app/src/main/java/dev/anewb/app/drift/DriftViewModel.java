@@ -1,15 +1,16 @@
 package dev.anewb.app.drift;
 
 import dev.anewb.api.ConvertedModel;
+import dev.anewb.app.area.AreaViewModel;
 import dev.anewb.app.jobs.LatestJobScheduler;
 import dev.anewb.app.session.SampleInput;
 import dev.anewb.app.session.Session;
-import dev.anewb.app.area.AreaViewModel;
 import dev.anewb.drift.DriftReport;
 import dev.anewb.drift.TapMetrics;
 import dev.anewb.job.Job;
 import dev.anewb.model.Batch;
 import dev.anewb.model.Conversion;
+import dev.anewb.quant.BlockQuantizer;
 import javafx.beans.Observable;
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.IntegerProperty;
@@ -121,7 +122,7 @@ public final class DriftViewModel extends AreaViewModel {
     public static String describe(Conversion c) {
         List<String> parts = new ArrayList<>();
         if (c.int8()) {
-            String block = c.blockSize() == dev.anewb.quant.BlockQuantizer.PER_CHANNEL ? "per-channel" : "b" + c.blockSize();
+            String block = c.blockSize() == BlockQuantizer.PER_CHANNEL ? "per-channel" : "b" + c.blockSize();
             parts.add("INT8 " + block + (c.symmetric() ? " sym" : ""));
             if (!c.keepFp16().isEmpty() || !c.blockOverrides().isEmpty()) parts.add((c.keepFp16().size() + c.blockOverrides().size()) + " overrides");
         }

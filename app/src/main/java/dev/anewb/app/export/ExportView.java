@@ -1,10 +1,9 @@
 package dev.anewb.app.export;
 
+import dev.anewb.app.area.AreaView;
 import dev.anewb.app.drift.DriftCharts;
 import dev.anewb.app.drift.DriftMetric;
-import dev.anewb.app.drift.DriftViewModel;
 import dev.anewb.app.jobs.JobView;
-import dev.anewb.app.area.AreaView;
 import dev.anewb.app.ui.Fxml;
 import dev.anewb.app.ui.Icons;
 import dev.anewb.drift.DriftReport;
@@ -16,6 +15,7 @@ import javafx.scene.chart.LineChart;
 import javafx.scene.control.Alert;
 import javafx.scene.control.Button;
 import javafx.scene.control.ButtonType;
+import javafx.scene.control.Control;
 import javafx.scene.control.Label;
 import javafx.scene.control.ProgressBar;
 import javafx.scene.control.TextField;
@@ -30,7 +30,6 @@ import javafx.stage.DirectoryChooser;
 import javafx.stage.FileChooser;
 import javafx.util.Subscription;
 
-import javax.imageio.ImageIO;
 import java.awt.Desktop;
 import java.awt.GraphicsEnvironment;
 import java.io.ByteArrayOutputStream;
@@ -38,6 +37,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import javax.imageio.ImageIO;
 
 /** Controller of ExportView.fxml. */
 public final class ExportView implements AreaView {
@@ -108,7 +108,7 @@ public final class ExportView implements AreaView {
                 viewModel.summaryProperty().subscribe(summary::setText));
     }
 
-    private static void tip(javafx.scene.control.Control c, String text) { c.setTooltip(new Tooltip(text)); }
+    private static void tip(Control c, String text) { c.setTooltip(new Tooltip(text)); }
 
     private void follow(JobView<?> job) {
         jobSubscription.unsubscribe();

@@ -1,10 +1,11 @@
 package dev.anewb.app.export;
 
 import dev.anewb.api.ConvertedModel;
+import dev.anewb.app.area.AreaViewModel;
 import dev.anewb.app.drift.DriftViewModel;
 import dev.anewb.app.jobs.JobView;
 import dev.anewb.app.session.Session;
-import dev.anewb.app.area.AreaViewModel;
+import dev.anewb.convert.OnnxExporter;
 import dev.anewb.drift.DriftReport;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.model.Conversion;
@@ -99,7 +100,7 @@ public final class ExportViewModel extends AreaViewModel {
         Conversion c = converted.conversion();
         result.set("");
         return track(session.jobs().submit("Export " + out.getFileName(), ctx -> {
-            dev.anewb.convert.OnnxExporter.export(converted.graph(), converted.source().weights(), out, ctx);
+            OnnxExporter.export(converted.graph(), converted.source().weights(), out, ctx);
             return out;
         }, p -> {
             lastWritten.set(p);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anewb.app.drift.DriftViewModel;
 import dev.anewb.drift.DriftReport;
 import dev.anewb.drift.TapMetrics;
+import dev.anewb.io.AtomicFiles;
 import dev.anewb.model.Conversion;
 
 import java.io.IOException;
@@ -124,7 +125,7 @@ public final class ReportFiles {
 
     /** Temp file in the same folder, then rename: a reader never sees half a report. */
     static Path atomicWrite(Path target, byte[] bytes) throws IOException {
-        dev.anewb.io.AtomicFiles.write(target, out -> out.write(bytes));
+        AtomicFiles.write(target, out -> out.write(bytes));
         return target;
     }
 }

@@ -8,6 +8,7 @@ import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 import javafx.concurrent.Task;
 
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
@@ -59,7 +60,7 @@ public final class FxJobs implements AutoCloseable {
 
     /** Cancels what still runs and stops the threads (window closed). */
     @Override public void close() {
-        for (JobView<?> v : java.util.List.copyOf(running)) v.cancel();
+        for (JobView<?> v : List.copyOf(running)) v.cancel();
         executor.shutdownNow();
     }
 

@@ -12,6 +12,7 @@ import javafx.scene.paint.Color;
 import javafx.scene.text.Font;
 import javafx.scene.text.TextAlignment;
 
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.function.BiConsumer;
 
@@ -88,7 +89,7 @@ public final class LayoutGrid extends Region {
     }
 
     public void setLayout(TensorLayout t) {
-        boolean same = layout != null && t != null && layout.name().equals(t.name()) && java.util.Arrays.equals(layout.shape(), t.shape());
+        boolean same = layout != null && t != null && layout.name().equals(t.name()) && Arrays.equals(layout.shape(), t.shape());
         layout = t;
         if (!same) { topLine = 0; left = 0; }
         clampAndDraw();
@@ -184,7 +185,7 @@ public final class LayoutGrid extends Region {
             image = new WritableImage(pw, ph);
             pixels = new int[pw * ph];
         }
-        java.util.Arrays.fill(pixels, 0);
+        Arrays.fill(pixels, 0);
         long perRow = layout.rowBytesAllocated() / TensorLayout.ROW_ALIGN;
         int perLine = cellsPerLine();
         long usedCols = layout.lastAxis();

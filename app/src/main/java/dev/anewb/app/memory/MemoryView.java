@@ -3,9 +3,9 @@ package dev.anewb.app.memory;
 import dev.anewb.ane.BufferKind;
 import dev.anewb.ane.OpPlan;
 import dev.anewb.ane.PlanResult;
-import dev.anewb.app.chip.ChipSourcesPopover;
 import dev.anewb.app.area.AreaView;
 import dev.anewb.app.area.EmptyState;
+import dev.anewb.app.chip.ChipSourcesPopover;
 import dev.anewb.app.ui.Fxml;
 import dev.anewb.app.ui.Icons;
 import javafx.beans.property.ReadOnlyObjectWrapper;
@@ -14,6 +14,7 @@ import javafx.fxml.FXML;
 import javafx.scene.Node;
 import javafx.scene.Parent;
 import javafx.scene.control.Label;
+import javafx.scene.control.ListCell;
 import javafx.scene.control.ListView;
 import javafx.scene.control.ProgressIndicator;
 import javafx.scene.control.TableColumn;
@@ -21,6 +22,7 @@ import javafx.scene.control.TableView;
 import javafx.scene.control.ToggleButton;
 import javafx.scene.control.ToggleGroup;
 import javafx.scene.control.Tooltip;
+import javafx.scene.layout.FlowPane;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.Region;
@@ -56,7 +58,7 @@ public final class MemoryView implements AreaView {
     @FXML private Label status;
     @FXML private Label caption;
     @FXML private HBox cards;
-    @FXML private javafx.scene.layout.FlowPane legend;
+    @FXML private FlowPane legend;
     @FXML private StackPane timelineBox;
     @FXML private Label hover;
     @FXML private TableView<OpPlan> opTable;
@@ -97,7 +99,7 @@ public final class MemoryView implements AreaView {
 
         buildTable();
         warningList.setItems(viewModel.warnings());
-        warningList.setCellFactory(l -> new javafx.scene.control.ListCell<>() {
+        warningList.setCellFactory(l -> new ListCell<>() {
             private final Label text = new Label();
             {
                 text.setWrapText(true);

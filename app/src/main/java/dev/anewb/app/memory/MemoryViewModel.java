@@ -2,22 +2,20 @@ package dev.anewb.app.memory;
 
 import dev.anewb.AnewbException;
 import dev.anewb.ane.AnePlanner;
-import dev.anewb.ane.BufferKind;
 import dev.anewb.ane.ChipProfile;
 import dev.anewb.ane.OpPlan;
 import dev.anewb.ane.PlanResult;
 import dev.anewb.ane.PlanTotals;
+import dev.anewb.app.area.AreaViewModel;
 import dev.anewb.app.chip.ChipSources;
 import dev.anewb.app.jobs.LatestJobScheduler;
 import dev.anewb.app.session.Session;
-import dev.anewb.app.area.AreaViewModel;
+import dev.anewb.io.ByteSizes;
 import dev.anewb.io.LoadedModel;
-import dev.anewb.io.ModelInfo;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelGraph;
 import javafx.beans.property.IntegerProperty;
 import javafx.beans.property.ObjectProperty;
-import javafx.beans.property.ReadOnlyBooleanProperty;
 import javafx.beans.property.ReadOnlyObjectProperty;
 import javafx.beans.property.ReadOnlyObjectWrapper;
 import javafx.beans.property.ReadOnlyStringProperty;
@@ -31,6 +29,7 @@ import javafx.util.Subscription;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.DoubleFunction;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -154,7 +153,7 @@ public final class MemoryViewModel extends AreaViewModel {
     }
 
     private static Card card(String id, String title, PlanResult p, ToDoubleFunction<PlanTotals> f,
-                             java.util.function.DoubleFunction<String> format, String cap) {
+                             DoubleFunction<String> format, String cap) {
         double o = f.applyAsDouble(p.optimized()), b = f.applyAsDouble(p.baseline());
         String ratio = b == 0 ? "baseline 0" : String.format(Locale.ROOT, "%.2f× baseline", o / b);
         return new Card(id, title, format.apply(o), "baseline " + format.apply(b), ratio, cap);
@@ -162,7 +161,7 @@ public final class MemoryViewModel extends AreaViewModel {
 
     /** Bytes in binary units as the planner counts them (MB = 2^20 bytes). */
     public static String bytes(double b) {
-        return dev.anewb.io.ByteSizes.format(b);
+        return ByteSizes.format(b);
     }
 
     private void updateStatus() {

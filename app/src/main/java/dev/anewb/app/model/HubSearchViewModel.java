@@ -32,6 +32,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -256,10 +258,10 @@ public final class HubSearchViewModel {
     /** The card's files: a total line, then every file sorted by name (case-insensitive) with its size. */
     public static List<FileRow> fileRows(HubModelInfo info) {
         long total = info.files().stream().mapToLong(f -> Math.max(0, f.size())).sum();
-        List<FileRow> rows = new java.util.ArrayList<>();
+        List<FileRow> rows = new ArrayList<>();
         rows.add(new FileRow(info.files().size() + " files", size(total)));
         info.files().stream()
-                .sorted(java.util.Comparator.comparing(HubModelInfo.RepoFile::name, String.CASE_INSENSITIVE_ORDER).thenComparing(HubModelInfo.RepoFile::name))
+                .sorted(Comparator.comparing(HubModelInfo.RepoFile::name, String.CASE_INSENSITIVE_ORDER).thenComparing(HubModelInfo.RepoFile::name))
                 .forEach(f -> rows.add(new FileRow(f.name(), size(f.size()))));
         return rows;
     }

@@ -1,9 +1,10 @@
 package dev.anewb.app.model;
 
-import dev.anewb.app.session.Session;
 import dev.anewb.app.area.AreaViewModel;
+import dev.anewb.app.session.Session;
 import dev.anewb.hub.HfCache;
 import dev.anewb.io.BundledModel;
+import dev.anewb.io.ByteSizes;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.io.ModelInfo;
 import javafx.beans.property.ReadOnlyStringProperty;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Stream;
 
 /** State of the Model area: where models come from (bundled, local HF cache, recent, a folder) and the loaded model's card. */
@@ -93,15 +95,15 @@ public final class ModelViewModel extends AreaViewModel {
         }
         List<CardRow> rows = new ArrayList<>();
         rows.add(new CardRow("Architecture", i.architecture() + " (" + i.modelType() + ")"));
-        rows.add(new CardRow("Parameters", ModelInfo.humanCount(i.parameters()) + " (" + String.format(java.util.Locale.ROOT, "%,d", i.parameters()) + ")"));
+        rows.add(new CardRow("Parameters", ModelInfo.humanCount(i.parameters()) + " (" + String.format(Locale.ROOT, "%,d", i.parameters()) + ")"));
         rows.add(new CardRow("Layers", Integer.toString(i.layers())));
         rows.add(new CardRow("Attention heads", i.heads() + (i.kvHeads() != i.heads() ? " (" + i.kvHeads() + " key/value)" : "")));
         rows.add(new CardRow("Hidden size", Integer.toString(i.hiddenSize())));
         rows.add(new CardRow("Intermediate size", Integer.toString(i.intermediateSize())));
-        rows.add(new CardRow("Vocabulary", String.format(java.util.Locale.ROOT, "%,d", i.vocabSize())));
+        rows.add(new CardRow("Vocabulary", String.format(Locale.ROOT, "%,d", i.vocabSize())));
         rows.add(new CardRow("Max positions", Integer.toString(i.maxPositions())));
         rows.add(new CardRow("Weights dtype", i.dtype()));
-        rows.add(new CardRow("Size on disk", dev.anewb.io.ByteSizes.format(i.sizeOnDisk())));
+        rows.add(new CardRow("Size on disk", ByteSizes.format(i.sizeOnDisk())));
         rows.add(new CardRow("Files", String.join(", ", i.files())));
         card.setAll(rows);
         updateCardTitle();

@@ -1,5 +1,6 @@
 package dev.anewb.app.model;
 
+import javafx.event.ActionEvent;
 import javafx.scene.Node;
 import javafx.scene.control.ButtonType;
 import javafx.scene.control.CheckBox;
@@ -40,7 +41,7 @@ final class TokenDialog {
         d.getDialogPane().getButtonTypes().addAll(ButtonType.OK, ButtonType.CANCEL);
         Node ok = d.getDialogPane().lookupButton(ButtonType.OK);
         ok.disableProperty().bind(consent.selectedProperty().not().or(token.textProperty().isEmpty()));
-        ok.addEventFilter(javafx.event.ActionEvent.ACTION, e -> {
+        ok.addEventFilter(ActionEvent.ACTION, e -> {
             String p = hub.storeToken(token.getText(), consent.isSelected());
             token.clear();
             if (p != null) {

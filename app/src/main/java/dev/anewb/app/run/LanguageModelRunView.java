@@ -18,8 +18,8 @@ import javafx.util.Subscription;
 import java.util.Locale;
 
 import static dev.anewb.app.run.SideBySideGrid.key;
-import static dev.anewb.app.run.SideBySideGrid.speed;
 import static dev.anewb.app.run.SideBySideGrid.span;
+import static dev.anewb.app.run.SideBySideGrid.speed;
 import static dev.anewb.app.run.SideBySideGrid.val;
 
 /** Controller of LanguageModelRunView.fxml: a prompt and sampling settings, both continuations side by side. */

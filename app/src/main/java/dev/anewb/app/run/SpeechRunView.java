@@ -25,8 +25,8 @@ import java.io.File;
 import java.util.Locale;
 
 import static dev.anewb.app.run.SideBySideGrid.key;
-import static dev.anewb.app.run.SideBySideGrid.speed;
 import static dev.anewb.app.run.SideBySideGrid.span;
+import static dev.anewb.app.run.SideBySideGrid.speed;
 import static dev.anewb.app.run.SideBySideGrid.val;
 
 /** Controller of SpeechRunView.fxml: audio, its log-mel spectrogram, both decodings side by side. */

@@ -37,6 +37,7 @@ import javafx.collections.ObservableList;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * The workbench's shared state, read by every area and the conversion panel: the loaded model, the
@@ -67,7 +68,7 @@ public final class Session {
     private final ObjectProperty<Double> bufferOverrideMb = new SimpleObjectProperty<>(this, "bufferOverrideMb");
     private final ObjectBinding<ChipProfile> chip;
     private final StringProperty requestedArea = new SimpleStringProperty(this, "requestedArea");
-    private java.util.function.Supplier<HubClient> hubFactory = HubClient::fromEnvironment;
+    private Supplier<HubClient> hubFactory = HubClient::fromEnvironment;
     private HubClient hub;
     private volatile Engine engine;
     private JobView<Loaded> loadJob;
@@ -337,7 +338,7 @@ public final class Session {
     }
 
     /** Replaces how the Hub client is built (tests point it at an in-process fake); the next use builds a new one. */
-    public synchronized void setHubClientFactory(java.util.function.Supplier<HubClient> factory) {
+    public synchronized void setHubClientFactory(Supplier<HubClient> factory) {
         hubFactory = factory;
         hub = null;
     }

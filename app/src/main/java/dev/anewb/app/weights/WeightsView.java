@@ -17,11 +17,13 @@ import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
 import javafx.scene.control.Tooltip;
 import javafx.scene.image.ImageView;
+import javafx.scene.image.PixelFormat;
 import javafx.scene.image.PixelWriter;
 import javafx.scene.image.WritableImage;
 import javafx.scene.layout.StackPane;
 import javafx.util.Subscription;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
 
@@ -131,7 +133,7 @@ public final class WeightsView implements AreaView {
         for (int i = 0; i < argb.length; i++) argb[i] = ramp(span <= 0 ? 0 : (values[i] - lo) / span);
         WritableImage image = new WritableImage(blocks, rows);
         PixelWriter w = image.getPixelWriter();
-        w.setPixels(0, 0, blocks, rows, javafx.scene.image.PixelFormat.getIntArgbInstance(), argb, 0, blocks);
+        w.setPixels(0, 0, blocks, rows, PixelFormat.getIntArgbInstance(), argb, 0, blocks);
         return image;
     }
 
@@ -150,7 +152,7 @@ public final class WeightsView implements AreaView {
     private void drawHistogram() {
         XYChart.Series<String, Number> s = new XYChart.Series<>();
         for (WeightsViewModel.Bin b : viewModel.histogram()) s.getData().add(new XYChart.Data<>(b.label(), b.count()));
-        histogram.getData().setAll(java.util.List.of(s));
+        histogram.getData().setAll(List.of(s));
         for (int i = 0; i < s.getData().size(); i++) {
             WeightsViewModel.Bin b = viewModel.histogram().get(i);
             var node = s.getData().get(i).getNode();

@@ -1,9 +1,9 @@
 package dev.anewb.app.weights;
 
 import dev.anewb.api.ConvertedModel;
+import dev.anewb.app.area.AreaViewModel;
 import dev.anewb.app.jobs.LatestJobScheduler;
 import dev.anewb.app.session.Session;
-import dev.anewb.app.area.AreaViewModel;
 import dev.anewb.model.WeightInfo;
 import dev.anewb.model.WeightRole;
 import dev.anewb.quant.BlockErrorMap;

@@ -4,6 +4,7 @@ import dev.anewb.drift.DriftReport;
 import dev.anewb.drift.TapMetrics;
 import javafx.scene.chart.LineChart;
 import javafx.scene.chart.XYChart;
+import javafx.scene.control.Label;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -51,7 +52,7 @@ class DriftChartsTest {
     private static String fp16Style(DriftReport report) {
         LineChart<String, Number> chart = DriftCharts.perLayer(report, DriftMetric.SQNR, "t");
         XYChart.Series<String, Number> fp16 = chart.getData().stream().filter(s -> s.getName().equals("fp16")).findFirst().orElseThrow();
-        String legend = chart.lookupAll(".chart-legend-item").stream().map(n -> (javafx.scene.control.Label) n)
+        String legend = chart.lookupAll(".chart-legend-item").stream().map(n -> (Label) n)
                 .filter(l -> l.getText().equals("fp16")).findFirst().orElseThrow().getGraphic().getStyle();
         return fp16.getNode().getStyle() + " | " + fp16.getData().getFirst().getNode().getStyle() + " | " + legend;
     }

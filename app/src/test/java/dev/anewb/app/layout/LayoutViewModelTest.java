@@ -13,6 +13,7 @@ import org.testfx.api.FxRobot;
 import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.util.WaitForAsyncUtils;
 
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -57,7 +58,7 @@ class LayoutViewModelTest {
         // block 128 over 384 inputs: 3 FP16 scales per row, padded to one 64-byte row
         assertArrayEquals(new long[]{384, 3}, t.shape());
         assertEquals(64, t.rowBytesAllocated());
-        assertTrue(vm.figures().stream().anyMatch(f -> f.label().equals("Padding") && f.value().startsWith(String.format(java.util.Locale.ROOT, "%,d B", t.paddingBytes()))));
+        assertTrue(vm.figures().stream().anyMatch(f -> f.label().equals("Padding") && f.value().startsWith(String.format(Locale.ROOT, "%,d B", t.paddingBytes()))));
     }
 
     @Test void modeSwitchChangesTheArrangement(FxRobot robot) {

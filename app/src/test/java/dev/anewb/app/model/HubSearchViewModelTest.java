@@ -1,11 +1,11 @@
 package dev.anewb.app.model;
 
-import dev.anewb.hub.FakeHub;
-
 import dev.anewb.app.jobs.FxJobs;
 import dev.anewb.app.session.Session;
 import dev.anewb.app.settings.SettingsStore;
+import dev.anewb.hub.FakeHub;
 import dev.anewb.hub.HubClient;
+import dev.anewb.hub.HubModelInfo;
 import dev.anewb.io.BundledModel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -16,6 +16,7 @@ import org.testfx.api.FxRobot;
 import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.util.WaitForAsyncUtils;
 
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,11 +74,11 @@ class HubSearchViewModelTest {
     }
 
     @Test void theCardListsFilesByNameWithSizesUnderATotal() {
-        var info = new dev.anewb.hub.HubModelInfo("o/m", "c", List.of(
-                new dev.anewb.hub.HubModelInfo.RepoFile("tokenizer.json", 2048, "b", null),
-                new dev.anewb.hub.HubModelInfo.RepoFile("README.md", 100, "b", null),
-                new dev.anewb.hub.HubModelInfo.RepoFile("config.json", 500, "b", null),
-                new dev.anewb.hub.HubModelInfo.RepoFile("model.safetensors", 3L << 20, "b", "sha")), null, List.of(), false, false);
+        var info = new HubModelInfo("o/m", "c", List.of(
+                new HubModelInfo.RepoFile("tokenizer.json", 2048, "b", null),
+                new HubModelInfo.RepoFile("README.md", 100, "b", null),
+                new HubModelInfo.RepoFile("config.json", 500, "b", null),
+                new HubModelInfo.RepoFile("model.safetensors", 3L << 20, "b", "sha")), null, List.of(), false, false);
         assertEquals(List.of(
                 new HubSearchViewModel.FileRow("4 files", HubSearchViewModel.size(2048 + 100 + 500 + (3L << 20))),
                 new HubSearchViewModel.FileRow("config.json", "500 B"),
@@ -140,7 +141,7 @@ class HubSearchViewModelTest {
         assertTrue(vm.offlineReasonProperty().get().contains("HF_HUB_OFFLINE"));
 
         int port;
-        try (var s = new java.net.ServerSocket(0)) { port = s.getLocalPort(); }
+        try (var s = new ServerSocket(0)) { port = s.getLocalPort(); }
         int closed = port;
         robot.interact(() -> {
             session.setHubClientFactory(() -> client("HF_ENDPOINT", "http://127.0.0.1:" + closed));
