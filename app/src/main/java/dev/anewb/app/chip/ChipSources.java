@@ -18,7 +18,8 @@ public final class ChipSources {
 
     /** What the confidence letters mean (spec/ane-model.md). */
     public static final String CONFIDENCE_LEGEND =
-            "A Apple's stated figure · D derived · E community estimate · L low confidence · ? unknown (a documented default you can change)";
+            "A Apple's stated figure · D derived · E community estimate · L low confidence · ? unknown (a documented "
+                    + "default you can change)";
 
     private ChipSources() { }
 

@@ -61,7 +61,8 @@ public final class ChipSourcesPopover {
         VBox box = new VBox(8);
         box.setPadding(new Insets(10));
         box.setMaxWidth(720);
-        Label note = new Label("Every Memory and Layout figure is an ESTIMATE simulated from shapes and these figures; nothing was measured on a Neural Engine."
+        Label note = new Label("Every Memory and Layout figure is an ESTIMATE simulated from shapes and these figures; "
+                + "nothing was measured on a Neural Engine."
                 + (extraNote == null ? "" : " " + extraNote));
         note.setWrapText(true);
         Label legend = new Label(ChipSources.CONFIDENCE_LEGEND);

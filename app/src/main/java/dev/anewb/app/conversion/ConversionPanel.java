@@ -182,9 +182,11 @@ public final class ConversionPanel {
         tip(int8, "Quantize every projection weight to block INT8 (embeddings, norms and heads stay float)");
         tip(symmetric, "Symmetric INT8 (zero point 0) instead of asymmetric min/max");
         tip(perChannel, "One scale per output row instead of per block");
-        tip(blockSpinner, "INT8 block size along the input axis: any value from 8; smaller blocks drift less and store more scales");
+        tip(blockSpinner, "INT8 block size along the input axis: any value from 8; smaller blocks drift less and "
+                + "store more scales");
         tip(blockSlider, "INT8 block size (drag; snaps to multiples of 8)");
-        tip(overrideTable, "Per-layer overrides: weights whose name matches the regex stay FP16 or get their own block size");
+        tip(overrideTable, "Per-layer overrides: weights whose name matches the regex stay FP16 or get their "
+                + "own block size");
         tip(overridePattern, "Regex searched in weight names, e.g. layers\\.5\\..*output");
         tip(overrideSetting, "\"keep FP16\" or a block size for the matching weights");
         tip(addOverride, "Add the override");
@@ -203,7 +205,8 @@ public final class ConversionPanel {
         tip(chunkingSection, "Windowed attention: the window and overlap every attention layer uses");
         tip(sampleSection, "What Drift measures on");
         tip(planningSection, "Sequence length, batch and chip the Memory and Layout areas plan for");
-        tip(bufferMb, "On-chip buffer size in MB the planner fits working sets into; empty = the profile's figure (unpublished by Apple)");
+        tip(bufferMb, "On-chip buffer size in MB the planner fits working sets into; empty = the profile's figure "
+                + "(unpublished by Apple)");
     }
 
     /** Texts for text models; an image or audio chooser with what was read for vision and speech models. */
@@ -218,7 +221,8 @@ public final class ConversionPanel {
             sampleThumbnail.setManaged(kind == ModelKind.VISION);
             sampleSection.setText(kind == ModelKind.VISION ? "Sample input (image)" : kind == ModelKind.SPEECH ? "Sample input (audio)" : "Sample texts");
             chooseSample.setText(kind == ModelKind.SPEECH ? "Choose WAV…" : "Choose image…");
-            chooseSample.setTooltip(new Tooltip(kind == ModelKind.SPEECH ? "Audio Drift measures on (WAV, any rate; resampled to 16 kHz)"
+            chooseSample.setTooltip(new Tooltip(kind == ModelKind.SPEECH ? "Audio Drift measures on (WAV, any rate; "
+                    + "resampled to 16 kHz)"
                     : "Image Drift measures on (PNG or JPEG; preprocessed as preprocessor_config.json says)"));
         }));
         sampleThumbnail.imageProperty().bind(viewModel.sampleThumbnailProperty());
@@ -235,7 +239,8 @@ public final class ConversionPanel {
         builtInSample.setOnAction(e -> viewModel.chooseSample(viewModel.kindProperty().get() == ModelKind.SPEECH
                 ? new SampleInput.Audio(null) : new SampleInput.Image(null)));
         tip(builtInSample, "The engine's built-in sample (the one a package's drift summary is measured on)");
-        Tooltip.install(sampleThumbnail, new Tooltip("The sample image as the model sees it: resized, normalised, de-normalised for display"));
+        Tooltip.install(sampleThumbnail, new Tooltip("The sample image as the model sees it: resized, normalised, "
+                + "de-normalised for display"));
     }
 
     private static void tip(Control c, String text) { c.setTooltip(new Tooltip(text)); }

@@ -171,7 +171,10 @@ public final class ConversionViewModel {
         }
     }
 
-    /** Shows the session's current sample (texts need no preview; media are read off the FX thread, from the session's cache). */
+    /**
+     * Shows the session's current sample (texts need no preview; media are read off the FX thread, from the session's
+     * cache).
+     */
     private void showSample(SampleInput input) {
         long mine = ++sampleShown;
         if (input instanceof SampleInput.Texts || session.model() == null || !input.fits(ModelKind.of(session.model()))) {

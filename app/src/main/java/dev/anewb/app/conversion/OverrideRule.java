@@ -18,7 +18,8 @@ public record OverrideRule(String pattern, Integer blockSize) {
      * @throws IllegalArgumentException with a message for the user
      */
     public static OverrideRule parse(String pattern, String setting) {
-        if (pattern == null || pattern.isBlank()) throw new IllegalArgumentException("enter a weight-name pattern, e.g. layers\\.0\\..*query");
+        if (pattern == null || pattern.isBlank()) throw new IllegalArgumentException("enter a weight-name pattern, "
+                + "e.g. layers\\.0\\..*query");
         String s = setting == null ? "" : setting.trim().toLowerCase(Locale.ROOT);
         if (s.isEmpty() || s.contains("fp16")) return new OverrideRule(pattern.trim(), null);
         try {

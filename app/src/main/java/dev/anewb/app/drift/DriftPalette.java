@@ -40,7 +40,8 @@ public final class DriftPalette {
         String c = colour(cause);
         boolean pinned = cause == null;
         if (series.getNode() != null) {
-            series.getNode().setStyle("-fx-stroke: " + c + ";" + (pinned ? " -fx-stroke-dash-array: 7 5; -fx-opacity: 0.75;" : ""));
+            series.getNode().setStyle("-fx-stroke: " + c + ";" + (pinned ? " -fx-stroke-dash-array: 7 5; "
+                    + "-fx-opacity: 0.75;" : ""));
         }
         String symbol = "-fx-background-color: " + c + ";" + (pinned ? " -fx-opacity: 0.6;" : "");
         for (XYChart.Data<?, ?> d : series.getData()) {

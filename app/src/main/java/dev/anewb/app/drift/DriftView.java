@@ -67,9 +67,11 @@ public final class DriftView implements AreaView {
         metric.valueProperty().bindBidirectional(viewModel.metricProperty());
         metric.setTooltip(new Tooltip("Which metric the chart plots per tap"));
         allTaps.selectedProperty().bindBidirectional(viewModel.allTapsProperty());
-        allTaps.setTooltip(new Tooltip("Off: one point per layer (hidden_states.i); on: every tap including attn_out and mlp_out"));
+        allTaps.setTooltip(new Tooltip("Off: one point per layer (hidden_states.i); on: every tap including "
+                + "attn_out and mlp_out"));
         compare.selectedProperty().bindBidirectional(viewModel.compareProperty());
-        compare.setTooltip(new Tooltip("Pin the current configuration's curve, then change the conversion to overlay the next one"));
+        compare.setTooltip(new Tooltip("Pin the current configuration's curve, then change the conversion to overlay "
+                + "the next one"));
         columns(table);
         columns(layerTable);
         table.setItems(viewModel.rows());

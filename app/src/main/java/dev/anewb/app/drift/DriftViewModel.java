@@ -77,7 +77,8 @@ public final class DriftViewModel extends AreaViewModel {
 
     public DriftViewModel(Session session) {
         super(session, "Drift",
-                "Per-layer accuracy drift of the converted model against the FP32 original: SQNR, cosine, rel. L2 and max-abs per tap, attributed by cause (quantization, FP16, chunking, layout).",
+                "Per-layer accuracy drift of the converted model against the FP32 original: SQNR, cosine, rel. L2 and "
+                        + "max-abs per tap, attributed by cause (quantization, FP16, chunking, layout).",
                 List.of("Drift per tap across all layers, measured on the CPU executor",
                         "Attribution by cause: quantization, FP16, chunking, layout"),
                 "Load a model to measure it.");
@@ -182,7 +183,8 @@ public final class DriftViewModel extends AreaViewModel {
         if (cos != null) taskText.set(String.format(Locale.ROOT, "Sentence-embedding cosine %.6f", cos));
         else if (cls != null) taskText.set(String.format(Locale.ROOT, "CLS cosine %.6f", cls));
         else if (greedy != null) taskText.set(String.format(Locale.ROOT, "Greedy token agreement %.1f %%", greedy));
-        else if (top1 != null) taskText.set(String.format(Locale.ROOT, "Top-1 agreement %.1f %% · next-token KL %.3g nats", top1, r.task().get("next_token_kl")));
+        else if (top1 != null) taskText.set(String.format(Locale.ROOT, "Top-1 agreement %.1f %% · next-token "
+                + "KL %.3g nats", top1, r.task().get("next_token_kl")));
         else if (pooler != null) taskText.set(String.format(Locale.ROOT, "Pooler cosine %.6f", pooler));
         else taskText.set("Last hidden state SQNR " + (r.lastHidden() == null ? "–" : r.lastHidden().sqnrText() + " dB"));
         rebuildLayer();
@@ -212,7 +214,10 @@ public final class DriftViewModel extends AreaViewModel {
         layerRows.setAll(out);
     }
 
-    /** The layer a tap belongs to: {@code hidden_states.i} is layer i−1's output, {@code layers.i.*} is layer i; else −1. */
+    /**
+     * The layer a tap belongs to: {@code hidden_states.i} is layer i−1's output, {@code layers.i.*} is layer i; else
+     * −1.
+     */
     public static int layerOf(String tap) {
         try {
             if (tap.startsWith("hidden_states.")) return Integer.parseInt(tap.substring("hidden_states.".length())) - 1;

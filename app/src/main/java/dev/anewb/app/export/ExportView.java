@@ -85,7 +85,8 @@ public final class ExportView implements AreaView {
         exportOnnx.disableProperty().bind(viewModel.canExportBinding().not());
         exportOnnx.setOnAction(e -> exportOnnx());
         tip(onnxPath, "File the ONNX model is written to");
-        tip(exportOnnx, "Write the converted graph as ONNX: FP16 rounding as casts, INT8 weights with their block scales, chunking as a band mask ("
+        tip(exportOnnx, "Write the converted graph as ONNX: FP16 rounding as casts, INT8 weights with their block "
+                + "scales, chunking as a band mask ("
                 + EXPORT_ONNX_SHORTCUT.getDisplayText() + ")");
         choosePackage.setOnAction(e -> choosePackage());
         chooseReport.setOnAction(e -> chooseReport());

@@ -71,7 +71,10 @@ public final class ExportViewModel extends AreaViewModel {
     /** True when the package target exists, so the view must ask before overwriting. */
     public boolean targetExists() { return !packagePath.get().isBlank() && Files.exists(Path.of(packagePath.get())); }
 
-    /** Writes the package as a job; {@code force} replaces an existing one. Returns null when there is nothing to export. */
+    /**
+     * Writes the package as a job; {@code force} replaces an existing one. Returns null when there is nothing to
+     * export.
+     */
     public JobView<Path> exportPackage(boolean force) {
         Session session = session();
         ConvertedModel converted = session.converted();

@@ -91,7 +91,8 @@ public final class ReportFiles {
         StringBuilder b = new StringBuilder();
         b.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Drift report: ").append(esc(c.model())).append("</title>\n")
                 .append("<style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}"
-                        + "td,th{padding:3px 10px;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}"
+                        + "td,th{padding:3px 10px;border-bottom:1px solid "
+                        + "#ddd;text-align:right}td:first-child,th:first-child{text-align:left}"
                         + "img{max-width:100%;border:1px solid #ddd}</style></head><body>\n");
         b.append("<h1>Drift report: ").append(esc(c.model())).append("</h1>\n");
         b.append("<p>Conversion: ").append(esc(DriftViewModel.describe(c.conversion()))).append("</p>\n");
@@ -103,7 +104,8 @@ public final class ReportFiles {
         if (c.chartPng() != null) {
             b.append("<img alt=\"drift per layer by cause\" src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(c.chartPng())).append("\">\n");
         }
-        b.append("<table><tr><th>tap</th><th>SQNR (dB)</th><th>cosine</th><th>rel. L2</th><th>max abs</th><th>growth (dB)</th></tr>\n");
+        b.append("<table><tr><th>tap</th><th>SQNR (dB)</th><th>cosine</th><th>rel. L2</th><th>max abs</th><th>growth "
+                + "(dB)</th></tr>\n");
         double[] growth = TapMetrics.growths(c.report().taps());
         for (int i = 0; i < c.report().taps().size(); i++) {
             TapMetrics t = c.report().taps().get(i);

@@ -30,7 +30,8 @@ public final class FxJobs implements AutoCloseable {
      * is added to {@link #failures()}; a cancelled job just disappears. Call on the FX thread.
      */
     public <T> JobView<T> submit(String title, Job<T> job, Consumer<T> onSuccess) {
-        if (!Platform.isFxApplicationThread()) throw new IllegalStateException("FxJobs.submit must be called on the FX thread");
+        if (!Platform.isFxApplicationThread()) throw new IllegalStateException("FxJobs.submit must be called on "
+                + "the FX thread");
         EngineTask<T> task = new EngineTask<>(job);
         JobView<T> view = new JobView<>(title, task);
         task.setOnSucceeded(e -> {
@@ -64,7 +65,10 @@ public final class FxJobs implements AutoCloseable {
         executor.shutdownNow();
     }
 
-    /** A named class (not an anonymous one) so the job's context can ask this task, not the job, whether it was cancelled. */
+    /**
+     * A named class (not an anonymous one) so the job's context can ask this task, not the job, whether it was
+     * cancelled.
+     */
     private static final class EngineTask<T> extends Task<T> {
         private final Job<T> job;
 

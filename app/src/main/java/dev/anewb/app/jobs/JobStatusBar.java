@@ -45,7 +45,8 @@ public final class JobStatusBar extends HBox {
         engine.getStyleClass().add("status-version");
         Tooltip.install(engine, new Tooltip("Forward passes run on this machine's CPU with "
                 + Fp32Kernels.kernelDescription() + " and " + EnginePool.threads()
-                + " engine threads (set with -Danewb.threads=T in JAVA_OPTS; -Danewb.kernels=scalar for the portable loops)."));
+                + " engine threads (set with -Danewb.threads=T in JAVA_OPTS; -Danewb.kernels=scalar for the "
+                + "portable loops)."));
         HBox.setMargin(engine, new Insets(0, 16, 0, 0));
         getChildren().addAll(summary, entries, engine, version);
         rebuild();

@@ -149,7 +149,10 @@ public final class LayoutGrid extends Region {
         return new long[]{line / perRow, (line % perRow) * TensorLayout.ROW_ALIGN + c * layout.elementBytes()};
     }
 
-    /** Canvas point at the centre of the cell holding byte {@code byteInRow} of {@code row}, if it is scrolled into view. */
+    /**
+     * Canvas point at the centre of the cell holding byte {@code byteInRow} of {@code row}, if it is scrolled into
+     * view.
+     */
     public double[] pointOf(long row, long byteInRow) {
         long perRow = layout.rowBytesAllocated() / TensorLayout.ROW_ALIGN;
         long line = row * perRow + byteInRow / TensorLayout.ROW_ALIGN;

@@ -29,7 +29,8 @@ import java.util.Locale;
 public final class LayoutView implements AreaView {
     /** The area's icon in the navigation list and its empty state. */
     public static final String ICON = Icons.GRID;
-    static final String HOVER_HINT = "Hover a cell for its element index and byte address · drag or scroll to pan · Ctrl+scroll or +/− to zoom";
+    static final String HOVER_HINT = "Hover a cell for its element index and byte address · drag or scroll to pan · "
+            + "Ctrl+scroll or +/− to zoom";
     private final LayoutViewModel viewModel;
     private final Parent root;
     private final LayoutGrid grid = new LayoutGrid();
@@ -61,7 +62,8 @@ public final class LayoutView implements AreaView {
         emptyState.show(viewModel, ICON);
         grid.setId("layoutGrid");
         gridBox.getChildren().add(grid);
-        Tooltip.install(grid, new Tooltip("Each line is 64 bytes of memory, one cell per element; colour = owning head or quantization block; hatched = padding"));
+        Tooltip.install(grid, new Tooltip("Each line is 64 bytes of memory, one cell per element; colour = owning head "
+                + "or quantization block; hatched = padding"));
 
         ToggleGroup modes = new ToggleGroup();
         for (ToggleButton b : new ToggleButton[]{modeHf, modeBc1s, modePerHead}) b.setToggleGroup(modes);
@@ -76,7 +78,8 @@ public final class LayoutView implements AreaView {
         zoomOut.setOnAction(e -> grid.zoom(-1));
         zoomIn.setTooltip(new Tooltip("Zoom in (+ or Ctrl+scroll)"));
         zoomOut.setTooltip(new Tooltip("Zoom out (− or Ctrl+scroll)"));
-        tensorTree.setTooltip(new Tooltip("Every tensor of the planned graph by layer: activations, weights, INT8 codes/scales/zero points, attention scores, KV cache"));
+        tensorTree.setTooltip(new Tooltip("Every tensor of the planned graph by layer: activations, weights, INT8 "
+                + "codes/scales/zero points, attention scores, KV cache"));
         tensorTree.getSelectionModel().selectedItemProperty().addListener((obs, old, item) -> {
             if (!syncingTree && item != null && item.getValue().tensor() != null) viewModel.selectedProperty().set(item.getValue().tensor());
         });
@@ -173,7 +176,8 @@ public final class LayoutView implements AreaView {
 
     private void showHover(LayoutViewModel.Cell c) {
         if (c == null) hover.setText(HOVER_HINT);
-        else if (c.padding()) hover.setText(String.format(Locale.ROOT, "row %,d · byte %,d of the row · address 0x%X (%,d) · padding", c.row(), c.byteInRow(), c.address(), c.address()));
+        else if (c.padding()) hover.setText(String.format(Locale.ROOT, "row %,d · byte %,d of the row · address 0x%X "
+                + "(%,d) · padding", c.row(), c.byteInRow(), c.address(), c.address()));
         else hover.setText(String.format(Locale.ROOT, "element %,d at index %s · row %,d · address 0x%X (%,d)%s", c.element(), c.index(), c.row(), c.address(), c.address(),
                 c.owner().isEmpty() ? "" : " · " + c.owner()));
     }

@@ -73,7 +73,8 @@ public final class LayoutViewModel extends AreaViewModel {
 
     public LayoutViewModel(Session session) {
         super(session, "Layout",
-                "How tensors are laid out for the Neural Engine: the channel-first BC1S layout, padding added for alignment, and the transposes and reshapes the converter inserts.",
+                "How tensors are laid out for the Neural Engine: the channel-first BC1S layout, padding added for "
+                        + "alignment, and the transposes and reshapes the converter inserts.",
                 List.of("Layout grid of each tensor",
                         "Padding overhead per tensor",
                         "Transposes and reshapes added by conversion"),
@@ -186,7 +187,8 @@ public final class LayoutViewModel extends AreaViewModel {
                     asked, session.chip().constants());
             layout.set(t);
             note.set(mode.get() == Mode.PER_HEAD && asked.equals(name)
-                    ? name + " has no per-head split (only attention's q, k, v and output are split by head); shown as stored in BC1S."
+                    ? name + " has no per-head split (only attention's q, k, v and output are split by head); shown as "
+                    + "stored in BC1S."
                     : t.description());
             figures.setAll(figuresOf(t));
         } catch (AnewbException e) {

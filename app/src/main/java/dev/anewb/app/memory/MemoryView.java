@@ -37,7 +37,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
 
-/** Controller of MemoryView.fxml: summary cards, the SRAM timeline (one canvas), per-op table and warnings, kept in sync. */
+/**
+ * Controller of MemoryView.fxml: summary cards, the SRAM timeline (one canvas), per-op table and warnings, kept in
+ * sync.
+ */
 public final class MemoryView implements AreaView {
     /** The area's icon in the navigation list and its empty state. */
     public static final String ICON = Icons.CHIP;
@@ -78,7 +81,8 @@ public final class MemoryView implements AreaView {
         ToggleGroup group = new ToggleGroup();
         for (ToggleButton b : List.of(showOptimized, showBaseline, showBoth)) b.setToggleGroup(group);
         showOptimized.setTooltip(new Tooltip("Timeline and table of the plan for the current conversion"));
-        showBaseline.setTooltip(new Tooltip("Timeline and table of the baseline: HF layout, batched heads with their copies, FP16, no INT8, no chunking"));
+        showBaseline.setTooltip(new Tooltip("Timeline and table of the baseline: HF layout, batched heads with their "
+                + "copies, FP16, no INT8, no chunking"));
         showBoth.setTooltip(new Tooltip("Optimized (top, in the table) and baseline (below) on the same scale"));
         group.selectedToggleProperty().addListener((obs, old, now) -> {
             if (now == null) old.setSelected(true);
@@ -88,7 +92,8 @@ public final class MemoryView implements AreaView {
         busy.visibleProperty().bind(viewModel.computingProperty());
         status.textProperty().bind(viewModel.statusProperty());
         caption.textProperty().bind(viewModel.captionProperty());
-        caption.setTooltip(new Tooltip("Every figure here is a simulated ESTIMATE; click for the chip profile's figures and sources"));
+        caption.setTooltip(new Tooltip("Every figure here is a simulated ESTIMATE; click for the chip profile's "
+                + "figures and sources"));
         ChipSourcesPopover.install(caption, viewModel::chip);
 
         for (int k = 0; k < KIND_LABELS.length; k++) legend.getChildren().add(swatch(SramTimeline.KIND_COLOURS.get(k), KIND_LABELS[k]));
@@ -120,8 +125,10 @@ public final class MemoryView implements AreaView {
         });
 
         timeline.setOnPick(i -> viewModel.selectedOpProperty().set(i));
-        timeline.setOnHover(i -> hover.setText(i < 0 || i >= viewModel.ops().size() ? "Hover an op for its bytes; click to select it in the table" : describe(i, viewModel.ops().get(i))));
-        Tooltip.install(timeline, new Tooltip("Buffer bytes of each op by kind (estimate). Click an op to select it in the table."));
+        timeline.setOnHover(i -> hover.setText(i < 0 || i >= viewModel.ops().size() ? "Hover an op for its bytes; "
+                + "click to select it in the table" : describe(i, viewModel.ops().get(i))));
+        Tooltip.install(timeline, new Tooltip("Buffer bytes of each op by kind (estimate). Click an op to select it "
+                + "in the table."));
         hover.setText("Hover an op for its bytes; click to select it in the table");
 
         opTable.getSelectionModel().selectedIndexProperty().addListener((obs, old, i) -> {
@@ -175,7 +182,8 @@ public final class MemoryView implements AreaView {
         opTable.getColumns().setAll(cols);
         opTable.setItems(viewModel.ops());
         opTable.setPlaceholder(new Label("No plan yet"));
-        opTable.setTooltip(new Tooltip("Per-op estimate: buffer bytes by kind, spilled bytes, DRAM traffic, latency (all estimates)"));
+        opTable.setTooltip(new Tooltip("Per-op estimate: buffer bytes by kind, spilled bytes, DRAM traffic, latency "
+                + "(all estimates)"));
     }
 
     private static TableColumn<OpPlan, String> col(String title, double width, Function<OpPlan, String> f) {
@@ -187,7 +195,8 @@ public final class MemoryView implements AreaView {
     }
 
     private String describe(int i, OpPlan o) {
-        return String.format(Locale.ROOT, "#%d %s (%s): weights %s · in %s · out %s · scores %s · KV %s · total %s of %s buffer%s · %.3f ms (estimate)",
+        return String.format(Locale.ROOT, "#%d %s (%s): weights %s · in %s · out %s · scores %s · KV %s · total %s of "
+                + "%s buffer%s · %.3f ms (estimate)",
                 i, o.name(), o.kind(), MemoryViewModel.bytes(o.sram(BufferKind.WEIGHTS)), MemoryViewModel.bytes(o.sram(BufferKind.ACTIVATIONS_IN)),
                 MemoryViewModel.bytes(o.sram(BufferKind.ACTIVATIONS_OUT)), MemoryViewModel.bytes(o.sram(BufferKind.SCORES)),
                 MemoryViewModel.bytes(o.sram(BufferKind.KV_CACHE)), MemoryViewModel.bytes(o.sramTotal()),

@@ -70,7 +70,8 @@ public final class MemoryViewModel extends AreaViewModel {
 
     public MemoryViewModel(Session session) {
         super(session, "Memory",
-                "How the model uses the Neural Engine's memory on a chosen chip profile: on-chip SRAM occupancy per op, DRAM traffic when tensors spill, and the latency and energy the planner estimates.",
+                "How the model uses the Neural Engine's memory on a chosen chip profile: on-chip SRAM occupancy per "
+                        + "op, DRAM traffic when tensors spill, and the latency and energy the planner estimates.",
                 List.of("SRAM occupancy timeline over the ops",
                         "DRAM reads and writes per op",
                         "Latency and energy estimates, with the chip profile they come from"),
@@ -172,7 +173,8 @@ public final class MemoryViewModel extends AreaViewModel {
         else {
             PlanTotals t = shownTotals();
             long spilling = t.ops().stream().filter(x -> x.spillBytes() > 0).count();
-            status.set(String.format(Locale.ROOT, "%d ops planned in %.1f ms · %d spill · %d warnings · speed-up %.2f× over the baseline (estimate)",
+            status.set(String.format(Locale.ROOT, "%d ops planned in %.1f ms · %d spill · %d warnings · speed-up %.2f× "
+                    + "over the baseline (estimate)",
                     t.ops().size(), o.micros() / 1000.0, spilling, warnings.size(), o.plan().speedup()));
         }
     }

@@ -222,7 +222,8 @@ public final class HubSearchViewModel {
     public String storeToken(String token, boolean consent) {
         if (!consent) return "Tick the box to allow writing the token file.";
         if (token == null || token.isBlank()) return "Paste a token first.";
-        if (!token.strip().matches("[A-Za-z0-9_\\-]{8,}")) return "That does not look like a Hugging Face token (hf_…).";
+        if (!token.strip().matches("[A-Za-z0-9_\\-]{8,}")) return "That does not look like a Hugging Face "
+                + "token (hf_…).";
         try {
             Files.createDirectories(tokenFile.toAbsolutePath().getParent());
             Files.writeString(tokenFile, token.strip());

@@ -144,7 +144,8 @@ public final class ModelView implements AreaView {
         hubResults.setItems(hub.results());
         hubResults.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         hubResults.setPlaceholder(new Label("Search the Hub to list models"));
-        hubResults.setTooltip(new Tooltip("supported: whether anewb can load the model type (? when the Hub did not say)"));
+        hubResults.setTooltip(new Tooltip("supported: whether anewb can load the model type (? when the Hub "
+                + "did not say)"));
         hubResults.getSelectionModel().selectedItemProperty().addListener((obs, o, n) -> hub.selectedProperty().set(n));
 
         repoFiles.setPlaceholder(wrapped("Select a model to see its files"));

@@ -22,7 +22,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 
-/** State of the Model area: where models come from (bundled, local HF cache, recent, a folder) and the loaded model's card. */
+/**
+ * State of the Model area: where models come from (bundled, local HF cache, recent, a folder) and the loaded model's
+ * card.
+ */
 public final class ModelViewModel extends AreaViewModel {
     /** One fact of the model card. */
     public record CardRow(String label, String value) { }

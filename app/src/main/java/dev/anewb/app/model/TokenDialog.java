@@ -32,7 +32,8 @@ final class TokenDialog {
         Label problem = new Label();
         problem.getStyleClass().add("conversion-problem");
         problem.setWrapText(true);
-        Label why = new Label("Needed only for gated or private models. The token is stored in the standard token file and is never displayed again.");
+        Label why = new Label("Needed only for gated or private models. The token is stored in the standard token file "
+                + "and is never displayed again.");
         why.setWrapText(true);
         why.getStyleClass().add("hint");
         VBox box = new VBox(8, why, token, consent, problem);

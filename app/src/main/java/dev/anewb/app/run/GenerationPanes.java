@@ -54,7 +54,8 @@ final class GenerationPanes {
         Label speed = new Label();
         speed.getStyleClass().add("hint");
         speed.textProperty().bind(Bindings.createStringBinding(() -> speed(p), p.tokensProperty(), p.msPerTokenProperty(), p.prefillMsProperty()));
-        speed.setTooltip(new Tooltip("Prefill: time to the first new token (the prompt, or Whisper's encoder). ms/token: mean time of each later token with the KV cache, on this machine's CPU executor"));
+        speed.setTooltip(new Tooltip("Prefill: time to the first new token (the prompt, or Whisper's encoder). "
+                + "ms/token: mean time of each later token with the KV cache, on this machine's CPU executor"));
         subscriptions = subscriptions.and(() -> p.ids().removeListener(onIds));
         VBox box = new VBox(6, head, text, ids, speed);
         box.setId(id);

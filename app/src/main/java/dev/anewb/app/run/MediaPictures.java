@@ -39,7 +39,10 @@ public final class MediaPictures {
         return img;
     }
 
-    /** input_features [1, mels, frames] → a frames×mels image (time to the right, mel bin 0 at the bottom), viridis from min to max. */
+    /**
+     * input_features [1, mels, frames] → a frames×mels image (time to the right, mel bin 0 at the bottom), viridis from
+     * min to max.
+     */
     public static WritableImage spectrogram(FeatureTensor features) {
         long[] s = features.shape();
         int mels = (int) s[1], frames = (int) s[2];

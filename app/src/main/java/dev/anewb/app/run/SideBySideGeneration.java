@@ -37,7 +37,8 @@ import java.util.function.Supplier;
 public final class SideBySideGeneration {
     /**
      * What to generate: the executors of both models (from the model's session, asked for in the job), the
-     * {@code tokenizer} (may give null) and {@code prompt}, all called in the job — the first use loads the tokenizer, which probes it in a child process first, never on
+     * {@code tokenizer} (may give null) and {@code prompt}, all called in the job — the first use loads the tokenizer,
+     * which probes it in a child process first, never on
      * the FX thread; {@code features} condition every step (Whisper's input_features); {@code metrics}, when
      * given, runs after both and returns task metrics by name.
      */
@@ -59,12 +60,18 @@ public final class SideBySideGeneration {
      * @param task      task metrics from the engine (may be empty)
      */
     public record Outcome(long[] originalIds, long[] convertedIds, Timing original, Timing converted, int matching, Map<String, Double> task) {
-        /** The step (0-based, among the new tokens) where the two sides first chose different tokens; -1 when they never did. */
+        /**
+         * The step (0-based, among the new tokens) where the two sides first chose different tokens; -1 when they never
+         * did.
+         */
         public int firstDivergence() {
             return matching < Math.max(originalIds.length, convertedIds.length) ? matching : -1;
         }
 
-        /** The converted tokens equal to the original's before the first difference, as a percentage (the engine's definition). */
+        /**
+         * The converted tokens equal to the original's before the first difference, as a percentage (the engine's
+         * definition).
+         */
         public double agreementPct() {
             return new DriftAnalysis.Continuation(originalIds, convertedIds, matching).agreementPct();
         }

@@ -158,7 +158,10 @@ public final class Session {
         conversion.addListener((obs, old, now) -> reconvert());
     }
 
-    /** Loads {@code reference} (folder, Hub id, .anepkg, bundled:NAME) as a job; the current model stays until it is ready. */
+    /**
+     * Loads {@code reference} (folder, Hub id, .anepkg, bundled:NAME) as a job; the current model stays until it is
+     * ready.
+     */
     public JobView<?> load(String reference) {
         if (loadJob != null) loadJob.cancel();
         loading.set(true);
@@ -166,7 +169,8 @@ public final class Session {
         JobView<Loaded> job = jobs.submit("Load " + reference, ctx -> {
             ModelRef ref = ModelRef.parse(reference);
             if (ref.kind() == ModelRef.Kind.FOLDER || ref.kind() == ModelRef.Kind.HUB) {
-                // Refuse a model too large for this JVM from its config alone, before any weight is mapped or downloaded.
+                // Refuse a model too large for this JVM from its config alone, before any weight is mapped or
+                // downloaded.
                 try (LoadedModel shape = ModelLoader.load(ref, ctx.slice(0, 0.1), false)) {
                     MemoryBudget.check(shape.graph(), reference);
                 }
@@ -261,7 +265,9 @@ public final class Session {
         return e.sample(input);
     }
 
-    /** The loaded model converted with the current {@link #conversionProperty()}; null without a model or for a package. */
+    /**
+     * The loaded model converted with the current {@link #conversionProperty()}; null without a model or for a package.
+     */
     public ReadOnlyObjectProperty<ConvertedModel> convertedProperty() { return converted.getReadOnlyProperty(); }
 
     public ConvertedModel converted() { return converted.get(); }
@@ -292,7 +298,10 @@ public final class Session {
         return e != null && e.model.hasWeights() && !e.model.isPackage();
     }
 
-    /** The tokenized sample texts of the loaded model, cached so the analysis reuses its reference run. Off the FX thread. */
+    /**
+     * The tokenized sample texts of the loaded model, cached so the analysis reuses its reference run. Off the FX
+     * thread.
+     */
     public Batch batch(List<String> texts) {
         Engine e = engine;
         if (e == null) throw new AnewbException("no model loaded");
@@ -311,13 +320,18 @@ public final class Session {
     /** Why the user's chips.json was ignored, or null. */
     public String chipProfilesProblem() { return chipsProblem; }
 
-    /** Name of the chip profile the planner areas plan for (a key of {@link #chipProfiles()}); remembered in the settings. */
+    /**
+     * Name of the chip profile the planner areas plan for (a key of {@link #chipProfiles()}); remembered in the
+     * settings.
+     */
     public StringProperty chipNameProperty() { return chipName; }
 
     /** The on-chip buffer override in MB (null: the profile's own figure); remembered in the settings. */
     public ObjectProperty<Double> bufferOverrideMbProperty() { return bufferOverrideMb; }
 
-    /** The chosen profile with the buffer override applied: what the planner is given and what a sources popover lists. */
+    /**
+     * The chosen profile with the buffer override applied: what the planner is given and what a sources popover lists.
+     */
     public ObjectBinding<ChipProfile> chipProperty() { return chip; }
 
     public ChipProfile chip() { return chip.get(); }

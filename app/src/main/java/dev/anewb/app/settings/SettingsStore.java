@@ -43,7 +43,9 @@ public final class SettingsStore {
         return new SettingsStore(f, read(f));
     }
 
-    /** A store that never touches the disk: the self-test renders with defaults and must not change the user's settings. */
+    /**
+     * A store that never touches the disk: the self-test renders with defaults and must not change the user's settings.
+     */
     public static SettingsStore inMemory() { return new SettingsStore(null, Settings.defaults()); }
 
     /** The settings file, or null for an in-memory store. */

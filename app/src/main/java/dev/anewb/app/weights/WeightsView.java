@@ -58,7 +58,8 @@ public final class WeightsView implements AreaView {
     @FXML private void initialize() {
         weight.setItems(viewModel.weights());
         weight.valueProperty().bindBidirectional(viewModel.selectedProperty());
-        weight.setTooltip(new Tooltip("Projection weight to quantize with the block size and scheme of the current conversion"));
+        weight.setTooltip(new Tooltip("Projection weight to quantize with the block size and scheme of the "
+                + "current conversion"));
         kind.getItems().setAll(WeightsViewModel.ErrorKind.values());
         kind.valueProperty().bindBidirectional(viewModel.kindProperty());
         kind.setTooltip(new Tooltip("Largest or RMS difference between the weight and its INT8 round trip, per block"));
@@ -66,7 +67,8 @@ public final class WeightsView implements AreaView {
         status.textProperty().bind(viewModel.statusProperty());
         fit(errorMap, errorBox);
         fit(scaleMap, scaleBox);
-        Tooltip.install(errorMap, new Tooltip("One pixel column per input block, one row per output channel; brighter = larger error"));
+        Tooltip.install(errorMap, new Tooltip("One pixel column per input block, one row per output channel; brighter "
+                + "= larger error"));
         Tooltip.install(scaleMap, new Tooltip("FP16 scale per block; brighter = larger scale (wider value range)"));
         worst.getColumns().setAll(col("row", 44, r -> Integer.toString(r.row())), col("block", 48, r -> Integer.toString(r.block())),
                 col("error", 82, WeightsViewModel.BlockRow::errorText), col("scale", 82, WeightsViewModel.BlockRow::scaleText),
@@ -156,7 +158,8 @@ public final class WeightsView implements AreaView {
         for (int i = 0; i < s.getData().size(); i++) {
             WeightsViewModel.Bin b = viewModel.histogram().get(i);
             var node = s.getData().get(i).getNode();
-            if (node != null) Tooltip.install(node, new Tooltip(String.format(Locale.ROOT, "%d blocks with error in [%.3e, %.3e)", b.count(), b.from(), b.to())));
+            if (node != null) Tooltip.install(node, new Tooltip(String.format(Locale.ROOT, "%d blocks with error in "
+                    + "[%.3e, %.3e)", b.count(), b.from(), b.to())));
         }
     }
 

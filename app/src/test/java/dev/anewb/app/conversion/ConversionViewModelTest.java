@@ -13,7 +13,9 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The conversion panel's logic without a screen: every control edits the session's Conversion, validated by the engine. */
+/**
+ * The conversion panel's logic without a screen: every control edits the session's Conversion, validated by the engine.
+ */
 class ConversionViewModelTest {
     private final FxJobs jobs = new FxJobs();
     private final Session session = new Session(SettingsStore.inMemory(), jobs);

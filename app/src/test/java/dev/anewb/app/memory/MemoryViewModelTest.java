@@ -76,7 +76,8 @@ class MemoryViewModelTest {
         OpPlan q32 = shown32.optimized().op("layers.0.q"), q128 = shown128.optimized().op("layers.0.q");
         assertEquals(ref32.optimized().op("layers.0.q").sram(BufferKind.WEIGHTS), q32.sram(BufferKind.WEIGHTS));
         assertEquals(ref128.optimized().op("layers.0.q").sram(BufferKind.WEIGHTS), q128.sram(BufferKind.WEIGHTS));
-        assertTrue(q32.sram(BufferKind.WEIGHTS) > q128.sram(BufferKind.WEIGHTS), "smaller blocks store more scales and zero points");
+        assertTrue(q32.sram(BufferKind.WEIGHTS) > q128.sram(BufferKind.WEIGHTS), "smaller blocks store more scales "
+                + "and zero points");
         // The difference is the scale + zero-point bytes of the stored weights (WeightStorage, the planner's formula).
         long expected = 0;
         for (WeightInfo w : Converter.convert(session.model().graph(), b32).graph().weights().values()) {

@@ -28,7 +28,10 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Hub search against an in-process fake Hub: search, plan from config.json, download with progress, cancel, offline, token. */
+/**
+ * Hub search against an in-process fake Hub: search, plan from config.json, download with progress, cancel, offline,
+ * token.
+ */
 @ExtendWith(ApplicationExtension.class)
 class HubSearchViewModelTest {
     static final String REPO = "acme/mini-bert";
