@@ -48,7 +48,8 @@ class MemoryLayoutFlowTest {
     @Test void chunkWindowChangesScoreBytesAndLayoutShowsScalesPerHead(FxRobot robot) throws Exception {
         robot.interact(() -> viewModel.select(Area.MEMORY));
         MemoryView memory = (MemoryView) view.areaView(Area.MEMORY);
-        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> memory.viewModel().plan() != null && !memory.viewModel().computingProperty().get());
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS,
+                () -> memory.viewModel().plan() != null && !memory.viewModel().computingProperty().get());
         long before = memory.viewModel().plan().optimized().sram(BufferKind.SCORES);
         assertFalse(memory.opTable().getItems().isEmpty());
         // The cards are filled on the FX thread after the plan lands: wait for them rather than race them.
@@ -56,8 +57,9 @@ class MemoryLayoutFlowTest {
                 .map(l -> l.getText() != null && l.getText().endsWith("iB")).orElse(false));
 
         robot.interact(() -> view.conversionPanel().viewModel().chunkWindowProperty().set(16));
-        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> memory.viewModel().plan() != null && !memory.viewModel().computingProperty().get()
-                && memory.viewModel().plan().optimized().conversion().chunkWindow() == 16);
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS,
+                () -> memory.viewModel().plan() != null && !memory.viewModel().computingProperty().get()
+                        && memory.viewModel().plan().optimized().conversion().chunkWindow() == 16);
         long after = memory.viewModel().plan().optimized().sram(BufferKind.SCORES);
         assertTrue(after < before, "chunked scores " + after + " < " + before);
 
@@ -69,14 +71,16 @@ class MemoryLayoutFlowTest {
             t.canvas().fireEvent(new MouseEvent(MouseEvent.MOUSE_CLICKED, at.getX(), at.getY(), 0, 0,
                     MouseButton.PRIMARY, 1, false, false, false, false, true, false, false, true, false, false, null));
         });
-        assertEquals(5, memory.viewModel().selectedOpProperty().get(), () -> "canvas " + memory.timeline().canvas().getWidth() + "x" + memory.timeline().canvas().getHeight()
+        assertEquals(5, memory.viewModel().selectedOpProperty().get(), () -> "canvas "
+                + memory.timeline().canvas().getWidth() + "x" + memory.timeline().canvas().getHeight()
                 + " opAt " + memory.timeline().opAt(memory.timeline().xOf(5, memory.viewModel().ops().size()), 60));
         assertEquals(5, memory.opTable().getSelectionModel().getSelectedIndex());
 
         robot.interact(() -> viewModel.select(Area.LAYOUT));
         LayoutView layout = (LayoutView) view.areaView(Area.LAYOUT);
         WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> layout.viewModel().layoutProperty().get() != null);
-        String scale = layout.viewModel().tensorNames().stream().filter(n -> n.endsWith(".scale")).findFirst().orElseThrow();
+        String scale = layout.viewModel().tensorNames().stream().filter(n -> n.endsWith(".scale")).findFirst()
+                .orElseThrow();
         robot.interact(() -> layout.viewModel().selectedProperty().set(scale));
         assertEquals(scale, layout.tree().getSelectionModel().getSelectedItem().getValue().tensor(), "tree follows");
         robot.clickOn("#modePerHead");

@@ -53,6 +53,7 @@ public final class ChipSources {
 
     /** "ESTIMATE · A15 (buffer 4 MB ?)": the one-line caption every simulated figure carries. */
     public static String caption(ChipProfile chip) {
-        return "estimate · " + chip.name() + " · buffer " + number(chip.bufferMb().value()) + " MB (" + chip.bufferMb().confidence() + ")";
+        return "estimate · " + chip.name() + " · buffer " + number(chip.bufferMb().value()) + " MB ("
+                + chip.bufferMb().confidence() + ")";
     }
 }

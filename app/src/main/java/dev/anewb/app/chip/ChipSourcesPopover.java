@@ -55,8 +55,10 @@ public final class ChipSourcesPopover {
             src.setWrapText(true);
             src.setMaxWidth(380);
             Label conf = new Label(r.confidence());
-            conf.getStyleClass().addAll("confidence", "confidence-" + (r.confidence().equals("?") ? "unknown" : r.confidence()));
-            grid.addRow(i + 1, new Label(r.figure()), new Label(r.value() + (r.unit().isEmpty() ? "" : " " + r.unit())), conf, src);
+            conf.getStyleClass().addAll("confidence",
+                    "confidence-" + (r.confidence().equals("?") ? "unknown" : r.confidence()));
+            Label value = new Label(r.value() + (r.unit().isEmpty() ? "" : " " + r.unit()));
+            grid.addRow(i + 1, new Label(r.figure()), value, conf, src);
         }
         VBox box = new VBox(8);
         box.setPadding(new Insets(10));

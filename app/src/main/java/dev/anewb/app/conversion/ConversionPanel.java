@@ -107,8 +107,10 @@ public final class ConversionPanel {
             if (now == null) old.setSelected(true);
             else viewModel.layoutProperty().set(now == bc1s ? Conversion.Layout.BC1S : Conversion.Layout.HF);
         });
-        subscriptions.add(viewModel.precisionProperty().subscribe(p -> (p == Conversion.Precision.FP16 ? fp16 : fp32).setSelected(true)));
-        subscriptions.add(viewModel.layoutProperty().subscribe(l -> (l == Conversion.Layout.BC1S ? bc1s : hf).setSelected(true)));
+        subscriptions.add(viewModel.precisionProperty()
+                .subscribe(p -> (p == Conversion.Precision.FP16 ? fp16 : fp32).setSelected(true)));
+        subscriptions.add(viewModel.layoutProperty()
+                .subscribe(l -> (l == Conversion.Layout.BC1S ? bc1s : hf).setSelected(true)));
 
         int8.selectedProperty().bindBidirectional(viewModel.int8Property());
         symmetric.selectedProperty().bindBidirectional(viewModel.symmetricProperty());
@@ -121,10 +123,14 @@ public final class ConversionPanel {
         blockSlider.valueProperty().addListener((obs, old, now) -> {
             // The slider snaps to multiples of 8; the spinner takes any value >= 8.
             int snapped = Math.max(ConversionViewModel.MIN_BLOCK, (int) Math.round(now.doubleValue() / 8) * 8);
-            if (!blockSlider.isValueChanging() || snapped != viewModel.blockSizeProperty().get()) viewModel.blockSizeProperty().set(snapped);
+            if (!blockSlider.isValueChanging() || snapped != viewModel.blockSizeProperty().get()) {
+                viewModel.blockSizeProperty().set(snapped);
+            }
         });
         subscriptions.add(viewModel.blockSizeProperty().subscribe(v -> {
-            if (Math.abs(blockSlider.getValue() - v.doubleValue()) >= 8) blockSlider.setValue(Math.min(blockSlider.getMax(), v.doubleValue()));
+            if (Math.abs(blockSlider.getValue() - v.doubleValue()) >= 8) {
+                blockSlider.setValue(Math.min(blockSlider.getMax(), v.doubleValue()));
+            }
         }));
         for (int preset : ConversionViewModel.BLOCK_PRESETS) {
             Button b = new Button(Integer.toString(preset));
@@ -132,7 +138,8 @@ public final class ConversionPanel {
             b.getStyleClass().addAll("small", "preset");
             b.setOnAction(e -> viewModel.choosePreset(preset));
             b.disableProperty().bind(int8.selectedProperty().not());
-            b.setTooltip(new Tooltip("INT8 block size " + preset + ": one FP16 scale per " + preset + " input weights"));
+            b.setTooltip(new Tooltip("INT8 block size " + preset + ": one FP16 scale per " + preset
+                    + " input weights"));
             presets.getChildren().add(b);
         }
         blockSpinner.disableProperty().bind(int8.selectedProperty().not().or(perChannel.selectedProperty()));
@@ -146,10 +153,13 @@ public final class ConversionPanel {
         overrideSetting.getItems().setAll("keep FP16", "32", "64", "128", "256");
         overrideSetting.setValue("keep FP16");
         addOverride.setOnAction(e -> {
-            if (viewModel.addOverride(overridePattern.getText(), overrideSetting.getEditor().getText())) overridePattern.clear();
+            if (viewModel.addOverride(overridePattern.getText(), overrideSetting.getEditor().getText())) {
+                overridePattern.clear();
+            }
         });
         removeOverride.disableProperty().bind(overrideTable.getSelectionModel().selectedItemProperty().isNull());
-        removeOverride.setOnAction(e -> viewModel.overrides().remove(overrideTable.getSelectionModel().getSelectedItem()));
+        removeOverride.setOnAction(e ->
+                viewModel.overrides().remove(overrideTable.getSelectionModel().getSelectedItem()));
 
         bindSpinner(chunkWindow, viewModel.chunkWindowProperty(), 0, 1 << 16, 16);
         bindSpinner(chunkOverlap, viewModel.chunkOverlapProperty(), 0, 1 << 16, 8);
@@ -172,7 +182,8 @@ public final class ConversionPanel {
         SpinnerBinding.commitOnFocusLoss(bufferMb);
         subscriptions.add(viewModel.chipNameProperty().subscribe(n -> {
             bufferMb.getEditor().setPromptText(ChipSourcesNumbers.mb(viewModel.profileBufferMb()));
-            bufferHint.setText("Empty buffer = " + n + "'s " + ChipSourcesNumbers.mb(viewModel.profileBufferMb()) + " MB (unpublished)");
+            bufferHint.setText("Empty buffer = " + n + "'s " + ChipSourcesNumbers.mb(viewModel.profileBufferMb())
+                    + " MB (unpublished)");
         }));
 
         tip(fp16, "Store activations and float weights as FP16 at op boundaries, as the Neural Engine computes");
@@ -219,7 +230,8 @@ public final class ConversionPanel {
             sampleMedia.setManaged(media);
             sampleThumbnail.setVisible(kind == ModelKind.VISION);
             sampleThumbnail.setManaged(kind == ModelKind.VISION);
-            sampleSection.setText(kind == ModelKind.VISION ? "Sample input (image)" : kind == ModelKind.SPEECH ? "Sample input (audio)" : "Sample texts");
+            sampleSection.setText(kind == ModelKind.VISION ? "Sample input (image)"
+                    : kind == ModelKind.SPEECH ? "Sample input (audio)" : "Sample texts");
             chooseSample.setText(kind == ModelKind.SPEECH ? "Choose WAV…" : "Choose image…");
             chooseSample.setTooltip(new Tooltip(kind == ModelKind.SPEECH ? "Audio Drift measures on (WAV, any rate; "
                     + "resampled to 16 kHz)"
@@ -234,7 +246,9 @@ public final class ConversionPanel {
             chooser.getExtensionFilters().add(speech ? new FileChooser.ExtensionFilter("WAV audio", "*.wav")
                     : new FileChooser.ExtensionFilter("Images (PNG, JPEG)", "*.png", "*.jpg", "*.jpeg"));
             File f = chooser.showOpenDialog(root.getScene() == null ? null : root.getScene().getWindow());
-            if (f != null) viewModel.chooseSample(speech ? new SampleInput.Audio(f.toPath()) : new SampleInput.Image(f.toPath()));
+            if (f != null) {
+                viewModel.chooseSample(speech ? new SampleInput.Audio(f.toPath()) : new SampleInput.Image(f.toPath()));
+            }
         });
         builtInSample.setOnAction(e -> viewModel.chooseSample(viewModel.kindProperty().get() == ModelKind.SPEECH
                 ? new SampleInput.Audio(null) : new SampleInput.Image(null)));

@@ -49,7 +49,8 @@ public final class DriftPalette {
         }
         // The legend is rebuilt whenever a series is added; its entries carry the series' name as their text.
         for (Node n : chart.lookupAll(".chart-legend-item")) {
-            if (n instanceof Label l && series.getName() != null && series.getName().equals(l.getText()) && l.getGraphic() != null) {
+            if (n instanceof Label l && series.getName() != null && series.getName().equals(l.getText())
+                    && l.getGraphic() != null) {
                 l.getGraphic().setStyle(symbol);
             }
         }

@@ -75,7 +75,8 @@ public final class DriftView implements AreaView {
         columns(table);
         columns(layerTable);
         table.setItems(viewModel.rows());
-        table.setTooltip(new Tooltip("Drift of the full conversion per tap; growth = SQNR lost since the previous row"));
+        table.setTooltip(new Tooltip(
+                "Drift of the full conversion per tap; growth = SQNR lost since the previous row"));
         layerTable.setItems(viewModel.layerRows());
         layerTable.setPlaceholder(new Label("Click a point or a table row to see the taps inside that layer"));
         table.getSelectionModel().selectedItemProperty().addListener((obs, old, row) -> {
@@ -93,9 +94,11 @@ public final class DriftView implements AreaView {
         subscriptions = Subscription.combine(
                 () -> viewModel.series().removeListener(onSeries),
                 viewModel.metricProperty().subscribe(m -> yAxis.setLabel(m.axisLabel())),
-                viewModel.allTapsProperty().subscribe(all -> xAxis.setLabel(all ? "tap (graph order)" : "hidden state (0 = embeddings, i = output of layer i)")),
+                viewModel.allTapsProperty().subscribe(all -> xAxis.setLabel(all ? "tap (graph order)"
+                        : "hidden state (0 = embeddings, i = output of layer i)")),
                 viewModel.measuredProperty().subscribe(m -> showContent(m != null)),
-                viewModel.pinnedProperty().subscribe(p -> pinnedLabel.setText(p == null ? "" : "Compare: " + DriftViewModel.pinnedName(p.conversion()))),
+                viewModel.pinnedProperty().subscribe(p -> pinnedLabel.setText(p == null ? ""
+                        : "Compare: " + DriftViewModel.pinnedName(p.conversion()))),
                 viewModel.selectedLayerProperty().subscribe(l -> layerTab.setText(l.intValue() < 0
                         ? "Layer detail" : "Layer " + l + " detail (attention out, MLP out, layer out)")));
         redraw();
@@ -117,7 +120,9 @@ public final class DriftView implements AreaView {
         t.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
     }
 
-    private static TableColumn<DriftViewModel.TapRow, String> column(String title, Function<DriftViewModel.TapRow, String> value, double width) {
+    private static TableColumn<DriftViewModel.TapRow, String> column(String title,
+                                                                      Function<DriftViewModel.TapRow, String> value,
+                                                                      double width) {
         TableColumn<DriftViewModel.TapRow, String> c = new TableColumn<>(title);
         c.setCellValueFactory(r -> new ReadOnlyStringWrapper(value.apply(r.getValue())));
         c.setPrefWidth(width);
@@ -132,7 +137,8 @@ public final class DriftView implements AreaView {
         // The category axis orders taps by first appearance: the series with the most plottable points goes first,
         // so a tap another series cannot plot (exact SQNR) keeps its place in graph order.
         List<DriftViewModel.Series> ordered = new ArrayList<>(viewModel.series());
-        ordered.sort(Comparator.comparingLong((DriftViewModel.Series s) -> -s.points().stream().filter(p -> Double.isFinite(m.of(p.metrics()))).count()));
+        ordered.sort(Comparator.comparingLong((DriftViewModel.Series s) ->
+                -s.points().stream().filter(p -> Double.isFinite(m.of(p.metrics()))).count()));
         for (DriftViewModel.Series s : ordered) {
             XYChart.Series<String, Number> fx = new XYChart.Series<>();
             fx.setName(s.name());
@@ -147,7 +153,9 @@ public final class DriftView implements AreaView {
             for (XYChart.Data<String, Number> d : fx.getData()) decorate(d, s);
         }
         // Colours by cause, not by position; after every add, since each add rebuilds the legend.
-        for (int i = 0; i < ordered.size(); i++) DriftPalette.style(chart, chart.getData().get(i), ordered.get(i).cause());
+        for (int i = 0; i < ordered.size(); i++) {
+            DriftPalette.style(chart, chart.getData().get(i), ordered.get(i).cause());
+        }
     }
 
     private void decorate(XYChart.Data<String, Number> d, DriftViewModel.Series s) {
@@ -155,8 +163,9 @@ public final class DriftView implements AreaView {
         if (node == null) return;
         DriftViewModel.Point p = (DriftViewModel.Point) d.getExtraValue();
         var t = p.metrics();
-        Tooltip tip = new Tooltip(s.name() + " · " + p.tap() + "\nSQNR " + DriftMetric.SQNR.format(t) + "\ncosine " + DriftMetric.COSINE.format(t)
-                + "\nrel. L2 " + DriftMetric.REL_L2.format(t) + "\nmax abs " + DriftMetric.MAX_ABS.format(t));
+        Tooltip tip = new Tooltip(s.name() + " · " + p.tap() + "\nSQNR " + DriftMetric.SQNR.format(t)
+                + "\ncosine " + DriftMetric.COSINE.format(t) + "\nrel. L2 " + DriftMetric.REL_L2.format(t)
+                + "\nmax abs " + DriftMetric.MAX_ABS.format(t));
         tip.setShowDelay(Duration.millis(100));
         Tooltip.install(node, tip);
         node.setOnMouseClicked(e -> {

@@ -55,12 +55,15 @@ public final class DriftViewModel extends AreaViewModel {
         public String cosine() { return String.format(Locale.ROOT, "%.6f", metrics.cosine()); }
         public String relL2() { return String.format(Locale.ROOT, "%.2e", metrics.relL2()); }
         public String maxAbs() { return String.format(Locale.ROOT, "%.3e", metrics.maxAbs()); }
-        public String growthText() { return Double.isNaN(growth) ? "–" : String.format(Locale.ROOT, "%+.1f dB", growth); }
+        public String growthText() {
+            return Double.isNaN(growth) ? "–" : String.format(Locale.ROOT, "%+.1f dB", growth);
+        }
     }
 
     /** A report with the configuration it measured and how long it took. */
     /** @param sample what was measured on ("2 texts", "cat.png", the built-in audio) */
-    public record Measured(DriftReport report, Conversion conversion, long millis, int texts, int tokens, String sample) { }
+    public record Measured(DriftReport report, Conversion conversion, long millis, int texts, int tokens,
+                           String sample) { }
 
     private final LatestJobScheduler<Measured> scheduler = scheduler("Measure drift");
     private final ReadOnlyObjectWrapper<Measured> measured = new ReadOnlyObjectWrapper<>(this, "measured");
@@ -111,7 +114,8 @@ public final class DriftViewModel extends AreaViewModel {
                 DriftReport r = c.drift(batch, true, ctx);
                 int tokens = 0;
                 for (int b = 0; b < batch.batch(); b++) tokens += batch.validTokens(b);
-                return new Measured(r, conversion, (System.nanoTime() - t0) / 1_000_000, batch.batch(), tokens, sample.description());
+                long millis = (System.nanoTime() - t0) / 1_000_000;
+                return new Measured(r, conversion, millis, batch.batch(), tokens, sample.description());
             };
         }, m -> {
             measured.set(m);
@@ -119,13 +123,17 @@ public final class DriftViewModel extends AreaViewModel {
         });
     }
 
-    /** "INT8 b128 asym · FP16 · BC1S · chunk 64/16": the configuration in a few words (legends, the pinned curve). */
+    /**
+     * "INT8 b128 asym · FP16 · BC1S · chunk 64/16": the configuration in a few words (legends, the pinned curve).
+     */
     public static String describe(Conversion c) {
         List<String> parts = new ArrayList<>();
         if (c.int8()) {
             String block = c.blockSize() == BlockQuantizer.PER_CHANNEL ? "per-channel" : "b" + c.blockSize();
             parts.add("INT8 " + block + (c.symmetric() ? " sym" : ""));
-            if (!c.keepFp16().isEmpty() || !c.blockOverrides().isEmpty()) parts.add((c.keepFp16().size() + c.blockOverrides().size()) + " overrides");
+            if (!c.keepFp16().isEmpty() || !c.blockOverrides().isEmpty()) {
+                parts.add((c.keepFp16().size() + c.blockOverrides().size()) + " overrides");
+            }
         }
         parts.add(c.precision().name());
         parts.add(c.layout().name());
@@ -143,7 +151,8 @@ public final class DriftViewModel extends AreaViewModel {
      * encoder's and decoder's {@code encoder_/decoder_hidden_states.i} (spec/drift.md).
      */
     public static boolean isLayerOutput(String tap) {
-        return tap.startsWith("hidden_states.") || tap.startsWith("encoder_hidden_states.") || tap.startsWith("decoder_hidden_states.");
+        return tap.startsWith("hidden_states.") || tap.startsWith("encoder_hidden_states.")
+                || tap.startsWith("decoder_hidden_states.");
     }
 
     private List<TapMetrics> visible(List<TapMetrics> taps) {
@@ -165,7 +174,9 @@ public final class DriftViewModel extends AreaViewModel {
         for (Map.Entry<DriftReport.Cause, List<TapMetrics>> e : r.byCause().entrySet()) {
             out.add(new Series(e.getKey().label(), points(visible(e.getValue())), e.getKey()));
         }
-        if (out.isEmpty()) out.add(new Series(DriftReport.Cause.ALL.label(), points(visible(r.taps())), DriftReport.Cause.ALL));
+        if (out.isEmpty()) {
+            out.add(new Series(DriftReport.Cause.ALL.label(), points(visible(r.taps())), DriftReport.Cause.ALL));
+        }
         Measured p = pinned.get();
         if (p != null) out.add(new Series(pinnedName(p.conversion()), points(visible(p.report().taps())), null));
         series.setAll(out);
@@ -186,7 +197,8 @@ public final class DriftViewModel extends AreaViewModel {
         else if (top1 != null) taskText.set(String.format(Locale.ROOT, "Top-1 agreement %.1f %% · next-token "
                 + "KL %.3g nats", top1, r.task().get("next_token_kl")));
         else if (pooler != null) taskText.set(String.format(Locale.ROOT, "Pooler cosine %.6f", pooler));
-        else taskText.set("Last hidden state SQNR " + (r.lastHidden() == null ? "–" : r.lastHidden().sqnrText() + " dB"));
+        else taskText.set("Last hidden state SQNR "
+                + (r.lastHidden() == null ? "–" : r.lastHidden().sqnrText() + " dB"));
         rebuildLayer();
         updateStatus();
     }
@@ -231,9 +243,15 @@ public final class DriftViewModel extends AreaViewModel {
     private void updateStatus() {
         Session session = session();
         Measured m = measured.get();
-        if (scheduler.isComputing()) status.set("computing…");
-        else if (m == null) status.set(session.model() == null ? "Load a model to measure drift." : !session.canMeasureDrift() ? "Drift needs a source model with weights." : "");
-        else status.set(String.format(Locale.ROOT, "%s · %s, %d tokens · measured in %d ms", describe(m.conversion()), m.sample(), m.tokens(), m.millis()));
+        if (scheduler.isComputing()) {
+            status.set("computing…");
+        } else if (m == null) {
+            status.set(session.model() == null ? "Load a model to measure drift."
+                    : !session.canMeasureDrift() ? "Drift needs a source model with weights." : "");
+        } else {
+            status.set(String.format(Locale.ROOT, "%s · %s, %d tokens · measured in %d ms", describe(m.conversion()),
+                    m.sample(), m.tokens(), m.millis()));
+        }
     }
 
     public ReadOnlyObjectProperty<Measured> measuredProperty() { return measured.getReadOnlyProperty(); }

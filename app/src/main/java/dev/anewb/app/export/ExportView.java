@@ -120,7 +120,8 @@ public final class ExportView implements AreaView {
             return;
         }
         jobSubscription = Subscription.combine(
-                job.progressProperty().subscribe(p -> progress.setProgress(p.doubleValue() < 0 ? ProgressBar.INDETERMINATE_PROGRESS : p.doubleValue())),
+                job.progressProperty().subscribe(p -> progress.setProgress(
+                        p.doubleValue() < 0 ? ProgressBar.INDETERMINATE_PROGRESS : p.doubleValue())),
                 job.messageProperty().subscribe(progressMessage::setText));
     }
 
@@ -143,7 +144,8 @@ public final class ExportView implements AreaView {
 
     private boolean confirm(String path) {
         if (root.getScene() == null || root.getScene().getWindow() == null) return false;
-        Alert a = new Alert(Alert.AlertType.CONFIRMATION, path + " exists. Replace it?", ButtonType.CANCEL, ButtonType.OK);
+        Alert a = new Alert(Alert.AlertType.CONFIRMATION, path + " exists. Replace it?", ButtonType.CANCEL,
+                ButtonType.OK);
         a.setHeaderText("Replace the existing file?");
         a.initOwner(root.getScene().getWindow());
         return a.showAndWait().filter(b -> b == ButtonType.OK).isPresent();
@@ -174,10 +176,15 @@ public final class ExportView implements AreaView {
         FileChooser chooser = new FileChooser();
         chooser.setTitle("Write the package to");
         Path current = Path.of(viewModel.packagePathProperty().get());
-        if (current.getParent() != null && Files.isDirectory(current.getParent())) chooser.setInitialDirectory(current.getParent().toFile());
+        if (current.getParent() != null && Files.isDirectory(current.getParent())) {
+            chooser.setInitialDirectory(current.getParent().toFile());
+        }
         chooser.setInitialFileName(current.getFileName() == null ? "model.anepkg" : current.getFileName().toString());
         File f = chooser.showSaveDialog(root.getScene().getWindow());
-        if (f != null) viewModel.packagePathProperty().set(f.getPath().endsWith(".anepkg") ? f.getPath() : f.getPath() + ".anepkg");
+        if (f != null) {
+            String path = f.getPath();
+            viewModel.packagePathProperty().set(path.endsWith(".anepkg") ? path : path + ".anepkg");
+        }
     }
 
     private void chooseReport() {

@@ -53,7 +53,8 @@ public final class ExportViewModel extends AreaViewModel {
                         ? "Load a source model to export it."
                         : c.source().displayName() + " with " + DriftViewModel.describe(c.graph().conversion())
                                 + " (the settings on the right)"))));
-        canExport = Bindings.createBooleanBinding(() -> session.converted() != null && job.get() == null, session.convertedProperty(), job);
+        canExport = Bindings.createBooleanBinding(() -> session.converted() != null && job.get() == null,
+                session.convertedProperty(), job);
     }
 
     private void suggestPaths(LoadedModel m) {
@@ -82,7 +83,8 @@ public final class ExportViewModel extends AreaViewModel {
         Path out = Path.of(packagePath.get());
         Conversion c = converted.conversion();
         result.set("");
-        return track(session.jobs().submit("Export " + out.getFileName(), ctx -> converted.writePackage(out, force, null, ctx), p -> {
+        String title = "Export " + out.getFileName();
+        return track(session.jobs().submit(title, ctx -> converted.writePackage(out, force, null, ctx), p -> {
             lastWritten.set(p);
             result.set("Wrote " + p + " (" + DriftViewModel.describe(c) + ")");
         }));
@@ -118,7 +120,9 @@ public final class ExportViewModel extends AreaViewModel {
     public JobView<List<Path>> exportReport(byte[] chartPng) {
         Session session = session();
         ConvertedModel converted = session.converted();
-        if (converted == null || !session.canMeasureDrift() || reportFolder.get().isBlank() || job.get() != null) return null;
+        if (converted == null || !session.canMeasureDrift() || reportFolder.get().isBlank() || job.get() != null) {
+            return null;
+        }
         Path dir = Path.of(reportFolder.get());
         Conversion c = converted.conversion();
         List<String> texts = session.sampleTexts();
@@ -129,16 +133,21 @@ public final class ExportViewModel extends AreaViewModel {
         result.set("");
         return track(session.jobs().submit("Export report", ctx -> {
             DriftReport r = latestFits ? latest : converted.drift(session.sample(input).batch(), true, ctx);
-            return ReportFiles.write(dir, safeName(model) + "-drift", new ReportFiles.Content(model, c, texts, r, chartPng));
+            var content = new ReportFiles.Content(model, c, texts, r, chartPng);
+            return ReportFiles.write(dir, safeName(model) + "-drift", content);
         }, files -> {
             lastWritten.set(files.getFirst());
-            result.set("Wrote " + files.stream().map(p -> p.getFileName().toString()).reduce((a, b) -> a + ", " + b).orElse("") + " in " + dir);
+            String names = files.stream().map(p -> p.getFileName().toString()).reduce((a, b) -> a + ", " + b)
+                    .orElse("");
+            result.set("Wrote " + names + " in " + dir);
         }));
     }
 
     private <T> JobView<T> track(JobView<T> view) {
         job.set(view);
-        view.stateProperty().addListener((obs, old, state) -> { if (view.isDone() && job.get() == view) job.set(null); });
+        view.stateProperty().addListener((obs, old, state) -> {
+            if (view.isDone() && job.get() == view) job.set(null);
+        });
         return view;
     }
 

@@ -46,7 +46,9 @@ public final class FxJobs implements AutoCloseable {
         task.setOnFailed(e -> {
             running.remove(view);
             // A job may notice a cancel the task never saw (e.g. a nested context); that is not an error.
-            if (!(task.getException() instanceof JobCancelledException)) failures.add(JobFailure.of(title, task.getException()));
+            if (!(task.getException() instanceof JobCancelledException)) {
+                failures.add(JobFailure.of(title, task.getException()));
+            }
         });
         running.add(view);
         executor.execute(task);

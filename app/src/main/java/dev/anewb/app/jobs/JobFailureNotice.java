@@ -19,7 +19,8 @@ public final class JobFailureNotice extends VBox {
     public JobFailureNotice(JobFailure failure, Runnable onDismiss) {
         this.failure = failure;
         getStyleClass().add("job-failure");
-        Notification note = new Notification(failure.title() + " failed: " + failure.message(), Icons.icon(Icons.ALERT, 18));
+        Notification note =
+                new Notification(failure.title() + " failed: " + failure.message(), Icons.icon(Icons.ALERT, 18));
         note.getStyleClass().addAll(Styles.DANGER, Styles.ELEVATED_2);
         note.setOnClose(e -> onDismiss.run());
         note.setMaxWidth(Double.MAX_VALUE);

@@ -99,7 +99,8 @@ public final class JobStatusBar extends HBox {
             box.getChildren().addAll(title, bar, message, cancel);
             // A negative fraction is the engine's "cannot say": ProgressBar shows -1 as indeterminate.
             subscription = Subscription.combine(
-                    job.progressProperty().subscribe(p -> bar.setProgress(p.doubleValue() < 0 ? ProgressBar.INDETERMINATE_PROGRESS : p.doubleValue())),
+                    job.progressProperty().subscribe(p -> bar.setProgress(
+                            p.doubleValue() < 0 ? ProgressBar.INDETERMINATE_PROGRESS : p.doubleValue())),
                     job.messageProperty().subscribe(message::setText));
         }
 

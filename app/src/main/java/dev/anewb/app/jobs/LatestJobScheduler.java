@@ -95,7 +95,8 @@ public final class LatestJobScheduler<T> {
         });
         current = view;
         view.stateProperty().addListener((obs, old, state) -> {
-            boolean ended = state == Worker.State.SUCCEEDED || state == Worker.State.FAILED || state == Worker.State.CANCELLED;
+            boolean ended = state == Worker.State.SUCCEEDED || state == Worker.State.FAILED
+                    || state == Worker.State.CANCELLED;
             if (ended && current == view) {
                 current = null;
                 if (mine == generation) computing.set(false);

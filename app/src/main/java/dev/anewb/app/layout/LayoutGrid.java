@@ -26,8 +26,8 @@ public final class LayoutGrid extends Region {
     static final double GUTTER = 112, TOP = 20;
     public static final int MIN_CELL = 2, MAX_CELL = 48;
     /** Owner colours (the CLI's palette), and the two padding hatch tones. */
-    static final int[] PALETTE = {0xFF4E79A7, 0xFFF28E2B, 0xFF59A14F, 0xFFE15759, 0xFF76B7B2, 0xFFEDC948, 0xFFB07AA1, 0xFFFF9DA7,
-            0xFF9C755F, 0xFFBAB0AC, 0xFF2F4B7C, 0xFFA05195};
+    static final int[] PALETTE = {0xFF4E79A7, 0xFFF28E2B, 0xFF59A14F, 0xFFE15759, 0xFF76B7B2, 0xFFEDC948, 0xFFB07AA1,
+            0xFFFF9DA7, 0xFF9C755F, 0xFFBAB0AC, 0xFF2F4B7C, 0xFFA05195};
     static final int UNOWNED = 0xFF8FA8C8, HATCH_DARK = 0xFF9A9A9A, HATCH_LIGHT = 0xFFDADADA;
 
     private final Canvas canvas = new Canvas();
@@ -89,7 +89,8 @@ public final class LayoutGrid extends Region {
     }
 
     public void setLayout(TensorLayout t) {
-        boolean same = layout != null && t != null && layout.name().equals(t.name()) && Arrays.equals(layout.shape(), t.shape());
+        boolean same = layout != null && t != null && layout.name().equals(t.name())
+                && Arrays.equals(layout.shape(), t.shape());
         layout = t;
         if (!same) { topLine = 0; left = 0; }
         clampAndDraw();
@@ -105,7 +106,10 @@ public final class LayoutGrid extends Region {
     public void zoom(int steps) {
         double centre = topLine + canvas.getHeight() / 2 / cell;
         int next = cell;
-        for (int i = 0; i < Math.abs(steps); i++) next = steps > 0 ? Math.min(MAX_CELL, next + Math.max(1, next / 4)) : Math.max(MIN_CELL, next - Math.max(1, next / 5));
+        for (int i = 0; i < Math.abs(steps); i++) {
+            next = steps > 0 ? Math.min(MAX_CELL, next + Math.max(1, next / 4))
+                    : Math.max(MIN_CELL, next - Math.max(1, next / 5));
+        }
         cell = next;
         topLine = centre - canvas.getHeight() / 2 / cell;
         clampAndDraw();
@@ -230,7 +234,8 @@ public final class LayoutGrid extends Region {
         g.setTextAlign(TextAlignment.LEFT);
         g.setTextBaseline(VPos.BOTTOM);
         g.fillText("row · address", 4, TOP - 4);
-        g.fillText(String.format(Locale.ROOT, "64 B per line = %d × %d B →", perLine, layout.elementBytes()), GUTTER + 4, TOP - 4);
+        g.fillText(String.format(Locale.ROOT, "64 B per line = %d × %d B →", perLine, layout.elementBytes()),
+                GUTTER + 4, TOP - 4);
     }
 
     private int colourOf(long row, long col) {

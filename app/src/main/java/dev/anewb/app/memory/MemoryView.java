@@ -44,7 +44,8 @@ import java.util.function.Function;
 public final class MemoryView implements AreaView {
     /** The area's icon in the navigation list and its empty state. */
     public static final String ICON = Icons.CHIP;
-    private static final String[] KIND_LABELS = {"weights (incl. INT8 scales/zero points)", "activations in", "activations out", "attention scores", "KV cache"};
+    private static final String[] KIND_LABELS = {"weights (incl. INT8 scales/zero points)", "activations in",
+            "activations out", "attention scores", "KV cache"};
 
     private final MemoryViewModel viewModel;
     private final Parent root;
@@ -86,7 +87,8 @@ public final class MemoryView implements AreaView {
         showBoth.setTooltip(new Tooltip("Optimized (top, in the table) and baseline (below) on the same scale"));
         group.selectedToggleProperty().addListener((obs, old, now) -> {
             if (now == null) old.setSelected(true);
-            else viewModel.viewProperty().set(now == showBaseline ? MemoryViewModel.View.BASELINE : now == showBoth ? MemoryViewModel.View.SIDE_BY_SIDE : MemoryViewModel.View.OPTIMIZED);
+            else viewModel.viewProperty().set(now == showBaseline ? MemoryViewModel.View.BASELINE
+                    : now == showBoth ? MemoryViewModel.View.SIDE_BY_SIDE : MemoryViewModel.View.OPTIMIZED);
         });
 
         busy.visibleProperty().bind(viewModel.computingProperty());
@@ -96,7 +98,9 @@ public final class MemoryView implements AreaView {
                 + "figures and sources"));
         ChipSourcesPopover.install(caption, viewModel::chip);
 
-        for (int k = 0; k < KIND_LABELS.length; k++) legend.getChildren().add(swatch(SramTimeline.KIND_COLOURS.get(k), KIND_LABELS[k]));
+        for (int k = 0; k < KIND_LABELS.length; k++) {
+            legend.getChildren().add(swatch(SramTimeline.KIND_COLOURS.get(k), KIND_LABELS[k]));
+        }
         legend.getChildren().add(swatch(SramTimeline.SPILL, "▲ spill (tiled, re-streamed from DRAM)"));
         Label line = new Label("- - - on-chip buffer size");
         line.getStyleClass().add("hint");
@@ -161,7 +165,8 @@ public final class MemoryView implements AreaView {
     }
 
     private static String toCss(Color c) {
-        return String.format(Locale.ROOT, "#%02x%02x%02x", (int) (c.getRed() * 255), (int) (c.getGreen() * 255), (int) (c.getBlue() * 255));
+        return String.format(Locale.ROOT, "#%02x%02x%02x",
+                (int) (c.getRed() * 255), (int) (c.getGreen() * 255), (int) (c.getBlue() * 255));
     }
 
     private void buildTable() {
@@ -195,13 +200,17 @@ public final class MemoryView implements AreaView {
     }
 
     private String describe(int i, OpPlan o) {
-        return String.format(Locale.ROOT, "#%d %s (%s): weights %s · in %s · out %s · scores %s · KV %s · total %s of "
-                + "%s buffer%s · %.3f ms (estimate)",
-                i, o.name(), o.kind(), MemoryViewModel.bytes(o.sram(BufferKind.WEIGHTS)), MemoryViewModel.bytes(o.sram(BufferKind.ACTIVATIONS_IN)),
-                MemoryViewModel.bytes(o.sram(BufferKind.ACTIVATIONS_OUT)), MemoryViewModel.bytes(o.sram(BufferKind.SCORES)),
+        String spills = o.spillBytes() > 0
+                ? " · spills " + MemoryViewModel.bytes(o.spillBytes()) + " in " + o.tiles() + " tiles" : "";
+        return String.format(Locale.ROOT, "#%d %s (%s): weights %s · in %s · out %s · scores %s · KV %s · "
+                        + "total %s of %s buffer%s · %.3f ms (estimate)",
+                i, o.name(), o.kind(), MemoryViewModel.bytes(o.sram(BufferKind.WEIGHTS)),
+                MemoryViewModel.bytes(o.sram(BufferKind.ACTIVATIONS_IN)),
+                MemoryViewModel.bytes(o.sram(BufferKind.ACTIVATIONS_OUT)),
+                MemoryViewModel.bytes(o.sram(BufferKind.SCORES)),
                 MemoryViewModel.bytes(o.sram(BufferKind.KV_CACHE)), MemoryViewModel.bytes(o.sramTotal()),
                 viewModel.plan() == null ? "?" : MemoryViewModel.bytes(viewModel.plan().chip().bufferBytes()),
-                o.spillBytes() > 0 ? " · spills " + MemoryViewModel.bytes(o.spillBytes()) + " in " + o.tiles() + " tiles" : "", o.latencyMs());
+                spills, o.latencyMs());
     }
 
     private void redraw() {
@@ -217,9 +226,11 @@ public final class MemoryView implements AreaView {
         List<SramTimeline.Panel> panels = switch (viewModel.viewProperty().get()) {
             case OPTIMIZED -> List.of(new SramTimeline.Panel(opt, p.optimized()));
             case BASELINE -> List.of(new SramTimeline.Panel(base, p.baseline()));
-            case SIDE_BY_SIDE -> List.of(new SramTimeline.Panel(opt, p.optimized()), new SramTimeline.Panel(base, p.baseline()));
+            case SIDE_BY_SIDE ->
+                    List.of(new SramTimeline.Panel(opt, p.optimized()), new SramTimeline.Panel(base, p.baseline()));
         };
-        timeline.setData(panels, p.chip().bufferBytes(), "buffer " + MemoryViewModel.bytes(p.chip().bufferBytes()) + " (" + p.chip().name() + ", confidence " + p.chip().bufferMb().confidence() + ")");
+        timeline.setData(panels, p.chip().bufferBytes(), "buffer " + MemoryViewModel.bytes(p.chip().bufferBytes())
+                + " (" + p.chip().name() + ", confidence " + p.chip().bufferMb().confidence() + ")");
         timeline.setSelected(viewModel.selectedOpProperty().get());
     }
 
@@ -257,7 +268,8 @@ public final class MemoryView implements AreaView {
             box.getStyleClass().add("estimate-card");
             HBox.setHgrow(box, Priority.ALWAYS);
             box.setMaxWidth(Double.MAX_VALUE);
-            Tooltip.install(box, new Tooltip(c.title() + " of the optimized plan (estimate), " + c.ratio() + "; click for the chip profile's sources"));
+            Tooltip.install(box, new Tooltip(c.title() + " of the optimized plan (estimate), " + c.ratio()
+                    + "; click for the chip profile's sources"));
             ChipSourcesPopover.install(box, viewModel::chip);
             cards.getChildren().add(box);
         }

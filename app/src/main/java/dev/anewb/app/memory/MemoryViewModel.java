@@ -106,7 +106,8 @@ public final class MemoryViewModel extends AreaViewModel {
             return ctx -> {
                 long t0 = System.nanoTime();
                 try {
-                    return new Outcome(AnePlanner.plan(graph, conv, chip, batch, seq, override), null, (System.nanoTime() - t0) / 1000);
+                    PlanResult plan = AnePlanner.plan(graph, conv, chip, batch, seq, override);
+                    return new Outcome(plan, null, (System.nanoTime() - t0) / 1000);
                 } catch (AnewbException | IllegalArgumentException e) {
                     return new Outcome(null, e.getMessage(), (System.nanoTime() - t0) / 1000);
                 }
@@ -148,7 +149,8 @@ public final class MemoryViewModel extends AreaViewModel {
         return List.of(
                 card("peakBuffer", "Peak buffer", p, t -> t.peakSramBytes(), MemoryViewModel::bytes, cap),
                 card("dramTraffic", "DRAM traffic", p, t -> t.dramBytes(), MemoryViewModel::bytes, cap),
-                card("latency", "Latency", p, PlanTotals::latencyMs, v -> String.format(Locale.ROOT, "%.2f ms", v), cap),
+                card("latency", "Latency", p, PlanTotals::latencyMs, v -> String.format(Locale.ROOT, "%.2f ms", v),
+                        cap),
                 card("energy", "Energy", p, PlanTotals::energyMj, v -> String.format(Locale.ROOT, "%.2f mJ", v), cap),
                 card("peakDram", "DRAM footprint", p, t -> t.peakDramBytes(), MemoryViewModel::bytes, cap));
     }
@@ -173,8 +175,8 @@ public final class MemoryViewModel extends AreaViewModel {
         else {
             PlanTotals t = shownTotals();
             long spilling = t.ops().stream().filter(x -> x.spillBytes() > 0).count();
-            status.set(String.format(Locale.ROOT, "%d ops planned in %.1f ms · %d spill · %d warnings · speed-up %.2f× "
-                    + "over the baseline (estimate)",
+            status.set(String.format(Locale.ROOT, "%d ops planned in %.1f ms · %d spill · %d warnings · "
+                    + "speed-up %.2f× over the baseline (estimate)",
                     t.ops().size(), o.micros() / 1000.0, spilling, warnings.size(), o.plan().speedup()));
         }
     }

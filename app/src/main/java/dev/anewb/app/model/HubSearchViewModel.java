@@ -133,7 +133,8 @@ public final class HubSearchViewModel {
         status.set("Searching the Hub for \"" + q + "\"…");
         JobView<Searched> job = session.jobs().submit("Hub search", ctx -> {
             try {
-                return new Searched(c.search(new HubClient.SearchQuery(q.isEmpty() ? null : q, null, null, RESULT_LIMIT), ctx), null, false);
+                var query = new HubClient.SearchQuery(q.isEmpty() ? null : q, null, null, RESULT_LIMIT);
+                return new Searched(c.search(query, ctx), null, false);
             } catch (HubUnreachableException e) {
                 return new Searched(List.of(), e.getMessage(), true);
             } catch (AnewbException e) {
@@ -147,7 +148,9 @@ public final class HubSearchViewModel {
                     : s.results().size() + " models, most downloaded first");
         });
         searchJob = job;
-        job.stateProperty().addListener((obs, o, st) -> { if (job == searchJob && job.isDone()) searching.set(false); });
+        job.stateProperty().addListener((obs, o, st) -> {
+            if (job == searchJob && job.isDone()) searching.set(false);
+        });
     }
 
     private void describe(HubModelSummary s) {
@@ -185,8 +188,10 @@ public final class HubSearchViewModel {
         downloading.set(true);
         progress.set(-1);
         progressMessage.set((plan ? "Fetching config.json of " : "Downloading ") + s.id() + "…");
-        JobView<PullResult> job = session.jobs().submit((plan ? "Plan " : "Download ") + s.id(), ctx -> c.pull(s.id(), "main", what, ctx), r -> {
-            progressMessage.set((plan ? "Config of " : "Downloaded ") + r.repoId() + " (" + r.files().size() + " files) in " + r.snapshot());
+        String title = (plan ? "Plan " : "Download ") + s.id();
+        JobView<PullResult> job = session.jobs().submit(title, ctx -> c.pull(s.id(), "main", what, ctx), r -> {
+            progressMessage.set((plan ? "Config of " : "Downloaded ") + r.repoId() + " (" + r.files().size()
+                    + " files) in " + r.snapshot());
             // A config.json on its own loads as a plan-only model; the folder loads with its weights.
             JobView<?> load = session.load((plan ? r.snapshot().resolve("config.json") : r.snapshot()).toString());
             if (plan) load.stateProperty().addListener((obs, o, st) -> {
@@ -195,7 +200,9 @@ public final class HubSearchViewModel {
         });
         pullJob = job;
         progress.bind(job.progressProperty());
-        job.messageProperty().addListener((obs, o, m) -> { if (job == pullJob && m != null && !m.isBlank()) progressMessage.set(m); });
+        job.messageProperty().addListener((obs, o, m) -> {
+            if (job == pullJob && m != null && !m.isBlank()) progressMessage.set(m);
+        });
         job.stateProperty().addListener((obs, o, st) -> {
             if (job != pullJob || !job.isDone()) return;
             progress.unbind();
@@ -262,7 +269,8 @@ public final class HubSearchViewModel {
         List<FileRow> rows = new ArrayList<>();
         rows.add(new FileRow(info.files().size() + " files", size(total)));
         info.files().stream()
-                .sorted(Comparator.comparing(HubModelInfo.RepoFile::name, String.CASE_INSENSITIVE_ORDER).thenComparing(HubModelInfo.RepoFile::name))
+                .sorted(Comparator.comparing(HubModelInfo.RepoFile::name, String.CASE_INSENSITIVE_ORDER)
+                        .thenComparing(HubModelInfo.RepoFile::name))
                 .forEach(f -> rows.add(new FileRow(f.name(), size(f.size()))));
         return rows;
     }

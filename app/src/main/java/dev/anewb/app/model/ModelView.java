@@ -137,8 +137,12 @@ public final class ModelView implements AreaView {
         hubResults.setRowFactory(t -> new TableRow<>() {
             @Override protected void updateItem(HubModelSummary s, boolean empty) {
                 super.updateItem(s, empty);
-                setTooltip(empty || s == null ? null : new Tooltip(s.id() + "\ntags: "
-                        + String.join(", ", s.tags().stream().filter(x -> !x.startsWith("region:")).limit(8).toList())));
+                if (empty || s == null) {
+                    setTooltip(null);
+                    return;
+                }
+                List<String> tags = s.tags().stream().filter(x -> !x.startsWith("region:")).limit(8).toList();
+                setTooltip(new Tooltip(s.id() + "\ntags: " + String.join(", ", tags)));
             }
         });
         hubResults.setItems(hub.results());
@@ -261,7 +265,9 @@ public final class ModelView implements AreaView {
         list.setCellFactory(l -> new SourceCell());
         list.setOnMouseClicked(e -> {
             ModelSource s = list.getSelectionModel().getSelectedItem();
-            if (s != null && e.getButton() == MouseButton.PRIMARY && e.getClickCount() == 2) viewModel.open(s.reference());
+            if (s != null && e.getButton() == MouseButton.PRIMARY && e.getClickCount() == 2) {
+                viewModel.open(s.reference());
+            }
         });
         list.setOnKeyPressed(e -> {
             ModelSource s = list.getSelectionModel().getSelectedItem();

@@ -98,9 +98,11 @@ public final class ModelViewModel extends AreaViewModel {
         }
         List<CardRow> rows = new ArrayList<>();
         rows.add(new CardRow("Architecture", i.architecture() + " (" + i.modelType() + ")"));
-        rows.add(new CardRow("Parameters", ModelInfo.humanCount(i.parameters()) + " (" + String.format(Locale.ROOT, "%,d", i.parameters()) + ")"));
+        rows.add(new CardRow("Parameters", ModelInfo.humanCount(i.parameters())
+                + " (" + String.format(Locale.ROOT, "%,d", i.parameters()) + ")"));
         rows.add(new CardRow("Layers", Integer.toString(i.layers())));
-        rows.add(new CardRow("Attention heads", i.heads() + (i.kvHeads() != i.heads() ? " (" + i.kvHeads() + " key/value)" : "")));
+        rows.add(new CardRow("Attention heads",
+                i.heads() + (i.kvHeads() != i.heads() ? " (" + i.kvHeads() + " key/value)" : "")));
         rows.add(new CardRow("Hidden size", Integer.toString(i.hiddenSize())));
         rows.add(new CardRow("Intermediate size", Integer.toString(i.intermediateSize())));
         rows.add(new CardRow("Vocabulary", String.format(Locale.ROOT, "%,d", i.vocabSize())));
@@ -135,7 +137,8 @@ public final class ModelViewModel extends AreaViewModel {
      * folder (an {@code .onnx} or {@code config.json}) meaning its folder.
      */
     public void open(Path picked) {
-        Path target = Files.isRegularFile(picked) && !picked.getFileName().toString().equals("config.json") ? picked.getParent() : picked;
+        boolean fileInFolder = Files.isRegularFile(picked) && !picked.getFileName().toString().equals("config.json");
+        Path target = fileInFolder ? picked.getParent() : picked;
         session().load(target.toAbsolutePath().toString());
     }
 

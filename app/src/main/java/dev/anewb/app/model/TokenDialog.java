@@ -23,7 +23,8 @@ final class TokenDialog {
         if (owner.getScene() != null) d.initOwner(owner.getScene().getWindow());
         PasswordField token = new PasswordField();
         token.setId("tokenField");
-        token.setPromptText(hub.tokenPresentProperty().get() ? "a token is set; paste a new one to replace it" : "hf_…");
+        token.setPromptText(hub.tokenPresentProperty().get() ? "a token is set; paste a new one to replace it"
+                : "hf_…");
         token.setTooltip(new Tooltip("Create a read token at huggingface.co/settings/tokens"));
         CheckBox consent = new CheckBox("Write this token to " + hub.tokenFile());
         consent.setId("tokenConsent");

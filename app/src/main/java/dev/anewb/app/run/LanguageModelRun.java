@@ -35,7 +35,8 @@ public final class LanguageModelRun {
 
     private final Session session;
     private final StringProperty prompt = new SimpleStringProperty(this, "prompt", "The Neural Engine");
-    private final IntegerProperty maxNewTokens = new SimpleIntegerProperty(this, "maxNewTokens", DEFAULT_MAX_NEW_TOKENS);
+    private final IntegerProperty maxNewTokens =
+            new SimpleIntegerProperty(this, "maxNewTokens", DEFAULT_MAX_NEW_TOKENS);
     private final BooleanProperty greedy = new SimpleBooleanProperty(this, "greedy", true);
     private final DoubleProperty temperature = new SimpleDoubleProperty(this, "temperature", 0.8);
     private final IntegerProperty topK = new SimpleIntegerProperty(this, "topK", 40);

@@ -34,7 +34,8 @@ public final class SpeechRun {
     private final Session session;
     private final ObjectProperty<SampleInput.Audio> input =
             new SimpleObjectProperty<>(this, "input", new SampleInput.Audio(null));
-    private final IntegerProperty maxNewTokens = new SimpleIntegerProperty(this, "maxNewTokens", DEFAULT_MAX_NEW_TOKENS);
+    private final IntegerProperty maxNewTokens =
+            new SimpleIntegerProperty(this, "maxNewTokens", DEFAULT_MAX_NEW_TOKENS);
     private final ReadOnlyObjectWrapper<Prepared> prepared = new ReadOnlyObjectWrapper<>(this, "prepared");
     private final LatestJobScheduler<Prepared> scheduler;
     private final SideBySideGeneration decoding;

@@ -38,7 +38,8 @@ public final class VisionRun {
     }
 
     private final Session session;
-    private final ObjectProperty<SampleInput.Image> input = new SimpleObjectProperty<>(this, "input", new SampleInput.Image(null));
+    private final ObjectProperty<SampleInput.Image> input =
+            new SimpleObjectProperty<>(this, "input", new SampleInput.Image(null));
     private final ReadOnlyObjectWrapper<Outcome> outcome = new ReadOnlyObjectWrapper<>(this, "outcome");
     private final LatestJobScheduler<Outcome> scheduler;
 

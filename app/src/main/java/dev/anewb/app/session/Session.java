@@ -51,9 +51,12 @@ public final class Session {
     private final SettingsStore settings;
     private final ReadOnlyObjectWrapper<LoadedModel> model = new ReadOnlyObjectWrapper<>(this, "model");
     private final ReadOnlyObjectWrapper<ModelInfo> info = new ReadOnlyObjectWrapper<>(this, "info");
-    private final ObjectProperty<Conversion> conversion = new SimpleObjectProperty<>(this, "conversion", Conversion.ANE_DEFAULT);
-    private final ObjectProperty<List<String>> sampleTexts = new SimpleObjectProperty<>(this, "sampleTexts", DEFAULT_TEXTS);
-    private final ObjectProperty<SampleInput> sampleInput = new SimpleObjectProperty<>(this, "sampleInput", new SampleInput.Texts(DEFAULT_TEXTS));
+    private final ObjectProperty<Conversion> conversion =
+            new SimpleObjectProperty<>(this, "conversion", Conversion.ANE_DEFAULT);
+    private final ObjectProperty<List<String>> sampleTexts =
+            new SimpleObjectProperty<>(this, "sampleTexts", DEFAULT_TEXTS);
+    private final ObjectProperty<SampleInput> sampleInput =
+            new SimpleObjectProperty<>(this, "sampleInput", new SampleInput.Texts(DEFAULT_TEXTS));
     private final ReadOnlyObjectWrapper<ConvertedModel> converted = new ReadOnlyObjectWrapper<>(this, "converted");
     private final ReadOnlyStringWrapper conversionProblem = new ReadOnlyStringWrapper(this, "conversionProblem");
     private final ObjectProperty<DriftReport> latestDrift = new SimpleObjectProperty<>(this, "latestDrift");
@@ -103,10 +106,10 @@ public final class Session {
         synchronized SampleInput.Prepared sample(SampleInput input) {
             if (sample == null || !sample.input().equals(input)) {
                 // Texts go through the same cache as batch(texts), so Drift's reference run is reused either way.
-                SampleInput.Prepared p = input instanceof SampleInput.Texts t
-                        ? new SampleInput.Prepared(input, batch(t.texts()), t.texts().size() == 1 ? "1 text" : t.texts().size() + " texts")
+                sample = input instanceof SampleInput.Texts t
+                        ? new SampleInput.Prepared(input, batch(t.texts()),
+                                t.texts().size() == 1 ? "1 text" : t.texts().size() + " texts")
                         : input.prepare(model);
-                sample = p;
             }
             return sample;
         }
@@ -128,7 +131,8 @@ public final class Session {
         chips = loaded;
         chipsProblem = problem;
         String saved = settings.get().chip();
-        chipName.set(chips.names().stream().filter(n -> n.equalsIgnoreCase(saved)).findFirst().orElse(chips.names().contains("A15") ? "A15" : chips.names().getFirst()));
+        String fallback = chips.names().contains("A15") ? "A15" : chips.names().getFirst();
+        chipName.set(chips.names().stream().filter(n -> n.equalsIgnoreCase(saved)).findFirst().orElse(fallback));
         bufferOverrideMb.set(settings.get().bufferMb());
         chipName.addListener((obs, old, now) -> {
             if (now == null || !chips.all().containsKey(now)) chipName.set(old);
@@ -145,12 +149,16 @@ public final class Session {
         model.addListener((obs, old, now) -> {
             // A new kind of model (an image model after a text model) starts from its built-in sample.
             ModelKind kind = ModelKind.of(now);
-            if (kind != null && !sampleInput.get().fits(kind)) sampleInput.set(SampleInput.defaultFor(kind, sampleTexts.get()));
+            if (kind != null && !sampleInput.get().fits(kind)) {
+                sampleInput.set(SampleInput.defaultFor(kind, sampleTexts.get()));
+            }
             reconvert();
         });
         // The texts and the input say the same thing while the input is texts; the input is what Drift reads.
         sampleTexts.addListener((obs, old, now) -> {
-            if (sampleInput.get() instanceof SampleInput.Texts t && !t.texts().equals(now)) sampleInput.set(new SampleInput.Texts(now));
+            if (sampleInput.get() instanceof SampleInput.Texts t && !t.texts().equals(now)) {
+                sampleInput.set(new SampleInput.Texts(now));
+            }
         });
         sampleInput.addListener((obs, old, now) -> {
             if (now instanceof SampleInput.Texts t && !t.texts().equals(sampleTexts.get())) sampleTexts.set(t.texts());

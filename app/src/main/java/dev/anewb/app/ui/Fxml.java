@@ -16,12 +16,18 @@ public final class Fxml {
      */
     public static Parent load(Object controller, String fileName) {
         URL url = controller.getClass().getResource(fileName);
-        if (url == null) throw new IllegalStateException("missing FXML " + controller.getClass().getPackageName().replace('.', '/') + "/" + fileName);
+        if (url == null) {
+            throw new IllegalStateException("missing FXML " + controller.getClass().getPackageName().replace('.', '/')
+                    + "/" + fileName);
+        }
         FXMLLoader loader = new FXMLLoader(url);
         // The FXML names its controller class for tooling; the factory hands over the instance that holds the view
         // model.
         loader.setControllerFactory(type -> {
-            if (!type.isInstance(controller)) throw new IllegalStateException(url + " wants " + type.getName() + ", got " + controller.getClass().getName());
+            if (!type.isInstance(controller)) {
+                throw new IllegalStateException(url + " wants " + type.getName() + ", got "
+                        + controller.getClass().getName());
+            }
             return controller;
         });
         try {

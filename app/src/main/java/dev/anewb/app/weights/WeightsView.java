@@ -67,11 +67,14 @@ public final class WeightsView implements AreaView {
         status.textProperty().bind(viewModel.statusProperty());
         fit(errorMap, errorBox);
         fit(scaleMap, scaleBox);
-        Tooltip.install(errorMap, new Tooltip("One pixel column per input block, one row per output channel; brighter "
-                + "= larger error"));
+        Tooltip.install(errorMap, new Tooltip(
+                "One pixel column per input block, one row per output channel; brighter = larger error"));
         Tooltip.install(scaleMap, new Tooltip("FP16 scale per block; brighter = larger scale (wider value range)"));
-        worst.getColumns().setAll(col("row", 44, r -> Integer.toString(r.row())), col("block", 48, r -> Integer.toString(r.block())),
-                col("error", 82, WeightsViewModel.BlockRow::errorText), col("scale", 82, WeightsViewModel.BlockRow::scaleText),
+        worst.getColumns().setAll(
+                col("row", 44, r -> Integer.toString(r.row())),
+                col("block", 48, r -> Integer.toString(r.block())),
+                col("error", 82, WeightsViewModel.BlockRow::errorText),
+                col("scale", 82, WeightsViewModel.BlockRow::scaleText),
                 col("zero pt", 72, r -> Integer.toString(r.zeroPoint())));
         worst.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         worst.setItems(viewModel.worst());
@@ -92,7 +95,8 @@ public final class WeightsView implements AreaView {
     }
 
     /** @param min narrowest width that still shows the whole header and a formatted value ("1.47e-03") */
-    private static TableColumn<WeightsViewModel.BlockRow, String> col(String title, double min, Function<WeightsViewModel.BlockRow, String> f) {
+    private static TableColumn<WeightsViewModel.BlockRow, String> col(String title, double min,
+                                                                       Function<WeightsViewModel.BlockRow, String> f) {
         TableColumn<WeightsViewModel.BlockRow, String> c = new TableColumn<>(title);
         c.setMinWidth(min);
         c.setPrefWidth(min);
@@ -141,7 +145,8 @@ public final class WeightsView implements AreaView {
 
     /** Dark blue → teal → yellow (viridis-like), readable on light and dark themes. */
     static int ramp(float t) {
-        float[][] stops = {{0.27f, 0.00f, 0.33f}, {0.23f, 0.32f, 0.55f}, {0.13f, 0.57f, 0.55f}, {0.37f, 0.79f, 0.38f}, {0.99f, 0.91f, 0.15f}};
+        float[][] stops = {{0.27f, 0.00f, 0.33f}, {0.23f, 0.32f, 0.55f}, {0.13f, 0.57f, 0.55f}, {0.37f, 0.79f, 0.38f},
+                {0.99f, 0.91f, 0.15f}};
         float x = Math.max(0, Math.min(1, t)) * (stops.length - 1);
         int i = Math.min(stops.length - 2, (int) x);
         float f = x - i;

@@ -72,7 +72,9 @@ public final class WeightsViewModel extends AreaViewModel {
                     List<String> names = m == null ? List.of() : m.graph().weights().values().stream()
                             .filter(w -> w.role() == WeightRole.PROJECTION).map(WeightInfo::name).toList();
                     weights.setAll(names);
-                    if (selected.get() == null || !names.contains(selected.get())) selected.set(names.isEmpty() ? null : names.getFirst());
+                    if (selected.get() == null || !names.contains(selected.get())) {
+                        selected.set(names.isEmpty() ? null : names.getFirst());
+                    }
                 }),
                 selected.subscribe(s -> measure()),
                 session.convertedProperty().subscribe(c -> measure()),
@@ -114,12 +116,17 @@ public final class WeightsViewModel extends AreaViewModel {
         int[] counts = new int[HISTOGRAM_BINS];
         for (float v : e) counts[max == 0 ? 0 : Math.min(HISTOGRAM_BINS - 1, (int) (v / max * HISTOGRAM_BINS))]++;
         List<Bin> bins = new ArrayList<>();
-        for (int i = 0; i < HISTOGRAM_BINS; i++) bins.add(new Bin(max * i / HISTOGRAM_BINS, max * (i + 1) / HISTOGRAM_BINS, counts[i]));
+        for (int i = 0; i < HISTOGRAM_BINS; i++) {
+            bins.add(new Bin(max * i / HISTOGRAM_BINS, max * (i + 1) / HISTOGRAM_BINS, counts[i]));
+        }
         histogram.setAll(bins);
         int blocks = a.map().blocksPerRow();
         var q = a.map().quantized();
-        worst.setAll(IntStream.range(0, e.length).boxed().sorted(Comparator.comparingDouble(i -> -e[i])).limit(WORST_BLOCKS)
-                .map(i -> new BlockRow(i / blocks, i % blocks, e[i], q.scale(i / blocks, i % blocks), q.zeroPoint(i / blocks, i % blocks))).toList());
+        worst.setAll(IntStream.range(0, e.length).boxed().sorted(Comparator.comparingDouble(i -> -e[i]))
+                .limit(WORST_BLOCKS)
+                .map(i -> new BlockRow(i / blocks, i % blocks, e[i], q.scale(i / blocks, i % blocks),
+                        q.zeroPoint(i / blocks, i % blocks)))
+                .toList());
         updateStatus();
     }
 
@@ -137,11 +144,13 @@ public final class WeightsViewModel extends AreaViewModel {
 
     private void updateStatus() {
         Analysis a = analysis.get();
-        if (scheduler.isComputing()) status.set("computing…");
-        else if (a != null) {
+        if (scheduler.isComputing()) {
+            status.set("computing…");
+        } else if (a != null) {
             String block = a.blockSize() == BlockQuantizer.PER_CHANNEL ? "per-channel" : "block " + a.blockSize();
-            status.set(String.format(Locale.ROOT, "%s · %d rows × %d blocks · %s, %s · %d ms", a.weight(), a.map().rows(), a.map().blocksPerRow(),
-                    block, a.symmetric() ? "symmetric" : "asymmetric", a.millis()));
+            status.set(String.format(Locale.ROOT, "%s · %d rows × %d blocks · %s, %s · %d ms", a.weight(),
+                    a.map().rows(), a.map().blocksPerRow(), block, a.symmetric() ? "symmetric" : "asymmetric",
+                    a.millis()));
         }
     }
 

@@ -48,7 +48,8 @@ class HubSearchViewModelTest {
         byte[] weights = new byte[400_000];
         new Random(1).nextBytes(weights);
         Files.write(folder.resolve("model.safetensors"), weights);
-        hub.serveFolder(REPO, folder, null, Map.of("README.md", "---\nlicense: mit\n---".getBytes(StandardCharsets.UTF_8)));
+        byte[] readme = "---\nlicense: mit\n---".getBytes(StandardCharsets.UTF_8);
+        hub.serveFolder(REPO, folder, null, Map.of("README.md", readme));
         hub.list(new FakeHub.Listing("acme/mini-gpt-unknown", 5, 1, List.of("license:mit"), null));
         robot.interact(() -> {
             jobs = new FxJobs();
@@ -95,7 +96,8 @@ class HubSearchViewModelTest {
             vm.queryProperty().set("mini");
             vm.search();
         });
-        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> vm.results().size() == 2 && !vm.searchingProperty().get());
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS,
+                () -> vm.results().size() == 2 && !vm.searchingProperty().get());
         assertEquals(REPO, vm.results().getFirst().id(), "most downloaded first");
         assertEquals("yes", HubSearchViewModel.supportedText(vm.results().get(0)));
         assertEquals("?", HubSearchViewModel.supportedText(vm.results().get(1)));
@@ -131,7 +133,8 @@ class HubSearchViewModelTest {
         assertTrue(vm.progressMessageProperty().get().startsWith("Cancelled"));
         hub.fast("model.safetensors");
         robot.interact(vm::download);
-        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> !vm.downloadingProperty().get() && vm.progressMessageProperty().get().startsWith("Downloaded"));
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> !vm.downloadingProperty().get()
+                && vm.progressMessageProperty().get().startsWith("Downloaded"));
         assertTrue(hub.requests.stream().anyMatch(r -> r.range() != null), "the second pull resumed with Range");
     }
 

@@ -121,7 +121,8 @@ class RunViewModelTest {
         WaitForAsyncUtils.waitForFxEvents();
         assertEquals(original, g.original().ids().size(), "no tokens after the cancel");
         assertEquals(converted, g.converted().ids().size());
-        assertTrue(original < max && converted < max, "a model finished: " + original + " and " + converted + " of " + max);
+        assertTrue(original < max && converted < max,
+                "a model finished: " + original + " and " + converted + " of " + max);
         assertNull(g.outcomeProperty().get(), "a cancelled run has no outcome");
     }
 

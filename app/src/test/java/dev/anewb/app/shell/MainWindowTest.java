@@ -80,7 +80,8 @@ class MainWindowTest {
 
     @Test void shortcutsAndClicksShowEachArea(FxRobot robot) {
         assertShown(robot, Area.MODEL);
-        for (Area area : new Area[]{Area.EXPORT, Area.DRIFT, Area.MEMORY, Area.LAYOUT, Area.WEIGHTS, Area.RUN, Area.MODEL}) {
+        Area[] order = {Area.EXPORT, Area.DRIFT, Area.MEMORY, Area.LAYOUT, Area.WEIGHTS, Area.RUN, Area.MODEL};
+        for (Area area : order) {
             robot.push(area.shortcut());
             WaitForAsyncUtils.waitForFxEvents();
             assertShown(robot, area);

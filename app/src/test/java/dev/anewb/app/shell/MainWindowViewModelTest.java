@@ -58,7 +58,8 @@ class MainWindowViewModelTest {
         assertEquals("No model loaded", vm.modelTitleProperty().get());
         assertEquals("bundled:all-MiniLM-L6-v2", vm.requestedModel());
         assertTrue(vm.modelDetailsProperty().get().contains("bundled:all-MiniLM-L6-v2"));
-        assertFalse(new MainWindowViewModel(SettingsStore.inMemory(), jobs, null).modelDetailsProperty().get().contains("null"));
+        assertFalse(new MainWindowViewModel(SettingsStore.inMemory(), jobs, null).modelDetailsProperty().get()
+                .contains("null"));
     }
 
     @Test void placeholderAreasDescribeWhatTheyWillHoldWithoutFigures() {
