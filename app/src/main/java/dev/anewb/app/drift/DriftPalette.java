@@ -8,7 +8,6 @@ import javafx.scene.control.Label;
 
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * One colour per drift cause, whatever other series a chart shows: the chart's own colours go by series index,
@@ -54,10 +53,5 @@ public final class DriftPalette {
                 l.getGraphic().setStyle(symbol);
             }
         }
-    }
-
-    /** Colours every series of {@code chart}; call once all are added (the legend is rebuilt on every add). */
-    public static void styleAll(LineChart<?, ?> chart, Function<XYChart.Series<?, ?>, DriftReport.Cause> causeOf) {
-        for (XYChart.Series<?, ?> s : chart.getData()) style(chart, s, causeOf.apply(s));
     }
 }

@@ -45,9 +45,7 @@ public final class DriftViewModel extends AreaViewModel {
      *
      * @param cause what the curve attributes drift to; {@code null} for the pinned curve
      */
-    public record Series(String name, List<Point> points, DriftReport.Cause cause) {
-        public boolean pinned() { return cause == null; }
-    }
+    public record Series(String name, List<Point> points, DriftReport.Cause cause) { }
 
     /** One table row. {@code growth} is NaN where either SQNR is exact or for the first row. */
     public record TapRow(String tap, TapMetrics metrics, double growth) {
@@ -62,8 +60,7 @@ public final class DriftViewModel extends AreaViewModel {
 
     /** A report with the configuration it measured and how long it took. */
     /** @param sample what was measured on ("2 texts", "cat.png", the built-in audio) */
-    public record Measured(DriftReport report, Conversion conversion, long millis, int texts, int tokens,
-                           String sample) { }
+    public record Measured(DriftReport report, Conversion conversion, long millis, int tokens, String sample) { }
 
     private final LatestJobScheduler<Measured> scheduler = scheduler("Measure drift");
     private final ReadOnlyObjectWrapper<Measured> measured = new ReadOnlyObjectWrapper<>(this, "measured");
@@ -115,7 +112,7 @@ public final class DriftViewModel extends AreaViewModel {
                 int tokens = 0;
                 for (int b = 0; b < batch.batch(); b++) tokens += batch.validTokens(b);
                 long millis = (System.nanoTime() - t0) / 1_000_000;
-                return new Measured(r, conversion, millis, batch.batch(), tokens, sample.description());
+                return new Measured(r, conversion, millis, tokens, sample.description());
             };
         }, m -> {
             measured.set(m);

@@ -12,12 +12,10 @@ import javafx.scene.layout.VBox;
  * the full error for bug reports. The window stays usable behind it.
  */
 public final class JobFailureNotice extends VBox {
-    private final JobFailure failure;
     private final TextArea details = new TextArea();
     private final Button detailsButton = new Button("Show details");
 
     public JobFailureNotice(JobFailure failure, Runnable onDismiss) {
-        this.failure = failure;
         getStyleClass().add("job-failure");
         Notification note =
                 new Notification(failure.title() + " failed: " + failure.message(), Icons.icon(Icons.ALERT, 18));
@@ -37,8 +35,6 @@ public final class JobFailureNotice extends VBox {
         setDetailsShown(false);
         getChildren().addAll(note, details);
     }
-
-    public JobFailure failure() { return failure; }
 
     public boolean isDetailsShown() { return details.isVisible(); }
 

@@ -51,13 +51,6 @@ public final class LatestJobScheduler<T> {
         pause.playFromStart();
     }
 
-    /** Like {@link #request} without waiting (a button press, the first load). */
-    public void requestNow(Supplier<Job<T>> job, Consumer<T> onResult) {
-        request(job, onResult);
-        pause.stop();
-        fire();
-    }
-
     /** Drops a pending request and cancels the running job (area closed, model replaced). */
     public void cancel() {
         pause.stop();

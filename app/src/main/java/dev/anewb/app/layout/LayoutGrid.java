@@ -127,10 +127,6 @@ public final class LayoutGrid extends Region {
         clampAndDraw();
     }
 
-    public int cellSize() { return cell; }
-
-    public double topLine() { return topLine; }
-
     /** How many frames were drawn (tests check panning draws, not rebuilds). */
     public long frames() { return frames; }
 

@@ -52,12 +52,10 @@ public final class ModelView implements AreaView {
     private Subscription subscriptions = Subscription.EMPTY;
 
     @FXML private BorderPane rootPane;
-    @FXML private VBox sources;
     @FXML private ListView<ModelSource> bundledList;
     @FXML private ListView<ModelSource> cacheList;
     @FXML private ListView<ModelSource> recentList;
     @FXML private Button openFolder;
-    @FXML private Label dropHint;
     @FXML private TextField hubSearch;
     @FXML private Label cardTitle;
     @FXML private Label cardSubtitle;
@@ -297,8 +295,6 @@ public final class ModelView implements AreaView {
         File dir = chooser.showDialog(root.getScene().getWindow());
         if (dir != null) viewModel.open(dir.toPath());
     }
-
-    public ModelViewModel viewModel() { return viewModel; }
 
     @Override public Parent root() { return root; }
 

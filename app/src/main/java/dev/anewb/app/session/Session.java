@@ -66,7 +66,6 @@ public final class Session {
     private final ReadOnlyStringWrapper loadingWhat = new ReadOnlyStringWrapper(this, "loadingWhat");
     private final ObservableList<String> recentModels = FXCollections.observableArrayList();
     private final ChipProfiles chips;
-    private final String chipsProblem;
     private final StringProperty chipName = new SimpleStringProperty(this, "chipName");
     private final ObjectProperty<Double> bufferOverrideMb = new SimpleObjectProperty<>(this, "bufferOverrideMb");
     private final ObjectBinding<ChipProfile> chip;
@@ -120,16 +119,13 @@ public final class Session {
         this.jobs = jobs;
         recentModels.setAll(settings.get().recentModels());
         ChipProfiles loaded;
-        String problem = null;
         try {
             loaded = ChipProfiles.load();
         } catch (AnewbException e) {
-            // A broken user chips.json must not stop the app: plan with the bundled profiles and say why.
+            // A broken user chips.json must not stop the app: plan with the bundled profiles.
             loaded = ChipProfiles.bundled();
-            problem = e.getMessage();
         }
         chips = loaded;
-        chipsProblem = problem;
         String saved = settings.get().chip();
         String fallback = chips.names().contains("A15") ? "A15" : chips.names().getFirst();
         chipName.set(chips.names().stream().filter(n -> n.equalsIgnoreCase(saved)).findFirst().orElse(fallback));
@@ -306,16 +302,6 @@ public final class Session {
         return e != null && e.model.hasWeights() && !e.model.isPackage();
     }
 
-    /**
-     * The tokenized sample texts of the loaded model, cached so the analysis reuses its reference run. Off the FX
-     * thread.
-     */
-    public Batch batch(List<String> texts) {
-        Engine e = engine;
-        if (e == null) throw new AnewbException("no model loaded");
-        return e.batch(texts);
-    }
-
     /** "BERT · 22.6M params" for the header. */
     public static String headerDetails(ModelInfo i) {
         String type = i.modelType() == null ? i.architecture() : i.modelType().toUpperCase(Locale.ROOT);
@@ -324,9 +310,6 @@ public final class Session {
 
     /** Every chip profile: the bundled ones merged with the user's chips.json. */
     public ChipProfiles chipProfiles() { return chips; }
-
-    /** Why the user's chips.json was ignored, or null. */
-    public String chipProfilesProblem() { return chipsProblem; }
 
     /**
      * Name of the chip profile the planner areas plan for (a key of {@link #chipProfiles()}); remembered in the

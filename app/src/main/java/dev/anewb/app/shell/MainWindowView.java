@@ -153,8 +153,6 @@ public final class MainWindowView {
 
     public ConversionPanel conversionPanel() { return conversionPanel; }
 
-    public MainWindowViewModel viewModel() { return viewModel; }
-
     /** The area's view if it has been shown (views are built on first visit). */
     public AreaView areaView(Area area) { return areaViews.get(area); }
 

@@ -133,8 +133,6 @@ public final class MainWindowViewModel {
 
     public String requestedModel() { return requestedModel; }
 
-    public FxJobs jobs() { return jobs; }
-
     public ObservableList<JobView<?>> runningJobs() { return jobs.running(); }
 
     public ObservableList<JobFailure> failures() { return jobs.failures(); }

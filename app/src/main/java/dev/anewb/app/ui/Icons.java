@@ -23,11 +23,6 @@ public final class Icons {
     public static final String PLAY = "M6 3 L20 12 L6 21 Z";
     public static final String UPLOAD = "M21 15 V19 A2 2 0 0 1 19 21 H5 A2 2 0 0 1 3 19 V15 M17 8 L12 3 L7 8 M12 3 V15";
     public static final String MOON = "M21 12.79 A9 9 0 1 1 11.21 3 A7 7 0 0 0 21 12.79 Z";
-    public static final String SUN = "M12 7 A5 5 0 1 1 11.99 7 Z M12 1 V3 M12 21 V23 M4.22 4.22 L5.64 5.64"
-            + " M18.36 18.36 L19.78 19.78"
-            + " M1 12 H3 M21 12 H23 M4.22 19.78 L5.64 18.36 M18.36 5.64 L19.78 4.22";
-    public static final String SLIDERS = "M4 21 V14 M4 10 V3 M12 21 V12 M12 8 V3 M20 21 V16 M20 12 V3"
-            + " M1 14 H7 M9 8 H15 M17 16 H23";
     public static final String ALERT = "M12 2 A10 10 0 1 1 11.99 2 Z M12 8 V12 M12 16 H12.01";
 
     /** An icon {@code size} pixels square, whatever the path's own extent, so labels next to icons line up. */
@@ -54,7 +49,5 @@ public final class Icons {
         }
 
         public void setPath(String path) { svg.setContent(path); }
-
-        public String path() { return svg.getContent(); }
     }
 }

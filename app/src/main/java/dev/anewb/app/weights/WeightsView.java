@@ -8,7 +8,6 @@ import javafx.collections.ListChangeListener;
 import javafx.fxml.FXML;
 import javafx.scene.Parent;
 import javafx.scene.chart.BarChart;
-import javafx.scene.chart.CategoryAxis;
 import javafx.scene.chart.XYChart;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
@@ -47,7 +46,6 @@ public final class WeightsView implements AreaView {
     @FXML private ImageView scaleMap;
     @FXML private Label scaleLegend;
     @FXML private BarChart<String, Number> histogram;
-    @FXML private CategoryAxis binAxis;
     @FXML private TableView<WeightsViewModel.BlockRow> worst;
 
     public WeightsView(WeightsViewModel viewModel) {
@@ -167,8 +165,6 @@ public final class WeightsView implements AreaView {
                     + "[%.3e, %.3e)", b.count(), b.from(), b.to())));
         }
     }
-
-    public WeightsViewModel viewModel() { return viewModel; }
 
     @Override public Parent root() { return root; }
 
