@@ -26,7 +26,7 @@ import java.util.function.Function;
 
 /** The workbench's areas in navigation order; the order also gives the Ctrl/Cmd+1..7 shortcuts. */
 public enum Area {
-    MODEL("Model", ModelView.ICON, ModelViewModel.class, s -> new ModelViewModel(s), ModelView::new),
+    MODEL("Model", ModelView.ICON, ModelViewModel.class, ModelViewModel::new, ModelView::new),
     DRIFT("Drift", DriftView.ICON, DriftViewModel.class, DriftViewModel::new, DriftView::new),
     MEMORY("Memory", MemoryView.ICON, MemoryViewModel.class, MemoryViewModel::new, MemoryView::new),
     LAYOUT("Layout", LayoutView.ICON, LayoutViewModel.class, LayoutViewModel::new, LayoutView::new),
