@@ -1,5 +1,7 @@
 package dev.anewb.app;
 
+import dev.anewb.AnewbException;
+import dev.anewb.app.theme.AppTheme;
 import javafx.application.Application;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -8,26 +10,42 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code anewb gui [MODEL] [--self-test DIR]}: the desktop workbench. */
+/** {@code anewb gui [MODEL] [--self-test DIR [--size WxH] [--theme light|dark]]}: the desktop workbench. */
 @Command(name = "gui", mixinStandardHelpOptions = true, description = "Opens the desktop workbench.")
 public final class GuiCommand implements Callable<Integer> {
     public static final String DEFAULT_MODEL = "bundled:all-MiniLM-L6-v2";
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", defaultValue = DEFAULT_MODEL,
-            description = "Model to open: a Hugging Face folder, Hub id, .anepkg or bundled:NAME (default: ${DEFAULT-VALUE}).")
+            description = "Model to open: a Hugging Face folder, Hub id, .anepkg or bundled:NAME "
+                    + "(default: ${DEFAULT-VALUE}).")
     String model;
 
     @Option(names = "--self-test", paramLabel = "DIR",
-            description = "Render every area headless at 1280x800 to PNG files in DIR, print their paths and exit.")
+            description = "Render every area headless to PNG files in DIR (at 1280x800, light, plus model-dark.png "
+                    + "unless --size or --theme say otherwise), print their paths and exit.")
     Path selfTestDir;
+
+    @Option(names = "--size", paramLabel = "WxH",
+            description = "With --self-test: the window size to render at, e.g. 960x600 (default: 1280x800).")
+    String size;
+
+    @Option(names = "--theme", paramLabel = "light|dark",
+            description = "With --self-test: render every area in this theme only (default: light, and the Model "
+                    + "area once more in dark).")
+    String theme;
 
     @Spec CommandSpec spec;
 
     @Override public Integer call() {
+        if (selfTestDir == null && (size != null || theme != null)) {
+            throw AnewbException.usage("--size and --theme only apply to --self-test");
+        }
         if (selfTestDir != null) {
-            return SelfTest.runHeadless(selfTestDir, model, spec.commandLine().getOut(), spec.commandLine().getErr());
+            return SelfTest.runHeadless(selfTestDir, model, shots(), spec.commandLine().getOut(),
+                    spec.commandLine().getErr());
         }
         // Blocks until the last window closes.
         try {
@@ -35,11 +53,37 @@ public final class GuiCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             String m = String.valueOf(e.getMessage());
             if (m.contains("DISPLAY") || m.contains("display")) {
-                throw new dev.anewb.AnewbException("no graphical display to open the window on (" + m + "); run it on a desktop, "
-                        + "or render every area headless with: anewb gui --self-test DIR", e);
+                throw new AnewbException("no graphical display to open the window on (" + m + "); run it on a "
+                        + "desktop, or render every area headless with: anewb gui --self-test DIR", e);
             }
             throw e;
         }
         return 0;
+    }
+
+    private SelfTest.Shots shots() {
+        int width = SelfTest.Shots.DEFAULT.width(), height = SelfTest.Shots.DEFAULT.height();
+        if (size != null) {
+            String[] wh = size.toLowerCase(Locale.ROOT).split("x", -1);
+            try {
+                if (wh.length != 2) throw new NumberFormatException();
+                width = Integer.parseInt(wh[0].strip());
+                height = Integer.parseInt(wh[1].strip());
+            } catch (NumberFormatException e) {
+                throw AnewbException.usage("--size \"" + size + "\" is not WIDTHxHEIGHT, e.g. 960x600");
+            }
+            if (width < 1 || height < 1 || width > 8192 || height > 8192) {
+                throw AnewbException.usage("--size " + size + ": width and height must be 1 to 8192 pixels");
+            }
+        }
+        AppTheme only = null;
+        if (theme != null) {
+            only = switch (theme.strip().toLowerCase(Locale.ROOT)) {
+                case "light" -> AppTheme.LIGHT;
+                case "dark" -> AppTheme.DARK;
+                default -> throw AnewbException.usage("--theme \"" + theme + "\" is neither light nor dark");
+            };
+        }
+        return new SelfTest.Shots(width, height, only);
     }
 }

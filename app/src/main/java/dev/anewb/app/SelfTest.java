@@ -1,6 +1,7 @@
 package dev.anewb.app;
 
 import dev.anewb.app.jobs.FxJobs;
+import dev.anewb.app.jobs.JobFailure;
 import dev.anewb.app.settings.SettingsStore;
 import dev.anewb.app.shell.Area;
 import dev.anewb.app.shell.MainWindowView;
@@ -8,14 +9,13 @@ import dev.anewb.app.shell.MainWindowViewModel;
 import dev.anewb.app.theme.AppTheme;
 import javafx.animation.PauseTransition;
 import javafx.application.Platform;
-import javafx.util.Duration;
 import javafx.embed.swing.SwingFXUtils;
 import javafx.scene.Scene;
 import javafx.scene.image.PixelReader;
 import javafx.scene.image.WritableImage;
 import javafx.stage.Stage;
+import javafx.util.Duration;
 
-import javax.imageio.ImageIO;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -26,21 +26,29 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.imageio.ImageIO;
 
 /**
- * {@code anewb gui --self-test DIR}: opens the main window headless at 1280×800, visits every area, and writes
- * one PNG per area plus {@code model-dark.png}. It uses in-memory settings so it neither reads nor changes the
- * user's theme or window size.
+ * {@code anewb gui --self-test DIR}: opens the main window headless (1280×800 unless {@code --size} says
+ * otherwise), visits every area, and writes one PNG per area, plus {@code model-dark.png} unless {@code --theme}
+ * chose one theme for all. It uses in-memory settings so it neither reads nor changes the user's theme or window
+ * size.
  */
 public final class SelfTest {
-    public static final int WIDTH = 1280;
-    public static final int HEIGHT = 800;
     static final int TIMEOUT_SECONDS = 300;
+
+    /**
+     * What to render: the window size, and the theme of every shot ({@code theme} null: light, with the Model
+     * area shot once more in dark as {@code model-dark.png}).
+     */
+    public record Shots(int width, int height, AppTheme theme) {
+        public static final Shots DEFAULT = new Shots(1280, 800, null);
+    }
 
     private SelfTest() { }
 
     /** Starts the toolkit headless, renders, shuts the toolkit down; returns the exit code. */
-    static int runHeadless(Path dir, String requestedModel, PrintWriter out, PrintWriter err) {
+    static int runHeadless(Path dir, String requestedModel, Shots shots, PrintWriter out, PrintWriter err) {
         // Must be set before the toolkit starts; an explicit -D from the user wins.
         setIfAbsent("glass.platform", "Headless");
         setIfAbsent("prism.order", "sw");
@@ -54,7 +62,7 @@ public final class SelfTest {
         Platform.setImplicitExit(false);
         Platform.runLater(() -> {
             try {
-                render(dir, requestedModel).whenComplete((files, error) -> {
+                render(dir, requestedModel, shots).whenComplete((files, error) -> {
                     if (error != null) done.completeExceptionally(error);
                     else done.complete(files);
                 });
@@ -70,8 +78,9 @@ public final class SelfTest {
         } catch (ExecutionException e) {
             Throwable root = e.getCause();
             while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+            String where = root.getStackTrace().length > 0 ? " at " + root.getStackTrace()[0] : "";
             err.println("anewb: self-test failed: " + e.getCause().getMessage()
-                    + (root != e.getCause() ? " (" + root + (root.getStackTrace().length > 0 ? " at " + root.getStackTrace()[0] : "") + ")" : ""));
+                    + (root != e.getCause() ? " (" + root + where + ")" : ""));
             return 1;
         } catch (TimeoutException e) {
             err.println("anewb: self-test failed: rendering did not finish within " + TIMEOUT_SECONDS + " s");
@@ -87,12 +96,13 @@ public final class SelfTest {
     }
 
     /**
-     * Loads the requested model, then renders every area (light theme) once its jobs have finished, and the
-     * Model area in the dark theme, into {@code dir}. Call on the FX thread; completes on it.
+     * Loads the requested model, then renders every area once its jobs have finished as {@code shots} says, into
+     * {@code dir}. Call on the FX thread; completes on it.
      *
      * @return the written files in area order, the dark one last; fails naming every area that did not render
      */
-    public static CompletableFuture<List<Path>> render(Path dir, String requestedModel) throws IOException {
+    public static CompletableFuture<List<Path>> render(Path dir, String requestedModel, Shots shots)
+            throws IOException {
         Files.createDirectories(dir);
         FxJobs jobs = new FxJobs();
         MainWindowViewModel viewModel = new MainWindowViewModel(SettingsStore.inMemory(), jobs, requestedModel);
@@ -101,22 +111,25 @@ public final class SelfTest {
         List<Path> written = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         CompletableFuture<List<Path>> result = new CompletableFuture<>();
-        Scene scene = view.createScene(WIDTH, HEIGHT);
+        Scene scene = view.createScene(shots.width(), shots.height());
         stage.setScene(scene);
         stage.show();
+        if (shots.theme() != null) viewModel.themeProperty().set(shots.theme());
         viewModel.openRequestedModel();
         List<Runnable> steps = new ArrayList<>();
         for (Area area : Area.values()) {
             steps.add(() -> viewModel.select(area));
             // Run shows real content for every kind of model: generation and decoding start from their sample input.
-            if (area == Area.RUN) steps.add(() -> ((dev.anewb.app.run.RunView) view.areaView(Area.RUN)).viewModel().runCurrent());
-            steps.add(() -> shoot(scene, dir.resolve(area.key() + ".png"), area.title(), written, problems));
+            if (area == Area.RUN) steps.add(view::runCurrent);
+            steps.add(() -> shoot(scene, shots, dir.resolve(area.key() + ".png"), area.title(), written, problems));
         }
-        steps.add(() -> {
-            viewModel.select(Area.MODEL);
-            viewModel.themeProperty().set(AppTheme.DARK);
-        });
-        steps.add(() -> shoot(scene, dir.resolve("model-dark.png"), "Model (dark)", written, problems));
+        if (shots.theme() == null) {
+            steps.add(() -> {
+                viewModel.select(Area.MODEL);
+                viewModel.themeProperty().set(AppTheme.DARK);
+            });
+            steps.add(() -> shoot(scene, shots, dir.resolve("model-dark.png"), "Model (dark)", written, problems));
+        }
         Runnable finish = () -> {
             // The theme is application-wide: leave the light default behind for whoever shares this toolkit.
             viewModel.themeProperty().set(AppTheme.LIGHT);
@@ -145,7 +158,7 @@ public final class SelfTest {
             try {
                 steps.get(next).run();
             } catch (RuntimeException e) {
-                jobs.failures().add(dev.anewb.app.jobs.JobFailure.of("self-test step", e));
+                jobs.failures().add(JobFailure.of("self-test step", e));
             }
             runWhenIdle(jobs, steps, next + 1, finish);
         });
@@ -162,15 +175,17 @@ public final class SelfTest {
         poll.play();
     }
 
-    private static void shoot(Scene scene, Path file, String name, List<Path> written, List<String> problems) {
+    private static void shoot(Scene scene, Shots shots, Path file, String name, List<Path> written,
+                              List<String> problems) {
         try {
             // Settle first: a theme switch restyles everything and cells may rebuild during the first layout;
             // snapshot() then runs its own CSS and layout pass on a stable scene.
             scene.getRoot().applyCss();
             scene.getRoot().layout();
             WritableImage image = scene.snapshot(null);
-            if ((int) image.getWidth() != WIDTH || (int) image.getHeight() != HEIGHT) {
-                problems.add(name + " rendered at " + (int) image.getWidth() + "x" + (int) image.getHeight() + " instead of " + WIDTH + "x" + HEIGHT);
+            if ((int) image.getWidth() != shots.width() || (int) image.getHeight() != shots.height()) {
+                problems.add(name + " rendered at " + (int) image.getWidth() + "x" + (int) image.getHeight()
+                        + " instead of " + shots.width() + "x" + shots.height());
                 return;
             }
             if (isBlank(image)) {

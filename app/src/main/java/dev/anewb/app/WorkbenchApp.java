@@ -27,10 +27,12 @@ public final class WorkbenchApp extends Application {
 
     @Override public void start(Stage stage) {
         jobs = new FxJobs();
-        MainWindowViewModel viewModel = new MainWindowViewModel(SettingsStore.forUser(), jobs, getParameters().getNamed().get(MODEL_PARAMETER));
+        String requested = getParameters().getNamed().get(MODEL_PARAMETER);
+        MainWindowViewModel viewModel = new MainWindowViewModel(SettingsStore.forUser(), jobs, requested);
         view = new MainWindowView(viewModel);
         Settings.WindowGeometry saved = viewModel.savedWindow();
-        Scene scene = view.createScene(saved != null ? saved.width() : DEFAULT_WIDTH, saved != null ? saved.height() : DEFAULT_HEIGHT);
+        Scene scene = view.createScene(saved != null ? saved.width() : DEFAULT_WIDTH,
+                saved != null ? saved.height() : DEFAULT_HEIGHT);
         stage.setTitle("ANE Workbench");
         stage.getIcons().setAll(windowIcons());
         stage.setScene(scene);
@@ -38,7 +40,8 @@ public final class WorkbenchApp extends Application {
         stage.setMinHeight(600);
         placeWindow(stage, saved);
         stage.setOnCloseRequest(e -> viewModel.rememberWindow(new Settings.WindowGeometry(
-                stage.getX(), stage.getY(), stage.getScene().getWidth(), stage.getScene().getHeight(), stage.isMaximized())));
+                stage.getX(), stage.getY(), stage.getScene().getWidth(), stage.getScene().getHeight(),
+                stage.isMaximized())));
         stage.show();
         viewModel.openRequestedModel();
     }
@@ -64,7 +67,8 @@ public final class WorkbenchApp extends Application {
             stage.centerOnScreen();
             return;
         }
-        boolean visible = !Screen.getScreensForRectangle(new Rectangle2D(saved.x(), saved.y(), Math.max(1, saved.width()), Math.max(1, saved.height()))).isEmpty();
+        var bounds = new Rectangle2D(saved.x(), saved.y(), Math.max(1, saved.width()), Math.max(1, saved.height()));
+        boolean visible = !Screen.getScreensForRectangle(bounds).isEmpty();
         if (visible) {
             stage.setX(saved.x());
             stage.setY(saved.y());

@@ -4,6 +4,7 @@ import dev.anewb.app.jobs.FxJobs;
 import dev.anewb.app.jobs.JobFailure;
 import dev.anewb.app.shell.MainWindowView;
 import dev.anewb.app.shell.MainWindowViewModel;
+import dev.anewb.testing.Fixtures;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -16,6 +17,7 @@ import org.testfx.util.WaitForAsyncUtils;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -32,7 +34,7 @@ class BadModelFlowTest {
     MainWindowViewModel viewModel;
     MainWindowView view;
 
-    static final Path FIXTURE = dev.anewb.testing.Fixtures.fixture("bert-tiny");
+    static final Path FIXTURE = Fixtures.fixture("bert-tiny");
 
     private TestWorkbench workbench;
 
@@ -81,7 +83,7 @@ class BadModelFlowTest {
         assertTrue(f2.message().contains("mamba") && f2.message().contains("supported"), f2.message());
 
         // a download cut short: the weights file ends early
-        byte[] truncated = java.util.Arrays.copyOf(weights, weights.length / 2);
+        byte[] truncated = Arrays.copyOf(weights, weights.length / 2);
         Path t = folder("truncated", bertConfig, truncated);
         JobFailure f3 = loadAndFail(robot, t);
         assertTrue(f3.message().contains("model.safetensors"), f3.message());

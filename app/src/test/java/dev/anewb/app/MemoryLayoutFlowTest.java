@@ -10,6 +10,8 @@ import dev.anewb.app.shell.MainWindowView;
 import dev.anewb.app.shell.MainWindowViewModel;
 import dev.anewb.io.BundledModel;
 import javafx.scene.control.Label;
+import javafx.scene.input.MouseButton;
+import javafx.scene.input.MouseEvent;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -46,7 +48,8 @@ class MemoryLayoutFlowTest {
     @Test void chunkWindowChangesScoreBytesAndLayoutShowsScalesPerHead(FxRobot robot) throws Exception {
         robot.interact(() -> viewModel.select(Area.MEMORY));
         MemoryView memory = (MemoryView) view.areaView(Area.MEMORY);
-        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> memory.viewModel().plan() != null && !memory.viewModel().computingProperty().get());
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS,
+                () -> memory.viewModel().plan() != null && !memory.viewModel().computingProperty().get());
         long before = memory.viewModel().plan().optimized().sram(BufferKind.SCORES);
         assertFalse(memory.opTable().getItems().isEmpty());
         // The cards are filled on the FX thread after the plan lands: wait for them rather than race them.
@@ -54,8 +57,9 @@ class MemoryLayoutFlowTest {
                 .map(l -> l.getText() != null && l.getText().endsWith("iB")).orElse(false));
 
         robot.interact(() -> view.conversionPanel().viewModel().chunkWindowProperty().set(16));
-        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> memory.viewModel().plan() != null && !memory.viewModel().computingProperty().get()
-                && memory.viewModel().plan().optimized().conversion().chunkWindow() == 16);
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS,
+                () -> memory.viewModel().plan() != null && !memory.viewModel().computingProperty().get()
+                        && memory.viewModel().plan().optimized().conversion().chunkWindow() == 16);
         long after = memory.viewModel().plan().optimized().sram(BufferKind.SCORES);
         assertTrue(after < before, "chunked scores " + after + " < " + before);
 
@@ -64,17 +68,19 @@ class MemoryLayoutFlowTest {
             var t = memory.timeline();
             int n = memory.viewModel().ops().size();
             var at = t.canvas().localToScene(t.xOf(5, n), 60);   // the event constructor takes scene coordinates
-            t.canvas().fireEvent(new javafx.scene.input.MouseEvent(javafx.scene.input.MouseEvent.MOUSE_CLICKED, at.getX(), at.getY(), 0, 0,
-                    javafx.scene.input.MouseButton.PRIMARY, 1, false, false, false, false, true, false, false, true, false, false, null));
+            t.canvas().fireEvent(new MouseEvent(MouseEvent.MOUSE_CLICKED, at.getX(), at.getY(), 0, 0,
+                    MouseButton.PRIMARY, 1, false, false, false, false, true, false, false, true, false, false, null));
         });
-        assertEquals(5, memory.viewModel().selectedOpProperty().get(), () -> "canvas " + memory.timeline().canvas().getWidth() + "x" + memory.timeline().canvas().getHeight()
+        assertEquals(5, memory.viewModel().selectedOpProperty().get(), () -> "canvas "
+                + memory.timeline().canvas().getWidth() + "x" + memory.timeline().canvas().getHeight()
                 + " opAt " + memory.timeline().opAt(memory.timeline().xOf(5, memory.viewModel().ops().size()), 60));
         assertEquals(5, memory.opTable().getSelectionModel().getSelectedIndex());
 
         robot.interact(() -> viewModel.select(Area.LAYOUT));
         LayoutView layout = (LayoutView) view.areaView(Area.LAYOUT);
         WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> layout.viewModel().layoutProperty().get() != null);
-        String scale = layout.viewModel().tensorNames().stream().filter(n -> n.endsWith(".scale")).findFirst().orElseThrow();
+        String scale = layout.viewModel().tensorNames().stream().filter(n -> n.endsWith(".scale")).findFirst()
+                .orElseThrow();
         robot.interact(() -> layout.viewModel().selectedProperty().set(scale));
         assertEquals(scale, layout.tree().getSelectionModel().getSelectedItem().getValue().tensor(), "tree follows");
         robot.clickOn("#modePerHead");
@@ -85,8 +91,8 @@ class MemoryLayoutFlowTest {
         robot.interact(() -> {
             double[] p = layout.grid().pointOf(2, 2);
             var at = layout.grid().canvas().localToScene(p[0], p[1]);
-            layout.grid().canvas().fireEvent(new javafx.scene.input.MouseEvent(javafx.scene.input.MouseEvent.MOUSE_MOVED, at.getX(), at.getY(), 0, 0,
-                    javafx.scene.input.MouseButton.NONE, 0, false, false, false, false, false, false, false, true, false, false, null));
+            layout.grid().canvas().fireEvent(new MouseEvent(MouseEvent.MOUSE_MOVED, at.getX(), at.getY(), 0, 0,
+                    MouseButton.NONE, 0, false, false, false, false, false, false, false, true, false, false, null));
         });
         String hover = robot.lookup("#layoutHover").queryAs(Label.class).getText();
         assertTrue(hover.contains("element 7") && hover.contains("0x82"), hover);

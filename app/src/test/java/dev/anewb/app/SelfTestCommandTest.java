@@ -3,7 +3,6 @@ package dev.anewb.app;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -48,6 +48,16 @@ class SelfTestCommandTest {
         Result r = anewb("gui", "--self-test", blocker.resolve("shots").toString());
         assertNotEquals(0, r.exit);
         assertTrue(r.output.contains("self-test failed"), r.output);
+    }
+
+    @Test void refusesASizeOrThemeItCannotRead() throws Exception {
+        Result size = anewb("gui", "--self-test", dir.resolve("shots").toString(), "--size", "960by600");
+        assertEquals(2, size.exit, size.output);
+        assertTrue(size.output.contains("--size \"960by600\" is not WIDTHxHEIGHT"), size.output);
+        Result theme = anewb("gui", "--self-test", dir.resolve("shots").toString(), "--theme", "sepia");
+        assertEquals(2, theme.exit, theme.output);
+        assertTrue(theme.output.contains("neither light nor dark"), theme.output);
+        assertFalse(Files.exists(dir.resolve("shots")), "nothing rendered");
     }
 
     private static double luminance(int rgb) {

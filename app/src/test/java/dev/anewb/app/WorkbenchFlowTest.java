@@ -63,7 +63,8 @@ class WorkbenchFlowTest {
     }
 
     /** Waits until a report other than {@code previous} is shown and nothing is computing. */
-    private static DriftViewModel.Measured waitMeasured(DriftView drift, DriftViewModel.Measured previous) throws Exception {
+    private static DriftViewModel.Measured waitMeasured(DriftView drift, DriftViewModel.Measured previous)
+            throws Exception {
         WaitForAsyncUtils.waitFor(120, TimeUnit.SECONDS, () -> {
             DriftViewModel.Measured m = drift.viewModel().measuredProperty().get();
             return m != null && m != previous && !drift.viewModel().computingProperty().get();
@@ -81,7 +82,8 @@ class WorkbenchFlowTest {
         return out;
     }
 
-    @Test void blockSizeAndChunkWindowChangeTheDriftChartAndExportWritesPackageAndReport(FxRobot robot) throws Exception {
+    @Test void blockSizeAndChunkWindowChangeTheDriftChartAndExportWritesPackageAndReport(FxRobot robot)
+            throws Exception {
         DriftView drift = openDrift(robot);
         assertEquals("all-MiniLM-L6-v2", viewModel.modelTitleProperty().get());
         assertEquals("BERT · 22.6M params", viewModel.modelDetailsProperty().get());
@@ -101,7 +103,8 @@ class WorkbenchFlowTest {
         robot.interact(() -> panel.chunkWindowProperty().set(8));
         DriftViewModel.Measured chunked = waitMeasured(drift, b32);
         assertEquals(8, chunked.conversion().chunkWindow());
-        assertTrue(chunked.report().byCause().containsKey(DriftReport.Cause.CHUNKING), "chunking attributed as a cause");
+        assertTrue(chunked.report().byCause().containsKey(DriftReport.Cause.CHUNKING),
+                "chunking attributed as a cause");
         assertTrue(drift.chart().getData().stream().anyMatch(s -> s.getName().equals("chunking")));
         assertNotEquals(curve32, allCurve(drift), "chunking changes the drift");
 
@@ -117,9 +120,11 @@ class WorkbenchFlowTest {
         });
         WaitForAsyncUtils.waitFor(180, TimeUnit.SECONDS, () -> export.viewModel().lastWrittenProperty().get() != null
                 && export.viewModel().jobProperty().get() == null);
-        assertTrue(Files.isRegularFile(pkg.resolve("manifest.json")), "package written: " + export.viewModel().resultProperty().get());
+        assertTrue(Files.isRegularFile(pkg.resolve("manifest.json")),
+                "package written: " + export.viewModel().resultProperty().get());
         robot.interact(export::exportReport);
-        WaitForAsyncUtils.waitFor(120, TimeUnit.SECONDS, () -> Files.exists(report.resolve("all-MiniLM-L6-v2-drift.csv"))
+        WaitForAsyncUtils.waitFor(120, TimeUnit.SECONDS,
+                () -> Files.exists(report.resolve("all-MiniLM-L6-v2-drift.csv"))
                 && export.viewModel().jobProperty().get() == null);
         String html = Files.readString(report.resolve("all-MiniLM-L6-v2-drift.html"));
         assertTrue(html.contains("data:image/png;base64,"), "chart snapshot embedded");
@@ -152,6 +157,7 @@ class WorkbenchFlowTest {
         robot.interact(timer::stop);
         assertEquals(64, drift.viewModel().measuredProperty().get().conversion().blockSize());
         assertTrue(worst.get() > 0, "pulses were measured");
-        assertTrue(worst.get() < 250_000_000L, "longest gap between pulses while recomputing: " + worst.get() / 1_000_000 + " ms");
+        assertTrue(worst.get() < 250_000_000L,
+                "longest gap between pulses while recomputing: " + worst.get() / 1_000_000 + " ms");
     }
 }

@@ -19,7 +19,8 @@ public final class ChipSources {
 
     /** What the confidence letters mean (spec/ane-model.md). */
     public static final String CONFIDENCE_LEGEND =
-            "A Apple's stated figure · D derived · E community estimate · L low confidence · ? unknown (a documented default you can change)";
+            "A Apple's stated figure · D derived · E community estimate · L low confidence · ? unknown (a documented "
+                    + "default you can change)";
 
     private ChipSources() { }
 
@@ -63,6 +64,7 @@ public final class ChipSources {
 
     /** "ESTIMATE · A15 (buffer 4 MB ?)": the one-line caption every simulated figure carries. */
     public static String caption(ChipProfile chip) {
-        return "estimate · " + chip.name() + " · buffer " + number(chip.bufferMb().value()) + " MB (" + chip.bufferMb().confidence() + ")";
+        return "estimate · " + chip.name() + " · buffer " + number(chip.bufferMb().value()) + " MB ("
+                + chip.bufferMb().confidence() + ")";
     }
 }

@@ -2,6 +2,7 @@ package dev.anewb.app.chip;
 
 import dev.anewb.ane.ChipProfile;
 import javafx.geometry.Insets;
+import javafx.scene.Cursor;
 import javafx.scene.Node;
 import javafx.scene.control.Label;
 import javafx.scene.control.ScrollPane;
@@ -54,13 +55,16 @@ public final class ChipSourcesPopover {
             src.setWrapText(true);
             src.setMaxWidth(380);
             Label conf = new Label(r.confidence());
-            conf.getStyleClass().addAll("confidence", "confidence-" + (r.confidence().equals("?") ? "unknown" : r.confidence()));
-            grid.addRow(i + 1, new Label(r.figure()), new Label(r.value() + (r.unit().isEmpty() ? "" : " " + r.unit())), conf, src);
+            conf.getStyleClass().addAll("confidence",
+                    "confidence-" + (r.confidence().equals("?") ? "unknown" : r.confidence()));
+            Label value = new Label(r.value() + (r.unit().isEmpty() ? "" : " " + r.unit()));
+            grid.addRow(i + 1, new Label(r.figure()), value, conf, src);
         }
         VBox box = new VBox(8);
         box.setPadding(new Insets(10));
         box.setMaxWidth(720);
-        Label note = new Label("Every Memory and Layout figure is an ESTIMATE simulated from shapes and these figures; nothing was measured on a Neural Engine."
+        Label note = new Label("Every Memory and Layout figure is an ESTIMATE simulated from shapes and these figures; "
+                + "nothing was measured on a Neural Engine."
                 + (extraNote == null ? "" : " " + extraNote));
         note.setWrapText(true);
         Label legend = new Label(ChipSources.CONFIDENCE_LEGEND);
@@ -83,6 +87,6 @@ public final class ChipSourcesPopover {
     /** A click handler for any node that shows a chip-labelled estimate. */
     public static void install(Node owner, Supplier<ChipProfile> chip) {
         owner.setOnMouseClicked(e -> show(owner, chip.get(), null));
-        owner.setCursor(javafx.scene.Cursor.HAND);
+        owner.setCursor(Cursor.HAND);
     }
 }

@@ -3,7 +3,8 @@ package dev.anewb.app.conversion;
 import dev.anewb.app.chip.ChipSourcesPopover;
 import dev.anewb.app.session.ModelKind;
 import dev.anewb.app.session.SampleInput;
-import dev.anewb.app.shell.Fxml;
+import dev.anewb.app.ui.Fxml;
+import dev.anewb.app.ui.SpinnerBinding;
 import dev.anewb.model.Conversion;
 import javafx.beans.property.IntegerProperty;
 import javafx.beans.property.ReadOnlyStringWrapper;
@@ -29,11 +30,13 @@ import javafx.scene.image.ImageView;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.VBox;
 import javafx.stage.FileChooser;
+import javafx.util.StringConverter;
 import javafx.util.Subscription;
 
 import java.io.File;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.DoubleSupplier;
 
 /** Controller of ConversionPanel.fxml: the always-visible conversion settings on the right. */
 public final class ConversionPanel {
@@ -104,8 +107,10 @@ public final class ConversionPanel {
             if (now == null) old.setSelected(true);
             else viewModel.layoutProperty().set(now == bc1s ? Conversion.Layout.BC1S : Conversion.Layout.HF);
         });
-        subscriptions.add(viewModel.precisionProperty().subscribe(p -> (p == Conversion.Precision.FP16 ? fp16 : fp32).setSelected(true)));
-        subscriptions.add(viewModel.layoutProperty().subscribe(l -> (l == Conversion.Layout.BC1S ? bc1s : hf).setSelected(true)));
+        subscriptions.add(viewModel.precisionProperty()
+                .subscribe(p -> (p == Conversion.Precision.FP16 ? fp16 : fp32).setSelected(true)));
+        subscriptions.add(viewModel.layoutProperty()
+                .subscribe(l -> (l == Conversion.Layout.BC1S ? bc1s : hf).setSelected(true)));
 
         int8.selectedProperty().bindBidirectional(viewModel.int8Property());
         symmetric.selectedProperty().bindBidirectional(viewModel.symmetricProperty());
@@ -118,10 +123,14 @@ public final class ConversionPanel {
         blockSlider.valueProperty().addListener((obs, old, now) -> {
             // The slider snaps to multiples of 8; the spinner takes any value >= 8.
             int snapped = Math.max(ConversionViewModel.MIN_BLOCK, (int) Math.round(now.doubleValue() / 8) * 8);
-            if (!blockSlider.isValueChanging() || snapped != viewModel.blockSizeProperty().get()) viewModel.blockSizeProperty().set(snapped);
+            if (!blockSlider.isValueChanging() || snapped != viewModel.blockSizeProperty().get()) {
+                viewModel.blockSizeProperty().set(snapped);
+            }
         });
         subscriptions.add(viewModel.blockSizeProperty().subscribe(v -> {
-            if (Math.abs(blockSlider.getValue() - v.doubleValue()) >= 8) blockSlider.setValue(Math.min(blockSlider.getMax(), v.doubleValue()));
+            if (Math.abs(blockSlider.getValue() - v.doubleValue()) >= 8) {
+                blockSlider.setValue(Math.min(blockSlider.getMax(), v.doubleValue()));
+            }
         }));
         for (int preset : ConversionViewModel.BLOCK_PRESETS) {
             Button b = new Button(Integer.toString(preset));
@@ -129,7 +138,8 @@ public final class ConversionPanel {
             b.getStyleClass().addAll("small", "preset");
             b.setOnAction(e -> viewModel.choosePreset(preset));
             b.disableProperty().bind(int8.selectedProperty().not());
-            b.setTooltip(new Tooltip("INT8 block size " + preset + ": one FP16 scale per " + preset + " input weights"));
+            b.setTooltip(new Tooltip("INT8 block size " + preset + ": one FP16 scale per " + preset
+                    + " input weights"));
             presets.getChildren().add(b);
         }
         blockSpinner.disableProperty().bind(int8.selectedProperty().not().or(perChannel.selectedProperty()));
@@ -143,10 +153,13 @@ public final class ConversionPanel {
         overrideSetting.getItems().setAll("keep FP16", "32", "64", "128", "256");
         overrideSetting.setValue("keep FP16");
         addOverride.setOnAction(e -> {
-            if (viewModel.addOverride(overridePattern.getText(), overrideSetting.getEditor().getText())) overridePattern.clear();
+            if (viewModel.addOverride(overridePattern.getText(), overrideSetting.getEditor().getText())) {
+                overridePattern.clear();
+            }
         });
         removeOverride.disableProperty().bind(overrideTable.getSelectionModel().selectedItemProperty().isNull());
-        removeOverride.setOnAction(e -> viewModel.overrides().remove(overrideTable.getSelectionModel().getSelectedItem()));
+        removeOverride.setOnAction(e ->
+                viewModel.overrides().remove(overrideTable.getSelectionModel().getSelectedItem()));
 
         bindSpinner(chunkWindow, viewModel.chunkWindowProperty(), 0, 1 << 16, 16);
         bindSpinner(chunkOverlap, viewModel.chunkOverlapProperty(), 0, 1 << 16, 8);
@@ -162,14 +175,15 @@ public final class ConversionPanel {
 
         chip.setItems(viewModel.chipNames());
         chip.valueProperty().bindBidirectional(viewModel.chipNameProperty());
-        chipSources.setOnAction(e -> ChipSourcesPopover.show(chipSources, viewModel.session().chip(), null));
+        chipSources.setOnAction(e -> ChipSourcesPopover.show(chipSources, viewModel.chip(), null));
         BufferMbFactory mb = new BufferMbFactory(viewModel::profileBufferMb);
         bufferMb.setValueFactory(mb);
         mb.valueProperty().bindBidirectional(viewModel.bufferOverrideMbProperty());
-        bufferMb.focusedProperty().addListener((obs, was, is) -> { if (!is) commit(bufferMb); });
+        SpinnerBinding.commitOnFocusLoss(bufferMb);
         subscriptions.add(viewModel.chipNameProperty().subscribe(n -> {
             bufferMb.getEditor().setPromptText(ChipSourcesNumbers.mb(viewModel.profileBufferMb()));
-            bufferHint.setText("Empty buffer = " + n + "'s " + ChipSourcesNumbers.mb(viewModel.profileBufferMb()) + " MB (unpublished)");
+            bufferHint.setText("Empty buffer = " + n + "'s " + ChipSourcesNumbers.mb(viewModel.profileBufferMb())
+                    + " MB (unpublished)");
         }));
 
         tip(fp16, "Store activations and float weights as FP16 at op boundaries, as the Neural Engine computes");
@@ -179,9 +193,11 @@ public final class ConversionPanel {
         tip(int8, "Quantize every projection weight to block INT8 (embeddings, norms and heads stay float)");
         tip(symmetric, "Symmetric INT8 (zero point 0) instead of asymmetric min/max");
         tip(perChannel, "One scale per output row instead of per block");
-        tip(blockSpinner, "INT8 block size along the input axis: any value from 8; smaller blocks drift less and store more scales");
+        tip(blockSpinner, "INT8 block size along the input axis: any value from 8; smaller blocks drift less and "
+                + "store more scales");
         tip(blockSlider, "INT8 block size (drag; snaps to multiples of 8)");
-        tip(overrideTable, "Per-layer overrides: weights whose name matches the regex stay FP16 or get their own block size");
+        tip(overrideTable, "Per-layer overrides: weights whose name matches the regex stay FP16 or get their "
+                + "own block size");
         tip(overridePattern, "Regex searched in weight names, e.g. layers\\.5\\..*output");
         tip(overrideSetting, "\"keep FP16\" or a block size for the matching weights");
         tip(addOverride, "Add the override");
@@ -200,7 +216,8 @@ public final class ConversionPanel {
         tip(chunkingSection, "Windowed attention: the window and overlap every attention layer uses");
         tip(sampleSection, "What Drift measures on");
         tip(planningSection, "Sequence length, batch and chip the Memory and Layout areas plan for");
-        tip(bufferMb, "On-chip buffer size in MB the planner fits working sets into; empty = the profile's figure (unpublished by Apple)");
+        tip(bufferMb, "On-chip buffer size in MB the planner fits working sets into; empty = the profile's figure "
+                + "(unpublished by Apple)");
     }
 
     /** Texts for text models; an image or audio chooser with what was read for vision and speech models. */
@@ -213,9 +230,11 @@ public final class ConversionPanel {
             sampleMedia.setManaged(media);
             sampleThumbnail.setVisible(kind == ModelKind.VISION);
             sampleThumbnail.setManaged(kind == ModelKind.VISION);
-            sampleSection.setText(kind == ModelKind.VISION ? "Sample input (image)" : kind == ModelKind.SPEECH ? "Sample input (audio)" : "Sample texts");
+            sampleSection.setText(kind == ModelKind.VISION ? "Sample input (image)"
+                    : kind == ModelKind.SPEECH ? "Sample input (audio)" : "Sample texts");
             chooseSample.setText(kind == ModelKind.SPEECH ? "Choose WAV…" : "Choose image…");
-            chooseSample.setTooltip(new Tooltip(kind == ModelKind.SPEECH ? "Audio Drift measures on (WAV, any rate; resampled to 16 kHz)"
+            chooseSample.setTooltip(new Tooltip(kind == ModelKind.SPEECH ? "Audio Drift measures on (WAV, any rate; "
+                    + "resampled to 16 kHz)"
                     : "Image Drift measures on (PNG or JPEG; preprocessed as preprocessor_config.json says)"));
         }));
         sampleThumbnail.imageProperty().bind(viewModel.sampleThumbnailProperty());
@@ -227,40 +246,30 @@ public final class ConversionPanel {
             chooser.getExtensionFilters().add(speech ? new FileChooser.ExtensionFilter("WAV audio", "*.wav")
                     : new FileChooser.ExtensionFilter("Images (PNG, JPEG)", "*.png", "*.jpg", "*.jpeg"));
             File f = chooser.showOpenDialog(root.getScene() == null ? null : root.getScene().getWindow());
-            if (f != null) viewModel.chooseSample(speech ? new SampleInput.Audio(f.toPath()) : new SampleInput.Image(f.toPath()));
+            if (f != null) {
+                viewModel.chooseSample(speech ? new SampleInput.Audio(f.toPath()) : new SampleInput.Image(f.toPath()));
+            }
         });
         builtInSample.setOnAction(e -> viewModel.chooseSample(viewModel.kindProperty().get() == ModelKind.SPEECH
                 ? new SampleInput.Audio(null) : new SampleInput.Image(null)));
         tip(builtInSample, "The engine's built-in sample (the one a package's drift summary is measured on)");
-        Tooltip.install(sampleThumbnail, new Tooltip("The sample image as the model sees it: resized, normalised, de-normalised for display"));
+        Tooltip.install(sampleThumbnail, new Tooltip("The sample image as the model sees it: resized, normalised, "
+                + "de-normalised for display"));
     }
 
     private static void tip(Control c, String text) { c.setTooltip(new Tooltip(text)); }
 
     private void bindSpinner(Spinner<Integer> spinner, IntegerProperty value, int min, int max, int step) {
-        SpinnerValueFactory.IntegerSpinnerValueFactory f = new SpinnerValueFactory.IntegerSpinnerValueFactory(min, max, value.get(), step);
-        spinner.setValueFactory(f);
-        f.valueProperty().addListener((obs, old, now) -> { if (now != null && now != value.get()) value.set(now); });
-        subscriptions.add(value.subscribe(v -> { if (!v.equals(f.getValue())) f.setValue(v.intValue()); }));
-        // Typed text counts once the field loses focus, not only on Enter.
-        spinner.focusedProperty().addListener((obs, was, is) -> { if (!is) commit(spinner); });
-    }
-
-    private static <T> void commit(Spinner<T> spinner) {
-        try {
-            spinner.getValueFactory().setValue(spinner.getValueFactory().getConverter().fromString(spinner.getEditor().getText()));
-        } catch (RuntimeException e) {
-            spinner.getEditor().setText(String.valueOf(spinner.getValue()));
-        }
+        subscriptions.add(SpinnerBinding.ofInt(spinner, value, min, max, step));
     }
 
     /** The buffer override: empty text is "use the profile's figure" (null); the arrows start from that figure. */
     static final class BufferMbFactory extends SpinnerValueFactory<Double> {
-        private final java.util.function.DoubleSupplier profile;
+        private final DoubleSupplier profile;
 
-        BufferMbFactory(java.util.function.DoubleSupplier profile) {
+        BufferMbFactory(DoubleSupplier profile) {
             this.profile = profile;
-            setConverter(new javafx.util.StringConverter<>() {
+            setConverter(new StringConverter<>() {
                 @Override public String toString(Double v) { return v == null ? "" : ChipSourcesNumbers.mb(v); }
                 @Override public Double fromString(String s) {
                     if (s == null || s.isBlank()) return null;

@@ -1,6 +1,7 @@
 package dev.anewb.app.conversion;
 
 import dev.anewb.AnewbException;
+import dev.anewb.ane.ChipProfile;
 import dev.anewb.app.run.MediaPictures;
 import dev.anewb.app.session.ModelKind;
 import dev.anewb.app.session.SampleInput;
@@ -79,7 +80,9 @@ public final class ConversionViewModel {
         for (String k : c.keepFp16()) overrides.add(new OverrideRule(k, null));
         c.blockOverrides().forEach((k, v) -> overrides.add(new OverrideRule(k, v)));
         sampleText.set(String.join("\n", session.sampleTexts()));
-        for (Observable o : new Observable[]{precision, int8, blockSize, perChannel, symmetric, layout, chunkWindow, chunkOverlap, overrides}) {
+        Observable[] controls = {precision, int8, blockSize, perChannel, symmetric, layout, chunkWindow, chunkOverlap,
+                overrides};
+        for (Observable o : controls) {
             o.addListener(x -> apply());
         }
         sampleText.addListener((obs, old, now) -> applyTexts(now));
@@ -88,7 +91,8 @@ public final class ConversionViewModel {
         session.sampleInputProperty().addListener((obs, old, now) -> showSample(now));
         showSample(session.sampleInput());
         // The engine's own complaints (a pattern that is not a regex) arrive through the session.
-        problem = Bindings.createStringBinding(() -> error.get() != null ? error.get() : session.conversionProblemProperty().get(),
+        problem = Bindings.createStringBinding(
+                () -> error.get() != null ? error.get() : session.conversionProblemProperty().get(),
                 error, session.conversionProblemProperty());
     }
 
@@ -110,7 +114,10 @@ public final class ConversionViewModel {
         try {
             c.validate();
             for (Map.Entry<String, Integer> e : c.blockOverrides().entrySet()) {
-                if (e.getValue() < MIN_BLOCK) throw AnewbException.usage("block size " + e.getValue() + " for \"" + e.getKey() + "\" is below " + MIN_BLOCK);
+                if (e.getValue() < MIN_BLOCK) {
+                    throw AnewbException.usage("block size " + e.getValue() + " for \"" + e.getKey() + "\" is below "
+                            + MIN_BLOCK);
+                }
             }
             error.set(null);
             session.conversionProperty().set(c);
@@ -120,7 +127,8 @@ public final class ConversionViewModel {
     }
 
     private void applyTexts(String text) {
-        List<String> texts = text == null ? List.of() : Arrays.stream(text.split("\\R")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+        List<String> texts = text == null ? List.of()
+                : Arrays.stream(text.split("\\R")).map(String::strip).filter(s -> !s.isEmpty()).toList();
         if (texts.isEmpty()) {
             error.set("enter at least one sample text (one per line)");
             return;
@@ -136,8 +144,10 @@ public final class ConversionViewModel {
      */
     public void chooseSample(SampleInput input) {
         if (session.model() == null) return;
-        sampleDescription.set("reading " + (input instanceof SampleInput.Image i && i.file() != null ? i.file().getFileName()
-                : input instanceof SampleInput.Audio a && a.file() != null ? a.file().getFileName() : "the built-in sample") + "…");
+        Object name = input instanceof SampleInput.Image i && i.file() != null ? i.file().getFileName()
+                : input instanceof SampleInput.Audio a && a.file() != null ? a.file().getFileName()
+                : "the built-in sample";
+        sampleDescription.set("reading " + name + "…");
         long mine = ++sampleShown;
         session.jobs().submit("Read sample input", ctx -> preview(input), p -> {
             if (mine != sampleShown) return;
@@ -161,7 +171,8 @@ public final class ConversionViewModel {
             if (input instanceof SampleInput.Image) {
                 FeatureTensor px = p.batch().feature(ModelGraph.PIXEL_VALUES);
                 int h = (int) px.shape()[2], w = (int) px.shape()[3];
-                thumb = MediaPictures.pixelValues(px, ImagePreprocessor.forModel(session.model().folder(), h, w, m -> { }));
+                ImagePreprocessor preprocessor = ImagePreprocessor.forModel(session.model().folder(), h, w, m -> { });
+                thumb = MediaPictures.pixelValues(px, preprocessor);
             }
             return new SamplePreview(p.description(), thumb, null);
         } catch (AnewbException e) {
@@ -170,10 +181,14 @@ public final class ConversionViewModel {
         }
     }
 
-    /** Shows the session's current sample (texts need no preview; media are read off the FX thread, from the session's cache). */
+    /**
+     * Shows the session's current sample (texts need no preview; media are read off the FX thread, from the session's
+     * cache).
+     */
     private void showSample(SampleInput input) {
         long mine = ++sampleShown;
-        if (input instanceof SampleInput.Texts || session.model() == null || !input.fits(ModelKind.of(session.model()))) {
+        boolean media = !(input instanceof SampleInput.Texts);
+        if (!media || session.model() == null || !input.fits(ModelKind.of(session.model()))) {
             show(new SamplePreview("", null, null));
             return;
         }
@@ -249,7 +264,7 @@ public final class ConversionViewModel {
     /** Chip profile names (bundled A14…M4, then the user's own). */
     public ObservableList<String> chipNames() { return session.chipNames(); }
 
-    public javafx.beans.property.StringProperty chipNameProperty() { return session.chipNameProperty(); }
+    public StringProperty chipNameProperty() { return session.chipNameProperty(); }
 
     /** On-chip buffer override in MB; null = the profile's own figure. */
     public ObjectProperty<Double> bufferOverrideMbProperty() { return session.bufferOverrideMbProperty(); }
@@ -257,5 +272,6 @@ public final class ConversionViewModel {
     /** The profile's own buffer size in MB, shown when there is no override. */
     public double profileBufferMb() { return session.baseChip().bufferMb().value(); }
 
-    public Session session() { return session; }
+    /** The chosen chip profile with the buffer override (what the sources popover lists). */
+    public ChipProfile chip() { return session.chip(); }
 }

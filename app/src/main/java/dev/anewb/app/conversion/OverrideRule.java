@@ -1,5 +1,7 @@
 package dev.anewb.app.conversion;
 
+import java.util.Locale;
+
 /**
  * One per-layer override of the conversion panel: weights whose name matches {@code pattern} stay FP16
  * ({@code blockSize} null) or get their own INT8 block size.
@@ -16,8 +18,9 @@ public record OverrideRule(String pattern, Integer blockSize) {
      * @throws IllegalArgumentException with a message for the user
      */
     public static OverrideRule parse(String pattern, String setting) {
-        if (pattern == null || pattern.isBlank()) throw new IllegalArgumentException("enter a weight-name pattern, e.g. layers\\.0\\..*query");
-        String s = setting == null ? "" : setting.trim().toLowerCase(java.util.Locale.ROOT);
+        if (pattern == null || pattern.isBlank()) throw new IllegalArgumentException("enter a weight-name pattern, "
+                + "e.g. layers\\.0\\..*query");
+        String s = setting == null ? "" : setting.trim().toLowerCase(Locale.ROOT);
         if (s.isEmpty() || s.contains("fp16")) return new OverrideRule(pattern.trim(), null);
         try {
             return new OverrideRule(pattern.trim(), Integer.parseInt(s.replace("block", "").trim()));

@@ -35,7 +35,9 @@ public final class DriftCharts {
             s.setName(e.getKey().label());
             for (TapMetrics t : e.getValue()) {
                 double v = metric.of(t);
-                if (DriftViewModel.isLayerOutput(t.name()) && Double.isFinite(v)) s.getData().add(new XYChart.Data<>(t.name(), v));
+                if (DriftViewModel.isLayerOutput(t.name()) && Double.isFinite(v)) {
+                    s.getData().add(new XYChart.Data<>(t.name(), v));
+                }
             }
             chart.getData().add(s);
         }

@@ -39,7 +39,8 @@ public final class DriftPalette {
         String c = colour(cause);
         boolean pinned = cause == null;
         if (series.getNode() != null) {
-            series.getNode().setStyle("-fx-stroke: " + c + ";" + (pinned ? " -fx-stroke-dash-array: 7 5; -fx-opacity: 0.75;" : ""));
+            series.getNode().setStyle("-fx-stroke: " + c + ";" + (pinned ? " -fx-stroke-dash-array: 7 5; "
+                    + "-fx-opacity: 0.75;" : ""));
         }
         String symbol = "-fx-background-color: " + c + ";" + (pinned ? " -fx-opacity: 0.6;" : "");
         for (XYChart.Data<?, ?> d : series.getData()) {
@@ -47,14 +48,10 @@ public final class DriftPalette {
         }
         // The legend is rebuilt whenever a series is added; its entries carry the series' name as their text.
         for (Node n : chart.lookupAll(".chart-legend-item")) {
-            if (n instanceof Label l && series.getName() != null && series.getName().equals(l.getText()) && l.getGraphic() != null) {
+            if (n instanceof Label l && series.getName() != null && series.getName().equals(l.getText())
+                    && l.getGraphic() != null) {
                 l.getGraphic().setStyle(symbol);
             }
         }
-    }
-
-    /** Colours every series of {@code chart}; call once all are added (the legend is rebuilt on every add). */
-    public static void styleAll(LineChart<?, ?> chart, java.util.function.Function<XYChart.Series<?, ?>, DriftReport.Cause> causeOf) {
-        for (XYChart.Series<?, ?> s : chart.getData()) style(chart, s, causeOf.apply(s));
     }
 }

@@ -1,9 +1,9 @@
 package dev.anewb.app.drift;
 
-import dev.anewb.app.shell.Area;
-import dev.anewb.app.shell.AreaView;
-import dev.anewb.app.shell.EmptyState;
-import dev.anewb.app.shell.Fxml;
+import dev.anewb.app.area.AreaView;
+import dev.anewb.app.area.EmptyState;
+import dev.anewb.app.ui.Fxml;
+import dev.anewb.app.ui.Icons;
 import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.collections.ListChangeListener;
 import javafx.fxml.FXML;
@@ -17,6 +17,8 @@ import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
 import javafx.scene.control.ProgressIndicator;
 import javafx.scene.control.SplitPane;
+import javafx.scene.control.Tab;
+import javafx.scene.control.TabPane;
 import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
 import javafx.scene.control.ToggleButton;
@@ -24,10 +26,15 @@ import javafx.scene.control.Tooltip;
 import javafx.util.Duration;
 import javafx.util.Subscription;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.function.Function;
 
 /** Controller of DriftView.fxml: per-tap drift chart (one series per cause), table, layer detail. */
 public final class DriftView implements AreaView {
+    /** The area's icon in the navigation list and its empty state. */
+    public static final String ICON = Icons.ACTIVITY;
     private final DriftViewModel viewModel;
     private final Parent root;
     private Subscription subscriptions = Subscription.EMPTY;
@@ -44,8 +51,8 @@ public final class DriftView implements AreaView {
     @FXML private LineChart<String, Number> chart;
     @FXML private CategoryAxis xAxis;
     @FXML private NumberAxis yAxis;
-    @FXML private javafx.scene.control.TabPane tabs;
-    @FXML private javafx.scene.control.Tab layerTab;
+    @FXML private TabPane tabs;
+    @FXML private Tab layerTab;
     @FXML private TableView<DriftViewModel.TapRow> layerTable;
     @FXML private TableView<DriftViewModel.TapRow> table;
 
@@ -55,18 +62,21 @@ public final class DriftView implements AreaView {
     }
 
     @FXML private void initialize() {
-        emptyState.show(viewModel, Area.DRIFT.iconPath());
+        emptyState.show(viewModel, ICON);
         metric.getItems().setAll(DriftMetric.values());
         metric.valueProperty().bindBidirectional(viewModel.metricProperty());
         metric.setTooltip(new Tooltip("Which metric the chart plots per tap"));
         allTaps.selectedProperty().bindBidirectional(viewModel.allTapsProperty());
-        allTaps.setTooltip(new Tooltip("Off: one point per layer (hidden_states.i); on: every tap including attn_out and mlp_out"));
+        allTaps.setTooltip(new Tooltip("Off: one point per layer (hidden_states.i); on: every tap including "
+                + "attn_out and mlp_out"));
         compare.selectedProperty().bindBidirectional(viewModel.compareProperty());
-        compare.setTooltip(new Tooltip("Pin the current configuration's curve, then change the conversion to overlay the next one"));
+        compare.setTooltip(new Tooltip("Pin the current configuration's curve, then change the conversion to overlay "
+                + "the next one"));
         columns(table);
         columns(layerTable);
         table.setItems(viewModel.rows());
-        table.setTooltip(new Tooltip("Drift of the full conversion per tap; growth = SQNR lost since the previous row"));
+        table.setTooltip(new Tooltip(
+                "Drift of the full conversion per tap; growth = SQNR lost since the previous row"));
         layerTable.setItems(viewModel.layerRows());
         layerTable.setPlaceholder(new Label("Click a point or a table row to see the taps inside that layer"));
         table.getSelectionModel().selectedItemProperty().addListener((obs, old, row) -> {
@@ -84,12 +94,13 @@ public final class DriftView implements AreaView {
         subscriptions = Subscription.combine(
                 () -> viewModel.series().removeListener(onSeries),
                 viewModel.metricProperty().subscribe(m -> yAxis.setLabel(m.axisLabel())),
-                viewModel.allTapsProperty().subscribe(all -> xAxis.setLabel(all ? "tap (graph order)" : "hidden state (0 = embeddings, i = output of layer i)")),
+                viewModel.allTapsProperty().subscribe(all -> xAxis.setLabel(all ? "tap (graph order)"
+                        : "hidden state (0 = embeddings, i = output of layer i)")),
                 viewModel.measuredProperty().subscribe(m -> showContent(m != null)),
-                viewModel.pinnedProperty().subscribe(p -> pinnedLabel.setText(p == null ? "" : "Compare: " + DriftViewModel.pinnedName(p.conversion()))),
+                viewModel.pinnedProperty().subscribe(p -> pinnedLabel.setText(p == null ? ""
+                        : "Compare: " + DriftViewModel.pinnedName(p.conversion()))),
                 viewModel.selectedLayerProperty().subscribe(l -> layerTab.setText(l.intValue() < 0
-                        ? "Layer detail" : "Layer " + l + " detail (attention out, MLP out, layer out)")),
-                viewModel::dispose);
+                        ? "Layer detail" : "Layer " + l + " detail (attention out, MLP out, layer out)")));
         redraw();
     }
 
@@ -109,7 +120,9 @@ public final class DriftView implements AreaView {
         t.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
     }
 
-    private static TableColumn<DriftViewModel.TapRow, String> column(String title, Function<DriftViewModel.TapRow, String> value, double width) {
+    private static TableColumn<DriftViewModel.TapRow, String> column(String title,
+                                                                      Function<DriftViewModel.TapRow, String> value,
+                                                                      double width) {
         TableColumn<DriftViewModel.TapRow, String> c = new TableColumn<>(title);
         c.setCellValueFactory(r -> new ReadOnlyStringWrapper(value.apply(r.getValue())));
         c.setPrefWidth(width);
@@ -123,8 +136,9 @@ public final class DriftView implements AreaView {
         chart.getData().clear();
         // The category axis orders taps by first appearance: the series with the most plottable points goes first,
         // so a tap another series cannot plot (exact SQNR) keeps its place in graph order.
-        java.util.List<DriftViewModel.Series> ordered = new java.util.ArrayList<>(viewModel.series());
-        ordered.sort(java.util.Comparator.comparingLong((DriftViewModel.Series s) -> -s.points().stream().filter(p -> Double.isFinite(m.of(p.metrics()))).count()));
+        List<DriftViewModel.Series> ordered = new ArrayList<>(viewModel.series());
+        ordered.sort(Comparator.comparingLong((DriftViewModel.Series s) ->
+                -s.points().stream().filter(p -> Double.isFinite(m.of(p.metrics()))).count()));
         for (DriftViewModel.Series s : ordered) {
             XYChart.Series<String, Number> fx = new XYChart.Series<>();
             fx.setName(s.name());
@@ -139,7 +153,9 @@ public final class DriftView implements AreaView {
             for (XYChart.Data<String, Number> d : fx.getData()) decorate(d, s);
         }
         // Colours by cause, not by position; after every add, since each add rebuilds the legend.
-        for (int i = 0; i < ordered.size(); i++) DriftPalette.style(chart, chart.getData().get(i), ordered.get(i).cause());
+        for (int i = 0; i < ordered.size(); i++) {
+            DriftPalette.style(chart, chart.getData().get(i), ordered.get(i).cause());
+        }
     }
 
     private void decorate(XYChart.Data<String, Number> d, DriftViewModel.Series s) {
@@ -147,8 +163,9 @@ public final class DriftView implements AreaView {
         if (node == null) return;
         DriftViewModel.Point p = (DriftViewModel.Point) d.getExtraValue();
         var t = p.metrics();
-        Tooltip tip = new Tooltip(s.name() + " · " + p.tap() + "\nSQNR " + DriftMetric.SQNR.format(t) + "\ncosine " + DriftMetric.COSINE.format(t)
-                + "\nrel. L2 " + DriftMetric.REL_L2.format(t) + "\nmax abs " + DriftMetric.MAX_ABS.format(t));
+        Tooltip tip = new Tooltip(s.name() + " · " + p.tap() + "\nSQNR " + DriftMetric.SQNR.format(t)
+                + "\ncosine " + DriftMetric.COSINE.format(t) + "\nrel. L2 " + DriftMetric.REL_L2.format(t)
+                + "\nmax abs " + DriftMetric.MAX_ABS.format(t));
         tip.setShowDelay(Duration.millis(100));
         Tooltip.install(node, tip);
         node.setOnMouseClicked(e -> {

@@ -1,15 +1,16 @@
 package dev.anewb.app.drift;
 
 import dev.anewb.api.ConvertedModel;
+import dev.anewb.app.area.AreaViewModel;
 import dev.anewb.app.jobs.LatestJobScheduler;
 import dev.anewb.app.session.SampleInput;
 import dev.anewb.app.session.Session;
-import dev.anewb.app.shell.AreaViewModel;
 import dev.anewb.drift.DriftReport;
 import dev.anewb.drift.TapMetrics;
 import dev.anewb.job.Job;
 import dev.anewb.model.Batch;
 import dev.anewb.model.Conversion;
+import dev.anewb.quant.BlockQuantizer;
 import javafx.beans.Observable;
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.IntegerProperty;
@@ -44,9 +45,7 @@ public final class DriftViewModel extends AreaViewModel {
      *
      * @param cause what the curve attributes drift to; {@code null} for the pinned curve
      */
-    public record Series(String name, List<Point> points, DriftReport.Cause cause) {
-        public boolean pinned() { return cause == null; }
-    }
+    public record Series(String name, List<Point> points, DriftReport.Cause cause) { }
 
     /** One table row. {@code growth} is NaN where either SQNR is exact or for the first row. */
     public record TapRow(String tap, TapMetrics metrics, double growth) {
@@ -54,15 +53,16 @@ public final class DriftViewModel extends AreaViewModel {
         public String cosine() { return String.format(Locale.ROOT, "%.6f", metrics.cosine()); }
         public String relL2() { return String.format(Locale.ROOT, "%.2e", metrics.relL2()); }
         public String maxAbs() { return String.format(Locale.ROOT, "%.3e", metrics.maxAbs()); }
-        public String growthText() { return Double.isNaN(growth) ? "–" : String.format(Locale.ROOT, "%+.1f dB", growth); }
+        public String growthText() {
+            return Double.isNaN(growth) ? "–" : String.format(Locale.ROOT, "%+.1f dB", growth);
+        }
     }
 
     /** A report with the configuration it measured and how long it took. */
     /** @param sample what was measured on ("2 texts", "cat.png", the built-in audio) */
-    public record Measured(DriftReport report, Conversion conversion, long millis, int texts, int tokens, String sample) { }
+    public record Measured(DriftReport report, Conversion conversion, long millis, int tokens, String sample) { }
 
-    private final Session session;
-    private final LatestJobScheduler<Measured> scheduler;
+    private final LatestJobScheduler<Measured> scheduler = scheduler("Measure drift");
     private final ReadOnlyObjectWrapper<Measured> measured = new ReadOnlyObjectWrapper<>(this, "measured");
     private final ObjectProperty<DriftMetric> metric = new SimpleObjectProperty<>(this, "metric", DriftMetric.SQNR);
     private final BooleanProperty allTaps = new SimpleBooleanProperty(this, "allTaps");
@@ -74,28 +74,26 @@ public final class DriftViewModel extends AreaViewModel {
     private final ObservableList<TapRow> layerRows = FXCollections.observableArrayList();
     private final ReadOnlyStringWrapper taskText = new ReadOnlyStringWrapper(this, "taskText", "");
     private final ReadOnlyStringWrapper status = new ReadOnlyStringWrapper(this, "status", "");
-    private Subscription subscription;
 
     public DriftViewModel(Session session) {
-        super("Drift",
-                "Per-layer accuracy drift of the converted model against the FP32 original: SQNR, cosine, rel. L2 and max-abs per tap, attributed by cause (quantization, FP16, chunking, layout).",
+        super(session, "Drift",
+                "Per-layer accuracy drift of the converted model against the FP32 original: SQNR, cosine, rel. L2 and "
+                        + "max-abs per tap, attributed by cause (quantization, FP16, chunking, layout).",
                 List.of("Drift per tap across all layers, measured on the CPU executor",
                         "Attribution by cause: quantization, FP16, chunking, layout"),
                 "Load a model to measure it.");
-        this.session = session;
-        this.scheduler = new LatestJobScheduler<>(session.jobs(), "Measure drift");
         compare.addListener((obs, was, on) -> pinned.set(on ? measured.get() : null));
         for (Observable o : new Observable[]{metric, allTaps, pinned, measured}) o.addListener(x -> rebuild());
         selectedLayer.addListener(x -> rebuildLayer());
-        subscription = Subscription.combine(
+        keep(Subscription.combine(
                 session.convertedProperty().subscribe(v -> requestMeasure()),
                 session.sampleInputProperty().subscribe(v -> requestMeasure()),
-                scheduler.computingProperty().subscribe(v -> updateStatus()),
-                scheduler::cancel);
+                scheduler.computingProperty().subscribe(v -> updateStatus())));
         requestMeasure();
     }
 
     private void requestMeasure() {
+        Session session = session();
         ConvertedModel converted = session.converted();
         if (converted == null || !session.canMeasureDrift()) {
             scheduler.cancel();
@@ -113,7 +111,8 @@ public final class DriftViewModel extends AreaViewModel {
                 DriftReport r = c.drift(batch, true, ctx);
                 int tokens = 0;
                 for (int b = 0; b < batch.batch(); b++) tokens += batch.validTokens(b);
-                return new Measured(r, conversion, (System.nanoTime() - t0) / 1_000_000, batch.batch(), tokens, sample.description());
+                long millis = (System.nanoTime() - t0) / 1_000_000;
+                return new Measured(r, conversion, millis, tokens, sample.description());
             };
         }, m -> {
             measured.set(m);
@@ -121,13 +120,17 @@ public final class DriftViewModel extends AreaViewModel {
         });
     }
 
-    /** "INT8 b128 asym · FP16 · BC1S · chunk 64/16": the configuration in a few words (legends, the pinned curve). */
+    /**
+     * "INT8 b128 asym · FP16 · BC1S · chunk 64/16": the configuration in a few words (legends, the pinned curve).
+     */
     public static String describe(Conversion c) {
         List<String> parts = new ArrayList<>();
         if (c.int8()) {
-            String block = c.blockSize() == dev.anewb.quant.BlockQuantizer.PER_CHANNEL ? "per-channel" : "b" + c.blockSize();
+            String block = c.blockSize() == BlockQuantizer.PER_CHANNEL ? "per-channel" : "b" + c.blockSize();
             parts.add("INT8 " + block + (c.symmetric() ? " sym" : ""));
-            if (!c.keepFp16().isEmpty() || !c.blockOverrides().isEmpty()) parts.add((c.keepFp16().size() + c.blockOverrides().size()) + " overrides");
+            if (!c.keepFp16().isEmpty() || !c.blockOverrides().isEmpty()) {
+                parts.add((c.keepFp16().size() + c.blockOverrides().size()) + " overrides");
+            }
         }
         parts.add(c.precision().name());
         parts.add(c.layout().name());
@@ -145,7 +148,8 @@ public final class DriftViewModel extends AreaViewModel {
      * encoder's and decoder's {@code encoder_/decoder_hidden_states.i} (spec/drift.md).
      */
     public static boolean isLayerOutput(String tap) {
-        return tap.startsWith("hidden_states.") || tap.startsWith("encoder_hidden_states.") || tap.startsWith("decoder_hidden_states.");
+        return tap.startsWith("hidden_states.") || tap.startsWith("encoder_hidden_states.")
+                || tap.startsWith("decoder_hidden_states.");
     }
 
     private List<TapMetrics> visible(List<TapMetrics> taps) {
@@ -167,7 +171,9 @@ public final class DriftViewModel extends AreaViewModel {
         for (Map.Entry<DriftReport.Cause, List<TapMetrics>> e : r.byCause().entrySet()) {
             out.add(new Series(e.getKey().label(), points(visible(e.getValue())), e.getKey()));
         }
-        if (out.isEmpty()) out.add(new Series(DriftReport.Cause.ALL.label(), points(visible(r.taps())), DriftReport.Cause.ALL));
+        if (out.isEmpty()) {
+            out.add(new Series(DriftReport.Cause.ALL.label(), points(visible(r.taps())), DriftReport.Cause.ALL));
+        }
         Measured p = pinned.get();
         if (p != null) out.add(new Series(pinnedName(p.conversion()), points(visible(p.report().taps())), null));
         series.setAll(out);
@@ -185,9 +191,11 @@ public final class DriftViewModel extends AreaViewModel {
         if (cos != null) taskText.set(String.format(Locale.ROOT, "Sentence-embedding cosine %.6f", cos));
         else if (cls != null) taskText.set(String.format(Locale.ROOT, "CLS cosine %.6f", cls));
         else if (greedy != null) taskText.set(String.format(Locale.ROOT, "Greedy token agreement %.1f %%", greedy));
-        else if (top1 != null) taskText.set(String.format(Locale.ROOT, "Top-1 agreement %.1f %% · next-token KL %.3g nats", top1, r.task().get("next_token_kl")));
+        else if (top1 != null) taskText.set(String.format(Locale.ROOT, "Top-1 agreement %.1f %% · next-token "
+                + "KL %.3g nats", top1, r.task().get("next_token_kl")));
         else if (pooler != null) taskText.set(String.format(Locale.ROOT, "Pooler cosine %.6f", pooler));
-        else taskText.set("Last hidden state SQNR " + (r.lastHidden() == null ? "–" : r.lastHidden().sqnrText() + " dB"));
+        else taskText.set("Last hidden state SQNR "
+                + (r.lastHidden() == null ? "–" : r.lastHidden().sqnrText() + " dB"));
         rebuildLayer();
         updateStatus();
     }
@@ -215,7 +223,10 @@ public final class DriftViewModel extends AreaViewModel {
         layerRows.setAll(out);
     }
 
-    /** The layer a tap belongs to: {@code hidden_states.i} is layer i−1's output, {@code layers.i.*} is layer i; else −1. */
+    /**
+     * The layer a tap belongs to: {@code hidden_states.i} is layer i−1's output, {@code layers.i.*} is layer i; else
+     * −1.
+     */
     public static int layerOf(String tap) {
         try {
             if (tap.startsWith("hidden_states.")) return Integer.parseInt(tap.substring("hidden_states.".length())) - 1;
@@ -227,10 +238,17 @@ public final class DriftViewModel extends AreaViewModel {
     }
 
     private void updateStatus() {
+        Session session = session();
         Measured m = measured.get();
-        if (scheduler.isComputing()) status.set("computing…");
-        else if (m == null) status.set(session.model() == null ? "Load a model to measure drift." : !session.canMeasureDrift() ? "Drift needs a source model with weights." : "");
-        else status.set(String.format(Locale.ROOT, "%s · %s, %d tokens · measured in %d ms", describe(m.conversion()), m.sample(), m.tokens(), m.millis()));
+        if (scheduler.isComputing()) {
+            status.set("computing…");
+        } else if (m == null) {
+            status.set(session.model() == null ? "Load a model to measure drift."
+                    : !session.canMeasureDrift() ? "Drift needs a source model with weights." : "");
+        } else {
+            status.set(String.format(Locale.ROOT, "%s · %s, %d tokens · measured in %d ms", describe(m.conversion()),
+                    m.sample(), m.tokens(), m.millis()));
+        }
     }
 
     public ReadOnlyObjectProperty<Measured> measuredProperty() { return measured.getReadOnlyProperty(); }
@@ -258,13 +276,4 @@ public final class DriftViewModel extends AreaViewModel {
 
     /** "computing…" while a measurement runs, else what the shown report measured. */
     public ReadOnlyStringProperty statusProperty() { return status.getReadOnlyProperty(); }
-
-    public javafx.beans.property.ReadOnlyBooleanProperty computingProperty() { return scheduler.computingProperty(); }
-
-    public Session session() { return session; }
-
-    public void dispose() {
-        subscription.unsubscribe();
-        subscription = Subscription.EMPTY;
-    }
 }

@@ -1,11 +1,11 @@
 package dev.anewb.app.export;
 
+import dev.anewb.app.area.AreaView;
 import dev.anewb.app.drift.DriftCharts;
 import dev.anewb.app.drift.DriftMetric;
-import dev.anewb.app.drift.DriftViewModel;
 import dev.anewb.app.jobs.JobView;
-import dev.anewb.app.shell.AreaView;
-import dev.anewb.app.shell.Fxml;
+import dev.anewb.app.ui.Fxml;
+import dev.anewb.app.ui.Icons;
 import dev.anewb.drift.DriftReport;
 import javafx.embed.swing.SwingFXUtils;
 import javafx.fxml.FXML;
@@ -15,18 +15,21 @@ import javafx.scene.chart.LineChart;
 import javafx.scene.control.Alert;
 import javafx.scene.control.Button;
 import javafx.scene.control.ButtonType;
+import javafx.scene.control.Control;
 import javafx.scene.control.Label;
 import javafx.scene.control.ProgressBar;
 import javafx.scene.control.TextField;
 import javafx.scene.control.Tooltip;
 import javafx.scene.image.WritableImage;
+import javafx.scene.input.KeyCode;
+import javafx.scene.input.KeyCodeCombination;
+import javafx.scene.input.KeyCombination;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.StackPane;
 import javafx.stage.DirectoryChooser;
 import javafx.stage.FileChooser;
 import javafx.util.Subscription;
 
-import javax.imageio.ImageIO;
 import java.awt.Desktop;
 import java.awt.GraphicsEnvironment;
 import java.io.ByteArrayOutputStream;
@@ -34,9 +37,18 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import javax.imageio.ImageIO;
 
 /** Controller of ExportView.fxml. */
 public final class ExportView implements AreaView {
+    /** The area's icon in the navigation list and its empty state. */
+    public static final String ICON = Icons.UPLOAD;
+    /** Export the converted package: Ctrl+E (Cmd+E on macOS). */
+    public static final KeyCodeCombination EXPORT_PACKAGE_SHORTCUT =
+            new KeyCodeCombination(KeyCode.E, KeyCombination.SHORTCUT_DOWN);
+    /** Export the converted graph as ONNX: Ctrl+Shift+E (Cmd+Shift+E on macOS). */
+    public static final KeyCodeCombination EXPORT_ONNX_SHORTCUT =
+            new KeyCodeCombination(KeyCode.E, KeyCombination.SHORTCUT_DOWN, KeyCombination.SHIFT_DOWN);
     private final ExportViewModel viewModel;
     private final Parent root;
     private Subscription subscriptions = Subscription.EMPTY;
@@ -73,8 +85,9 @@ public final class ExportView implements AreaView {
         exportOnnx.disableProperty().bind(viewModel.canExportBinding().not());
         exportOnnx.setOnAction(e -> exportOnnx());
         tip(onnxPath, "File the ONNX model is written to");
-        tip(exportOnnx, "Write the converted graph as ONNX: FP16 rounding as casts, INT8 weights with their block scales, chunking as a band mask ("
-                + dev.anewb.app.shell.KeyboardShortcuts.EXPORT_ONNX.getDisplayText() + ")");
+        tip(exportOnnx, "Write the converted graph as ONNX: FP16 rounding as casts, INT8 weights with their block "
+                + "scales, chunking as a band mask ("
+                + EXPORT_ONNX_SHORTCUT.getDisplayText() + ")");
         choosePackage.setOnAction(e -> choosePackage());
         chooseReport.setOnAction(e -> chooseReport());
         exportPackage.setOnAction(e -> exportPackage());
@@ -85,7 +98,7 @@ public final class ExportView implements AreaView {
         tip(packagePath, "Folder the .anepkg package is written to");
         tip(choosePackage, "Choose where the package goes");
         tip(exportPackage, "Convert the loaded model with the panel's settings and write the .anepkg ("
-                + dev.anewb.app.shell.KeyboardShortcuts.EXPORT_PACKAGE.getDisplayText() + ")");
+                + EXPORT_PACKAGE_SHORTCUT.getDisplayText() + ")");
         tip(showInFolder, "Open the folder of what was written last");
         tip(reportFolder, "Folder the report files (HTML, JSON, CSV) are written to");
         tip(chooseReport, "Choose the report folder");
@@ -93,13 +106,10 @@ public final class ExportView implements AreaView {
         tip(cancel, "Stop the export");
         subscriptions = Subscription.combine(
                 viewModel.jobProperty().subscribe(this::follow),
-                viewModel.session().convertedProperty().subscribe(c -> summary.setText(c == null
-                        ? "Load a source model to export it."
-                        : c.source().displayName() + " with " + DriftViewModel.describe(c.graph().conversion()) + " (the settings on the right)")),
-                viewModel::dispose);
+                viewModel.summaryProperty().subscribe(summary::setText));
     }
 
-    private static void tip(javafx.scene.control.Control c, String text) { c.setTooltip(new Tooltip(text)); }
+    private static void tip(Control c, String text) { c.setTooltip(new Tooltip(text)); }
 
     private void follow(JobView<?> job) {
         jobSubscription.unsubscribe();
@@ -110,7 +120,8 @@ public final class ExportView implements AreaView {
             return;
         }
         jobSubscription = Subscription.combine(
-                job.progressProperty().subscribe(p -> progress.setProgress(p.doubleValue() < 0 ? ProgressBar.INDETERMINATE_PROGRESS : p.doubleValue())),
+                job.progressProperty().subscribe(p -> progress.setProgress(
+                        p.doubleValue() < 0 ? ProgressBar.INDETERMINATE_PROGRESS : p.doubleValue())),
                 job.messageProperty().subscribe(progressMessage::setText));
     }
 
@@ -133,7 +144,8 @@ public final class ExportView implements AreaView {
 
     private boolean confirm(String path) {
         if (root.getScene() == null || root.getScene().getWindow() == null) return false;
-        Alert a = new Alert(Alert.AlertType.CONFIRMATION, path + " exists. Replace it?", ButtonType.CANCEL, ButtonType.OK);
+        Alert a = new Alert(Alert.AlertType.CONFIRMATION, path + " exists. Replace it?", ButtonType.CANCEL,
+                ButtonType.OK);
         a.setHeaderText("Replace the existing file?");
         a.initOwner(root.getScene().getWindow());
         return a.showAndWait().filter(b -> b == ButtonType.OK).isPresent();
@@ -164,10 +176,15 @@ public final class ExportView implements AreaView {
         FileChooser chooser = new FileChooser();
         chooser.setTitle("Write the package to");
         Path current = Path.of(viewModel.packagePathProperty().get());
-        if (current.getParent() != null && Files.isDirectory(current.getParent())) chooser.setInitialDirectory(current.getParent().toFile());
+        if (current.getParent() != null && Files.isDirectory(current.getParent())) {
+            chooser.setInitialDirectory(current.getParent().toFile());
+        }
         chooser.setInitialFileName(current.getFileName() == null ? "model.anepkg" : current.getFileName().toString());
         File f = chooser.showSaveDialog(root.getScene().getWindow());
-        if (f != null) viewModel.packagePathProperty().set(f.getPath().endsWith(".anepkg") ? f.getPath() : f.getPath() + ".anepkg");
+        if (f != null) {
+            String path = f.getPath();
+            viewModel.packagePathProperty().set(path.endsWith(".anepkg") ? path : path + ".anepkg");
+        }
     }
 
     private void chooseReport() {

@@ -1,10 +1,11 @@
 package dev.anewb.app.export;
 
 import dev.anewb.api.ConvertedModel;
+import dev.anewb.app.area.AreaViewModel;
 import dev.anewb.app.drift.DriftViewModel;
 import dev.anewb.app.jobs.JobView;
 import dev.anewb.app.session.Session;
-import dev.anewb.app.shell.AreaViewModel;
+import dev.anewb.convert.OnnxExporter;
 import dev.anewb.drift.DriftReport;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.model.Conversion;
@@ -30,26 +31,30 @@ import java.util.List;
  * {@link #exportPackage(boolean)} with {@code force}.
  */
 public final class ExportViewModel extends AreaViewModel {
-    private final Session session;
     private final StringProperty packagePath = new SimpleStringProperty(this, "packagePath", "");
     private final StringProperty onnxPath = new SimpleStringProperty(this, "onnxPath", "");
     private final StringProperty reportFolder = new SimpleStringProperty(this, "reportFolder", "");
     private final ReadOnlyObjectWrapper<JobView<?>> job = new ReadOnlyObjectWrapper<>(this, "job");
     private final ObjectProperty<Path> lastWritten = new SimpleObjectProperty<>(this, "lastWritten");
     private final ReadOnlyStringWrapper result = new ReadOnlyStringWrapper(this, "result", "");
+    private final ReadOnlyStringWrapper summary = new ReadOnlyStringWrapper(this, "summary", "");
     private final BooleanBinding canExport;
-    private Subscription subscription;
     private boolean pathEdited;
 
     public ExportViewModel(Session session) {
-        super("Export",
+        super(session, "Export",
                 "Write the converted model as an .anepkg package and the drift report as HTML, JSON and CSV.",
                 List.of("The .anepkg package with its manifest and drift summary", "A drift report to share"),
                 "Load a model to export it.");
-        this.session = session;
         packagePath.addListener((obs, old, now) -> pathEdited = true);
-        subscription = session.modelProperty().subscribe(this::suggestPaths);
-        canExport = Bindings.createBooleanBinding(() -> session.converted() != null && job.get() == null, session.convertedProperty(), job);
+        keep(Subscription.combine(
+                session.modelProperty().subscribe(this::suggestPaths),
+                session.convertedProperty().subscribe(c -> summary.set(c == null
+                        ? "Load a source model to export it."
+                        : c.source().displayName() + " with " + DriftViewModel.describe(c.graph().conversion())
+                                + " (the settings on the right)"))));
+        canExport = Bindings.createBooleanBinding(() -> session.converted() != null && job.get() == null,
+                session.convertedProperty(), job);
     }
 
     private void suggestPaths(LoadedModel m) {
@@ -67,14 +72,19 @@ public final class ExportViewModel extends AreaViewModel {
     /** True when the package target exists, so the view must ask before overwriting. */
     public boolean targetExists() { return !packagePath.get().isBlank() && Files.exists(Path.of(packagePath.get())); }
 
-    /** Writes the package as a job; {@code force} replaces an existing one. Returns null when there is nothing to export. */
+    /**
+     * Writes the package as a job; {@code force} replaces an existing one. Returns null when there is nothing to
+     * export.
+     */
     public JobView<Path> exportPackage(boolean force) {
+        Session session = session();
         ConvertedModel converted = session.converted();
         if (converted == null || packagePath.get().isBlank() || job.get() != null) return null;
         Path out = Path.of(packagePath.get());
         Conversion c = converted.conversion();
         result.set("");
-        return track(session.jobs().submit("Export " + out.getFileName(), ctx -> converted.writePackage(out, force, null, ctx), p -> {
+        String title = "Export " + out.getFileName();
+        return track(session.jobs().submit(title, ctx -> converted.writePackage(out, force, null, ctx), p -> {
             lastWritten.set(p);
             result.set("Wrote " + p + " (" + DriftViewModel.describe(c) + ")");
         }));
@@ -88,13 +98,14 @@ public final class ExportViewModel extends AreaViewModel {
      * exporter writes atomically, so an existing file is replaced only when the export succeeds.
      */
     public JobView<Path> exportOnnx() {
+        Session session = session();
         ConvertedModel converted = session.converted();
         if (converted == null || onnxPath.get().isBlank() || job.get() != null) return null;
         Path out = Path.of(onnxPath.get());
         Conversion c = converted.conversion();
         result.set("");
         return track(session.jobs().submit("Export " + out.getFileName(), ctx -> {
-            dev.anewb.convert.OnnxExporter.export(converted.graph(), converted.source().weights(), out, ctx);
+            OnnxExporter.export(converted.graph(), converted.source().weights(), out, ctx);
             return out;
         }, p -> {
             lastWritten.set(p);
@@ -107,8 +118,11 @@ public final class ExportViewModel extends AreaViewModel {
      * report when it measured the current configuration, else measures it.
      */
     public JobView<List<Path>> exportReport(byte[] chartPng) {
+        Session session = session();
         ConvertedModel converted = session.converted();
-        if (converted == null || !session.canMeasureDrift() || reportFolder.get().isBlank() || job.get() != null) return null;
+        if (converted == null || !session.canMeasureDrift() || reportFolder.get().isBlank() || job.get() != null) {
+            return null;
+        }
         Path dir = Path.of(reportFolder.get());
         Conversion c = converted.conversion();
         List<String> texts = session.sampleTexts();
@@ -119,21 +133,26 @@ public final class ExportViewModel extends AreaViewModel {
         result.set("");
         return track(session.jobs().submit("Export report", ctx -> {
             DriftReport r = latestFits ? latest : converted.drift(session.sample(input).batch(), true, ctx);
-            return ReportFiles.write(dir, safeName(model) + "-drift", new ReportFiles.Content(model, c, texts, r, chartPng));
+            var content = new ReportFiles.Content(model, c, texts, r, chartPng);
+            return ReportFiles.write(dir, safeName(model) + "-drift", content);
         }, files -> {
             lastWritten.set(files.getFirst());
-            result.set("Wrote " + files.stream().map(p -> p.getFileName().toString()).reduce((a, b) -> a + ", " + b).orElse("") + " in " + dir);
+            String names = files.stream().map(p -> p.getFileName().toString()).reduce((a, b) -> a + ", " + b)
+                    .orElse("");
+            result.set("Wrote " + names + " in " + dir);
         }));
     }
 
     private <T> JobView<T> track(JobView<T> view) {
         job.set(view);
-        view.stateProperty().addListener((obs, old, state) -> { if (view.isDone() && job.get() == view) job.set(null); });
+        view.stateProperty().addListener((obs, old, state) -> {
+            if (view.isDone() && job.get() == view) job.set(null);
+        });
         return view;
     }
 
     /** The report a chart snapshot should show: the latest drift report, or null (the report job then measures). */
-    public DriftReport chartReport() { return session.latestDriftProperty().get(); }
+    public DriftReport chartReport() { return session().latestDriftProperty().get(); }
 
     public StringProperty packagePathProperty() { return packagePath; }
 
@@ -152,10 +171,6 @@ public final class ExportViewModel extends AreaViewModel {
 
     public BooleanBinding canExportBinding() { return canExport; }
 
-    public Session session() { return session; }
-
-    public void dispose() {
-        subscription.unsubscribe();
-        subscription = Subscription.EMPTY;
-    }
+    /** What an export writes: the model and its conversion, or what to do first. */
+    public ReadOnlyStringProperty summaryProperty() { return summary.getReadOnlyProperty(); }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anewb.app.drift.DriftViewModel;
 import dev.anewb.drift.DriftReport;
 import dev.anewb.drift.TapMetrics;
+import dev.anewb.io.AtomicFiles;
 import dev.anewb.model.Conversion;
 
 import java.io.IOException;
@@ -28,7 +29,8 @@ public final class ReportFiles {
     private ReportFiles() { }
 
     /** What the report describes. */
-    public record Content(String model, Conversion conversion, List<String> texts, DriftReport report, byte[] chartPng) { }
+    public record Content(String model, Conversion conversion, List<String> texts, DriftReport report,
+                          byte[] chartPng) { }
 
     /** Writes the three files into {@code dir}; returns them (html, json, csv). */
     public static List<Path> write(Path dir, String baseName, Content c) throws IOException {
@@ -45,8 +47,9 @@ public final class ReportFiles {
         double[] growth = TapMetrics.growths(r.taps());
         for (int i = 0; i < r.taps().size(); i++) {
             TapMetrics t = r.taps().get(i);
-            b.append(t.name()).append(',').append(t.exact() ? "inf" : num(t.sqnrDb())).append(',').append(num(t.cosine())).append(',')
-                    .append(num(t.relL2())).append(',').append(num(t.maxAbs())).append(',');
+            b.append(t.name()).append(',').append(t.exact() ? "inf" : num(t.sqnrDb())).append(',')
+                    .append(num(t.cosine())).append(',').append(num(t.relL2())).append(',').append(num(t.maxAbs()))
+                    .append(',');
             double g = growth[i];
             b.append(Double.isNaN(g) ? "" : num(g)).append('\n');
         }
@@ -88,9 +91,12 @@ public final class ReportFiles {
 
     static String html(Content c) {
         StringBuilder b = new StringBuilder();
-        b.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Drift report: ").append(esc(c.model())).append("</title>\n")
-                .append("<style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}"
-                        + "td,th{padding:3px 10px;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}"
+        b.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Drift report: ")
+                .append(esc(c.model())).append("</title>\n")
+                .append("<style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}"
+                        + "table{border-collapse:collapse}"
+                        + "td,th{padding:3px 10px;border-bottom:1px solid #ddd;text-align:right}"
+                        + "td:first-child,th:first-child{text-align:left}"
                         + "img{max-width:100%;border:1px solid #ddd}</style></head><body>\n");
         b.append("<h1>Drift report: ").append(esc(c.model())).append("</h1>\n");
         b.append("<p>Conversion: ").append(esc(DriftViewModel.describe(c.conversion()))).append("</p>\n");
@@ -100,15 +106,18 @@ public final class ReportFiles {
         c.texts().forEach(t -> b.append("<li>").append(esc(t)).append("</li>"));
         b.append("</ul>\n");
         if (c.chartPng() != null) {
-            b.append("<img alt=\"drift per layer by cause\" src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(c.chartPng())).append("\">\n");
+            b.append("<img alt=\"drift per layer by cause\" src=\"data:image/png;base64,")
+                    .append(Base64.getEncoder().encodeToString(c.chartPng())).append("\">\n");
         }
-        b.append("<table><tr><th>tap</th><th>SQNR (dB)</th><th>cosine</th><th>rel. L2</th><th>max abs</th><th>growth (dB)</th></tr>\n");
+        b.append("<table><tr><th>tap</th><th>SQNR (dB)</th><th>cosine</th><th>rel. L2</th><th>max abs</th>"
+                + "<th>growth (dB)</th></tr>\n");
         double[] growth = TapMetrics.growths(c.report().taps());
         for (int i = 0; i < c.report().taps().size(); i++) {
             TapMetrics t = c.report().taps().get(i);
             double g = growth[i];
             b.append("<tr><td>").append(esc(t.name())).append("</td><td>").append(t.sqnrText()).append("</td><td>")
-                    .append(String.format(Locale.ROOT, "%.6f", t.cosine())).append("</td><td>").append(String.format(Locale.ROOT, "%.3e", t.relL2()))
+                    .append(String.format(Locale.ROOT, "%.6f", t.cosine())).append("</td><td>")
+                    .append(String.format(Locale.ROOT, "%.3e", t.relL2()))
                     .append("</td><td>").append(String.format(Locale.ROOT, "%.3e", t.maxAbs())).append("</td><td>")
                     .append(Double.isNaN(g) ? "" : String.format(Locale.ROOT, "%+.1f", g)).append("</td></tr>\n");
         }
@@ -124,7 +133,7 @@ public final class ReportFiles {
 
     /** Temp file in the same folder, then rename: a reader never sees half a report. */
     static Path atomicWrite(Path target, byte[] bytes) throws IOException {
-        dev.anewb.io.AtomicFiles.write(target, out -> out.write(bytes));
+        AtomicFiles.write(target, out -> out.write(bytes));
         return target;
     }
 }

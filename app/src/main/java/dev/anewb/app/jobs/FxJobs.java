@@ -8,6 +8,7 @@ import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 import javafx.concurrent.Task;
 
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
@@ -29,7 +30,8 @@ public final class FxJobs implements AutoCloseable {
      * is added to {@link #failures()}; a cancelled job just disappears. Call on the FX thread.
      */
     public <T> JobView<T> submit(String title, Job<T> job, Consumer<T> onSuccess) {
-        if (!Platform.isFxApplicationThread()) throw new IllegalStateException("FxJobs.submit must be called on the FX thread");
+        if (!Platform.isFxApplicationThread()) throw new IllegalStateException("FxJobs.submit must be called on "
+                + "the FX thread");
         EngineTask<T> task = new EngineTask<>(job);
         JobView<T> view = new JobView<>(title, task);
         task.setOnSucceeded(e -> {
@@ -44,7 +46,9 @@ public final class FxJobs implements AutoCloseable {
         task.setOnFailed(e -> {
             running.remove(view);
             // A job may notice a cancel the task never saw (e.g. a nested context); that is not an error.
-            if (!(task.getException() instanceof JobCancelledException)) failures.add(JobFailure.of(title, task.getException()));
+            if (!(task.getException() instanceof JobCancelledException)) {
+                failures.add(JobFailure.of(title, task.getException()));
+            }
         });
         running.add(view);
         executor.execute(task);
@@ -59,11 +63,14 @@ public final class FxJobs implements AutoCloseable {
 
     /** Cancels what still runs and stops the threads (window closed). */
     @Override public void close() {
-        for (JobView<?> v : java.util.List.copyOf(running)) v.cancel();
+        for (JobView<?> v : List.copyOf(running)) v.cancel();
         executor.shutdownNow();
     }
 
-    /** A named class (not an anonymous one) so the job's context can ask this task, not the job, whether it was cancelled. */
+    /**
+     * A named class (not an anonymous one) so the job's context can ask this task, not the job, whether it was
+     * cancelled.
+     */
     private static final class EngineTask<T> extends Task<T> {
         private final Job<T> job;
 

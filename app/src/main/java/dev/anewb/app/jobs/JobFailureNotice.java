@@ -2,7 +2,7 @@ package dev.anewb.app.jobs;
 
 import atlantafx.base.controls.Notification;
 import atlantafx.base.theme.Styles;
-import dev.anewb.app.shell.Icons;
+import dev.anewb.app.ui.Icons;
 import javafx.scene.control.Button;
 import javafx.scene.control.TextArea;
 import javafx.scene.layout.VBox;
@@ -12,14 +12,13 @@ import javafx.scene.layout.VBox;
  * the full error for bug reports. The window stays usable behind it.
  */
 public final class JobFailureNotice extends VBox {
-    private final JobFailure failure;
     private final TextArea details = new TextArea();
     private final Button detailsButton = new Button("Show details");
 
     public JobFailureNotice(JobFailure failure, Runnable onDismiss) {
-        this.failure = failure;
         getStyleClass().add("job-failure");
-        Notification note = new Notification(failure.title() + " failed: " + failure.message(), Icons.icon(Icons.ALERT, 18));
+        Notification note =
+                new Notification(failure.title() + " failed: " + failure.message(), Icons.icon(Icons.ALERT, 18));
         note.getStyleClass().addAll(Styles.DANGER, Styles.ELEVATED_2);
         note.setOnClose(e -> onDismiss.run());
         note.setMaxWidth(Double.MAX_VALUE);
@@ -36,8 +35,6 @@ public final class JobFailureNotice extends VBox {
         setDetailsShown(false);
         getChildren().addAll(note, details);
     }
-
-    public JobFailure failure() { return failure; }
 
     public boolean isDetailsShown() { return details.isVisible(); }
 

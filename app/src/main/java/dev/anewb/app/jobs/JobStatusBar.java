@@ -1,12 +1,16 @@
 package dev.anewb.app.jobs;
 
 import dev.anewb.Version;
+import dev.anewb.runtime.kernel.EnginePool;
+import dev.anewb.runtime.kernel.Fp32Kernels;
 import javafx.collections.ListChangeListener;
 import javafx.collections.ObservableList;
+import javafx.geometry.Insets;
 import javafx.geometry.Pos;
 import javafx.scene.control.Button;
 import javafx.scene.control.Label;
 import javafx.scene.control.ProgressBar;
+import javafx.scene.control.Tooltip;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.Region;
@@ -36,13 +40,14 @@ public final class JobStatusBar extends HBox {
         Label version = new Label("anewb " + Version.get());
         version.getStyleClass().add("status-version");
         // Which CPU kernels and how many engine threads every number on screen was computed with.
-        Label engine = new Label("CPU engine: " + dev.anewb.runtime.kernel.Fp32Kernels.kernelShortName() + " · "
-                + dev.anewb.runtime.kernel.EnginePool.threads() + " threads");
+        Label engine = new Label("CPU engine: " + Fp32Kernels.kernelShortName() + " · "
+                + EnginePool.threads() + " threads");
         engine.getStyleClass().add("status-version");
-        javafx.scene.control.Tooltip.install(engine, new javafx.scene.control.Tooltip("Forward passes run on this machine's CPU with "
-                + dev.anewb.runtime.kernel.Fp32Kernels.kernelDescription() + " and " + dev.anewb.runtime.kernel.EnginePool.threads()
-                + " engine threads (set with -Danewb.threads=T in JAVA_OPTS; -Danewb.kernels=scalar for the portable loops)."));
-        HBox.setMargin(engine, new javafx.geometry.Insets(0, 16, 0, 0));
+        Tooltip.install(engine, new Tooltip("Forward passes run on this machine's CPU with "
+                + Fp32Kernels.kernelDescription() + " and " + EnginePool.threads()
+                + " engine threads (set with -Danewb.threads=T in JAVA_OPTS; -Danewb.kernels=scalar for the "
+                + "portable loops)."));
+        HBox.setMargin(engine, new Insets(0, 16, 0, 0));
         getChildren().addAll(summary, entries, engine, version);
         rebuild();
     }
@@ -94,7 +99,8 @@ public final class JobStatusBar extends HBox {
             box.getChildren().addAll(title, bar, message, cancel);
             // A negative fraction is the engine's "cannot say": ProgressBar shows -1 as indeterminate.
             subscription = Subscription.combine(
-                    job.progressProperty().subscribe(p -> bar.setProgress(p.doubleValue() < 0 ? ProgressBar.INDETERMINATE_PROGRESS : p.doubleValue())),
+                    job.progressProperty().subscribe(p -> bar.setProgress(
+                            p.doubleValue() < 0 ? ProgressBar.INDETERMINATE_PROGRESS : p.doubleValue())),
                     job.messageProperty().subscribe(message::setText));
         }
 

@@ -51,13 +51,6 @@ public final class LatestJobScheduler<T> {
         pause.playFromStart();
     }
 
-    /** Like {@link #request} without waiting (a button press, the first load). */
-    public void requestNow(Supplier<Job<T>> job, Consumer<T> onResult) {
-        request(job, onResult);
-        pause.stop();
-        fire();
-    }
-
     /** Drops a pending request and cancels the running job (area closed, model replaced). */
     public void cancel() {
         pause.stop();
@@ -95,7 +88,8 @@ public final class LatestJobScheduler<T> {
         });
         current = view;
         view.stateProperty().addListener((obs, old, state) -> {
-            boolean ended = state == Worker.State.SUCCEEDED || state == Worker.State.FAILED || state == Worker.State.CANCELLED;
+            boolean ended = state == Worker.State.SUCCEEDED || state == Worker.State.FAILED
+                    || state == Worker.State.CANCELLED;
             if (ended && current == view) {
                 current = null;
                 if (mine == generation) computing.set(false);

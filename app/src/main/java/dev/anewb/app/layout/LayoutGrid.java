@@ -12,6 +12,7 @@ import javafx.scene.paint.Color;
 import javafx.scene.text.Font;
 import javafx.scene.text.TextAlignment;
 
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.function.BiConsumer;
 
@@ -25,8 +26,8 @@ public final class LayoutGrid extends Region {
     static final double GUTTER = 112, TOP = 20;
     public static final int MIN_CELL = 2, MAX_CELL = 48;
     /** Owner colours (the CLI's palette), and the two padding hatch tones. */
-    static final int[] PALETTE = {0xFF4E79A7, 0xFFF28E2B, 0xFF59A14F, 0xFFE15759, 0xFF76B7B2, 0xFFEDC948, 0xFFB07AA1, 0xFFFF9DA7,
-            0xFF9C755F, 0xFFBAB0AC, 0xFF2F4B7C, 0xFFA05195};
+    static final int[] PALETTE = {0xFF4E79A7, 0xFFF28E2B, 0xFF59A14F, 0xFFE15759, 0xFF76B7B2, 0xFFEDC948, 0xFFB07AA1,
+            0xFFFF9DA7, 0xFF9C755F, 0xFFBAB0AC, 0xFF2F4B7C, 0xFFA05195};
     static final int UNOWNED = 0xFF8FA8C8, HATCH_DARK = 0xFF9A9A9A, HATCH_LIGHT = 0xFFDADADA;
 
     private final Canvas canvas = new Canvas();
@@ -88,7 +89,8 @@ public final class LayoutGrid extends Region {
     }
 
     public void setLayout(TensorLayout t) {
-        boolean same = layout != null && t != null && layout.name().equals(t.name()) && java.util.Arrays.equals(layout.shape(), t.shape());
+        boolean same = layout != null && t != null && layout.name().equals(t.name())
+                && Arrays.equals(layout.shape(), t.shape());
         layout = t;
         if (!same) { topLine = 0; left = 0; }
         clampAndDraw();
@@ -104,7 +106,10 @@ public final class LayoutGrid extends Region {
     public void zoom(int steps) {
         double centre = topLine + canvas.getHeight() / 2 / cell;
         int next = cell;
-        for (int i = 0; i < Math.abs(steps); i++) next = steps > 0 ? Math.min(MAX_CELL, next + Math.max(1, next / 4)) : Math.max(MIN_CELL, next - Math.max(1, next / 5));
+        for (int i = 0; i < Math.abs(steps); i++) {
+            next = steps > 0 ? Math.min(MAX_CELL, next + Math.max(1, next / 4))
+                    : Math.max(MIN_CELL, next - Math.max(1, next / 5));
+        }
         cell = next;
         topLine = centre - canvas.getHeight() / 2 / cell;
         clampAndDraw();
@@ -121,10 +126,6 @@ public final class LayoutGrid extends Region {
         topLine = line;
         clampAndDraw();
     }
-
-    public int cellSize() { return cell; }
-
-    public double topLine() { return topLine; }
 
     /** How many frames were drawn (tests check panning draws, not rebuilds). */
     public long frames() { return frames; }
@@ -148,7 +149,10 @@ public final class LayoutGrid extends Region {
         return new long[]{line / perRow, (line % perRow) * TensorLayout.ROW_ALIGN + c * layout.elementBytes()};
     }
 
-    /** Canvas point at the centre of the cell holding byte {@code byteInRow} of {@code row}, if it is scrolled into view. */
+    /**
+     * Canvas point at the centre of the cell holding byte {@code byteInRow} of {@code row}, if it is scrolled into
+     * view.
+     */
     public double[] pointOf(long row, long byteInRow) {
         long perRow = layout.rowBytesAllocated() / TensorLayout.ROW_ALIGN;
         long line = row * perRow + byteInRow / TensorLayout.ROW_ALIGN;
@@ -184,7 +188,7 @@ public final class LayoutGrid extends Region {
             image = new WritableImage(pw, ph);
             pixels = new int[pw * ph];
         }
-        java.util.Arrays.fill(pixels, 0);
+        Arrays.fill(pixels, 0);
         long perRow = layout.rowBytesAllocated() / TensorLayout.ROW_ALIGN;
         int perLine = cellsPerLine();
         long usedCols = layout.lastAxis();
@@ -226,7 +230,8 @@ public final class LayoutGrid extends Region {
         g.setTextAlign(TextAlignment.LEFT);
         g.setTextBaseline(VPos.BOTTOM);
         g.fillText("row · address", 4, TOP - 4);
-        g.fillText(String.format(Locale.ROOT, "64 B per line = %d × %d B →", perLine, layout.elementBytes()), GUTTER + 4, TOP - 4);
+        g.fillText(String.format(Locale.ROOT, "64 B per line = %d × %d B →", perLine, layout.elementBytes()),
+                GUTTER + 4, TOP - 4);
     }
 
     private int colourOf(long row, long col) {

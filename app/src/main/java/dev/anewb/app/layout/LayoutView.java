@@ -1,10 +1,10 @@
 package dev.anewb.app.layout;
 
 import dev.anewb.ane.TensorLayout;
-import dev.anewb.app.shell.Area;
-import dev.anewb.app.shell.AreaView;
-import dev.anewb.app.shell.EmptyState;
-import dev.anewb.app.shell.Fxml;
+import dev.anewb.app.area.AreaView;
+import dev.anewb.app.area.EmptyState;
+import dev.anewb.app.ui.Fxml;
+import dev.anewb.app.ui.Icons;
 import javafx.collections.ListChangeListener;
 import javafx.fxml.FXML;
 import javafx.scene.Parent;
@@ -27,7 +27,10 @@ import java.util.Locale;
 
 /** Controller of LayoutView.fxml: tensor tree, the 64-byte-line grid (one image per frame), mode, zoom, figures. */
 public final class LayoutView implements AreaView {
-    static final String HOVER_HINT = "Hover a cell for its element index and byte address · drag or scroll to pan · Ctrl+scroll or +/− to zoom";
+    /** The area's icon in the navigation list and its empty state. */
+    public static final String ICON = Icons.GRID;
+    static final String HOVER_HINT = "Hover a cell for its element index and byte address · drag or scroll to pan · "
+            + "Ctrl+scroll or +/− to zoom";
     private final LayoutViewModel viewModel;
     private final Parent root;
     private final LayoutGrid grid = new LayoutGrid();
@@ -56,10 +59,11 @@ public final class LayoutView implements AreaView {
     }
 
     @FXML private void initialize() {
-        emptyState.show(viewModel, Area.LAYOUT.iconPath());
+        emptyState.show(viewModel, ICON);
         grid.setId("layoutGrid");
         gridBox.getChildren().add(grid);
-        Tooltip.install(grid, new Tooltip("Each line is 64 bytes of memory, one cell per element; colour = owning head or quantization block; hatched = padding"));
+        Tooltip.install(grid, new Tooltip("Each line is 64 bytes of memory, one cell per element; colour = owning head "
+                + "or quantization block; hatched = padding"));
 
         ToggleGroup modes = new ToggleGroup();
         for (ToggleButton b : new ToggleButton[]{modeHf, modeBc1s, modePerHead}) b.setToggleGroup(modes);
@@ -68,15 +72,19 @@ public final class LayoutView implements AreaView {
         modePerHead.setTooltip(new Tooltip("Attention q/k/v/output split into one (B, d, 1, S) tensor per head"));
         modes.selectedToggleProperty().addListener((obs, old, now) -> {
             if (now == null) old.setSelected(true);
-            else viewModel.modeProperty().set(now == modeHf ? LayoutViewModel.Mode.HF : now == modePerHead ? LayoutViewModel.Mode.PER_HEAD : LayoutViewModel.Mode.BC1S);
+            else viewModel.modeProperty().set(now == modeHf ? LayoutViewModel.Mode.HF
+                    : now == modePerHead ? LayoutViewModel.Mode.PER_HEAD : LayoutViewModel.Mode.BC1S);
         });
         zoomIn.setOnAction(e -> grid.zoom(1));
         zoomOut.setOnAction(e -> grid.zoom(-1));
         zoomIn.setTooltip(new Tooltip("Zoom in (+ or Ctrl+scroll)"));
         zoomOut.setTooltip(new Tooltip("Zoom out (− or Ctrl+scroll)"));
-        tensorTree.setTooltip(new Tooltip("Every tensor of the planned graph by layer: activations, weights, INT8 codes/scales/zero points, attention scores, KV cache"));
+        tensorTree.setTooltip(new Tooltip("Every tensor of the planned graph by layer: activations, weights, INT8 "
+                + "codes/scales/zero points, attention scores, KV cache"));
         tensorTree.getSelectionModel().selectedItemProperty().addListener((obs, old, item) -> {
-            if (!syncingTree && item != null && item.getValue().tensor() != null) viewModel.selectedProperty().set(item.getValue().tensor());
+            if (!syncingTree && item != null && item.getValue().tensor() != null) {
+                viewModel.selectedProperty().set(item.getValue().tensor());
+            }
         });
         grid.setOnHover(viewModel::hover);
         grid.setOnExit(viewModel::clearHover);
@@ -90,15 +98,15 @@ public final class LayoutView implements AreaView {
                 () -> viewModel.figures().removeListener(onFigures),
                 viewModel.treeProperty().subscribe(this::showTree),
                 viewModel.selectedProperty().subscribe(this::selectInTree),
-                viewModel.modeProperty().subscribe(m -> (m == LayoutViewModel.Mode.HF ? modeHf : m == LayoutViewModel.Mode.PER_HEAD ? modePerHead : modeBc1s).setSelected(true)),
+                viewModel.modeProperty().subscribe(m -> (m == LayoutViewModel.Mode.HF ? modeHf
+                        : m == LayoutViewModel.Mode.PER_HEAD ? modePerHead : modeBc1s).setSelected(true)),
                 viewModel.layoutProperty().subscribe(this::showLayout),
                 viewModel.noteProperty().subscribe(note::setText),
                 viewModel.hoverProperty().subscribe(this::showHover),
-                viewModel.session().modelProperty().subscribe(m -> {
-                    content.setVisible(m != null);
-                    emptyState.setVisible(m == null);
-                }),
-                viewModel::dispose);
+                viewModel.modelLoadedProperty().subscribe(loaded -> {
+                    content.setVisible(loaded);
+                    emptyState.setVisible(!loaded);
+                }));
     }
 
     private void showTree(LayoutViewModel.Group g) {
@@ -151,8 +159,12 @@ public final class LayoutView implements AreaView {
         if (t == null) return;
         TensorLayout.Grouping g = !t.rowGroups().none() ? t.rowGroups() : t.columnGroups();
         long groups = g.none() ? 0 : !t.rowGroups().none() ? g.groups(t.rows()) : g.groups(t.lastAxis());
-        for (long i = 0; i < Math.min(12, groups); i++) legend.getChildren().add(swatch(LayoutGrid.legendColour(i), g.label() + " " + i));
-        if (groups > 12) legend.getChildren().add(new Label("colours repeat every 12 of " + groups + " " + g.label() + "s"));
+        for (long i = 0; i < Math.min(12, groups); i++) {
+            legend.getChildren().add(swatch(LayoutGrid.legendColour(i), g.label() + " " + i));
+        }
+        if (groups > 12) {
+            legend.getChildren().add(new Label("colours repeat every 12 of " + groups + " " + g.label() + "s"));
+        }
         if (groups == 0) legend.getChildren().add(swatch(Color.web("#8FA8C8"), "element (no head or block owner)"));
         legend.getChildren().add(swatch(Color.web("#B0B0B0"), "padding to the 64-byte row alignment (hatched)"));
         Label rule = new Label("▬ dark top edge: a new tensor row starts");
@@ -164,17 +176,24 @@ public final class LayoutView implements AreaView {
         Region r = new Region();
         r.setMinSize(12, 12);
         r.setMaxSize(12, 12);
-        r.setStyle(String.format(Locale.ROOT, "-fx-background-color: #%02x%02x%02x;", (int) (c.getRed() * 255), (int) (c.getGreen() * 255), (int) (c.getBlue() * 255)));
+        r.setStyle(String.format(Locale.ROOT, "-fx-background-color: #%02x%02x%02x;",
+                (int) (c.getRed() * 255), (int) (c.getGreen() * 255), (int) (c.getBlue() * 255)));
         Label l = new Label(text, r);
         l.getStyleClass().add("legend-item");
         return l;
     }
 
     private void showHover(LayoutViewModel.Cell c) {
-        if (c == null) hover.setText(HOVER_HINT);
-        else if (c.padding()) hover.setText(String.format(Locale.ROOT, "row %,d · byte %,d of the row · address 0x%X (%,d) · padding", c.row(), c.byteInRow(), c.address(), c.address()));
-        else hover.setText(String.format(Locale.ROOT, "element %,d at index %s · row %,d · address 0x%X (%,d)%s", c.element(), c.index(), c.row(), c.address(), c.address(),
-                c.owner().isEmpty() ? "" : " · " + c.owner()));
+        if (c == null) {
+            hover.setText(HOVER_HINT);
+        } else if (c.padding()) {
+            hover.setText(String.format(Locale.ROOT, "row %,d · byte %,d of the row · address 0x%X (%,d) · padding",
+                    c.row(), c.byteInRow(), c.address(), c.address()));
+        } else {
+            hover.setText(String.format(Locale.ROOT, "element %,d at index %s · row %,d · address 0x%X (%,d)%s",
+                    c.element(), c.index(), c.row(), c.address(), c.address(),
+                    c.owner().isEmpty() ? "" : " · " + c.owner()));
+        }
     }
 
     private void showFigures() {

@@ -6,8 +6,8 @@ import dev.anewb.ane.PlannedWeights;
 import dev.anewb.ane.TensorLayout;
 import dev.anewb.ane.WeightStorage;
 import dev.anewb.api.ConvertedModel;
+import dev.anewb.app.area.AreaViewModel;
 import dev.anewb.app.session.Session;
-import dev.anewb.app.shell.AreaViewModel;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelGraph;
@@ -62,7 +62,8 @@ public final class LayoutViewModel extends AreaViewModel {
         public boolean padding() { return element < 0; }
     }
 
-    private final Session session;
+    private static final String INT8_PARTS = "INT8 codes, scales, zero points";
+
     private final ObjectProperty<Group> tree = new SimpleObjectProperty<>(this, "tree");
     private final ObjectProperty<String> selected = new SimpleObjectProperty<>(this, "selected");
     private final ObjectProperty<Mode> mode = new SimpleObjectProperty<>(this, "mode", Mode.BC1S);
@@ -71,17 +72,16 @@ public final class LayoutViewModel extends AreaViewModel {
     private final ReadOnlyObjectWrapper<Cell> hover = new ReadOnlyObjectWrapper<>(this, "hover");
     private final ObservableList<Figure> figures = FXCollections.observableArrayList();
     private final Set<String> attentionValues = new LinkedHashSet<>();
-    private Subscription subscription;
 
     public LayoutViewModel(Session session) {
-        super("Layout",
-                "How tensors are laid out for the Neural Engine: the channel-first BC1S layout, padding added for alignment, and the transposes and reshapes the converter inserts.",
+        super(session, "Layout",
+                "How tensors are laid out for the Neural Engine: the channel-first BC1S layout, padding added for "
+                        + "alignment, and the transposes and reshapes the converter inserts.",
                 List.of("Layout grid of each tensor",
                         "Padding overhead per tensor",
                         "Transposes and reshapes added by conversion"),
                 "Load a model to see its tensor layouts.");
-        this.session = session;
-        subscription = Subscription.combine(
+        keep(Subscription.combine(
                 session.modelProperty().subscribe(m -> {
                     Conversion c = session.conversion();
                     if (c != null) mode.set(c.layout() == Conversion.Layout.HF ? Mode.HF : Mode.BC1S);
@@ -92,13 +92,13 @@ public final class LayoutViewModel extends AreaViewModel {
                 mode.subscribe(s -> resolve()),
                 session.planSequenceLengthProperty().subscribe(v -> resolve()),
                 session.planBatchProperty().subscribe(v -> resolve()),
-                session.chipProperty().subscribe(c -> resolve()));
+                session.chipProperty().subscribe(c -> resolve())));
     }
 
     /** The graph whose weights carry the conversion's quantization (names of .q/.scale/.zero_point follow it). */
     private ModelGraph plannedGraph() {
-        ConvertedModel c = session.converted();
-        LoadedModel m = session.model();
+        ConvertedModel c = session().converted();
+        LoadedModel m = session().model();
         return c != null ? c.graph() : m == null ? null : m.graph();
     }
 
@@ -112,19 +112,25 @@ public final class LayoutViewModel extends AreaViewModel {
             figures.clear();
             return;
         }
-        Conversion conv = session.conversion();
+        Conversion conv = session().conversion();
         Map<Integer, Map<String, List<Entry>>> byLayer = new LinkedHashMap<>();
         Set<String> seen = new LinkedHashSet<>();
         for (Op op : g.ops()) {
             Map<String, List<Entry>> kinds = byLayer.computeIfAbsent(op.layer(), l -> new LinkedHashMap<>());
-            for (String k : List.of("Activations", "Weights", "INT8 codes, scales, zero points", "Attention scores", "KV cache")) kinds.putIfAbsent(k, new ArrayList<>());
-            if (seen.add(op.output())) kinds.get("Activations").add(new Entry(op.output() + "  (" + op.kind() + " output)", op.output()));
+            for (String k : List.of("Activations", "Weights", INT8_PARTS, "Attention scores", "KV cache")) {
+                kinds.putIfAbsent(k, new ArrayList<>());
+            }
+            if (seen.add(op.output())) {
+                kinds.get("Activations").add(new Entry(op.output() + "  (" + op.kind() + " output)", op.output()));
+            }
             for (String w : op.weights()) {
                 WeightInfo info = g.weights().get(w);
                 if (info == null || !seen.add(w)) continue;
                 WeightStorage s = PlannedWeights.storageOf(info, conv);
                 if (s.format() == WeightStorage.Format.INT8_BLOCK) {
-                    for (String suffix : List.of(".q", ".scale", ".zero_point")) kinds.get("INT8 codes, scales, zero points").add(new Entry(w + suffix, w + suffix));
+                    for (String suffix : List.of(".q", ".scale", ".zero_point")) {
+                        kinds.get(INT8_PARTS).add(new Entry(w + suffix, w + suffix));
+                    }
                 } else {
                     kinds.get("Weights").add(new Entry(w + "  " + Arrays.toString(info.shape()), w));
                 }
@@ -171,6 +177,7 @@ public final class LayoutViewModel extends AreaViewModel {
     }
 
     private void resolve() {
+        Session session = session();
         LoadedModel m = session.model();
         String name = selected.get();
         hover.set(null);
@@ -180,15 +187,17 @@ public final class LayoutViewModel extends AreaViewModel {
             note.set("");
             return;
         }
-        Conversion conv = session.conversion().withLayout(mode.get() == Mode.HF ? Conversion.Layout.HF : Conversion.Layout.BC1S);
+        Conversion conv = session.conversion()
+                .withLayout(mode.get() == Mode.HF ? Conversion.Layout.HF : Conversion.Layout.BC1S);
         String asked = catalogName(name);
         try {
             // A graph rewrite and a lookup: as cheap as the session's own conversion on this thread.
-            TensorLayout t = LayoutCatalog.find(m.graph(), conv, session.planBatchProperty().get(), session.planSequenceLengthProperty().get(),
-                    asked, session.chip().constants());
+            TensorLayout t = LayoutCatalog.find(m.graph(), conv, session.planBatchProperty().get(),
+                    session.planSequenceLengthProperty().get(), asked, session.chip().constants());
             layout.set(t);
             note.set(mode.get() == Mode.PER_HEAD && asked.equals(name)
-                    ? name + " has no per-head split (only attention's q, k, v and output are split by head); shown as stored in BC1S."
+                    ? name + " has no per-head split (only attention's q, k, v and output are split by head); shown as "
+                    + "stored in BC1S."
                     : t.description());
             figures.setAll(figuresOf(t));
         } catch (AnewbException e) {
@@ -203,14 +212,21 @@ public final class LayoutViewModel extends AreaViewModel {
         f.add(new Figure("Shape", t.shapeText()));
         f.add(new Figure("Strides (bytes)", Arrays.toString(t.strides()).replace('[', '(').replace(']', ')')));
         f.add(new Figure("Element", t.elementBytes() + " B"));
-        f.add(new Figure("Rows × row bytes", String.format(Locale.ROOT, "%,d × %,d used / %,d allocated", t.rows(), t.rowBytesUsed(), t.rowBytesAllocated())));
-        f.add(new Figure("64-byte lines", String.format(Locale.ROOT, "%,d", t.rows() * (t.rowBytesAllocated() / TensorLayout.ROW_ALIGN))));
+        f.add(new Figure("Rows × row bytes", String.format(Locale.ROOT, "%,d × %,d used / %,d allocated",
+                t.rows(), t.rowBytesUsed(), t.rowBytesAllocated())));
+        f.add(new Figure("64-byte lines",
+                String.format(Locale.ROOT, "%,d", t.rows() * (t.rowBytesAllocated() / TensorLayout.ROW_ALIGN))));
         f.add(new Figure("Bytes used", String.format(Locale.ROOT, "%,d", t.bytesUsed())));
         f.add(new Figure("Bytes allocated", String.format(Locale.ROOT, "%,d", t.bytesAllocated())));
         f.add(new Figure("Padding", String.format(Locale.ROOT, "%,d B = %.1f%% of allocated (×%.2f)", t.paddingBytes(),
                 t.bytesAllocated() == 0 ? 0.0 : 100.0 * t.paddingBytes() / t.bytesAllocated(), t.wasteFactor())));
-        if (!t.rowGroups().none()) f.add(new Figure("Rows owned by", t.rowGroups().label() + " (" + t.rowGroups().groups(t.rows()) + ")"));
-        if (!t.columnGroups().none()) f.add(new Figure("Row parts owned by", t.columnGroups().label() + " (" + t.columnGroups().groups(t.lastAxis()) + ")"));
+        if (!t.rowGroups().none()) {
+            f.add(new Figure("Rows owned by", t.rowGroups().label() + " (" + t.rowGroups().groups(t.rows()) + ")"));
+        }
+        if (!t.columnGroups().none()) {
+            f.add(new Figure("Row parts owned by",
+                    t.columnGroups().label() + " (" + t.columnGroups().groups(t.lastAxis()) + ")"));
+        }
         return f;
     }
 
@@ -230,14 +246,18 @@ public final class LayoutViewModel extends AreaViewModel {
         }
         String owner = "";
         if (!t.rowGroups().none()) owner = t.rowGroups().label() + " " + t.rowOwner(row);
-        if (!t.columnGroups().none()) owner = (owner.isEmpty() ? "" : owner + ", ") + t.columnGroups().label() + " " + t.columnOwner(col);
-        return new Cell(row, byteInRow, address, element, Arrays.toString(idx).replace('[', '(').replace(']', ')'), owner);
+        if (!t.columnGroups().none()) {
+            owner = (owner.isEmpty() ? "" : owner + ", ") + t.columnGroups().label() + " " + t.columnOwner(col);
+        }
+        String index = Arrays.toString(idx).replace('[', '(').replace(']', ')');
+        return new Cell(row, byteInRow, address, element, index, owner);
     }
 
     /** The pointer is over byte {@code byteInRow} of {@code row}; null clears it. */
     public void hover(long row, long byteInRow) {
         TensorLayout t = layout.get();
-        hover.set(t == null || row < 0 || row >= t.rows() || byteInRow < 0 || byteInRow >= t.rowBytesAllocated() ? null : cellAt(t, row, byteInRow));
+        boolean inside = t != null && row >= 0 && row < t.rows() && byteInRow >= 0 && byteInRow < t.rowBytesAllocated();
+        hover.set(inside ? cellAt(t, row, byteInRow) : null);
     }
 
     public void clearHover() { hover.set(null); }
@@ -257,11 +277,4 @@ public final class LayoutViewModel extends AreaViewModel {
     public ReadOnlyObjectProperty<Cell> hoverProperty() { return hover.getReadOnlyProperty(); }
 
     public ObservableList<Figure> figures() { return figures; }
-
-    public Session session() { return session; }
-
-    public void dispose() {
-        subscription.unsubscribe();
-        subscription = Subscription.EMPTY;
-    }
 }

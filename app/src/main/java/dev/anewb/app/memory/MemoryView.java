@@ -3,11 +3,11 @@ package dev.anewb.app.memory;
 import dev.anewb.ane.BufferKind;
 import dev.anewb.ane.OpPlan;
 import dev.anewb.ane.PlanResult;
+import dev.anewb.app.area.AreaView;
+import dev.anewb.app.area.EmptyState;
 import dev.anewb.app.chip.ChipSourcesPopover;
-import dev.anewb.app.shell.Area;
-import dev.anewb.app.shell.AreaView;
-import dev.anewb.app.shell.EmptyState;
-import dev.anewb.app.shell.Fxml;
+import dev.anewb.app.ui.Fxml;
+import dev.anewb.app.ui.Icons;
 import javafx.beans.property.ReadOnlyObjectWrapper;
 import javafx.collections.ListChangeListener;
 import javafx.fxml.FXML;
@@ -15,6 +15,7 @@ import javafx.scene.Node;
 import javafx.scene.Parent;
 import javafx.scene.control.Button;
 import javafx.scene.control.Label;
+import javafx.scene.control.ListCell;
 import javafx.scene.control.ListView;
 import javafx.scene.control.ProgressIndicator;
 import javafx.scene.control.ScrollPane;
@@ -37,9 +38,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
 
-/** Controller of MemoryView.fxml: summary cards, the SRAM timeline (one canvas), per-op table and warnings, kept in sync. */
+/**
+ * Controller of MemoryView.fxml: summary cards, the SRAM timeline (one canvas), per-op table and warnings, kept in
+ * sync.
+ */
 public final class MemoryView implements AreaView {
-    private static final String[] KIND_LABELS = {"weights (incl. INT8 scales/zero points)", "activations in", "activations out", "attention scores", "KV cache"};
+    /** The area's icon in the navigation list and its empty state. */
+    public static final String ICON = Icons.CHIP;
+    private static final String[] KIND_LABELS = {"weights (incl. INT8 scales/zero points)", "activations in",
+            "activations out", "attention scores", "KV cache"};
 
     private final MemoryViewModel viewModel;
     private final Parent root;
@@ -76,25 +83,28 @@ public final class MemoryView implements AreaView {
     }
 
     @FXML private void initialize() {
-        emptyState.show(viewModel, Area.MEMORY.iconPath());
+        emptyState.show(viewModel, ICON);
         timelineBox.getChildren().add(timeline);
         timeline.setId("sramTimeline");
 
         ToggleGroup group = new ToggleGroup();
         for (ToggleButton b : List.of(showOptimized, showBaseline, showBoth)) b.setToggleGroup(group);
         showOptimized.setTooltip(new Tooltip("Timeline and table of the plan for the current conversion"));
-        showBaseline.setTooltip(new Tooltip("Timeline and table of the baseline: HF layout, batched heads with their copies, FP16, no INT8, no chunking"));
+        showBaseline.setTooltip(new Tooltip("Timeline and table of the baseline: HF layout, batched heads with their "
+                + "copies, FP16, no INT8, no chunking"));
         showBoth.setTooltip(new Tooltip("Optimized (top, in the table) and baseline (below) on the same scale"));
         group.selectedToggleProperty().addListener((obs, old, now) -> {
             if (now == null) old.setSelected(true);
-            else viewModel.viewProperty().set(now == showBaseline ? MemoryViewModel.View.BASELINE : now == showBoth ? MemoryViewModel.View.SIDE_BY_SIDE : MemoryViewModel.View.OPTIMIZED);
+            else viewModel.viewProperty().set(now == showBaseline ? MemoryViewModel.View.BASELINE
+                    : now == showBoth ? MemoryViewModel.View.SIDE_BY_SIDE : MemoryViewModel.View.OPTIMIZED);
         });
 
         busy.visibleProperty().bind(viewModel.computingProperty());
         status.textProperty().bind(viewModel.statusProperty());
         caption.textProperty().bind(viewModel.captionProperty());
-        caption.setTooltip(new Tooltip("Every figure here is a simulated ESTIMATE; click for the chip profile's figures and sources"));
-        ChipSourcesPopover.install(caption, () -> viewModel.session().chip());
+        caption.setTooltip(new Tooltip("Every figure here is a simulated ESTIMATE; click for the chip profile's "
+                + "figures and sources"));
+        ChipSourcesPopover.install(caption, viewModel::chip);
 
         ceiling.textProperty().bind(viewModel.ceilingSummaryProperty());
         Tooltip ceilingTip = new Tooltip();
@@ -117,7 +127,9 @@ public final class MemoryView implements AreaView {
         calibrating.visibleProperty().bind(viewModel.calibratingProperty());
         calibrationMessage.textProperty().bind(viewModel.calibrationMessageProperty());
 
-        for (int k = 0; k < KIND_LABELS.length; k++) legend.getChildren().add(swatch(SramTimeline.KIND_COLOURS.get(k), KIND_LABELS[k]));
+        for (int k = 0; k < KIND_LABELS.length; k++) {
+            legend.getChildren().add(swatch(SramTimeline.KIND_COLOURS.get(k), KIND_LABELS[k]));
+        }
         legend.getChildren().add(swatch(SramTimeline.SPILL, "▲ spill (tiled, re-streamed from DRAM)"));
         Label line = new Label("- - - on-chip buffer size");
         line.getStyleClass().add("hint");
@@ -125,7 +137,7 @@ public final class MemoryView implements AreaView {
 
         buildTable();
         warningList.setItems(viewModel.warnings());
-        warningList.setCellFactory(l -> new javafx.scene.control.ListCell<>() {
+        warningList.setCellFactory(l -> new ListCell<>() {
             private final Label text = new Label();
             {
                 text.setWrapText(true);
@@ -148,8 +160,10 @@ public final class MemoryView implements AreaView {
         });
 
         timeline.setOnPick(i -> viewModel.selectedOpProperty().set(i));
-        timeline.setOnHover(i -> hover.setText(i < 0 || i >= viewModel.ops().size() ? "Hover an op for its bytes; click to select it in the table" : describe(i, viewModel.ops().get(i))));
-        Tooltip.install(timeline, new Tooltip("Buffer bytes of each op by kind (estimate). Click an op to select it in the table."));
+        timeline.setOnHover(i -> hover.setText(i < 0 || i >= viewModel.ops().size() ? "Hover an op for its bytes; "
+                + "click to select it in the table" : describe(i, viewModel.ops().get(i))));
+        Tooltip.install(timeline, new Tooltip("Buffer bytes of each op by kind (estimate). Click an op to select it "
+                + "in the table."));
         hover.setText("Hover an op for its bytes; click to select it in the table");
 
         opTable.getSelectionModel().selectedIndexProperty().addListener((obs, old, i) -> {
@@ -163,13 +177,11 @@ public final class MemoryView implements AreaView {
                 viewModel.outcomeProperty().subscribe(o -> redraw()),
                 viewModel.viewProperty().subscribe(v -> redraw()),
                 viewModel.selectedOpProperty().subscribe(i -> select(i.intValue())),
-                viewModel.session().modelProperty().subscribe(m -> {
-                    contentScroll.setVisible(m != null);
-                    emptyState.setVisible(m == null);
+                viewModel.modelLoadedProperty().subscribe(loaded -> {
+                    contentScroll.setVisible(loaded);
+                    emptyState.setVisible(!loaded);
                 }),
-                viewModel.session().chipNameProperty()
-                        .subscribe(n -> profileName.setPromptText(viewModel.defaultProfileName())),
-                viewModel::dispose);
+                viewModel.chipNameProperty().subscribe(n -> profileName.setPromptText(viewModel.defaultProfileName())));
         title.setText("Memory");
         // cards fill the row: as many columns of at least CARD_MIN as fit, the rest wrap to the next row
         cards.widthProperty().addListener((obs, old, w) -> sizeCards());
@@ -199,7 +211,8 @@ public final class MemoryView implements AreaView {
     }
 
     private static String toCss(Color c) {
-        return String.format(Locale.ROOT, "#%02x%02x%02x", (int) (c.getRed() * 255), (int) (c.getGreen() * 255), (int) (c.getBlue() * 255));
+        return String.format(Locale.ROOT, "#%02x%02x%02x",
+                (int) (c.getRed() * 255), (int) (c.getGreen() * 255), (int) (c.getBlue() * 255));
     }
 
     private void buildTable() {
@@ -220,7 +233,8 @@ public final class MemoryView implements AreaView {
         opTable.getColumns().setAll(cols);
         opTable.setItems(viewModel.ops());
         opTable.setPlaceholder(new Label("No plan yet"));
-        opTable.setTooltip(new Tooltip("Per-op estimate: buffer bytes by kind, spilled bytes, DRAM traffic, latency (all estimates)"));
+        opTable.setTooltip(new Tooltip("Per-op estimate: buffer bytes by kind, spilled bytes, DRAM traffic, latency "
+                + "(all estimates)"));
     }
 
     private static TableColumn<OpPlan, String> col(String title, double width, Function<OpPlan, String> f) {
@@ -232,12 +246,17 @@ public final class MemoryView implements AreaView {
     }
 
     private String describe(int i, OpPlan o) {
-        return String.format(Locale.ROOT, "#%d %s (%s): weights %s · in %s · out %s · scores %s · KV %s · total %s of %s buffer%s · %.3f ms (estimate)",
-                i, o.name(), o.kind(), MemoryViewModel.bytes(o.sram(BufferKind.WEIGHTS)), MemoryViewModel.bytes(o.sram(BufferKind.ACTIVATIONS_IN)),
-                MemoryViewModel.bytes(o.sram(BufferKind.ACTIVATIONS_OUT)), MemoryViewModel.bytes(o.sram(BufferKind.SCORES)),
+        String spills = o.spillBytes() > 0
+                ? " · spills " + MemoryViewModel.bytes(o.spillBytes()) + " in " + o.tiles() + " tiles" : "";
+        return String.format(Locale.ROOT, "#%d %s (%s): weights %s · in %s · out %s · scores %s · KV %s · "
+                        + "total %s of %s buffer%s · %.3f ms (estimate)",
+                i, o.name(), o.kind(), MemoryViewModel.bytes(o.sram(BufferKind.WEIGHTS)),
+                MemoryViewModel.bytes(o.sram(BufferKind.ACTIVATIONS_IN)),
+                MemoryViewModel.bytes(o.sram(BufferKind.ACTIVATIONS_OUT)),
+                MemoryViewModel.bytes(o.sram(BufferKind.SCORES)),
                 MemoryViewModel.bytes(o.sram(BufferKind.KV_CACHE)), MemoryViewModel.bytes(o.sramTotal()),
                 viewModel.plan() == null ? "?" : MemoryViewModel.bytes(viewModel.plan().chip().bufferBytes()),
-                o.spillBytes() > 0 ? " · spills " + MemoryViewModel.bytes(o.spillBytes()) + " in " + o.tiles() + " tiles" : "", o.latencyMs());
+                spills, o.latencyMs());
     }
 
     private void redraw() {
@@ -253,9 +272,11 @@ public final class MemoryView implements AreaView {
         List<SramTimeline.Panel> panels = switch (viewModel.viewProperty().get()) {
             case OPTIMIZED -> List.of(new SramTimeline.Panel(opt, p.optimized()));
             case BASELINE -> List.of(new SramTimeline.Panel(base, p.baseline()));
-            case SIDE_BY_SIDE -> List.of(new SramTimeline.Panel(opt, p.optimized()), new SramTimeline.Panel(base, p.baseline()));
+            case SIDE_BY_SIDE ->
+                    List.of(new SramTimeline.Panel(opt, p.optimized()), new SramTimeline.Panel(base, p.baseline()));
         };
-        timeline.setData(panels, p.chip().bufferBytes(), "buffer " + MemoryViewModel.bytes(p.chip().bufferBytes()) + " (" + p.chip().name() + ", confidence " + p.chip().bufferMb().confidence() + ")");
+        timeline.setData(panels, p.chip().bufferBytes(), "buffer " + MemoryViewModel.bytes(p.chip().bufferBytes())
+                + " (" + p.chip().name() + ", confidence " + p.chip().bufferMb().confidence() + ")");
         timeline.setSelected(viewModel.selectedOpProperty().get());
     }
 
@@ -294,8 +315,9 @@ public final class MemoryView implements AreaView {
             box.setMinWidth(CARD_MIN);
             box.setPrefWidth(CARD_MIN);
             box.getStyleClass().add("estimate-card");
-            Tooltip.install(box, new Tooltip(c.title() + " of the optimized plan (estimate), " + c.ratio() + "; click for the chip profile's sources"));
-            ChipSourcesPopover.install(box, () -> viewModel.session().chip());
+            Tooltip.install(box, new Tooltip(c.title() + " of the optimized plan (estimate), " + c.ratio()
+                    + "; click for the chip profile's sources"));
+            ChipSourcesPopover.install(box, viewModel::chip);
             cards.getChildren().add(box);
         }
         sizeCards();

@@ -3,7 +3,6 @@ package dev.anewb.app.memory;
 import dev.anewb.AnewbException;
 import dev.anewb.ane.AneCeiling;
 import dev.anewb.ane.AnePlanner;
-import dev.anewb.ane.BufferKind;
 import dev.anewb.ane.Calibration;
 import dev.anewb.ane.ChipProfile;
 import dev.anewb.ane.ChipProfiles;
@@ -12,10 +11,10 @@ import dev.anewb.ane.OpPlan;
 import dev.anewb.ane.PlanOptions;
 import dev.anewb.ane.PlanResult;
 import dev.anewb.ane.PlanTotals;
+import dev.anewb.app.area.AreaViewModel;
 import dev.anewb.app.chip.ChipSources;
 import dev.anewb.app.jobs.LatestJobScheduler;
 import dev.anewb.app.session.Session;
-import dev.anewb.app.shell.AreaViewModel;
 import dev.anewb.io.ByteSizes;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.io.ModelInfo;
@@ -70,8 +69,7 @@ public final class MemoryViewModel extends AreaViewModel {
         @Override public String toString() { return op + ": " + text; }
     }
 
-    private final Session session;
-    private final LatestJobScheduler<Outcome> scheduler;
+    private final LatestJobScheduler<Outcome> scheduler = scheduler("Plan memory");
     private final ReadOnlyObjectWrapper<Outcome> outcome = new ReadOnlyObjectWrapper<>(this, "outcome");
     private final ObjectProperty<View> view = new SimpleObjectProperty<>(this, "view", View.OPTIMIZED);
     private final IntegerProperty selectedOp = new SimpleIntegerProperty(this, "selectedOp", -1);
@@ -88,23 +86,21 @@ public final class MemoryViewModel extends AreaViewModel {
     private final ReadOnlyStringWrapper calibrationMessage = new ReadOnlyStringWrapper(this, "calibrationMessage", "");
     /** The last calibration's own message (saved, or why not); null to show the chip's calibration state. */
     private String calibrationResult;
-    private Subscription subscription;
 
     /** What a calibration job produced: the reloaded profiles and the saved chip, or the reason it could not. */
     public record CalibrationOutcome(ChipProfiles profiles, String chip, DeviceCalibration calibration,
                                      String problem) { }
 
     public MemoryViewModel(Session session) {
-        super("Memory",
-                "How the model uses the Neural Engine's memory on a chosen chip profile: on-chip SRAM occupancy per op, DRAM traffic when tensors spill, and the latency and energy the planner estimates.",
+        super(session, "Memory",
+                "How the model uses the Neural Engine's memory on a chosen chip profile: on-chip SRAM occupancy per "
+                        + "op, DRAM traffic when tensors spill, and the latency and energy the planner estimates.",
                 List.of("SRAM occupancy timeline over the ops",
                         "DRAM reads and writes per op",
                         "Latency and energy estimates, with the chip profile they come from",
                         "What would not stay on the Neural Engine, and calibration on your own measured latency"),
                 "Load a model, or just its config.json, to plan it.");
-        this.session = session;
-        this.scheduler = new LatestJobScheduler<>(session.jobs(), "Plan memory");
-        subscription = Subscription.combine(
+        keep(Subscription.combine(
                 session.modelProperty().subscribe(m -> replan()),
                 session.conversionProperty().subscribe(c -> replan()),
                 session.chipProperty().subscribe(c -> replan()),
@@ -113,12 +109,15 @@ public final class MemoryViewModel extends AreaViewModel {
                 outcome.subscribe(o -> publish()),
                 view.subscribe(v -> publish()),
                 scheduler.computingProperty().subscribe(c -> updateStatus()),
-                session.chipProperty().subscribe(c -> { calibrationResult = null; updateCalibrationMessage(); }),
-                scheduler::cancel);
+                session.chipProperty().subscribe(c -> {
+                    calibrationResult = null;
+                    updateCalibrationMessage();
+                })));
     }
 
     /** Plans again for the session's current state (debounced; the latest request wins). */
     public void replan() {
+        Session session = session();
         LoadedModel m = session.model();
         if (m == null) {
             scheduler.cancel();
@@ -135,7 +134,8 @@ public final class MemoryViewModel extends AreaViewModel {
             return ctx -> {
                 long t0 = System.nanoTime();
                 try {
-                    return new Outcome(AnePlanner.plan(graph, conv, chip, batch, seq, override), null, (System.nanoTime() - t0) / 1000);
+                    PlanResult plan = AnePlanner.plan(graph, conv, chip, batch, seq, override);
+                    return new Outcome(plan, null, (System.nanoTime() - t0) / 1000);
                 } catch (AnewbException | IllegalArgumentException e) {
                     return new Outcome(null, e.getMessage(), (System.nanoTime() - t0) / 1000);
                 }
@@ -200,7 +200,8 @@ public final class MemoryViewModel extends AreaViewModel {
         return List.of(
                 card("peakBuffer", "Peak buffer", p, t -> t.peakSramBytes(), MemoryViewModel::bytes, cap),
                 card("dramTraffic", "DRAM traffic", p, t -> t.dramBytes(), MemoryViewModel::bytes, cap),
-                card("latency", "Latency", p, PlanTotals::latencyMs, v -> String.format(Locale.ROOT, "%.2f ms", v), cap),
+                card("latency", "Latency", p, PlanTotals::latencyMs, v -> String.format(Locale.ROOT, "%.2f ms", v),
+                        cap),
                 card("energy", "Energy", p, PlanTotals::energyMj, v -> String.format(Locale.ROOT, "%.2f mJ", v), cap),
                 card("peakDram", "DRAM footprint", p, t -> t.peakDramBytes(), MemoryViewModel::bytes, cap));
     }
@@ -220,28 +221,22 @@ public final class MemoryViewModel extends AreaViewModel {
     private void updateStatus() {
         Outcome o = outcome.get();
         if (scheduler.isComputing()) status.set("computing…");
-        else if (o == null) status.set(session.model() == null ? "" : "planning…");
+        else if (o == null) status.set(session().model() == null ? "" : "planning…");
         else if (o.problem() != null) status.set("Cannot plan: " + o.problem());
         else {
             PlanTotals t = shownTotals();
             long spilling = t.ops().stream().filter(x -> x.spillBytes() > 0).count();
-            status.set(String.format(Locale.ROOT, "%d ops planned in %.1f ms · %d spill · %d warnings · speed-up %.2f× over the baseline (estimate)",
+            status.set(String.format(Locale.ROOT, "%d ops planned in %.1f ms · %d spill · %d warnings · "
+                    + "speed-up %.2f× over the baseline (estimate)",
                     t.ops().size(), o.micros() / 1000.0, spilling, warnings.size(), o.plan().speedup()));
         }
-    }
-
-    /** Total weight bytes of the shown plan's ops in the buffer, per kind (the "weights" stack the chart draws). */
-    public static long sum(PlanTotals t, BufferKind kind) {
-        long s = 0;
-        for (OpPlan o : t.ops()) s += o.sram(kind);
-        return s;
     }
 
     // ---- calibrate with your device ----
 
     /** Why the form cannot run now, or null. */
     public String calibrationProblem() {
-        if (session.model() == null) return "Load a model first";
+        if (session().model() == null) return "Load a model first";
         double ms = parseMs(measuredMs.get());
         if (!(ms > 0)) return "Enter the median latency in ms that Xcode's performance report shows for this model";
         String name = profileNameOrDefault();
@@ -257,7 +252,7 @@ public final class MemoryViewModel extends AreaViewModel {
 
     /** "A15 (mine)": the bundled chip the chosen profile is (based on) and "(mine)". */
     public String defaultProfileName() {
-        ChipProfile c = session.baseChip();
+        ChipProfile c = session().baseChip();
         return (c.calibration() != null ? c.calibration().basedOn() : c.name()) + " (mine)";
     }
 
@@ -283,20 +278,20 @@ public final class MemoryViewModel extends AreaViewModel {
             updateCalibrationMessage();
             return;
         }
-        ModelGraph graph = session.model().graph();
-        Conversion conv = session.conversion();
-        ChipProfile chip = session.baseChip();
-        int batch = session.planBatchProperty().get(), seq = session.planSequenceLengthProperty().get();
+        ModelGraph graph = session().model().graph();
+        Conversion conv = session().conversion();
+        ChipProfile chip = session().baseChip();
+        int batch = session().planBatchProperty().get(), seq = session().planSequenceLengthProperty().get();
         double ms = parseMs(measuredMs.get());
         String name = profileNameOrDefault();
-        ModelInfo info = session.infoProperty().get();
+        ModelInfo info = session().infoProperty().get();
         String workload = (info == null ? graph.config().modelType() : info.name()) + ", " + describe(conv) + ", batch "
                 + batch + ", seq " + seq;
         Path file = ChipProfiles.userConfigDir().resolve(ChipProfiles.USER_FILE);
         calibrating.set(true);
         calibrationResult = "Calibrating " + chip.name() + " on " + String.format(Locale.ROOT, "%.3g", ms) + " ms…";
         updateCalibrationMessage();
-        session.jobs().submit("Calibrate " + chip.name(), ctx -> {
+        session().jobs().submit("Calibrate " + chip.name(), ctx -> {
             try {
                 DeviceCalibration c = Calibration.calibrateOnMeasurement(graph, conv, chip, batch, seq,
                         PlanOptions.DEFAULT, ms, workload);
@@ -316,7 +311,7 @@ public final class MemoryViewModel extends AreaViewModel {
             updateCalibrationMessage();
             return;
         }
-        session.useChipProfiles(o.profiles(), o.chip());
+        session().useChipProfiles(o.profiles(), o.chip());
         DeviceCalibration c = o.calibration();
         calibrationResult = String.format(Locale.ROOT, "Saved profile \"%s\" (based on %s): measured %.2f ms · "
                 + "estimate %.2f ms (%.2f ms before, throughput ×%.3f) · every estimate on it is calibrated on your "
@@ -330,7 +325,7 @@ public final class MemoryViewModel extends AreaViewModel {
             calibrationMessage.set(calibrationResult);
             return;
         }
-        ChipProfile c = session.chip();
+        ChipProfile c = session().chip();
         DeviceCalibration cal = c == null ? null : c.calibration();
         calibrationMessage.set(cal == null
                 ? "Not calibrated: enter the median latency Xcode's performance report shows for this model, "
@@ -346,7 +341,6 @@ public final class MemoryViewModel extends AreaViewModel {
         return c.layout().name().toLowerCase(Locale.ROOT) + " " + c.precision().name().toLowerCase(Locale.ROOT)
                 + (c.int8() ? " int8 block " + c.blockSize() : "") + chunks;
     }
-
 
     /** The measured median latency as typed (ms). */
     public StringProperty measuredMsProperty() { return measuredMs; }
@@ -364,6 +358,9 @@ public final class MemoryViewModel extends AreaViewModel {
 
     /** Every ceiling line with its source (the tooltip). */
     public ReadOnlyStringProperty ceilingDetailsProperty() { return ceilingDetails.getReadOnlyProperty(); }
+
+    /** The name of the chosen chip profile (the calibration form suggests "NAME (mine)"). */
+    public ReadOnlyStringProperty chipNameProperty() { return session().chipNameProperty(); }
 
     public PlanResult plan() {
         Outcome o = outcome.get();
@@ -389,18 +386,6 @@ public final class MemoryViewModel extends AreaViewModel {
     /** "estimate · A15 · buffer 4 MB (?) · batch 1 · seq 128 …" */
     public ReadOnlyStringProperty captionProperty() { return caption.getReadOnlyProperty(); }
 
-    public ReadOnlyBooleanProperty computingProperty() { return scheduler.computingProperty(); }
-
-    public Session session() { return session; }
-
-    /** One-line model description for the header, or empty. */
-    public String modelLine() {
-        ModelInfo i = session.infoProperty().get();
-        return i == null ? "" : i.name() + " · " + Session.headerDetails(i);
-    }
-
-    public void dispose() {
-        subscription.unsubscribe();
-        subscription = Subscription.EMPTY;
-    }
+    /** The chip profile the plan is for, with the buffer override (what a sources popover lists). */
+    public ChipProfile chip() { return session().chip(); }
 }

@@ -26,8 +26,8 @@ import java.util.function.IntConsumer;
 public final class SramTimeline extends Region {
     static final double LEFT = 64, RIGHT = 12, TOP = 22, BOTTOM = 34, GAP = 14;
     /** Stack colours, bottom to top; readable on light and dark backgrounds. */
-    public static final List<Color> KIND_COLOURS = List.of(Color.web("#4E79A7"), Color.web("#59A14F"), Color.web("#76B7B2"),
-            Color.web("#F28E2B"), Color.web("#B07AA1"));
+    public static final List<Color> KIND_COLOURS = List.of(Color.web("#4E79A7"), Color.web("#59A14F"),
+            Color.web("#76B7B2"), Color.web("#F28E2B"), Color.web("#B07AA1"));
     public static final Color SPILL = Color.web("#E15759");
 
     /** One panel: a title and a plan. */
@@ -125,7 +125,9 @@ public final class SramTimeline extends Region {
         if (panels.isEmpty() || w < LEFT + RIGHT + 10 || h < TOP + BOTTOM + 10) return;
         g.setFont(Font.font(11));
         long ymax = yMax();
-        for (int p = 0; p < panels.size(); p++) drawPanel(g, panels.get(p), panelTop(p), ymax, p == 0, p == panels.size() - 1);
+        for (int p = 0; p < panels.size(); p++) {
+            drawPanel(g, panels.get(p), panelTop(p), ymax, p == 0, p == panels.size() - 1);
+        }
     }
 
     private void drawPanel(GraphicsContext g, Panel panel, double top, long ymax, boolean first, boolean last) {
@@ -176,9 +178,12 @@ public final class SramTimeline extends Region {
                 }
             } else {
                 for (int px = 0; px < (int) pw; px++) {
-                    int from = (int) ((long) px * n / (int) pw), to = (int) Math.max(from + 1, (long) (px + 1) * n / (int) pw);
+                    int from = (int) ((long) px * n / (int) pw);
+                    int to = (int) Math.max(from + 1, (long) (px + 1) * n / (int) pw);
                     OpPlan fullest = ops.get(from);
-                    for (int i = from + 1; i < to; i++) if (ops.get(i).sramTotal() > fullest.sramTotal()) fullest = ops.get(i);
+                    for (int i = from + 1; i < to; i++) {
+                        if (ops.get(i).sramTotal() > fullest.sramTotal()) fullest = ops.get(i);
+                    }
                     stack(g, fullest, LEFT + px, 1, bottom, ph, ymax);
                 }
             }
@@ -223,7 +228,9 @@ public final class SramTimeline extends Region {
         g.setTextAlign(TextAlignment.CENTER);
         g.setTextBaseline(VPos.TOP);
         double xstep = Math.max(1, niceStep(n, Math.max(2, (int) (pw / 70))));
-        for (double i = 0; i < n; i += xstep) g.fillText(Integer.toString((int) i), LEFT + (i + 0.5) / n * pw, bottom + 10);
+        for (double i = 0; i < n; i += xstep) {
+            g.fillText(Integer.toString((int) i), LEFT + (i + 0.5) / n * pw, bottom + 10);
+        }
         if (last) {
             g.setTextBaseline(VPos.BOTTOM);
             String axis = "op # in execution order (dotted: layer boundaries; red ▲: op spills)";
@@ -238,7 +245,8 @@ public final class SramTimeline extends Region {
         return t.getLayoutBounds().getWidth();
     }
 
-    private static void stack(GraphicsContext g, OpPlan o, double x, double width, double bottom, double ph, long ymax) {
+    private static void stack(GraphicsContext g, OpPlan o, double x, double width, double bottom, double ph,
+                              long ymax) {
         double y = bottom;
         BufferKind[] kinds = BufferKind.values();
         for (int k = 0; k < kinds.length; k++) {

@@ -32,6 +32,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -131,7 +133,8 @@ public final class HubSearchViewModel {
         status.set("Searching the Hub for \"" + q + "\"…");
         JobView<Searched> job = session.jobs().submit("Hub search", ctx -> {
             try {
-                return new Searched(c.search(new HubClient.SearchQuery(q.isEmpty() ? null : q, null, null, RESULT_LIMIT), ctx), null, false);
+                var query = new HubClient.SearchQuery(q.isEmpty() ? null : q, null, null, RESULT_LIMIT);
+                return new Searched(c.search(query, ctx), null, false);
             } catch (HubUnreachableException e) {
                 return new Searched(List.of(), e.getMessage(), true);
             } catch (AnewbException e) {
@@ -145,7 +148,9 @@ public final class HubSearchViewModel {
                     : s.results().size() + " models, most downloaded first");
         });
         searchJob = job;
-        job.stateProperty().addListener((obs, o, st) -> { if (job == searchJob && job.isDone()) searching.set(false); });
+        job.stateProperty().addListener((obs, o, st) -> {
+            if (job == searchJob && job.isDone()) searching.set(false);
+        });
     }
 
     private void describe(HubModelSummary s) {
@@ -183,8 +188,10 @@ public final class HubSearchViewModel {
         downloading.set(true);
         progress.set(-1);
         progressMessage.set((plan ? "Fetching config.json of " : "Downloading ") + s.id() + "…");
-        JobView<PullResult> job = session.jobs().submit((plan ? "Plan " : "Download ") + s.id(), ctx -> c.pull(s.id(), "main", what, ctx), r -> {
-            progressMessage.set((plan ? "Config of " : "Downloaded ") + r.repoId() + " (" + r.files().size() + " files) in " + r.snapshot());
+        String title = (plan ? "Plan " : "Download ") + s.id();
+        JobView<PullResult> job = session.jobs().submit(title, ctx -> c.pull(s.id(), "main", what, ctx), r -> {
+            progressMessage.set((plan ? "Config of " : "Downloaded ") + r.repoId() + " (" + r.files().size()
+                    + " files) in " + r.snapshot());
             // A config.json on its own loads as a plan-only model; the folder loads with its weights.
             JobView<?> load = session.load((plan ? r.snapshot().resolve("config.json") : r.snapshot()).toString());
             if (plan) load.stateProperty().addListener((obs, o, st) -> {
@@ -193,7 +200,9 @@ public final class HubSearchViewModel {
         });
         pullJob = job;
         progress.bind(job.progressProperty());
-        job.messageProperty().addListener((obs, o, m) -> { if (job == pullJob && m != null && !m.isBlank()) progressMessage.set(m); });
+        job.messageProperty().addListener((obs, o, m) -> {
+            if (job == pullJob && m != null && !m.isBlank()) progressMessage.set(m);
+        });
         job.stateProperty().addListener((obs, o, st) -> {
             if (job != pullJob || !job.isDone()) return;
             progress.unbind();
@@ -220,7 +229,8 @@ public final class HubSearchViewModel {
     public String storeToken(String token, boolean consent) {
         if (!consent) return "Tick the box to allow writing the token file.";
         if (token == null || token.isBlank()) return "Paste a token first.";
-        if (!token.strip().matches("[A-Za-z0-9_\\-]{8,}")) return "That does not look like a Hugging Face token (hf_…).";
+        if (!token.strip().matches("[A-Za-z0-9_\\-]{8,}")) return "That does not look like a Hugging Face "
+                + "token (hf_…).";
         try {
             Files.createDirectories(tokenFile.toAbsolutePath().getParent());
             Files.writeString(tokenFile, token.strip());
@@ -256,10 +266,11 @@ public final class HubSearchViewModel {
     /** The card's files: a total line, then every file sorted by name (case-insensitive) with its size. */
     public static List<FileRow> fileRows(HubModelInfo info) {
         long total = info.files().stream().mapToLong(f -> Math.max(0, f.size())).sum();
-        List<FileRow> rows = new java.util.ArrayList<>();
+        List<FileRow> rows = new ArrayList<>();
         rows.add(new FileRow(info.files().size() + " files", size(total)));
         info.files().stream()
-                .sorted(java.util.Comparator.comparing(HubModelInfo.RepoFile::name, String.CASE_INSENSITIVE_ORDER).thenComparing(HubModelInfo.RepoFile::name))
+                .sorted(Comparator.comparing(HubModelInfo.RepoFile::name, String.CASE_INSENSITIVE_ORDER)
+                        .thenComparing(HubModelInfo.RepoFile::name))
                 .forEach(f -> rows.add(new FileRow(f.name(), size(f.size()))));
         return rows;
     }

@@ -1,41 +1,61 @@
 package dev.anewb.app.model;
 
-import dev.anewb.app.shell.AreaView;
-import dev.anewb.app.shell.Fxml;
+import dev.anewb.app.area.AreaView;
+import dev.anewb.app.ui.Fxml;
+import dev.anewb.app.ui.Icons;
+import dev.anewb.hub.HubModelSummary;
+import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.collections.ListChangeListener;
+import javafx.collections.ObservableList;
 import javafx.fxml.FXML;
+import javafx.geometry.Insets;
+import javafx.geometry.Pos;
 import javafx.scene.Parent;
 import javafx.scene.control.Button;
 import javafx.scene.control.Label;
 import javafx.scene.control.ListCell;
 import javafx.scene.control.ListView;
+import javafx.scene.control.OverrunStyle;
+import javafx.scene.control.ProgressBar;
+import javafx.scene.control.TableColumn;
+import javafx.scene.control.TableRow;
+import javafx.scene.control.TableView;
 import javafx.scene.control.TextField;
 import javafx.scene.control.Tooltip;
+import javafx.scene.input.KeyCode;
 import javafx.scene.input.MouseButton;
 import javafx.scene.input.TransferMode;
+import javafx.scene.layout.BorderPane;
 import javafx.scene.layout.GridPane;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
 import javafx.scene.layout.VBox;
+import javafx.scene.text.Font;
+import javafx.scene.text.FontWeight;
+import javafx.scene.text.Text;
+import javafx.scene.text.TextAlignment;
 import javafx.stage.DirectoryChooser;
 import javafx.util.Subscription;
 
-import dev.anewb.hub.HubModelSummary;
-
 import java.io.File;
 import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
 
 /** Controller of ModelView.fxml: model sources on the left, the loaded model's card on the right. */
 public final class ModelView implements AreaView {
+    /** The area's icon in the navigation list and its empty state. */
+    public static final String ICON = Icons.LAYERS;
     private final ModelViewModel viewModel;
     private final Parent root;
     private Subscription subscriptions = Subscription.EMPTY;
 
-    @FXML private javafx.scene.layout.BorderPane rootPane;
-    @FXML private VBox sources;
+    @FXML private BorderPane rootPane;
     @FXML private ListView<ModelSource> bundledList;
     @FXML private ListView<ModelSource> cacheList;
     @FXML private ListView<ModelSource> recentList;
     @FXML private Button openFolder;
-    @FXML private Label dropHint;
     @FXML private TextField hubSearch;
     @FXML private Label cardTitle;
     @FXML private Label cardSubtitle;
@@ -44,14 +64,14 @@ public final class ModelView implements AreaView {
     @FXML private Label hubOnline;
     @FXML private Button setToken;
     @FXML private Label hubStatus;
-    @FXML private javafx.scene.control.TableView<HubModelSummary> hubResults;
+    @FXML private TableView<HubModelSummary> hubResults;
     @FXML private Label repoTitle;
     @FXML private Label repoFacts;
     @FXML private ListView<HubSearchViewModel.FileRow> repoFiles;
     @FXML private Button planRepo;
     @FXML private Button downloadRepo;
     @FXML private Button cancelDownload;
-    @FXML private javafx.scene.control.ProgressBar downloadProgress;
+    @FXML private ProgressBar downloadProgress;
     @FXML private Label downloadMessage;
 
     public ModelView(ModelViewModel viewModel) {
@@ -60,12 +80,15 @@ public final class ModelView implements AreaView {
     }
 
     @FXML private void initialize() {
-        setUp(bundledList, viewModel.bundled(), "Double-click or press Enter to load the bundled model (no network needed)", "");
-        setUp(cacheList, viewModel.cached(), "Models in the local Hugging Face cache (" + viewModel.cacheRoot() + "); double-click to load",
+        setUp(bundledList, viewModel.bundled(),
+                "Double-click or press Enter to load the bundled model (no network needed)", "");
+        setUp(cacheList, viewModel.cached(),
+                "Models in the local Hugging Face cache (" + viewModel.cacheRoot() + "); double-click to load",
                 "No models in " + viewModel.cacheRoot());
         setUp(recentList, viewModel.recent(), "Models opened before; double-click to load again", "Nothing opened yet");
         openFolder.setOnAction(e -> openFolder());
-        openFolder.setTooltip(new Tooltip("Open a model folder, an .anepkg package, or the folder of an .onnx file (Ctrl+O)"));
+        openFolder.setTooltip(new Tooltip(
+                "Open a model folder, an .anepkg package, or the folder of an .onnx file (Ctrl+O)"));
         setUpHub();
 
         // Drag and drop of a folder anywhere in the area.
@@ -80,11 +103,12 @@ public final class ModelView implements AreaView {
             e.consume();
         });
 
+        cardTitle.textProperty().bind(viewModel.cardTitleProperty());
+        cardSubtitle.textProperty().bind(viewModel.cardSubtitleProperty());
         ListChangeListener<ModelViewModel.CardRow> onCard = c -> showCard();
         viewModel.card().addListener(onCard);
         showCard();
-        subscriptions = Subscription.combine(subscriptions, () -> viewModel.card().removeListener(onCard),
-                viewModel.session().loadingProperty().subscribe(v -> showCard()));
+        subscriptions = Subscription.combine(subscriptions, () -> viewModel.card().removeListener(onCard));
     }
 
     private void setUpHub() {
@@ -95,7 +119,8 @@ public final class ModelView implements AreaView {
         hubSearchButton.disableProperty().bind(hub.searchingProperty());
         hubSearch.setTooltip(new Tooltip("Search the Hugging Face Hub by name (Enter); results sorted by downloads"));
         hubSearchButton.setTooltip(new Tooltip("Search the Hub"));
-        setToken.setTooltip(new Tooltip("Store a Hugging Face token in the standard token file (" + hub.tokenFile() + ") for gated models"));
+        setToken.setTooltip(new Tooltip(
+                "Store a Hugging Face token in the standard token file (" + hub.tokenFile() + ") for gated models"));
         setToken.setOnAction(e -> TokenDialog.show(root, hub));
         hubStatus.textProperty().bind(hub.statusProperty());
         subscriptions = Subscription.combine(subscriptions, hub.offlineProperty().subscribe(off -> updateOnline()),
@@ -103,35 +128,44 @@ public final class ModelView implements AreaView {
 
         hubResults.getColumns().setAll(List.of(
                 col("model", 200, HubModelSummary::id),
-                col("downloads", 90, s -> String.format(java.util.Locale.ROOT, "%,d", s.downloads())),
+                col("downloads", 90, s -> String.format(Locale.ROOT, "%,d", s.downloads())),
                 col("likes", 60, s -> Long.toString(s.likes())),
                 col("supported", 70, HubSearchViewModel::supportedText)));
         // Tags do not fit a column at 1280 px; each row shows them on hover.
-        hubResults.setRowFactory(t -> new javafx.scene.control.TableRow<>() {
+        hubResults.setRowFactory(t -> new TableRow<>() {
             @Override protected void updateItem(HubModelSummary s, boolean empty) {
                 super.updateItem(s, empty);
-                setTooltip(empty || s == null ? null : new Tooltip(s.id() + "\ntags: "
-                        + String.join(", ", s.tags().stream().filter(x -> !x.startsWith("region:")).limit(8).toList())));
+                if (empty || s == null) {
+                    setTooltip(null);
+                    return;
+                }
+                List<String> tags = s.tags().stream().filter(x -> !x.startsWith("region:")).limit(8).toList();
+                setTooltip(new Tooltip(s.id() + "\ntags: " + String.join(", ", tags)));
             }
         });
         hubResults.setItems(hub.results());
-        hubResults.setColumnResizePolicy(javafx.scene.control.TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
+        hubResults.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         hubResults.setPlaceholder(new Label("Search the Hub to list models"));
-        hubResults.setTooltip(new Tooltip("supported: whether anewb can load the model type (? when the Hub did not say)"));
+        hubResults.setTooltip(new Tooltip("supported: whether anewb can load the model type (? when the Hub "
+                + "did not say)"));
         hubResults.getSelectionModel().selectedItemProperty().addListener((obs, o, n) -> hub.selectedProperty().set(n));
 
         repoFiles.setPlaceholder(wrapped("Select a model to see its files"));
         repoFiles.setCellFactory(list -> new FileCell());
         repoFiles.setTooltip(new Tooltip("Files of the repository with their sizes"));
-        subscriptions = Subscription.combine(subscriptions, hub.selectedProperty().subscribe(s -> showRepo()), hub.infoProperty().subscribe(i -> showRepo()));
-        planRepo.setTooltip(new Tooltip("Fetch config.json only, load the model from it and open Memory (no weights needed to plan)"));
-        downloadRepo.setTooltip(new Tooltip("Download the files the engine reads (weights included) into the Hugging Face cache, then open the model; again resumes"));
+        subscriptions = Subscription.combine(subscriptions, hub.selectedProperty().subscribe(s -> showRepo()),
+                hub.infoProperty().subscribe(i -> showRepo()));
+        planRepo.setTooltip(new Tooltip(
+                "Fetch config.json only, load the model from it and open Memory (no weights needed to plan)"));
+        downloadRepo.setTooltip(new Tooltip("Download the files the engine reads (weights included) into the Hugging "
+                + "Face cache, then open the model; again resumes"));
         cancelDownload.setTooltip(new Tooltip("Stop the download; the partial file stays and Download resumes it"));
         planRepo.setOnAction(e -> hub.plan());
         downloadRepo.setOnAction(e -> hub.download());
         cancelDownload.setOnAction(e -> hub.cancelDownload());
         planRepo.disableProperty().bind(hub.selectedProperty().isNull().or(hub.downloadingProperty()));
-        downloadRepo.disableProperty().bind(hub.selectedProperty().isNull().or(hub.downloadingProperty()).or(hub.offlineProperty()));
+        downloadRepo.disableProperty().bind(
+                hub.selectedProperty().isNull().or(hub.downloadingProperty()).or(hub.offlineProperty()));
         cancelDownload.disableProperty().bind(hub.downloadingProperty().not());
         downloadProgress.progressProperty().bind(hub.progressProperty());
         downloadProgress.visibleProperty().bind(hub.downloadingProperty());
@@ -143,8 +177,9 @@ public final class ModelView implements AreaView {
         boolean off = hub.offlineProperty().get();
         hubOnline.setText(off ? "offline" : "online" + (hub.tokenPresentProperty().get() ? " · token set" : ""));
         hubOnline.getStyleClass().setAll("label", off ? "hub-offline" : "hub-online");
-        hubOnline.setTooltip(new Tooltip(off ? hub.offlineReasonProperty().get() : "The Hub answered (or has not been asked yet); a token is "
-                + (hub.tokenPresentProperty().get() ? "set (never shown)" : "not set")));
+        hubOnline.setTooltip(new Tooltip(off ? hub.offlineReasonProperty().get()
+                : "The Hub answered (or has not been asked yet); a token is "
+                        + (hub.tokenPresentProperty().get() ? "set (never shown)" : "not set")));
     }
 
     private void showRepo() {
@@ -158,19 +193,25 @@ public final class ModelView implements AreaView {
             return;
         }
         String license = HubSearchViewModel.license(info != null ? info.tags() : s.tags());
-        repoFacts.setText((s.modelType() == null ? "model type unknown" : "model type " + s.modelType()) + " · supported " + HubSearchViewModel.supportedText(s)
+        repoFacts.setText((s.modelType() == null ? "model type unknown" : "model type " + s.modelType())
+                + " · supported " + HubSearchViewModel.supportedText(s)
                 + (license == null ? "" : " · license " + license) + (s.gated() ? " · gated (needs a token)" : ""));
-        if (info == null) repoFiles.getItems().setAll(new HubSearchViewModel.FileRow(hub.offlineProperty().get() ? "(offline: files unknown)" : "(loading files…)", ""));
-        else repoFiles.getItems().setAll(HubSearchViewModel.fileRows(info));
+        if (info == null) {
+            String unknown = hub.offlineProperty().get() ? "(offline: files unknown)" : "(loading files…)";
+            repoFiles.getItems().setAll(new HubSearchViewModel.FileRow(unknown, ""));
+        } else {
+            repoFiles.getItems().setAll(HubSearchViewModel.fileRows(info));
+        }
     }
 
-    private static javafx.scene.control.TableColumn<HubModelSummary, String> col(String title, double width, java.util.function.Function<HubModelSummary, String> f) {
-        javafx.scene.control.TableColumn<HubModelSummary, String> c = new javafx.scene.control.TableColumn<>(title);
-        c.setCellValueFactory(r -> new javafx.beans.property.ReadOnlyStringWrapper(f.apply(r.getValue())));
+    private static TableColumn<HubModelSummary, String> col(String title, double width,
+                                                            Function<HubModelSummary, String> f) {
+        TableColumn<HubModelSummary, String> c = new TableColumn<>(title);
+        c.setCellValueFactory(r -> new ReadOnlyStringWrapper(f.apply(r.getValue())));
         c.setPrefWidth(width);
         // The header never shrinks below its own text (the constrained policy took it down to "…").
-        javafx.scene.text.Text measure = new javafx.scene.text.Text(title);
-        measure.setFont(javafx.scene.text.Font.font(javafx.scene.text.Font.getDefault().getFamily(), javafx.scene.text.FontWeight.BOLD, 13));
+        Text measure = new Text(title);
+        measure.setFont(Font.font(Font.getDefault().getFamily(), FontWeight.BOLD, 13));
         c.setMinWidth(Math.ceil(measure.getLayoutBounds().getWidth()) + 16);
         return c;
     }
@@ -178,26 +219,26 @@ public final class ModelView implements AreaView {
     private static Label wrapped(String text) {
         Label l = new Label(text);
         l.setWrapText(true);
-        l.setTextAlignment(javafx.scene.text.TextAlignment.CENTER);
-        l.setPadding(new javafx.geometry.Insets(8));
+        l.setTextAlignment(TextAlignment.CENTER);
+        l.setPadding(new Insets(8));
         return l;
     }
 
     /** A file of the Hub card: its name on the left (elided in the middle), its size right-aligned. */
-    private static final class FileCell extends javafx.scene.control.ListCell<HubSearchViewModel.FileRow> {
+    private static final class FileCell extends ListCell<HubSearchViewModel.FileRow> {
         private final Label name = new Label();
         private final Label size = new Label();
-        private final javafx.scene.layout.HBox row;
+        private final HBox row;
 
         FileCell() {
-            name.setTextOverrun(javafx.scene.control.OverrunStyle.CENTER_ELLIPSIS);
+            name.setTextOverrun(OverrunStyle.CENTER_ELLIPSIS);
             name.setMinWidth(0);
             size.setMinWidth(Label.USE_PREF_SIZE);
             size.getStyleClass().add("hint");
-            javafx.scene.layout.Region gap = new javafx.scene.layout.Region();
-            javafx.scene.layout.HBox.setHgrow(gap, javafx.scene.layout.Priority.ALWAYS);
-            row = new javafx.scene.layout.HBox(6, name, gap, size);
-            row.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
+            Region gap = new Region();
+            HBox.setHgrow(gap, Priority.ALWAYS);
+            row = new HBox(6, name, gap, size);
+            row.setAlignment(Pos.CENTER_LEFT);
         }
 
         @Override protected void updateItem(HubSearchViewModel.FileRow item, boolean empty) {
@@ -215,37 +256,30 @@ public final class ModelView implements AreaView {
         }
     }
 
-    private void setUp(ListView<ModelSource> list, javafx.collections.ObservableList<ModelSource> items, String tip, String empty) {
+    private void setUp(ListView<ModelSource> list, ObservableList<ModelSource> items, String tip, String empty) {
         list.setItems(items);
         list.setTooltip(new Tooltip(tip));
         list.setPlaceholder(wrapped(empty));
         list.setCellFactory(l -> new SourceCell());
         list.setOnMouseClicked(e -> {
             ModelSource s = list.getSelectionModel().getSelectedItem();
-            if (s != null && e.getButton() == MouseButton.PRIMARY && e.getClickCount() == 2) viewModel.open(s.reference());
+            if (s != null && e.getButton() == MouseButton.PRIMARY && e.getClickCount() == 2) {
+                viewModel.open(s.reference());
+            }
         });
         list.setOnKeyPressed(e -> {
             ModelSource s = list.getSelectionModel().getSelectedItem();
-            if (s != null && e.getCode() == javafx.scene.input.KeyCode.ENTER) viewModel.open(s.reference());
+            if (s != null && e.getCode() == KeyCode.ENTER) viewModel.open(s.reference());
         });
     }
 
     private void showCard() {
         cardGrid.getChildren().clear();
         var rows = viewModel.card();
-        if (rows.isEmpty()) {
-            cardTitle.setText(viewModel.session().loadingProperty().get() ? "Loading " + viewModel.session().loadingWhatProperty().get() + "…" : "No model loaded");
-            cardSubtitle.setText("Pick the bundled model, a cached one, or open a folder.");
-            return;
-        }
-        var info = viewModel.session().infoProperty().get();
-        cardTitle.setText(info.name());
-        var m = viewModel.session().model();
-        cardSubtitle.setText(m != null && m.folder() != null ? m.folder().toString() : "");
         for (int i = 0; i < rows.size(); i++) {
             Label k = new Label(rows.get(i).label());
             k.getStyleClass().add("card-key");
-            k.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
+            k.setMinWidth(Region.USE_PREF_SIZE);
             Label v = new Label(rows.get(i).value());
             v.getStyleClass().add("card-value");
             v.setWrapText(true);
@@ -262,15 +296,14 @@ public final class ModelView implements AreaView {
         if (dir != null) viewModel.open(dir.toPath());
     }
 
-    public ModelViewModel viewModel() { return viewModel; }
-
     @Override public Parent root() { return root; }
 
     @Override public void dispose() {
         subscriptions.unsubscribe();
         subscriptions = Subscription.EMPTY;
         hubSearch.textProperty().unbindBidirectional(viewModel.hub().queryProperty());
-        viewModel.dispose();
+        cardTitle.textProperty().unbind();
+        cardSubtitle.textProperty().unbind();
     }
 
     private static final class SourceCell extends ListCell<ModelSource> {

@@ -1,10 +1,14 @@
 package dev.anewb.app.model;
 
+import dev.anewb.app.area.AreaViewModel;
 import dev.anewb.app.session.Session;
-import dev.anewb.app.shell.AreaViewModel;
 import dev.anewb.hub.HfCache;
 import dev.anewb.io.BundledModel;
+import dev.anewb.io.ByteSizes;
+import dev.anewb.io.LoadedModel;
 import dev.anewb.io.ModelInfo;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.collections.FXCollections;
 import javafx.collections.ListChangeListener;
 import javafx.collections.ObservableList;
@@ -15,41 +19,49 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Stream;
 
-/** State of the Model area: where models come from (bundled, local HF cache, recent, a folder) and the loaded model's card. */
+/**
+ * State of the Model area: where models come from (bundled, local HF cache, recent, a folder) and the loaded model's
+ * card.
+ */
 public final class ModelViewModel extends AreaViewModel {
     /** One fact of the model card. */
     public record CardRow(String label, String value) { }
 
-    private final Session session;
     private final ObservableList<ModelSource> bundled = FXCollections.observableArrayList(
             new ModelSource("all-MiniLM-L6-v2", BundledModel.ID, "bundled with anewb · works offline"));
     private final ObservableList<ModelSource> cached = FXCollections.observableArrayList();
     private final ObservableList<ModelSource> recent = FXCollections.observableArrayList();
     private final ObservableList<CardRow> card = FXCollections.observableArrayList();
+    private final ReadOnlyStringWrapper cardTitle = new ReadOnlyStringWrapper(this, "cardTitle", "");
+    private final ReadOnlyStringWrapper cardSubtitle = new ReadOnlyStringWrapper(this, "cardSubtitle", "");
     private final Path cacheRoot;
     private final HubSearchViewModel hub;
-    private Subscription subscription;
 
     public ModelViewModel(Session session) {
         this(session, HfCache.fromEnvironment().root());
     }
 
     public ModelViewModel(Session session, Path hfCacheRoot) {
-        super("Model",
+        super(session, "Model",
                 "The loaded model: its architecture and size, and where models come from.",
                 List.of("The bundled model, models in the local Hugging Face cache, recent models",
                         "The model card: architecture, parameters, layers, heads, sizes"),
                 "Load a model to see its card.");
-        this.session = session;
         this.cacheRoot = hfCacheRoot;
         this.hub = new HubSearchViewModel(session);
         ListChangeListener<String> onRecent = c -> updateRecent();
         session.recentModels().addListener(onRecent);
         updateRecent();
-        subscription = Subscription.combine(session.infoProperty().subscribe(this::updateCard),
-                () -> session.recentModels().removeListener(onRecent));
+        keep(Subscription.combine(
+                hub::dispose,
+                session.infoProperty().subscribe(this::updateCard),
+                () -> session.recentModels().removeListener(onRecent),
+                session.loadingProperty().subscribe(v -> updateCardTitle()),
+                session.loadingWhatProperty().subscribe(v -> updateCardTitle()),
+                session.modelProperty().subscribe(m -> updateCardTitle())));
         cached.setAll(scanCache(cacheRoot));
     }
 
@@ -69,7 +81,7 @@ public final class ModelViewModel extends AreaViewModel {
     }
 
     private void updateRecent() {
-        recent.setAll(session.recentModels().stream().map(r -> new ModelSource(shortName(r), r, r)).toList());
+        recent.setAll(session().recentModels().stream().map(r -> new ModelSource(shortName(r), r, r)).toList());
     }
 
     static String shortName(String reference) {
@@ -81,33 +93,53 @@ public final class ModelViewModel extends AreaViewModel {
     private void updateCard(ModelInfo i) {
         if (i == null) {
             card.clear();
+            updateCardTitle();
             return;
         }
         List<CardRow> rows = new ArrayList<>();
         rows.add(new CardRow("Architecture", i.architecture() + " (" + i.modelType() + ")"));
-        rows.add(new CardRow("Parameters", ModelInfo.humanCount(i.parameters()) + " (" + String.format(java.util.Locale.ROOT, "%,d", i.parameters()) + ")"));
+        rows.add(new CardRow("Parameters", ModelInfo.humanCount(i.parameters())
+                + " (" + String.format(Locale.ROOT, "%,d", i.parameters()) + ")"));
         rows.add(new CardRow("Layers", Integer.toString(i.layers())));
-        rows.add(new CardRow("Attention heads", i.heads() + (i.kvHeads() != i.heads() ? " (" + i.kvHeads() + " key/value)" : "")));
+        rows.add(new CardRow("Attention heads",
+                i.heads() + (i.kvHeads() != i.heads() ? " (" + i.kvHeads() + " key/value)" : "")));
         rows.add(new CardRow("Hidden size", Integer.toString(i.hiddenSize())));
         rows.add(new CardRow("Intermediate size", Integer.toString(i.intermediateSize())));
-        rows.add(new CardRow("Vocabulary", String.format(java.util.Locale.ROOT, "%,d", i.vocabSize())));
+        rows.add(new CardRow("Vocabulary", String.format(Locale.ROOT, "%,d", i.vocabSize())));
         rows.add(new CardRow("Max positions", Integer.toString(i.maxPositions())));
         rows.add(new CardRow("Weights dtype", i.dtype()));
-        rows.add(new CardRow("Size on disk", dev.anewb.io.ByteSizes.format(i.sizeOnDisk())));
+        rows.add(new CardRow("Size on disk", ByteSizes.format(i.sizeOnDisk())));
         rows.add(new CardRow("Files", String.join(", ", i.files())));
         card.setAll(rows);
+        updateCardTitle();
+    }
+
+    /** The card's heading: the model's name and folder, else what is loading or what to do. */
+    private void updateCardTitle() {
+        Session session = session();
+        ModelInfo info = session.infoProperty().get();
+        if (card.isEmpty() || info == null) {
+            cardTitle.set(session.loadingProperty().get() ? "Loading " + session.loadingWhatProperty().get() + "…"
+                    : "No model loaded");
+            cardSubtitle.set("Pick the bundled model, a cached one, or open a folder.");
+            return;
+        }
+        cardTitle.set(info.name());
+        LoadedModel m = session.model();
+        cardSubtitle.set(m != null && m.folder() != null ? m.folder().toString() : "");
     }
 
     /** Loads a model reference as a job (progress in the status bar). */
-    public void open(String reference) { session.load(reference); }
+    public void open(String reference) { session().load(reference); }
 
     /**
      * Loads what the user picked or dropped: a model folder, an {@code .anepkg} folder, or a file inside a
      * folder (an {@code .onnx} or {@code config.json}) meaning its folder.
      */
     public void open(Path picked) {
-        Path target = Files.isRegularFile(picked) && !picked.getFileName().toString().equals("config.json") ? picked.getParent() : picked;
-        session.load(target.toAbsolutePath().toString());
+        boolean fileInFolder = Files.isRegularFile(picked) && !picked.getFileName().toString().equals("config.json");
+        Path target = fileInFolder ? picked.getParent() : picked;
+        session().load(target.toAbsolutePath().toString());
     }
 
     public ObservableList<ModelSource> bundled() { return bundled; }
@@ -119,16 +151,14 @@ public final class ModelViewModel extends AreaViewModel {
     /** The loaded model's facts; empty without a model. */
     public ObservableList<CardRow> card() { return card; }
 
-    public Path cacheRoot() { return cacheRoot; }
+    /** The loaded model's name, or "Loading …" / "No model loaded". */
+    public ReadOnlyStringProperty cardTitleProperty() { return cardTitle.getReadOnlyProperty(); }
 
-    public Session session() { return session; }
+    /** The loaded model's folder, or where models come from while there is none. */
+    public ReadOnlyStringProperty cardSubtitleProperty() { return cardSubtitle.getReadOnlyProperty(); }
+
+    public Path cacheRoot() { return cacheRoot; }
 
     /** The Hub search section. */
     public HubSearchViewModel hub() { return hub; }
-
-    public void dispose() {
-        hub.dispose();
-        subscription.unsubscribe();
-        subscription = Subscription.EMPTY;
-    }
 }

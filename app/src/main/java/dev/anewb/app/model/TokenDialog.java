@@ -1,5 +1,6 @@
 package dev.anewb.app.model;
 
+import javafx.event.ActionEvent;
 import javafx.scene.Node;
 import javafx.scene.control.ButtonType;
 import javafx.scene.control.CheckBox;
@@ -22,7 +23,8 @@ final class TokenDialog {
         if (owner.getScene() != null) d.initOwner(owner.getScene().getWindow());
         PasswordField token = new PasswordField();
         token.setId("tokenField");
-        token.setPromptText(hub.tokenPresentProperty().get() ? "a token is set; paste a new one to replace it" : "hf_…");
+        token.setPromptText(hub.tokenPresentProperty().get() ? "a token is set; paste a new one to replace it"
+                : "hf_…");
         token.setTooltip(new Tooltip("Create a read token at huggingface.co/settings/tokens"));
         CheckBox consent = new CheckBox("Write this token to " + hub.tokenFile());
         consent.setId("tokenConsent");
@@ -31,7 +33,8 @@ final class TokenDialog {
         Label problem = new Label();
         problem.getStyleClass().add("conversion-problem");
         problem.setWrapText(true);
-        Label why = new Label("Needed only for gated or private models. The token is stored in the standard token file and is never displayed again.");
+        Label why = new Label("Needed only for gated or private models. The token is stored in the standard token file "
+                + "and is never displayed again.");
         why.setWrapText(true);
         why.getStyleClass().add("hint");
         VBox box = new VBox(8, why, token, consent, problem);
@@ -40,7 +43,7 @@ final class TokenDialog {
         d.getDialogPane().getButtonTypes().addAll(ButtonType.OK, ButtonType.CANCEL);
         Node ok = d.getDialogPane().lookupButton(ButtonType.OK);
         ok.disableProperty().bind(consent.selectedProperty().not().or(token.textProperty().isEmpty()));
-        ok.addEventFilter(javafx.event.ActionEvent.ACTION, e -> {
+        ok.addEventFilter(ActionEvent.ACTION, e -> {
             String p = hub.storeToken(token.getText(), consent.isSelected());
             token.clear();
             if (p != null) {

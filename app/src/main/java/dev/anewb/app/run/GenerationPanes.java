@@ -49,12 +49,15 @@ final class GenerationPanes {
         ids.setWrapText(true);
         ids.getStyleClass().add("generation-ids");
         ids.setTooltip(new Tooltip("The new token ids, in order"));
-        ListChangeListener<Long> onIds = c -> ids.setText(p.ids().isEmpty() ? "" : "ids: " + p.ids().stream().map(String::valueOf).collect(Collectors.joining(" ")));
+        ListChangeListener<Long> onIds = c -> ids.setText(p.ids().isEmpty() ? ""
+                : "ids: " + p.ids().stream().map(String::valueOf).collect(Collectors.joining(" ")));
         p.ids().addListener(onIds);
         Label speed = new Label();
         speed.getStyleClass().add("hint");
-        speed.textProperty().bind(Bindings.createStringBinding(() -> speed(p), p.tokensProperty(), p.msPerTokenProperty(), p.prefillMsProperty()));
-        speed.setTooltip(new Tooltip("Prefill: time to the first new token (the prompt, or Whisper's encoder). ms/token: mean time of each later token with the KV cache, on this machine's CPU executor"));
+        speed.textProperty().bind(Bindings.createStringBinding(() -> speed(p), p.tokensProperty(),
+                p.msPerTokenProperty(), p.prefillMsProperty()));
+        speed.setTooltip(new Tooltip("Prefill: time to the first new token (the prompt, or Whisper's encoder). "
+                + "ms/token: mean time of each later token with the KV cache, on this machine's CPU executor"));
         subscriptions = subscriptions.and(() -> p.ids().removeListener(onIds));
         VBox box = new VBox(6, head, text, ids, speed);
         box.setId(id);
@@ -66,8 +69,11 @@ final class GenerationPanes {
 
     private static String speed(SideBySideGeneration.Pane p) {
         if (p.tokensProperty().get() == 0) return "";
-        String s = p.tokensProperty().get() + " tokens · prefill " + String.format(Locale.ROOT, "%.1f ms", p.prefillMsProperty().get());
-        if (!Double.isNaN(p.msPerTokenProperty().get())) s += " · " + String.format(Locale.ROOT, "%.2f ms/token", p.msPerTokenProperty().get());
+        String s = p.tokensProperty().get() + " tokens · prefill "
+                + String.format(Locale.ROOT, "%.1f ms", p.prefillMsProperty().get());
+        if (!Double.isNaN(p.msPerTokenProperty().get())) {
+            s += " · " + String.format(Locale.ROOT, "%.2f ms/token", p.msPerTokenProperty().get());
+        }
         return s;
     }
 

@@ -20,6 +20,7 @@ import javafx.beans.property.SimpleLongProperty;
 import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -34,7 +35,8 @@ public final class LanguageModelRun {
 
     private final Session session;
     private final StringProperty prompt = new SimpleStringProperty(this, "prompt", "The Neural Engine");
-    private final IntegerProperty maxNewTokens = new SimpleIntegerProperty(this, "maxNewTokens", DEFAULT_MAX_NEW_TOKENS);
+    private final IntegerProperty maxNewTokens =
+            new SimpleIntegerProperty(this, "maxNewTokens", DEFAULT_MAX_NEW_TOKENS);
     private final BooleanProperty greedy = new SimpleBooleanProperty(this, "greedy", true);
     private final DoubleProperty temperature = new SimpleDoubleProperty(this, "temperature", 0.8);
     private final IntegerProperty topK = new SimpleIntegerProperty(this, "topK", 40);
@@ -50,10 +52,14 @@ public final class LanguageModelRun {
 
     /** The sampling the controls describe; an invalid one throws the engine's message. */
     public Generator.Sampling sampling() {
-        return greedy.get() ? Generator.Sampling.GREEDY : new Generator.Sampling(temperature.get(), topK.get(), topP.get(), seed.get());
+        return greedy.get() ? Generator.Sampling.GREEDY
+                : new Generator.Sampling(temperature.get(), topK.get(), topP.get(), seed.get());
     }
 
-    /** Starts both models on the prompt; false (with {@link #errorProperty()} set) when there is nothing to run or a setting is invalid. */
+    /**
+     * Starts both models on the prompt; false (with {@link #errorProperty()} set) when there is nothing to run or a
+     * setting is invalid.
+     */
     public boolean generate() {
         ConvertedModel converted = session.converted();
         if (converted == null) {
@@ -85,7 +91,7 @@ public final class LanguageModelRun {
     }
 
     static long[] concat(long[] a, long[] b) {
-        long[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        long[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }

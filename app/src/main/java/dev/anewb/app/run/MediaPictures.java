@@ -13,7 +13,8 @@ import javafx.scene.image.WritableImage;
  */
 public final class MediaPictures {
     /** Viridis at 9 evenly spaced stops (matplotlib's values), interpolated linearly. */
-    private static final int[] VIRIDIS = {0x440154, 0x472D7B, 0x3B528B, 0x2C728E, 0x21918C, 0x28AE80, 0x5EC962, 0xADDC30, 0xFDE725};
+    private static final int[] VIRIDIS =
+            {0x440154, 0x472D7B, 0x3B528B, 0x2C728E, 0x21918C, 0x28AE80, 0x5EC962, 0xADDC30, 0xFDE725};
 
     private MediaPictures() { }
 
@@ -39,7 +40,10 @@ public final class MediaPictures {
         return img;
     }
 
-    /** input_features [1, mels, frames] → a frames×mels image (time to the right, mel bin 0 at the bottom), viridis from min to max. */
+    /**
+     * input_features [1, mels, frames] → a frames×mels image (time to the right, mel bin 0 at the bottom), viridis from
+     * min to max.
+     */
     public static WritableImage spectrogram(FeatureTensor features) {
         long[] s = features.shape();
         int mels = (int) s[1], frames = (int) s[2];

@@ -37,13 +37,13 @@ import java.util.function.Supplier;
 public final class SideBySideGeneration {
     /**
      * What to generate: the executors of both models (from the model's session, asked for in the job), the
-     * {@code tokenizer} (may give null) and {@code prompt}, all called in the job — the first use loads the tokenizer, which probes it in a child process first, never on
-     * the FX thread; {@code features} condition every step (Whisper's input_features); {@code metrics}, when
-     * given, runs after both and returns task metrics by name.
+     * {@code tokenizer} (may give null) and {@code prompt}, all called in the job — the first use loads the
+     * tokenizer, which probes it in a child process first, never on the FX thread; {@code features} condition every
+     * step (Whisper's input_features); {@code metrics}, when given, runs after both and returns task metrics by name.
      */
     public record Request(Supplier<Executor> original, Supplier<Executor> converted, Supplier<TextTokenizer> tokenizer,
-                          Supplier<long[]> prompt,
-                          Map<String, FeatureTensor> features, int maxNewTokens, Generator.Sampling sampling, TaskMetrics metrics) { }
+                          Supplier<long[]> prompt, Map<String, FeatureTensor> features, int maxNewTokens,
+                          Generator.Sampling sampling, TaskMetrics metrics) { }
 
     /** Task metrics of a finished run, computed by the engine off the FX thread. */
     @FunctionalInterface
@@ -58,13 +58,20 @@ public final class SideBySideGeneration {
      * @param matching  new tokens equal on both sides before the first difference
      * @param task      task metrics from the engine (may be empty)
      */
-    public record Outcome(long[] originalIds, long[] convertedIds, Timing original, Timing converted, int matching, Map<String, Double> task) {
-        /** The step (0-based, among the new tokens) where the two sides first chose different tokens; -1 when they never did. */
+    public record Outcome(long[] originalIds, long[] convertedIds, Timing original, Timing converted, int matching,
+                          Map<String, Double> task) {
+        /**
+         * The step (0-based, among the new tokens) where the two sides first chose different tokens; -1 when they
+         * never did.
+         */
         public int firstDivergence() {
             return matching < Math.max(originalIds.length, convertedIds.length) ? matching : -1;
         }
 
-        /** The converted tokens equal to the original's before the first difference, as a percentage (the engine's definition). */
+        /**
+         * The converted tokens equal to the original's before the first difference, as a percentage (the engine's
+         * definition).
+         */
         public double agreementPct() {
             return new DriftAnalysis.Continuation(originalIds, convertedIds, matching).agreementPct();
         }
@@ -132,7 +139,8 @@ public final class SideBySideGeneration {
 
         synchronized Timing timing() {
             if (count == 0) return new Timing(0, Double.NaN, Double.NaN);
-            return new Timing(count, (first - start) / 1e6, count > 1 ? (last - first) / 1e6 / (count - 1) : Double.NaN);
+            double msPerToken = count > 1 ? (last - first) / 1e6 / (count - 1) : Double.NaN;
+            return new Timing(count, (first - start) / 1e6, msPerToken);
         }
 
         private void drain() {

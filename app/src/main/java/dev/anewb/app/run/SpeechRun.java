@@ -28,11 +28,14 @@ public final class SpeechRun {
     public static final int DEFAULT_MAX_NEW_TOKENS = 20;
 
     /** The prepared audio: what the encoder reads and how it looks. */
-    public record Prepared(LoadedModel model, String description, Batch batch, Image spectrogram, int mels, int frames, double seconds) { }
+    public record Prepared(LoadedModel model, String description, Batch batch, Image spectrogram, int mels,
+                           int frames, double seconds) { }
 
     private final Session session;
-    private final ObjectProperty<SampleInput.Audio> input = new SimpleObjectProperty<>(this, "input", new SampleInput.Audio(null));
-    private final IntegerProperty maxNewTokens = new SimpleIntegerProperty(this, "maxNewTokens", DEFAULT_MAX_NEW_TOKENS);
+    private final ObjectProperty<SampleInput.Audio> input =
+            new SimpleObjectProperty<>(this, "input", new SampleInput.Audio(null));
+    private final IntegerProperty maxNewTokens =
+            new SimpleIntegerProperty(this, "maxNewTokens", DEFAULT_MAX_NEW_TOKENS);
     private final ReadOnlyObjectWrapper<Prepared> prepared = new ReadOnlyObjectWrapper<>(this, "prepared");
     private final LatestJobScheduler<Prepared> scheduler;
     private final SideBySideGeneration decoding;
@@ -63,7 +66,8 @@ public final class SpeechRun {
             FeatureTensor f = p.batch().feature(ModelGraph.INPUT_FEATURES);
             int mels = (int) f.shape()[1], frames = (int) f.shape()[2];
             // Whisper's hop is 10 ms at 16 kHz: 3000 frames are its 30 s window.
-            return new Prepared(model, p.description(), p.batch(), MediaPictures.spectrogram(f), mels, frames, frames * 0.01);
+            return new Prepared(model, p.description(), p.batch(), MediaPictures.spectrogram(f), mels, frames,
+                    frames * 0.01);
         };
     }
 
@@ -83,7 +87,8 @@ public final class SpeechRun {
         int n = Math.max(0, Math.min(maxNewTokens.get(), model.config().maxPositions() - prefix.length + 1));
         decoding.start(new SideBySideGeneration.Request(converted.session()::executor,
                 () -> converted.session().executor(converted.conversion()),
-                () -> model.hasTokenizer() ? model.tokenizer() : null, () -> prefix, p.batch().features(), n, Generator.Sampling.GREEDY, null));
+                () -> model.hasTokenizer() ? model.tokenizer() : null, () -> prefix, p.batch().features(), n,
+                Generator.Sampling.GREEDY, null));
         return true;
     }
 

@@ -7,6 +7,7 @@ import dev.anewb.app.session.Session;
 import dev.anewb.io.ImagePreprocessor;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.job.Job;
+import dev.anewb.job.JobContext;
 import dev.anewb.model.Batch;
 import dev.anewb.model.FeatureTensor;
 import dev.anewb.model.ModelGraph;
@@ -31,12 +32,14 @@ public final class VisionRun {
      * @param task      the engine's task metrics ({@code cls_cosine}, {@code pooler_cosine})
      * @param inputSize "224×224": the preprocessed image's size
      */
-    public record Outcome(String description, Image preview, String inputSize, Map<String, Double> task, long originalNanos, long convertedNanos) {
+    public record Outcome(String description, Image preview, String inputSize, Map<String, Double> task,
+                          long originalNanos, long convertedNanos) {
         public double clsCosine() { return task.getOrDefault("cls_cosine", Double.NaN); }
     }
 
     private final Session session;
-    private final ObjectProperty<SampleInput.Image> input = new SimpleObjectProperty<>(this, "input", new SampleInput.Image(null));
+    private final ObjectProperty<SampleInput.Image> input =
+            new SimpleObjectProperty<>(this, "input", new SampleInput.Image(null));
     private final ReadOnlyObjectWrapper<Outcome> outcome = new ReadOnlyObjectWrapper<>(this, "outcome");
     private final LatestJobScheduler<Outcome> scheduler;
 
@@ -62,7 +65,8 @@ public final class VisionRun {
             Batch batch = p.batch();
             FeatureTensor px = batch.feature(ModelGraph.PIXEL_VALUES);
             int h = (int) px.shape()[2], w = (int) px.shape()[3];
-            Image preview = MediaPictures.pixelValues(px, ImagePreprocessor.forModel(model.folder(), h, w, m -> { }));
+            ImagePreprocessor preprocessor = ImagePreprocessor.forModel(model.folder(), h, w, m -> { });
+            Image preview = MediaPictures.pixelValues(px, preprocessor);
             // The reference run is cached per batch, so measure() below reuses it and runs only the converted model.
             RunResult ref = converted.session().reference(batch, ctx.slice(0, 0.3));
             RunResult conv = converted.run(batch, ctx.slice(0.3, 0.6));
@@ -70,14 +74,17 @@ public final class VisionRun {
             // Warm passes, as for text: the cached reference's time may be a cold first pass from long ago.
             Executor original = converted.session().executor();
             long refNanos = warmNanosOf(ref.nanos(), original, batch, ctx);
-            long convNanos = RunViewModel.warmNanos(conv.nanos(), () -> converted.run(batch, ctx.slice(1, 1)).nanos());
+            long convNanos =
+                    RunViewModel.warmNanos(conv.nanos(), () -> converted.run(batch, ctx.slice(1, 1)).nanos());
             return new Outcome(p.description(), preview, w + "×" + h, task, refNanos, convNanos);
         };
     }
 
-    private static long warmNanosOf(long first, Executor original, Batch batch, dev.anewb.job.JobContext ctx) {
+    private static long warmNanosOf(long first, Executor original, Batch batch, JobContext ctx) {
         if (original == null) return first;
-        return RunViewModel.warmNanos(first, () -> { synchronized (original) { return original.run(batch, ctx.slice(1, 1)).nanos(); } });
+        return RunViewModel.warmNanos(first, () -> {
+            synchronized (original) { return original.run(batch, ctx.slice(1, 1)).nanos(); }
+        });
     }
 
     /** The image to run; {@code new SampleInput.Image(null)} is the built-in sample. */

@@ -61,17 +61,21 @@ public sealed interface SampleInput {
      */
     default Prepared prepare(LoadedModel model) {
         ModelKind kind = ModelKind.of(model);
-        if (!fits(kind)) throw AnewbException.usage(model.displayName() + " does not take " + describeKind() + " input");
+        if (!fits(kind)) {
+            throw AnewbException.usage(model.displayName() + " does not take " + describeKind() + " input");
+        }
         return switch (this) {
             case Texts t -> new Prepared(this, TextInputs.batch(model.tokenizer(), t.texts()),
                     t.texts().size() == 1 ? "1 text" : t.texts().size() + " texts");
-            case Image i when i.file() == null -> new Prepared(this, builtIn(model), "built-in sample image (gradient and checkerboard)");
+            case Image i when i.file() == null ->
+                    new Prepared(this, builtIn(model), "built-in sample image (gradient and checkerboard)");
             case Image i -> {
                 InputOptions o = new InputOptions();
                 o.image = i.file();
                 yield new Prepared(this, o.toBatch(model), i.file().getFileName().toString());
             }
-            case Audio a when a.file() == null -> new Prepared(this, builtIn(model), "built-in sample audio (220→2200 Hz chirp and a 440 Hz tone) · 3.0 s");
+            case Audio a when a.file() == null -> new Prepared(this, builtIn(model),
+                    "built-in sample audio (220→2200 Hz chirp and a 440 Hz tone) · 3.0 s");
             case Audio a -> {
                 // The duration the user recorded, before Whisper pads or cuts to its 30 s window.
                 double seconds = WavReader.read(a.file()).seconds();

@@ -37,6 +37,7 @@ import javafx.collections.ObservableList;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * The workbench's shared state, read by every area and the conversion panel: the loaded model, the
@@ -50,9 +51,12 @@ public final class Session {
     private final SettingsStore settings;
     private final ReadOnlyObjectWrapper<LoadedModel> model = new ReadOnlyObjectWrapper<>(this, "model");
     private final ReadOnlyObjectWrapper<ModelInfo> info = new ReadOnlyObjectWrapper<>(this, "info");
-    private final ObjectProperty<Conversion> conversion = new SimpleObjectProperty<>(this, "conversion", Conversion.ANE_DEFAULT);
-    private final ObjectProperty<List<String>> sampleTexts = new SimpleObjectProperty<>(this, "sampleTexts", DEFAULT_TEXTS);
-    private final ObjectProperty<SampleInput> sampleInput = new SimpleObjectProperty<>(this, "sampleInput", new SampleInput.Texts(DEFAULT_TEXTS));
+    private final ObjectProperty<Conversion> conversion =
+            new SimpleObjectProperty<>(this, "conversion", Conversion.ANE_DEFAULT);
+    private final ObjectProperty<List<String>> sampleTexts =
+            new SimpleObjectProperty<>(this, "sampleTexts", DEFAULT_TEXTS);
+    private final ObjectProperty<SampleInput> sampleInput =
+            new SimpleObjectProperty<>(this, "sampleInput", new SampleInput.Texts(DEFAULT_TEXTS));
     private final ReadOnlyObjectWrapper<ConvertedModel> converted = new ReadOnlyObjectWrapper<>(this, "converted");
     private final ReadOnlyStringWrapper conversionProblem = new ReadOnlyStringWrapper(this, "conversionProblem");
     private final ObjectProperty<DriftReport> latestDrift = new SimpleObjectProperty<>(this, "latestDrift");
@@ -63,12 +67,11 @@ public final class Session {
     private final ObservableList<String> recentModels = FXCollections.observableArrayList();
     private final ObjectProperty<ChipProfiles> chips = new SimpleObjectProperty<>(this, "chipProfiles");
     private final ObservableList<String> chipNames = FXCollections.observableArrayList();
-    private final String chipsProblem;
     private final StringProperty chipName = new SimpleStringProperty(this, "chipName");
     private final ObjectProperty<Double> bufferOverrideMb = new SimpleObjectProperty<>(this, "bufferOverrideMb");
     private final ObjectBinding<ChipProfile> chip;
     private final StringProperty requestedArea = new SimpleStringProperty(this, "requestedArea");
-    private java.util.function.Supplier<HubClient> hubFactory = HubClient::fromEnvironment;
+    private Supplier<HubClient> hubFactory = HubClient::fromEnvironment;
     private HubClient hub;
     private volatile Engine engine;
     private JobView<Loaded> loadJob;
@@ -103,10 +106,10 @@ public final class Session {
         synchronized SampleInput.Prepared sample(SampleInput input) {
             if (sample == null || !sample.input().equals(input)) {
                 // Texts go through the same cache as batch(texts), so Drift's reference run is reused either way.
-                SampleInput.Prepared p = input instanceof SampleInput.Texts t
-                        ? new SampleInput.Prepared(input, batch(t.texts()), t.texts().size() == 1 ? "1 text" : t.texts().size() + " texts")
+                sample = input instanceof SampleInput.Texts t
+                        ? new SampleInput.Prepared(input, batch(t.texts()),
+                                t.texts().size() == 1 ? "1 text" : t.texts().size() + " texts")
                         : input.prepare(model);
-                sample = p;
             }
             return sample;
         }
@@ -117,17 +120,14 @@ public final class Session {
         this.jobs = jobs;
         recentModels.setAll(settings.get().recentModels());
         ChipProfiles loaded;
-        String problem = null;
         try {
             loaded = ChipProfiles.load();
         } catch (AnewbException e) {
-            // A broken user chips.json must not stop the app: plan with the bundled profiles and say why.
+            // A broken user chips.json must not stop the app: plan with the bundled profiles.
             loaded = ChipProfiles.bundled();
-            problem = e.getMessage();
         }
         chips.set(loaded);
         chipNames.setAll(loaded.names());
-        chipsProblem = problem;
         String saved = settings.get().chip();
         chipName.set(loaded.names().stream().filter(n -> n.equalsIgnoreCase(saved)).findFirst()
                 .orElse(loaded.names().contains("A15") ? "A15" : loaded.names().getFirst()));
@@ -147,12 +147,16 @@ public final class Session {
         model.addListener((obs, old, now) -> {
             // A new kind of model (an image model after a text model) starts from its built-in sample.
             ModelKind kind = ModelKind.of(now);
-            if (kind != null && !sampleInput.get().fits(kind)) sampleInput.set(SampleInput.defaultFor(kind, sampleTexts.get()));
+            if (kind != null && !sampleInput.get().fits(kind)) {
+                sampleInput.set(SampleInput.defaultFor(kind, sampleTexts.get()));
+            }
             reconvert();
         });
         // The texts and the input say the same thing while the input is texts; the input is what Drift reads.
         sampleTexts.addListener((obs, old, now) -> {
-            if (sampleInput.get() instanceof SampleInput.Texts t && !t.texts().equals(now)) sampleInput.set(new SampleInput.Texts(now));
+            if (sampleInput.get() instanceof SampleInput.Texts t && !t.texts().equals(now)) {
+                sampleInput.set(new SampleInput.Texts(now));
+            }
         });
         sampleInput.addListener((obs, old, now) -> {
             if (now instanceof SampleInput.Texts t && !t.texts().equals(sampleTexts.get())) sampleTexts.set(t.texts());
@@ -160,7 +164,10 @@ public final class Session {
         conversion.addListener((obs, old, now) -> reconvert());
     }
 
-    /** Loads {@code reference} (folder, Hub id, .anepkg, bundled:NAME) as a job; the current model stays until it is ready. */
+    /**
+     * Loads {@code reference} (folder, Hub id, .anepkg, bundled:NAME) as a job; the current model stays until it is
+     * ready.
+     */
     public JobView<?> load(String reference) {
         if (loadJob != null) loadJob.cancel();
         loading.set(true);
@@ -168,7 +175,8 @@ public final class Session {
         JobView<Loaded> job = jobs.submit("Load " + reference, ctx -> {
             ModelRef ref = ModelRef.parse(reference);
             if (ref.kind() == ModelRef.Kind.FOLDER || ref.kind() == ModelRef.Kind.HUB) {
-                // Refuse a model too large for this JVM from its config alone, before any weight is mapped or downloaded.
+                // Refuse a model too large for this JVM from its config alone, before any weight is mapped or
+                // downloaded.
                 try (LoadedModel shape = ModelLoader.load(ref, ctx.slice(0, 0.1), false)) {
                     MemoryBudget.check(shape.graph(), reference);
                 }
@@ -263,7 +271,9 @@ public final class Session {
         return e.sample(input);
     }
 
-    /** The loaded model converted with the current {@link #conversionProperty()}; null without a model or for a package. */
+    /**
+     * The loaded model converted with the current {@link #conversionProperty()}; null without a model or for a package.
+     */
     public ReadOnlyObjectProperty<ConvertedModel> convertedProperty() { return converted.getReadOnlyProperty(); }
 
     public ConvertedModel converted() { return converted.get(); }
@@ -294,13 +304,6 @@ public final class Session {
         return e != null && e.model.hasWeights() && !e.model.isPackage();
     }
 
-    /** The tokenized sample texts of the loaded model, cached so the analysis reuses its reference run. Off the FX thread. */
-    public Batch batch(List<String> texts) {
-        Engine e = engine;
-        if (e == null) throw new AnewbException("no model loaded");
-        return e.batch(texts);
-    }
-
     /** "BERT · 22.6M params" for the header. */
     public static String headerDetails(ModelInfo i) {
         String type = i.modelType() == null ? i.architecture() : i.modelType().toUpperCase(Locale.ROOT);
@@ -323,16 +326,18 @@ public final class Session {
         if (select != null && profiles.all().containsKey(select)) chipName.set(select);
     }
 
-    /** Why the user's chips.json was ignored, or null. */
-    public String chipProfilesProblem() { return chipsProblem; }
-
-    /** Name of the chip profile the planner areas plan for (a key of {@link #chipProfiles()}); remembered in the settings. */
+    /**
+     * Name of the chip profile the planner areas plan for (a key of {@link #chipProfiles()}); remembered in the
+     * settings.
+     */
     public StringProperty chipNameProperty() { return chipName; }
 
     /** The on-chip buffer override in MB (null: the profile's own figure); remembered in the settings. */
     public ObjectProperty<Double> bufferOverrideMbProperty() { return bufferOverrideMb; }
 
-    /** The chosen profile with the buffer override applied: what the planner is given and what a sources popover lists. */
+    /**
+     * The chosen profile with the buffer override applied: what the planner is given and what a sources popover lists.
+     */
     public ObjectBinding<ChipProfile> chipProperty() { return chip; }
 
     public ChipProfile chip() { return chip.get(); }
@@ -353,7 +358,7 @@ public final class Session {
     }
 
     /** Replaces how the Hub client is built (tests point it at an in-process fake); the next use builds a new one. */
-    public synchronized void setHubClientFactory(java.util.function.Supplier<HubClient> factory) {
+    public synchronized void setHubClientFactory(Supplier<HubClient> factory) {
         hubFactory = factory;
         hub = null;
     }

@@ -34,7 +34,9 @@ public record Settings(AppTheme theme, WindowGeometry window, List<String> recen
         if (bufferMb != null && !(bufferMb > 0)) bufferMb = null;
     }
 
-    public Settings(AppTheme theme, WindowGeometry window, List<String> recentModels) { this(theme, window, recentModels, null, null); }
+    public Settings(AppTheme theme, WindowGeometry window, List<String> recentModels) {
+        this(theme, window, recentModels, null, null);
+    }
 
     public Settings(AppTheme theme, WindowGeometry window) { this(theme, window, List.of()); }
 

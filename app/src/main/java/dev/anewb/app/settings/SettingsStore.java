@@ -3,6 +3,7 @@ package dev.anewb.app.settings;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.anewb.io.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -42,7 +43,9 @@ public final class SettingsStore {
         return new SettingsStore(f, read(f));
     }
 
-    /** A store that never touches the disk: the self-test renders with defaults and must not change the user's settings. */
+    /**
+     * A store that never touches the disk: the self-test renders with defaults and must not change the user's settings.
+     */
     public static SettingsStore inMemory() { return new SettingsStore(null, Settings.defaults()); }
 
     /** The settings file, or null for an in-memory store. */
@@ -86,7 +89,7 @@ public final class SettingsStore {
     private static void write(Path f, Settings s) {
         try {
             byte[] json = JSON.writeValueAsBytes(s);
-            dev.anewb.io.AtomicFiles.write(f, out -> out.write(json));
+            AtomicFiles.write(f, out -> out.write(json));
         } catch (IOException e) {
             // Losing a remembered window size is not worth interrupting the user for.
             LOG.log(System.Logger.Level.WARNING, f + ": could not save settings (" + e.getMessage() + ")");

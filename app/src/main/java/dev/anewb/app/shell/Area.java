@@ -1,5 +1,7 @@
 package dev.anewb.app.shell;
 
+import dev.anewb.app.area.AreaView;
+import dev.anewb.app.area.AreaViewModel;
 import dev.anewb.app.drift.DriftView;
 import dev.anewb.app.drift.DriftViewModel;
 import dev.anewb.app.export.ExportView;
@@ -12,6 +14,7 @@ import dev.anewb.app.model.ModelView;
 import dev.anewb.app.model.ModelViewModel;
 import dev.anewb.app.run.RunView;
 import dev.anewb.app.run.RunViewModel;
+import dev.anewb.app.session.Session;
 import dev.anewb.app.weights.WeightsView;
 import dev.anewb.app.weights.WeightsViewModel;
 import javafx.scene.input.KeyCode;
@@ -19,36 +22,40 @@ import javafx.scene.input.KeyCodeCombination;
 import javafx.scene.input.KeyCombination;
 
 import java.util.Locale;
-import dev.anewb.app.session.Session;
-
 import java.util.function.Function;
 
 /** The workbench's areas in navigation order; the order also gives the Ctrl/Cmd+1..7 shortcuts. */
 public enum Area {
-    MODEL("Model", Icons.LAYERS, session -> new ModelView(new ModelViewModel(session))),
-    DRIFT("Drift", Icons.ACTIVITY, session -> new DriftView(new DriftViewModel(session))),
-    MEMORY("Memory", Icons.CHIP, session -> new MemoryView(new MemoryViewModel(session))),
-    LAYOUT("Layout", Icons.GRID, session -> new LayoutView(new LayoutViewModel(session))),
-    WEIGHTS("Weights", Icons.BARS, session -> new WeightsView(new WeightsViewModel(session))),
-    RUN("Run", Icons.PLAY, session -> new RunView(new RunViewModel(session))),
-    EXPORT("Export", Icons.UPLOAD, session -> new ExportView(new ExportViewModel(session)));
+    MODEL("Model", ModelView.ICON, ModelViewModel.class, ModelViewModel::new, ModelView::new),
+    DRIFT("Drift", DriftView.ICON, DriftViewModel.class, DriftViewModel::new, DriftView::new),
+    MEMORY("Memory", MemoryView.ICON, MemoryViewModel.class, MemoryViewModel::new, MemoryView::new),
+    LAYOUT("Layout", LayoutView.ICON, LayoutViewModel.class, LayoutViewModel::new, LayoutView::new),
+    WEIGHTS("Weights", WeightsView.ICON, WeightsViewModel.class, WeightsViewModel::new, WeightsView::new),
+    RUN("Run", RunView.ICON, RunViewModel.class, RunViewModel::new, RunView::new),
+    EXPORT("Export", ExportView.ICON, ExportViewModel.class, ExportViewModel::new, ExportView::new);
 
     private final String title;
     private final String iconPath;
-    private final Function<Session, AreaView> factory;
+    private final Function<Session, AreaViewModel> viewModel;
+    private final Function<AreaViewModel, AreaView> view;
 
-    Area(String title, String iconPath, Function<Session, AreaView> factory) {
+    <M extends AreaViewModel> Area(String title, String iconPath, Class<M> type, Function<Session, M> viewModel,
+                                   Function<M, AreaView> view) {
         this.title = title;
         this.iconPath = iconPath;
-        this.factory = factory;
+        this.viewModel = viewModel::apply;
+        this.view = m -> view.apply(type.cast(m));
     }
 
     public String title() { return title; }
 
     public String iconPath() { return iconPath; }
 
-    /** Builds the area's view with a fresh view model reading {@code session} (FX thread). */
-    public AreaView createView(Session session) { return factory.apply(session); }
+    /** A fresh view model of the area reading {@code session} (FX thread). */
+    public AreaViewModel createViewModel(Session session) { return viewModel.apply(session); }
+
+    /** Builds the area's view on {@code viewModel}, one {@link #createViewModel} made for this area (FX thread). */
+    public AreaView createView(AreaViewModel viewModel) { return view.apply(viewModel); }
 
     /** 1 for the first area. */
     public int number() { return ordinal() + 1; }

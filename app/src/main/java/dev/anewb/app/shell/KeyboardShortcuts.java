@@ -1,5 +1,7 @@
 package dev.anewb.app.shell;
 
+import dev.anewb.app.export.ExportView;
+import dev.anewb.app.run.RunView;
 import javafx.geometry.Insets;
 import javafx.scene.Node;
 import javafx.scene.control.Label;
@@ -18,10 +20,12 @@ import java.util.List;
  */
 public final class KeyboardShortcuts {
     public static final KeyCodeCombination OPEN = new KeyCodeCombination(KeyCode.O, KeyCombination.SHORTCUT_DOWN);
-    public static final KeyCodeCombination EXPORT_PACKAGE = new KeyCodeCombination(KeyCode.E, KeyCombination.SHORTCUT_DOWN);
-    public static final KeyCodeCombination EXPORT_ONNX = new KeyCodeCombination(KeyCode.E, KeyCombination.SHORTCUT_DOWN, KeyCombination.SHIFT_DOWN);
-    public static final KeyCodeCombination RUN = new KeyCodeCombination(KeyCode.R, KeyCombination.SHORTCUT_DOWN);
-    public static final KeyCodeCombination THEME = new KeyCodeCombination(KeyCode.D, KeyCombination.SHORTCUT_DOWN, KeyCombination.SHIFT_DOWN);
+    // The areas name the keys of their own commands (their tooltips show them); the shell registers them.
+    public static final KeyCodeCombination EXPORT_PACKAGE = ExportView.EXPORT_PACKAGE_SHORTCUT;
+    public static final KeyCodeCombination EXPORT_ONNX = ExportView.EXPORT_ONNX_SHORTCUT;
+    public static final KeyCodeCombination RUN = RunView.RUN_SHORTCUT;
+    public static final KeyCodeCombination THEME =
+            new KeyCodeCombination(KeyCode.D, KeyCombination.SHORTCUT_DOWN, KeyCombination.SHIFT_DOWN);
     public static final KeyCodeCombination HELP = new KeyCodeCombination(KeyCode.F1);
 
     /** One shortcut: the keys and what they do, as the help lists it. */

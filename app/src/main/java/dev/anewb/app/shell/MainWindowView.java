@@ -1,35 +1,35 @@
 package dev.anewb.app.shell;
 
+import dev.anewb.app.area.AreaView;
 import dev.anewb.app.conversion.ConversionPanel;
-import dev.anewb.app.conversion.ConversionViewModel;
 import dev.anewb.app.export.ExportView;
 import dev.anewb.app.jobs.JobFailure;
-import dev.anewb.app.model.ModelView;
 import dev.anewb.app.jobs.JobFailureNotice;
 import dev.anewb.app.jobs.JobStatusBar;
-import dev.anewb.app.run.RunView;
+import dev.anewb.app.model.ModelView;
 import dev.anewb.app.theme.AppTheme;
-import javafx.scene.control.Button;
-import org.controlsfx.control.PopOver;
+import dev.anewb.app.ui.Fxml;
+import dev.anewb.app.ui.Icons;
 import javafx.collections.ListChangeListener;
 import javafx.fxml.FXML;
 import javafx.geometry.Pos;
 import javafx.scene.Parent;
 import javafx.scene.Scene;
+import javafx.scene.control.Button;
 import javafx.scene.control.Label;
 import javafx.scene.control.ListCell;
 import javafx.scene.control.ListView;
 import javafx.scene.control.ToggleButton;
 import javafx.scene.control.Tooltip;
-import javafx.scene.input.KeyCode;
 import javafx.scene.input.KeyCodeCombination;
-import javafx.scene.input.KeyCombination;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.Region;
 import javafx.scene.layout.StackPane;
 import javafx.scene.layout.VBox;
+import javafx.util.Duration;
 import javafx.util.Subscription;
+import org.controlsfx.control.PopOver;
 
 import java.util.EnumMap;
 import java.util.Map;
@@ -85,7 +85,7 @@ public final class MainWindowView {
         helpButton.setTooltip(new Tooltip("Keyboard shortcuts (" + KeyboardShortcuts.HELP.getDisplayText() + ")"));
         helpButton.setOnAction(e -> toggleShortcutsHelp());
 
-        conversionPanel = new ConversionPanel(new ConversionViewModel(viewModel.session()));
+        conversionPanel = new ConversionPanel(viewModel.conversion());
         sidePanel.getChildren().setAll(conversionPanel.root());
 
         statusBar.bind(viewModel.runningJobs());
@@ -121,20 +121,20 @@ public final class MainWindowView {
             viewModel.select(Area.EXPORT);
             if (areaViews.get(Area.EXPORT) instanceof ExportView v) v.exportOnnx();
         });
-        scene.getAccelerators().put(KeyboardShortcuts.RUN, () -> {
-            viewModel.select(Area.RUN);
-            if (areaViews.get(Area.RUN) instanceof RunView v) v.viewModel().runCurrent();
-        });
+        scene.getAccelerators().put(KeyboardShortcuts.RUN, this::runCurrent);
         scene.getAccelerators().put(KeyboardShortcuts.HELP, this::toggleShortcutsHelp);
         return scene;
     }
 
     public Parent root() { return root; }
 
+    /** Shows the Run area and runs what the loaded model takes on its current input (Ctrl/Cmd+R, the self-test). */
+    public void runCurrent() { viewModel.runCurrent(); }
+
     /** Shows the keyboard shortcuts under the "?" button, or hides them if shown. */
     public void toggleShortcutsHelp() {
         if (shortcutsHelp != null && shortcutsHelp.isShowing()) {
-            shortcutsHelp.hide(javafx.util.Duration.ZERO);
+            shortcutsHelp.hide(Duration.ZERO);
             return;
         }
         if (shortcutsHelp == null) {
@@ -144,9 +144,8 @@ public final class MainWindowView {
             shortcutsHelp.setDetachable(false);
             shortcutsHelp.setArrowLocation(PopOver.ArrowLocation.TOP_RIGHT);
         }
-        if (helpButton.getScene() != null && helpButton.getScene().getWindow() != null && helpButton.getScene().getWindow().isShowing()) {
-            shortcutsHelp.show(helpButton);
-        }
+        Scene scene = helpButton.getScene();
+        if (scene != null && scene.getWindow() != null && scene.getWindow().isShowing()) shortcutsHelp.show(helpButton);
     }
 
     /** The shortcuts popover once it has been asked for (tests). */
@@ -154,23 +153,21 @@ public final class MainWindowView {
 
     public ConversionPanel conversionPanel() { return conversionPanel; }
 
-    public MainWindowViewModel viewModel() { return viewModel; }
-
     /** The area's view if it has been shown (views are built on first visit). */
     public AreaView areaView(Area area) { return areaViews.get(area); }
 
-    /** Drops listeners on the view model and disposes the area views (window closed). */
+    /** Drops listeners on the view model, disposes the area views, then the view models (window closed). */
     public void dispose() {
         subscriptions.unsubscribe();
         subscriptions = Subscription.EMPTY;
         if (shortcutsHelp != null) shortcutsHelp.hide();
         areaViews.values().forEach(AreaView::dispose);
         areaViews.clear();
-        viewModel.session().close();
+        viewModel.close();
     }
 
     private void show(Area area) {
-        AreaView view = areaViews.computeIfAbsent(area, a -> a.createView(viewModel.session()));
+        AreaView view = areaViews.computeIfAbsent(area, a -> a.createView(viewModel.area(a)));
         areaHost.getChildren().setAll(view.root());
         if (areaList.getSelectionModel().getSelectedItem() != area) areaList.getSelectionModel().select(area);
     }

@@ -1,8 +1,11 @@
 package dev.anewb.app.shell;
 
+import dev.anewb.app.area.AreaViewModel;
+import dev.anewb.app.conversion.ConversionViewModel;
 import dev.anewb.app.jobs.FxJobs;
 import dev.anewb.app.jobs.JobFailure;
 import dev.anewb.app.jobs.JobView;
+import dev.anewb.app.run.RunViewModel;
 import dev.anewb.app.session.Session;
 import dev.anewb.app.settings.Settings;
 import dev.anewb.app.settings.SettingsStore;
@@ -13,9 +16,13 @@ import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.beans.property.SimpleObjectProperty;
 import javafx.collections.ObservableList;
 
+import java.util.EnumMap;
+import java.util.Map;
+
 /**
- * State of the main window: theme, selected area, the model header and the background jobs. Knows nothing
- * of controls, so it is tested without a screen.
+ * State of the main window: theme, selected area, the model header and the background jobs, and the view models
+ * of the conversion panel and of every area shown so far (it owns them: {@link #close()} disposes them). Knows
+ * nothing of controls, so it is tested without a screen.
  */
 public final class MainWindowViewModel {
     public static final String NO_MODEL = "No model loaded";
@@ -28,9 +35,12 @@ public final class MainWindowViewModel {
     private final ReadOnlyStringWrapper modelTitle = new ReadOnlyStringWrapper(this, "modelTitle", NO_MODEL);
     private final ReadOnlyStringWrapper modelDetails = new ReadOnlyStringWrapper(this, "modelDetails");
     private final Session session;
+    private final ConversionViewModel conversion;
+    private final Map<Area, AreaViewModel> areas = new EnumMap<>(Area.class);
 
     /**
-     * @param requestedModel what {@code anewb gui MODEL} asked to open ({@link #openRequestedModel()} loads it), or null
+     * @param requestedModel what {@code anewb gui MODEL} asked to open ({@link #openRequestedModel()} loads it),
+     *                       or null
      */
     public MainWindowViewModel(SettingsStore settings, FxJobs jobs, String requestedModel) {
         this.settings = settings;
@@ -40,6 +50,7 @@ public final class MainWindowViewModel {
         // Every theme change is remembered, whichever control caused it.
         theme.addListener((obs, old, now) -> settings.update(s -> s.withTheme(now)));
         this.session = new Session(settings, jobs);
+        this.conversion = new ConversionViewModel(session);
         session.infoProperty().subscribe(v -> updateHeader());
         session.loadingProperty().subscribe(v -> updateHeader());
         updateHeader();
@@ -55,13 +66,15 @@ public final class MainWindowViewModel {
         var info = session.infoProperty().get();
         if (info != null) {
             modelTitle.set(info.name());
-            modelDetails.set(Session.headerDetails(info) + (session.loadingProperty().get() ? " · loading " + session.loadingWhatProperty().get() + "…" : ""));
+            modelDetails.set(Session.headerDetails(info) + (session.loadingProperty().get()
+                    ? " · loading " + session.loadingWhatProperty().get() + "…" : ""));
         } else if (session.loadingProperty().get()) {
             modelTitle.set(NO_MODEL);
             modelDetails.set("Loading " + session.loadingWhatProperty().get() + "…");
         } else {
             modelTitle.set(NO_MODEL);
-            modelDetails.set(requestedModel == null ? "Open a model to start (Model area, " + OPEN_HINT + ")" : "Requested: " + requestedModel);
+            modelDetails.set(requestedModel == null ? "Open a model to start (Model area, " + OPEN_HINT + ")"
+                    : "Requested: " + requestedModel);
         }
     }
 
@@ -72,8 +85,29 @@ public final class MainWindowViewModel {
         if (requestedModel != null) session.load(requestedModel);
     }
 
-    /** The shared state every area reads. */
+    /** The shared state every area reads (tests drive it directly). */
     public Session session() { return session; }
+
+    /** The conversion panel's state. */
+    public ConversionViewModel conversion() { return conversion; }
+
+    /** The area's view model, made on first use (the shell builds an area's view on its first visit). */
+    public AreaViewModel area(Area area) {
+        return areas.computeIfAbsent(area, a -> a.createViewModel(session));
+    }
+
+    /** Shows the Run area and runs what the loaded model takes on its current input. */
+    public void runCurrent() {
+        select(Area.RUN);
+        if (area(Area.RUN) instanceof RunViewModel run) run.runCurrent();
+    }
+
+    /** Disposes the area view models and closes the loaded model (window closed). */
+    public void close() {
+        areas.values().forEach(AreaViewModel::dispose);
+        areas.clear();
+        session.close();
+    }
 
     public ObjectProperty<AppTheme> themeProperty() { return theme; }
 
@@ -98,8 +132,6 @@ public final class MainWindowViewModel {
     public ReadOnlyStringProperty modelDetailsProperty() { return modelDetails.getReadOnlyProperty(); }
 
     public String requestedModel() { return requestedModel; }
-
-    public FxJobs jobs() { return jobs; }
 
     public ObservableList<JobView<?>> runningJobs() { return jobs.running(); }
 

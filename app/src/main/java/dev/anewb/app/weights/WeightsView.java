@@ -1,13 +1,13 @@
 package dev.anewb.app.weights;
 
-import dev.anewb.app.shell.AreaView;
-import dev.anewb.app.shell.Fxml;
+import dev.anewb.app.area.AreaView;
+import dev.anewb.app.ui.Fxml;
+import dev.anewb.app.ui.Icons;
 import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.collections.ListChangeListener;
 import javafx.fxml.FXML;
 import javafx.scene.Parent;
 import javafx.scene.chart.BarChart;
-import javafx.scene.chart.CategoryAxis;
 import javafx.scene.chart.XYChart;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
@@ -16,16 +16,20 @@ import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
 import javafx.scene.control.Tooltip;
 import javafx.scene.image.ImageView;
+import javafx.scene.image.PixelFormat;
 import javafx.scene.image.PixelWriter;
 import javafx.scene.image.WritableImage;
 import javafx.scene.layout.StackPane;
 import javafx.util.Subscription;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
 
 /** Controller of WeightsView.fxml: heatmaps drawn into one WritableImage each, histogram, worst blocks. */
 public final class WeightsView implements AreaView {
+    /** The area's icon in the navigation list and its empty state. */
+    public static final String ICON = Icons.BARS;
     private final WeightsViewModel viewModel;
     private final Parent root;
     private Subscription subscriptions = Subscription.EMPTY;
@@ -42,7 +46,6 @@ public final class WeightsView implements AreaView {
     @FXML private ImageView scaleMap;
     @FXML private Label scaleLegend;
     @FXML private BarChart<String, Number> histogram;
-    @FXML private CategoryAxis binAxis;
     @FXML private TableView<WeightsViewModel.BlockRow> worst;
 
     public WeightsView(WeightsViewModel viewModel) {
@@ -53,7 +56,8 @@ public final class WeightsView implements AreaView {
     @FXML private void initialize() {
         weight.setItems(viewModel.weights());
         weight.valueProperty().bindBidirectional(viewModel.selectedProperty());
-        weight.setTooltip(new Tooltip("Projection weight to quantize with the block size and scheme of the current conversion"));
+        weight.setTooltip(new Tooltip("Projection weight to quantize with the block size and scheme of the "
+                + "current conversion"));
         kind.getItems().setAll(WeightsViewModel.ErrorKind.values());
         kind.valueProperty().bindBidirectional(viewModel.kindProperty());
         kind.setTooltip(new Tooltip("Largest or RMS difference between the weight and its INT8 round trip, per block"));
@@ -61,10 +65,14 @@ public final class WeightsView implements AreaView {
         status.textProperty().bind(viewModel.statusProperty());
         fit(errorMap, errorBox);
         fit(scaleMap, scaleBox);
-        Tooltip.install(errorMap, new Tooltip("One pixel column per input block, one row per output channel; brighter = larger error"));
+        Tooltip.install(errorMap, new Tooltip(
+                "One pixel column per input block, one row per output channel; brighter = larger error"));
         Tooltip.install(scaleMap, new Tooltip("FP16 scale per block; brighter = larger scale (wider value range)"));
-        worst.getColumns().setAll(col("row", 44, r -> Integer.toString(r.row())), col("block", 48, r -> Integer.toString(r.block())),
-                col("error", 82, WeightsViewModel.BlockRow::errorText), col("scale", 82, WeightsViewModel.BlockRow::scaleText),
+        worst.getColumns().setAll(
+                col("row", 44, r -> Integer.toString(r.row())),
+                col("block", 48, r -> Integer.toString(r.block())),
+                col("error", 82, WeightsViewModel.BlockRow::errorText),
+                col("scale", 82, WeightsViewModel.BlockRow::scaleText),
                 col("zero pt", 72, r -> Integer.toString(r.zeroPoint())));
         worst.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         worst.setItems(viewModel.worst());
@@ -74,8 +82,7 @@ public final class WeightsView implements AreaView {
         subscriptions = Subscription.combine(
                 () -> viewModel.histogram().removeListener(onBins),
                 viewModel.analysisProperty().subscribe(a -> drawMaps()),
-                viewModel.kindProperty().subscribe(k -> drawMaps()),
-                viewModel::dispose);
+                viewModel.kindProperty().subscribe(k -> drawMaps()));
     }
 
     private static void fit(ImageView view, StackPane box) {
@@ -86,7 +93,8 @@ public final class WeightsView implements AreaView {
     }
 
     /** @param min narrowest width that still shows the whole header and a formatted value ("1.47e-03") */
-    private static TableColumn<WeightsViewModel.BlockRow, String> col(String title, double min, Function<WeightsViewModel.BlockRow, String> f) {
+    private static TableColumn<WeightsViewModel.BlockRow, String> col(String title, double min,
+                                                                       Function<WeightsViewModel.BlockRow, String> f) {
         TableColumn<WeightsViewModel.BlockRow, String> c = new TableColumn<>(title);
         c.setMinWidth(min);
         c.setPrefWidth(min);
@@ -129,13 +137,14 @@ public final class WeightsView implements AreaView {
         for (int i = 0; i < argb.length; i++) argb[i] = ramp(span <= 0 ? 0 : (values[i] - lo) / span);
         WritableImage image = new WritableImage(blocks, rows);
         PixelWriter w = image.getPixelWriter();
-        w.setPixels(0, 0, blocks, rows, javafx.scene.image.PixelFormat.getIntArgbInstance(), argb, 0, blocks);
+        w.setPixels(0, 0, blocks, rows, PixelFormat.getIntArgbInstance(), argb, 0, blocks);
         return image;
     }
 
     /** Dark blue → teal → yellow (viridis-like), readable on light and dark themes. */
     static int ramp(float t) {
-        float[][] stops = {{0.27f, 0.00f, 0.33f}, {0.23f, 0.32f, 0.55f}, {0.13f, 0.57f, 0.55f}, {0.37f, 0.79f, 0.38f}, {0.99f, 0.91f, 0.15f}};
+        float[][] stops = {{0.27f, 0.00f, 0.33f}, {0.23f, 0.32f, 0.55f}, {0.13f, 0.57f, 0.55f}, {0.37f, 0.79f, 0.38f},
+                {0.99f, 0.91f, 0.15f}};
         float x = Math.max(0, Math.min(1, t)) * (stops.length - 1);
         int i = Math.min(stops.length - 2, (int) x);
         float f = x - i;
@@ -148,15 +157,14 @@ public final class WeightsView implements AreaView {
     private void drawHistogram() {
         XYChart.Series<String, Number> s = new XYChart.Series<>();
         for (WeightsViewModel.Bin b : viewModel.histogram()) s.getData().add(new XYChart.Data<>(b.label(), b.count()));
-        histogram.getData().setAll(java.util.List.of(s));
+        histogram.getData().setAll(List.of(s));
         for (int i = 0; i < s.getData().size(); i++) {
             WeightsViewModel.Bin b = viewModel.histogram().get(i);
             var node = s.getData().get(i).getNode();
-            if (node != null) Tooltip.install(node, new Tooltip(String.format(Locale.ROOT, "%d blocks with error in [%.3e, %.3e)", b.count(), b.from(), b.to())));
+            if (node != null) Tooltip.install(node, new Tooltip(String.format(Locale.ROOT, "%d blocks with error in "
+                    + "[%.3e, %.3e)", b.count(), b.from(), b.to())));
         }
     }
-
-    public WeightsViewModel viewModel() { return viewModel; }
 
     @Override public Parent root() { return root; }
 

@@ -1,9 +1,9 @@
 package dev.anewb.app.weights;
 
 import dev.anewb.api.ConvertedModel;
+import dev.anewb.app.area.AreaViewModel;
 import dev.anewb.app.jobs.LatestJobScheduler;
 import dev.anewb.app.session.Session;
-import dev.anewb.app.shell.AreaViewModel;
 import dev.anewb.model.WeightInfo;
 import dev.anewb.model.WeightRole;
 import dev.anewb.quant.BlockErrorMap;
@@ -54,8 +54,7 @@ public final class WeightsViewModel extends AreaViewModel {
     /** The measured weight. */
     public record Analysis(String weight, int blockSize, boolean symmetric, BlockErrorMap map, long millis) { }
 
-    private final Session session;
-    private final LatestJobScheduler<Analysis> scheduler;
+    private final LatestJobScheduler<Analysis> scheduler = scheduler("Quantize weight");
     private final ObservableList<String> weights = FXCollections.observableArrayList();
     private final ObjectProperty<String> selected = new SimpleObjectProperty<>(this, "selected");
     private final ObjectProperty<ErrorKind> kind = new SimpleObjectProperty<>(this, "kind", ErrorKind.MAX_ABS);
@@ -63,31 +62,29 @@ public final class WeightsViewModel extends AreaViewModel {
     private final ObservableList<Bin> histogram = FXCollections.observableArrayList();
     private final ObservableList<BlockRow> worst = FXCollections.observableArrayList();
     private final ReadOnlyStringWrapper status = new ReadOnlyStringWrapper(this, "status", "");
-    private Subscription subscription;
 
     public WeightsViewModel(Session session) {
-        super("Weights", "Per-block INT8 quantization error and scales of one projection weight.",
+        super(session, "Weights", "Per-block INT8 quantization error and scales of one projection weight.",
                 List.of("Heatmaps of error and scale per block", "Histogram of block errors", "The worst blocks"),
                 "Load a model to inspect its weights.");
-        this.session = session;
-        this.scheduler = new LatestJobScheduler<>(session.jobs(), "Quantize weight");
-        subscription = Subscription.combine(
+        keep(Subscription.combine(
                 session.modelProperty().subscribe(m -> {
                     List<String> names = m == null ? List.of() : m.graph().weights().values().stream()
                             .filter(w -> w.role() == WeightRole.PROJECTION).map(WeightInfo::name).toList();
                     weights.setAll(names);
-                    if (selected.get() == null || !names.contains(selected.get())) selected.set(names.isEmpty() ? null : names.getFirst());
+                    if (selected.get() == null || !names.contains(selected.get())) {
+                        selected.set(names.isEmpty() ? null : names.getFirst());
+                    }
                 }),
                 selected.subscribe(s -> measure()),
                 session.convertedProperty().subscribe(c -> measure()),
                 kind.subscribe(k -> summarize()),
                 analysis.subscribe(a -> summarize()),
-                scheduler.computingProperty().subscribe(c -> updateStatus()),
-                scheduler::cancel);
+                scheduler.computingProperty().subscribe(c -> updateStatus())));
     }
 
     private void measure() {
-        ConvertedModel c = session.converted();
+        ConvertedModel c = session().converted();
         String name = selected.get();
         if (c == null || name == null) return;
         WeightInfo.Quant quant = c.graph().weights().get(name) == null ? null : c.graph().weights().get(name).quant();
@@ -119,12 +116,17 @@ public final class WeightsViewModel extends AreaViewModel {
         int[] counts = new int[HISTOGRAM_BINS];
         for (float v : e) counts[max == 0 ? 0 : Math.min(HISTOGRAM_BINS - 1, (int) (v / max * HISTOGRAM_BINS))]++;
         List<Bin> bins = new ArrayList<>();
-        for (int i = 0; i < HISTOGRAM_BINS; i++) bins.add(new Bin(max * i / HISTOGRAM_BINS, max * (i + 1) / HISTOGRAM_BINS, counts[i]));
+        for (int i = 0; i < HISTOGRAM_BINS; i++) {
+            bins.add(new Bin(max * i / HISTOGRAM_BINS, max * (i + 1) / HISTOGRAM_BINS, counts[i]));
+        }
         histogram.setAll(bins);
         int blocks = a.map().blocksPerRow();
         var q = a.map().quantized();
-        worst.setAll(IntStream.range(0, e.length).boxed().sorted(Comparator.comparingDouble(i -> -e[i])).limit(WORST_BLOCKS)
-                .map(i -> new BlockRow(i / blocks, i % blocks, e[i], q.scale(i / blocks, i % blocks), q.zeroPoint(i / blocks, i % blocks))).toList());
+        worst.setAll(IntStream.range(0, e.length).boxed().sorted(Comparator.comparingDouble(i -> -e[i]))
+                .limit(WORST_BLOCKS)
+                .map(i -> new BlockRow(i / blocks, i % blocks, e[i], q.scale(i / blocks, i % blocks),
+                        q.zeroPoint(i / blocks, i % blocks)))
+                .toList());
         updateStatus();
     }
 
@@ -142,11 +144,13 @@ public final class WeightsViewModel extends AreaViewModel {
 
     private void updateStatus() {
         Analysis a = analysis.get();
-        if (scheduler.isComputing()) status.set("computing…");
-        else if (a != null) {
+        if (scheduler.isComputing()) {
+            status.set("computing…");
+        } else if (a != null) {
             String block = a.blockSize() == BlockQuantizer.PER_CHANNEL ? "per-channel" : "block " + a.blockSize();
-            status.set(String.format(Locale.ROOT, "%s · %d rows × %d blocks · %s, %s · %d ms", a.weight(), a.map().rows(), a.map().blocksPerRow(),
-                    block, a.symmetric() ? "symmetric" : "asymmetric", a.millis()));
+            status.set(String.format(Locale.ROOT, "%s · %d rows × %d blocks · %s, %s · %d ms", a.weight(),
+                    a.map().rows(), a.map().blocksPerRow(), block, a.symmetric() ? "symmetric" : "asymmetric",
+                    a.millis()));
         }
     }
 
@@ -163,13 +167,4 @@ public final class WeightsViewModel extends AreaViewModel {
     public ObservableList<BlockRow> worst() { return worst; }
 
     public ReadOnlyStringProperty statusProperty() { return status.getReadOnlyProperty(); }
-
-    public javafx.beans.property.ReadOnlyBooleanProperty computingProperty() { return scheduler.computingProperty(); }
-
-    public Session session() { return session; }
-
-    public void dispose() {
-        subscription.unsubscribe();
-        subscription = Subscription.EMPTY;
-    }
 }

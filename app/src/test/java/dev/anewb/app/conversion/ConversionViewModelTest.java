@@ -13,7 +13,9 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The conversion panel's logic without a screen: every control edits the session's Conversion, validated by the engine. */
+/**
+ * The conversion panel's logic without a screen: every control edits the session's Conversion, validated by the engine.
+ */
 class ConversionViewModelTest {
     private final FxJobs jobs = new FxJobs();
     private final Session session = new Session(SettingsStore.inMemory(), jobs);
@@ -30,7 +32,8 @@ class ConversionViewModelTest {
         vm.symmetricProperty().set(true);
         vm.precisionProperty().set(Conversion.Precision.FP32);
         vm.layoutProperty().set(Conversion.Layout.HF);
-        assertEquals(new Conversion(Conversion.Layout.HF, Conversion.Precision.FP32, true, 256, true, List.of(), Map.of(), 0, 0), session.conversion());
+        assertEquals(new Conversion(Conversion.Layout.HF, Conversion.Precision.FP32, true, 256, true, List.of(),
+                Map.of(), 0, 0), session.conversion());
         vm.perChannelProperty().set(true);
         assertEquals(BlockQuantizer.PER_CHANNEL, session.conversion().blockSize());
         vm.choosePreset(64);

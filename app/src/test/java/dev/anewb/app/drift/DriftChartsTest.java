@@ -4,6 +4,7 @@ import dev.anewb.drift.DriftReport;
 import dev.anewb.drift.TapMetrics;
 import javafx.scene.chart.LineChart;
 import javafx.scene.chart.XYChart;
+import javafx.scene.control.Label;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -28,10 +29,13 @@ class DriftChartsTest {
 
     @Test void whisperLayerOutputsArePlotted() throws Exception {
         List<TapMetrics> taps = List.of(tap("encoder_hidden_states.0", 60), tap("encoder.layers.0.attn_out", 55),
-                tap("encoder_hidden_states.1", 50), tap("decoder_hidden_states.0", 45), tap("decoder_hidden_states.1", 40));
+                tap("encoder_hidden_states.1", 50), tap("decoder_hidden_states.0", 45),
+                tap("decoder_hidden_states.1", 40));
         DriftReport report = new DriftReport(taps, Map.of(), Map.of(DriftReport.Cause.FP16, taps));
-        LineChart<String, Number> chart = WaitForAsyncUtils.asyncFx(() -> DriftCharts.perLayer(report, DriftMetric.SQNR, "t")).get();
-        assertEquals(List.of("encoder_hidden_states.0", "encoder_hidden_states.1", "decoder_hidden_states.0", "decoder_hidden_states.1"),
+        LineChart<String, Number> chart =
+                WaitForAsyncUtils.asyncFx(() -> DriftCharts.perLayer(report, DriftMetric.SQNR, "t")).get();
+        assertEquals(List.of("encoder_hidden_states.0", "encoder_hidden_states.1", "decoder_hidden_states.0",
+                        "decoder_hidden_states.1"),
                 chart.getData().getFirst().getData().stream().map(XYChart.Data::getXValue).toList());
     }
 
@@ -42,16 +46,19 @@ class DriftChartsTest {
         both.put(DriftReport.Cause.QUANTIZATION, taps);
         both.put(DriftReport.Cause.FP16, taps);
         String alone = WaitForAsyncUtils.asyncFx(() -> fp16Style(new DriftReport(taps, Map.of(), fp16Only))).get();
-        String withQuantization = WaitForAsyncUtils.asyncFx(() -> fp16Style(new DriftReport(taps, Map.of(), both))).get();
+        String withQuantization =
+                WaitForAsyncUtils.asyncFx(() -> fp16Style(new DriftReport(taps, Map.of(), both))).get();
         assertTrue(alone.contains(DriftPalette.colour(DriftReport.Cause.FP16)), alone);
         assertEquals(alone, withQuantization);
-        assertNotEquals(DriftPalette.colour(DriftReport.Cause.FP16), DriftPalette.colour(DriftReport.Cause.QUANTIZATION));
+        assertNotEquals(DriftPalette.colour(DriftReport.Cause.FP16),
+                DriftPalette.colour(DriftReport.Cause.QUANTIZATION));
     }
 
     private static String fp16Style(DriftReport report) {
         LineChart<String, Number> chart = DriftCharts.perLayer(report, DriftMetric.SQNR, "t");
-        XYChart.Series<String, Number> fp16 = chart.getData().stream().filter(s -> s.getName().equals("fp16")).findFirst().orElseThrow();
-        String legend = chart.lookupAll(".chart-legend-item").stream().map(n -> (javafx.scene.control.Label) n)
+        XYChart.Series<String, Number> fp16 = chart.getData().stream().filter(s -> s.getName().equals("fp16"))
+                .findFirst().orElseThrow();
+        String legend = chart.lookupAll(".chart-legend-item").stream().map(n -> (Label) n)
                 .filter(l -> l.getText().equals("fp16")).findFirst().orElseThrow().getGraphic().getStyle();
         return fp16.getNode().getStyle() + " | " + fp16.getData().getFirst().getNode().getStyle() + " | " + legend;
     }

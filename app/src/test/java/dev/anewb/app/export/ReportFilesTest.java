@@ -18,10 +18,13 @@ class ReportFilesTest {
 
     @Test void writesHtmlJsonAndCsvOfTheSameTable() throws Exception {
         DriftReport r = new DriftReport(List.of(new TapMetrics("hidden_states.0", Double.POSITIVE_INFINITY, 1, 0, 0, 1),
-                new TapMetrics("hidden_states.1", 40, 0.9999, 0.01, 0.05, 2), new TapMetrics("hidden_states.2", 37.5, 0.9998, 0.013, 0.06, 2)),
+                new TapMetrics("hidden_states.1", 40, 0.9999, 0.01, 0.05, 2),
+                new TapMetrics("hidden_states.2", 37.5, 0.9998, 0.013, 0.06, 2)),
                 Map.of("sentence_embedding_cosine", 0.99987), Map.of());
-        List<Path> files = ReportFiles.write(dir, "m-drift", new ReportFiles.Content("m", Conversion.ANE_DEFAULT, List.of("a <b>"), r, new byte[]{1, 2, 3}));
-        assertEquals(List.of("m-drift.html", "m-drift.json", "m-drift.csv"), files.stream().map(p -> p.getFileName().toString()).toList());
+        var content = new ReportFiles.Content("m", Conversion.ANE_DEFAULT, List.of("a <b>"), r, new byte[]{1, 2, 3});
+        List<Path> files = ReportFiles.write(dir, "m-drift", content);
+        assertEquals(List.of("m-drift.html", "m-drift.json", "m-drift.csv"),
+                files.stream().map(p -> p.getFileName().toString()).toList());
         String csv = Files.readString(files.get(2));
         assertEquals("tap,sqnr_db,cosine,rel_l2,max_abs,growth_db", csv.lines().findFirst().orElseThrow());
         assertTrue(csv.contains("hidden_states.0,inf,"), csv);

@@ -13,6 +13,7 @@ import org.testfx.api.FxRobot;
 import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.util.WaitForAsyncUtils;
 
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -48,7 +49,8 @@ class LayoutViewModelTest {
     @Test void treeListsEveryKindAndSelectionResolvesTheLayout(FxRobot robot) {
         var names = vm.tensorNames();
         assertTrue(names.contains("layers.0.q"));
-        assertTrue(names.contains("encoder.layer.0.attention.self.query.weight.scale"), names.stream().filter(n -> n.contains("scale")).findFirst().orElse("no scale"));
+        assertTrue(names.contains("encoder.layer.0.attention.self.query.weight.scale"),
+                names.stream().filter(n -> n.contains("scale")).findFirst().orElse("no scale"));
         assertTrue(names.contains("layers.0.attention.scores") || names.stream().anyMatch(n -> n.endsWith(".scores")));
         String scale = names.stream().filter(n -> n.endsWith(".scale")).findFirst().orElseThrow();
         robot.interact(() -> vm.selectedProperty().set(scale));
@@ -57,7 +59,8 @@ class LayoutViewModelTest {
         // block 128 over 384 inputs: 3 FP16 scales per row, padded to one 64-byte row
         assertArrayEquals(new long[]{384, 3}, t.shape());
         assertEquals(64, t.rowBytesAllocated());
-        assertTrue(vm.figures().stream().anyMatch(f -> f.label().equals("Padding") && f.value().startsWith(String.format(java.util.Locale.ROOT, "%,d B", t.paddingBytes()))));
+        String padding = String.format(Locale.ROOT, "%,d B", t.paddingBytes());
+        assertTrue(vm.figures().stream().anyMatch(f -> f.label().equals("Padding") && f.value().startsWith(padding)));
     }
 
     @Test void modeSwitchChangesTheArrangement(FxRobot robot) {

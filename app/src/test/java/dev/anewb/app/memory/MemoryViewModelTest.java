@@ -70,7 +70,8 @@ class MemoryViewModelTest {
     }
 
     @Test void blockSizeChangesWeightBytesAsThePlannerCountsThem(FxRobot robot) throws Exception {
-        Conversion b32 = Conversion.ANE_DEFAULT.withInt8(true, 32, false), b128 = Conversion.ANE_DEFAULT.withInt8(true, 128, false);
+        Conversion b32 = Conversion.ANE_DEFAULT.withInt8(true, 32, false);
+        Conversion b128 = Conversion.ANE_DEFAULT.withInt8(true, 128, false);
         robot.interact(() -> session.conversionProperty().set(b32));
         PlanResult shown32 = waitPlanned(b32);
         robot.interact(() -> session.conversionProperty().set(b128));
@@ -80,20 +81,23 @@ class MemoryViewModelTest {
         OpPlan q32 = shown32.optimized().op("layers.0.q"), q128 = shown128.optimized().op("layers.0.q");
         assertEquals(ref32.optimized().op("layers.0.q").sram(BufferKind.WEIGHTS), q32.sram(BufferKind.WEIGHTS));
         assertEquals(ref128.optimized().op("layers.0.q").sram(BufferKind.WEIGHTS), q128.sram(BufferKind.WEIGHTS));
-        assertTrue(q32.sram(BufferKind.WEIGHTS) > q128.sram(BufferKind.WEIGHTS), "smaller blocks store more scales and zero points");
+        assertTrue(q32.sram(BufferKind.WEIGHTS) > q128.sram(BufferKind.WEIGHTS), "smaller blocks store more scales "
+                + "and zero points");
         // The difference is the scale + zero-point bytes of the stored weights (WeightStorage, the planner's formula).
         long expected = 0;
         for (WeightInfo w : Converter.convert(session.model().graph(), b32).graph().weights().values()) {
             if (w.quant() == null) continue;
             WeightInfo w128 = Converter.convert(session.model().graph(), b128).graph().weights().get(w.name());
-            expected += PlannedWeights.storageOf(w, b32).totalBytes() - PlannedWeights.storageOf(w128, b128).totalBytes();
+            expected += PlannedWeights.storageOf(w, b32).totalBytes()
+                    - PlannedWeights.storageOf(w128, b128).totalBytes();
         }
         assertEquals(expected, shown32.optimized().weightBytes() - shown128.optimized().weightBytes());
         assertEquals(ref32.optimized().weightBytes(), shown32.optimized().weightBytes());
         // The table shows the same ops the planner planned.
         assertEquals(shown128.optimized().ops().size(), vm.ops().size());
         assertEquals(5, vm.cards().size());
-        assertTrue(vm.cards().stream().allMatch(c -> c.caption().contains("estimate") && c.caption().contains(session.chip().name())));
+        assertTrue(vm.cards().stream()
+                .allMatch(c -> c.caption().contains("estimate") && c.caption().contains(session.chip().name())));
     }
 
     @Test void chunkWindowChangesScoreBytes(FxRobot robot) throws Exception {
@@ -102,7 +106,8 @@ class MemoryViewModelTest {
         robot.interact(() -> session.conversionProperty().set(chunked));
         PlanResult c = waitPlanned(chunked);
         assertEquals(planner(chunked).optimized().sram(BufferKind.SCORES), c.optimized().sram(BufferKind.SCORES));
-        assertTrue(c.optimized().sram(BufferKind.SCORES) < fullScores, c.optimized().sram(BufferKind.SCORES) + " vs " + fullScores);
+        assertTrue(c.optimized().sram(BufferKind.SCORES) < fullScores,
+                c.optimized().sram(BufferKind.SCORES) + " vs " + fullScores);
     }
 
     @Test void chipBufferAndSequenceReplan(FxRobot robot) throws Exception {

@@ -1,11 +1,11 @@
 package dev.anewb.app.model;
 
-import dev.anewb.hub.FakeHub;
-
 import dev.anewb.app.jobs.FxJobs;
 import dev.anewb.app.session.Session;
 import dev.anewb.app.settings.SettingsStore;
+import dev.anewb.hub.FakeHub;
 import dev.anewb.hub.HubClient;
+import dev.anewb.hub.HubModelInfo;
 import dev.anewb.io.BundledModel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -16,6 +16,7 @@ import org.testfx.api.FxRobot;
 import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.util.WaitForAsyncUtils;
 
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +28,10 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Hub search against an in-process fake Hub: search, plan from config.json, download with progress, cancel, offline, token. */
+/**
+ * Hub search against an in-process fake Hub: search, plan from config.json, download with progress, cancel, offline,
+ * token.
+ */
 @ExtendWith(ApplicationExtension.class)
 class HubSearchViewModelTest {
     static final String REPO = "acme/mini-bert";
@@ -44,7 +48,8 @@ class HubSearchViewModelTest {
         byte[] weights = new byte[400_000];
         new Random(1).nextBytes(weights);
         Files.write(folder.resolve("model.safetensors"), weights);
-        hub.serveFolder(REPO, folder, null, Map.of("README.md", "---\nlicense: mit\n---".getBytes(StandardCharsets.UTF_8)));
+        byte[] readme = "---\nlicense: mit\n---".getBytes(StandardCharsets.UTF_8);
+        hub.serveFolder(REPO, folder, null, Map.of("README.md", readme));
         hub.list(new FakeHub.Listing("acme/mini-gpt-unknown", 5, 1, List.of("license:mit"), null));
         robot.interact(() -> {
             jobs = new FxJobs();
@@ -73,11 +78,11 @@ class HubSearchViewModelTest {
     }
 
     @Test void theCardListsFilesByNameWithSizesUnderATotal() {
-        var info = new dev.anewb.hub.HubModelInfo("o/m", "c", List.of(
-                new dev.anewb.hub.HubModelInfo.RepoFile("tokenizer.json", 2048, "b", null),
-                new dev.anewb.hub.HubModelInfo.RepoFile("README.md", 100, "b", null),
-                new dev.anewb.hub.HubModelInfo.RepoFile("config.json", 500, "b", null),
-                new dev.anewb.hub.HubModelInfo.RepoFile("model.safetensors", 3L << 20, "b", "sha")), null, List.of(), false, false);
+        var info = new HubModelInfo("o/m", "c", List.of(
+                new HubModelInfo.RepoFile("tokenizer.json", 2048, "b", null),
+                new HubModelInfo.RepoFile("README.md", 100, "b", null),
+                new HubModelInfo.RepoFile("config.json", 500, "b", null),
+                new HubModelInfo.RepoFile("model.safetensors", 3L << 20, "b", "sha")), null, List.of(), false, false);
         assertEquals(List.of(
                 new HubSearchViewModel.FileRow("4 files", HubSearchViewModel.size(2048 + 100 + 500 + (3L << 20))),
                 new HubSearchViewModel.FileRow("config.json", "500 B"),
@@ -91,7 +96,8 @@ class HubSearchViewModelTest {
             vm.queryProperty().set("mini");
             vm.search();
         });
-        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> vm.results().size() == 2 && !vm.searchingProperty().get());
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS,
+                () -> vm.results().size() == 2 && !vm.searchingProperty().get());
         assertEquals(REPO, vm.results().getFirst().id(), "most downloaded first");
         assertEquals("yes", HubSearchViewModel.supportedText(vm.results().get(0)));
         assertEquals("?", HubSearchViewModel.supportedText(vm.results().get(1)));
@@ -127,7 +133,8 @@ class HubSearchViewModelTest {
         assertTrue(vm.progressMessageProperty().get().startsWith("Cancelled"));
         hub.fast("model.safetensors");
         robot.interact(vm::download);
-        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> !vm.downloadingProperty().get() && vm.progressMessageProperty().get().startsWith("Downloaded"));
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> !vm.downloadingProperty().get()
+                && vm.progressMessageProperty().get().startsWith("Downloaded"));
         assertTrue(hub.requests.stream().anyMatch(r -> r.range() != null), "the second pull resumed with Range");
     }
 
@@ -140,7 +147,7 @@ class HubSearchViewModelTest {
         assertTrue(vm.offlineReasonProperty().get().contains("HF_HUB_OFFLINE"));
 
         int port;
-        try (var s = new java.net.ServerSocket(0)) { port = s.getLocalPort(); }
+        try (var s = new ServerSocket(0)) { port = s.getLocalPort(); }
         int closed = port;
         robot.interact(() -> {
             session.setHubClientFactory(() -> client("HF_ENDPOINT", "http://127.0.0.1:" + closed));

@@ -5,7 +5,9 @@ import dev.anewb.app.jobs.FxJobs;
 import dev.anewb.app.shell.Area;
 import dev.anewb.app.shell.MainWindowView;
 import dev.anewb.app.shell.MainWindowViewModel;
+import dev.anewb.testing.Fixtures;
 import javafx.scene.control.Label;
+import javafx.scene.input.KeyCode;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -29,7 +31,7 @@ class RunFlowTest {
     private TestWorkbench workbench;
 
     @Start void start(Stage stage) {
-        workbench = TestWorkbench.open(stage, dev.anewb.testing.Fixtures.fixture("gpt2-tiny").toString());
+        workbench = TestWorkbench.open(stage, Fixtures.fixture("gpt2-tiny").toString());
         jobs = workbench.jobs();
         viewModel = workbench.viewModel();
         view = workbench.view();
@@ -46,8 +48,8 @@ class RunFlowTest {
         assertTrue(robot.lookup("#runGeneration").query().isVisible(), "a language model gets the generation form");
         assertFalse(robot.lookup("#runEmbedding").query().isVisible());
 
-        robot.clickOn("#runPrompt").press(javafx.scene.input.KeyCode.CONTROL, javafx.scene.input.KeyCode.A)
-                .release(javafx.scene.input.KeyCode.A, javafx.scene.input.KeyCode.CONTROL).write("Hello world");
+        robot.clickOn("#runPrompt").press(KeyCode.CONTROL, KeyCode.A)
+                .release(KeyCode.A, KeyCode.CONTROL).write("Hello world");
         RunView run = (RunView) view.areaView(Area.RUN);
         assertEquals("Hello world", run.viewModel().languageModel().promptProperty().get());
         robot.clickOn("#generateButton");

@@ -14,6 +14,7 @@ import dev.anewb.model.Batch;
 import dev.anewb.model.ModelGraph;
 import dev.anewb.runtime.Executor;
 import dev.anewb.runtime.Generator;
+import dev.anewb.testing.Fixtures;
 import javafx.scene.image.Image;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.AfterEach;
@@ -25,6 +26,7 @@ import org.testfx.framework.junit5.Start;
 import org.testfx.util.WaitForAsyncUtils;
 
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -53,11 +55,11 @@ class RunViewModelTest {
     }
 
     private void load(FxRobot robot, String fixture) throws Exception {
-        robot.interact(() -> session.load(dev.anewb.testing.Fixtures.fixture(fixture).toString()));
+        robot.interact(() -> session.load(Fixtures.fixture(fixture).toString()));
         WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> session.converted() != null);
     }
 
-    private static void waitFor(java.util.concurrent.Callable<Boolean> condition) throws Exception {
+    private static void waitFor(Callable<Boolean> condition) throws Exception {
         WaitForAsyncUtils.waitFor(120, TimeUnit.SECONDS, condition);
         WaitForAsyncUtils.waitForFxEvents();
     }
@@ -119,7 +121,8 @@ class RunViewModelTest {
         WaitForAsyncUtils.waitForFxEvents();
         assertEquals(original, g.original().ids().size(), "no tokens after the cancel");
         assertEquals(converted, g.converted().ids().size());
-        assertTrue(original < max && converted < max, "a model finished: " + original + " and " + converted + " of " + max);
+        assertTrue(original < max && converted < max,
+                "a model finished: " + original + " and " + converted + " of " + max);
         assertNull(g.outcomeProperty().get(), "a cancelled run has no outcome");
     }
 

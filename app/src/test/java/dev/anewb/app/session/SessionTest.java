@@ -10,7 +10,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 class SessionTest {
     @Test void headerNamesTypeAndParameters() {
-        ModelInfo i = new ModelInfo("all-MiniLM-L6-v2", "bert", "BertModel", 22_565_376, 6, 12, 12, 384, 1536, 30522, 512, "F32", 0, List.of());
+        ModelInfo i = new ModelInfo("all-MiniLM-L6-v2", "bert", "BertModel", 22_565_376, 6, 12, 12, 384, 1536, 30522,
+                512, "F32", 0, List.of());
         assertEquals("BERT · 22.6M params", Session.headerDetails(i));
     }
 

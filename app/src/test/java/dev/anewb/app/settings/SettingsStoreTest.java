@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -29,7 +30,7 @@ class SettingsStoreTest {
         store.update(s -> s.withTheme(AppTheme.DARK));
         store.update(s -> s.withTheme(AppTheme.LIGHT));
         try (Stream<Path> files = Files.list(dir.resolve("nested"))) {
-            assertEquals(java.util.List.of(dir.resolve("nested").resolve(SettingsStore.FILE_NAME)), files.toList(),
+            assertEquals(List.of(dir.resolve("nested").resolve(SettingsStore.FILE_NAME)), files.toList(),
                     "the temp file must be renamed onto settings.json, not left next to it");
         }
         assertTrue(Files.readString(store.file()).contains("\"LIGHT\""));

@@ -1,17 +1,19 @@
 package dev.anewb.app.shell;
 
+import atlantafx.base.controls.Notification;
 import dev.anewb.AnewbException;
 import dev.anewb.app.jobs.FxJobs;
 import dev.anewb.app.jobs.JobFailureNotice;
 import dev.anewb.app.settings.SettingsStore;
 import dev.anewb.app.theme.AppTheme;
 import dev.anewb.job.Job;
-import atlantafx.base.controls.Notification;
 import javafx.application.Application;
+import javafx.application.Platform;
 import javafx.scene.Node;
 import javafx.scene.control.Label;
 import javafx.scene.control.ProgressBar;
 import javafx.scene.control.TextArea;
+import javafx.scene.layout.GridPane;
 import javafx.scene.layout.StackPane;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.Test;
@@ -25,6 +27,7 @@ import org.testfx.util.WaitForAsyncUtils;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -77,7 +80,8 @@ class MainWindowTest {
 
     @Test void shortcutsAndClicksShowEachArea(FxRobot robot) {
         assertShown(robot, Area.MODEL);
-        for (Area area : new Area[]{Area.EXPORT, Area.DRIFT, Area.MEMORY, Area.LAYOUT, Area.WEIGHTS, Area.RUN, Area.MODEL}) {
+        Area[] order = {Area.EXPORT, Area.DRIFT, Area.MEMORY, Area.LAYOUT, Area.WEIGHTS, Area.RUN, Area.MODEL};
+        for (Area area : order) {
             robot.push(area.shortcut());
             WaitForAsyncUtils.waitForFxEvents();
             assertShown(robot, area);
@@ -98,8 +102,8 @@ class MainWindowTest {
         WaitForAsyncUtils.waitForFxEvents();
         assertNotNull(view.shortcutsHelp());
         assertTrue(view.shortcutsHelp().isShowing(), "F1 opens the shortcuts popover");
-        javafx.scene.layout.GridPane grid = (javafx.scene.layout.GridPane) view.shortcutsHelp().getContentNode().lookup("#shortcutsGrid");
-        java.util.List<String> texts = grid.getChildren().stream().map(n -> ((Label) n).getText()).toList();
+        GridPane grid = (GridPane) view.shortcutsHelp().getContentNode().lookup("#shortcutsGrid");
+        List<String> texts = grid.getChildren().stream().map(n -> ((Label) n).getText()).toList();
         for (KeyboardShortcuts.Shortcut s : KeyboardShortcuts.all()) {
             assertTrue(texts.contains(s.keys().getDisplayText()), s.keys().getDisplayText() + " listed");
             assertTrue(texts.contains(s.action()), s.action() + " listed");
@@ -162,7 +166,7 @@ class MainWindowTest {
             release.await(5, TimeUnit.SECONDS);
             return "done";
         }, v -> {
-            onFxThread.set(javafx.application.Platform.isFxApplicationThread());
+            onFxThread.set(Platform.isFxApplicationThread());
             result.set(v);
         }));
         WaitForAsyncUtils.waitFor(5, TimeUnit.SECONDS, () -> robot.lookup(".job-message").tryQuery()

@@ -1,6 +1,10 @@
 package dev.anewb.app.shell;
 
+import dev.anewb.app.area.AreaViewModel;
 import dev.anewb.app.jobs.FxJobs;
+import dev.anewb.app.layout.LayoutViewModel;
+import dev.anewb.app.memory.MemoryViewModel;
+import dev.anewb.app.session.Session;
 import dev.anewb.app.settings.SettingsStore;
 import dev.anewb.app.theme.AppTheme;
 import org.junit.jupiter.api.AfterEach;
@@ -54,13 +58,14 @@ class MainWindowViewModelTest {
         assertEquals("No model loaded", vm.modelTitleProperty().get());
         assertEquals("bundled:all-MiniLM-L6-v2", vm.requestedModel());
         assertTrue(vm.modelDetailsProperty().get().contains("bundled:all-MiniLM-L6-v2"));
-        assertFalse(new MainWindowViewModel(SettingsStore.inMemory(), jobs, null).modelDetailsProperty().get().contains("null"));
+        assertFalse(new MainWindowViewModel(SettingsStore.inMemory(), jobs, null).modelDetailsProperty().get()
+                .contains("null"));
     }
 
     @Test void placeholderAreasDescribeWhatTheyWillHoldWithoutFigures() {
-        var session = new dev.anewb.app.session.Session(SettingsStore.inMemory(), jobs);
+        var session = new Session(SettingsStore.inMemory(), jobs);
         // Memory and Layout wait for the ANE planner; building their view models needs no toolkit.
-        for (AreaViewModel vm : new AreaViewModel[]{new dev.anewb.app.memory.MemoryViewModel(session), new dev.anewb.app.layout.LayoutViewModel(session)}) {
+        for (AreaViewModel vm : new AreaViewModel[]{new MemoryViewModel(session), new LayoutViewModel(session)}) {
             assertFalse(vm.purposeProperty().get().isBlank());
             assertFalse(vm.contents().isEmpty());
             assertTrue(vm.hintProperty().get().startsWith("Load"), "hint says what to do first");

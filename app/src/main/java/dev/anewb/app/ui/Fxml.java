@@ -1,4 +1,4 @@
-package dev.anewb.app.shell;
+package dev.anewb.app.ui;
 
 import javafx.fxml.FXMLLoader;
 import javafx.scene.Parent;
@@ -11,14 +11,23 @@ import java.net.URL;
 public final class Fxml {
     private Fxml() { }
 
-    /** Loads {@code fileName} from the controller's package with {@code controller} as its (already built) controller. */
+    /**
+     * Loads {@code fileName} from the controller's package with {@code controller} as its (already built) controller.
+     */
     public static Parent load(Object controller, String fileName) {
         URL url = controller.getClass().getResource(fileName);
-        if (url == null) throw new IllegalStateException("missing FXML " + controller.getClass().getPackageName().replace('.', '/') + "/" + fileName);
+        if (url == null) {
+            throw new IllegalStateException("missing FXML " + controller.getClass().getPackageName().replace('.', '/')
+                    + "/" + fileName);
+        }
         FXMLLoader loader = new FXMLLoader(url);
-        // The FXML names its controller class for tooling; the factory hands over the instance that holds the view model.
+        // The FXML names its controller class for tooling; the factory hands over the instance that holds the view
+        // model.
         loader.setControllerFactory(type -> {
-            if (!type.isInstance(controller)) throw new IllegalStateException(url + " wants " + type.getName() + ", got " + controller.getClass().getName());
+            if (!type.isInstance(controller)) {
+                throw new IllegalStateException(url + " wants " + type.getName() + ", got "
+                        + controller.getClass().getName());
+            }
             return controller;
         });
         try {

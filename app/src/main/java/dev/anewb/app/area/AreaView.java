@@ -1,4 +1,4 @@
-package dev.anewb.app.shell;
+package dev.anewb.app.area;
 
 import javafx.scene.Parent;
 

@@ -1,5 +1,6 @@
-package dev.anewb.app.shell;
+package dev.anewb.app.area;
 
+import dev.anewb.app.ui.Icons;
 import javafx.geometry.Pos;
 import javafx.scene.Node;
 import javafx.scene.control.Label;

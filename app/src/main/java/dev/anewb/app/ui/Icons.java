@@ -1,4 +1,4 @@
-package dev.anewb.app.shell;
+package dev.anewb.app.ui;
 
 import javafx.scene.Group;
 import javafx.scene.layout.StackPane;
@@ -15,16 +15,14 @@ public final class Icons {
 
     public static final String LAYERS = "M12 2 L2 7 L12 12 L22 7 Z M2 17 L12 22 L22 17 M2 12 L12 17 L22 12";
     public static final String ACTIVITY = "M22 12 H18 L15 21 L9 3 L6 12 H2";
-    public static final String CHIP = "M6 4 H18 A2 2 0 0 1 20 6 V18 A2 2 0 0 1 18 20 H6 A2 2 0 0 1 4 18 V6 A2 2 0 0 1 6 4 Z"
+    public static final String CHIP = "M6 4 H18 A2 2 0 0 1 20 6 V18 A2 2 0 0 1 18 20 H6 A2 2 0 0 1 4 18 V6"
+            + " A2 2 0 0 1 6 4 Z"
             + " M9 9 H15 V15 H9 Z M9 1 V4 M15 1 V4 M9 20 V23 M15 20 V23 M20 9 H23 M20 14 H23 M1 9 H4 M1 14 H4";
     public static final String GRID = "M3 3 H10 V10 H3 Z M14 3 H21 V10 H14 Z M14 14 H21 V21 H14 Z M3 14 H10 V21 H3 Z";
     public static final String BARS = "M18 20 V10 M12 20 V4 M6 20 V14 M3 20 H21";
     public static final String PLAY = "M6 3 L20 12 L6 21 Z";
     public static final String UPLOAD = "M21 15 V19 A2 2 0 0 1 19 21 H5 A2 2 0 0 1 3 19 V15 M17 8 L12 3 L7 8 M12 3 V15";
     public static final String MOON = "M21 12.79 A9 9 0 1 1 11.21 3 A7 7 0 0 0 21 12.79 Z";
-    public static final String SUN = "M12 7 A5 5 0 1 1 11.99 7 Z M12 1 V3 M12 21 V23 M4.22 4.22 L5.64 5.64 M18.36 18.36 L19.78 19.78"
-            + " M1 12 H3 M21 12 H23 M4.22 19.78 L5.64 18.36 M18.36 5.64 L19.78 4.22";
-    public static final String SLIDERS = "M4 21 V14 M4 10 V3 M12 21 V12 M12 8 V3 M20 21 V16 M20 12 V3 M1 14 H7 M9 8 H15 M17 16 H23";
     public static final String ALERT = "M12 2 A10 10 0 1 1 11.99 2 Z M12 8 V12 M12 16 H12.01";
 
     /** An icon {@code size} pixels square, whatever the path's own extent, so labels next to icons line up. */
@@ -51,7 +49,5 @@ public final class Icons {
         }
 
         public void setPath(String path) { svg.setContent(path); }
-
-        public String path() { return svg.getContent(); }
     }
 }

@@ -1,0 +1,138 @@
+package dev.anewb.app.run;
+
+import dev.anewb.api.ConvertedModel;
+import dev.anewb.app.jobs.LatestJobScheduler;
+import dev.anewb.app.session.ModelKind;
+import dev.anewb.app.session.Session;
+import dev.anewb.drift.TapMetrics;
+import dev.anewb.io.LoadedModel;
+import dev.anewb.io.TextInputs;
+import dev.anewb.job.Job;
+import dev.anewb.model.Batch;
+import dev.anewb.model.TextTokenizer;
+import dev.anewb.runtime.Activation;
+import dev.anewb.runtime.Executor;
+import dev.anewb.runtime.RunResult;
+import javafx.beans.property.ReadOnlyBooleanProperty;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Run area for text encoders (BERT, MiniLM): two texts, the first one's tokens, and both models' outputs side
+ * by side (cosine of the original's and the converted model's output for text A, similarity of A and B under each
+ * model, timings). Every figure comes from the engine's runs and {@link TapMetrics}.
+ */
+public final class TextEncoderRun {
+    /** One token of text A. */
+    public record Token(String text, long id) { }
+
+    /**
+     * @param outputTap           the compared output ("sentence_embedding", else "pooler_output", else the last
+     *                            hidden state)
+     * @param originalVsConverted cosine of that output between the FP32 original and the converted model (text A)
+     * @param similarityOriginal  cosine of A's and B's output under the original (pooled outputs only; NaN
+     *                            otherwise)
+     * @param similarityConverted the same under the converted model
+     */
+    public record Outcome(String outputTap, int outputSize, double originalVsConverted, double similarityOriginal,
+                          double similarityConverted, long originalNanosA, long convertedNanosA, long originalNanosB,
+                          long convertedNanosB) { }
+
+    private record Result(List<Token> tokens, Outcome outcome) { }
+
+    private final Session session;
+    private final LatestJobScheduler<Result> scheduler;
+    private final StringProperty textA =
+            new SimpleStringProperty(this, "textA", "The Neural Engine runs transformers quickly.");
+    private final StringProperty textB =
+            new SimpleStringProperty(this, "textB", "Apple's accelerator executes neural networks fast.");
+    private final ObservableList<Token> tokens = FXCollections.observableArrayList();
+    private final ReadOnlyObjectWrapper<Outcome> outcome = new ReadOnlyObjectWrapper<>(this, "outcome");
+
+    public TextEncoderRun(Session session) {
+        this.session = session;
+        this.scheduler = new LatestJobScheduler<>(session.jobs(), "Run text");
+        textA.addListener((obs, old, now) -> run());
+        textB.addListener((obs, old, now) -> run());
+    }
+
+    /** Runs both texts through both models (debounced; the latest request wins). Text encoders only. */
+    public void run() {
+        if (session.converted() == null || session.kind() != ModelKind.TEXT_ENCODER
+                || !session.model().hasTokenizer() || textA.get().isBlank()) {
+            return;
+        }
+        scheduler.request(this::job, r -> {
+            tokens.setAll(r.tokens());
+            outcome.set(r.outcome());
+        });
+    }
+
+    private Job<Result> job() {
+        ConvertedModel converted = session.converted();
+        if (converted == null) return null;
+        LoadedModel model = converted.source();
+        String a = textA.get(), b = textB.get().isBlank() ? null : textB.get();
+        return ctx -> {
+            TextTokenizer tok = model.tokenizer();
+            TextTokenizer.Encoding enc = tok.encode(a);
+            List<Token> ts = new ArrayList<>();
+            for (int i = 0; i < enc.length(); i++) ts.add(new Token(enc.tokens()[i], enc.ids()[i]));
+            Executor original = converted.session().executor();
+            Batch batchA = TextInputs.batch(tok, List.of(a));
+            Batch batchB = b == null ? null : TextInputs.batch(tok, List.of(b));
+            RunResult oa, ca, ob = null, cb = null;
+            synchronized (original) { oa = original.run(batchA, ctx.slice(0, 0.25)); }
+            ca = converted.run(batchA, ctx.slice(0.25, 0.5));
+            String tap = outputTap(oa);
+            if (batchB != null) {
+                synchronized (original) { ob = original.run(batchB, ctx.slice(0.5, 0.75)); }
+                cb = converted.run(batchB, ctx.slice(0.75, 1));
+            }
+            Activation refA = oa.tap(tap), convA = ca.tap(tap);
+            double agree = TapMetrics.of(tap, refA, convA, batchA).cosine();
+            boolean pooled = refA.length() == 1 && ob != null;
+            double simO = pooled ? TapMetrics.of(tap, refA, ob.tap(tap), null).cosine() : Double.NaN;
+            double simC = pooled ? TapMetrics.of(tap, convA, cb.tap(tap), null).cosine() : Double.NaN;
+            // The first pass of an executor also prepares its weights (packing, quantizing): time warm passes.
+            long oNanosA = RunViewModel.warmNanos(oa.nanos(), () -> {
+                synchronized (original) { return original.run(batchA, ctx.slice(1, 1)).nanos(); }
+            });
+            long cNanosA = RunViewModel.warmNanos(ca.nanos(), () -> converted.run(batchA, ctx.slice(1, 1)).nanos());
+            long oNanosB = ob == null ? 0 : RunViewModel.warmNanos(ob.nanos(), () -> {
+                synchronized (original) { return original.run(batchB, ctx.slice(1, 1)).nanos(); }
+            });
+            long cNanosB = cb == null ? 0
+                    : RunViewModel.warmNanos(cb.nanos(), () -> converted.run(batchB, ctx.slice(1, 1)).nanos());
+            return new Result(ts, new Outcome(tap, refA.channels(), agree, simO, simC, oNanosA, cNanosA, oNanosB,
+                    cNanosB));
+        };
+    }
+
+    static String outputTap(RunResult r) {
+        if (r.taps().containsKey("sentence_embedding")) return "sentence_embedding";
+        if (r.taps().containsKey("pooler_output")) return "pooler_output";
+        String last = null;
+        for (String t : r.taps().keySet()) if (t.startsWith("hidden_states.")) last = t;
+        return last;
+    }
+
+    public StringProperty textAProperty() { return textA; }
+
+    public StringProperty textBProperty() { return textB; }
+
+    public ObservableList<Token> tokens() { return tokens; }
+
+    public ReadOnlyObjectProperty<Outcome> outcomeProperty() { return outcome.getReadOnlyProperty(); }
+
+    public ReadOnlyBooleanProperty computingProperty() { return scheduler.computingProperty(); }
+
+    public void cancel() { scheduler.cancel(); }
+}

@@ -1,0 +1,92 @@
+package dev.anewb.app.run;
+
+import dev.anewb.app.ui.Fxml;
+import javafx.collections.ListChangeListener;
+import javafx.fxml.FXML;
+import javafx.scene.Parent;
+import javafx.scene.control.Button;
+import javafx.scene.control.Label;
+import javafx.scene.control.TextField;
+import javafx.scene.control.Tooltip;
+import javafx.scene.layout.FlowPane;
+import javafx.scene.layout.GridPane;
+import javafx.util.Subscription;
+
+import java.util.Locale;
+
+import static dev.anewb.app.run.SideBySideGrid.key;
+import static dev.anewb.app.run.SideBySideGrid.ms;
+import static dev.anewb.app.run.SideBySideGrid.span;
+import static dev.anewb.app.run.SideBySideGrid.val;
+
+/** Controller of TextEncoderRunView.fxml: two texts, the tokens of the first, both models' outputs compared. */
+final class TextEncoderRunView {
+    private final TextEncoderRun viewModel;
+    private final Parent root;
+    private Subscription subscriptions = Subscription.EMPTY;
+
+    @FXML private TextField textA;
+    @FXML private TextField textB;
+    @FXML private Button run;
+    @FXML private FlowPane tokens;
+    @FXML private GridPane results;
+    @FXML private Label note;
+
+    TextEncoderRunView(TextEncoderRun viewModel) {
+        this.viewModel = viewModel;
+        this.root = Fxml.load(this, "TextEncoderRunView.fxml");
+    }
+
+    @FXML private void initialize() {
+        textA.textProperty().bindBidirectional(viewModel.textAProperty());
+        textB.textProperty().bindBidirectional(viewModel.textBProperty());
+        textA.setTooltip(new Tooltip("Text run through both models; its tokens are shown below"));
+        textB.setTooltip(new Tooltip("A second text: its similarity to text A is measured under each model"));
+        run.setTooltip(new Tooltip("Run both texts through the original and the converted model (also runs as you "
+                + "type; " + RunView.RUN_SHORTCUT.getDisplayText() + ")"));
+        run.setOnAction(e -> viewModel.run());
+        ListChangeListener<TextEncoderRun.Token> onTokens = c -> showTokens();
+        viewModel.tokens().addListener(onTokens);
+        subscriptions = Subscription.combine(
+                () -> viewModel.tokens().removeListener(onTokens),
+                viewModel.outcomeProperty().subscribe(this::showOutcome));
+    }
+
+    private void showTokens() {
+        tokens.getChildren().setAll(viewModel.tokens().stream().map(t -> {
+            Label chip = new Label(t.text() + " · " + t.id());
+            chip.getStyleClass().add("token-chip");
+            return chip;
+        }).toList());
+    }
+
+    private void showOutcome(TextEncoderRun.Outcome o) {
+        results.getChildren().clear();
+        if (o == null) return;
+        SideBySideGrid.header(results, 0);
+        results.addRow(1, key("Time, text A"), val(ms(o.originalNanosA())), val(ms(o.convertedNanosA())));
+        if (o.originalNanosB() > 0) {
+            results.addRow(2, key("Time, text B"), val(ms(o.originalNanosB())), val(ms(o.convertedNanosB())));
+        }
+        if (!Double.isNaN(o.similarityOriginal())) {
+            results.addRow(3, key("Similarity A ↔ B (cosine of " + o.outputTap() + ")"),
+                    val(cosine(o.similarityOriginal())), val(cosine(o.similarityConverted())));
+        }
+        results.addRow(4, key("Cosine original ↔ converted, text A (" + o.outputTap() + ", " + o.outputSize()
+                + " values)"), span(val(cosine(o.originalVsConverted()))));
+        note.setText("Times: median of up to " + RunViewModel.WARM_PASSES + " warm forward passes on this machine's "
+                + "CPU executor (the first pass, which also prepares the weights, is not counted unless the model is "
+                + "slow). The converted model simulates the Neural Engine's numerics, not its speed.");
+    }
+
+    private static String cosine(double c) { return String.format(Locale.ROOT, "%.6f", c); }
+
+    Parent root() { return root; }
+
+    void dispose() {
+        subscriptions.unsubscribe();
+        subscriptions = Subscription.EMPTY;
+        textA.textProperty().unbindBidirectional(viewModel.textAProperty());
+        textB.textProperty().unbindBidirectional(viewModel.textBProperty());
+    }
+}
