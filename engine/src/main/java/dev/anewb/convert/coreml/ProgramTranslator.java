@@ -85,7 +85,6 @@ final class ProgramTranslator {
     private final Map<String, WeightBlobFile.Blob> blobCache = new HashMap<>();
     private final Map<String, MilVar> constCache = new HashMap<>();
     private final Map<String, MilVar> masks = new HashMap<>();
-    private final Map<String, MilVar[]> ropeTables = new HashMap<>();
     private final List<String> notes = new ArrayList<>();
     private CoreMlTarget required = CoreMlTarget.IOS16;
     private boolean blockwiseNoted;
@@ -537,42 +536,48 @@ final class ProgramTranslator {
 
     // ---- rotary embedding ----
 
-    /** BC1S: x (1, n·d, 1, S) per head (1, n, d, S): x·cos + rotate_half(x)·sin over the rotary dimensions. */
+    /** BC1S: x (1, n·d, 1, S) rotated per head as (1, n, d, S). */
     private MilVar ropeBc1s(MilVar x, Op.Rope rope, int n, int d, String hint) {
         MilVar r = b.reshape(x, new long[]{1, n, d, -1}, hint + "_heads");
-        MilVar[] cs = ropeTables(rope, d);
-        MilVar y = rotate(r, rope, d, 2, cs, hint);
+        MilVar y = rotate(r, rope, d, 2, hint);
         return b.reshape(y, new long[]{1, (long) n * d, 1, -1}, hint);
     }
 
     /** HF: x (1, n, S, d). */
     private MilVar ropeHf(MilVar x, Op.Rope rope, int d, String hint) {
-        return rotate(x, rope, d, 3, ropeTables(rope, d), hint);
+        return rotate(x, rope, d, 3, hint);
     }
 
-    private MilVar rotate(MilVar x, Op.Rope rope, int d, int axis, MilVar[] cs, String hint) {
+    /**
+     * x·cos + rotate_half(x)·sin with the head dimension on {@code axis}. An FP16 cos or sin is off by up to 2⁻¹²
+     * of itself, which measured 0.4 dB of FP16 drift on llama-tiny beyond the executor's FP32 rotation; so each table
+     * is two FP16 parts, hi = fp16(t) and lo = fp16(t − hi) (together within 2⁻²² of t), and
+     * [x; x; r; r]·[cos_hi; cos_lo; sin_hi; sin_lo] is stacked on the batch axis and summed: two ops round.
+     */
+    private MilVar rotate(MilVar x, Op.Rope rope, int d, int axis, String hint) {
         int rd = rope.rotaryDim(), half = rd / 2;
         int[] sizes = rd < d ? new int[]{half, half, d - rd} : new int[]{half, half};
         List<MilVar> parts = b.split(x, axis, sizes, hint + "_parts");
         List<MilVar> rot = new ArrayList<>(List.of(b.binary("mul", parts.get(1), -1f, hint + "_neg_x2"), parts.get(0)));
         if (rd < d) rot.add(parts.get(2));
         MilVar rotated = b.concat(rot, axis, hint + "_rotated");
-        MilVar xc = b.binary("mul", x, cs[0], hint + "_x_cos");
-        MilVar rs = b.binary("mul", rotated, cs[1], hint + "_rot_sin");
-        return b.binary("add", xc, rs, hint + "_sum");
+        MilVar stacked = b.concat(List.of(x, x, rotated, rotated), 0, hint + "_stacked");
+        MilVar products = b.binary("mul", stacked, ropeTable(rope, d), hint + "_products");
+        return b.reduce("reduce_sum", products, new int[]{0}, hint + "_sum");
     }
 
     /**
-     * cos and sin per (dimension of a head, position): BC1S (d, S), HF (S, d). Dimension i and i + rd/2 share
-     * angle i; dimensions past the rotary dimension get cos 1 and sin 0 (pass through). The angle is the executor's
-     * float32 {@code inv_freq · position}.
+     * [cos_hi; cos_lo; sin_hi; sin_lo] per (dimension of a head, position): BC1S (4, 1, d, S), HF (4, 1, S, d).
+     * Dimension i and i + rd/2 share angle i; dimensions past the rotary dimension get cos 1 and sin 0 (pass
+     * through). The angle is the executor's float32 {@code inv_freq · position}. An FP32 program keeps lo = 0.
      */
-    private MilVar[] ropeTables(Op.Rope rope, int d) {
-        return ropeTables.computeIfAbsent(rope.toString() + d, key -> {
+    private MilVar ropeTable(Op.Rope rope, int d) {
+        return cached("rope|" + rope + "|" + d, () -> {
             float[] inv = RotaryEmbedding.inverseFrequencies(rope);
             int half = rope.rotaryDim() / 2;
             int n = seq >= 0 ? (int) seq : options.sequence().max();
-            float[] cos = new float[d * n], sin = new float[d * n];
+            int plane = d * n;
+            float[] table = new float[4 * plane];
             for (int p = 0; p < n; p++) {
                 for (int j = 0; j < d; j++) {
                     float c = 1f, s = 0f;
@@ -582,20 +587,18 @@ final class ProgramTranslator {
                         s = (float) Math.sin(angle);
                     }
                     int at = bc1s ? j * n + p : p * d + j;
-                    cos[at] = c;
-                    sin[at] = s;
+                    float cHi = act == MilDataType.FP16 ? Float.float16ToFloat(Float.floatToFloat16(c)) : c;
+                    float sHi = act == MilDataType.FP16 ? Float.float16ToFloat(Float.floatToFloat16(s)) : s;
+                    table[at] = cHi;
+                    table[plane + at] = c - cHi;
+                    table[2 * plane + at] = sHi;
+                    table[3 * plane + at] = s - sHi;
                 }
             }
-            MilType t = MilType.of(act, bc1s ? new long[]{d, n} : new long[]{n, d});
-            MilVar c = floatConst("rope_cos_" + key, "rope_cos", t, () -> cos);
-            MilVar s = floatConst("rope_sin_" + key, "rope_sin", t, () -> sin);
-            if (seq < 0) {
-                // A sequence range: the tables hold every position up to the maximum; take the first S.
-                MilVar pos = flexiblePositions();
-                c = b.gather(c, pos, bc1s ? 1 : 0, "rope_cos_s");
-                s = b.gather(s, pos, bc1s ? 1 : 0, "rope_sin_s");
-            }
-            return new MilVar[]{c, s};
+            MilType t = MilType.of(act, bc1s ? new long[]{4, 1, d, n} : new long[]{4, 1, n, d});
+            MilVar cs = floatConst("rope_table|" + rope + "|" + d, "rope_cos_sin", t, () -> table);
+            // A sequence range: the table holds every position up to the maximum; take the first S.
+            return seq >= 0 ? cs : b.gather(cs, flexiblePositions(), bc1s ? 3 : 2, "rope_cos_sin_s");
         });
     }
 
