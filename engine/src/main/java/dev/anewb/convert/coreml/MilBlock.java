@@ -53,12 +53,17 @@ final class MilBlock {
         pendingName = name;
     }
 
-    /** A name not used yet, derived from {@code hint}. */
-    String fresh(String hint) {
+    /** {@code hint} as a MIL identifier: every other character becomes '_', and a leading digit gets one before it. */
+    static String identifier(String hint) {
         StringBuilder b = new StringBuilder();
         for (char c : hint.toCharArray()) b.append(Character.isLetterOrDigit(c) && c < 128 || c == '_' ? c : '_');
         if (b.isEmpty() || Character.isDigit(b.charAt(0))) b.insert(0, '_');
-        String base = b.toString(), name = base;
+        return b.toString();
+    }
+
+    /** A name not used yet, derived from {@code hint}. */
+    String fresh(String hint) {
+        String base = identifier(hint), name = base;
         for (int i = 1; !names.add(name); i++) name = base + "_" + i;
         return name;
     }
