@@ -42,8 +42,8 @@ final class MlModelSpec {
     static byte[] serialize(int specificationVersion, String opset, List<Feature> inputs, List<Feature> outputs, Metadata metadata,
                             MilBlock block, List<String> blockOutputs) {
         ProtoMessage description = new ProtoMessage();
-        for (Feature f : inputs) description.message(1, feature(f));
-        for (Feature f : outputs) description.message(10, feature(f));
+        for (Feature f : inputs) description.message(1, feature(f, false));
+        for (Feature f : outputs) description.message(10, feature(f, true));
         description.message(100, metadata(metadata));
 
         ProtoMessage b = new ProtoMessage();
@@ -58,9 +58,12 @@ final class MlModelSpec {
         return new ProtoMessage().int32(1, specificationVersion).message(2, description).message(502, program).toByteArray();
     }
 
-    private static ProtoMessage feature(Feature f) {
-        ProtoMessage array = new ProtoMessage().packedInt64(1, f.shape()).int32(2, f.dtype().array);
-        switch (f.flexibility()) {
+    /** A flexible output declares its type only, as coremltools writes one; inputs declare the shape and its range. */
+    private static ProtoMessage feature(Feature f, boolean output) {
+        boolean typeOnly = output && f.flexibility() != null;
+        ProtoMessage array = typeOnly ? new ProtoMessage() : new ProtoMessage().packedInt64(1, f.shape());
+        array.int32(2, f.dtype().array);
+        switch (typeOnly ? null : f.flexibility()) {
             case null -> { }
             case Flexibility.Range r -> {
                 ProtoMessage ranges = new ProtoMessage();

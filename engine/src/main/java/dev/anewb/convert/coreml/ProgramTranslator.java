@@ -276,8 +276,8 @@ final class ProgramTranslator {
         long[] declared = y.shape().clone();
         MlModelSpec.Flexibility flex = null;
         if (!pooled && declared[1] < 0) {
-            declared[1] = options.sequence().length();
             CoreMlOptions.Sequence s = options.sequence();
+            declared[1] = s.length();
             flex = new MlModelSpec.Flexibility.Range(1, s.min(), s.max());
         }
         return new MlModelSpec.Feature(name, describe(name), io, declared, flex);

@@ -99,6 +99,11 @@ class CoreMlExportIntegrationTest {
         if (only.isEmpty() || only.equals("whisper-tiny")) cases.addAll(whisperEncoder());
 
         CoreMlCheck.validate(cases.stream().map(Case::pkg).toArray(Path[]::new));
+        compare(cases);
+    }
+
+    /** Runs every case's package and compares each output with our engine; fails with every miss listed. */
+    private void compare(List<Case> cases) throws IOException {
         List<String> failures = new ArrayList<>();
         List<Measured> results = new ArrayList<>();
         for (Case c : cases) {
@@ -126,6 +131,47 @@ class CoreMlExportIntegrationTest {
         }
         results.forEach(r -> System.out.println("coreml " + r));
         assertTrue(failures.isEmpty(), String.join("\n", failures));
+    }
+
+    /**
+     * A sequence range (RangeDim: positions, causal and chunk masks computed from the input's own length) run at a
+     * length within the chunk window (full attention, as spec/chunked-attention.md says) and one beyond it; chunked
+     * attention at a fixed length (the band as a constant); an explicit iOS17 target with FP16 inputs and outputs.
+     */
+    @Test
+    void sequenceRangeChunkingAndIo() throws Exception {
+        CoreMlCheck.tool();
+        record Variant(String fixture, String config, Conversion conversion, CoreMlOptions options, int[] lengths) { }
+        CoreMlOptions range = CoreMlOptions.DEFAULT.withSequence(CoreMlOptions.Sequence.range(4, 64));
+        Conversion chunked = Conversion.ANE_DEFAULT.withChunking(16, 4);
+        List<Variant> variants = List.of(
+                new Variant("bert-tiny", "range-chunk16-4", chunked, range, new int[]{11, 41}),
+                new Variant("gpt2-tiny", "range-chunk16-4", chunked, range, new int[]{12, 40}),
+                new Variant("llama-tiny", "range-int8-b32-hf", Conversion.ANE_DEFAULT.withInt8(true, 32, false).withLayout(Conversion.Layout.HF)
+                        .withChunking(16, 4), range, new int[]{9, 37}),
+                new Variant("bert-tiny", "fixed-chunk16-4-hf", chunked.withLayout(Conversion.Layout.HF), CoreMlOptions.DEFAULT, new int[]{40}),
+                new Variant("llama-tiny", "ios17-fp16-io", Conversion.ANE_DEFAULT, CoreMlOptions.DEFAULT.withMinimumOs(CoreMlTarget.IOS17)
+                        .withFp16Io(true), new int[]{24}));
+        List<Case> cases = new ArrayList<>();
+        for (Variant v : variants) {
+            try (LoadedModel m = ModelLoader.load(Fixtures.fixture(v.fixture()).toString(), JobContext.NONE)) {
+                ConvertedModel converted = Converter.convert(m, v.conversion());
+                CoreMlOptions options = v.options().sequence().flexible() ? v.options()
+                        : v.options().withSequence(CoreMlOptions.Sequence.fixed(v.lengths()[0]));
+                Path pkg = tmp.resolve(v.fixture() + "-" + v.config() + ".mlpackage");
+                CoreMlExporter.export(converted, options, pkg, JobContext.NONE);
+                for (int n : v.lengths()) {
+                    long[] tokens = new long[n];
+                    // Deterministic ids spread over the vocabulary (the fixture prompts are shorter than the window).
+                    for (int i = 0; i < n; i++) tokens[i] = (7L + 37L * i + 11L * i * i) % m.config().vocabSize();
+                    Sample sample = textSample(v.fixture() + "-" + v.config() + "-" + n, m, tokens, 0);
+                    RunResult fp32 = new Executor(m.graph(), m.weights()).run(sample.batch(), JobContext.NONE);
+                    cases.add(new Case(v.fixture(), v.config() + "@" + n, pkg, sample, converted.run(sample.batch(), JobContext.NONE), fp32));
+                }
+            }
+        }
+        CoreMlCheck.validate(cases.stream().map(Case::pkg).distinct().toArray(Path[]::new));
+        compare(cases);
     }
 
     /** Positions of every text sample: more positions make the FP16 drift comparison steadier. */
@@ -175,13 +221,18 @@ class CoreMlExportIntegrationTest {
         }
     }
 
-    /** ANE default (block 128 where Core ML can express it, else the nearest valid size), per-channel, FP16 only, HF. */
+    /**
+     * ANE default (block 128 where Core ML can express it, else the nearest valid size), per-channel, FP16 only, HF.
+     * Where block 128 already covers every projection's input channels, the ANE default is the per-channel package.
+     */
     static Map<String, Conversion> standardConfigs(ModelGraph original) {
-        int block = CoreMlBlockSizes.of(original).nearest(128);
+        CoreMlBlockSizes sizes = CoreMlBlockSizes.of(original);
+        int block = sizes.nearest(128);
         Conversion ane = Conversion.ANE_DEFAULT.withInt8(true, block, false);
         Map<String, Conversion> c = new LinkedHashMap<>();
-        c.put("ane-default-b" + block, ane);
-        c.put("int8-per-channel", Conversion.ANE_DEFAULT.withInt8(true, BlockQuantizer.PER_CHANNEL, false));
+        boolean perChannel = block >= sizes.perChannelFrom();
+        c.put("ane-default-b" + block + (perChannel ? "=per-channel" : ""), ane);
+        if (!perChannel) c.put("int8-per-channel", Conversion.ANE_DEFAULT.withInt8(true, BlockQuantizer.PER_CHANNEL, false));
         c.put("fp16-only", Conversion.ANE_DEFAULT.withInt8(false, 128, false));
         c.put("hf-layout", ane.withLayout(Conversion.Layout.HF));
         return c;
