@@ -131,8 +131,13 @@ public final class CoreMlExporter {
         StringBuilder b = new StringBuilder(f.name()).append(' ').append(f.dtype().castName).append(" [");
         for (int i = 0; i < f.shape().length; i++) {
             if (i > 0) b.append(", ");
-            if (f.flexibility() instanceof MlModelSpec.Flexibility.Range r && r.axis() == i) b.append(r.min()).append("..").append(r.max());
-            else b.append(f.shape()[i]);
+            int axis = i;
+            switch (f.flexibility()) {
+                case MlModelSpec.Flexibility.Range r when r.axis() == axis -> b.append(r.min()).append("..").append(r.max());
+                case MlModelSpec.Flexibility.Enumerated e when e.axis() == axis -> b.append(String.join("|",
+                        java.util.Arrays.stream(e.sizes()).mapToObj(String::valueOf).toList()));
+                case null, default -> b.append(f.shape()[i]);
+            }
         }
         return b.append(']').toString();
     }
@@ -151,7 +156,7 @@ public final class CoreMlExporter {
         user.put("dev.anewb.chunk_window", String.valueOf(c.chunkWindow()));
         user.put("dev.anewb.chunk_overlap", String.valueOf(c.chunkOverlap()));
         CoreMlOptions.Sequence s = options.sequence();
-        user.put("dev.anewb.sequence", s.flexible() ? s.min() + ".." + s.max() : String.valueOf(s.length()));
+        user.put("dev.anewb.sequence", s.text());
         user.put("dev.anewb.io", options.fp16Io() ? "fp16" : "fp32");
         for (var e : options.driftSummary().entrySet()) user.put("dev.anewb.drift." + e.getKey(), e.getValue());
         List<String> notes = new ArrayList<>(program.notes());

@@ -2,6 +2,7 @@ package dev.anewb.convert.coreml;
 
 import dev.anewb.AnewbException;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -36,11 +37,14 @@ public record CoreMlOptions(Sequence sequence, CoreMlTarget minimumOs, boolean f
     public CoreMlOptions withDriftSummary(Map<String, String> d) { return new CoreMlOptions(sequence, minimumOs, fp16Io, force, d); }
 
     /**
-     * The sequence axis of text inputs: one fixed length, or a range {@code [min, max]} (Core ML's RangeDim) whose
-     * default shape has {@code length} positions.
+     * The sequence axis of text inputs: one fixed length; a range {@code [min, max]} (Core ML's RangeDim); or a list of
+     * lengths (enumerated shapes, the form the Neural Engine runs). The default shape has {@code length} positions.
+     *
+     * @param sizes the enumerated lengths, ascending; empty for a fixed length or a range
      */
-    public record Sequence(int length, int min, int max) {
+    public record Sequence(int length, int min, int max, List<Integer> sizes) {
         public Sequence {
+            sizes = List.copyOf(sizes);
             if (min < 1 || length < min || length > max) {
                 throw AnewbException.usage("sequence length " + length + " with range " + min + ".." + max
                         + ": need 1 ≤ min ≤ length ≤ max");
@@ -49,26 +53,49 @@ public record CoreMlOptions(Sequence sequence, CoreMlTarget minimumOs, boolean f
 
         public static Sequence fixed(int length) {
             if (length < 1) throw AnewbException.usage("sequence length " + length + " must be at least 1");
-            return new Sequence(length, length, length);
+            return new Sequence(length, length, length, List.of());
         }
 
         /** A RangeDim of {@code min..max} positions; the default shape takes {@code max}. */
         public static Sequence range(int min, int max) {
             if (min < 1 || max < min) throw AnewbException.usage("sequence range " + min + ".." + max + ": need 1 ≤ MIN ≤ MAX");
-            return new Sequence(max, min, max);
+            return new Sequence(max, min, max, List.of());
         }
 
-        /** Parses "N" or "MIN..MAX". */
+        /** Enumerated lengths; the default shape takes the longest. */
+        public static Sequence enumerated(int... lengths) {
+            java.util.TreeSet<Integer> s = new java.util.TreeSet<>();
+            for (int n : lengths) {
+                if (n < 1) throw AnewbException.usage("sequence length " + n + " must be at least 1");
+                s.add(n);
+            }
+            if (s.size() < 2) return fixed(s.isEmpty() ? 0 : s.first());
+            return new Sequence(s.last(), s.first(), s.last(), List.copyOf(s));
+        }
+
+        /** Parses "N", "MIN..MAX" or "N1,N2,...". */
         public static Sequence parse(String s) {
             try {
                 int dots = s.indexOf("..");
-                if (dots < 0) return fixed(Integer.parseInt(s.strip()));
-                return range(Integer.parseInt(s.substring(0, dots).strip()), Integer.parseInt(s.substring(dots + 2).strip()));
+                if (dots >= 0) return range(Integer.parseInt(s.substring(0, dots).strip()), Integer.parseInt(s.substring(dots + 2).strip()));
+                if (s.contains(",")) {
+                    String[] parts = s.split(",");
+                    int[] n = new int[parts.length];
+                    for (int i = 0; i < n.length; i++) n[i] = Integer.parseInt(parts[i].strip());
+                    return enumerated(n);
+                }
+                return fixed(Integer.parseInt(s.strip()));
             } catch (NumberFormatException e) {
-                throw AnewbException.usage("sequence \"" + s + "\": expected N or MIN..MAX");
+                throw AnewbException.usage("sequence \"" + s + "\": expected N, MIN..MAX or N1,N2,...");
             }
         }
 
         public boolean flexible() { return min != max; }
+
+        /** "128", "8..256" or "16,32,64". */
+        public String text() {
+            if (!sizes.isEmpty()) return String.join(",", sizes.stream().map(String::valueOf).toList());
+            return flexible() ? min + ".." + max : String.valueOf(length);
+        }
     }
 }

@@ -124,6 +124,11 @@ final class ProgramTranslator {
         for (Op op : graph.ops()) produced.add(op.output());
         defineInputs(ops, produced);
         for (Op op : ops) values.put(op.output(), emit(op));
+        if (ops.stream().anyMatch(op -> op instanceof Op.Embed)) notes.add("the embedding lookup (gather) runs on the CPU, not the Neural Engine");
+        if (act == MilDataType.FP32) notes.add("FP32 compute: the Neural Engine computes in FP16 only, so Core ML runs this program on the CPU or GPU");
+        if (seq < 0 && options.sequence().sizes().isEmpty()) {
+            notes.add("a sequence range (RangeDim) may keep Core ML off the Neural Engine; enumerated lengths are the flexible form it runs");
+        }
         List<MlModelSpec.Feature> outFeatures = new ArrayList<>();
         for (var e : outs.entrySet()) outFeatures.add(output(e.getKey(), e.getValue()));
         CoreMlTarget target = required;
@@ -193,7 +198,7 @@ final class ProgramTranslator {
                 throw AnewbException.usage("sequence length " + s.max() + " is longer than the model's " + max + " positions");
             }
             seq = s.flexible() ? MilType.UNKNOWN : s.length();
-            MlModelSpec.Flexibility flex = s.flexible() ? new MlModelSpec.Flexibility.Range(1, s.min(), s.max()) : null;
+            MlModelSpec.Flexibility flex = flexibility();
             tokenInput(ModelGraph.INPUT_IDS, "Token ids from the model's tokenizer", flex);
             tokenInput(ATTENTION_MASK, "1 for real tokens, 0 for padding", flex);
             if (read.contains(ModelGraph.TOKEN_TYPE_IDS)) tokenInput(ModelGraph.TOKEN_TYPE_IDS, "Segment ids (0 for a single sentence)", flex);
@@ -218,6 +223,14 @@ final class ProgramTranslator {
                 default -> throw new AnewbException("graph input \"" + name + "\" has no Core ML form");
             }
         }
+    }
+
+    /** The text sequence axis (axis 1 of [1, S]) as the description declares it: null when fixed. */
+    private MlModelSpec.Flexibility flexibility() {
+        CoreMlOptions.Sequence s = options.sequence();
+        if (!s.flexible()) return null;
+        if (!s.sizes().isEmpty()) return new MlModelSpec.Flexibility.Enumerated(1, s.sizes().stream().mapToInt(Integer::intValue).toArray());
+        return new MlModelSpec.Flexibility.Range(1, s.min(), s.max());
     }
 
     private void tokenInput(String name, String description, MlModelSpec.Flexibility flex) {
@@ -276,9 +289,8 @@ final class ProgramTranslator {
         long[] declared = y.shape().clone();
         MlModelSpec.Flexibility flex = null;
         if (!pooled && declared[1] < 0) {
-            CoreMlOptions.Sequence s = options.sequence();
-            declared[1] = s.length();
-            flex = new MlModelSpec.Flexibility.Range(1, s.min(), s.max());
+            declared[1] = options.sequence().length();
+            flex = flexibility();
         }
         return new MlModelSpec.Feature(name, describe(name), io, declared, flex);
     }

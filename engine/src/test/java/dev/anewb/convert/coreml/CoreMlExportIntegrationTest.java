@@ -134,8 +134,9 @@ class CoreMlExportIntegrationTest {
     }
 
     /**
-     * A sequence range (RangeDim: positions, causal and chunk masks computed from the input's own length) run at a
-     * length within the chunk window (full attention, as spec/chunked-attention.md says) and one beyond it; chunked
+     * A sequence range (RangeDim) and enumerated lengths (positions, causal and chunk masks computed from the input's
+     * own length) run at a length within the chunk window (full attention, as spec/chunked-attention.md says) and one
+     * beyond it; chunked
      * attention at a fixed length (the band as a constant); an explicit iOS17 target with FP16 inputs and outputs.
      */
     @Test
@@ -146,7 +147,8 @@ class CoreMlExportIntegrationTest {
         Conversion chunked = Conversion.ANE_DEFAULT.withChunking(16, 4);
         List<Variant> variants = List.of(
                 new Variant("bert-tiny", "range-chunk16-4", chunked, range, new int[]{11, 41}),
-                new Variant("gpt2-tiny", "range-chunk16-4", chunked, range, new int[]{12, 40}),
+                new Variant("gpt2-tiny", "enumerated-chunk16-4", chunked, CoreMlOptions.DEFAULT.withSequence(CoreMlOptions.Sequence.enumerated(12, 40, 64)),
+                        new int[]{12, 40}),
                 new Variant("llama-tiny", "range-int8-b32-hf", Conversion.ANE_DEFAULT.withInt8(true, 32, false).withLayout(Conversion.Layout.HF)
                         .withChunking(16, 4), range, new int[]{9, 37}),
                 new Variant("bert-tiny", "fixed-chunk16-4-hf", chunked.withLayout(Conversion.Layout.HF), CoreMlOptions.DEFAULT, new int[]{40}),

@@ -406,6 +406,10 @@ class CoreMlPackageTest {
         assertThrows(AnewbException.class, () -> CoreMlOptions.Sequence.parse("x"));
         assertEquals(CoreMlTarget.IOS17, CoreMlTarget.parse("iOS17"));
         assertEquals(CoreMlTarget.IOS18, CoreMlTarget.parse("18"));
+        CoreMlOptions.Sequence enumerated = CoreMlOptions.Sequence.parse("64,16,32");
+        assertEquals(List.of(16, 32, 64), enumerated.sizes());
+        assertEquals(64, enumerated.length());
+        assertEquals("16,32,64", enumerated.text());
         AnewbException e = assertThrows(AnewbException.class, () -> CoreMlTarget.parse("iOS15"));
         assertTrue(e.getMessage().contains("expected iOS16, iOS17 or iOS18"));
     }
