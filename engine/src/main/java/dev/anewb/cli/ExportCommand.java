@@ -47,9 +47,9 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--coreml", paramLabel = "DIR.mlpackage", description = "The Core ML package to write.")
     Path coreml;
 
-    @Option(names = "--seq", paramLabel = "N", description = "Core ML: the text sequence length (default ${DEFAULT-VALUE}).",
-            defaultValue = "128")
-    int seq;
+    @Option(names = "--seq", paramLabel = "N|N1,N2,...", description = "Core ML: the text sequence length, or a list of lengths "
+            + "(enumerated shapes, the flexible form the Neural Engine runs) (default ${DEFAULT-VALUE}).", defaultValue = "128")
+    String seq;
 
     @Option(names = "--seq-range", paramLabel = "MIN..MAX", description = "Core ML: a flexible text sequence length (RangeDim) instead of --seq.")
     String seqRange;
@@ -105,7 +105,9 @@ final class ExportCommand implements Callable<Integer> {
     /** The Core ML package, with the drift measured on the built-in sample recorded in its metadata. */
     private int coreMl() {
         Conversion c = conversion.toConversion(Conversion.ANE_DEFAULT);
-        CoreMlOptions.Sequence sequence = seqRange != null ? CoreMlOptions.Sequence.parse(seqRange) : CoreMlOptions.Sequence.fixed(seq);
+        if (seqRange != null && !seqRange.contains("..")) throw AnewbException.usage("--seq-range must be MIN..MAX, not \"" + seqRange + "\"");
+        if (seq.contains("..")) throw AnewbException.usage("--seq takes N or N1,N2,...; a range is --seq-range MIN..MAX");
+        CoreMlOptions.Sequence sequence = CoreMlOptions.Sequence.parse(seqRange != null ? seqRange : seq);
         boolean fp16Io = switch (io.toLowerCase(Locale.ROOT)) {
             case "fp32" -> false;
             case "fp16" -> true;
