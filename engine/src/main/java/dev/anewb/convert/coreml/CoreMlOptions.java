@@ -15,8 +15,12 @@ import java.util.Map;
  * @param fp16Io       FP16 inputs and outputs instead of FP32 ones cast at the boundary
  * @param force        replace an existing package
  * @param driftSummary optional measured drift, recorded in the model's user-defined metadata (may be empty)
+ * @param kvCache      0 for a plain forward pass; else a decoder's step with a KV cache of this many positions as explicit
+ *                     inputs ({@code past_key_i}, {@code past_value_i}) and the step's own keys and values as outputs
+ *                     ({@code new_key_i}, {@code new_value_i}); {@code sequence} is then the step's new tokens
  */
-public record CoreMlOptions(Sequence sequence, CoreMlTarget minimumOs, boolean fp16Io, boolean force, Map<String, String> driftSummary) {
+public record CoreMlOptions(Sequence sequence, CoreMlTarget minimumOs, boolean fp16Io, boolean force, Map<String, String> driftSummary,
+                            int kvCache) {
     /** Sequence length of the ANE default export. */
     public static final int DEFAULT_SEQUENCE = 128;
 
@@ -24,17 +28,29 @@ public record CoreMlOptions(Sequence sequence, CoreMlTarget minimumOs, boolean f
 
     public CoreMlOptions {
         driftSummary = driftSummary == null ? Map.of() : Map.copyOf(driftSummary);
+        if (kvCache < 0) throw AnewbException.usage("KV cache of " + kvCache + " positions");
     }
 
-    public CoreMlOptions withSequence(Sequence s) { return new CoreMlOptions(s, minimumOs, fp16Io, force, driftSummary); }
+    /** A plain forward pass (no KV cache). */
+    public CoreMlOptions(Sequence sequence, CoreMlTarget minimumOs, boolean fp16Io, boolean force, Map<String, String> driftSummary) {
+        this(sequence, minimumOs, fp16Io, force, driftSummary, 0);
+    }
 
-    public CoreMlOptions withMinimumOs(CoreMlTarget t) { return new CoreMlOptions(sequence, t, fp16Io, force, driftSummary); }
+    public CoreMlOptions withSequence(Sequence s) { return new CoreMlOptions(s, minimumOs, fp16Io, force, driftSummary, kvCache); }
 
-    public CoreMlOptions withFp16Io(boolean on) { return new CoreMlOptions(sequence, minimumOs, on, force, driftSummary); }
+    public CoreMlOptions withMinimumOs(CoreMlTarget t) { return new CoreMlOptions(sequence, t, fp16Io, force, driftSummary, kvCache); }
 
-    public CoreMlOptions withForce(boolean on) { return new CoreMlOptions(sequence, minimumOs, fp16Io, on, driftSummary); }
+    public CoreMlOptions withFp16Io(boolean on) { return new CoreMlOptions(sequence, minimumOs, on, force, driftSummary, kvCache); }
 
-    public CoreMlOptions withDriftSummary(Map<String, String> d) { return new CoreMlOptions(sequence, minimumOs, fp16Io, force, d); }
+    public CoreMlOptions withForce(boolean on) { return new CoreMlOptions(sequence, minimumOs, fp16Io, on, driftSummary, kvCache); }
+
+    public CoreMlOptions withDriftSummary(Map<String, String> d) { return new CoreMlOptions(sequence, minimumOs, fp16Io, force, d, kvCache); }
+
+    /** A decoding step of {@code newTokens} tokens after a KV cache of {@code cachePositions} positions. */
+    public CoreMlOptions withKvCache(int cachePositions, int newTokens) {
+        if (cachePositions < 1) throw AnewbException.usage("a KV cache needs at least 1 position, not " + cachePositions);
+        return new CoreMlOptions(Sequence.fixed(newTokens), minimumOs, fp16Io, force, driftSummary, cachePositions);
+    }
 
     /**
      * The sequence axis of text inputs: one fixed length; a range {@code [min, max]} (Core ML's RangeDim); or a list of

@@ -58,6 +58,7 @@ final class ProgramTranslator {
     static final Set<String> SUPPORTED = Set.of("bert", "distilbert", "gpt2", "llama", "mistral", "qwen2", "vit", "whisper");
 
     static final String ATTENTION_MASK = "attention_mask";
+    static final String POSITION_IDS = "position_ids";
     static final String LAST_HIDDEN_STATE = "last_hidden_state";
     /** Additive mask value for a disallowed key (FP16: max 65504; two of them still fit). */
     static final float MASKED = -1e4f;
@@ -94,6 +95,10 @@ final class ProgramTranslator {
     private MilVar flexPositions;
     /** Int32 scalar S of a flexible text sequence. */
     private MilVar flexLength;
+    /** Positions held by the KV cache of a decoding step (0: a plain forward pass). */
+    private final int cache;
+    /** Outputs beyond the taps: a decoding step's new keys and values. */
+    private final List<MlModelSpec.Feature> stepOutputs = new ArrayList<>();
 
     private ProgramTranslator(ModelGraph graph, WeightSource weights, CoreMlOptions options) {
         this.graph = graph;
@@ -104,6 +109,7 @@ final class ProgramTranslator {
         this.act = conversion.precision() == Conversion.Precision.FP16 ? MilDataType.FP16 : MilDataType.FP32;
         this.io = options.fp16Io() ? MilDataType.FP16 : MilDataType.FP32;
         this.blockSizes = CoreMlBlockSizes.of(graph);
+        this.cache = options.kvCache();
     }
 
     /** Plans the program and its weight blobs (no weight is read yet). Refuses what it cannot export in one line. */
@@ -120,6 +126,7 @@ final class ProgramTranslator {
         Map<String, String> outs = outputs();
         for (String name : outs.keySet()) b.reserve(name);
         List<Op> ops = neededOps(outs.values());
+        if (cache > 0) checkDecoding(ops);
         Set<String> produced = new HashSet<>();
         for (Op op : graph.ops()) produced.add(op.output());
         defineInputs(ops, produced);
@@ -131,6 +138,7 @@ final class ProgramTranslator {
         }
         List<MlModelSpec.Feature> outFeatures = new ArrayList<>();
         for (var e : outs.entrySet()) outFeatures.add(output(e.getKey(), e.getValue()));
+        outFeatures.addAll(stepOutputs);
         CoreMlTarget target = required;
         if (options.minimumOs() != null) {
             if (options.minimumOs().compareTo(required) < 0) {
@@ -186,6 +194,32 @@ final class ProgramTranslator {
         return out;
     }
 
+    /** A decoding step is for decoder-only models; its new keys and values become outputs named per layer. */
+    private void checkDecoding(List<Op> ops) {
+        if (!graph.config().isCausal() || graph.config().modelType().equals("whisper") || !graph.taps().containsKey("logits")) {
+            throw AnewbException.usage("a KV-cache decoding step is for decoder-only models (GPT-2, the Llama family), not "
+                    + graph.config().modelType());
+        }
+        if (options.sequence().flexible()) throw AnewbException.usage("a KV-cache decoding step takes a fixed number of new tokens");
+        for (Op op : ops) {
+            if (op instanceof Op.Attention a) {
+                b.reserve(stepName("new_key", a));
+                b.reserve(stepName("new_value", a));
+            }
+        }
+    }
+
+    private static String stepName(String what, Op.Attention a) {
+        return what + "_" + a.layer();
+    }
+
+    /** {@code x} as the step output {@code name}: cast to the I/O type, or an identity reshape that carries the name. */
+    private void stepOutput(String name, MilVar x, String description) {
+        b.nameNextOp(name);
+        MilVar y = io != act ? b.cast(x, io, name) : b.reshape(x, x.shape(), name);
+        stepOutputs.add(new MlModelSpec.Feature(name, description, io, y.shape(), null));
+    }
+
     // ---- inputs ----
 
     private void defineInputs(List<Op> ops, Set<String> produced) {
@@ -197,10 +231,22 @@ final class ProgramTranslator {
             if (s.max() > max) {
                 throw AnewbException.usage("sequence length " + s.max() + " is longer than the model's " + max + " positions");
             }
+            if (cache > 0 && cache + s.max() > max) {
+                throw AnewbException.usage("a KV cache of " + cache + " positions and " + s.max() + " new tokens pass the model's "
+                        + max + " positions");
+            }
             seq = s.flexible() ? MilType.UNKNOWN : s.length();
             MlModelSpec.Flexibility flex = flexibility();
-            tokenInput(ModelGraph.INPUT_IDS, "Token ids from the model's tokenizer", flex);
-            tokenInput(ATTENTION_MASK, "1 for real tokens, 0 for padding", flex);
+            tokenInput(ModelGraph.INPUT_IDS, cache > 0 ? "The step's new token ids" : "Token ids from the model's tokenizer", flex);
+            if (cache > 0) {
+                tokenInput(POSITION_IDS, "Position of each new token (the number of tokens before it)", null);
+                MilVar m = b.input(ATTENTION_MASK, MilType.of(MilDataType.INT32, 1, cache + seq));
+                inputs.put(ATTENTION_MASK, m);
+                inputFeatures.add(new MlModelSpec.Feature(ATTENTION_MASK, "1 for the cache slots that hold a token (slot = position) and for"
+                        + " the new tokens, 0 for empty slots", MilDataType.INT32, m.shape(), null));
+            } else {
+                tokenInput(ATTENTION_MASK, "1 for real tokens, 0 for padding", flex);
+            }
             if (read.contains(ModelGraph.TOKEN_TYPE_IDS)) tokenInput(ModelGraph.TOKEN_TYPE_IDS, "Segment ids (0 for a single sentence)", flex);
         } else if (options.sequence().flexible()) {
             notes.add("the sequence range does not apply: this model's input has a fixed size");
@@ -352,6 +398,11 @@ final class ProgramTranslator {
 
     /** Int32 positions offset..offset+S−1 of the text sequence. */
     private MilVar positions(int offset) {
+        if (cache > 0) {
+            MilVar ids = cached("step_positions", () -> b.reshape(input(POSITION_IDS), new long[]{seq}, "step_positions"));
+            return offset == 0 ? ids : cached("step_positions_" + offset, () -> b.op1("add", "step_positions_" + offset, ids.type(),
+                    "x", ids, "y", offset));
+        }
         if (seq >= 0) {
             int[] p = new int[(int) seq];
             for (int i = 0; i < p.length; i++) p[i] = offset + i;
@@ -454,6 +505,10 @@ final class ProgramTranslator {
                 k = ropeBc1s(k, a.rope(), kvh, hd, n + "_k_rope");
             }
             q = b.binary("mul", q, a.scale(), n + "_q_scaled");
+            if (cache > 0) {
+                k = withCache(a, "key", k, 3, new long[]{1, (long) kvh * hd, 1, cache});
+                v = withCache(a, "value", v, 3, new long[]{1, (long) kvh * hd, 1, cache});
+            }
             List<MilVar> qh = h == 1 ? List.of(q) : b.split(q, 1, h, n + "_q_heads");
             MilVar kt = b.transpose(k, new int[]{0, 3, 2, 1}, n + "_k_t");
             List<MilVar> kh = kvh == 1 ? List.of(kt) : b.split(kt, 3, kvh, n + "_k_heads");
@@ -474,6 +529,10 @@ final class ProgramTranslator {
             kh = ropeHf(kh, a.rope(), hd, n + "_k_rope");
         }
         qh = b.binary("mul", qh, a.scale(), n + "_q_scaled");
+        if (cache > 0) {
+            kh = withCache(a, "key", kh, 2, new long[]{1, kvh, cache, hd});
+            vh = withCache(a, "value", vh, 2, new long[]{1, kvh, cache, hd});
+        }
         if (group > 1) {
             kh = repeatKv(kh, kvh, group, hd, n + "_k_rep");
             vh = repeatKv(vh, kvh, group, hd, n + "_v_rep");
@@ -484,6 +543,21 @@ final class ProgramTranslator {
         MilVar o = b.matmul(probs, vh, false, n + "_ctx");
         MilVar t = b.transpose(o, new int[]{0, 2, 1, 3}, n + "_ctx_t");
         return b.reshape(t, new long[]{1, -1, (long) h * hd}, n);
+    }
+
+    /**
+     * A decoding step's keys or values: the new ones leave as {@code new_key_i} / {@code new_value_i} (keys after the
+     * rotary embedding, as the engine caches them) and attention reads {@code past_…_i} followed by them along the
+     * sequence axis. Cache layout: BC1S (1, kv·d, 1, P); HF (1, kv, P, d), transformers' past_key_values layout.
+     */
+    private MilVar withCache(Op.Attention a, String what, MilVar fresh, int axis, long[] cacheShape) {
+        stepOutput(stepName("new_" + what, a), fresh, "The step's " + what + "s of layer " + a.layer() + (what.equals("key") && a.rope() != null
+                ? " (after the rotary embedding)" : "") + ": the caller writes them into past_" + what + "_" + a.layer() + " at position_ids");
+        String name = "past_" + what + "_" + a.layer();
+        MilVar past = b.input(name, MilType.of(io, cacheShape));
+        inputs.put(name, past);
+        inputFeatures.add(new MlModelSpec.Feature(name, "Cached " + what + "s of layer " + a.layer() + ", slot = position", io, cacheShape, null));
+        return b.concat(List.of(b.cast(past, act, name + "_" + act.castName), fresh), axis, a.name() + "_" + what + "s");
     }
 
     /** HF layout: (1, S, n·d) → (1, n, S, d). */
@@ -504,6 +578,7 @@ final class ProgramTranslator {
      * HF {@code (1, 1, S_q, S_k)}; null when every key is allowed.
      */
     private MilVar mask(Op.Attention a) {
+        if (cache > 0) return cached("step_mask", () -> stepMask(a.causal()));
         long n = in(a.q()).dim(sequenceAxis());
         boolean chunk = conversion.chunked() && conversion.chunkWindow() < (n >= 0 ? n : options.sequence().max());
         boolean band = a.causal() || chunk;
@@ -516,6 +591,25 @@ final class ProgramTranslator {
             if (bandMask == null) return padding;
             return b.binary("add", bandMask, padding, key);
         });
+    }
+
+    /**
+     * A decoding step's mask over [cache slots, new tokens]: padding from attention_mask, the causal rule and chunk
+     * band from positions (slot j holds position j; new token t sits at position_ids[t]). The band applies unless
+     * every position so far, up to the last new one, fits the window: the engine's rule for cached attention.
+     */
+    private MilVar stepMask(boolean causal) {
+        float[] slots = new float[cache];
+        for (int j = 0; j < cache; j++) slots[j] = j;
+        MilVar queryPos = b.cast(positions(0), MilDataType.FP32, "step_positions_fp32");
+        MilVar slotPos = b.constant("slot_positions", MilValue.Immediate.floats(MilDataType.FP32, new long[]{cache}, slots));
+        MilVar keyPos = b.concat(List.of(slotPos, queryPos), 0, "key_positions_all");
+        MilVar last = b.op1("reduce_max", "last_position", MilType.scalar(MilDataType.INT32), "x", positions(0), "axes", new int[]{0},
+                "keep_dims", false);
+        MilVar length = b.op1("add", "step_length", MilType.scalar(MilDataType.INT32), "x", last, "y", 1);
+        MilVar band = positionMask(keyPos, queryPos, length, causal, conversion.chunked(), cache + (int) seq);
+        MilVar padding = paddingMask();
+        return band == null ? padding : b.binary("add", band, padding, "step_mask");
     }
 
     /** 0 for real tokens, −10⁴ for padding, on the key axis. */
@@ -587,7 +681,7 @@ final class ProgramTranslator {
         return cached("rope|" + rope + "|" + d, () -> {
             float[] inv = RotaryEmbedding.inverseFrequencies(rope);
             int half = rope.rotaryDim() / 2;
-            int n = seq >= 0 ? (int) seq : options.sequence().max();
+            int n = cache > 0 ? graph.config().maxPositions() : seq >= 0 ? (int) seq : options.sequence().max();
             int plane = d * n;
             float[] table = new float[4 * plane];
             for (int p = 0; p < n; p++) {
@@ -609,7 +703,9 @@ final class ProgramTranslator {
             }
             MilType t = MilType.of(act, bc1s ? new long[]{4, 1, d, n} : new long[]{4, 1, n, d});
             MilVar cs = floatConst("rope_table|" + rope + "|" + d, "rope_cos_sin", t, () -> table);
-            // A sequence range: the table holds every position up to the maximum; take the first S.
+            // A sequence range: the table holds every position up to the maximum; take the first S. A decoding step:
+            // every position of the context; take the new tokens'.
+            if (cache > 0) return b.gather(cs, positions(0), bc1s ? 3 : 2, "rope_cos_sin_step");
             return seq >= 0 ? cs : b.gather(cs, flexiblePositions(), bc1s ? 3 : 2, "rope_cos_sin_s");
         });
     }
@@ -628,27 +724,33 @@ final class ProgramTranslator {
         return flexPositions;
     }
 
-    /**
-     * The band mask for a flexible length, from positions: causal keeps k ≤ q; the chunk band keeps
-     * {@code lo(q) ≤ k < hi(q)} where q's block start is S·Σₘ[q ≥ m·S] (no floor op needed). Computed in FP32, so
-     * positions are exact beyond FP16's 2048.
-     */
+    /** The band mask of a flexible text length: keys and queries are the same positions 0..S−1. */
     private MilVar flexibleBandMask(boolean causal, boolean chunk) {
         MilVar pos = b.cast(flexiblePositions(), MilDataType.FP32, "positions_fp32");
-        MilVar keys = b.reshape(pos, bc1s ? new long[]{1, -1, 1, 1} : new long[]{1, 1, 1, -1}, "key_positions");
-        MilVar queries = b.reshape(pos, bc1s ? new long[]{1, 1, 1, -1} : new long[]{1, 1, -1, 1}, "query_positions");
+        return positionMask(pos, pos, flexLength, causal, chunk, options.sequence().max());
+    }
+
+    /**
+     * The causal rule and chunk band as an additive mask, from the key and query positions (FP32 vectors, exact beyond
+     * FP16's 2048): causal keeps k ≤ q; the band keeps {@code lo(q) ≤ k < hi(q)} where q's block start is
+     * S·Σₘ[q ≥ m·S] (no floor op needed), unless the whole sequence ({@code length}, an int32 scalar) fits the window,
+     * which is full attention (spec/chunked-attention.md). {@code maxLength} bounds the block count.
+     */
+    private MilVar positionMask(MilVar keyPos, MilVar queryPos, MilVar length, boolean causal, boolean chunk, int maxLength) {
+        MilVar keys = b.reshape(keyPos, bc1s ? new long[]{1, -1, 1, 1} : new long[]{1, 1, 1, -1}, "key_positions");
+        MilVar queries = b.reshape(queryPos, bc1s ? new long[]{1, 1, 1, -1} : new long[]{1, 1, -1, 1}, "query_positions");
         MilType boolType = MilType.of(MilDataType.BOOL, MilBlock.broadcast(keys.shape(), queries.shape()));
         MilVar allowed = null;
         if (causal) allowed = b.op1("less_equal", "causal_allowed", boolType, "x", keys, "y", queries);
         if (chunk) {
             int window = conversion.chunkWindow(), overlap = conversion.chunkOverlap(), stride = window - overlap;
             int before = causal ? overlap : overlap / 2, after = causal ? 0 : (overlap + 1) / 2;
-            int blocks = (options.sequence().max() - 1) / stride;
+            int blocks = (maxLength - 1) / stride;
             float[] thresholds = new float[Math.max(blocks, 1)];
             for (int m = 0; m < thresholds.length; m++) thresholds[m] = blocks == 0 ? Float.MAX_VALUE : (m + 1) * (float) stride;
-            MilVar col = b.reshape(pos, new long[]{-1, 1}, "query_column");
+            MilVar col = b.reshape(queryPos, new long[]{-1, 1}, "query_column");
             MilVar th = b.constant("block_thresholds", MilValue.Immediate.floats(MilDataType.FP32, new long[]{1, thresholds.length}, thresholds));
-            MilVar ge = b.op1("greater_equal", "past_threshold", MilType.of(MilDataType.BOOL, MilType.UNKNOWN, thresholds.length),
+            MilVar ge = b.op1("greater_equal", "past_threshold", MilType.of(MilDataType.BOOL, col.dim(0), thresholds.length),
                     "x", col, "y", th);
             MilVar count = b.reduce("reduce_sum", b.cast(ge, MilDataType.FP32, "past_threshold_f"), new int[]{1}, "query_block");
             MilVar start = b.binary("mul", count, (float) stride, "block_start");
@@ -658,8 +760,7 @@ final class ProgramTranslator {
             MilVar geLo = b.op1("greater_equal", "band_ge_lo", boolType, "x", keys, "y", lo);
             MilVar ltHi = b.op1("less", "band_lt_hi", boolType, "x", keys, "y", hi);
             MilVar inBand = b.op1("logical_and", "band_allowed", boolType, "x", geLo, "y", ltHi);
-            // W ≥ S is full attention (spec/chunked-attention.md): the band applies only to longer inputs.
-            MilVar shortInput = b.op1("less_equal", "within_window", MilType.scalar(MilDataType.BOOL), "x", flexLength, "y", window);
+            MilVar shortInput = b.op1("less_equal", "within_window", MilType.scalar(MilDataType.BOOL), "x", length, "y", window);
             inBand = b.op1("logical_or", "band_or_full", boolType, "x", inBand, "y", shortInput);
             allowed = allowed == null ? inBand : b.op1("logical_and", "band_causal_allowed", boolType, "x", allowed, "y", inBand);
         }

@@ -176,6 +176,120 @@ class CoreMlExportIntegrationTest {
         compare(cases);
     }
 
+    /**
+     * KV-cache decoding (GPT-2, Llama with GQA and RoPE; Llama also chunked): a prefill step (the prompt after an empty
+     * one-slot cache) gives logits and every layer's new keys and values; those become the cache of a one-token step.
+     * Both steps' logits are compared with the engine's prefill and decode through its own KvCache.
+     */
+    @Test
+    void kvCacheDecoding() throws Exception {
+        CoreMlCheck.tool();
+        record Variant(String fixture, String config, Conversion conversion) { }
+        List<Variant> variants = List.of(new Variant("gpt2-tiny", "ane-default", Conversion.ANE_DEFAULT),
+                new Variant("llama-tiny", "ane-default", Conversion.ANE_DEFAULT),
+                new Variant("llama-tiny", "int8-b32-hf-chunk8-2", Conversion.ANE_DEFAULT.withInt8(true, 32, false)
+                        .withLayout(Conversion.Layout.HF).withChunking(8, 2)));
+        List<String> failures = new ArrayList<>();
+        for (Variant v : variants) {
+            try (LoadedModel m = ModelLoader.load(Fixtures.fixture(v.fixture()).toString(), JobContext.NONE)) {
+                long[] prompt = ids(json(m.folder().resolve("reference.json")).get("prompt_ids").get(1));
+                int n = prompt.length;
+                long next = prompt[n / 2];
+                ConvertedModel converted = Converter.convert(m, v.conversion());
+                String tag = v.fixture() + "-" + v.config();
+                Path prefillPkg = tmp.resolve(tag + "-prefill.mlpackage"), stepPkg = tmp.resolve(tag + "-step.mlpackage");
+                CoreMlExporter.export(converted, CoreMlOptions.DEFAULT.withKvCache(1, n), prefillPkg, JobContext.NONE);
+                CoreMlExporter.export(converted, CoreMlOptions.DEFAULT.withKvCache(n, 1), stepPkg, JobContext.NONE);
+                CoreMlCheck.validate(prefillPkg, stepPkg);
+
+                // Engine: prefill and one decoded token through the KV cache, converted and FP32 original.
+                RunResult[] engine = decode(new Executor(converted.graph(), m.weights()), m, prompt, next);
+                RunResult[] fp32 = decode(new Executor(m.graph(), m.weights()), m, prompt, next);
+
+                // Core ML prefill: the prompt after one empty cache slot (zeros, masked out).
+                Map<String, Path> in = stepInputs(tag + "-prefill", prompt, 0, 1, n);
+                Map<String, Path> pastZeros = new LinkedHashMap<>();
+                for (String name : inputNames(prefillPkg)) {
+                    if (name.startsWith("past_")) {
+                        long[] shape = inputShape(prefillPkg, name);
+                        Path p = tmp.resolve(tag + "-zero-" + name + ".npy");
+                        NumpyArrays.writeFloat32(p, new float[(int) java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b)], shape);
+                        pastZeros.put(name, p);
+                    }
+                }
+                in.putAll(pastZeros);
+                Map<String, NumpyArrays.Array> pre = CoreMlCheck.run(prefillPkg, in, tmp.resolve(tag + "-prefill.npz"));
+                // The step: the prompt's keys and values as the cache, the next token at position n.
+                Map<String, Path> stepIn = stepInputs(tag + "-step", new long[]{next}, n, n, 1);
+                for (var e : pre.entrySet()) {
+                    if (!e.getKey().startsWith("new_")) continue;
+                    Path p = tmp.resolve(tag + "-" + e.getKey() + ".npy");
+                    NumpyArrays.writeFloat32(p, e.getValue().data(), e.getValue().shape());
+                    stepIn.put("past_" + e.getKey().substring(4), p);
+                }
+                Map<String, NumpyArrays.Array> step = CoreMlCheck.run(stepPkg, stepIn, tmp.resolve(tag + "-step.npz"));
+                for (int i = 0; i < 2; i++) {
+                    Activation coreMl = activation((i == 0 ? pre : step).get("logits"));
+                    Activation ours = engine[i].tap("logits"), original = fp32[i].tap("logits");
+                    Measured r = new Measured(v.fixture(), v.config() + (i == 0 ? "@prefill" : "@step"), "logits",
+                            TapMetrics.of("logits", ours, coreMl, null).sqnrDb(), TapMetrics.of("logits", original, coreMl, null).sqnrDb(),
+                            TapMetrics.of("logits", original, ours, null).sqnrDb());
+                    System.out.println("coreml " + r);
+                    if (r.sqnrVsEngine() < MIN_SQNR_DB) failures.add(r + ": below " + MIN_SQNR_DB + " dB against the engine");
+                    if (Math.abs(r.driftCoreMl() - r.driftEngine()) > MAX_DRIFT_DIFFERENCE_DB) failures.add(r + ": drift differs");
+                }
+            }
+        }
+        assertTrue(failures.isEmpty(), String.join("\n", failures));
+    }
+
+    /** The engine's prefill of {@code prompt} and its decoding of {@code next} through one KV cache. */
+    private static RunResult[] decode(Executor e, LoadedModel m, long[] prompt, long next) {
+        dev.anewb.runtime.KvCache cache = new dev.anewb.runtime.KvCache(1, m.config().maxPositions());
+        RunResult prefill = e.run(Batch.of(prompt), cache, JobContext.NONE);
+        RunResult step = e.run(Batch.of(next), cache, JobContext.NONE);
+        return new RunResult[]{prefill, step};
+    }
+
+    /** input_ids, position_ids (from {@code first}) and an attention_mask of {@code valid} filled slots out of {@code slots}. */
+    private Map<String, Path> stepInputs(String tag, long[] ids, int first, int slots, int newTokens) throws IOException {
+        int[] idsI = new int[ids.length], pos = new int[ids.length], mask = new int[slots + newTokens];
+        for (int i = 0; i < ids.length; i++) {
+            idsI[i] = (int) ids[i];
+            pos[i] = first + i;
+        }
+        for (int j = 0; j < slots; j++) mask[j] = j < first ? 1 : 0;
+        for (int t = 0; t < newTokens; t++) mask[slots + t] = 1;
+        Map<String, Path> in = new LinkedHashMap<>();
+        in.put(ModelGraph.INPUT_IDS, tmp.resolve(tag + "-ids.npy"));
+        in.put(ProgramTranslator.POSITION_IDS, tmp.resolve(tag + "-pos.npy"));
+        in.put(ProgramTranslator.ATTENTION_MASK, tmp.resolve(tag + "-mask.npy"));
+        NumpyArrays.writeInt32(in.get(ModelGraph.INPUT_IDS), idsI, 1, ids.length);
+        NumpyArrays.writeInt32(in.get(ProgramTranslator.POSITION_IDS), pos, 1, ids.length);
+        NumpyArrays.writeInt32(in.get(ProgramTranslator.ATTENTION_MASK), mask, 1, mask.length);
+        return in;
+    }
+
+    /** The model description's input names, read from the spec by field numbers. */
+    static List<String> inputNames(Path pkg) throws IOException {
+        ProtoFields model = ProtoFields.parse(java.nio.file.Files.readAllBytes(pkg.resolve(CoreMlExporter.MODEL)));
+        return model.message(2).messages(1).stream().map(f -> f.string(1)).toList();
+    }
+
+    static long[] inputShape(Path pkg, String name) throws IOException {
+        ProtoFields model = ProtoFields.parse(java.nio.file.Files.readAllBytes(pkg.resolve(CoreMlExporter.MODEL)));
+        for (ProtoFields f : model.message(2).messages(1)) {
+            if (!f.string(1).equals(name)) continue;
+            // ArrayFeatureType.shape: packed int64 (field 1).
+            com.google.protobuf.ByteString packed = f.message(3).message(5).fields().getField(1).getLengthDelimitedList().getFirst();
+            com.google.protobuf.CodedInputStream in = packed.newCodedInput();
+            List<Long> dims = new ArrayList<>();
+            while (!in.isAtEnd()) dims.add(in.readInt64());
+            return dims.stream().mapToLong(Long::longValue).toArray();
+        }
+        throw new AssertionError("no input " + name);
+    }
+
     /** Positions of every text sample: more positions make the FP16 drift comparison steadier. */
     static final int TEXT_POSITIONS = Integer.getInteger("positions", 64);
 
