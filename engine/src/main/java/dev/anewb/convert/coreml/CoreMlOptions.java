@@ -18,9 +18,11 @@ import java.util.Map;
  * @param kvCache      0 for a plain forward pass; else a decoder's step with a KV cache of this many positions as explicit
  *                     inputs ({@code past_key_i}, {@code past_value_i}) and the step's own keys and values as outputs
  *                     ({@code new_key_i}, {@code new_value_i}); {@code sequence} is then the step's new tokens
+ * @param decoder      an encoder-decoder model's (Whisper's) decoder, reading each layer's cross-attention keys and
+ *                     values as inputs; false: its encoder, which also outputs them
  */
 public record CoreMlOptions(Sequence sequence, CoreMlTarget minimumOs, boolean fp16Io, boolean force, Map<String, String> driftSummary,
-                            int kvCache) {
+                            int kvCache, boolean decoder) {
     /** Sequence length of the ANE default export. */
     public static final int DEFAULT_SEQUENCE = 128;
 
@@ -33,24 +35,27 @@ public record CoreMlOptions(Sequence sequence, CoreMlTarget minimumOs, boolean f
 
     /** A plain forward pass (no KV cache). */
     public CoreMlOptions(Sequence sequence, CoreMlTarget minimumOs, boolean fp16Io, boolean force, Map<String, String> driftSummary) {
-        this(sequence, minimumOs, fp16Io, force, driftSummary, 0);
+        this(sequence, minimumOs, fp16Io, force, driftSummary, 0, false);
     }
 
-    public CoreMlOptions withSequence(Sequence s) { return new CoreMlOptions(s, minimumOs, fp16Io, force, driftSummary, kvCache); }
+    public CoreMlOptions withSequence(Sequence s) { return new CoreMlOptions(s, minimumOs, fp16Io, force, driftSummary, kvCache, decoder); }
 
-    public CoreMlOptions withMinimumOs(CoreMlTarget t) { return new CoreMlOptions(sequence, t, fp16Io, force, driftSummary, kvCache); }
+    public CoreMlOptions withMinimumOs(CoreMlTarget t) { return new CoreMlOptions(sequence, t, fp16Io, force, driftSummary, kvCache, decoder); }
 
-    public CoreMlOptions withFp16Io(boolean on) { return new CoreMlOptions(sequence, minimumOs, on, force, driftSummary, kvCache); }
+    public CoreMlOptions withFp16Io(boolean on) { return new CoreMlOptions(sequence, minimumOs, on, force, driftSummary, kvCache, decoder); }
 
-    public CoreMlOptions withForce(boolean on) { return new CoreMlOptions(sequence, minimumOs, fp16Io, on, driftSummary, kvCache); }
+    public CoreMlOptions withForce(boolean on) { return new CoreMlOptions(sequence, minimumOs, fp16Io, on, driftSummary, kvCache, decoder); }
 
-    public CoreMlOptions withDriftSummary(Map<String, String> d) { return new CoreMlOptions(sequence, minimumOs, fp16Io, force, d, kvCache); }
+    public CoreMlOptions withDriftSummary(Map<String, String> d) { return new CoreMlOptions(sequence, minimumOs, fp16Io, force, d, kvCache, decoder); }
 
     /** A decoding step of {@code newTokens} tokens after a KV cache of {@code cachePositions} positions. */
     public CoreMlOptions withKvCache(int cachePositions, int newTokens) {
         if (cachePositions < 1) throw AnewbException.usage("a KV cache needs at least 1 position, not " + cachePositions);
-        return new CoreMlOptions(Sequence.fixed(newTokens), minimumOs, fp16Io, force, driftSummary, cachePositions);
+        return new CoreMlOptions(Sequence.fixed(newTokens), minimumOs, fp16Io, force, driftSummary, cachePositions, decoder);
     }
+
+    /** An encoder-decoder model's decoder (true) or encoder (false, the default). */
+    public CoreMlOptions withDecoder(boolean on) { return new CoreMlOptions(sequence, minimumOs, fp16Io, force, driftSummary, kvCache, on); }
 
     /**
      * The sequence axis of text inputs: one fixed length; a range {@code [min, max]} (Core ML's RangeDim); or a list of

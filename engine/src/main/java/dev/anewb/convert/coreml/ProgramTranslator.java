@@ -99,6 +99,12 @@ final class ProgramTranslator {
     private final int cache;
     /** Outputs beyond the taps: a decoding step's new keys and values. */
     private final List<MlModelSpec.Feature> stepOutputs = new ArrayList<>();
+    /** Self-attention op → its index among the exported stack's self-attention layers. */
+    private final Map<String, Integer> selfAttention = new HashMap<>();
+    /** An encoder-decoder model: the decoder is exported (else the encoder). */
+    private final boolean decoder;
+    /** Cross-attention key/value values → their names as a decoder's inputs or an encoder's outputs. */
+    private final Map<String, String> cross = new LinkedHashMap<>();
 
     private ProgramTranslator(ModelGraph graph, WeightSource weights, CoreMlOptions options) {
         this.graph = graph;
@@ -110,6 +116,18 @@ final class ProgramTranslator {
         this.io = options.fp16Io() ? MilDataType.FP16 : MilDataType.FP32;
         this.blockSizes = CoreMlBlockSizes.of(graph);
         this.cache = options.kvCache();
+        this.decoder = options.decoder();
+        int j = 0;
+        for (Op op : graph.ops()) {
+            if (op instanceof Op.Attention a && a.cross()) {
+                cross.put(a.k(), "cross_key_" + j);
+                cross.put(a.v(), "cross_value_" + j);
+                j++;
+            }
+        }
+        if (decoder && cross.isEmpty()) {
+            throw AnewbException.usage("the decoder of an encoder-decoder model was asked for, but " + graph.config().modelType() + " has none");
+        }
     }
 
     /** Plans the program and its weight blobs (no weight is read yet). Refuses what it cannot export in one line. */
@@ -128,9 +146,10 @@ final class ProgramTranslator {
         List<Op> ops = neededOps(outs.values());
         if (cache > 0) checkDecoding(ops);
         Set<String> produced = new HashSet<>();
-        for (Op op : graph.ops()) produced.add(op.output());
+        for (Op op : ops) produced.add(op.output());
         defineInputs(ops, produced);
         for (Op op : ops) values.put(op.output(), emit(op));
+        if (!decoder) for (var e : cross.entrySet()) if (values.containsKey(e.getKey())) crossOutput(e.getValue(), values.get(e.getKey()));
         if (ops.stream().anyMatch(op -> op instanceof Op.Embed)) notes.add("the embedding lookup (gather) runs on the CPU, not the Neural Engine");
         if (act == MilDataType.FP32) notes.add("FP32 compute: the Neural Engine computes in FP16 only, so Core ML runs this program on the CPU or GPU");
         if (seq < 0 && options.sequence().sizes().isEmpty()) {
@@ -161,13 +180,20 @@ final class ProgramTranslator {
         Map<String, String> taps = graph.taps();
         Map<String, String> out = new LinkedHashMap<>();
         String type = graph.config().modelType();
+        if (type.equals("whisper") && decoder) {
+            out.put("logits", taps.get("logits"));
+            notes.add("Whisper: the decoder; every layer's cross-attention keys and values come from the encoder package");
+            return out;
+        }
         if (type.equals("whisper")) {
             int layers = graph.config().raw() != null && graph.config().raw().has("encoder_layers")
                     ? graph.config().raw().get("encoder_layers").asInt() : -1;
             String tap = "encoder_hidden_states." + layers;
             if (!taps.containsKey(tap)) throw new AnewbException("whisper graph without the tap " + tap);
             out.put(LAST_HIDDEN_STATE, taps.get(tap));
-            notes.add("Whisper: the encoder is exported (last_hidden_state); the decoder is not exported yet");
+            for (String name : cross.values()) b.reserve(name);
+            notes.add("Whisper: the encoder, with every decoder layer's cross-attention keys and values (cross_key_i, cross_value_i)"
+                    + " for the decoder package");
             return out;
         }
         if (taps.containsKey("logits")) {
@@ -184,33 +210,39 @@ final class ProgramTranslator {
     /** The graph's ops that the outputs depend on, in graph order. */
     private List<Op> neededOps(java.util.Collection<String> outputValues) {
         Set<String> needed = new HashSet<>(outputValues);
+        // An encoder computes the cross-attention keys and values (its outputs); a decoder reads them as inputs.
+        if (!decoder && graph.config().modelType().equals("whisper")) needed.addAll(cross.keySet());
         List<Op> all = graph.ops(), out = new ArrayList<>();
         for (int i = all.size() - 1; i >= 0; i--) {
             Op op = all.get(i);
             if (!needed.contains(op.output())) continue;
             out.addFirst(op);
-            needed.addAll(op.inputs());
+            if (decoder && op instanceof Op.Attention a && a.cross()) needed.add(a.q());
+            else needed.addAll(op.inputs());
         }
         return out;
     }
 
     /** A decoding step is for decoder-only models; its new keys and values become outputs named per layer. */
     private void checkDecoding(List<Op> ops) {
-        if (!graph.config().isCausal() || graph.config().modelType().equals("whisper") || !graph.taps().containsKey("logits")) {
-            throw AnewbException.usage("a KV-cache decoding step is for decoder-only models (GPT-2, the Llama family), not "
-                    + graph.config().modelType());
+        boolean encoderOnly = graph.config().modelType().equals("whisper") && !decoder;
+        if (!graph.config().isCausal() || encoderOnly || !graph.taps().containsKey("logits")) {
+            throw AnewbException.usage("a KV-cache decoding step is for decoders (GPT-2, the Llama family, Whisper's decoder), not "
+                    + (encoderOnly ? "Whisper's encoder" : graph.config().modelType()));
         }
         if (options.sequence().flexible()) throw AnewbException.usage("a KV-cache decoding step takes a fixed number of new tokens");
         for (Op op : ops) {
-            if (op instanceof Op.Attention a) {
+            if (op instanceof Op.Attention a && !a.cross()) {
+                selfAttention.put(a.name(), selfAttention.size());
                 b.reserve(stepName("new_key", a));
                 b.reserve(stepName("new_value", a));
             }
         }
     }
 
-    private static String stepName(String what, Op.Attention a) {
-        return what + "_" + a.layer();
+    /** "new_key_i": i counts the self-attention layers of the exported stack (a decoder's from 0). */
+    private String stepName(String what, Op.Attention a) {
+        return what + "_" + selfAttention.get(a.name());
     }
 
     /** {@code x} as the step output {@code name}: cast to the I/O type, or an identity reshape that carries the name. */
@@ -240,9 +272,9 @@ final class ProgramTranslator {
             tokenInput(ModelGraph.INPUT_IDS, cache > 0 ? "The step's new token ids" : "Token ids from the model's tokenizer", flex);
             if (cache > 0) {
                 tokenInput(POSITION_IDS, "Position of each new token (the number of tokens before it)", null);
-                MilVar m = b.input(ATTENTION_MASK, MilType.of(MilDataType.INT32, 1, cache + seq));
+                MilVar m = b.input(inputName(ATTENTION_MASK), MilType.of(MilDataType.INT32, 1, cache + seq));
                 inputs.put(ATTENTION_MASK, m);
-                inputFeatures.add(new MlModelSpec.Feature(ATTENTION_MASK, "1 for the cache slots that hold a token (slot = position) and for"
+                inputFeatures.add(new MlModelSpec.Feature(inputName(ATTENTION_MASK), "1 for the cache slots that hold a token (slot = position) and for"
                         + " the new tokens, 0 for empty slots", MilDataType.INT32, m.shape(), null));
             } else {
                 tokenInput(ATTENTION_MASK, "1 for real tokens, 0 for padding", flex);
@@ -252,6 +284,10 @@ final class ProgramTranslator {
             notes.add("the sequence range does not apply: this model's input has a fixed size");
         }
         for (String name : read) {
+            if (cross.containsKey(name)) {
+                crossInput(name, cross.get(name));
+                continue;
+            }
             switch (name) {
                 case ModelGraph.INPUT_IDS, ModelGraph.TOKEN_TYPE_IDS -> { }
                 case ModelGraph.PIXEL_VALUES -> {
@@ -281,8 +317,41 @@ final class ProgramTranslator {
 
     private void tokenInput(String name, String description, MlModelSpec.Flexibility flex) {
         long s = options.sequence().length();
-        inputs.put(name, b.input(name, MilType.of(MilDataType.INT32, 1, seq)));
-        inputFeatures.add(new MlModelSpec.Feature(name, description, MilDataType.INT32, new long[]{1, s}, flex));
+        String external = inputName(name);
+        inputs.put(name, b.input(external, MilType.of(MilDataType.INT32, 1, seq)));
+        inputFeatures.add(new MlModelSpec.Feature(external, description, MilDataType.INT32, new long[]{1, s}, flex));
+    }
+
+    /** A decoder's token inputs carry transformers' decoder_ prefix (decoder_input_ids, decoder_attention_mask). */
+    private String inputName(String name) {
+        return decoder && (name.equals(ModelGraph.INPUT_IDS) || name.equals(ATTENTION_MASK)) ? "decoder_" + name : name;
+    }
+
+    /**
+     * Cross-attention keys or values in the layout's shape (BC1S (1, C, 1, L), HF (1, L, C)): an encoder's extra
+     * outputs and a decoder's inputs, so the decoder never recomputes them per step.
+     */
+    private void crossInput(String value, String name) {
+        Value v = graph.value(value);
+        Integer length = graph.fixedLength(v.axis());
+        if (length == null) throw new AnewbException("cross-attention keys \"" + value + "\" without a fixed length");
+        long[] shape = bc1s ? new long[]{1, v.channels(), 1, length} : new long[]{1, length, v.channels()};
+        MilVar in = b.input(name, MilType.of(io, shape));
+        inputs.put(name, in);
+        inputFeatures.add(new MlModelSpec.Feature(name, description(name), io, shape, null));
+        values.put(value, b.cast(in, act, name + "_" + act.castName));
+    }
+
+    private void crossOutput(String name, MilVar x) {
+        b.nameNextOp(name);
+        MilVar y = io != act ? b.cast(x, io, name) : b.reshape(x, x.shape(), name);
+        stepOutputs.add(new MlModelSpec.Feature(name, description(name), io, y.shape(), null));
+    }
+
+    private static String description(String crossName) {
+        String what = crossName.startsWith("cross_key") ? "keys" : "values";
+        return "Cross-attention " + what + " of decoder layer " + crossName.substring(crossName.lastIndexOf('_') + 1)
+                + " (the encoder output through its projection)";
     }
 
     private void floatInput(String name, String description, long... shape) {
@@ -494,7 +563,6 @@ final class ProgramTranslator {
     // ---- attention ----
 
     private MilVar attention(Op.Attention a) {
-        if (a.cross()) throw new AnewbException("cross-attention (" + a.name() + ", an encoder-decoder decoder) has no Core ML export yet");
         int h = a.heads(), kvh = a.kvHeads(), hd = a.headDim(), group = h / kvh;
         String n = a.name();
         MilVar q = in(a.q()), k = in(a.k()), v = in(a.v());
@@ -505,7 +573,7 @@ final class ProgramTranslator {
                 k = ropeBc1s(k, a.rope(), kvh, hd, n + "_k_rope");
             }
             q = b.binary("mul", q, a.scale(), n + "_q_scaled");
-            if (cache > 0) {
+            if (cache > 0 && !a.cross()) {
                 k = withCache(a, "key", k, 3, new long[]{1, (long) kvh * hd, 1, cache});
                 v = withCache(a, "value", v, 3, new long[]{1, (long) kvh * hd, 1, cache});
             }
@@ -529,7 +597,7 @@ final class ProgramTranslator {
             kh = ropeHf(kh, a.rope(), hd, n + "_k_rope");
         }
         qh = b.binary("mul", qh, a.scale(), n + "_q_scaled");
-        if (cache > 0) {
+        if (cache > 0 && !a.cross()) {
             kh = withCache(a, "key", kh, 2, new long[]{1, kvh, cache, hd});
             vh = withCache(a, "value", vh, 2, new long[]{1, kvh, cache, hd});
         }
@@ -551,12 +619,13 @@ final class ProgramTranslator {
      * sequence axis. Cache layout: BC1S (1, kv·d, 1, P); HF (1, kv, P, d), transformers' past_key_values layout.
      */
     private MilVar withCache(Op.Attention a, String what, MilVar fresh, int axis, long[] cacheShape) {
-        stepOutput(stepName("new_" + what, a), fresh, "The step's " + what + "s of layer " + a.layer() + (what.equals("key") && a.rope() != null
-                ? " (after the rotary embedding)" : "") + ": the caller writes them into past_" + what + "_" + a.layer() + " at position_ids");
-        String name = "past_" + what + "_" + a.layer();
+        int layer = selfAttention.get(a.name());
+        stepOutput(stepName("new_" + what, a), fresh, "The step's " + what + "s of layer " + layer + (what.equals("key") && a.rope() != null
+                ? " (after the rotary embedding)" : "") + ": the caller writes them into past_" + what + "_" + layer + " at position_ids");
+        String name = "past_" + what + "_" + selfAttention.get(a.name());
         MilVar past = b.input(name, MilType.of(io, cacheShape));
         inputs.put(name, past);
-        inputFeatures.add(new MlModelSpec.Feature(name, "Cached " + what + "s of layer " + a.layer() + ", slot = position", io, cacheShape, null));
+        inputFeatures.add(new MlModelSpec.Feature(name, "Cached " + what + "s of layer " + layer + ", slot = position", io, cacheShape, null));
         return b.concat(List.of(b.cast(past, act, name + "_" + act.castName), fresh), axis, a.name() + "_" + what + "s");
     }
 
@@ -578,6 +647,8 @@ final class ProgramTranslator {
      * HF {@code (1, 1, S_q, S_k)}; null when every key is allowed.
      */
     private MilVar mask(Op.Attention a) {
+        // Cross-attention sees every encoder position: no padding, no causal rule, never chunked.
+        if (a.cross()) return null;
         if (cache > 0) return cached("step_mask", () -> stepMask(a.causal()));
         long n = in(a.q()).dim(sequenceAxis());
         boolean chunk = conversion.chunked() && conversion.chunkWindow() < (n >= 0 ? n : options.sequence().max());

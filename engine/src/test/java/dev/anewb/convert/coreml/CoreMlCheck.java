@@ -64,6 +64,61 @@ final class CoreMlCheck {
         return NumpyArrays.readNpz(out);
     }
 
+    /** One job of a {@link #batch}: validate {@code pkg}, or run it on {@code inputs} (NAME → FILE.npy or OUT.npz#NAME) into {@code out}. */
+    record Job(Path pkg, Map<String, String> inputs, Path out) {
+        static Job validate(Path pkg) { return new Job(pkg, null, null); }
+
+        static Job run(Path pkg, Map<String, String> inputs, Path out) { return new Job(pkg, inputs, out); }
+
+        boolean isValidate() { return inputs == null; }
+    }
+
+    /**
+     * Runs the jobs in order in one process ({@code coreml-check python} with the test's batch script calling
+     * {@code validate.validate} and {@code mil_run.main}, the functions the two commands call), so coremltools is
+     * imported once rather than per package. Fails the test with every failed job's last line.
+     */
+    static List<Result> batch(List<Job> jobs, Path scratch) throws IOException {
+        Path script = scratch.resolve("coreml_batch.py");
+        try (var in = CoreMlCheck.class.getResourceAsStream("coreml_batch.py")) {
+            Files.write(script, in.readAllBytes());
+        }
+        StringBuilder json = new StringBuilder("[");
+        for (Job j : jobs) {
+            if (json.length() > 1) json.append(',');
+            json.append("{\"kind\":\"").append(j.isValidate() ? "validate" : "run").append("\",\"package\":").append(quote(j.pkg().toString()));
+            if (!j.isValidate()) {
+                json.append(",\"out\":").append(quote(j.out().toString())).append(",\"inputs\":{");
+                int n = 0;
+                for (var e : j.inputs().entrySet()) json.append(n++ > 0 ? "," : "").append(quote(e.getKey())).append(':').append(quote(e.getValue()));
+                json.append('}');
+            }
+            json.append('}');
+        }
+        Path jobFile = Files.writeString(scratch.resolve("coreml-jobs.json"), json.append(']').toString());
+        Result all = call(List.of("python", script.toString(), tool().getParent().toString(), jobFile.toString()));
+        List<Result> results = new ArrayList<>();
+        String[] parts = all.output.split("=== JOB \\d+ EXIT ");
+        for (int i = 1; i < parts.length; i++) {
+            int nl = parts[i].indexOf('\n');
+            results.add(new Result(Integer.parseInt(parts[i].substring(0, nl).strip()), parts[i].substring(nl + 1)));
+        }
+        if (results.size() != jobs.size()) fail("coreml-check batch ran " + results.size() + " of " + jobs.size() + " jobs:\n" + all.output);
+        List<String> failed = new ArrayList<>();
+        for (int i = 0; i < jobs.size(); i++) {
+            Result r = results.get(i);
+            Job j = jobs.get(i);
+            boolean ok = r.exit == 0 && (!j.isValidate() || r.output.lines().anyMatch(l -> l.strip().equals("RESULT: OK")));
+            if (!ok) failed.add((j.isValidate() ? "validate " : "run ") + j.pkg().getFileName() + " (exit " + r.exit + "): " + r.lastLine());
+        }
+        if (!failed.isEmpty()) fail(String.join("\n", failed));
+        return results;
+    }
+
+    private static String quote(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
     static Result call(List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(tool().toString());

@@ -98,19 +98,27 @@ class CoreMlExportIntegrationTest {
         if (only.isEmpty() || only.equals("vit-tiny")) cases.addAll(vit());
         if (only.isEmpty() || only.equals("whisper-tiny")) cases.addAll(whisperEncoder());
 
-        CoreMlCheck.validate(cases.stream().map(Case::pkg).toArray(Path[]::new));
         compare(cases);
     }
 
-    /** Runs every case's package and compares each output with our engine; fails with every miss listed. */
+    /**
+     * Validates every package and runs every case in one coreml-check process, then compares each output with our
+     * engine; fails with every miss listed.
+     */
     private void compare(List<Case> cases) throws IOException {
+        List<CoreMlCheck.Job> jobs = new ArrayList<>();
+        cases.stream().map(Case::pkg).distinct().forEach(p -> jobs.add(CoreMlCheck.Job.validate(p)));
+        for (Case c : cases) jobs.add(CoreMlCheck.Job.run(c.pkg(), strings(c.sample().inputs()), npz(c)));
+        CoreMlCheck.batch(jobs, tmp);
         List<String> failures = new ArrayList<>();
         List<Measured> results = new ArrayList<>();
         for (Case c : cases) {
-            Map<String, NumpyArrays.Array> out = CoreMlCheck.run(c.pkg(), c.sample().inputs(), tmp.resolve(c.model() + "-" + c.config() + ".npz"));
+            Map<String, NumpyArrays.Array> out = NumpyArrays.readNpz(npz(c));
             assertTrue(!out.isEmpty(), c.pkg() + ": no outputs");
             boolean main = true;
             for (var o : out.entrySet()) {
+                // An encoder's cross-attention keys and values are checked through the decoder that reads them.
+                if (o.getKey().startsWith("cross_")) continue;
                 String tap = tapFor(o.getKey(), c.fp32());
                 Activation coreMl = activation(o.getValue());
                 Activation ours = c.engine().tap(tap);
@@ -172,7 +180,6 @@ class CoreMlExportIntegrationTest {
                 }
             }
         }
-        CoreMlCheck.validate(cases.stream().map(Case::pkg).distinct().toArray(Path[]::new));
         compare(cases);
     }
 
@@ -189,6 +196,8 @@ class CoreMlExportIntegrationTest {
                 new Variant("llama-tiny", "ane-default", Conversion.ANE_DEFAULT),
                 new Variant("llama-tiny", "int8-b32-hf-chunk8-2", Conversion.ANE_DEFAULT.withInt8(true, 32, false)
                         .withLayout(Conversion.Layout.HF).withChunking(8, 2)));
+        List<CoreMlCheck.Job> jobs = new ArrayList<>();
+        List<Runnable> checks = new ArrayList<>();
         List<String> failures = new ArrayList<>();
         for (Variant v : variants) {
             try (LoadedModel m = ModelLoader.load(Fixtures.fixture(v.fixture()).toString(), JobContext.NONE)) {
@@ -200,59 +209,146 @@ class CoreMlExportIntegrationTest {
                 Path prefillPkg = tmp.resolve(tag + "-prefill.mlpackage"), stepPkg = tmp.resolve(tag + "-step.mlpackage");
                 CoreMlExporter.export(converted, CoreMlOptions.DEFAULT.withKvCache(1, n), prefillPkg, JobContext.NONE);
                 CoreMlExporter.export(converted, CoreMlOptions.DEFAULT.withKvCache(n, 1), stepPkg, JobContext.NONE);
-                CoreMlCheck.validate(prefillPkg, stepPkg);
-
                 // Engine: prefill and one decoded token through the KV cache, converted and FP32 original.
                 RunResult[] engine = decode(new Executor(converted.graph(), m.weights()), m, prompt, next);
                 RunResult[] fp32 = decode(new Executor(m.graph(), m.weights()), m, prompt, next);
-
-                // Core ML prefill: the prompt after one empty cache slot (zeros, masked out).
-                Map<String, Path> in = stepInputs(tag + "-prefill", prompt, 0, 1, n);
-                Map<String, Path> pastZeros = new LinkedHashMap<>();
-                for (String name : inputNames(prefillPkg)) {
-                    if (name.startsWith("past_")) {
-                        long[] shape = inputShape(prefillPkg, name);
-                        Path p = tmp.resolve(tag + "-zero-" + name + ".npy");
-                        NumpyArrays.writeFloat32(p, new float[(int) java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b)], shape);
-                        pastZeros.put(name, p);
-                    }
-                }
-                in.putAll(pastZeros);
-                Map<String, NumpyArrays.Array> pre = CoreMlCheck.run(prefillPkg, in, tmp.resolve(tag + "-prefill.npz"));
-                // The step: the prompt's keys and values as the cache, the next token at position n.
-                Map<String, Path> stepIn = stepInputs(tag + "-step", new long[]{next}, n, n, 1);
-                for (var e : pre.entrySet()) {
-                    if (!e.getKey().startsWith("new_")) continue;
-                    Path p = tmp.resolve(tag + "-" + e.getKey() + ".npy");
-                    NumpyArrays.writeFloat32(p, e.getValue().data(), e.getValue().shape());
-                    stepIn.put("past_" + e.getKey().substring(4), p);
-                }
-                Map<String, NumpyArrays.Array> step = CoreMlCheck.run(stepPkg, stepIn, tmp.resolve(tag + "-step.npz"));
-                for (int i = 0; i < 2; i++) {
-                    Activation coreMl = activation((i == 0 ? pre : step).get("logits"));
-                    Activation ours = engine[i].tap("logits"), original = fp32[i].tap("logits");
-                    Measured r = new Measured(v.fixture(), v.config() + (i == 0 ? "@prefill" : "@step"), "logits",
-                            TapMetrics.of("logits", ours, coreMl, null).sqnrDb(), TapMetrics.of("logits", original, coreMl, null).sqnrDb(),
-                            TapMetrics.of("logits", original, ours, null).sqnrDb());
-                    System.out.println("coreml " + r);
-                    if (r.sqnrVsEngine() < MIN_SQNR_DB) failures.add(r + ": below " + MIN_SQNR_DB + " dB against the engine");
-                    if (Math.abs(r.driftCoreMl() - r.driftEngine()) > MAX_DRIFT_DIFFERENCE_DB) failures.add(r + ": drift differs");
-                }
+                // Core ML prefill: the prompt after one empty cache slot (zeros, masked out); then the step with the
+                // prompt's keys and values (the prefill's new_* outputs) as the cache and the next token at position n.
+                Map<String, String> pre = strings(stepInputs(tag + "-prefill", "", prompt, 0, 1, n));
+                pre.putAll(zeroPast(prefillPkg, tag));
+                Path preOut = tmp.resolve(tag + "-prefill.npz"), stepOut = tmp.resolve(tag + "-step.npz");
+                Map<String, String> stepIn = strings(stepInputs(tag + "-step", "", new long[]{next}, n, n, 1));
+                for (String name : inputNames(stepPkg)) if (name.startsWith("past_")) stepIn.put(name, preOut + "#new_" + name.substring(5));
+                jobs.addAll(List.of(CoreMlCheck.Job.validate(prefillPkg), CoreMlCheck.Job.validate(stepPkg),
+                        CoreMlCheck.Job.run(prefillPkg, pre, preOut), CoreMlCheck.Job.run(stepPkg, stepIn, stepOut)));
+                checks.add(() -> {
+                    measure(failures, v.fixture(), v.config() + "@prefill", logits(preOut), engine[0].tap("logits"), fp32[0].tap("logits"));
+                    measure(failures, v.fixture(), v.config() + "@step", logits(stepOut), engine[1].tap("logits"), fp32[1].tap("logits"));
+                });
             }
         }
+        CoreMlCheck.batch(jobs, tmp);
+        checks.forEach(Runnable::run);
         assertTrue(failures.isEmpty(), String.join("\n", failures));
+    }
+
+    /** Zero caches for every past_* input of a package (a prefill's one empty slot). */
+    private Map<String, String> zeroPast(Path pkg, String tag) throws IOException {
+        Map<String, String> in = new LinkedHashMap<>();
+        for (String name : inputNames(pkg)) {
+            if (!name.startsWith("past_")) continue;
+            long[] shape = inputShape(pkg, name);
+            Path p = tmp.resolve(tag + "-zero-" + name + ".npy");
+            NumpyArrays.writeFloat32(p, new float[(int) java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b)], shape);
+            in.put(name, p.toString());
+        }
+        return in;
+    }
+
+    private static Activation logits(Path npz) {
+        try {
+            return activation(NumpyArrays.readNpz(npz).get("logits"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Whisper's decoder (stretch): the encoder package's cross-attention keys and values feed the decoder package, whose
+     * logits on the fixture's decoder prefix are compared with the engine's whole-model run; in BC1S also as KV-cache
+     * steps (prefill of the prefix, then one token) against the engine's decoding with its cached encoder.
+     */
+    @Test
+    void whisperDecoder() throws Exception {
+        CoreMlCheck.tool();
+        Path dir = Fixtures.fixture("whisper-tiny");
+        List<String> failures = new ArrayList<>();
+        List<CoreMlCheck.Job> jobs = new ArrayList<>();
+        List<Runnable> checks = new ArrayList<>();
+        try (LoadedModel m = ModelLoader.load(dir.toString(), JobContext.NONE);
+             SafetensorsFile ref = SafetensorsFile.open(dir.resolve("reference.safetensors"))) {
+            TensorData features = ref.get(ModelGraph.INPUT_FEATURES);
+            FeatureTensor f = new FeatureTensor(features.shape(), features.toFloatArray());
+            Path featuresNpy = tmp.resolve("whisper-features.npy");
+            NumpyArrays.writeFloat32(featuresNpy, f.data(), f.shape());
+            long[] prefix = ids(json(dir.resolve("reference.json")).get("decoder_prefix"));
+            long next = json(dir.resolve("reference.json")).get("generated").get(0).asLong();
+            Batch batch = Batch.of(prefix).withFeatures(Map.of(ModelGraph.INPUT_FEATURES, f));
+            RunResult original = new Executor(m.graph(), m.weights()).run(batch, JobContext.NONE);
+            RunResult[] fp32 = decode(new Executor(m.graph(), m.weights()), m, batch, next);
+            for (Conversion c : List.of(Conversion.ANE_DEFAULT, Conversion.ANE_DEFAULT.withLayout(Conversion.Layout.HF))) {
+                String tag = "whisper-" + c.layout();
+                ConvertedModel converted = Converter.convert(m, c);
+                Path encoder = tmp.resolve(tag + "-encoder.mlpackage"), decoder = tmp.resolve(tag + "-decoder.mlpackage");
+                CoreMlExporter.export(converted, CoreMlOptions.DEFAULT, encoder, JobContext.NONE);
+                CoreMlOptions dec = CoreMlOptions.DEFAULT.withDecoder(true);
+                CoreMlExporter.export(converted, dec.withSequence(CoreMlOptions.Sequence.fixed(prefix.length)), decoder, JobContext.NONE);
+                Path encOut = tmp.resolve(tag + "-enc.npz"), decOut = tmp.resolve(tag + "-dec.npz");
+                jobs.addAll(List.of(CoreMlCheck.Job.validate(encoder), CoreMlCheck.Job.validate(decoder),
+                        CoreMlCheck.Job.run(encoder, Map.of(ModelGraph.INPUT_FEATURES, featuresNpy.toString()), encOut)));
+                Map<String, String> crossIn = new LinkedHashMap<>();
+                for (String name : inputNames(decoder)) if (name.startsWith("cross_")) crossIn.put(name, encOut + "#" + name);
+                assertEquals(4, crossIn.size(), "keys and values of both decoder layers");
+                Map<String, String> in = strings(stepInputs(tag + "-dec", "decoder_", prefix, 0, 0, prefix.length));
+                in.remove(ProgramTranslator.POSITION_IDS);
+                in.putAll(crossIn);
+                jobs.add(CoreMlCheck.Job.run(decoder, in, decOut));
+                RunResult ours = converted.run(batch, JobContext.NONE);
+                checks.add(() -> measure(failures, "whisper-tiny", tag + "-decoder", logits(decOut), ours.tap("logits"), original.tap("logits")));
+                if (c.layout() != Conversion.Layout.BC1S) continue;
+                // KV-cache steps: prefill of the prefix after one empty slot, then one token with the prefix's keys.
+                Path prefill = tmp.resolve(tag + "-prefill.mlpackage"), step = tmp.resolve(tag + "-step.mlpackage");
+                CoreMlExporter.export(converted, dec.withKvCache(1, prefix.length), prefill, JobContext.NONE);
+                CoreMlExporter.export(converted, dec.withKvCache(prefix.length, 1), step, JobContext.NONE);
+                RunResult[] engine = decode(new Executor(converted.graph(), m.weights()), m, batch, next);
+                Path preOut = tmp.resolve(tag + "-prefill.npz"), stepOut = tmp.resolve(tag + "-step.npz");
+                Map<String, String> pre = strings(stepInputs(tag + "-prefill", "decoder_", prefix, 0, 1, prefix.length));
+                pre.putAll(crossIn);
+                pre.putAll(zeroPast(prefill, tag));
+                Map<String, String> stepIn = strings(stepInputs(tag + "-step", "decoder_", new long[]{next}, prefix.length, prefix.length, 1));
+                stepIn.putAll(crossIn);
+                for (String name : inputNames(step)) if (name.startsWith("past_")) stepIn.put(name, preOut + "#new_" + name.substring(5));
+                jobs.addAll(List.of(CoreMlCheck.Job.validate(prefill), CoreMlCheck.Job.validate(step),
+                        CoreMlCheck.Job.run(prefill, pre, preOut), CoreMlCheck.Job.run(step, stepIn, stepOut)));
+                checks.add(() -> {
+                    measure(failures, "whisper-tiny", tag + "@prefill", logits(preOut), engine[0].tap("logits"), fp32[0].tap("logits"));
+                    measure(failures, "whisper-tiny", tag + "@step", logits(stepOut), engine[1].tap("logits"), fp32[1].tap("logits"));
+                });
+            }
+        }
+        CoreMlCheck.batch(jobs, tmp);
+        checks.forEach(Runnable::run);
+        assertTrue(failures.isEmpty(), String.join("\n", failures));
+    }
+
+    private static void measure(List<String> failures, String model, String config, Activation coreMl, Activation ours, Activation original) {
+        Measured r = new Measured(model, config, "logits", TapMetrics.of("logits", ours, coreMl, null).sqnrDb(),
+                TapMetrics.of("logits", original, coreMl, null).sqnrDb(), TapMetrics.of("logits", original, ours, null).sqnrDb());
+        System.out.println("coreml " + r);
+        if (r.sqnrVsEngine() < MIN_SQNR_DB) failures.add(r + ": below " + MIN_SQNR_DB + " dB against the engine");
+        if (Math.abs(r.driftCoreMl() - r.driftEngine()) > MAX_DRIFT_DIFFERENCE_DB) failures.add(r + ": drift differs");
+    }
+
+    /** The engine's prefill of a batch and its decoding of {@code next} through one KV cache. */
+    private static RunResult[] decode(Executor e, LoadedModel m, Batch prefill, long next) {
+        dev.anewb.runtime.KvCache cache = new dev.anewb.runtime.KvCache(1, m.config().maxPositions());
+        RunResult first = e.run(prefill, cache, JobContext.NONE);
+        RunResult step = e.run(Batch.of(next), cache, JobContext.NONE);
+        return new RunResult[]{first, step};
     }
 
     /** The engine's prefill of {@code prompt} and its decoding of {@code next} through one KV cache. */
     private static RunResult[] decode(Executor e, LoadedModel m, long[] prompt, long next) {
-        dev.anewb.runtime.KvCache cache = new dev.anewb.runtime.KvCache(1, m.config().maxPositions());
-        RunResult prefill = e.run(Batch.of(prompt), cache, JobContext.NONE);
-        RunResult step = e.run(Batch.of(next), cache, JobContext.NONE);
-        return new RunResult[]{prefill, step};
+        return decode(e, m, Batch.of(prompt), next);
     }
 
     /** input_ids, position_ids (from {@code first}) and an attention_mask of {@code valid} filled slots out of {@code slots}. */
     private Map<String, Path> stepInputs(String tag, long[] ids, int first, int slots, int newTokens) throws IOException {
+        return stepInputs(tag, "", ids, first, slots, newTokens);
+    }
+
+    /** With a name prefix on the token inputs (a decoder's "decoder_"). */
+    private Map<String, Path> stepInputs(String tag, String prefix, long[] ids, int first, int slots, int newTokens) throws IOException {
         int[] idsI = new int[ids.length], pos = new int[ids.length], mask = new int[slots + newTokens];
         for (int i = 0; i < ids.length; i++) {
             idsI[i] = (int) ids[i];
@@ -261,12 +357,12 @@ class CoreMlExportIntegrationTest {
         for (int j = 0; j < slots; j++) mask[j] = j < first ? 1 : 0;
         for (int t = 0; t < newTokens; t++) mask[slots + t] = 1;
         Map<String, Path> in = new LinkedHashMap<>();
-        in.put(ModelGraph.INPUT_IDS, tmp.resolve(tag + "-ids.npy"));
+        in.put(prefix + ModelGraph.INPUT_IDS, tmp.resolve(tag + "-ids.npy"));
         in.put(ProgramTranslator.POSITION_IDS, tmp.resolve(tag + "-pos.npy"));
-        in.put(ProgramTranslator.ATTENTION_MASK, tmp.resolve(tag + "-mask.npy"));
-        NumpyArrays.writeInt32(in.get(ModelGraph.INPUT_IDS), idsI, 1, ids.length);
+        in.put(prefix + ProgramTranslator.ATTENTION_MASK, tmp.resolve(tag + "-mask.npy"));
+        NumpyArrays.writeInt32(in.get(prefix + ModelGraph.INPUT_IDS), idsI, 1, ids.length);
         NumpyArrays.writeInt32(in.get(ProgramTranslator.POSITION_IDS), pos, 1, ids.length);
-        NumpyArrays.writeInt32(in.get(ProgramTranslator.ATTENTION_MASK), mask, 1, mask.length);
+        NumpyArrays.writeInt32(in.get(prefix + ProgramTranslator.ATTENTION_MASK), mask, 1, mask.length);
         return in;
     }
 
@@ -288,6 +384,63 @@ class CoreMlExportIntegrationTest {
             return dims.stream().mapToLong(Long::longValue).toArray();
         }
         throw new AssertionError("no input " + name);
+    }
+
+    private Path npz(Case c) {
+        return tmp.resolve(c.model() + "-" + c.config() + ".npz");
+    }
+
+    static Map<String, String> strings(Map<String, Path> inputs) {
+        Map<String, String> m = new LinkedHashMap<>();
+        inputs.forEach((k, v) -> m.put(k, v.toString()));
+        return m;
+    }
+
+    /**
+     * The two commands as a CI script calls them, one process each: {@code coreml-check validate PKG} says RESULT: OK,
+     * {@code coreml-check run PKG --input ... --out OUT.npz} reproduces the engine (the other tests batch the same
+     * functions in one process).
+     */
+    @Test
+    void commandLineValidateAndRun() throws Exception {
+        CoreMlCheck.tool();
+        try (LoadedModel m = ModelLoader.load(Fixtures.fixture("bert-tiny").toString(), JobContext.NONE)) {
+            long[] tokens = {101, 1996, 15756, 3194, 102};
+            Sample sample = textSample("cli", m, tokens, 2);
+            ConvertedModel converted = Converter.convert(m, Conversion.ANE_DEFAULT);
+            Path pkg = tmp.resolve("cli.mlpackage");
+            CoreMlExporter.export(converted, CoreMlOptions.DEFAULT.withSequence(CoreMlOptions.Sequence.fixed(sample.batch().seq())), pkg,
+                    JobContext.NONE);
+            assertTrue(CoreMlCheck.validate(pkg).contains("RESULT: OK"));
+            Map<String, NumpyArrays.Array> out = CoreMlCheck.run(pkg, sample.inputs(), tmp.resolve("cli.npz"));
+            RunResult ours = converted.run(sample.batch(), JobContext.NONE);
+            double sqnr = TapMetrics.of("hidden_states.2", ours.tap("hidden_states.2"), activation(out.get("last_hidden_state")), sample.batch()).sqnrDb();
+            assertTrue(sqnr >= MIN_SQNR_DB, "last_hidden_state " + sqnr + " dB against the engine");
+        }
+    }
+
+    /** The batch fails on what the commands fail on: a truncated weight.bin, an input the program does not have. */
+    @Test
+    void batchReportsBrokenPackagesAndBadInputs() throws Exception {
+        CoreMlCheck.tool();
+        try (LoadedModel m = ModelLoader.load(Fixtures.fixture("bert-tiny").toString(), JobContext.NONE)) {
+            Sample sample = textSample("broken", m, new long[]{101, 102}, 0);
+            Path good = tmp.resolve("good.mlpackage"), broken = tmp.resolve("broken.mlpackage");
+            CoreMlOptions options = CoreMlOptions.DEFAULT.withSequence(CoreMlOptions.Sequence.fixed(2));
+            CoreMlExporter.export(Converter.convert(m, Conversion.ANE_DEFAULT), options, good, JobContext.NONE);
+            CoreMlExporter.export(Converter.convert(m, Conversion.ANE_DEFAULT), options, broken, JobContext.NONE);
+            Path weights = broken.resolve(CoreMlExporter.WEIGHTS);
+            byte[] bytes = java.nio.file.Files.readAllBytes(weights);
+            java.nio.file.Files.write(weights, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+            Map<String, String> wrong = new LinkedHashMap<>(strings(sample.inputs()));
+            wrong.put("no_such_input", wrong.get(ModelGraph.INPUT_IDS));
+            AssertionError e = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class, () -> CoreMlCheck.batch(List.of(
+                    CoreMlCheck.Job.validate(good), CoreMlCheck.Job.validate(broken),
+                    CoreMlCheck.Job.run(good, wrong, tmp.resolve("wrong.npz"))), tmp));
+            assertTrue(e.getMessage().contains("validate broken.mlpackage"), e.getMessage());
+            assertTrue(e.getMessage().contains("run good.mlpackage (exit 2)"), e.getMessage());
+            assertTrue(!e.getMessage().contains("validate good.mlpackage"), e.getMessage());
+        }
     }
 
     /** Positions of every text sample: more positions make the FP16 drift comparison steadier. */
