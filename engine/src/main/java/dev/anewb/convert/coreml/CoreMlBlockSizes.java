@@ -8,6 +8,7 @@ import dev.anewb.model.WeightRole;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SortedSet;
 import java.util.StringJoiner;
 import java.util.TreeSet;
 
@@ -18,7 +19,8 @@ import java.util.TreeSet;
  * {@link #describe()} while a size outside this set is selected; the exporter refuses such a size with it.
  *
  * @param channelCounts  the input channel counts of the quantized projections, ascending
- * @param dividing       the valid sizes below the largest channel count (at least {@value BlockQuantizer#MIN_BLOCK_SIZE})
+ * @param dividing       the valid sizes below the largest channel count, from
+ *                       {@value BlockQuantizer#MIN_BLOCK_SIZE} up
  * @param perChannelFrom every size from this one up is per-channel for every projection (the largest channel count)
  */
 public record CoreMlBlockSizes(List<Integer> channelCounts, List<Integer> dividing, int perChannelFrom) {
@@ -40,7 +42,7 @@ public record CoreMlBlockSizes(List<Integer> channelCounts, List<Integer> dividi
         return of(ks);
     }
 
-    static CoreMlBlockSizes of(java.util.SortedSet<Integer> ks) {
+    static CoreMlBlockSizes of(SortedSet<Integer> ks) {
         if (ks.isEmpty()) return new CoreMlBlockSizes(List.of(), List.of(), BlockQuantizer.MIN_BLOCK_SIZE);
         int max = ks.last();
         List<Integer> ok = new ArrayList<>();
@@ -62,7 +64,10 @@ public record CoreMlBlockSizes(List<Integer> channelCounts, List<Integer> dividi
     public int nearest(int b) {
         if (valid(b)) return b;
         int best = perChannelFrom;
-        for (int d : dividing) if (Math.abs(d - b) < Math.abs(best - b) || Math.abs(d - b) == Math.abs(best - b) && d < best) best = d;
+        for (int d : dividing) {
+            int distance = Math.abs(d - b), bestDistance = Math.abs(best - b);
+            if (distance < bestDistance || distance == bestDistance && d < best) best = d;
+        }
         return best;
     }
 

@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +29,8 @@ import java.util.Map;
  * Writes a converted model as a Core ML ML Program package ({@code .mlpackage}), laid out as coremltools writes one:
  * <pre>
  * X.mlpackage/Manifest.json
- * X.mlpackage/Data/com.apple.CoreML/model.mlmodel          the Model protobuf holding the MLProgram ({@link MlModelSpec})
- * X.mlpackage/Data/com.apple.CoreML/weights/weight.bin     the MIL blob storage file ({@link WeightBlobFile})
+ * X.mlpackage/Data/com.apple.CoreML/model.mlmodel        the Model protobuf holding the MLProgram (MlModelSpec)
+ * X.mlpackage/Data/com.apple.CoreML/weights/weight.bin   the MIL blob storage file (WeightBlobFile)
  * </pre>
  * The program is the converted graph op for op ({@link ProgramTranslator}). Everything is written into a temporary
  * sibling folder and renamed into place, so a failed or cancelled export leaves nothing behind.
@@ -74,11 +75,16 @@ public final class CoreMlExporter {
      * before writing anything, an existing target without {@code force}, a missing or unwritable folder, and
      * anything the program cannot express (architecture, op, block size, a minimum OS below what the ops need).
      */
-    public static CoreMlPreview export(ModelGraph graph, WeightSource weights, CoreMlOptions options, Path out, JobContext ctx) {
+    public static CoreMlPreview export(ModelGraph graph, WeightSource weights, CoreMlOptions options, Path out,
+                                       JobContext ctx) {
         Path target = out.toAbsolutePath().normalize();
-        if (Files.exists(target) && !options.force()) throw AnewbException.usage(target + ": already exists (use --force to replace it)");
+        if (Files.exists(target) && !options.force()) {
+            throw AnewbException.usage(target + ": already exists (use --force to replace it)");
+        }
         Path parent = target.getParent();
-        if (parent == null || !Files.isDirectory(parent)) throw AnewbException.file(target, "its folder does not exist");
+        if (parent == null || !Files.isDirectory(parent)) {
+            throw AnewbException.file(target, "its folder does not exist");
+        }
         if (!Files.isWritable(parent)) throw AnewbException.file(parent, "folder is not writable");
         ctx.progress(0, "planning the Core ML program");
         Planned p = plan(graph, weights, options);
@@ -110,20 +116,24 @@ public final class CoreMlExporter {
 
     private static Planned plan(ModelGraph graph, WeightSource weights, CoreMlOptions options) {
         if (graph.conversion().isOriginal()) {
-            throw new AnewbException("the Core ML export takes a converted model (the original graph has no conversion settings)");
+            throw new AnewbException("the Core ML export takes a converted model, not an original graph");
         }
         ProgramTranslator.Program program = ProgramTranslator.translate(graph, weights, options);
         MlModelSpec.Metadata metadata = metadata(graph, options, program);
         List<String> outputNames = program.outputs().stream().map(MlModelSpec.Feature::name).toList();
-        byte[] spec = MlModelSpec.serialize(program.target().specificationVersion, program.target().opset, program.inputs(), program.outputs(),
-                metadata, program.block(), outputNames);
+        CoreMlTarget target = program.target();
+        byte[] spec = MlModelSpec.serialize(target.specificationVersion, target.opset, program.inputs(),
+                program.outputs(), metadata, program.block(), outputNames);
         int computing = 0;
-        for (MilOperation op : program.block().operations()) if (!op.type().equals("const") && !op.type().startsWith("constexpr_")) computing++;
+        for (MilOperation op : program.block().operations()) {
+            if (!op.type().equals("const") && !op.type().startsWith("constexpr_")) computing++;
+        }
         long weightBytes = program.blobs().size();
         long packageBytes = weightBytes + spec.length + manifest().length();
-        CoreMlPreview preview = new CoreMlPreview(packageBytes, weightBytes, computing, program.target(), program.block().histogram(),
-                program.inputs().stream().map(CoreMlExporter::describe).toList(),
-                program.outputs().stream().map(CoreMlExporter::describe).toList(), program.notes());
+        List<String> inputs = program.inputs().stream().map(CoreMlExporter::describe).toList();
+        List<String> outputs = program.outputs().stream().map(CoreMlExporter::describe).toList();
+        CoreMlPreview preview = new CoreMlPreview(packageBytes, weightBytes, computing, target,
+                program.block().histogram(), inputs, outputs, program.notes());
         return new Planned(program, spec, preview);
     }
 
@@ -133,16 +143,18 @@ public final class CoreMlExporter {
             if (i > 0) b.append(", ");
             int axis = i;
             switch (f.flexibility()) {
-                case MlModelSpec.Flexibility.Range r when r.axis() == axis -> b.append(r.min()).append("..").append(r.max());
-                case MlModelSpec.Flexibility.Enumerated e when e.axis() == axis -> b.append(String.join("|",
-                        java.util.Arrays.stream(e.sizes()).mapToObj(String::valueOf).toList()));
+                case MlModelSpec.Flexibility.Range r when r.axis() == axis ->
+                        b.append(r.min()).append("..").append(r.max());
+                case MlModelSpec.Flexibility.Enumerated e when e.axis() == axis ->
+                        b.append(String.join("|", Arrays.stream(e.sizes()).mapToObj(String::valueOf).toList()));
                 case null, default -> b.append(f.shape()[i]);
             }
         }
         return b.append(']').toString();
     }
 
-    private static MlModelSpec.Metadata metadata(ModelGraph graph, CoreMlOptions options, ProgramTranslator.Program program) {
+    private static MlModelSpec.Metadata metadata(ModelGraph graph, CoreMlOptions options,
+                                                 ProgramTranslator.Program program) {
         Conversion c = graph.conversion();
         String settings = settings(c);
         Map<String, String> user = new LinkedHashMap<>();
@@ -152,7 +164,8 @@ public final class CoreMlExporter {
         user.put("dev.anewb.conversion", settings);
         user.put("dev.anewb.layout", c.layout().name());
         user.put("dev.anewb.precision", c.precision().name());
-        user.put("dev.anewb.int8", c.int8() ? (c.symmetric() ? "symmetric" : "asymmetric") + " block " + c.blockSize() : "off");
+        String scheme = c.symmetric() ? "symmetric" : "asymmetric";
+        user.put("dev.anewb.int8", c.int8() ? scheme + " block " + c.blockSize() : "off");
         user.put("dev.anewb.chunk_window", String.valueOf(c.chunkWindow()));
         user.put("dev.anewb.chunk_overlap", String.valueOf(c.chunkOverlap()));
         CoreMlOptions.Sequence s = options.sequence();

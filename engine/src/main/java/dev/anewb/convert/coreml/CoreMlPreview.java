@@ -1,7 +1,9 @@
 package dev.anewb.convert.coreml;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What a Core ML package will be, known before anything is written (the Export area shows it).
@@ -15,10 +17,11 @@ import java.util.Map;
  * @param outputs          output names with shape and type
  * @param notes            what to know before shipping it (e.g. which weights fall off the Neural Engine and why)
  */
-public record CoreMlPreview(long packageBytes, long weightBytes, int operations, CoreMlTarget minimumOs, Map<String, Integer> histogram,
+public record CoreMlPreview(long packageBytes, long weightBytes, int operations, CoreMlTarget minimumOs,
+                            Map<String, Integer> histogram,
                             List<String> inputs, List<String> outputs, List<String> notes) {
     public CoreMlPreview {
-        histogram = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(histogram));
+        histogram = Collections.unmodifiableMap(new TreeMap<>(histogram));
         inputs = List.copyOf(inputs);
         outputs = List.copyOf(outputs);
         notes = List.copyOf(notes);

@@ -276,7 +276,8 @@ final class MilBlock {
         long sum = 0;
         for (MilVar v : values) sum = sum < 0 || v.dim(axis) < 0 ? MilType.UNKNOWN : sum + v.dim(axis);
         s[axis] = sum;
-        return op1("concat", hint, values.getFirst().type().withShape(s), "values", values, "axis", axis, "interleave", false);
+        return op1("concat", hint, values.getFirst().type().withShape(s), "values", values, "axis", axis,
+                "interleave", false);
     }
 
     /** The one rank-4 einsum MIL has: "nchw,nwhu->nchu" (output [B, C, H, W2]). */
@@ -291,7 +292,8 @@ final class MilBlock {
         long[] s = Arrays.copyOf(batch, batch.length + 2);
         s[batch.length] = xs[xs.length - 2];
         s[batch.length + 1] = transposeY ? ys[ys.length - 2] : ys[ys.length - 1];
-        return op1("matmul", hint, x.type().withShape(s), "x", x, "y", y, "transpose_x", false, "transpose_y", transposeY);
+        return op1("matmul", hint, x.type().withShape(s), "x", x, "y", y, "transpose_x", false,
+                "transpose_y", transposeY);
     }
 
     /** x[from:to] along one axis, every other axis whole. */

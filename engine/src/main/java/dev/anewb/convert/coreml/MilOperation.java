@@ -1,5 +1,7 @@
 package dev.anewb.convert.coreml;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -8,11 +10,12 @@ import java.util.Map;
  * parameter such as concat's {@code values} binds several), outputs and attributes ({@code name}, and for
  * {@code const} the value {@code val}).
  */
-record MilOperation(String type, Map<String, List<MilBinding>> inputs, List<MilVar> outputs, Map<String, MilValue> attributes) {
+record MilOperation(String type, Map<String, List<MilBinding>> inputs, List<MilVar> outputs,
+                    Map<String, MilValue> attributes) {
     MilOperation {
-        inputs = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(inputs));
+        inputs = Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
         outputs = List.copyOf(outputs);
-        attributes = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(attributes));
+        attributes = Collections.unmodifiableMap(new LinkedHashMap<>(attributes));
     }
 
     MilVar output() { return outputs.getFirst(); }

@@ -47,7 +47,9 @@ record MilType(MilDataType dtype, long[] shape) {
 
     @Override public String toString() {
         StringBuilder b = new StringBuilder(dtype.castName).append('[');
-        for (int i = 0; i < shape.length; i++) b.append(i == 0 ? "" : ",").append(shape[i] < 0 ? "?" : String.valueOf(shape[i]));
+        for (int i = 0; i < shape.length; i++) {
+            b.append(i == 0 ? "" : ",").append(shape[i] < 0 ? "?" : String.valueOf(shape[i]));
+        }
         return b.append(']').toString();
     }
 }

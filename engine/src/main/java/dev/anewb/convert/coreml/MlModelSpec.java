@@ -37,10 +37,11 @@ final class MlModelSpec {
      */
     record Feature(String name, String description, MilDataType dtype, long[] shape, Flexibility flexibility) { }
 
-    record Metadata(String shortDescription, String version, String author, String license, Map<String, String> userDefined) { }
+    record Metadata(String shortDescription, String version, String author, String license,
+                    Map<String, String> userDefined) { }
 
-    static byte[] serialize(int specificationVersion, String opset, List<Feature> inputs, List<Feature> outputs, Metadata metadata,
-                            MilBlock block, List<String> blockOutputs) {
+    static byte[] serialize(int specificationVersion, String opset, List<Feature> inputs, List<Feature> outputs,
+                            Metadata metadata, MilBlock block, List<String> blockOutputs) {
         ProtoMessage description = new ProtoMessage();
         for (Feature f : inputs) description.message(1, feature(f, false));
         for (Feature f : outputs) description.message(10, feature(f, true));
@@ -55,7 +56,8 @@ final class MlModelSpec {
         function.mapEntry(3, opset, b);
         ProtoMessage program = new ProtoMessage().int64(1, 1).mapEntry(2, "main", function);
 
-        return new ProtoMessage().int32(1, specificationVersion).message(2, description).message(502, program).toByteArray();
+        return new ProtoMessage().int32(1, specificationVersion).message(2, description).message(502, program)
+                .toByteArray();
     }
 
     /** A flexible output declares its type only, as coremltools writes one; inputs declare the shape and its range. */
@@ -123,7 +125,9 @@ final class MlModelSpec {
         ProtoMessage tensor = new ProtoMessage().int32(1, t.dtype().mil);
         if (t.rank() > 0) tensor.int64(2, t.rank());
         for (long d : t.shape()) {
-            tensor.message(3, d < 0 ? new ProtoMessage().emptyMessage(2) : new ProtoMessage().message(1, new ProtoMessage().uint64(1, d)));
+            ProtoMessage dim = d < 0 ? new ProtoMessage().emptyMessage(2)
+                    : new ProtoMessage().message(1, new ProtoMessage().uint64(1, d));
+            tensor.message(3, dim);
         }
         return new ProtoMessage().message(1, tensor);
     }

@@ -12,16 +12,22 @@ import dev.anewb.model.Op;
 import dev.anewb.model.TensorData;
 import dev.anewb.model.Value;
 import dev.anewb.model.WeightInfo;
+import dev.anewb.model.WeightRole;
 import dev.anewb.model.WeightSource;
 import dev.anewb.runtime.RotaryEmbedding;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 
 /**
@@ -55,7 +61,8 @@ import java.util.function.Supplier;
  */
 final class ProgramTranslator {
     /** Model types the exporter handles (the Llama family shares one graph). */
-    static final Set<String> SUPPORTED = Set.of("bert", "distilbert", "gpt2", "llama", "mistral", "qwen2", "vit", "whisper");
+    static final Set<String> SUPPORTED =
+            Set.of("bert", "distilbert", "gpt2", "llama", "mistral", "qwen2", "vit", "whisper");
 
     static final String ATTENTION_MASK = "attention_mask";
     static final String POSITION_IDS = "position_ids";
@@ -64,8 +71,8 @@ final class ProgramTranslator {
     static final float MASKED = -1e4f;
 
     /** A translated program and what its package declares. */
-    record Program(MilBlock block, WeightBlobFile blobs, List<MlModelSpec.Feature> inputs, List<MlModelSpec.Feature> outputs,
-                   CoreMlTarget target, List<String> notes) { }
+    record Program(MilBlock block, WeightBlobFile blobs, List<MlModelSpec.Feature> inputs,
+                   List<MlModelSpec.Feature> outputs, CoreMlTarget target, List<String> notes) { }
 
     private final ModelGraph graph;
     private final WeightSource weights;
@@ -126,7 +133,8 @@ final class ProgramTranslator {
             }
         }
         if (decoder && cross.isEmpty()) {
-            throw AnewbException.usage("the decoder of an encoder-decoder model was asked for, but " + graph.config().modelType() + " has none");
+            throw AnewbException.usage("the decoder of an encoder-decoder model was asked for, but "
+                    + graph.config().modelType() + " has none");
         }
     }
 
@@ -139,7 +147,7 @@ final class ProgramTranslator {
         String type = graph.config().modelType();
         if (!SUPPORTED.contains(type)) {
             throw new AnewbException("Core ML export does not handle model type \"" + type + "\" yet (it handles "
-                    + String.join(", ", new java.util.TreeSet<>(SUPPORTED)) + ")");
+                    + String.join(", ", new TreeSet<>(SUPPORTED)) + ")");
         }
         Map<String, String> outs = outputs();
         for (String name : outs.keySet()) b.reserve(name);
@@ -149,11 +157,21 @@ final class ProgramTranslator {
         for (Op op : ops) produced.add(op.output());
         defineInputs(ops, produced);
         for (Op op : ops) values.put(op.output(), emit(op));
-        if (!decoder) for (var e : cross.entrySet()) if (values.containsKey(e.getKey())) crossOutput(e.getValue(), values.get(e.getKey()));
-        if (ops.stream().anyMatch(op -> op instanceof Op.Embed)) notes.add("the embedding lookup (gather) runs on the CPU, not the Neural Engine");
-        if (act == MilDataType.FP32) notes.add("FP32 compute: the Neural Engine computes in FP16 only, so Core ML runs this program on the CPU or GPU");
+        if (!decoder) {
+            for (var e : cross.entrySet()) {
+                if (values.containsKey(e.getKey())) crossOutput(e.getValue(), values.get(e.getKey()));
+            }
+        }
+        if (ops.stream().anyMatch(op -> op instanceof Op.Embed)) {
+            notes.add("the embedding lookup (gather) runs on the CPU, not the Neural Engine");
+        }
+        if (act == MilDataType.FP32) {
+            notes.add("FP32 compute: the Neural Engine computes in FP16 only, so Core ML runs this program on the CPU "
+                    + "or GPU");
+        }
         if (seq < 0 && options.sequence().sizes().isEmpty()) {
-            notes.add("a sequence range (RangeDim) may keep Core ML off the Neural Engine; enumerated lengths are the flexible form it runs");
+            notes.add("a sequence range (RangeDim) may keep Core ML off the Neural Engine; enumerated lengths are "
+                    + "the flexible form it runs");
         }
         List<MlModelSpec.Feature> outFeatures = new ArrayList<>();
         for (var e : outs.entrySet()) outFeatures.add(output(e.getKey(), e.getValue()));
@@ -161,8 +179,9 @@ final class ProgramTranslator {
         CoreMlTarget target = required;
         if (options.minimumOs() != null) {
             if (options.minimumOs().compareTo(required) < 0) {
-                throw AnewbException.usage("minimum OS " + options.minimumOs().label() + " is too low for this program: "
-                        + requiredReason() + " needs " + required.label() + " (" + required.macOs() + ")");
+                throw AnewbException.usage("minimum OS " + options.minimumOs().label() + " is too low for this "
+                        + "program: " + requiredReason() + " needs " + required.label() + " (" + required.macOs()
+                        + ")");
             }
             target = options.minimumOs();
         }
@@ -182,7 +201,8 @@ final class ProgramTranslator {
         String type = graph.config().modelType();
         if (type.equals("whisper") && decoder) {
             out.put("logits", taps.get("logits"));
-            notes.add("Whisper: the decoder; every layer's cross-attention keys and values come from the encoder package");
+            notes.add("Whisper: the decoder; every layer's cross-attention keys and values come from the encoder "
+                    + "package");
             return out;
         }
         if (type.equals("whisper")) {
@@ -192,23 +212,26 @@ final class ProgramTranslator {
             if (!taps.containsKey(tap)) throw new AnewbException("whisper graph without the tap " + tap);
             out.put(LAST_HIDDEN_STATE, taps.get(tap));
             for (String name : cross.values()) b.reserve(name);
-            notes.add("Whisper: the encoder, with every decoder layer's cross-attention keys and values (cross_key_i, cross_value_i)"
-                    + " for the decoder package");
+            notes.add("Whisper: the encoder, with every decoder layer's cross-attention keys and values "
+                    + "(cross_key_i, cross_value_i) for the decoder package");
             return out;
         }
         if (taps.containsKey("logits")) {
             out.put("logits", taps.get("logits"));
             return out;
         }
-        String last = taps.containsKey(LAST_HIDDEN_STATE) ? LAST_HIDDEN_STATE : "hidden_states." + graph.config().numLayers();
+        String last = taps.containsKey(LAST_HIDDEN_STATE) ? LAST_HIDDEN_STATE
+                : "hidden_states." + graph.config().numLayers();
         if (!taps.containsKey(last)) throw new AnewbException(type + " graph without the tap " + last);
         out.put(LAST_HIDDEN_STATE, taps.get(last));
-        for (String pooled : List.of("pooler_output", "sentence_embedding")) if (taps.containsKey(pooled)) out.put(pooled, taps.get(pooled));
+        for (String pooled : List.of("pooler_output", "sentence_embedding")) {
+            if (taps.containsKey(pooled)) out.put(pooled, taps.get(pooled));
+        }
         return out;
     }
 
     /** The graph's ops that the outputs depend on, in graph order. */
-    private List<Op> neededOps(java.util.Collection<String> outputValues) {
+    private List<Op> neededOps(Collection<String> outputValues) {
         Set<String> needed = new HashSet<>(outputValues);
         // An encoder computes the cross-attention keys and values (its outputs); a decoder reads them as inputs.
         if (!decoder && graph.config().modelType().equals("whisper")) needed.addAll(cross.keySet());
@@ -227,10 +250,12 @@ final class ProgramTranslator {
     private void checkDecoding(List<Op> ops) {
         boolean encoderOnly = graph.config().modelType().equals("whisper") && !decoder;
         if (!graph.config().isCausal() || encoderOnly || !graph.taps().containsKey("logits")) {
-            throw AnewbException.usage("a KV-cache decoding step is for decoders (GPT-2, the Llama family, Whisper's decoder), not "
-                    + (encoderOnly ? "Whisper's encoder" : graph.config().modelType()));
+            throw AnewbException.usage("a KV-cache decoding step is for decoders (GPT-2, the Llama family, Whisper's "
+                    + "decoder), not " + (encoderOnly ? "Whisper's encoder" : graph.config().modelType()));
         }
-        if (options.sequence().flexible()) throw AnewbException.usage("a KV-cache decoding step takes a fixed number of new tokens");
+        if (options.sequence().flexible()) {
+            throw AnewbException.usage("a KV-cache decoding step takes a fixed number of new tokens");
+        }
         for (Op op : ops) {
             if (op instanceof Op.Attention a && !a.cross()) {
                 selfAttention.put(a.name(), selfAttention.size());
@@ -245,7 +270,7 @@ final class ProgramTranslator {
         return what + "_" + selfAttention.get(a.name());
     }
 
-    /** {@code x} as the step output {@code name}: cast to the I/O type, or an identity reshape that carries the name. */
+    /** {@code x} as the step output {@code name}: cast to the I/O type, or an identity reshape carrying the name. */
     private void stepOutput(String name, MilVar x, String description) {
         b.nameNextOp(name);
         MilVar y = io != act ? b.cast(x, io, name) : b.reshape(x, x.shape(), name);
@@ -261,25 +286,29 @@ final class ProgramTranslator {
             CoreMlOptions.Sequence s = options.sequence();
             int max = graph.config().maxPositions();
             if (s.max() > max) {
-                throw AnewbException.usage("sequence length " + s.max() + " is longer than the model's " + max + " positions");
+                throw AnewbException.usage("sequence length " + s.max() + " is longer than the model's " + max
+                        + " positions");
             }
             if (cache > 0 && cache + s.max() > max) {
-                throw AnewbException.usage("a KV cache of " + cache + " positions and " + s.max() + " new tokens pass the model's "
-                        + max + " positions");
+                throw AnewbException.usage("a KV cache of " + cache + " positions and " + s.max() + " new tokens pass "
+                        + "the model's " + max + " positions");
             }
             seq = s.flexible() ? MilType.UNKNOWN : s.length();
             MlModelSpec.Flexibility flex = flexibility();
-            tokenInput(ModelGraph.INPUT_IDS, cache > 0 ? "The step's new token ids" : "Token ids from the model's tokenizer", flex);
+            tokenInput(ModelGraph.INPUT_IDS, cache > 0 ? "The step's new token ids"
+                    : "Token ids from the model's tokenizer", flex);
             if (cache > 0) {
                 tokenInput(POSITION_IDS, "Position of each new token (the number of tokens before it)", null);
                 MilVar m = b.input(inputName(ATTENTION_MASK), MilType.of(MilDataType.INT32, 1, cache + seq));
                 inputs.put(ATTENTION_MASK, m);
-                inputFeatures.add(new MlModelSpec.Feature(inputName(ATTENTION_MASK), "1 for the cache slots that hold a token (slot = position) and for"
+                inputFeatures.add(new MlModelSpec.Feature(inputName(ATTENTION_MASK),
+                        "1 for the cache slots that hold a token (slot = position) and for"
                         + " the new tokens, 0 for empty slots", MilDataType.INT32, m.shape(), null));
             } else {
                 tokenInput(ATTENTION_MASK, "1 for real tokens, 0 for padding", flex);
             }
-            if (read.contains(ModelGraph.TOKEN_TYPE_IDS)) tokenInput(ModelGraph.TOKEN_TYPE_IDS, "Segment ids (0 for a single sentence)", flex);
+            if (read.contains(ModelGraph.TOKEN_TYPE_IDS)) tokenInput(ModelGraph.TOKEN_TYPE_IDS,
+                    "Segment ids (0 for a single sentence)", flex);
         } else if (options.sequence().flexible()) {
             notes.add("the sequence range does not apply: this model's input has a fixed size");
         }
@@ -291,8 +320,10 @@ final class ProgramTranslator {
             switch (name) {
                 case ModelGraph.INPUT_IDS, ModelGraph.TOKEN_TYPE_IDS -> { }
                 case ModelGraph.PIXEL_VALUES -> {
-                    Op.PatchEmbed p = (Op.PatchEmbed) ops.stream().filter(o -> o instanceof Op.PatchEmbed pe && pe.input().equals(name))
-                            .findFirst().orElseThrow(() -> new AnewbException("pixel_values is read by an op other than a patch embedding"));
+                    Op.PatchEmbed p = ops.stream().filter(o -> o instanceof Op.PatchEmbed pe && pe.input().equals(name))
+                            .map(o -> (Op.PatchEmbed) o).findFirst()
+                            .orElseThrow(() -> new AnewbException("pixel_values is read by an op other than a patch "
+                                    + "embedding"));
                     floatInput(name, "Image as the model's image processor makes it (channels, height, width)",
                             1, p.channels(), p.height(), p.width());
                 }
@@ -300,7 +331,8 @@ final class ProgramTranslator {
                     Value v = graph.value(name);
                     Integer mels = graph.fixedLength(v.axis());
                     if (mels == null) throw new AnewbException("input_features without a fixed number of mel bins");
-                    floatInput(name, "Log-mel spectrogram as the feature extractor makes it (mel bins, frames)", 1, mels, v.channels());
+                    floatInput(name, "Log-mel spectrogram as the feature extractor makes it (mel bins, frames)", 1,
+                            mels, v.channels());
                 }
                 default -> throw new AnewbException("graph input \"" + name + "\" has no Core ML form");
             }
@@ -311,7 +343,8 @@ final class ProgramTranslator {
     private MlModelSpec.Flexibility flexibility() {
         CoreMlOptions.Sequence s = options.sequence();
         if (!s.flexible()) return null;
-        if (!s.sizes().isEmpty()) return new MlModelSpec.Flexibility.Enumerated(1, s.sizes().stream().mapToInt(Integer::intValue).toArray());
+        if (!s.sizes().isEmpty()) return new MlModelSpec.Flexibility.Enumerated(1,
+                s.sizes().stream().mapToInt(Integer::intValue).toArray());
         return new MlModelSpec.Flexibility.Range(1, s.min(), s.max());
     }
 
@@ -455,7 +488,8 @@ final class ProgramTranslator {
         MilVar ids = input(e.ids());
         MilVar y = b.gather(tableConst(e.wordTable()), ids, 0, e.name() + "_word");
         if (e.positionTable() != null) {
-            MilVar pos = b.gather(tableConst(e.positionTable()), positions(e.positionOffset()), 0, e.name() + "_positions");
+            MilVar table = tableConst(e.positionTable());
+            MilVar pos = b.gather(table, positions(e.positionOffset()), 0, e.name() + "_positions");
             y = b.binary("add", y, pos, e.name() + "_word_pos");
         }
         if (e.typeTable() != null) {
@@ -468,9 +502,11 @@ final class ProgramTranslator {
     /** Int32 positions offset..offset+S−1 of the text sequence. */
     private MilVar positions(int offset) {
         if (cache > 0) {
-            MilVar ids = cached("step_positions", () -> b.reshape(input(POSITION_IDS), new long[]{seq}, "step_positions"));
-            return offset == 0 ? ids : cached("step_positions_" + offset, () -> b.op1("add", "step_positions_" + offset, ids.type(),
-                    "x", ids, "y", offset));
+            MilVar ids = cached("step_positions",
+                    () -> b.reshape(input(POSITION_IDS), new long[]{seq}, "step_positions"));
+            if (offset == 0) return ids;
+            return cached("step_positions_" + offset,
+                    () -> b.op1("add", "step_positions_" + offset, ids.type(), "x", ids, "y", offset));
         }
         if (seq >= 0) {
             int[] p = new int[(int) seq];
@@ -479,7 +515,8 @@ final class ProgramTranslator {
         }
         MilVar base = flexiblePositions();
         if (offset == 0) return base;
-        return cached("positions_" + offset, () -> b.op1("add", "positions_" + offset, base.type(), "x", base, "y", offset));
+        return cached("positions_" + offset,
+                () -> b.op1("add", "positions_" + offset, base.type(), "x", base, "y", offset));
     }
 
     /**
@@ -513,7 +550,8 @@ final class ProgramTranslator {
 
     /** A weight vector written twice, [w, w]: RMSNorm's weight over [x, −x]. */
     private MilVar doubledVector(String name, int c) {
-        return cached(name + "|doubled", () -> floatConst(name + "|doubled", name + "_doubled", MilType.of(act, 2L * c), () -> {
+        MilType type = MilType.of(act, 2L * c);
+        return cached(name + "|doubled", () -> floatConst(name + "|doubled", name + "_doubled", type, () -> {
             float[] w = new float[c], ww = new float[2 * c];
             weights.get(name).readFloats(0, w, 0, c);
             System.arraycopy(w, 0, ww, 0, c);
@@ -538,7 +576,8 @@ final class ProgramTranslator {
             case "silu", "swish" -> b.unary("silu", x, a.name());
             case "relu" -> b.unary("relu", x, a.name());
             case "tanh" -> b.unary("tanh", x, a.name());
-            default -> throw new AnewbException("activation \"" + a.function() + "\" (" + a.name() + ") has no Core ML export yet");
+            default -> throw new AnewbException("activation \"" + a.function() + "\" (" + a.name()
+                    + ") has no Core ML export yet");
         };
     }
 
@@ -553,7 +592,8 @@ final class ProgramTranslator {
         MilVar count = b.binary("maximum", b.reduce("reduce_sum", mask, seqAxis, n + "_count"), 1f, n + "_count_1");
         MilVar mean = b.binary("real_div", sum, count, n + "_mean");
         if (!p.l2Normalize()) return mean;
-        MilVar sq = b.reduce("reduce_sum", b.binary("mul", mean, mean, n + "_sq"), new int[]{channelAxis()}, n + "_sum_sq");
+        MilVar squares = b.binary("mul", mean, mean, n + "_sq");
+        MilVar sq = b.reduce("reduce_sum", squares, new int[]{channelAxis()}, n + "_sum_sq");
         // The executor divides by max(norm, 1e-12); in FP16 the smallest positive value stands in for 1e-12.
         float tiny = act == MilDataType.FP16 ? Float.float16ToFloat((short) 1) : 1e-12f;
         MilVar norm = b.binary("maximum", b.unary("sqrt", sq, n + "_norm"), tiny, n + "_norm_min");
@@ -620,13 +660,16 @@ final class ProgramTranslator {
      */
     private MilVar withCache(Op.Attention a, String what, MilVar fresh, int axis, long[] cacheShape) {
         int layer = selfAttention.get(a.name());
-        stepOutput(stepName("new_" + what, a), fresh, "The step's " + what + "s of layer " + layer + (what.equals("key") && a.rope() != null
-                ? " (after the rotary embedding)" : "") + ": the caller writes them into past_" + what + "_" + layer + " at position_ids");
-        String name = "past_" + what + "_" + selfAttention.get(a.name());
+        String name = "past_" + what + "_" + layer;
+        String roped = what.equals("key") && a.rope() != null ? " (after the rotary embedding)" : "";
+        stepOutput(stepName("new_" + what, a), fresh, "The step's " + what + "s of layer " + layer + roped
+                + ": the caller writes them into " + name + " at position_ids");
         MilVar past = b.input(name, MilType.of(io, cacheShape));
         inputs.put(name, past);
-        inputFeatures.add(new MlModelSpec.Feature(name, "Cached " + what + "s of layer " + layer + ", slot = position", io, cacheShape, null));
-        return b.concat(List.of(b.cast(past, act, name + "_" + act.castName), fresh), axis, a.name() + "_" + what + "s");
+        String description = "Cached " + what + "s of layer " + layer + ", slot = position";
+        inputFeatures.add(new MlModelSpec.Feature(name, description, io, cacheShape, null));
+        MilVar cached = b.cast(past, act, name + "_" + act.castName);
+        return b.concat(List.of(cached, fresh), axis, a.name() + "_" + what + "s");
     }
 
     /** HF layout: (1, S, n·d) → (1, n, S, d). */
@@ -673,10 +716,11 @@ final class ProgramTranslator {
         float[] slots = new float[cache];
         for (int j = 0; j < cache; j++) slots[j] = j;
         MilVar queryPos = b.cast(positions(0), MilDataType.FP32, "step_positions_fp32");
-        MilVar slotPos = b.constant("slot_positions", MilValue.Immediate.floats(MilDataType.FP32, new long[]{cache}, slots));
+        MilValue slotValues = MilValue.Immediate.floats(MilDataType.FP32, new long[]{cache}, slots);
+        MilVar slotPos = b.constant("slot_positions", slotValues);
         MilVar keyPos = b.concat(List.of(slotPos, queryPos), 0, "key_positions_all");
-        MilVar last = b.op1("reduce_max", "last_position", MilType.scalar(MilDataType.INT32), "x", positions(0), "axes", new int[]{0},
-                "keep_dims", false);
+        MilVar last = b.op1("reduce_max", "last_position", MilType.scalar(MilDataType.INT32),
+                "x", positions(0), "axes", new int[]{0}, "keep_dims", false);
         MilVar length = b.op1("add", "step_length", MilType.scalar(MilDataType.INT32), "x", last, "y", 1);
         MilVar band = positionMask(keyPos, queryPos, length, causal, conversion.chunked(), cache + (int) seq);
         MilVar padding = paddingMask();
@@ -696,7 +740,8 @@ final class ProgramTranslator {
     /** The causal rule and the chunk band of spec/chunked-attention.md as an additive mask. */
     private MilVar bandMask(int n, boolean causal, boolean chunk) {
         if (n < 0) return flexibleBandMask(causal, chunk);
-        ChunkPlan plan = chunk ? ChunkPlan.of(n, conversion.chunkWindow(), conversion.chunkOverlap(), causal) : ChunkPlan.full(n, causal);
+        ChunkPlan plan = chunk ? ChunkPlan.of(n, conversion.chunkWindow(), conversion.chunkOverlap(), causal)
+                : ChunkPlan.full(n, causal);
         float[] m = new float[n * n];
         for (int q = 0; q < n; q++) {
             int block = plan.blockOf(q);
@@ -787,11 +832,13 @@ final class ProgramTranslator {
     private MilVar flexiblePositions() {
         if (flexPositions != null) return flexPositions;
         MilVar ids = input(ModelGraph.INPUT_IDS);
-        MilVar valid = b.op1("greater_equal", "ids_nonnegative", ids.type().withDtype(MilDataType.BOOL), "x", ids, "y", Integer.MIN_VALUE);
+        MilVar valid = b.op1("greater_equal", "ids_nonnegative", ids.type().withDtype(MilDataType.BOOL),
+                "x", ids, "y", Integer.MIN_VALUE);
         MilVar ones = b.cast(valid, MilDataType.INT32, "ids_ones");
-        flexLength = b.op1("reduce_sum", "sequence_length", MilType.scalar(MilDataType.INT32), "x", ones, "axes", new int[]{0, 1},
-                "keep_dims", false);
-        flexPositions = b.op1("range_1d", "positions", MilType.of(MilDataType.INT32, MilType.UNKNOWN), "start", 0, "end", flexLength, "step", 1);
+        flexLength = b.op1("reduce_sum", "sequence_length", MilType.scalar(MilDataType.INT32),
+                "x", ones, "axes", new int[]{0, 1}, "keep_dims", false);
+        flexPositions = b.op1("range_1d", "positions", MilType.of(MilDataType.INT32, MilType.UNKNOWN),
+                "start", 0, "end", flexLength, "step", 1);
         return flexPositions;
     }
 
@@ -807,9 +854,11 @@ final class ProgramTranslator {
      * S·Σₘ[q ≥ m·S] (no floor op needed), unless the whole sequence ({@code length}, an int32 scalar) fits the window,
      * which is full attention (spec/chunked-attention.md). {@code maxLength} bounds the block count.
      */
-    private MilVar positionMask(MilVar keyPos, MilVar queryPos, MilVar length, boolean causal, boolean chunk, int maxLength) {
+    private MilVar positionMask(MilVar keyPos, MilVar queryPos, MilVar length, boolean causal, boolean chunk,
+            int maxLength) {
         MilVar keys = b.reshape(keyPos, bc1s ? new long[]{1, -1, 1, 1} : new long[]{1, 1, 1, -1}, "key_positions");
-        MilVar queries = b.reshape(queryPos, bc1s ? new long[]{1, 1, 1, -1} : new long[]{1, 1, -1, 1}, "query_positions");
+        MilVar queries = b.reshape(queryPos, bc1s ? new long[]{1, 1, 1, -1} : new long[]{1, 1, -1, 1},
+                "query_positions");
         MilType boolType = MilType.of(MilDataType.BOOL, MilBlock.broadcast(keys.shape(), queries.shape()));
         MilVar allowed = null;
         if (causal) allowed = b.op1("less_equal", "causal_allowed", boolType, "x", keys, "y", queries);
@@ -818,22 +867,30 @@ final class ProgramTranslator {
             int before = causal ? overlap : overlap / 2, after = causal ? 0 : (overlap + 1) / 2;
             int blocks = (maxLength - 1) / stride;
             float[] thresholds = new float[Math.max(blocks, 1)];
-            for (int m = 0; m < thresholds.length; m++) thresholds[m] = blocks == 0 ? Float.MAX_VALUE : (m + 1) * (float) stride;
+            for (int m = 0; m < thresholds.length; m++) {
+                thresholds[m] = blocks == 0 ? Float.MAX_VALUE : (m + 1) * (float) stride;
+            }
             MilVar col = b.reshape(queryPos, new long[]{-1, 1}, "query_column");
-            MilVar th = b.constant("block_thresholds", MilValue.Immediate.floats(MilDataType.FP32, new long[]{1, thresholds.length}, thresholds));
-            MilVar ge = b.op1("greater_equal", "past_threshold", MilType.of(MilDataType.BOOL, col.dim(0), thresholds.length),
-                    "x", col, "y", th);
-            MilVar count = b.reduce("reduce_sum", b.cast(ge, MilDataType.FP32, "past_threshold_f"), new int[]{1}, "query_block");
+            long[] thShape = {1, thresholds.length};
+            MilVar th = b.constant("block_thresholds",
+                    MilValue.Immediate.floats(MilDataType.FP32, thShape, thresholds));
+            MilType geType = MilType.of(MilDataType.BOOL, col.dim(0), thresholds.length);
+            MilVar ge = b.op1("greater_equal", "past_threshold", geType, "x", col, "y", th);
+            MilVar count = b.reduce("reduce_sum", b.cast(ge, MilDataType.FP32, "past_threshold_f"), new int[]{1},
+                    "query_block");
             MilVar start = b.binary("mul", count, (float) stride, "block_start");
-            MilVar startRow = b.reshape(start, bc1s ? new long[]{1, 1, 1, -1} : new long[]{1, 1, -1, 1}, "block_start_q");
+            MilVar startRow = b.reshape(start, bc1s ? new long[]{1, 1, 1, -1} : new long[]{1, 1, -1, 1},
+                    "block_start_q");
             MilVar lo = b.binary("sub", startRow, (float) before, "band_lo");
             MilVar hi = b.binary("add", startRow, (float) (stride + after), "band_hi");
             MilVar geLo = b.op1("greater_equal", "band_ge_lo", boolType, "x", keys, "y", lo);
             MilVar ltHi = b.op1("less", "band_lt_hi", boolType, "x", keys, "y", hi);
             MilVar inBand = b.op1("logical_and", "band_allowed", boolType, "x", geLo, "y", ltHi);
-            MilVar shortInput = b.op1("less_equal", "within_window", MilType.scalar(MilDataType.BOOL), "x", length, "y", window);
+            MilVar shortInput = b.op1("less_equal", "within_window", MilType.scalar(MilDataType.BOOL), "x", length,
+                    "y", window);
             inBand = b.op1("logical_or", "band_or_full", boolType, "x", inBand, "y", shortInput);
-            allowed = allowed == null ? inBand : b.op1("logical_and", "band_causal_allowed", boolType, "x", allowed, "y", inBand);
+            allowed = allowed == null ? inBand : b.op1("logical_and", "band_causal_allowed", boolType, "x", allowed,
+                    "y", inBand);
         }
         if (allowed == null) return null;
         MilVar f = b.cast(allowed, MilDataType.FP32, "allowed_f");
@@ -854,11 +911,17 @@ final class ProgramTranslator {
         MilVar y;
         if (bc1s) {
             y = b.reshape(conv, new long[]{1, hid, 1, pe.patches()}, n + "_tokens");
-            if (pe.clsToken() != null) y = b.concat(List.of(floatWeight(pe.clsToken(), MilType.of(act, 1, hid, 1, 1), false), y), 3, n + "_cls");
+            if (pe.clsToken() != null) {
+                MilVar cls = floatWeight(pe.clsToken(), MilType.of(act, 1, hid, 1, 1), false);
+                y = b.concat(List.of(cls, y), 3, n + "_cls");
+            }
         } else {
             MilVar flat = b.reshape(conv, new long[]{1, hid, pe.patches()}, n + "_flat");
             y = b.transpose(flat, new int[]{0, 2, 1}, n + "_tokens");
-            if (pe.clsToken() != null) y = b.concat(List.of(floatWeight(pe.clsToken(), MilType.of(act, 1, 1, hid), false), y), 1, n + "_cls");
+            if (pe.clsToken() != null) {
+                MilVar cls = floatWeight(pe.clsToken(), MilType.of(act, 1, 1, hid), false);
+                y = b.concat(List.of(cls, y), 1, n + "_cls");
+            }
         }
         if (pe.positions() == null) return y;
         return b.binary("add", y, positionRows(pe.positions(), 0, tokens, hid), n);
@@ -891,11 +954,12 @@ final class ProgramTranslator {
     /** Rows [from, from + n) of a position table (any leading 1s in its stored shape), in the layout. */
     private MilVar positionRows(String table, int from, int n, int c) {
         String key = table + "|rows " + from + "+" + n + "|" + bc1s;
-        return cached(key, () -> floatConst(key, table + "_rows", MilType.of(act, bc1s ? new long[]{1, c, 1, n} : new long[]{1, n, c}), () -> {
+        MilType type = MilType.of(act, bc1s ? new long[]{1, c, 1, n} : new long[]{1, n, c});
+        return cached(key, () -> floatConst(key, table + "_rows", type, () -> {
             TensorData t = weights.get(table);
             if (t.elementCount() < (long) (from + n) * c) {
-                throw AnewbException.file(weights.origin(), "tensor \"" + table + "\" has shape " + t.shapeString() + ", fewer than "
-                        + (from + n) + " rows of " + c);
+                throw AnewbException.file(weights.origin(), "tensor \"" + table + "\" has shape " + t.shapeString()
+                        + ", fewer than " + (from + n) + " rows of " + c);
             }
             float[] rows = new float[n * c];
             t.readFloats((long) from * c, rows, 0, n * c);
@@ -932,8 +996,8 @@ final class ProgramTranslator {
             Supplier<float[]> values = () -> {
                 TensorData t = weights.get(name);
                 if (t.elementCount() < count) {
-                    throw AnewbException.file(weights.origin(), "tensor \"" + name + "\" has shape " + t.shapeString() + " but the model needs "
-                            + count + " values (" + type + ")");
+                    throw AnewbException.file(weights.origin(), "tensor \"" + name + "\" has shape " + t.shapeString()
+                            + " but the model needs " + count + " values (" + type + ")");
                 }
                 float[] v = new float[(int) count];
                 t.readFloats(0, v, 0, v.length);
@@ -951,9 +1015,10 @@ final class ProgramTranslator {
     private MilVar floatConst(String blobKey, String hint, MilType type, Supplier<float[]> values) {
         long count = type.elements();
         if (count < 10) return b.constant(hint, MilValue.Immediate.floats(act, type.shape(), values.get()));
-        WeightBlobFile.Blob blob = blobCache.computeIfAbsent(blobKey + "|" + type.dtype(), k -> blobs.add(hint, type.dtype(),
-                count * type.dtype().bytes, () -> type.dtype() == MilDataType.FP16 ? MilValue.fp16Bytes(values.get())
-                        : MilValue.fp32Bytes(values.get())));
+        boolean fp16 = type.dtype() == MilDataType.FP16;
+        Supplier<byte[]> bytes = () -> fp16 ? MilValue.fp16Bytes(values.get()) : MilValue.fp32Bytes(values.get());
+        WeightBlobFile.Blob blob = blobCache.computeIfAbsent(blobKey + "|" + type.dtype(),
+                k -> blobs.add(hint, type.dtype(), count * type.dtype().bytes, bytes));
         return b.constant(hint, new MilValue.Stored(type, blob));
     }
 
@@ -973,10 +1038,11 @@ final class ProgramTranslator {
         if (info.quant() != null) return cached(l.weight() + "|int8|" + bc1s, () -> quantizedWeight(l, info, shape));
         long[] stored = weights.get(l.weight()).shape();
         long[] expect = info.storedTransposed() ? new long[]{l.in(), l.out()} : new long[]{l.out(), l.in()};
-        boolean table = info.role() != dev.anewb.model.WeightRole.PROJECTION && stored.length == 2 && stored[0] >= l.out() && stored[1] == l.in();
-        if (!java.util.Arrays.equals(stored, expect) && !table) {
-            throw AnewbException.file(weights.origin(), "tensor \"" + l.weight() + "\" has shape " + java.util.Arrays.toString(stored)
-                    + " but the config implies " + java.util.Arrays.toString(expect));
+        boolean table = info.role() != WeightRole.PROJECTION && stored.length == 2
+                && stored[0] >= l.out() && stored[1] == l.in();
+        if (!Arrays.equals(stored, expect) && !table) {
+            throw AnewbException.file(weights.origin(), "tensor \"" + l.weight() + "\" has shape "
+                    + Arrays.toString(stored) + " but the config implies " + Arrays.toString(expect));
         }
         return floatWeight(l.weight(), MilType.of(act, shape), info.storedTransposed());
     }
@@ -1001,15 +1067,16 @@ final class ProgramTranslator {
         int rows = l.out(), k = l.in();
         Int8BlockWeight stored = weights instanceof QuantizedWeights qw ? qw.quantized(name) : null;
         if (stored != null && (stored.rows() != rows || stored.k() != k)) {
-            throw AnewbException.file(weights.origin(), "INT8 tensor \"" + name + "\" is [" + stored.rows() + ", " + stored.k()
-                    + "] but the config implies [" + rows + ", " + k + "]");
+            throw AnewbException.file(weights.origin(), "INT8 tensor \"" + name + "\" is [" + stored.rows() + ", "
+                    + stored.k() + "] but the config implies [" + rows + ", " + k + "]");
         }
         int block = stored != null ? stored.blockSize() : info.quant().blockSize();
         boolean symmetric = stored != null ? stored.symmetric() : info.quant().symmetric();
         boolean perChannel = block >= k;
         if (!perChannel && k % block != 0) throw blockSizes.refusal(name, block, k);
         int nb = perChannel ? 1 : k / block;
-        QuantizedOnce q = new QuantizedOnce(() -> stored != null ? stored : BlockQuantizer.of(info.quant()).quantize(weights.get(name), info));
+        QuantizedOnce q = new QuantizedOnce(() -> stored != null ? stored
+                : BlockQuantizer.of(info.quant()).quantize(weights.get(name), info));
         // The blobs of one weight are written one after the other; the last one lets go of the quantized weight.
         WeightBlobFile.Blob data = blobs.add(name + ".q", MilDataType.INT8, (long) rows * k, () -> q.get().q());
         MilDataType scaleType = act;
@@ -1018,11 +1085,13 @@ final class ProgramTranslator {
             if (symmetric && !perChannel) q.release();
             return s;
         });
-        WeightBlobFile.Blob zero = symmetric && !perChannel ? null : blobs.add(name + ".zero_point", MilDataType.INT8, (long) rows * nb, () -> {
+        Supplier<byte[]> zeroPoints = () -> {
             byte[] z = q.get().zeroPoint().clone();
             q.release();
             return z;
-        });
+        };
+        WeightBlobFile.Blob zero = symmetric && !perChannel ? null
+                : blobs.add(name + ".zero_point", MilDataType.INT8, (long) rows * nb, zeroPoints);
         MilType out = MilType.of(act, shape);
         if (perChannel) {
             // constexpr_affine_dequantize (iOS16): scale and zero point are per output channel (axis 0).
@@ -1036,8 +1105,9 @@ final class ProgramTranslator {
         required = CoreMlTarget.max(required, CoreMlTarget.IOS18);
         if (!blockwiseNoted) {
             blockwiseNoted = true;
-            notes.add("block-wise INT8 needs iOS18; the Neural Engine runs only per-channel or per-tensor quantized weights, so Core ML"
-                    + " expands block-wise ones or runs them elsewhere (spec/quantization.md): per-channel INT8 stays on it");
+            notes.add("block-wise INT8 needs iOS18; the Neural Engine runs only per-channel or per-tensor quantized "
+                    + "weights, so Core ML expands block-wise ones or runs them elsewhere (spec/quantization.md): "
+                    + "per-channel INT8 stays on it");
         }
         long[] blockShape = shape.clone();
         blockShape[1] = nb;
@@ -1050,7 +1120,7 @@ final class ProgramTranslator {
 
     /** FP16 scales as stored (their bits), or as the FP32 values they are (exact) for an FP32 program. */
     private static byte[] scaleBytes(short[] f16, MilDataType type) {
-        java.nio.ByteBuffer bb = java.nio.ByteBuffer.allocate(f16.length * type.bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer bb = ByteBuffer.allocate(f16.length * type.bytes).order(ByteOrder.LITTLE_ENDIAN);
         for (short s : f16) {
             if (type == MilDataType.FP16) bb.putShort(s);
             else bb.putFloat(Float.float16ToFloat(s));

@@ -71,13 +71,15 @@ final class WeightBlobFile {
                 ctx.checkCancelled();
                 Blob b = blobs.get(i);
                 // Zero padding up to the metadata, the metadata, then the data.
-                ByteBuffer meta = ByteBuffer.allocate((int) (b.metadataOffset - pos) + ALIGNMENT).order(ByteOrder.LITTLE_ENDIAN);
-                meta.position((int) (b.metadataOffset - pos));
+                int padding = (int) (b.metadataOffset - pos);
+                ByteBuffer meta = ByteBuffer.allocate(padding + ALIGNMENT).order(ByteOrder.LITTLE_ENDIAN);
+                meta.position(padding);
                 meta.putInt(SENTINEL).putInt(b.dtype.blob).putLong(b.sizeInBytes).putLong(b.dataOffset()).rewind();
                 writeFully(ch, meta);
                 byte[] data = b.content.get();
                 if (data.length != b.sizeInBytes) {
-                    throw new IllegalStateException(b.name + ": " + data.length + " bytes produced, " + b.sizeInBytes + " planned");
+                    throw new IllegalStateException(b.name + ": " + data.length + " bytes produced, " + b.sizeInBytes
+                            + " planned");
                 }
                 writeFully(ch, ByteBuffer.wrap(data));
                 pos = b.dataOffset() + b.sizeInBytes;

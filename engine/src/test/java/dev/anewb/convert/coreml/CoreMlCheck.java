@@ -46,7 +46,8 @@ final class CoreMlCheck {
         for (Path p : packages) args.add(p.toString());
         Result r = call(args);
         long ok = r.output.lines().filter(l -> l.strip().equals("RESULT: OK")).count();
-        if (r.exit != 0 || ok != packages.length) fail("coreml-check validate failed (exit " + r.exit + "): " + r.lastLine() + "\n" + r.output);
+        if (r.exit != 0 || ok != packages.length) fail("coreml-check validate failed (exit " + r.exit + "): "
+                + r.lastLine() + "\n" + r.output);
         return r.output;
     }
 
@@ -64,7 +65,7 @@ final class CoreMlCheck {
         return NumpyArrays.readNpz(out);
     }
 
-    /** One job of a {@link #batch}: validate {@code pkg}, or run it on {@code inputs} (NAME → FILE.npy or OUT.npz#NAME) into {@code out}. */
+    /** One job of a {@link #batch}: validate {@code pkg}, or run it on {@code inputs} (FILE.npy or OUT.npz#NAME). */
     record Job(Path pkg, Map<String, String> inputs, Path out) {
         static Job validate(Path pkg) { return new Job(pkg, null, null); }
 
@@ -86,11 +87,14 @@ final class CoreMlCheck {
         StringBuilder json = new StringBuilder("[");
         for (Job j : jobs) {
             if (json.length() > 1) json.append(',');
-            json.append("{\"kind\":\"").append(j.isValidate() ? "validate" : "run").append("\",\"package\":").append(quote(j.pkg().toString()));
+            String kind = j.isValidate() ? "validate" : "run";
+            json.append("{\"kind\":\"").append(kind).append("\",\"package\":").append(quote(j.pkg().toString()));
             if (!j.isValidate()) {
                 json.append(",\"out\":").append(quote(j.out().toString())).append(",\"inputs\":{");
                 int n = 0;
-                for (var e : j.inputs().entrySet()) json.append(n++ > 0 ? "," : "").append(quote(e.getKey())).append(':').append(quote(e.getValue()));
+                for (var e : j.inputs().entrySet()) {
+                    json.append(n++ > 0 ? "," : "").append(quote(e.getKey())).append(':').append(quote(e.getValue()));
+                }
                 json.append('}');
             }
             json.append('}');
@@ -103,13 +107,17 @@ final class CoreMlCheck {
             int nl = parts[i].indexOf('\n');
             results.add(new Result(Integer.parseInt(parts[i].substring(0, nl).strip()), parts[i].substring(nl + 1)));
         }
-        if (results.size() != jobs.size()) fail("coreml-check batch ran " + results.size() + " of " + jobs.size() + " jobs:\n" + all.output);
+        if (results.size() != jobs.size()) fail("coreml-check batch ran " + results.size() + " of " + jobs.size()
+                + " jobs:\n" + all.output);
         List<String> failed = new ArrayList<>();
         for (int i = 0; i < jobs.size(); i++) {
             Result r = results.get(i);
             Job j = jobs.get(i);
-            boolean ok = r.exit == 0 && (!j.isValidate() || r.output.lines().anyMatch(l -> l.strip().equals("RESULT: OK")));
-            if (!ok) failed.add((j.isValidate() ? "validate " : "run ") + j.pkg().getFileName() + " (exit " + r.exit + "): " + r.lastLine());
+            boolean valid = !j.isValidate() || r.output.lines().anyMatch(l -> l.strip().equals("RESULT: OK"));
+            if (r.exit != 0 || !valid) {
+                failed.add((j.isValidate() ? "validate " : "run ") + j.pkg().getFileName() + " (exit " + r.exit + "): "
+                        + r.lastLine());
+            }
         }
         if (!failed.isEmpty()) fail(String.join("\n", failed));
         return results;

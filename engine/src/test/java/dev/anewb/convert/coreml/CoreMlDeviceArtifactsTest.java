@@ -45,26 +45,32 @@ class CoreMlDeviceArtifactsTest {
 
     static {
         CONFIGS.put("bert", """
-                {"model_type": "bert", "architectures": ["BertModel"], "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
-                 "intermediate_size": 128, "hidden_act": "gelu", "vocab_size": 500, "max_position_embeddings": 128, "type_vocab_size": 2}""");
+                {"model_type": "bert", "architectures": ["BertModel"], "hidden_size": 64, "num_hidden_layers": 2,
+                 "num_attention_heads": 4, "intermediate_size": 128, "hidden_act": "gelu", "vocab_size": 500,
+                 "max_position_embeddings": 128, "type_vocab_size": 2}""");
         CONFIGS.put("distilbert", """
-                {"model_type": "distilbert", "architectures": ["DistilBertModel"], "dim": 64, "n_layers": 2, "n_heads": 4,
-                 "hidden_dim": 128, "activation": "gelu", "vocab_size": 500, "max_position_embeddings": 128}""");
+                {"model_type": "distilbert", "architectures": ["DistilBertModel"], "dim": 64, "n_layers": 2,
+                 "n_heads": 4, "hidden_dim": 128, "activation": "gelu", "vocab_size": 500,
+                 "max_position_embeddings": 128}""");
         CONFIGS.put("gpt2", """
-                {"model_type": "gpt2", "architectures": ["GPT2LMHeadModel"], "n_embd": 64, "n_layer": 2, "n_head": 4, "n_positions": 128,
-                 "vocab_size": 500, "activation_function": "gelu_new", "layer_norm_epsilon": 1e-5, "tie_word_embeddings": true}""");
+                {"model_type": "gpt2", "architectures": ["GPT2LMHeadModel"], "n_embd": 64, "n_layer": 2, "n_head": 4,
+                 "n_positions": 128, "vocab_size": 500, "activation_function": "gelu_new", "layer_norm_epsilon": 1e-5,
+                 "tie_word_embeddings": true}""");
         CONFIGS.put("llama", """
-                {"model_type": "llama", "architectures": ["LlamaForCausalLM"], "hidden_size": 64, "num_hidden_layers": 2,
-                 "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16, "intermediate_size": 128, "hidden_act": "silu",
-                 "max_position_embeddings": 128, "rms_norm_eps": 1e-6, "vocab_size": 500, "tie_word_embeddings": false}""");
+                {"model_type": "llama", "architectures": ["LlamaForCausalLM"], "hidden_size": 64,
+                 "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16,
+                 "intermediate_size": 128, "hidden_act": "silu", "max_position_embeddings": 128, "rms_norm_eps": 1e-6,
+                 "vocab_size": 500, "tie_word_embeddings": false}""");
         CONFIGS.put("vit", """
-                {"model_type": "vit", "architectures": ["ViTModel"], "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
-                 "intermediate_size": 128, "hidden_act": "gelu", "image_size": 32, "patch_size": 8, "num_channels": 3, "qkv_bias": true}""");
+                {"model_type": "vit", "architectures": ["ViTModel"], "hidden_size": 64, "num_hidden_layers": 2,
+                 "num_attention_heads": 4, "intermediate_size": 128, "hidden_act": "gelu", "image_size": 32,
+                 "patch_size": 8, "num_channels": 3, "qkv_bias": true}""");
         CONFIGS.put("whisper", """
-                {"model_type": "whisper", "architectures": ["WhisperForConditionalGeneration"], "d_model": 64, "encoder_layers": 2,
-                 "decoder_layers": 2, "encoder_attention_heads": 4, "decoder_attention_heads": 4, "encoder_ffn_dim": 128,
-                 "decoder_ffn_dim": 128, "num_mel_bins": 80, "max_source_positions": 1500, "max_target_positions": 64,
-                 "vocab_size": 500, "activation_function": "gelu", "tie_word_embeddings": true}""");
+                {"model_type": "whisper", "architectures": ["WhisperForConditionalGeneration"], "d_model": 64,
+                 "encoder_layers": 2, "decoder_layers": 2, "encoder_attention_heads": 4, "decoder_attention_heads": 4,
+                 "encoder_ffn_dim": 128, "decoder_ffn_dim": 128, "num_mel_bins": 80, "max_source_positions": 1500,
+                 "max_target_positions": 64, "vocab_size": 500, "activation_function": "gelu",
+                 "tie_word_embeddings": true}""");
     }
 
     static final int SEQ = 24;
@@ -103,7 +109,8 @@ class CoreMlDeviceArtifactsTest {
             ConvertedModel converted = Converter.convert(m, c.getValue());
             Path pkg = out.resolve("packages").resolve(tag + ".mlpackage");
             Files.createDirectories(pkg.getParent());
-            CoreMlOptions options = CoreMlOptions.DEFAULT.withSequence(CoreMlOptions.Sequence.fixed(SEQ)).withForce(true);
+            CoreMlOptions options = CoreMlOptions.DEFAULT.withSequence(CoreMlOptions.Sequence.fixed(SEQ))
+                    .withForce(true);
             CoreMlPreview p = CoreMlExporter.export(converted, options, pkg, JobContext.NONE);
             RunResult ours = converted.run(batch, JobContext.NONE);
             ObjectNode job = jobs.addObject();
@@ -116,7 +123,8 @@ class CoreMlDeviceArtifactsTest {
                 if (output.startsWith("cross_")) continue;
                 Activation a = ours.tap(CoreMlExportIntegrationTest.tapFor(output, ours));
                 Path f = Files.createDirectories(out.resolve("expected")).resolve(tag + "." + output + ".npy");
-                if (output.equals("last_hidden_state") || output.equals("logits")) NumpyArrays.writeFloat32(f, a.data(), 1, a.length(), a.channels());
+                if (output.equals("last_hidden_state") || output.equals("logits")) NumpyArrays.writeFloat32(f,
+                        a.data(), 1, a.length(), a.channels());
                 else NumpyArrays.writeFloat32(f, a.data(), 1, a.channels());
                 expected.put(output, out.relativize(f).toString());
             }
@@ -131,14 +139,16 @@ class CoreMlDeviceArtifactsTest {
             boolean vit = g.values().containsKey(ModelGraph.PIXEL_VALUES);
             String input = vit ? ModelGraph.PIXEL_VALUES : ModelGraph.INPUT_FEATURES;
             int rows = g.fixedLength(Axis.FEATURES), cols = g.value(input).channels();
-            long[] shape = vit ? new long[]{1, rows, (long) Math.sqrt(cols), (long) Math.sqrt(cols)} : new long[]{1, rows, cols};
+            long[] shape = vit ? new long[]{1, rows, (long) Math.sqrt(cols), (long) Math.sqrt(cols)} : new long[]{1,
+                    rows, cols};
             float[] v = new float[rows * cols];
             for (int i = 0; i < v.length; i++) v[i] = (float) r.nextGaussian();
             Path f = dir.resolve(name + "." + input + ".npy");
             NumpyArrays.writeFloat32(f, v, shape);
             files.put(input, dir.getParent().relativize(f).toString());
             FeatureTensor t = new FeatureTensor(shape, v);
-            return vit ? Batch.ofFeatures(g.fixedLength(Axis.TOKENS), Map.of(input, t)) : Batch.of(1, 2, 3).withFeatures(Map.of(input, t));
+            return vit ? Batch.ofFeatures(g.fixedLength(Axis.TOKENS), Map.of(input, t)) : Batch.of(1, 2,
+                    3).withFeatures(Map.of(input, t));
         }
         long[] ids = new long[SEQ];
         int[] idsI = new int[SEQ], ones = new int[SEQ];
@@ -147,8 +157,10 @@ class CoreMlDeviceArtifactsTest {
             idsI[i] = (int) ids[i];
             ones[i] = 1;
         }
-        for (var e : Map.of(ModelGraph.INPUT_IDS, idsI, ProgramTranslator.ATTENTION_MASK, ones, ModelGraph.TOKEN_TYPE_IDS, new int[SEQ]).entrySet()) {
-            if (e.getKey().equals(ModelGraph.TOKEN_TYPE_IDS) && !g.values().containsKey(ModelGraph.TOKEN_TYPE_IDS)) continue;
+        for (var e : Map.of(ModelGraph.INPUT_IDS, idsI, ProgramTranslator.ATTENTION_MASK, ones,
+                ModelGraph.TOKEN_TYPE_IDS, new int[SEQ]).entrySet()) {
+            if (e.getKey().equals(ModelGraph.TOKEN_TYPE_IDS)
+                    && !g.values().containsKey(ModelGraph.TOKEN_TYPE_IDS)) continue;
             Path f = dir.resolve(name + "." + e.getKey() + ".npy");
             NumpyArrays.writeInt32(f, e.getValue(), 1, SEQ);
             files.put(e.getKey(), dir.getParent().relativize(f).toString());
@@ -160,13 +172,15 @@ class CoreMlDeviceArtifactsTest {
     static Path randomModel(Path dir, String config) throws IOException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("config.json"), config);
-        ModelGraph g = Architectures.graph(Architectures.readConfig(dir.resolve("config.json")), Architectures.GraphOptions.CONFIG_ONLY);
+        ModelGraph g = Architectures.graph(Architectures.readConfig(dir.resolve("config.json")),
+                Architectures.GraphOptions.CONFIG_ONLY);
         SafetensorsWriter w = new SafetensorsWriter();
         Random r = new Random(7);
         for (WeightInfo info : g.weights().values()) {
             long[] shape = info.storedTransposed() ? new long[]{info.shape()[1], info.shape()[0]} : info.shape();
             float[] v = new float[Math.toIntExact(info.elements())];
-            for (int i = 0; i < v.length; i++) v[i] = (info.role() == WeightRole.NORM ? 1f : 0f) + (float) (r.nextGaussian() * 0.1);
+            for (int i = 0; i < v.length; i++) v[i] = (info.role() == WeightRole.NORM ? 1f : 0f)
+                    + (float) (r.nextGaussian() * 0.1);
             w.addFloats(info.name(), shape, v);
         }
         w.write(dir.resolve("model.safetensors"));

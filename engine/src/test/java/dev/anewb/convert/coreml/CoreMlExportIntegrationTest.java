@@ -2,6 +2,8 @@ package dev.anewb.convert.coreml;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
 import dev.anewb.convert.BlockQuantizer;
 import dev.anewb.convert.ConvertedModel;
 import dev.anewb.convert.Converter;
@@ -12,6 +14,7 @@ import dev.anewb.io.ModelLoader;
 import dev.anewb.io.SafetensorsFile;
 import dev.anewb.io.TextInputs;
 import dev.anewb.job.JobContext;
+import dev.anewb.model.Axis;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelGraph;
 import dev.anewb.model.TensorData;
@@ -19,20 +22,25 @@ import dev.anewb.runtime.Activation;
 import dev.anewb.runtime.Batch;
 import dev.anewb.runtime.Executor;
 import dev.anewb.runtime.FeatureTensor;
+import dev.anewb.runtime.KvCache;
 import dev.anewb.runtime.RunResult;
 import dev.anewb.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -54,9 +62,11 @@ class CoreMlExportIntegrationTest {
     /** One exported package with what it is compared against. */
     record Case(String model, String config, Path pkg, Sample sample, RunResult engine, RunResult fp32) { }
 
-    record Measured(String model, String config, String output, double sqnrVsEngine, double driftCoreMl, double driftEngine) {
+    record Measured(String model, String config, String output, double sqnrVsEngine, double driftCoreMl,
+            double driftEngine) {
         @Override public String toString() {
-            return String.format(Locale.ROOT, "%-16s %-18s %-18s vs engine %6.1f dB | vs FP32: Core ML %6.2f dB, engine %6.2f dB",
+            return String.format(Locale.ROOT,
+                    "%-16s %-18s %-18s vs engine %6.1f dB | vs FP32: Core ML %6.2f dB, engine %6.2f dB",
                     model, config, output, sqnrVsEngine, driftCoreMl, driftEngine);
         }
     }
@@ -72,7 +82,8 @@ class CoreMlExportIntegrationTest {
         String only = System.getProperty("only", "");
         if (only.isEmpty()) try (LoadedModel m = ModelLoader.load(BundledModel.ID, JobContext.NONE)) {
             JsonNode ref = json(Fixtures.fixture("minilm").resolve("reference.json"));
-            cases.addAll(export("minilm", m, textSample("minilm", m, longer(ref.get("token_ids")), 3), standardConfigs(m.graph())));
+            cases.addAll(export("minilm", m, textSample("minilm", m, longer(ref.get("token_ids")), 3),
+                    standardConfigs(m.graph())));
         }
         for (String fixture : List.of("bert-tiny", "distilbert-tiny")) {
             if (!only.isEmpty() && !only.equals(fixture)) continue;
@@ -90,8 +101,10 @@ class CoreMlExportIntegrationTest {
             try (LoadedModel m = ModelLoader.load(Fixtures.fixture(fixture).toString(), JobContext.NONE)) {
                 long[] prompt = longer(json(m.folder().resolve("reference.json")).get("prompt_ids"));
                 Map<String, Conversion> configs = standardConfigs(m.graph());
-                // The tiny models' 64 and 128 input channels are per-channel at block 128: block 32 runs block-wise INT8.
-                if (fixture.equals("llama-tiny")) configs.put("int8-b32", Conversion.ANE_DEFAULT.withInt8(true, 32, false));
+                // The tiny models' 64 and 128 input channels are per-channel at block 128: block 32 runs block-wise
+                // INT8.
+                if (fixture.equals("llama-tiny")) configs.put("int8-b32", Conversion.ANE_DEFAULT.withInt8(true, 32,
+                        false));
                 cases.addAll(export(fixture, m, textSample(fixture, m, prompt, 2), configs));
             }
         }
@@ -125,12 +138,17 @@ class CoreMlExportIntegrationTest {
                 Activation original = c.fp32().tap(tap);
                 assertEquals(ours.length(), coreMl.length(), o.getKey() + " length");
                 Batch batch = c.sample().batch();
-                Measured r = new Measured(c.model(), c.config(), o.getKey(), TapMetrics.of(tap, ours, coreMl, batch).sqnrDb(),
-                        TapMetrics.of(tap, original, coreMl, batch).sqnrDb(), TapMetrics.of(tap, original, ours, batch).sqnrDb());
+                Measured r = new Measured(c.model(), c.config(), o.getKey(), TapMetrics.of(tap, ours, coreMl,
+                        batch).sqnrDb(),
+                        TapMetrics.of(tap, original, coreMl, batch).sqnrDb(), TapMetrics.of(tap, original, ours,
+                                batch).sqnrDb());
                 results.add(r);
-                if (r.sqnrVsEngine() < MIN_SQNR_DB) failures.add(r + ": below " + MIN_SQNR_DB + " dB against the engine");
-                // The drift criterion is on the last tap (last_hidden_state or logits, the first output); pooled outputs
-                // are one vector (64 values in the tiny models): too few for a 0.5 dB comparison, so they are only reported.
+                if (r.sqnrVsEngine() < MIN_SQNR_DB) failures.add(r + ": below " + MIN_SQNR_DB
+                        + " dB against the engine");
+                // The drift criterion is on the last tap (last_hidden_state or logits, the first output); pooled
+                // outputs
+                // are one vector (64 values in the tiny models): too few for a 0.5 dB comparison, so they are only
+                // reported.
                 if (main && Math.abs(r.driftCoreMl() - r.driftEngine()) > MAX_DRIFT_DIFFERENCE_DB) {
                     failures.add(r + ": drift differs by more than " + MAX_DRIFT_DIFFERENCE_DB + " dB");
                 }
@@ -155,12 +173,16 @@ class CoreMlExportIntegrationTest {
         Conversion chunked = Conversion.ANE_DEFAULT.withChunking(16, 4);
         List<Variant> variants = List.of(
                 new Variant("bert-tiny", "range-chunk16-4", chunked, range, new int[]{11, 41}),
-                new Variant("gpt2-tiny", "enumerated-chunk16-4", chunked, CoreMlOptions.DEFAULT.withSequence(CoreMlOptions.Sequence.enumerated(12, 40, 64)),
+                new Variant("gpt2-tiny", "enumerated-chunk16-4", chunked,
+                        CoreMlOptions.DEFAULT.withSequence(CoreMlOptions.Sequence.enumerated(12, 40, 64)),
                         new int[]{12, 40}),
-                new Variant("llama-tiny", "range-int8-b32-hf", Conversion.ANE_DEFAULT.withInt8(true, 32, false).withLayout(Conversion.Layout.HF)
+                new Variant("llama-tiny", "range-int8-b32-hf", Conversion.ANE_DEFAULT.withInt8(true, 32,
+                        false).withLayout(Conversion.Layout.HF)
                         .withChunking(16, 4), range, new int[]{9, 37}),
-                new Variant("bert-tiny", "fixed-chunk16-4-hf", chunked.withLayout(Conversion.Layout.HF), CoreMlOptions.DEFAULT, new int[]{40}),
-                new Variant("llama-tiny", "ios17-fp16-io", Conversion.ANE_DEFAULT, CoreMlOptions.DEFAULT.withMinimumOs(CoreMlTarget.IOS17)
+                new Variant("bert-tiny", "fixed-chunk16-4-hf", chunked.withLayout(Conversion.Layout.HF),
+                        CoreMlOptions.DEFAULT, new int[]{40}),
+                new Variant("llama-tiny", "ios17-fp16-io", Conversion.ANE_DEFAULT,
+                        CoreMlOptions.DEFAULT.withMinimumOs(CoreMlTarget.IOS17)
                         .withFp16Io(true), new int[]{24}));
         List<Case> cases = new ArrayList<>();
         for (Variant v : variants) {
@@ -176,7 +198,8 @@ class CoreMlExportIntegrationTest {
                     for (int i = 0; i < n; i++) tokens[i] = (7L + 37L * i + 11L * i * i) % m.config().vocabSize();
                     Sample sample = textSample(v.fixture() + "-" + v.config() + "-" + n, m, tokens, 0);
                     RunResult fp32 = new Executor(m.graph(), m.weights()).run(sample.batch(), JobContext.NONE);
-                    cases.add(new Case(v.fixture(), v.config() + "@" + n, pkg, sample, converted.run(sample.batch(), JobContext.NONE), fp32));
+                    cases.add(new Case(v.fixture(), v.config() + "@" + n, pkg, sample, converted.run(sample.batch(),
+                            JobContext.NONE), fp32));
                 }
             }
         }
@@ -206,7 +229,8 @@ class CoreMlExportIntegrationTest {
                 long next = prompt[n / 2];
                 ConvertedModel converted = Converter.convert(m, v.conversion());
                 String tag = v.fixture() + "-" + v.config();
-                Path prefillPkg = tmp.resolve(tag + "-prefill.mlpackage"), stepPkg = tmp.resolve(tag + "-step.mlpackage");
+                Path prefillPkg = tmp.resolve(tag + "-prefill.mlpackage");
+                Path stepPkg = tmp.resolve(tag + "-step.mlpackage");
                 CoreMlExporter.export(converted, CoreMlOptions.DEFAULT.withKvCache(1, n), prefillPkg, JobContext.NONE);
                 CoreMlExporter.export(converted, CoreMlOptions.DEFAULT.withKvCache(n, 1), stepPkg, JobContext.NONE);
                 // Engine: prefill and one decoded token through the KV cache, converted and FP32 original.
@@ -218,12 +242,16 @@ class CoreMlExportIntegrationTest {
                 pre.putAll(zeroPast(prefillPkg, tag));
                 Path preOut = tmp.resolve(tag + "-prefill.npz"), stepOut = tmp.resolve(tag + "-step.npz");
                 Map<String, String> stepIn = strings(stepInputs(tag + "-step", "", new long[]{next}, n, n, 1));
-                for (String name : inputNames(stepPkg)) if (name.startsWith("past_")) stepIn.put(name, preOut + "#new_" + name.substring(5));
+                for (String name : inputNames(stepPkg)) {
+                    if (name.startsWith("past_")) stepIn.put(name, preOut + "#new_" + name.substring(5));
+                }
                 jobs.addAll(List.of(CoreMlCheck.Job.validate(prefillPkg), CoreMlCheck.Job.validate(stepPkg),
                         CoreMlCheck.Job.run(prefillPkg, pre, preOut), CoreMlCheck.Job.run(stepPkg, stepIn, stepOut)));
                 checks.add(() -> {
-                    measure(failures, v.fixture(), v.config() + "@prefill", logits(preOut), engine[0].tap("logits"), fp32[0].tap("logits"));
-                    measure(failures, v.fixture(), v.config() + "@step", logits(stepOut), engine[1].tap("logits"), fp32[1].tap("logits"));
+                    measure(failures, v.fixture(), v.config() + "@prefill", logits(preOut), engine[0].tap("logits"),
+                            fp32[0].tap("logits"));
+                    measure(failures, v.fixture(), v.config() + "@step", logits(stepOut), engine[1].tap("logits"),
+                            fp32[1].tap("logits"));
                 });
             }
         }
@@ -239,7 +267,8 @@ class CoreMlExportIntegrationTest {
             if (!name.startsWith("past_")) continue;
             long[] shape = inputShape(pkg, name);
             Path p = tmp.resolve(tag + "-zero-" + name + ".npy");
-            NumpyArrays.writeFloat32(p, new float[(int) java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b)], shape);
+            NumpyArrays.writeFloat32(p, new float[(int) Arrays.stream(shape).reduce(1, (a, b) -> a * b)],
+                    shape);
             in.put(name, p.toString());
         }
         return in;
@@ -249,12 +278,13 @@ class CoreMlExportIntegrationTest {
         try {
             return activation(NumpyArrays.readNpz(npz).get("logits"));
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
     /**
-     * Whisper's decoder (stretch): the encoder package's cross-attention keys and values feed the decoder package, whose
+     * Whisper's decoder (stretch): the encoder package's cross-attention keys and values feed the decoder package,
+     * whose
      * logits on the fixture's decoder prefix are compared with the engine's whole-model run; in BC1S also as KV-cache
      * steps (prefill of the prefix, then one token) against the engine's decoding with its cached encoder.
      */
@@ -276,25 +306,32 @@ class CoreMlExportIntegrationTest {
             Batch batch = Batch.of(prefix).withFeatures(Map.of(ModelGraph.INPUT_FEATURES, f));
             RunResult original = new Executor(m.graph(), m.weights()).run(batch, JobContext.NONE);
             RunResult[] fp32 = decode(new Executor(m.graph(), m.weights()), m, batch, next);
-            for (Conversion c : List.of(Conversion.ANE_DEFAULT, Conversion.ANE_DEFAULT.withLayout(Conversion.Layout.HF))) {
+            for (Conversion c : List.of(Conversion.ANE_DEFAULT,
+                    Conversion.ANE_DEFAULT.withLayout(Conversion.Layout.HF))) {
                 String tag = "whisper-" + c.layout();
                 ConvertedModel converted = Converter.convert(m, c);
-                Path encoder = tmp.resolve(tag + "-encoder.mlpackage"), decoder = tmp.resolve(tag + "-decoder.mlpackage");
+                Path encoder = tmp.resolve(tag + "-encoder.mlpackage");
+                Path decoder = tmp.resolve(tag + "-decoder.mlpackage");
                 CoreMlExporter.export(converted, CoreMlOptions.DEFAULT, encoder, JobContext.NONE);
                 CoreMlOptions dec = CoreMlOptions.DEFAULT.withDecoder(true);
-                CoreMlExporter.export(converted, dec.withSequence(CoreMlOptions.Sequence.fixed(prefix.length)), decoder, JobContext.NONE);
+                CoreMlExporter.export(converted, dec.withSequence(CoreMlOptions.Sequence.fixed(prefix.length)),
+                        decoder, JobContext.NONE);
                 Path encOut = tmp.resolve(tag + "-enc.npz"), decOut = tmp.resolve(tag + "-dec.npz");
                 jobs.addAll(List.of(CoreMlCheck.Job.validate(encoder), CoreMlCheck.Job.validate(decoder),
-                        CoreMlCheck.Job.run(encoder, Map.of(ModelGraph.INPUT_FEATURES, featuresNpy.toString()), encOut)));
+                        CoreMlCheck.Job.run(encoder, Map.of(ModelGraph.INPUT_FEATURES, featuresNpy.toString()),
+                                encOut)));
                 Map<String, String> crossIn = new LinkedHashMap<>();
-                for (String name : inputNames(decoder)) if (name.startsWith("cross_")) crossIn.put(name, encOut + "#" + name);
+                for (String name : inputNames(decoder)) {
+                    if (name.startsWith("cross_")) crossIn.put(name, encOut + "#" + name);
+                }
                 assertEquals(4, crossIn.size(), "keys and values of both decoder layers");
                 Map<String, String> in = strings(stepInputs(tag + "-dec", "decoder_", prefix, 0, 0, prefix.length));
                 in.remove(ProgramTranslator.POSITION_IDS);
                 in.putAll(crossIn);
                 jobs.add(CoreMlCheck.Job.run(decoder, in, decOut));
                 RunResult ours = converted.run(batch, JobContext.NONE);
-                checks.add(() -> measure(failures, "whisper-tiny", tag + "-decoder", logits(decOut), ours.tap("logits"), original.tap("logits")));
+                checks.add(() -> measure(failures, "whisper-tiny", tag + "-decoder", logits(decOut),
+                        ours.tap("logits"), original.tap("logits")));
                 if (c.layout() != Conversion.Layout.BC1S) continue;
                 // KV-cache steps: prefill of the prefix after one empty slot, then one token with the prefix's keys.
                 Path prefill = tmp.resolve(tag + "-prefill.mlpackage"), step = tmp.resolve(tag + "-step.mlpackage");
@@ -302,17 +339,23 @@ class CoreMlExportIntegrationTest {
                 CoreMlExporter.export(converted, dec.withKvCache(prefix.length, 1), step, JobContext.NONE);
                 RunResult[] engine = decode(new Executor(converted.graph(), m.weights()), m, batch, next);
                 Path preOut = tmp.resolve(tag + "-prefill.npz"), stepOut = tmp.resolve(tag + "-step.npz");
-                Map<String, String> pre = strings(stepInputs(tag + "-prefill", "decoder_", prefix, 0, 1, prefix.length));
+                Map<String, String> pre = strings(stepInputs(tag + "-prefill", "decoder_", prefix, 0, 1,
+                        prefix.length));
                 pre.putAll(crossIn);
                 pre.putAll(zeroPast(prefill, tag));
-                Map<String, String> stepIn = strings(stepInputs(tag + "-step", "decoder_", new long[]{next}, prefix.length, prefix.length, 1));
+                Map<String, String> stepIn = strings(stepInputs(tag + "-step", "decoder_", new long[]{next},
+                        prefix.length, prefix.length, 1));
                 stepIn.putAll(crossIn);
-                for (String name : inputNames(step)) if (name.startsWith("past_")) stepIn.put(name, preOut + "#new_" + name.substring(5));
+                for (String name : inputNames(step)) {
+                    if (name.startsWith("past_")) stepIn.put(name, preOut + "#new_" + name.substring(5));
+                }
                 jobs.addAll(List.of(CoreMlCheck.Job.validate(prefill), CoreMlCheck.Job.validate(step),
                         CoreMlCheck.Job.run(prefill, pre, preOut), CoreMlCheck.Job.run(step, stepIn, stepOut)));
                 checks.add(() -> {
-                    measure(failures, "whisper-tiny", tag + "@prefill", logits(preOut), engine[0].tap("logits"), fp32[0].tap("logits"));
-                    measure(failures, "whisper-tiny", tag + "@step", logits(stepOut), engine[1].tap("logits"), fp32[1].tap("logits"));
+                    measure(failures, "whisper-tiny", tag + "@prefill", logits(preOut), engine[0].tap("logits"),
+                            fp32[0].tap("logits"));
+                    measure(failures, "whisper-tiny", tag + "@step", logits(stepOut), engine[1].tap("logits"),
+                            fp32[1].tap("logits"));
                 });
             }
         }
@@ -321,9 +364,11 @@ class CoreMlExportIntegrationTest {
         assertTrue(failures.isEmpty(), String.join("\n", failures));
     }
 
-    private static void measure(List<String> failures, String model, String config, Activation coreMl, Activation ours, Activation original) {
+    private static void measure(List<String> failures, String model, String config, Activation coreMl, Activation ours,
+            Activation original) {
         Measured r = new Measured(model, config, "logits", TapMetrics.of("logits", ours, coreMl, null).sqnrDb(),
-                TapMetrics.of("logits", original, coreMl, null).sqnrDb(), TapMetrics.of("logits", original, ours, null).sqnrDb());
+                TapMetrics.of("logits", original, coreMl, null).sqnrDb(), TapMetrics.of("logits", original, ours,
+                        null).sqnrDb());
         System.out.println("coreml " + r);
         if (r.sqnrVsEngine() < MIN_SQNR_DB) failures.add(r + ": below " + MIN_SQNR_DB + " dB against the engine");
         if (Math.abs(r.driftCoreMl() - r.driftEngine()) > MAX_DRIFT_DIFFERENCE_DB) failures.add(r + ": drift differs");
@@ -331,7 +376,7 @@ class CoreMlExportIntegrationTest {
 
     /** The engine's prefill of a batch and its decoding of {@code next} through one KV cache. */
     private static RunResult[] decode(Executor e, LoadedModel m, Batch prefill, long next) {
-        dev.anewb.runtime.KvCache cache = new dev.anewb.runtime.KvCache(1, m.config().maxPositions());
+        KvCache cache = new KvCache(1, m.config().maxPositions());
         RunResult first = e.run(prefill, cache, JobContext.NONE);
         RunResult step = e.run(Batch.of(next), cache, JobContext.NONE);
         return new RunResult[]{first, step};
@@ -342,13 +387,18 @@ class CoreMlExportIntegrationTest {
         return decode(e, m, Batch.of(prompt), next);
     }
 
-    /** input_ids, position_ids (from {@code first}) and an attention_mask of {@code valid} filled slots out of {@code slots}. */
-    private Map<String, Path> stepInputs(String tag, long[] ids, int first, int slots, int newTokens) throws IOException {
+    /**
+     * input_ids, position_ids (from {@code first}) and an attention_mask over {@code slots} cache slots (the first
+     * {@code first} filled) and the new tokens.
+     */
+    private Map<String, Path> stepInputs(String tag, long[] ids, int first, int slots,
+            int newTokens) throws IOException {
         return stepInputs(tag, "", ids, first, slots, newTokens);
     }
 
     /** With a name prefix on the token inputs (a decoder's "decoder_"). */
-    private Map<String, Path> stepInputs(String tag, String prefix, long[] ids, int first, int slots, int newTokens) throws IOException {
+    private Map<String, Path> stepInputs(String tag, String prefix, long[] ids, int first, int slots,
+            int newTokens) throws IOException {
         int[] idsI = new int[ids.length], pos = new int[ids.length], mask = new int[slots + newTokens];
         for (int i = 0; i < ids.length; i++) {
             idsI[i] = (int) ids[i];
@@ -368,17 +418,17 @@ class CoreMlExportIntegrationTest {
 
     /** The model description's input names, read from the spec by field numbers. */
     static List<String> inputNames(Path pkg) throws IOException {
-        ProtoFields model = ProtoFields.parse(java.nio.file.Files.readAllBytes(pkg.resolve(CoreMlExporter.MODEL)));
+        ProtoFields model = ProtoFields.parse(Files.readAllBytes(pkg.resolve(CoreMlExporter.MODEL)));
         return model.message(2).messages(1).stream().map(f -> f.string(1)).toList();
     }
 
     static long[] inputShape(Path pkg, String name) throws IOException {
-        ProtoFields model = ProtoFields.parse(java.nio.file.Files.readAllBytes(pkg.resolve(CoreMlExporter.MODEL)));
+        ProtoFields model = ProtoFields.parse(Files.readAllBytes(pkg.resolve(CoreMlExporter.MODEL)));
         for (ProtoFields f : model.message(2).messages(1)) {
             if (!f.string(1).equals(name)) continue;
             // ArrayFeatureType.shape: packed int64 (field 1).
-            com.google.protobuf.ByteString packed = f.message(3).message(5).fields().getField(1).getLengthDelimitedList().getFirst();
-            com.google.protobuf.CodedInputStream in = packed.newCodedInput();
+            ByteString packed = f.message(3).message(5).fields().getField(1).getLengthDelimitedList().getFirst();
+            CodedInputStream in = packed.newCodedInput();
             List<Long> dims = new ArrayList<>();
             while (!in.isAtEnd()) dims.add(in.readInt64());
             return dims.stream().mapToLong(Long::longValue).toArray();
@@ -409,12 +459,14 @@ class CoreMlExportIntegrationTest {
             Sample sample = textSample("cli", m, tokens, 2);
             ConvertedModel converted = Converter.convert(m, Conversion.ANE_DEFAULT);
             Path pkg = tmp.resolve("cli.mlpackage");
-            CoreMlExporter.export(converted, CoreMlOptions.DEFAULT.withSequence(CoreMlOptions.Sequence.fixed(sample.batch().seq())), pkg,
+            CoreMlExporter.export(converted,
+                    CoreMlOptions.DEFAULT.withSequence(CoreMlOptions.Sequence.fixed(sample.batch().seq())), pkg,
                     JobContext.NONE);
             assertTrue(CoreMlCheck.validate(pkg).contains("RESULT: OK"));
             Map<String, NumpyArrays.Array> out = CoreMlCheck.run(pkg, sample.inputs(), tmp.resolve("cli.npz"));
             RunResult ours = converted.run(sample.batch(), JobContext.NONE);
-            double sqnr = TapMetrics.of("hidden_states.2", ours.tap("hidden_states.2"), activation(out.get("last_hidden_state")), sample.batch()).sqnrDb();
+            double sqnr = TapMetrics.of("hidden_states.2", ours.tap("hidden_states.2"),
+                    activation(out.get("last_hidden_state")), sample.batch()).sqnrDb();
             assertTrue(sqnr >= MIN_SQNR_DB, "last_hidden_state " + sqnr + " dB against the engine");
         }
     }
@@ -430,13 +482,13 @@ class CoreMlExportIntegrationTest {
             CoreMlExporter.export(Converter.convert(m, Conversion.ANE_DEFAULT), options, good, JobContext.NONE);
             CoreMlExporter.export(Converter.convert(m, Conversion.ANE_DEFAULT), options, broken, JobContext.NONE);
             Path weights = broken.resolve(CoreMlExporter.WEIGHTS);
-            byte[] bytes = java.nio.file.Files.readAllBytes(weights);
-            java.nio.file.Files.write(weights, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+            byte[] bytes = Files.readAllBytes(weights);
+            Files.write(weights, Arrays.copyOf(bytes, bytes.length / 2));
             Map<String, String> wrong = new LinkedHashMap<>(strings(sample.inputs()));
             wrong.put("no_such_input", wrong.get(ModelGraph.INPUT_IDS));
-            AssertionError e = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class, () -> CoreMlCheck.batch(List.of(
-                    CoreMlCheck.Job.validate(good), CoreMlCheck.Job.validate(broken),
-                    CoreMlCheck.Job.run(good, wrong, tmp.resolve("wrong.npz"))), tmp));
+            List<CoreMlCheck.Job> jobs = List.of(CoreMlCheck.Job.validate(good), CoreMlCheck.Job.validate(broken),
+                    CoreMlCheck.Job.run(good, wrong, tmp.resolve("wrong.npz")));
+            AssertionError e = assertThrows(AssertionError.class, () -> CoreMlCheck.batch(jobs, tmp));
             assertTrue(e.getMessage().contains("validate broken.mlpackage"), e.getMessage());
             assertTrue(e.getMessage().contains("run good.mlpackage (exit 2)"), e.getMessage());
             assertTrue(!e.getMessage().contains("validate good.mlpackage"), e.getMessage());
@@ -468,10 +520,12 @@ class CoreMlExportIntegrationTest {
              SafetensorsFile ref = SafetensorsFile.open(dir.resolve("reference.safetensors"))) {
             TensorData pixels = ref.get(ModelGraph.PIXEL_VALUES);
             FeatureTensor f = new FeatureTensor(pixels.shape(), pixels.toFloatArray());
-            Batch batch = Batch.ofFeatures(m.graph().fixedLength(dev.anewb.model.Axis.TOKENS), Map.of(ModelGraph.PIXEL_VALUES, f));
+            Batch batch = Batch.ofFeatures(m.graph().fixedLength(Axis.TOKENS),
+                    Map.of(ModelGraph.PIXEL_VALUES, f));
             Path npy = tmp.resolve("vit-pixel_values.npy");
             NumpyArrays.writeFloat32(npy, f.data(), f.shape());
-            return export("vit-tiny", m, new Sample(batch, Map.of(ModelGraph.PIXEL_VALUES, npy)), standardConfigs(m.graph()));
+            return export("vit-tiny", m, new Sample(batch, Map.of(ModelGraph.PIXEL_VALUES, npy)),
+                    standardConfigs(m.graph()));
         }
     }
 
@@ -486,7 +540,8 @@ class CoreMlExportIntegrationTest {
             Batch batch = Batch.of(prefix).withFeatures(Map.of(ModelGraph.INPUT_FEATURES, f));
             Path npy = tmp.resolve("whisper-input_features.npy");
             NumpyArrays.writeFloat32(npy, f.data(), f.shape());
-            return export("whisper-tiny", m, new Sample(batch, Map.of(ModelGraph.INPUT_FEATURES, npy)), standardConfigs(m.graph()));
+            return export("whisper-tiny", m, new Sample(batch, Map.of(ModelGraph.INPUT_FEATURES, npy)),
+                    standardConfigs(m.graph()));
         }
     }
 
@@ -501,7 +556,8 @@ class CoreMlExportIntegrationTest {
         Map<String, Conversion> c = new LinkedHashMap<>();
         boolean perChannel = block >= sizes.perChannelFrom();
         c.put("ane-default-b" + block + (perChannel ? "=per-channel" : ""), ane);
-        if (!perChannel) c.put("int8-per-channel", Conversion.ANE_DEFAULT.withInt8(true, BlockQuantizer.PER_CHANNEL, false));
+        if (!perChannel) c.put("int8-per-channel", Conversion.ANE_DEFAULT.withInt8(true, BlockQuantizer.PER_CHANNEL,
+                false));
         c.put("fp16-only", Conversion.ANE_DEFAULT.withInt8(false, 128, false));
         c.put("hf-layout", ane.withLayout(Conversion.Layout.HF));
         return c;
@@ -549,10 +605,13 @@ class CoreMlExportIntegrationTest {
     /** The engine tap a package output corresponds to. */
     static String tapFor(String output, RunResult r) {
         if (r.taps().containsKey(output)) return output;
-        if (!output.equals(ProgramTranslator.LAST_HIDDEN_STATE)) throw new AssertionError("no tap for output " + output);
+        if (!output.equals(ProgramTranslator.LAST_HIDDEN_STATE)) throw new AssertionError("no tap for output "
+                + output);
         for (String stack : List.of("encoder_hidden_states.", "hidden_states.")) {
             int last = -1;
-            for (String t : r.taps().keySet()) if (t.startsWith(stack)) last = Math.max(last, Integer.parseInt(t.substring(stack.length())));
+            for (String t : r.taps().keySet()) {
+                if (t.startsWith(stack)) last = Math.max(last, Integer.parseInt(t.substring(stack.length())));
+            }
             if (last >= 0) return stack + last;
         }
         throw new AssertionError("no last hidden state tap in " + r.taps().keySet());
@@ -561,7 +620,8 @@ class CoreMlExportIntegrationTest {
     /** [1, S, C] or pooled [1, C] as an activation. */
     static Activation activation(NumpyArrays.Array a) {
         long[] s = a.shape();
-        return s.length == 2 ? new Activation((int) s[0], 1, (int) s[1], a.data()) : new Activation((int) s[0], (int) s[1], (int) s[2], a.data());
+        return s.length == 2 ? new Activation((int) s[0], 1, (int) s[1], a.data()) : new Activation((int) s[0],
+                (int) s[1], (int) s[2], a.data());
     }
 
     static long[] ids(JsonNode n) {

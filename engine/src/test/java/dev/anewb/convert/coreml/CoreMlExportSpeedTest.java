@@ -38,7 +38,8 @@ class CoreMlExportSpeedTest {
     void bertBaseAneDefaultUnderTenSeconds() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("bert-base-random"));
         Files.writeString(dir.resolve("config.json"), BERT_BASE);
-        ModelGraph g = Architectures.graph(Architectures.readConfig(dir.resolve("config.json")), Architectures.GraphOptions.CONFIG_ONLY);
+        ModelGraph g = Architectures.graph(Architectures.readConfig(dir.resolve("config.json")),
+                Architectures.GraphOptions.CONFIG_ONLY);
         SafetensorsWriter w = new SafetensorsWriter();
         Random r = new Random(7);
         for (WeightInfo info : g.weights().values()) {
@@ -51,9 +52,11 @@ class CoreMlExportSpeedTest {
             for (int run = 0; run < 2; run++) {
                 long start = System.nanoTime();
                 ConvertedModel c = Converter.convert(m, Conversion.ANE_DEFAULT);
-                CoreMlPreview p = CoreMlExporter.export(c, CoreMlOptions.DEFAULT.withForce(true), tmp.resolve("bert-base.mlpackage"), JobContext.NONE);
+                CoreMlPreview p = CoreMlExporter.export(c, CoreMlOptions.DEFAULT.withForce(true),
+                        tmp.resolve("bert-base.mlpackage"), JobContext.NONE);
                 double seconds = (System.nanoTime() - start) / 1e9;
-                System.out.printf("coreml BERT-base ANE default export (run %d): %.2f s, %d MB, %d ops%n", run + 1, seconds,
+                System.out.printf("coreml BERT-base ANE default export (run %d): %.2f s, %d MB, %d ops%n", run + 1,
+                        seconds,
                         p.packageBytes() >> 20, p.operations());
                 assertTrue(seconds < 10, "export took " + seconds + " s");
             }

@@ -12,6 +12,7 @@ import dev.anewb.io.ModelLoader;
 import dev.anewb.job.JobCancelledException;
 import dev.anewb.job.JobContext;
 import dev.anewb.model.Conversion;
+import dev.anewb.model.ModelConfig;
 import dev.anewb.model.ModelGraph;
 import dev.anewb.model.Op;
 import dev.anewb.model.TensorData;
@@ -71,18 +72,22 @@ class CoreMlPackageTest {
     @Test
     void layoutManifestAndSpec() throws IOException {
         Path pkg = tmp.resolve("bert.mlpackage");
-        CoreMlPreview preview = CoreMlExporter.export(convert(Conversion.ANE_DEFAULT.withInt8(true, 32, false)), OPTIONS, pkg, JobContext.NONE);
+        CoreMlPreview preview = CoreMlExporter.export(convert(Conversion.ANE_DEFAULT.withInt8(true, 32, false)),
+                OPTIONS, pkg, JobContext.NONE);
         try (Stream<Path> files = Files.walk(pkg)) {
             Set<String> rel = new TreeSet<>();
             files.filter(Files::isRegularFile).forEach(f -> rel.add(pkg.relativize(f).toString()));
-            assertEquals(Set.of("Manifest.json", "Data/com.apple.CoreML/model.mlmodel", "Data/com.apple.CoreML/weights/weight.bin"), rel);
+            assertEquals(Set.of("Manifest.json", "Data/com.apple.CoreML/model.mlmodel",
+                    "Data/com.apple.CoreML/weights/weight.bin"), rel);
         }
         JsonNode manifest = new ObjectMapper().readTree(pkg.resolve("Manifest.json").toFile());
         assertEquals("1.0.0", manifest.get("fileFormatVersion").asText());
         JsonNode root = manifest.get("itemInfoEntries").get(manifest.get("rootModelIdentifier").asText());
         assertEquals("com.apple.CoreML/model.mlmodel", root.get("path").asText());
         boolean weights = false;
-        for (JsonNode item : manifest.get("itemInfoEntries")) weights |= item.get("path").asText().equals("com.apple.CoreML/weights");
+        for (JsonNode item : manifest.get("itemInfoEntries")) {
+            weights |= item.get("path").asText().equals("com.apple.CoreML/weights");
+        }
         assertTrue(weights, "the manifest lists the weights folder");
 
         // The preview's sizes are the files' sizes.
@@ -120,7 +125,8 @@ class CoreMlPackageTest {
         CoreMlExporter.export(convert(Conversion.ANE_DEFAULT.withInt8(true, 32, false)), OPTIONS, pkg, JobContext.NONE);
         Map<Long, Blob> blobs = readBlobs(pkg);
         assertFalse(blobs.isEmpty());
-        for (long offset : blobs.keySet()) assertEquals(0, offset % 64, "metadata at " + offset + " is 64-byte aligned");
+        for (long offset : blobs.keySet()) assertEquals(0, offset % 64, "metadata at " + offset
+                + " is 64-byte aligned");
         // Every blob the program refers to exists, with the dtype its type declares.
         List<long[]> refs = blobReferences(pkg);
         assertFalse(refs.isEmpty());
@@ -169,7 +175,11 @@ class CoreMlPackageTest {
         List<long[]> out = new ArrayList<>();
         for (ProtoFields op : operations(pkg)) {
             for (ProtoFields attr : op.messages(5)) value(attr.message(2), out);
-            for (ProtoFields in : op.messages(2)) for (ProtoFields binding : in.message(2).messages(1)) if (binding.has(2)) value(binding.message(2), out);
+            for (ProtoFields in : op.messages(2)) {
+                for (ProtoFields binding : in.message(2).messages(1)) {
+                    if (binding.has(2)) value(binding.message(2), out);
+                }
+            }
         }
         return out;
     }
@@ -231,7 +241,8 @@ class CoreMlPackageTest {
         for (WeightInfo w : m.graph().weights().values()) {
             if (w.quant() == null) continue;
             TensorData t = bert.weights().get(w.name());
-            Int8BlockWeight expect = new BlockQuantizer(block, false).quantize(t.toFloatArray(), (int) w.shape()[0], (int) w.shape()[1]);
+            Int8BlockWeight expect = new BlockQuantizer(block, false).quantize(t.toFloatArray(), (int) w.shape()[0],
+                    (int) w.shape()[1]);
             ProtoFields op = operation(pkg, MilBlock.identifier(w.name() + "_dequantized"));
             boolean perChannel = block >= w.shape()[1];
             assertEquals(perChannel ? "constexpr_affine_dequantize" : "constexpr_blockwise_shift_scale", op.string(1));
@@ -244,7 +255,8 @@ class CoreMlPackageTest {
             ByteBuffer sb = ByteBuffer.wrap(scale).order(ByteOrder.LITTLE_ENDIAN);
             for (int i = 0; i < s.length; i++) {
                 if (fp16) assertEquals(expect.scaleF16()[i], sb.getShort(2 * i), w.name() + " FP16 scale bits");
-                else assertEquals(Float.float16ToFloat(expect.scaleF16()[i]), sb.getFloat(4 * i), w.name() + " scale as FP32");
+                else assertEquals(Float.float16ToFloat(expect.scaleF16()[i]), sb.getFloat(4 * i), w.name()
+                        + " scale as FP32");
                 s[i] = fp16 ? Float.float16ToFloat(sb.getShort(2 * i)) : sb.getFloat(4 * i);
             }
             float[] ours = expect.dequantize();
@@ -253,7 +265,8 @@ class CoreMlPackageTest {
                 for (int col = 0; col < k; col++) {
                     int bi = r * blocks + col / Math.min(block, k);
                     float coreMl = s[bi] * ((float) q[r * k + col] - (float) zero[bi]);
-                    assertEquals(Float.floatToIntBits(ours[r * k + col]), Float.floatToIntBits(coreMl), w.name() + " [" + r + ", " + col + "]");
+                    assertEquals(Float.floatToIntBits(ours[r * k + col]), Float.floatToIntBits(coreMl), w.name() + " ["
+                            + r + ", " + col + "]");
                     if (fp16) {
                         float seen = Float.float16ToFloat(Float.floatToFloat16(coreMl));
                         assertTrue(Math.abs(seen - coreMl) <= Math.ulp(seen) * 0x1p12f, "within half an FP16 step");
@@ -265,7 +278,8 @@ class CoreMlPackageTest {
             checked++;
         }
         assertEquals(13, checked, "every projection of bert-tiny (2 layers × 6, pooler)");
-        if (fp16) System.out.printf("coreml INT8 block %d: %.1f%% of dequantized weights change in the FP16 rounding%n", block, 100.0 * fp16Changed / total);
+        if (fp16) System.out.printf("coreml INT8 block %d: %.1f%% of dequantized weights change in the FP16 "
+                + "rounding%n", block, 100.0 * fp16Changed / total);
         // A float weight: the rounding of the stored FP32 values to the program's type.
         ProtoFields bias = operation(pkg, MilBlock.identifier("encoder.layer.0.attention.self.query.bias"));
         byte[] stored = blobs.get(bias.mapValue(5, "val").message(5).varint(2)).data();
@@ -281,11 +295,13 @@ class CoreMlPackageTest {
     void refusesABlockSizeCoreMlCannotExpress() {
         Path pkg = tmp.resolve("bad.mlpackage");
         AnewbException e = assertThrows(AnewbException.class,
-                () -> CoreMlExporter.export(convert(Conversion.ANE_DEFAULT.withInt8(true, 48, false)), OPTIONS, pkg, JobContext.NONE));
+                () -> CoreMlExporter.export(convert(Conversion.ANE_DEFAULT.withInt8(true, 48, false)), OPTIONS, pkg,
+                        JobContext.NONE));
         // bert-tiny's projections have 64 and 128 input channels.
         assertEquals(AnewbException.Kind.USAGE, e.kind());
         assertTrue(e.getMessage().contains("block size 48 does not divide the 64 input channels"), e.getMessage());
-        assertTrue(e.getMessage().endsWith("valid block sizes for this model are 8, 16, 32, 64 or ≥ 128 (per-channel)"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("valid block sizes for this model are 8, 16, 32, 64 or ≥ 128 (per-channel)"),
+                e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
         assertFalse(Files.exists(pkg));
         assertEquals("8, 16, 32, 64 or ≥ 128 (per-channel)", CoreMlExporter.validBlockSizes(bert.graph()).describe());
@@ -309,7 +325,8 @@ class CoreMlPackageTest {
         // Per-channel INT8 runs on iOS16; a higher target is declared as asked.
         ConvertedModel perChannel = convert(Conversion.ANE_DEFAULT.withInt8(true, BlockQuantizer.PER_CHANNEL, false));
         assertEquals(CoreMlTarget.IOS16, CoreMlExporter.preview(perChannel, OPTIONS).minimumOs());
-        assertEquals(CoreMlTarget.IOS17, CoreMlExporter.preview(perChannel, OPTIONS.withMinimumOs(CoreMlTarget.IOS17)).minimumOs());
+        assertEquals(CoreMlTarget.IOS17, CoreMlExporter.preview(perChannel,
+                OPTIONS.withMinimumOs(CoreMlTarget.IOS17)).minimumOs());
     }
 
     @Test
@@ -319,10 +336,12 @@ class CoreMlPackageTest {
         List<Op> ops = new ArrayList<>();
         for (Op op : g.ops()) ops.add(op instanceof Op.Activation a && a.function().equals("gelu")
                 ? new Op.Activation(a.name(), a.layer(), a.input(), a.output(), "mish") : op);
-        AnewbException e = assertThrows(AnewbException.class, () -> CoreMlExporter.preview(g.withOps(ops), bert.weights(), OPTIONS));
+        AnewbException e = assertThrows(AnewbException.class, () -> CoreMlExporter.preview(g.withOps(ops),
+                bert.weights(), OPTIONS));
         assertTrue(e.getMessage().startsWith("activation \"mish\""), e.getMessage());
 
-        ModelGraph t5 = new ModelGraph(new RenamedConfig(g.config(), "t5"), g.ops(), g.values(), g.weights(), g.taps(), g.conversion(),
+        ModelGraph t5 = new ModelGraph(new RenamedConfig(g.config(), "t5"), g.ops(), g.values(), g.weights(), g.taps(),
+                g.conversion(),
                 g.fixedLengths());
         e = assertThrows(AnewbException.class, () -> CoreMlExporter.preview(t5, bert.weights(), OPTIONS));
         assertTrue(e.getMessage().startsWith("Core ML export does not handle model type \"t5\" yet"), e.getMessage());
@@ -334,7 +353,7 @@ class CoreMlPackageTest {
     }
 
     /** A config that claims another model type (an architecture the exporter does not know). */
-    record RenamedConfig(dev.anewb.model.ModelConfig base, String modelType) implements dev.anewb.model.ModelConfig {
+    record RenamedConfig(ModelConfig base, String modelType) implements ModelConfig {
         public String architecture() { return base.architecture(); }
         public int hiddenSize() { return base.hiddenSize(); }
         public int numLayers() { return base.numLayers(); }
@@ -352,7 +371,8 @@ class CoreMlPackageTest {
         Files.createDirectories(pkg);
         Files.writeString(pkg.resolve("keep.txt"), "mine");
         ConvertedModel m = convert(Conversion.ANE_DEFAULT);
-        AnewbException e = assertThrows(AnewbException.class, () -> CoreMlExporter.export(m, OPTIONS, pkg, JobContext.NONE));
+        AnewbException e = assertThrows(AnewbException.class, () -> CoreMlExporter.export(m, OPTIONS, pkg,
+                JobContext.NONE));
         assertEquals(AnewbException.Kind.USAGE, e.kind());
         assertTrue(e.getMessage().endsWith("already exists (use --force to replace it)"), e.getMessage());
         assertEquals("mine", Files.readString(pkg.resolve("keep.txt")));
@@ -376,15 +396,17 @@ class CoreMlPackageTest {
 
             @Override public boolean isCancelled() { return blobsWritten.get() >= 3; }
         };
-        assertThrows(JobCancelledException.class, () -> CoreMlExporter.export(convert(Conversion.ANE_DEFAULT), OPTIONS, pkg, cancelAfterThree));
+        assertThrows(JobCancelledException.class, () -> CoreMlExporter.export(convert(Conversion.ANE_DEFAULT), OPTIONS,
+                pkg, cancelAfterThree));
         assertEquals(List.of(), names(dir), "no package and no temporary folder");
         assertTrue(progress.size() >= 3 && progress.stream().allMatch(p -> p >= 0 && p <= 1), progress.toString());
         // Cancelling the replacement of an existing package keeps the old one.
         CoreMlExporter.export(convert(Conversion.ANE_DEFAULT), OPTIONS, pkg, JobContext.NONE);
         byte[] before = Files.readAllBytes(pkg.resolve(CoreMlExporter.MODEL));
         blobsWritten.set(0);
-        assertThrows(JobCancelledException.class, () -> CoreMlExporter.export(convert(Conversion.ANE_DEFAULT.withInt8(false, 128, false)),
-                OPTIONS.withForce(true), pkg, cancelAfterThree));
+        ConvertedModel fp16Only = convert(Conversion.ANE_DEFAULT.withInt8(false, 128, false));
+        assertThrows(JobCancelledException.class,
+                () -> CoreMlExporter.export(fp16Only, OPTIONS.withForce(true), pkg, cancelAfterThree));
         assertArrayEquals(before, Files.readAllBytes(pkg.resolve(CoreMlExporter.MODEL)));
         assertEquals(List.of("cancel.mlpackage"), names(dir));
     }

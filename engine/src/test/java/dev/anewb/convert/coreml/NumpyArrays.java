@@ -8,7 +8,9 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -47,7 +49,8 @@ final class NumpyArrays {
         int padded = (unpadded + 63) / 64 * 64;
         String header = dict + " ".repeat(padded - unpadded) + "\n";
         ByteBuffer h = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN);
-        h.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0).putShort((short) header.length());
+        h.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0)
+                .putShort((short) header.length());
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(h.array());
         out.write(header.getBytes(StandardCharsets.US_ASCII));
@@ -60,7 +63,8 @@ final class NumpyArrays {
         Map<String, Array> out = new LinkedHashMap<>();
         try (ZipInputStream z = new ZipInputStream(Files.newInputStream(file))) {
             for (ZipEntry e; (e = z.getNextEntry()) != null; ) {
-                String name = e.getName().endsWith(".npy") ? e.getName().substring(0, e.getName().length() - 4) : e.getName();
+                String name = e.getName().endsWith(".npy") ? e.getName().substring(0, e.getName().length() - 4)
+                        : e.getName();
                 out.put(name, readNpy(z.readAllBytes(), file + ":" + e.getName()));
             }
         }
@@ -86,7 +90,7 @@ final class NumpyArrays {
         String kind = d.group(2) + d.group(3);
         String[] dimTexts = s.group(1).split(",");
         long n = 1;
-        java.util.List<Long> shape = new java.util.ArrayList<>();
+        List<Long> shape = new ArrayList<>();
         for (String dim : dimTexts) {
             if (dim.isBlank()) continue;
             long v = Long.parseLong(dim.strip());

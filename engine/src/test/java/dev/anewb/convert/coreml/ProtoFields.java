@@ -53,7 +53,9 @@ record ProtoFields(UnknownFieldSet fields) {
 
     List<String> strings(int field) {
         List<String> out = new ArrayList<>();
-        for (ByteString b : fields.getField(field).getLengthDelimitedList()) out.add(b.toString(StandardCharsets.UTF_8));
+        for (ByteString b : fields.getField(field).getLengthDelimitedList()) {
+            out.add(b.toString(StandardCharsets.UTF_8));
+        }
         return out;
     }
 
