@@ -36,7 +36,7 @@ import java.util.function.Supplier;
  * differs (the executor rounds each graph op's output; Core ML rounds every MIL op's output).
  *
  * <p>Layouts. BC1S (the ANE layout of ml-ane-transformers): activations {@code (1, C, 1, S)}, projections as 1×1
- * {@code conv}, LayerNorm over axis 1, attention split per head with {@code split} and the two rank-4 {@code einsum}s
+ * {@code conv}, norms over the channels, attention split per head with {@code split} and the two rank-4 {@code einsum}s
  * {@code "bkhc,bchq->bkhq"} (scores {@code (1, S_k, 1, S_q)}, softmax over axis 1) and {@code "bchk,bkhq->bchq"}.
  * HF: activations {@code (1, S, C)}, {@code linear}, {@code matmul} attention over {@code (1, heads, S, d)}.
  * Outputs leave in transformers' shapes ({@code [1, S, C]}, pooled {@code [1, C]}).
@@ -52,12 +52,17 @@ import java.util.function.Supplier;
  *     of squares never meets FP16's range.</li>
  * <li>Activations map to Core ML's own ops: erf GELU → {@code gelu} EXACT, tanh GELU → TANH_APPROXIMATION,
  *     quick_gelu → SIGMOID_APPROXIMATION (x·σ(1.702x)), SiLU → {@code silu}.</li>
- * <li>Rotary embedding: {@code x·cos + rotate_half(x)·sin} per head with cos/sin tables of the executor's own
- *     inverse frequencies; attention scale multiplies q before the scores (the same product, smaller FP16 scores).</li>
+ * <li>Rotary embedding: {@code x·cos + rotate_half(x)·sin} per head with two-part FP16 cos/sin tables of the
+ *     executor's own inverse frequencies (see {@link #rotate}); the attention scale multiplies q before the scores
+ *     (the same product, smaller FP16 scores).</li>
  * <li>Weights: FP16 (or FP32) {@code const}; block INT8 as {@code constexpr_blockwise_shift_scale} (iOS18; data int8,
  *     scale = our FP16 scale, offset = our int8 zero point, blocks along the input channels), per-channel INT8 (block ≥
  *     input channels) as {@code constexpr_affine_dequantize} (iOS16). Both compute scale·(q − zp), our formula.</li>
  * </ul>
+ *
+ * <p>Beyond one forward pass: a decoding step with an explicit KV cache ({@link CoreMlOptions#kvCache}: past keys
+ * and values in, the step's out, masks from positions) and an encoder-decoder model split into an encoder that also
+ * outputs every decoder layer's cross-attention keys and values and a decoder that reads them.
  */
 final class ProgramTranslator {
     /** Model types the exporter handles (the Llama family shares one graph). */

@@ -79,7 +79,8 @@ class CoreMlExportIntegrationTest {
     void everyArchitectureAndConfiguration() throws Exception {
         CoreMlCheck.tool();
         List<Case> cases = new ArrayList<>();
-        String only = System.getProperty("only", "");
+        // -Dcoreml.only=FIXTURE limits the run to one model while working on it.
+        String only = System.getProperty("coreml.only", "");
         if (only.isEmpty()) try (LoadedModel m = ModelLoader.load(BundledModel.ID, JobContext.NONE)) {
             JsonNode ref = json(Fixtures.fixture("minilm").resolve("reference.json"));
             cases.addAll(export("minilm", m, textSample("minilm", m, longer(ref.get("token_ids")), 3),
