@@ -163,8 +163,8 @@ class CoreMlExportIntegrationTest {
     /**
      * A sequence range (RangeDim) and enumerated lengths (positions, causal and chunk masks computed from the input's
      * own length) run at a length within the chunk window (full attention, as spec/chunked-attention.md says) and one
-     * beyond it; chunked
-     * attention at a fixed length (the band as a constant); an explicit iOS17 target with FP16 inputs and outputs.
+     * beyond it; symmetric INT8 (block-wise without offsets); chunked attention at a fixed length (the band as a
+     * constant); an explicit iOS17 target with FP16 inputs and outputs.
      */
     @Test
     void sequenceRangeChunkingAndIo() throws Exception {
@@ -182,6 +182,8 @@ class CoreMlExportIntegrationTest {
                         .withChunking(16, 4), range, new int[]{9, 37}),
                 new Variant("bert-tiny", "fixed-chunk16-4-hf", chunked.withLayout(Conversion.Layout.HF),
                         CoreMlOptions.DEFAULT, new int[]{40}),
+                new Variant("gpt2-tiny", "symmetric-b32", Conversion.ANE_DEFAULT.withInt8(true, 32, true),
+                        CoreMlOptions.DEFAULT, new int[]{20}),
                 new Variant("llama-tiny", "ios17-fp16-io", Conversion.ANE_DEFAULT,
                         CoreMlOptions.DEFAULT.withMinimumOs(CoreMlTarget.IOS17)
                         .withFp16Io(true), new int[]{24}));

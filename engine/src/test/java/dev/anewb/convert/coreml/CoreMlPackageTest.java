@@ -228,11 +228,15 @@ class CoreMlPackageTest {
                 checkWeights(Conversion.ANE_DEFAULT.withPrecision(precision).withInt8(true, block, false), block);
             }
         }
+        // Symmetric: zero points are 0; block-wise packages leave the offset out, per-channel ones write zeros.
+        for (int block : new int[]{32, BlockQuantizer.PER_CHANNEL}) {
+            checkWeights(Conversion.ANE_DEFAULT.withInt8(true, block, true), block);
+        }
     }
 
     private void checkWeights(Conversion c, int block) throws IOException {
         boolean fp16 = c.precision() == Conversion.Precision.FP16;
-        Path pkg = tmp.resolve("bert-" + block + "-" + c.precision() + ".mlpackage");
+        Path pkg = tmp.resolve("bert-" + block + "-" + c.precision() + "-" + c.symmetric() + ".mlpackage");
         ConvertedModel m = convert(c);
         CoreMlExporter.export(m, OPTIONS, pkg, JobContext.NONE);
         Map<Long, Blob> blobs = readBlobs(pkg);
@@ -241,14 +245,16 @@ class CoreMlPackageTest {
         for (WeightInfo w : m.graph().weights().values()) {
             if (w.quant() == null) continue;
             TensorData t = bert.weights().get(w.name());
-            Int8BlockWeight expect = new BlockQuantizer(block, false).quantize(t.toFloatArray(), (int) w.shape()[0],
-                    (int) w.shape()[1]);
+            Int8BlockWeight expect = new BlockQuantizer(block, c.symmetric()).quantize(t.toFloatArray(),
+                    (int) w.shape()[0], (int) w.shape()[1]);
             ProtoFields op = operation(pkg, MilBlock.identifier(w.name() + "_dequantized"));
             boolean perChannel = block >= w.shape()[1];
             assertEquals(perChannel ? "constexpr_affine_dequantize" : "constexpr_blockwise_shift_scale", op.string(1));
             byte[] q = blobOf(pkg, blobs, op, perChannel ? "quantized_data" : "data");
             byte[] scale = blobOf(pkg, blobs, op, "scale");
-            byte[] zero = blobOf(pkg, blobs, op, perChannel ? "zero_point" : "offset");
+            boolean offset = !c.symmetric() || perChannel;
+            assertEquals(offset, op.mapValue(2, "offset") != null || op.mapValue(5, "zero_point") != null, "offset");
+            byte[] zero = offset ? blobOf(pkg, blobs, op, perChannel ? "zero_point" : "offset") : expect.zeroPoint();
             assertArrayEquals(expect.q(), q, w.name() + " data");
             assertArrayEquals(expect.zeroPoint(), zero, w.name() + " zero point");
             float[] s = new float[expect.scaleF16().length];
