@@ -227,8 +227,11 @@ final class MilBlock {
 
     /** layer_norm over {@code axes}; gamma and beta (shaped as the normalised axes) may be null. */
     MilVar layerNorm(MilVar x, int[] axes, MilVar gamma, MilVar beta, float epsilon, String hint) {
+        // The epsilon takes x's type. BERT's 1e-12 is 0 in FP16, and a constant row would then be 0/0 = NaN where the
+        // executor gives the bias: the smallest FP16 value keeps that case and is negligible next to any real variance.
+        float eps = x.dtype() == MilDataType.FP16 ? Math.max(epsilon, Float.float16ToFloat((short) 1)) : epsilon;
         return op1("layer_norm", hint, x.type(), "x", x, "axes", axes, "gamma", gamma, "beta", beta,
-                "epsilon", MilValue.Immediate.scalar(x.dtype(), epsilon));
+                "epsilon", MilValue.Immediate.scalar(x.dtype(), eps));
     }
 
     /** An elementwise binary op (add, sub, mul, real_div, maximum) with numpy broadcasting. */
