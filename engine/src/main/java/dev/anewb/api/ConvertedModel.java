@@ -1,6 +1,9 @@
 package dev.anewb.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.anewb.convert.coreml.CoreMlExporter;
+import dev.anewb.convert.coreml.CoreMlOptions;
+import dev.anewb.convert.coreml.CoreMlPreview;
 import dev.anewb.drift.DriftAnalysis;
 import dev.anewb.drift.DriftReport;
 import dev.anewb.drift.TapMetrics;
@@ -16,6 +19,7 @@ import dev.anewb.runtime.RunResult;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -121,6 +125,27 @@ public final class ConvertedModel implements AutoCloseable {
         boolean texts = sample.features().isEmpty() && source().hasTokenizer();
         return AnePackageWriter.write(source(), graph, warnings, sample, texts ? SAMPLE_TEXTS : null, ref, d, planSummary, out,
                 force, ctx.slice(0.3, 1.0));
+    }
+
+    /** What {@link #writeCoreMl} would write (size, ops, minimum OS, what runs off the ANE), without writing anything. */
+    public CoreMlPreview coreMlPreview(CoreMlOptions options) {
+        return CoreMlExporter.preview(graph, source().weights(), options);
+    }
+
+    /**
+     * Writes the Core ML ML Program package of this conversion; its metadata records the drift measured on
+     * {@link #sampleInput()} (a package source is exported as stored, without).
+     */
+    public CoreMlPreview writeCoreMl(Path out, CoreMlOptions options, JobContext ctx) {
+        // a block size or an op Core ML cannot express is refused before anything is measured or written
+        coreMlPreview(options);
+        CoreMlOptions o = options;
+        if (!source().isPackage()) {
+            ctx.progress(0, "measuring drift on the sample input");
+            TapMetrics last = drift(sampleInput(), false, ctx.slice(0, 0.25)).lastHidden();
+            if (last != null) o = o.withDriftSummary(Map.of("last_layer_sqnr_db", last.sqnrText(), "sample", "built-in sample input"));
+        }
+        return CoreMlExporter.export(graph, source().weights(), o, out, ctx.slice(0.25, 1));
     }
 
     /** Closes the model when {@link #open} loaded it; otherwise its session's owner closes it. */

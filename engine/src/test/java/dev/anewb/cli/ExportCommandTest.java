@@ -64,6 +64,26 @@ class ExportCommandTest {
         assertTrue(Files.notExists(out));
     }
 
+    /** --coreml writes the package in the ANE default; a block size Core ML cannot express is refused before writing. */
+    @Test
+    void coreMlPackage() throws IOException {
+        Path out = tmp.resolve("bert.mlpackage");
+        String bert = dev.anewb.testing.Fixtures.fixture("bert-tiny").toString();
+        Outcome written = run("export", bert, "--coreml", out.toString(), "--seq", "32");
+        assertEquals(0, written.exit(), written.err());
+        assertTrue(Files.isRegularFile(out.resolve("Data/com.apple.CoreML/weights/weight.bin")));
+        assertTrue(Files.isRegularFile(out.resolve("Manifest.json")));
+        Outcome refused = run("export", bert, "--coreml", tmp.resolve("b.mlpackage").toString(), "--block-size", "48");
+        assertEquals(2, refused.exit(), refused.err());
+        assertTrue(refused.err().contains("valid block sizes for this model are 8, 16, 32, 64 or ≥ 128 (per-channel)"), refused.err());
+        assertTrue(Files.notExists(tmp.resolve("b.mlpackage")));
+        Outcome both = run("export", bert, "--coreml", out.toString(), "--onnx", tmp.resolve("x.onnx").toString());
+        assertEquals(2, both.exit(), both.err());
+        Outcome again = run("export", bert, "--coreml", out.toString());
+        assertEquals(2, again.exit(), again.err());
+        assertTrue(again.err().contains("--force"), again.err());
+    }
+
     @Test
     void helpSaysWhereFp16RoundingHappens() {
         CommandLine cl = AnewbCli.commandLine(List.of());
