@@ -4,13 +4,18 @@ import dev.anewb.app.drift.DriftView;
 import dev.anewb.app.drift.DriftViewModel;
 import dev.anewb.app.export.ExportView;
 import dev.anewb.app.jobs.FxJobs;
+import dev.anewb.app.session.Session;
 import dev.anewb.app.shell.Area;
 import dev.anewb.app.shell.MainWindowView;
 import dev.anewb.app.shell.MainWindowViewModel;
+import dev.anewb.convert.coreml.CoreMlOptions;
+import dev.anewb.convert.coreml.CoreMlPreview;
 import dev.anewb.drift.DriftReport;
 import dev.anewb.io.BundledModel;
+import dev.anewb.io.ByteSizes;
 import javafx.animation.AnimationTimer;
 import javafx.scene.chart.XYChart;
+import javafx.scene.control.Label;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -127,7 +132,8 @@ class WorkbenchFlowTest {
                 () -> Files.exists(report.resolve("all-MiniLM-L6-v2-drift.csv"))
                 && export.viewModel().jobProperty().get() == null);
         String html = Files.readString(report.resolve("all-MiniLM-L6-v2-drift.html"));
-        assertTrue(html.contains("data:image/png;base64,"), "chart snapshot embedded");
+        assertTrue(html.contains("<svg") && html.contains("quantization only"), "the chart, with the causes measured");
+        assertTrue(html.contains("Neural Engine plan (ESTIMATE)"), "the Memory area's plan, though it was never opened");
         assertTrue(Files.readString(report.resolve("all-MiniLM-L6-v2-drift.csv")).contains("hidden_states.6,"));
         Path onnx = dir.resolve("minilm.onnx");
         robot.interact(() -> {
@@ -136,6 +142,33 @@ class WorkbenchFlowTest {
         });
         WaitForAsyncUtils.waitFor(180, TimeUnit.SECONDS, () -> export.viewModel().jobProperty().get() == null);
         assertTrue(Files.size(onnx) > 1_000_000, "ONNX written");
+
+        // Core ML: previewed before writing, written through the button's path, refused for a block size it cannot
+        // express.
+        Path mlpackage = dir.resolve("minilm.mlpackage");
+        robot.interact(() -> export.viewModel().coreMlPathProperty().set(mlpackage.toString()));
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> export.viewModel().coreMlPreviewProperty().get() != null);
+        CoreMlPreview preview = export.viewModel().coreMlPreviewProperty().get();
+        Session session = viewModel.session();
+        assertEquals(session.converted().coreMlPreview(CoreMlOptions.DEFAULT.withSequence(
+                CoreMlOptions.Sequence.parse(export.viewModel().coreMlSequenceProperty().get()))), preview,
+                "the preview is the engine's");
+        String size = robot.lookup("#coreMlSize").queryAs(Label.class).getText();
+        assertTrue(size.startsWith(ByteSizes.format(preview.packageBytes())), size);
+        robot.interact(export::exportCoreMl);
+        WaitForAsyncUtils.waitFor(180, TimeUnit.SECONDS,
+                () -> mlpackage.equals(export.viewModel().lastWrittenProperty().get())
+                        && export.viewModel().jobProperty().get() == null);
+        assertTrue(Files.isRegularFile(mlpackage.resolve("Manifest.json"))
+                && Files.isRegularFile(mlpackage.resolve("Data/com.apple.CoreML/model.mlmodel")),
+                "Core ML package written: " + export.viewModel().resultProperty().get());
+        assertEquals(preview.weightBytes(), Files.size(mlpackage.resolve("Data/com.apple.CoreML/weights/weight.bin")),
+                "the preview said what would be written");
+        robot.interact(() -> session.conversionProperty().set(session.conversion().withInt8(true, 40, false)));
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> export.viewModel().coreMlProblemProperty().get()
+                .contains("valid block sizes"));
+        assertNull(export.viewModel().coreMlPreviewProperty().get());
+        assertTrue(robot.lookup("#exportCoreMl").queryButton().isDisabled(), "nothing to write with block 40");
         assertTrue(jobs.failures().isEmpty(), () -> jobs.failures().toString());
     }
 

@@ -1,43 +1,43 @@
 package dev.anewb.app.export;
 
 import dev.anewb.app.area.AreaView;
-import dev.anewb.app.drift.DriftCharts;
-import dev.anewb.app.drift.DriftMetric;
 import dev.anewb.app.jobs.JobView;
 import dev.anewb.app.ui.Fxml;
 import dev.anewb.app.ui.Icons;
-import dev.anewb.drift.DriftReport;
-import javafx.embed.swing.SwingFXUtils;
+import dev.anewb.convert.coreml.CoreMlPreview;
+import dev.anewb.convert.coreml.CoreMlTarget;
+import dev.anewb.io.ByteSizes;
 import javafx.fxml.FXML;
 import javafx.scene.Parent;
-import javafx.scene.Scene;
-import javafx.scene.chart.LineChart;
 import javafx.scene.control.Alert;
 import javafx.scene.control.Button;
 import javafx.scene.control.ButtonType;
+import javafx.scene.control.CheckBox;
+import javafx.scene.control.ComboBox;
 import javafx.scene.control.Control;
 import javafx.scene.control.Label;
 import javafx.scene.control.ProgressBar;
 import javafx.scene.control.TextField;
 import javafx.scene.control.Tooltip;
-import javafx.scene.image.WritableImage;
 import javafx.scene.input.KeyCode;
 import javafx.scene.input.KeyCodeCombination;
 import javafx.scene.input.KeyCombination;
+import javafx.scene.layout.GridPane;
 import javafx.scene.layout.HBox;
-import javafx.scene.layout.StackPane;
+import javafx.scene.layout.Region;
+import javafx.scene.layout.VBox;
 import javafx.stage.DirectoryChooser;
 import javafx.stage.FileChooser;
+import javafx.util.StringConverter;
 import javafx.util.Subscription;
 
 import java.awt.Desktop;
 import java.awt.GraphicsEnvironment;
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import javax.imageio.ImageIO;
+import java.util.Arrays;
 
 /** Controller of ExportView.fxml. */
 public final class ExportView implements AreaView {
@@ -46,6 +46,9 @@ public final class ExportView implements AreaView {
     /** Export the converted package: Ctrl+E (Cmd+E on macOS). */
     public static final KeyCodeCombination EXPORT_PACKAGE_SHORTCUT =
             new KeyCodeCombination(KeyCode.E, KeyCombination.SHORTCUT_DOWN);
+    /** Export the Core ML package: Ctrl+Shift+M (Cmd+Shift+M on macOS). */
+    public static final KeyCodeCombination EXPORT_COREML_SHORTCUT =
+            new KeyCodeCombination(KeyCode.M, KeyCombination.SHORTCUT_DOWN, KeyCombination.SHIFT_DOWN);
     /** Export the converted graph as ONNX: Ctrl+Shift+E (Cmd+Shift+E on macOS). */
     public static final KeyCodeCombination EXPORT_ONNX_SHORTCUT =
             new KeyCodeCombination(KeyCode.E, KeyCombination.SHORTCUT_DOWN, KeyCombination.SHIFT_DOWN);
@@ -55,6 +58,15 @@ public final class ExportView implements AreaView {
     private Subscription jobSubscription = Subscription.EMPTY;
 
     @FXML private Label summary;
+    @FXML private TextField coreMlPath;
+    @FXML private Button chooseCoreMl;
+    @FXML private TextField coreMlSequence;
+    @FXML private ComboBox<CoreMlTarget> coreMlTarget;
+    @FXML private CheckBox coreMlFp16Io;
+    @FXML private GridPane coreMlFacts;
+    @FXML private Label coreMlProblem;
+    @FXML private VBox coreMlNotes;
+    @FXML private Button exportCoreMl;
     @FXML private TextField packagePath;
     @FXML private Button choosePackage;
     @FXML private Button exportPackage;
@@ -76,10 +88,39 @@ public final class ExportView implements AreaView {
     }
 
     @FXML private void initialize() {
+        coreMlPath.textProperty().bindBidirectional(viewModel.coreMlPathProperty());
+        coreMlSequence.textProperty().bindBidirectional(viewModel.coreMlSequenceProperty());
+        coreMlTarget.getItems().setAll(Arrays.asList((CoreMlTarget) null));
+        coreMlTarget.getItems().addAll(CoreMlTarget.values());
+        coreMlTarget.setConverter(new StringConverter<>() {
+            @Override public String toString(CoreMlTarget t) {
+                return t == null ? "Lowest the ops allow" : t.label() + " / " + t.macOs();
+            }
+            @Override public CoreMlTarget fromString(String s) { return null; }
+        });
+        coreMlTarget.valueProperty().bindBidirectional(viewModel.coreMlTargetProperty());
+        coreMlFp16Io.selectedProperty().bindBidirectional(viewModel.coreMlFp16IoProperty());
+        coreMlProblem.textProperty().bind(viewModel.coreMlProblemProperty());
+        coreMlProblem.managedProperty().bind(coreMlProblem.textProperty().isNotEmpty());
+        coreMlProblem.visibleProperty().bind(coreMlProblem.managedProperty());
+        exportCoreMl.disableProperty().bind(viewModel.canExportBinding().not()
+                .or(viewModel.coreMlPreviewProperty().isNull()));
+        exportCoreMl.setOnAction(e -> exportCoreMl());
+        chooseCoreMl.setOnAction(e -> chooseCoreMl());
+        tip(coreMlPath, "Folder the .mlpackage is written to");
+        tip(coreMlSequence, "Sequence length of the text input: N (fixed), N1,N2,... (enumerated shapes, what the "
+                + "Neural Engine runs) or MIN..MAX (a range)");
+        tip(coreMlTarget, "The deployment target the package declares; block-wise INT8 needs iOS18 / macOS 15, "
+                + "per-channel INT8 iOS16");
+        tip(coreMlFp16Io, "FP16 inputs and outputs instead of FP32 ones cast at the boundary");
+        tip(exportCoreMl, "Write the ML Program package Xcode and Core ML load: the converted graph op for op, "
+                + "with the drift measured on the sample input in its metadata (" + EXPORT_COREML_SHORTCUT.getDisplayText()
+                + ")");
         packagePath.textProperty().bindBidirectional(viewModel.packagePathProperty());
         reportFolder.textProperty().bindBidirectional(viewModel.reportFolderProperty());
         exportPackage.disableProperty().bind(viewModel.canExportBinding().not());
         exportReport.disableProperty().bind(viewModel.canExportBinding().not());
+        exportPackage.getStyleClass().remove("accent");
         showInFolder.disableProperty().bind(viewModel.lastWrittenProperty().isNull());
         onnxPath.textProperty().bindBidirectional(viewModel.onnxPathProperty());
         exportOnnx.disableProperty().bind(viewModel.canExportBinding().not());
@@ -105,11 +146,68 @@ public final class ExportView implements AreaView {
         tip(exportReport, "Write the drift table and chart as HTML (chart embedded), JSON and CSV");
         tip(cancel, "Stop the export");
         subscriptions = Subscription.combine(
+                viewModel.coreMlPreviewProperty().subscribe(this::showPreview),
                 viewModel.jobProperty().subscribe(this::follow),
                 viewModel.summaryProperty().subscribe(summary::setText));
     }
 
     private static void tip(Control c, String text) { c.setTooltip(new Tooltip(text)); }
+
+    /** What the Core ML package will be: its facts in a grid, then one line per note (ops off the ANE and why). */
+    private void showPreview(CoreMlPreview p) {
+        coreMlFacts.getChildren().clear();
+        coreMlNotes.getChildren().clear();
+        if (p == null) return;
+        fact(0, "Size", ByteSizes.format(p.packageBytes()) + " (" + ByteSizes.format(p.weightBytes()) + " of weights)");
+        fact(1, "Operations", p.operations() + " MIL ops (" + p.histogram().size() + " kinds)");
+        fact(2, "Minimum OS", p.minimumOs().label() + " / " + p.minimumOs().macOs());
+        fact(3, "Inputs", String.join(", ", p.inputs()));
+        fact(4, "Outputs", String.join(", ", p.outputs()));
+        for (String n : p.notes()) {
+            Label l = new Label("• " + n);
+            l.setWrapText(true);
+            l.setMinHeight(Region.USE_PREF_SIZE);
+            l.getStyleClass().add("hint");
+            coreMlNotes.getChildren().add(l);
+        }
+    }
+
+    private void fact(int row, String name, String value) {
+        Label k = new Label(name);
+        k.getStyleClass().add("hint");
+        Label v = new Label(value);
+        v.setWrapText(true);
+        v.setMinHeight(Region.USE_PREF_SIZE);
+        v.setId("coreMl" + name.replace(" ", ""));
+        coreMlFacts.addRow(row, k, v);
+    }
+
+    /** Ctrl/Cmd+Shift+M and the button: asks before replacing an existing package. */
+    public void exportCoreMl() {
+        if (exportCoreMl.isDisabled()) return;
+        boolean force = false;
+        if (viewModel.coreMlExists()) {
+            if (!confirm(viewModel.coreMlPathProperty().get())) return;
+            force = true;
+        }
+        viewModel.exportCoreMl(force);
+    }
+
+    private void chooseCoreMl() {
+        if (root.getScene() == null) return;
+        FileChooser chooser = new FileChooser();
+        chooser.setTitle("Write the Core ML package to");
+        Path current = Path.of(viewModel.coreMlPathProperty().get());
+        if (current.getParent() != null && Files.isDirectory(current.getParent())) {
+            chooser.setInitialDirectory(current.getParent().toFile());
+        }
+        chooser.setInitialFileName(current.getFileName() == null ? "model.mlpackage" : current.getFileName().toString());
+        File f = chooser.showSaveDialog(root.getScene().getWindow());
+        if (f != null) {
+            String path = f.getPath();
+            viewModel.coreMlPathProperty().set(path.endsWith(".mlpackage") ? path : path + ".mlpackage");
+        }
+    }
 
     private void follow(JobView<?> job) {
         jobSubscription.unsubscribe();
@@ -151,24 +249,9 @@ public final class ExportView implements AreaView {
         return a.showAndWait().filter(b -> b == ButtonType.OK).isPresent();
     }
 
-    /** Snapshots the per-layer chart on the FX thread, then writes the files in a job. */
+    /** Writes the report files in a job (drift by cause, the per-layer chart, the estimated plan). */
     public JobView<?> exportReport() {
-        return viewModel.exportReport(chartPng(viewModel.chartReport()));
-    }
-
-    /** The drift chart as PNG bytes, or null without a report. */
-    static byte[] chartPng(DriftReport report) {
-        if (report == null) return null;
-        LineChart<String, Number> chart = DriftCharts.perLayer(report, DriftMetric.SQNR, "SQNR per layer by cause");
-        Scene scene = new Scene(new StackPane(chart), 900, 480);
-        scene.getStylesheets().add(ExportView.class.getResource("/dev/anewb/app/app.css").toExternalForm());
-        WritableImage image = scene.snapshot(null);
-        try (ByteArrayOutputStream out = new ByteArrayOutputStream()) {
-            ImageIO.write(SwingFXUtils.fromFXImage(image, null), "png", out);
-            return out.toByteArray();
-        } catch (IOException e) {
-            return null;
-        }
+        return viewModel.exportReport();
     }
 
     private void choosePackage() {
@@ -220,5 +303,9 @@ public final class ExportView implements AreaView {
         packagePath.textProperty().unbindBidirectional(viewModel.packagePathProperty());
         reportFolder.textProperty().unbindBidirectional(viewModel.reportFolderProperty());
         onnxPath.textProperty().unbindBidirectional(viewModel.onnxPathProperty());
+        coreMlPath.textProperty().unbindBidirectional(viewModel.coreMlPathProperty());
+        coreMlSequence.textProperty().unbindBidirectional(viewModel.coreMlSequenceProperty());
+        coreMlTarget.valueProperty().unbindBidirectional(viewModel.coreMlTargetProperty());
+        coreMlFp16Io.selectedProperty().unbindBidirectional(viewModel.coreMlFp16IoProperty());
     }
 }

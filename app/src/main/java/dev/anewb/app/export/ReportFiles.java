@@ -4,10 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.anewb.ane.PlanJson;
+import dev.anewb.ane.PlanResult;
 import dev.anewb.app.drift.DriftViewModel;
 import dev.anewb.drift.DriftReport;
 import dev.anewb.drift.TapMetrics;
 import dev.anewb.io.AtomicFiles;
+import dev.anewb.io.ByteSizes;
 import dev.anewb.model.Conversion;
 
 import java.io.IOException;
@@ -20,17 +23,18 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The drift report as files: {@code NAME.html} (the per-tap table and the chart as an embedded PNG),
- * {@code NAME.json} and {@code NAME.csv} of the same table. Each file is written to a temp file and renamed.
+ * The report as files: {@code NAME.html} (drift per tap with a column per cause, the per-layer chart as inline SVG,
+ * and the estimated ANE plan against its baseline), {@code NAME.json} and {@code NAME.csv} of the same numbers. All of
+ * it comes from the content given (no screen is involved), so the report is the same whichever areas were opened.
+ * Each file is written to a temp file and renamed.
  */
 public final class ReportFiles {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private ReportFiles() { }
 
-    /** What the report describes. */
-    public record Content(String model, Conversion conversion, List<String> texts, DriftReport report,
-                          byte[] chartPng) { }
+    /** What the report describes; {@code plan} is null when the planner refused the settings. */
+    public record Content(String model, Conversion conversion, List<String> texts, DriftReport report, PlanResult plan) { }
 
     /** Writes the three files into {@code dir}; returns them (html, json, csv). */
     public static List<Path> write(Path dir, String baseName, Content c) throws IOException {
@@ -43,7 +47,9 @@ public final class ReportFiles {
     }
 
     static String csv(DriftReport r) {
-        StringBuilder b = new StringBuilder("tap,sqnr_db,cosine,rel_l2,max_abs,growth_db\n");
+        StringBuilder b = new StringBuilder("tap,sqnr_db,cosine,rel_l2,max_abs,growth_db");
+        for (DriftReport.Cause cause : r.byCause().keySet()) b.append(",sqnr_db_").append(cause.label());
+        b.append('\n');
         double[] growth = TapMetrics.growths(r.taps());
         for (int i = 0; i < r.taps().size(); i++) {
             TapMetrics t = r.taps().get(i);
@@ -51,7 +57,12 @@ public final class ReportFiles {
                     .append(num(t.cosine())).append(',').append(num(t.relL2())).append(',').append(num(t.maxAbs()))
                     .append(',');
             double g = growth[i];
-            b.append(Double.isNaN(g) ? "" : num(g)).append('\n');
+            b.append(Double.isNaN(g) ? "" : num(g));
+            for (List<TapMetrics> cause : r.byCause().values()) {
+                TapMetrics c = cause.get(i);
+                b.append(',').append(c.exact() ? "inf" : num(c.sqnrDb()));
+            }
+            b.append('\n');
         }
         return b.toString();
     }
@@ -68,6 +79,7 @@ public final class ReportFiles {
         root.set("taps", taps(c.report().taps()));
         ObjectNode causes = root.putObject("by_cause");
         c.report().byCause().forEach((cause, list) -> causes.set(cause.label(), taps(list)));
+        if (c.plan() != null) root.set("plan_estimate", PlanJson.toJson(c.plan()));
         return root;
     }
 
@@ -105,12 +117,13 @@ public final class ReportFiles {
         b.append("<p>Measured on:</p><ul>");
         c.texts().forEach(t -> b.append("<li>").append(esc(t)).append("</li>"));
         b.append("</ul>\n");
-        if (c.chartPng() != null) {
-            b.append("<img alt=\"drift per layer by cause\" src=\"data:image/png;base64,")
-                    .append(Base64.getEncoder().encodeToString(c.chartPng())).append("\">\n");
-        }
+        b.append("<h2>Drift per layer (measured on the CPU)</h2>\n").append(DriftSvg.chart(c.report())).append('\n');
         b.append("<table><tr><th>tap</th><th>SQNR (dB)</th><th>cosine</th><th>rel. L2</th><th>max abs</th>"
-                + "<th>growth (dB)</th></tr>\n");
+                + "<th>growth (dB)</th>");
+        for (DriftReport.Cause cause : c.report().byCause().keySet()) {
+            b.append("<th>").append(esc(cause.label())).append(" only (dB)</th>");
+        }
+        b.append("</tr>\n");
         double[] growth = TapMetrics.growths(c.report().taps());
         for (int i = 0; i < c.report().taps().size(); i++) {
             TapMetrics t = c.report().taps().get(i);
@@ -119,15 +132,54 @@ public final class ReportFiles {
                     .append(String.format(Locale.ROOT, "%.6f", t.cosine())).append("</td><td>")
                     .append(String.format(Locale.ROOT, "%.3e", t.relL2()))
                     .append("</td><td>").append(String.format(Locale.ROOT, "%.3e", t.maxAbs())).append("</td><td>")
-                    .append(Double.isNaN(g) ? "" : String.format(Locale.ROOT, "%+.1f", g)).append("</td></tr>\n");
+                    .append(Double.isNaN(g) ? "" : String.format(Locale.ROOT, "%+.1f", g)).append("</td>");
+            for (List<TapMetrics> cause : c.report().byCause().values()) {
+                b.append("<td>").append(cause.get(i).sqnrText()).append("</td>");
+            }
+            b.append("</tr>\n");
         }
-        b.append("</table>\n</body></html>\n");
+        b.append("</table>\n");
+        plan(b, c.plan());
+        b.append("</body></html>\n");
         return b.toString();
+    }
+
+    /** The Memory area's plan in figures: optimized against baseline, labelled as estimates with their chip's sources. */
+    private static void plan(StringBuilder b, PlanResult p) {
+        b.append("<h2>Neural Engine plan (ESTIMATE)</h2>\n");
+        if (p == null) {
+            b.append("<p>No plan: the planner refused these settings (see the Memory area).</p>\n");
+            return;
+        }
+        b.append("<p>").append(esc(p.label())).append(" · batch ").append(p.batch()).append(" · sequence ")
+                .append(p.seq()).append(". Simulated, not measured; chip figures from: ").append(esc(p.chip().sources()))
+                .append("</p>\n<table><tr><th></th><th>optimized</th><th>baseline</th><th>ratio</th></tr>\n");
+        row(b, "peak on-chip buffer", ByteSizes.format(p.optimized().peakSramBytes()),
+                ByteSizes.format(p.baseline().peakSramBytes()), p.optimized().peakSramBytes(), p.baseline().peakSramBytes());
+        row(b, "DRAM traffic", ByteSizes.format(p.optimized().dramBytes()), ByteSizes.format(p.baseline().dramBytes()),
+                p.optimized().dramBytes(), p.baseline().dramBytes());
+        row(b, "latency", String.format(Locale.ROOT, "%.3g ms", p.optimized().latencyMs()),
+                String.format(Locale.ROOT, "%.3g ms", p.baseline().latencyMs()), p.optimized().latencyMs(),
+                p.baseline().latencyMs());
+        row(b, "energy", String.format(Locale.ROOT, "%.3g mJ", p.optimized().energyMj()),
+                String.format(Locale.ROOT, "%.3g mJ", p.baseline().energyMj()), p.optimized().energyMj(),
+                p.baseline().energyMj());
+        b.append("</table>\n");
+        if (!p.warnings().isEmpty()) {
+            b.append("<p>").append(p.warnings().size()).append(" compatibility warnings (see the Memory area or "
+                    + "<code>anewb plan</code>).</p>\n");
+        }
+    }
+
+    private static void row(StringBuilder b, String what, String optimized, String baseline, double o, double base) {
+        b.append("<tr><td>").append(what).append("</td><td>").append(optimized).append("</td><td>").append(baseline)
+                .append("</td><td>").append(base == 0 ? "" : String.format(Locale.ROOT, "%.3g×", o / base))
+                .append("</td></tr>\n");
     }
 
     private static String num(double v) { return Double.toString(v); }
 
-    private static String esc(String s) {
+    static String esc(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
