@@ -1,14 +1,17 @@
 package dev.anewb.cli;
 
+import dev.anewb.AnewbException;
 import dev.anewb.convert.ConvertedModel;
 import dev.anewb.convert.Converter;
 import dev.anewb.drift.TapMetrics;
+import dev.anewb.io.OwnInputs;
 import dev.anewb.job.JobContext;
 import dev.anewb.model.Conversion;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -32,9 +35,11 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         Conversion c = conversion.toConversion(true, Conversion.Precision.FP16, Conversion.Layout.BC1S);
-        if (java.nio.file.Files.exists(out) && !force) throw dev.anewb.AnewbException.usage(out + ": already exists (use --force to replace it)");
         ProgressPrinter progress = new ProgressPrinter("convert");
         try (ConvertedModel m = Converter.convert(model.model, c, progress.slice(0, 0.1))) {
+            // own inputs first: --force must not look like the way to replace the model itself
+            OwnInputs.of(m.source()).refuseOutput("--out", out);
+            if (Files.exists(out) && !force) throw AnewbException.usage(out + ": already exists (use --force to replace it)");
             m.warnings().forEach(w -> System.err.println("anewb: warning: " + w));
             Path p = m.writePackage(out, force, null, progress.slice(0.1, 1));
             progress.done();

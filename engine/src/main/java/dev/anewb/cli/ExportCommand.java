@@ -5,6 +5,7 @@ import dev.anewb.convert.Converter;
 import dev.anewb.convert.OnnxExporter;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.io.ModelLoader;
+import dev.anewb.io.OwnInputs;
 import dev.anewb.job.JobContext;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelGraph;
@@ -51,6 +52,7 @@ final class ExportCommand implements Callable<Integer> {
         if (Files.exists(onnx) && !force) throw AnewbException.usage(onnx + ": exists; add --force to replace it");
         PrintStream err = System.err;
         try (LoadedModel m = ModelLoader.load(ModelRef.parse(model.model), JobContext.NONE, true)) {
+            OwnInputs.of(m).refuseOutput("--onnx", onnx);
             ModelGraph graph = m.graph();
             if (graph.conversion().isOriginal()) {
                 Converter.Result r = Converter.convert(graph, c);

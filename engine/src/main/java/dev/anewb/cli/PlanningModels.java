@@ -3,7 +3,6 @@ package dev.anewb.cli;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.io.ModelLoader;
 import dev.anewb.job.JobContext;
-import dev.anewb.model.ModelGraph;
 import dev.anewb.model.ModelRef;
 
 /**
@@ -12,12 +11,6 @@ import dev.anewb.model.ModelRef;
  */
 final class PlanningModels {
     private PlanningModels() { }
-
-    static ModelGraph graph(String model) {
-        try (LoadedModel m = load(model)) {
-            return m.graph();
-        }
-    }
 
     /** The model, with its weights when they are local (the caller closes it). */
     static LoadedModel load(String model) {

@@ -1,5 +1,6 @@
 package dev.anewb.cli;
 
+import dev.anewb.AnewbException;
 import dev.anewb.convert.AnePackage;
 import dev.anewb.convert.Converter;
 import dev.anewb.drift.TapMetrics;
@@ -7,6 +8,7 @@ import dev.anewb.io.LoadedModel;
 import dev.anewb.model.Conversion;
 import java.util.List;
 import dev.anewb.io.ModelLoader;
+import dev.anewb.io.OwnInputs;
 import dev.anewb.io.SafetensorsWriter;
 import dev.anewb.job.JobContext;
 import dev.anewb.model.ModelRef;
@@ -18,6 +20,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -34,6 +37,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--dump", paramLabel = "FILE.safetensors", description = "Write every tap to this file.")
     Path dump;
+
+    @Option(names = "--force", description = "Replace the --dump file if it exists (never one of the model's own files).")
+    boolean force;
 
     /** A package without input: run its sample input and compare with the drift its manifest recorded. */
     private int recheck(LoadedModel m) {
@@ -57,7 +63,10 @@ final class RunCommand implements Callable<Integer> {
     }
 
     @Override public Integer call() {
+        if (dump != null && Files.isDirectory(dump)) throw AnewbException.usage("--dump " + dump + ": is a folder; --dump needs a file name");
+        if (dump != null && Files.exists(dump) && !force) throw AnewbException.usage("--dump " + dump + ": exists; add --force to replace it");
         try (LoadedModel m = ModelLoader.load(ModelRef.parse(model.model), JobContext.NONE, true)) {
+            if (dump != null) OwnInputs.of(m, input.image, input.audio).refuseOutput("--dump", dump);
             if (m.isPackage() && input.isEmpty()) return recheck(m);
             Conversion c = conversion.toConversion(false, Conversion.Precision.FP32, Conversion.Layout.HF);
             if (m.isPackage() && !c.isOriginal()) throw dev.anewb.AnewbException.usage("a package is already converted; conversion options do not apply");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.anewb.drift.DriftAnalysis;
 import dev.anewb.drift.DriftReport;
 import dev.anewb.io.LoadedModel;
+import dev.anewb.io.OwnInputs;
 import dev.anewb.io.TextInputs;
 import dev.anewb.job.JobContext;
 import dev.anewb.model.ModelGraph;
@@ -85,6 +86,8 @@ public final class ConvertedModel implements AutoCloseable {
 
     /** Writes the {@code .anepkg} with its drift summary on {@link #sampleInput()} (and plan totals when given). */
     public Path writePackage(Path out, boolean force, JsonNode planSummary, JobContext ctx) {
+        // before the drift is measured: a package must never replace the model it is made from
+        OwnInputs.of(source).refuseOutput("package", out);
         Batch sample = sampleInput();
         ctx.progress(0.02, "measuring drift on the sample input");
         DriftReport d = drift(sample, false, ctx.slice(0.02, 0.3));

@@ -240,6 +240,82 @@ class HostileInputCliTest {
         refuses(".anepkg manifest with block_size 0", 1, List.of("manifest.json", "block size 0"), "info", p.toString());
     }
 
+    // ---------------------------------------------------------------- outputs over inputs (issue 17, item 1)
+
+    /** A writable copy of a fixture model folder. */
+    static Path copyModel(String name, String fixture) throws IOException {
+        Path d = Files.createDirectories(tmp.resolve(name));
+        try (Stream<Path> s = Files.list(Fixtures.fixture(fixture))) {
+            for (Path f : s.toList()) Files.copy(f, d.resolve(f.getFileName()));
+        }
+        return d;
+    }
+
+    static String digest(Path folderOrFile) throws IOException {
+        java.security.MessageDigest md;
+        try {
+            md = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+        try (Stream<Path> s = Files.walk(folderOrFile)) {
+            for (Path f : s.filter(Files::isRegularFile).sorted().toList()) {
+                md.update(folderOrFile.relativize(f).toString().getBytes(StandardCharsets.UTF_8));
+                md.update(Files.readAllBytes(f));
+            }
+        }
+        return java.util.HexFormat.of().formatHex(md.digest());
+    }
+
+    @Test void dumpOntoTheModelsOwnWeights() throws IOException {
+        Path m = copyModel("dumpself", "bert-tiny");
+        String before = digest(m);
+        Path weights = m.resolve("model.safetensors");
+        refuses("run --dump onto the model's model.safetensors, with --force", 2,
+                List.of("--dump", "model.safetensors", "an input of this command", "even with --force"),
+                "run", m.toString(), "--ids", "101,2023,102", "--dump", weights.toString(), "--force");
+        assertEquals(before, digest(m), "the model folder is untouched");
+        refuses("run --dump onto the model's config.json", 2, List.of("config.json", "an input"),
+                "run", m.toString(), "--ids", "101,2023,102", "--dump", m.resolve("config.json").toString(), "--force");
+        assertEquals(before, digest(m));
+        // a new file beside the model is no input: allowed
+        Outcome ok = run("run", m.toString(), "--ids", "101,2023,102", "--dump", m.resolve("taps.safetensors").toString());
+        assertEquals(0, ok.exit(), ok.err());
+    }
+
+    @Test void dumpOntoAnExistingFileNeedsForce() throws IOException {
+        Path notes = Files.writeString(tmp.resolve("notes.txt"), "keep me");
+        String m = Fixtures.fixture("bert-tiny").toString();
+        refuses("run --dump onto an existing file without --force", 2, List.of("notes.txt", "exists", "--force"),
+                "run", m, "--ids", "101,2023,102", "--dump", notes.toString());
+        assertEquals("keep me", Files.readString(notes));
+        Outcome forced = run("run", m, "--ids", "101,2023,102", "--dump", notes.toString(), "--force");
+        assertEquals(0, forced.exit(), forced.err());
+        assertTrue(Files.size(notes) > 1000, "replaced by the dump with --force");
+    }
+
+    @Test void convertOntoItsOwnModel() throws IOException {
+        Path m = copyModel("convself", "bert-tiny");
+        String before = digest(m);
+        refuses("convert M --out M --force", 2, List.of("--out", "the model folder", "an input of this command"),
+                "convert", m.toString(), "--out", m.toString(), "--force");
+        refuses("convert M --out M/model.safetensors --force", 2, List.of("--out", "model.safetensors", "an input"),
+                "convert", m.toString(), "--out", m.resolve("model.safetensors").toString(), "--force");
+        refuses("convert M --out (M's parent folder) --force", 2, List.of("--out", "holds the model folder"),
+                "convert", m.toString(), "--out", tmp.toString(), "--force");
+        assertEquals(before, digest(m), "the model folder is untouched");
+    }
+
+    @Test void exportAndLayoutOntoTheModel() throws IOException {
+        Path m = copyModel("exportself", "bert-tiny");
+        String before = digest(m);
+        refuses("export --onnx onto the model's config.json --force", 2, List.of("--onnx", "config.json", "an input"),
+                "export", m.toString(), "--onnx", m.resolve("config.json").toString(), "--force");
+        refuses("layout --png onto the model's config.json", 2, List.of("--png", "config.json", "an input"),
+                "layout", m.toString(), "--tensor", "layers.0.q", "--png", m.resolve("config.json").toString());
+        assertEquals(before, digest(m), "the model folder is untouched");
+    }
+
     // ---------------------------------------------------------------- settings (usage errors)
 
     @Test void tokenIdOutsideTheVocabulary() {

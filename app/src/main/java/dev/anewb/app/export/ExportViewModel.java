@@ -8,6 +8,7 @@ import dev.anewb.convert.ConvertedModel;
 import dev.anewb.drift.DriftAnalysis;
 import dev.anewb.drift.DriftReport;
 import dev.anewb.io.LoadedModel;
+import dev.anewb.io.OwnInputs;
 import dev.anewb.model.Conversion;
 import javafx.beans.binding.Bindings;
 import javafx.beans.binding.BooleanBinding;
@@ -95,6 +96,7 @@ public final class ExportViewModel extends AreaViewModel {
         Conversion c = converted.graph().conversion();
         result.set("");
         return track(session.jobs().submit("Export " + out.getFileName(), ctx -> {
+            OwnInputs.of(converted.source()).refuseOutput("ONNX file", out);
             dev.anewb.convert.OnnxExporter.export(converted.graph(), converted.source().weights(), out, ctx);
             return out;
         }, p -> {
