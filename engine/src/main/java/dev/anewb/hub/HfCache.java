@@ -61,9 +61,15 @@ public final class HfCache {
 
     public Path root() { return root; }
 
-    /** {@code models--org--name}. */
+    /** {@code models--org--name}; the id must follow the Hub's rules, so it cannot name another folder. */
     public Path repoFolder(String repoId) {
-        return root.resolve(repoFolderName(repoId));
+        return root.resolve(repoFolderName(HubNames.requireRepoId(repoId)));
+    }
+
+    /** {@code refs/{revision}}, for a revision by git's ref rules, inside the repository's {@code refs/}. */
+    private Path refFile(String repoId, String revision) {
+        Path refs = repoFolder(repoId).resolve("refs");
+        return ContainedPaths.resolveInside(refs, HubNames.requireRevision(revision), refs, "revision");
     }
 
     private static String repoFolderName(String repoId) {
@@ -91,7 +97,7 @@ public final class HfCache {
 
     /** The commit a ref (branch or tag) points to in the cache, if recorded. */
     public Optional<String> refCommit(String repoId, String revision) {
-        Path ref = repoFolder(repoId).resolve("refs").resolve(revision);
+        Path ref = refFile(repoId, revision);
         if (!Files.isRegularFile(ref)) return Optional.empty();
         try {
             String commit = Files.readString(ref).trim();
@@ -116,7 +122,7 @@ public final class HfCache {
     /** Records {@code refs/{revision}} = commit (no newline, as huggingface_hub writes it); written atomically. */
     public void writeRef(String repoId, String revision, String commit) throws IOException {
         if (revision.equals(commit)) return;
-        Path ref = repoFolder(repoId).resolve("refs").resolve(revision);
+        Path ref = refFile(repoId, revision);
         Optional<String> current = refCommit(repoId, revision);
         if (current.isPresent() && current.get().equals(commit)) return;
         Files.createDirectories(ref.getParent());
@@ -194,7 +200,9 @@ public final class HfCache {
         if (Files.isDirectory(refsDir)) {
             try (Stream<Path> s = Files.walk(refsDir)) {
                 for (Path r : s.filter(Files::isRegularFile).toList()) {
-                    refCommit(repoId, refsDir.relativize(r).toString().replace('\\', '/')).ifPresent(c -> refs.put(refsDir.relativize(r).toString(), c));
+                    String rev = refsDir.relativize(r).toString().replace('\\', '/');
+                    // a stray file Python would never write is not a revision (and not a reason to fail the listing)
+                    if (HubNames.isRevision(rev)) refCommit(repoId, rev).ifPresent(c -> refs.put(rev, c));
                 }
             }
         }

@@ -74,11 +74,15 @@ public final class OwnInputs {
         for (Path target : List.of(at, followed)) {
             // the most telling reason first: the model folder itself, then a file, then what holds them
             for (Path d : folders) {
-                if (target.equals(d)) throw AnewbException.usage(what + "is the model folder " + d + ", an input of this command" + refusal);
+                if (target.equals(d)) {
+                    throw AnewbException.usage(what + "is the model folder " + d + ", an input of this command"
+                            + refusal);
+                }
             }
             for (Path f : files) {
                 if (target.equals(f)) {
-                    String which = f.equals(abs) ? "is an input of this command" : "is " + f + ", an input of this command";
+                    String which = f.equals(abs) ? "is an input of this command"
+                            : "is " + f + ", an input of this command";
                     throw AnewbException.usage(what + which + refusal);
                 }
             }
@@ -91,7 +95,8 @@ public final class OwnInputs {
             }
             for (Path d : folders) {
                 if (exists && target.startsWith(d)) {
-                    throw AnewbException.usage(what + "is a file of the model folder " + d + ", an input of this command" + refusal);
+                    throw AnewbException.usage(what + "is a file of the model folder " + d
+                            + ", an input of this command" + refusal);
                 }
             }
         }

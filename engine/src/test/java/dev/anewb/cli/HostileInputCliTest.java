@@ -316,6 +316,17 @@ class HostileInputCliTest {
         assertEquals(before, digest(m), "the model folder is untouched");
     }
 
+    @Test void hubRevisionEscapingTheCache() {
+        // refused before any cache path or network request is made
+        refuses("models pull acme/bert-tiny@../../../../escaped", 2,
+                List.of("revision '../../../../escaped'", "not a branch, tag or commit"),
+                "models", "pull", "acme/bert-tiny@../../../../escaped");
+        refuses("info acme/bert-tiny@../../../../escaped", 2, List.of("revision '../../../../escaped'"),
+                "info", "acme/bert-tiny@../../../../escaped");
+        refuses("models pull acme/a--b (a Hub id with --)", 2, List.of("'acme/a--b'", "not a Hub repository id"),
+                "models", "pull", "acme/a--b");
+    }
+
     // ---------------------------------------------------------------- settings (usage errors)
 
     @Test void tokenIdOutsideTheVocabulary() {
