@@ -1,5 +1,8 @@
 package dev.anewb.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anewb.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,6 +17,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Sizes far beyond any real model, given on the command line or in a file (issue 17, items 3-6): each either runs in
@@ -46,6 +50,29 @@ class AbsurdSizesCliTest {
         }
         // one token: the fused decode path
         assertArrayEquals(dump(m, "101", "128"), dump(m, "101", "67108864"));
+    }
+
+    /**
+     * Item 5: a config at the layer ceiling plans in seconds, every figure finite and non-negative (the footprint sum
+     * over ops was quadratic: minutes and gigabytes for 10^5 layers).
+     */
+    @Test
+    void aThousandLayersPlanQuickly() throws IOException {
+        ObjectNode json = (ObjectNode) new ObjectMapper().readTree(Fixtures.fixture("bert-tiny/config.json").toFile());
+        json.put("num_hidden_layers", 1024);
+        Path cfg = Files.writeString(tmp.resolve("config.json"), json.toString());
+        long t0 = System.nanoTime();
+        Outcome o = run("plan", cfg.toString(), "--seq", "512", "--json");
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertEquals(0, o.exit(), o.err());
+        assertTrue(seconds < 20, "1024 layers planned in " + seconds + " s");
+        JsonNode plan = new ObjectMapper().readTree(o.out());
+        for (String side : List.of("optimized", "baseline")) {
+            for (String key : List.of("latency_ms", "dram_bytes", "energy_mj", "peak_dram_bytes")) {
+                double v = plan.get(side).get(key).asDouble();
+                assertTrue(v > 0 && Double.isFinite(v), side + "." + key + " = " + v);
+            }
+        }
     }
 
     private byte[] dump(String model, String ids, String block) throws IOException {

@@ -1,5 +1,7 @@
 package dev.anewb.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anewb.testing.Fixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,7 +18,11 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -252,10 +258,10 @@ class HostileInputCliTest {
     }
 
     static String digest(Path folderOrFile) throws IOException {
-        java.security.MessageDigest md;
+        MessageDigest md;
         try {
-            md = java.security.MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
             throw new AssertionError(e);
         }
         try (Stream<Path> s = Files.walk(folderOrFile)) {
@@ -264,7 +270,7 @@ class HostileInputCliTest {
                 md.update(Files.readAllBytes(f));
             }
         }
-        return java.util.HexFormat.of().formatHex(md.digest());
+        return HexFormat.of().formatHex(md.digest());
     }
 
     @Test void dumpOntoTheModelsOwnWeights() throws IOException {
@@ -325,6 +331,41 @@ class HostileInputCliTest {
                 "info", "acme/bert-tiny@../../../../escaped");
         refuses("models pull acme/a--b (a Hub id with --)", 2, List.of("'acme/a--b'", "not a Hub repository id"),
                 "models", "pull", "acme/a--b");
+    }
+
+    /** A copy of bert-tiny's config.json with some fields replaced. */
+    static Path config(String name, String... keyValues) throws IOException {
+        Path d = Files.createDirectories(tmp.resolve(name));
+        ObjectNode json = (ObjectNode) new ObjectMapper().readTree(Fixtures.fixture("bert-tiny/config.json").toFile());
+        for (int i = 0; i < keyValues.length; i += 2) json.put(keyValues[i], Long.parseLong(keyValues[i + 1]));
+        return Files.writeString(d.resolve("config.json"), json.toString());
+    }
+
+    /** Items 4 and 5: sizes beyond any model are refused at once, naming the field, before a graph is built. */
+    @Test void configSizesBeyondAnyModel() throws IOException {
+        Path huge = config("cfghuge", "hidden_size", "2147483647", "intermediate_size", "2147483647",
+                "num_attention_heads", "1");
+        refuses("plan: config.json hidden and intermediate size 2^31-1", 1,
+                List.of("config.json", "\"hidden_size\" 2147483647", "beyond what any model has"),
+                "plan", huge.toString(), "--seq", "16");
+        Path deep = config("cfgdeep", "num_hidden_layers", "100000");
+        long t0 = System.nanoTime();
+        refuses("plan: config.json num_hidden_layers 100000", 1,
+                List.of("\"num_hidden_layers\" 100000", "at most 1024"), "plan", deep.toString(), "--seq", "16");
+        Path lying = copyModel("cfgdeepweights", "bert-tiny");
+        Files.copy(deep, lying.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING);
+        refuses("info: num_hidden_layers 100000 on a 2-layer checkpoint", 1, List.of("\"num_hidden_layers\" 100000"),
+                "info", lying.toString());
+        assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "refused at once, not after building 100000 layers");
+    }
+
+    /** Item 4: a plan whose counts could pass 64 bits is refused (it printed negative GFLOP, DRAM and energy). */
+    @Test void planSizesBeyond64Bits() throws IOException {
+        Path p = config("cfgctx", "hidden_size", "65536", "intermediate_size", "1048576", "num_attention_heads", "512",
+                "max_position_embeddings", "16777216");
+        refuses("plan --seq 2^24 --batch 4096 on a config at the size ceilings", 2,
+                List.of("--seq 16777216", "--batch 4096", "beyond what the simulator counts"),
+                "plan", p.toString(), "--seq", "16777216", "--batch", "4096");
     }
 
     // ---------------------------------------------------------------- settings (usage errors)
