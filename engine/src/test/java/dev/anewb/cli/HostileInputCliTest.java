@@ -22,9 +22,12 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
+import java.util.zip.CRC32;
+import java.util.zip.Deflater;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -366,6 +369,39 @@ class HostileInputCliTest {
         refuses("plan --seq 2^24 --batch 4096 on a config at the size ceilings", 2,
                 List.of("--seq 16777216", "--batch 4096", "beyond what the simulator counts"),
                 "plan", p.toString(), "--seq", "16777216", "--batch", "4096");
+    }
+
+    /** A PNG whose header declares w × h RGB pixels, followed by one tiny IDAT: a kilobyte-sized decompression bomb. */
+    static byte[] pngDeclaring(int w, int h) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(new byte[]{(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+        pngChunk(out, "IHDR", ByteBuffer.allocate(13).putInt(w).putInt(h).put((byte) 8).put((byte) 2).array());
+        Deflater d = new Deflater();
+        d.setInput(new byte[1024]);
+        d.finish();
+        byte[] z = new byte[2048];
+        pngChunk(out, "IDAT", Arrays.copyOf(z, d.deflate(z)));
+        pngChunk(out, "IEND", new byte[0]);
+        return out.toByteArray();
+    }
+
+    private static void pngChunk(ByteArrayOutputStream out, String type, byte[] data) {
+        CRC32 crc = new CRC32();
+        crc.update(type.getBytes(StandardCharsets.US_ASCII));
+        crc.update(data);
+        out.writeBytes(ByteBuffer.allocate(4).putInt(data.length).array());
+        out.writeBytes(type.getBytes(StandardCharsets.US_ASCII));
+        out.writeBytes(data);
+        out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+    }
+
+    /** Item 6: the header's size is refused before decoding (it took 53 s and 6 GB, or "Caught exception during read"). */
+    @Test void imageDeclaring20000x20000Pixels() throws IOException {
+        Path png = Files.write(tmp.resolve("bomb.png"), pngDeclaring(20000, 20000));
+        long t0 = System.nanoTime();
+        refuses("PNG of 1 KB declaring 20000x20000 pixels", 1, List.of("bomb.png", "declares 20000x20000 pixels", "67 MP"),
+                "run", Fixtures.fixture("vit-tiny").toString(), "--image", png.toString());
+        assertTrue(System.nanoTime() - t0 < 3_000_000_000L, "refused from the header, without decoding");
     }
 
     // ---------------------------------------------------------------- settings (usage errors)
