@@ -115,9 +115,9 @@ public final class AnePlanner {
             tiles = Math.max(tiles, opTiles);
         }
         if (!(total < COUNTABLE && tiles < COUNTABLE)) {
-            throw AnewbException.usage(String.format(Locale.ROOT, "--seq %d with --batch %d: this plan's sizes (up to"
-                    + " about %.1e bytes and FLOPs) are beyond what the simulator counts exactly; use a smaller --seq or"
-                    + " --batch (or a larger --sram-mb)", seq, batch, Math.max(total, tiles)));
+            throw AnewbException.usage(String.format(Locale.ROOT, "--seq %d with --batch %d: this plan's sizes"
+                    + " (up to about %.1e bytes and FLOPs) are beyond what the simulator counts exactly; use a"
+                    + " smaller --seq or --batch (or a larger --sram-mb)", seq, batch, Math.max(total, tiles)));
         }
     }
 

@@ -39,7 +39,9 @@ final class ConvertCommand implements Callable<Integer> {
         try (ConvertedModel m = Converter.convert(model.model, c, progress.slice(0, 0.1))) {
             // own inputs first: --force must not look like the way to replace the model itself
             OwnInputs.of(m.source()).refuseOutput("--out", out);
-            if (Files.exists(out) && !force) throw AnewbException.usage(out + ": already exists (use --force to replace it)");
+            if (Files.exists(out) && !force) {
+                throw AnewbException.usage(out + ": already exists (use --force to replace it)");
+            }
             m.warnings().forEach(w -> System.err.println("anewb: warning: " + w));
             Path p = m.writePackage(out, force, null, progress.slice(0.1, 1));
             progress.done();

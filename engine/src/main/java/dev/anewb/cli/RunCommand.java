@@ -38,7 +38,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--dump", paramLabel = "FILE.safetensors", description = "Write every tap to this file.")
     Path dump;
 
-    @Option(names = "--force", description = "Replace the --dump file if it exists (never one of the model's own files).")
+    @Option(names = "--force", description = "Replace the --dump file if it exists (never one of the inputs).")
     boolean force;
 
     /** A package without input: run its sample input and compare with the drift its manifest recorded. */
@@ -63,8 +63,12 @@ final class RunCommand implements Callable<Integer> {
     }
 
     @Override public Integer call() {
-        if (dump != null && Files.isDirectory(dump)) throw AnewbException.usage("--dump " + dump + ": is a folder; --dump needs a file name");
-        if (dump != null && Files.exists(dump) && !force) throw AnewbException.usage("--dump " + dump + ": exists; add --force to replace it");
+        if (dump != null && Files.isDirectory(dump)) {
+            throw AnewbException.usage("--dump " + dump + ": is a folder; --dump needs a file name");
+        }
+        if (dump != null && Files.exists(dump) && !force) {
+            throw AnewbException.usage("--dump " + dump + ": exists; add --force to replace it");
+        }
         try (LoadedModel m = ModelLoader.load(ModelRef.parse(model.model), JobContext.NONE, true)) {
             if (dump != null) OwnInputs.of(m, input.image, input.audio).refuseOutput("--dump", dump);
             if (m.isPackage() && input.isEmpty()) return recheck(m);

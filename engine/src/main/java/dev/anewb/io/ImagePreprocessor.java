@@ -112,8 +112,9 @@ public record ImagePreprocessor(boolean doResize, int height, int width, int res
                 long w = reader.getWidth(0), h = reader.getHeight(0);
                 if (w < 1 || h < 1 || w * h > MAX_PIXELS) {
                     String mp = String.format(Locale.ROOT, "%.1f", w * h / 1e6);
-                    throw AnewbException.file(file, "declares " + w + "x" + h + " pixels (" + mp + " MP), more than the "
-                            + MAX_PIXELS / 1_000_000 + " MP (8192x8192) this tool decodes; scale it down first");
+                    throw AnewbException.file(file, "declares " + w + "x" + h + " pixels (" + mp + " MP), more than"
+                            + " the " + MAX_PIXELS / 1_000_000 + " MP (8192x8192) this tool decodes;"
+                            + " scale it down first");
                 }
                 img = reader.read(0);
             } finally {

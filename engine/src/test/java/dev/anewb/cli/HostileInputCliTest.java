@@ -288,7 +288,8 @@ class HostileInputCliTest {
                 "run", m.toString(), "--ids", "101,2023,102", "--dump", m.resolve("config.json").toString(), "--force");
         assertEquals(before, digest(m));
         // a new file beside the model is no input: allowed
-        Outcome ok = run("run", m.toString(), "--ids", "101,2023,102", "--dump", m.resolve("taps.safetensors").toString());
+        Path taps = m.resolve("taps.safetensors");
+        Outcome ok = run("run", m.toString(), "--ids", "101,2023,102", "--dump", taps.toString());
         assertEquals(0, ok.exit(), ok.err());
     }
 
@@ -371,7 +372,7 @@ class HostileInputCliTest {
                 "plan", p.toString(), "--seq", "16777216", "--batch", "4096");
     }
 
-    /** A PNG whose header declares w × h RGB pixels, followed by one tiny IDAT: a kilobyte-sized decompression bomb. */
+    /** A PNG whose header declares w x h RGB pixels, then one tiny IDAT: a kilobyte-sized decompression bomb. */
     static byte[] pngDeclaring(int w, int h) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(new byte[]{(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
@@ -395,11 +396,12 @@ class HostileInputCliTest {
         out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
     }
 
-    /** Item 6: the header's size is refused before decoding (it took 53 s and 6 GB, or "Caught exception during read"). */
+    /** Item 6: refused from the header, before decoding (it took 53 s and 6 GB, or "Caught exception during read"). */
     @Test void imageDeclaring20000x20000Pixels() throws IOException {
         Path png = Files.write(tmp.resolve("bomb.png"), pngDeclaring(20000, 20000));
         long t0 = System.nanoTime();
-        refuses("PNG of 1 KB declaring 20000x20000 pixels", 1, List.of("bomb.png", "declares 20000x20000 pixels", "67 MP"),
+        refuses("PNG of 1 KB declaring 20000x20000 pixels", 1,
+                List.of("bomb.png", "declares 20000x20000 pixels", "67 MP"),
                 "run", Fixtures.fixture("vit-tiny").toString(), "--image", png.toString());
         assertTrue(System.nanoTime() - t0 < 3_000_000_000L, "refused from the header, without decoding");
     }

@@ -3,6 +3,7 @@ package dev.anewb.fuzz;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anewb.ane.AnePlanner;
+import dev.anewb.ane.ChipProfile;
 import dev.anewb.ane.ChipProfiles;
 import dev.anewb.ane.PlanResult;
 import dev.anewb.ane.PlanTotals;
@@ -102,8 +103,8 @@ final class ReaderTargets {
                         // issue 17 #4/#5: the simulator on whatever sizes the reader let through: refused with a
                         // message, or every total finite and non-negative
                         int seq = Math.max(1, Math.min(64, g.config().maxPositions()));
-                        PlanResult r = AnePlanner.plan(g, Conversion.ANE_DEFAULT, ChipProfiles.load().get("A15"), 1, seq,
-                                null);
+                        ChipProfile a15 = ChipProfiles.load().get("A15");
+                        PlanResult r = AnePlanner.plan(g, Conversion.ANE_DEFAULT, a15, 1, seq, null);
                         for (PlanTotals t : List.of(r.optimized(), r.baseline())) {
                             if (!(t.dramBytes() >= 0 && t.flops() >= 0 && t.energyMj() >= 0 && t.latencyMs() >= 0
                                     && t.peakDramBytes() >= 0 && Double.isFinite(t.energyMj()))) {

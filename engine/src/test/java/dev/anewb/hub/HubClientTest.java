@@ -347,8 +347,8 @@ class HubClientTest {
         client().pull(BERT, "main", FileSelection.CONFIG_ONLY, JobContext.NONE);
         assertTrue(Files.isDirectory(cacheRoot().resolve("models--hf-internal-testing--bert-tiny/refs")));
         int before = hub.requests.size();
-        for (String rev : List.of("../../../../escaped", "../../../escaped", "main/../../x", ".hidden", "a..b", "x.lock",
-                "a b")) {
+        for (String rev : List.of("../../../../escaped", "../../../escaped", "main/../../x", ".hidden", "a..b",
+                "x.lock", "a b")) {
             AnewbException e = assertThrows(AnewbException.class,
                     () -> client().pull(BERT, rev, FileSelection.ENGINE, JobContext.NONE), rev);
             assertEquals(AnewbException.Kind.USAGE, e.kind(), e.getMessage());

@@ -31,7 +31,8 @@ class HubNamesTest {
             assertTrue(HubNames.isRevision(ok), ok);
         }
         for (String bad : List.of("", "@", "..", "../x", "a/../b", "/main", "main/", "a//b", ".x", "a/.x", "x.lock",
-                "x.", "a b", "a~1", "a^", "a:b", "a?", "a*", "a[", "a\\b", "a@{1}", "a\u0000b", "a\nb", "x".repeat(256))) {
+                "x.", "a b", "a~1", "a^", "a:b", "a?", "a*", "a[", "a\\b", "a@{1}", "a\u0000b", "a\nb",
+                "x".repeat(256))) {
             assertFalse(HubNames.isRevision(bad), bad);
         }
     }
