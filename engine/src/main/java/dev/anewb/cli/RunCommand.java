@@ -15,6 +15,7 @@ import dev.anewb.model.ModelRef;
 import dev.anewb.runtime.Activation;
 import dev.anewb.runtime.Batch;
 import dev.anewb.runtime.Executor;
+import dev.anewb.runtime.NonFiniteValues;
 import dev.anewb.runtime.RunResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -85,6 +86,8 @@ final class RunCommand implements Callable<Integer> {
                 System.out.printf("%-28s %-16s [%s, ...]%n", e.getKey(), java.util.Arrays.toString(shape), sb);
             }
             System.out.printf(Locale.ROOT, "forward pass: %.1f ms (batch %d, %d tokens)%n", r.nanos() / 1e6, batch.batch(), batch.seq());
+            String nonFinite = NonFiniteValues.warning(graph, m.weights(), r);
+            if (nonFinite != null) System.err.println("anewb: warning: " + nonFinite);
             if (dump != null) {
                 SafetensorsWriter w = new SafetensorsWriter();
                 for (Map.Entry<String, Activation> e : r.taps().entrySet()) {

@@ -101,7 +101,7 @@ public final class BlockQuantizer {
         try {
             return quantize(rowMajor, rows, k);
         } catch (ArithmeticException e) {
-            throw new AnewbException(weight.name() + ": " + e.getMessage(), e);
+            throw new AnewbException(weight.name() + ": " + AnewbException.reason(e), e);
         }
     }
 

@@ -2,6 +2,9 @@ package dev.anewb.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.anewb.io.SafetensorsFile;
+import dev.anewb.io.SafetensorsWriter;
+import dev.anewb.model.TensorData;
 import dev.anewb.testing.Fixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -11,6 +14,7 @@ import picocli.CommandLine;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
@@ -404,6 +408,48 @@ class HostileInputCliTest {
                 List.of("bomb.png", "declares 20000x20000 pixels", "67 MP"),
                 "run", Fixtures.fixture("vit-tiny").toString(), "--image", png.toString());
         assertTrue(System.nanoTime() - t0 < 3_000_000_000L, "refused from the header, without decoding");
+    }
+
+    /** A copy of bert-tiny whose weight {@code name} holds one NaN. */
+    static Path withNan(String folder, String name) throws IOException {
+        Path m = copyModel(folder, "bert-tiny");
+        Path file = m.resolve("model.safetensors");
+        SafetensorsWriter w = new SafetensorsWriter();
+        try (SafetensorsFile f = SafetensorsFile.open(Fixtures.fixture("bert-tiny/model.safetensors"))) {
+            for (String n : f.names()) {
+                TensorData t = f.get(n);
+                float[] v = t.toFloatArray();
+                if (n.equals(name)) v[7] = Float.NaN;
+                w.addFloats(n, t.shape(), v);
+            }
+        }
+        Files.delete(file);
+        w.write(file);
+        return m;
+    }
+
+    /** Item 7: a worker thread's NaN kept its message in 1 of 8 runs only; FP32 NaN outputs said nothing. */
+    @Test void nanWeights() throws IOException {
+        String q = "encoder.layer.0.attention.self.query.weight";
+        Path m = withNan("nan", q);
+        refuses("convert: a model with a NaN weight", 1, List.of(q, "a block spans", "NaN"),
+                "convert", m.toString(), "--out", tmp.resolve("nan.anepkg").toString());
+        // the commands print warnings on the process's stderr
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        PrintStream before = System.err;
+        Outcome run;
+        try {
+            System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+            run = run("run", m.toString(), "--ids", "101,2023,102");
+        } finally {
+            System.setErr(before);
+        }
+        assertEquals(0, run.exit(), run.err());
+        String err = (run.err() + stderr.toString(StandardCharsets.UTF_8)).strip();
+        assertEquals(1, err.lines().count(), err);
+        assertTrue(err.startsWith("anewb: warning: ") && err.contains("NaN or infinity"), err);
+        assertTrue(err.contains("1 weight holds") && err.contains(q), err);
+        TABLE.add("| run (FP32) on a model with a NaN weight | 0 | `" + err.replace(tmp.toString(), "DIR") + "` |");
     }
 
     // ---------------------------------------------------------------- settings (usage errors)
