@@ -246,6 +246,20 @@ class HostileInputCliTest {
         refuses(".anepkg manifest format_version 99", 1, List.of("manifest.json", "version 99"), "info", p.toString());
     }
 
+    /** Item 8: a manifest whose version is missing or not a number said "package format version  is not supported". */
+    @Test void packageWithoutAFormatVersion() throws IOException {
+        Path p = copyPackage("noversion");
+        Path m = p.resolve("manifest.json");
+        String manifest = Files.readString(m);
+        Files.writeString(m, manifest.replace("\"format_version\" : 1,", ""));
+        refuses(".anepkg manifest without format_version", 1, List.of("manifest.json", "has no \"format_version\""),
+                "info", p.toString());
+        Files.writeString(m, manifest.replace("\"format_version\" : 1", "\"format_version\" : {\"major\": 1}"));
+        refuses(".anepkg manifest with format_version {\"major\": 1}", 1,
+                List.of("manifest.json", "\"format_version\" is {\"major\":1}, not a version number"),
+                "info", p.toString());
+    }
+
     @Test void packageWithABrokenConversionSection() throws IOException {
         Path p = copyPackage("badconv");
         Path m = p.resolve("manifest.json");
