@@ -62,6 +62,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         Conversion c = conversion.toConversion(false, Conversion.Precision.FP32, Conversion.Layout.HF);
         try (LoadedModel m = ModelLoader.load(ModelRef.parse(model.model), JobContext.NONE, true)) {
+            m.warnings().forEach(w -> System.err.println("anewb: warning: " + w));
             if (m.isPackage() && !c.isOriginal()) throw AnewbException.usage("a package is already converted; conversion options do not apply");
             ModelGraph graph = m.isPackage() ? m.graph() : Converter.convert(m.graph(), c).graph();
             Batch in = input.isEmpty() ? synthetic(m.config().vocabSize(), batch, Math.min(seq, m.config().maxPositions())) : input.toBatch(m);

@@ -52,6 +52,7 @@ final class ExportCommand implements Callable<Integer> {
         if (Files.exists(onnx) && !force) throw AnewbException.usage(onnx + ": exists; add --force to replace it");
         PrintStream err = System.err;
         try (LoadedModel m = ModelLoader.load(ModelRef.parse(model.model), JobContext.NONE, true)) {
+            m.warnings().forEach(w -> System.err.println("anewb: warning: " + w));
             OwnInputs.of(m).refuseOutput("--onnx", onnx);
             ModelGraph graph = m.graph();
             if (graph.conversion().isOriginal()) {

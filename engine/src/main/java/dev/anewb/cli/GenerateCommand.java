@@ -57,6 +57,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (input.texts.size() > 1) throw AnewbException.usage("generate takes one --text");
         Conversion c = conversion.toConversion(false, Conversion.Precision.FP32, Conversion.Layout.HF);
         try (LoadedModel m = ModelLoader.load(ModelRef.parse(model.model), JobContext.NONE, true)) {
+            m.warnings().forEach(w -> System.err.println("anewb: warning: " + w));
             ModelGraph graph = m.graph();
             if (!c.isOriginal()) {
                 if (m.isPackage()) throw AnewbException.usage(model.model + " is already converted; conversion options apply to a source model");

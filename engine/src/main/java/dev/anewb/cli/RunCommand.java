@@ -71,6 +71,7 @@ final class RunCommand implements Callable<Integer> {
             throw AnewbException.usage("--dump " + dump + ": exists; add --force to replace it");
         }
         try (LoadedModel m = ModelLoader.load(ModelRef.parse(model.model), JobContext.NONE, true)) {
+            m.warnings().forEach(w -> System.err.println("anewb: warning: " + w));
             if (dump != null) OwnInputs.of(m, input.image, input.audio).refuseOutput("--dump", dump);
             if (m.isPackage() && input.isEmpty()) return recheck(m);
             Conversion c = conversion.toConversion(false, Conversion.Precision.FP32, Conversion.Layout.HF);

@@ -40,7 +40,7 @@ public final class Converter {
         LoadedModel source = ModelLoader.load(model, ctx.slice(0, 0.8));
         try {
             Result r = convert(source.graph(), c);
-            return new ConvertedModel(source, r.graph(), r.warnings(), true);
+            return new ConvertedModel(source, r.graph(), withSourceWarnings(source, r), true);
         } catch (RuntimeException e) {
             source.close();
             throw e;
@@ -50,7 +50,14 @@ public final class Converter {
     /** Converts an already loaded model (the app keeps one loaded model and converts it on every setting change). */
     public static ConvertedModel convert(LoadedModel source, Conversion c) {
         Result r = convert(source.graph(), c);
-        return new ConvertedModel(source, r.graph(), r.warnings(), false);
+        return new ConvertedModel(source, r.graph(), withSourceWarnings(source, r), false);
+    }
+
+    /** What loading the model warned about (unused weights), then the conversion's own warnings. */
+    private static List<String> withSourceWarnings(LoadedModel source, Result r) {
+        List<String> all = new ArrayList<>(source.warnings());
+        all.addAll(r.warnings());
+        return List.copyOf(all);
     }
 
     public static Result convert(ModelGraph original, Conversion c) {

@@ -7,6 +7,7 @@ import dev.anewb.model.ModelRef;
 import dev.anewb.model.WeightSource;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -23,6 +24,7 @@ public final class LoadedModel implements AutoCloseable {
     private final Path tokenizerJson;
     private final List<Path> files;
     private TextTokenizer tokenizer;
+    private final List<String> warnings = new ArrayList<>();
     private com.fasterxml.jackson.databind.JsonNode manifest;
 
     /** A converted package: its graph is already converted and its manifest is kept. */
@@ -70,6 +72,11 @@ public final class LoadedModel implements AutoCloseable {
     }
 
     public List<Path> files() { return files; }
+
+    /** What loading found suspicious but not fatal (weights the graph does not use), one line each. */
+    public List<String> warnings() { return List.copyOf(warnings); }
+
+    void warn(String warning) { warnings.add(warning); }
 
     public boolean hasTokenizer() { return tokenizerJson != null; }
 

@@ -80,9 +80,16 @@ public final class ModelLoader {
             WeightSource w = weights;
             ModelGraph graph = Architectures.graph(cfg, new Architectures.GraphOptions(
                     w == null ? n -> true : w::contains, sentence));
+            if (w instanceof OnnxWeights onnx) WeightChecks.requireOnnxHeads(cfg, onnx, config);
             Path tok = folder.resolve("tokenizer.json");
             ctx.progress(1.0, "loaded " + name);
-            return new LoadedModel(ref, name, folder, cfg, graph, weights, Files.isRegularFile(tok) ? tok : null, listFiles(folder));
+            Path tokenizer = Files.isRegularFile(tok) ? tok : null;
+            LoadedModel m = new LoadedModel(ref, name, folder, cfg, graph, weights, tokenizer, listFiles(folder));
+            if (w != null) {
+                String unused = WeightChecks.unusedWeights(cfg, graph, w, config);
+                if (unused != null) m.warn(unused);
+            }
+            return m;
         } catch (RuntimeException e) {
             if (weights != null) weights.close();
             throw e;

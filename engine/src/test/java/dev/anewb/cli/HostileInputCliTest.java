@@ -2,6 +2,7 @@ package dev.anewb.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.anewb.io.BundledModel;
 import dev.anewb.io.SafetensorsFile;
 import dev.anewb.io.SafetensorsWriter;
 import dev.anewb.model.TensorData;
@@ -448,22 +449,57 @@ class HostileInputCliTest {
         Path m = withNan("nan", q);
         refuses("convert: a model with a NaN weight", 1, List.of(q, "a block spans", "NaN"),
                 "convert", m.toString(), "--out", tmp.resolve("nan.anepkg").toString());
-        // the commands print warnings on the process's stderr
-        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-        PrintStream before = System.err;
-        Outcome run;
-        try {
-            System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
-            run = run("run", m.toString(), "--ids", "101,2023,102");
-        } finally {
-            System.setErr(before);
-        }
+        Outcome run = runCapturingStderr("run", m.toString(), "--ids", "101,2023,102");
         assertEquals(0, run.exit(), run.err());
-        String err = (run.err() + stderr.toString(StandardCharsets.UTF_8)).strip();
+        String err = run.err();
         assertEquals(1, err.lines().count(), err);
         assertTrue(err.startsWith("anewb: warning: ") && err.contains("NaN or infinity"), err);
         assertTrue(err.contains("1 weight holds") && err.contains(q), err);
         TABLE.add("| run (FP32) on a model with a NaN weight | 0 | `" + err.replace(tmp.toString(), "DIR") + "` |");
+    }
+
+    /** Runs args with System.err captured too (commands print warnings there); the exit code and all of stderr. */
+    static Outcome runCapturingStderr(String... args) {
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        PrintStream before = System.err;
+        Outcome o;
+        try {
+            System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+            o = run(args);
+        } finally {
+            System.setErr(before);
+        }
+        return new Outcome(o.exit(), (o.err() + stderr.toString(StandardCharsets.UTF_8)).strip());
+    }
+
+    /** Item 9: num_hidden_layers 1 on the 2-layer checkpoint dropped half of it without a word. */
+    @Test void configWithFewerLayersThanTheCheckpoint() throws IOException {
+        Path m = copyModel("fewerlayers", "bert-tiny");
+        ObjectNode cfg = (ObjectNode) new ObjectMapper().readTree(m.resolve("config.json").toFile());
+        Files.writeString(m.resolve("config.json"), cfg.put("num_hidden_layers", 1).toString());
+        Outcome o = runCapturingStderr("info", m.toString());
+        assertEquals(0, o.exit(), o.err());
+        assertEquals(1, o.err().lines().count(), o.err());
+        for (String s : List.of("16 weights are not used", "encoder.layer.1.attention", "the checkpoint has layers up to 1",
+                "says 1 layers")) {
+            assertTrue(o.err().contains(s), s + " missing from: " + o.err());
+        }
+        TABLE.add("| info: config.json num_hidden_layers 1 on a 2-layer checkpoint | 0 | `"
+                + o.err().replace(tmp.toString(), "DIR") + "` |");
+    }
+
+    /** Item 9: num_attention_heads 6 for an ONNX graph built with 12 heads ran silently (cosine 0.83). */
+    @Test void configHeadsContradictingTheOnnxGraph() throws IOException {
+        Path m = Files.createDirectories(tmp.resolve("onnxheads"));
+        try (Stream<Path> s = Files.list(BundledModel.folder())) {
+            for (Path f : s.toList()) Files.copy(f, m.resolve(f.getFileName()));
+        }
+        ObjectNode cfg = (ObjectNode) new ObjectMapper().readTree(m.resolve("config.json").toFile());
+        Files.writeString(m.resolve("config.json"), cfg.put("num_attention_heads", 6).toString());
+        refuses("info: config.json num_attention_heads 6 on MiniLM's ONNX graph (12 heads)", 1,
+                List.of("config.json", "says 6 attention heads of 64",
+                        "model.onnx splits hidden 384 into 12 heads of 32"),
+                "info", m.toString());
     }
 
     // ---------------------------------------------------------------- settings (usage errors)
