@@ -67,7 +67,7 @@ public final class ModelLoader {
 
     private static LoadedModel fromFolder(ModelRef ref, String name, Path folder, JobContext ctx, boolean withWeights, boolean sentence) {
         Path config = folder.resolve("config.json");
-        if (!Files.isRegularFile(config)) throw AnewbException.file(folder, "no config.json in this folder; not a Hugging Face model folder");
+        if (!Files.isRegularFile(config)) throw ConfigInference.missingConfig(folder);
         ctx.progress(0.2, "reading config.json");
         ModelConfig cfg = Architectures.readConfig(config);
         WeightSource weights = null;

@@ -502,6 +502,34 @@ class HostileInputCliTest {
                 "info", m.toString());
     }
 
+    /**
+     * Item 10: a folder with model.onnx and tokenizer.json but no config.json said only "no config.json"; now the
+     * weights (and the ONNX graph's reshapes, for the heads) give the line to save, and saving it loads the model.
+     */
+    @Test void folderWithoutConfigJson() throws IOException {
+        Path m = Files.createDirectories(tmp.resolve("noconfig"));
+        Files.copy(BundledModel.folder().resolve("model.onnx"), m.resolve("model.onnx"));
+        Files.copy(BundledModel.folder().resolve("tokenizer.json"), m.resolve("tokenizer.json"));
+        String expected = "{\"model_type\":\"bert\",\"hidden_size\":384,\"num_hidden_layers\":6,"
+                + "\"intermediate_size\":1536,\"vocab_size\":30522,\"max_position_embeddings\":512,"
+                + "\"type_vocab_size\":2,\"num_attention_heads\":12}";
+        refuses("info: model.onnx and tokenizer.json without config.json", 1,
+                List.of("no config.json", "model.onnx and its attention reshapes", expected, "config.json to load"),
+                "info", m.toString());
+        Files.writeString(m.resolve("config.json"), expected);
+        Outcome loaded = run("info", m.toString());
+        assertEquals(0, loaded.exit(), loaded.err());
+
+        Path st = Files.createDirectories(tmp.resolve("noconfigst"));
+        Files.copy(Fixtures.fixture("bert-tiny/model.safetensors"), st.resolve("model.safetensors"));
+        refuses("info: model.safetensors without config.json (heads unknown)", 1,
+                List.of("\"hidden_size\":64,\"num_hidden_layers\":2,\"intermediate_size\":128",
+                        "but not num_attention_heads", "1 for a head size of 64"), "info", st.toString());
+        Files.writeString(st.resolve("config.json"), "{\"model_type\":\"bert\",\"hidden_size\":64,"
+                + "\"num_hidden_layers\":2,\"intermediate_size\":128,\"vocab_size\":30522,\"num_attention_heads\":4}");
+        assertEquals(0, run("info", st.toString()).exit());
+    }
+
     // ---------------------------------------------------------------- settings (usage errors)
 
     @Test void tokenIdOutsideTheVocabulary() {
