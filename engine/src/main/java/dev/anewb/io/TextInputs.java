@@ -9,7 +9,37 @@ public final class TextInputs {
     private TextInputs() { }
 
     public static Batch batch(TextTokenizer tokenizer, List<String> texts) {
-        List<TextTokenizer.Encoding> enc = tokenizer.encodeBatch(texts, true, 0);
+        return batch(tokenizer.encodeBatch(texts, true, 0));
+    }
+
+    /**
+     * A padded batch of texts, each cut to at most {@code maxTokens} (special tokens kept, as transformers'
+     * {@code truncation=True, max_length=maxTokens} does), with each text's token count before the cut.
+     */
+    public record Fitted(Batch batch, int[] lengths, int maxTokens) {
+        /** True when a text was longer than {@code maxTokens} and was cut. */
+        public boolean truncated() {
+            for (int l : lengths) if (l > maxTokens) return true;
+            return false;
+        }
+    }
+
+    /** {@link #batch}, cut to {@code maxTokens} per text where a text is longer (usually the model's positions). */
+    public static Fitted fitting(TextTokenizer tokenizer, List<String> texts, int maxTokens) {
+        List<TextTokenizer.Encoding> full = tokenizer.encodeBatch(texts, true, 0);
+        int[] lengths = new int[full.size()];
+        boolean cut = false;
+        for (int i = 0; i < lengths.length; i++) {
+            long valid = 0;
+            for (long m : full.get(i).attentionMask()) valid += m;
+            lengths[i] = (int) valid;
+            cut |= valid > maxTokens;
+        }
+        Batch b = cut ? batch(tokenizer.encodeBatch(texts, true, maxTokens)) : batch(full);
+        return new Fitted(b, lengths, maxTokens);
+    }
+
+    private static Batch batch(List<TextTokenizer.Encoding> enc) {
         int b = enc.size(), s = enc.getFirst().length();
         long[][] ids = new long[b][];
         long[][] types = new long[b][];

@@ -537,9 +537,19 @@ class HostileInputCliTest {
         refuses("--ids with -2", 2, List.of("token id -2"), "run", Fixtures.fixture("bert-tiny").toString(), "--ids", "1,-2");
     }
 
+    /** Item 11: a clear refusal with the way forward (--truncate); bench --seq 600 silently timed 512. */
     @Test void sequencePastTheContext() {
-        refuses("600 ids for a 512-position model", 2, List.of("600 tokens", "512"), "run", Fixtures.fixture("bert-tiny").toString(),
+        String m = Fixtures.fixture("bert-tiny").toString();
+        refuses("600 ids for a 512-position model", 2, List.of("600 ids", "512 positions", "--truncate"), "run", m,
                 "--ids", String.join(",", java.util.Collections.nCopies(600, "1")));
+        refuses("a 602-token text for a 512-position model", 2, List.of("602 tokens", "512 positions", "--truncate"),
+                "run", m, "--text", String.join(" ", java.util.Collections.nCopies(600, "word")));
+        refuses("bench --seq 600 on a 512-position model", 2, List.of("--seq 600", "512 positions"), "bench", m,
+                "--seq", "600");
+        String longText = String.join(" ", java.util.Collections.nCopies(600, "word"));
+        Outcome cut = runCapturingStderr("run", m, "--text", longText, "--truncate");
+        assertEquals(0, cut.exit(), cut.err());
+        assertTrue(cut.err().contains("602 tokens; cut to the model's 512 positions (--truncate)"), cut.err());
     }
 
     @Test void absurdConversionSettings() {

@@ -85,7 +85,7 @@ public final class Session {
         final DriftAnalysis analysis;
         private Executor original;
         private List<String> batchTexts;
-        private Batch batch;
+        private TextInputs.Fitted batch;
         private SampleInput.Prepared sample;
 
         Engine(LoadedModel model) {
@@ -94,8 +94,12 @@ public final class Session {
         }
 
         synchronized Batch batch(List<String> texts) {
+            return fitted(texts).batch();
+        }
+
+        private TextInputs.Fitted fitted(List<String> texts) {
             if (!texts.equals(batchTexts)) {
-                batch = TextInputs.batch(model.tokenizer(), texts);
+                batch = SampleInput.fit(model, texts);
                 batchTexts = List.copyOf(texts);
             }
             return batch;
@@ -105,7 +109,8 @@ public final class Session {
             if (sample == null || !sample.input().equals(input)) {
                 // Texts go through the same cache as batch(texts), so Drift's reference run is reused either way.
                 SampleInput.Prepared p = input instanceof SampleInput.Texts t
-                        ? new SampleInput.Prepared(input, batch(t.texts()), t.texts().size() == 1 ? "1 text" : t.texts().size() + " texts")
+                        ? new SampleInput.Prepared(input, batch(t.texts()),
+                                SampleInput.describe(t.texts(), fitted(t.texts())))
                         : input.prepare(model);
                 sample = p;
             }
