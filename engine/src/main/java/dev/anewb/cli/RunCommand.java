@@ -86,6 +86,7 @@ final class RunCommand implements Callable<Integer> {
                 for (int i = 0; i < Math.min(4, d.length); i++) sb.append(String.format(Locale.ROOT, "%s%.5f", i == 0 ? "" : ", ", d[i]));
                 System.out.printf("%-28s %-16s [%s, ...]%n", e.getKey(), java.util.Arrays.toString(shape), sb);
             }
+            m.graph().tapAliases().forEach((alias, tap) -> System.out.printf("%-28s = %s%n", alias, tap));
             System.out.printf(Locale.ROOT, "forward pass: %.1f ms (batch %d, %d tokens)%n", r.nanos() / 1e6, batch.batch(), batch.seq());
             String nonFinite = NonFiniteValues.warning(graph, m.weights(), r);
             if (nonFinite != null) System.err.println("anewb: warning: " + nonFinite);
@@ -93,6 +94,12 @@ final class RunCommand implements Callable<Integer> {
                 SafetensorsWriter w = new SafetensorsWriter();
                 for (Map.Entry<String, Activation> e : r.taps().entrySet()) {
                     w.addFloats(e.getKey(), TapShapes.transformersShape(m.graph(), e.getKey(), e.getValue()), e.getValue().data());
+                }
+                // the names transformers' outputs use, as copies: what a Python user looks for first
+                for (Map.Entry<String, String> a : m.graph().tapAliases().entrySet()) {
+                    Activation act = r.taps().get(a.getValue());
+                    if (act == null) continue;
+                    w.addFloats(a.getKey(), TapShapes.transformersShape(m.graph(), a.getValue(), act), act.data());
                 }
                 w.metadata("model", m.ref().text());
                 w.write(dump);

@@ -155,6 +155,12 @@ public final class OnnxExporter {
             }
             dims.add((long) v.channels());
             w.output(new ValueInfo(tap.getKey(), OnnxModelWriter.FLOAT, dims));
+            // transformers' output names (last_hidden_state, ...) right after the tap they repeat
+            for (Map.Entry<String, String> a : graph.tapAliases().entrySet()) {
+                if (!a.getValue().equals(tap.getKey())) continue;
+                node("Identity", List.of(tap.getKey()), a.getKey());
+                w.output(new ValueInfo(a.getKey(), OnnxModelWriter.FLOAT, dims));
+            }
         }
     }
 
