@@ -43,6 +43,7 @@ final class DriftCommand implements Callable<Integer> {
             if (m.isPackage()) throw dev.anewb.AnewbException.usage(model.model + " is already converted; run drift on its source model, or `anewb run` the package to re-check its recorded drift");
             ConvertedModel cm = Converter.convert(m, c);
             cm.warnings().forEach(w -> System.err.println("anewb: warning: " + w));
+            if (input.isEmpty()) cm.sampleWarnings().forEach(w -> System.err.println("anewb: warning: " + w));
             Batch batch = input.isEmpty() ? cm.sampleInput() : input.toBatch(m);
             DriftReport r = cm.drift(batch, byCause, JobContext.NONE);
             if (json) {

@@ -1,6 +1,7 @@
 package dev.anewb.convert;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.anewb.AnewbException;
 import dev.anewb.drift.DriftAnalysis;
 import dev.anewb.drift.DriftReport;
 import dev.anewb.io.LoadedModel;
@@ -13,7 +14,9 @@ import dev.anewb.runtime.Executor;
 import dev.anewb.runtime.RunResult;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * A model and its converted graph: the one entry point the CLI, the app and Java users share.
@@ -36,6 +39,49 @@ public final class ConvertedModel implements AutoCloseable {
     private Executor executor;
 
     private final boolean ownsSource;
+    private List<String> sampleTexts = SAMPLE_TEXTS;
+    private boolean truncateSample;
+
+    /**
+     * Measures the package's recorded drift on these texts instead of the built-in English sentences (a Chinese
+     * model turns those into [UNK]s); {@code truncate} cuts texts past the model's positions instead of refusing.
+     */
+    public synchronized ConvertedModel useSampleTexts(List<String> texts, boolean truncate) {
+        if (texts.isEmpty()) throw AnewbException.usage("no sample texts given");
+        this.sampleTexts = List.copyOf(texts);
+        this.truncateSample = truncate;
+        return this;
+    }
+
+    /** The texts the sample input is made of (text models with a tokenizer). */
+    public synchronized List<String> sampleTexts() { return sampleTexts; }
+
+    /**
+     * Warnings about the sample texts, one line each: a text that is mostly the tokenizer's unknown token measures
+     * drift on [UNK]s, which says little about the model.
+     */
+    public List<String> sampleWarnings() {
+        if (!source.hasTokenizer() || graph.values().containsKey(ModelGraph.PIXEL_VALUES)
+                || graph.values().containsKey(ModelGraph.INPUT_FEATURES)) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        List<String> texts = sampleTexts();
+        for (int i = 0; i < texts.size(); i++) {
+            double unk = TextInputs.unknownShare(source.tokenizer(), texts.get(i));
+            if (unk > 0.5) {
+                out.add(String.format(Locale.ROOT, "sample text %d is %.0f%% unknown tokens for this tokenizer"
+                        + " (\"%s\"): its drift says little about the model; give texts in the model's language with"
+                        + " --text or --texts-file", i + 1, 100 * unk, abbreviate(texts.get(i))));
+            }
+        }
+        return out;
+    }
+
+    private static String abbreviate(String s) {
+        String one = s.replaceAll("\\s+", " ");
+        return one.length() > 40 ? one.substring(0, 40) + "…" : one;
+    }
 
     ConvertedModel(LoadedModel source, ModelGraph graph, List<String> warnings, boolean ownsSource) {
         this.ownsSource = ownsSource;
@@ -75,13 +121,27 @@ public final class ConvertedModel implements AutoCloseable {
      * sequence.
      */
     public Batch sampleInput() {
-        if (graph.values().containsKey(dev.anewb.model.ModelGraph.PIXEL_VALUES) || graph.values().containsKey(dev.anewb.model.ModelGraph.INPUT_FEATURES)) {
+        if (graph.values().containsKey(ModelGraph.PIXEL_VALUES)
+                || graph.values().containsKey(ModelGraph.INPUT_FEATURES)) {
             return SampleMedia.batch(source);
         }
-        if (source.hasTokenizer()) return TextInputs.batch(source.tokenizer(), SAMPLE_TEXTS);
+        if (source.hasTokenizer()) return sampleTextBatch();
         long[] ids = new long[16];
         for (int i = 0; i < ids.length; i++) ids[i] = (i * 7919L + 1) % graph.config().vocabSize();
         return Batch.of(ids);
+    }
+
+    private synchronized Batch sampleTextBatch() {
+        int max = graph.config().maxPositions();
+        if (max <= 0) return TextInputs.batch(source.tokenizer(), sampleTexts);
+        TextInputs.Fitted f = TextInputs.fitting(source.tokenizer(), sampleTexts, max);
+        if (f.truncated() && !truncateSample) {
+            int longest = 0;
+            for (int l : f.lengths()) longest = Math.max(longest, l);
+            throw AnewbException.usage("a sample text is " + longest + " tokens long, more than the model's " + max
+                    + " positions; add --truncate to keep the first " + max);
+        }
+        return f.batch();
     }
 
     /** Writes the {@code .anepkg} with its drift summary on {@link #sampleInput()} (and plan totals when given). */
@@ -94,7 +154,8 @@ public final class ConvertedModel implements AutoCloseable {
         RunResult ref = analysis.reference(sample, ctx);
         // Whisper has a tokenizer, but its sample is audio with a decoder prefix, not the sample texts.
         boolean texts = sample.features().isEmpty() && source.hasTokenizer();
-        return AnePackage.write(source, graph, warnings, sample, texts ? SAMPLE_TEXTS : null, ref, d, planSummary, out, force,
+        return AnePackage.write(source, graph, warnings, sample, texts ? sampleTexts() : null, ref, d, planSummary, out,
+                force,
                 ctx.slice(0.3, 1.0));
     }
 

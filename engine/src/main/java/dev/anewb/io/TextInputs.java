@@ -39,6 +39,23 @@ public final class TextInputs {
         return new Fitted(b, lengths, maxTokens);
     }
 
+    /**
+     * The share of a text's own tokens (special tokens left out) that are the unknown token: near 1 for Chinese text
+     * through an English WordPiece vocabulary, 0 for a tokenizer without one (byte-level BPE never fails).
+     */
+    public static double unknownShare(TextTokenizer tokenizer, String text) {
+        Long unk = tokenizer.unknownId();
+        if (unk == null) return 0;
+        TextTokenizer.Encoding e = tokenizer.encode(text);
+        int own = 0, unknown = 0;
+        for (int i = 0; i < e.length(); i++) {
+            if (e.offsets()[i][1] <= e.offsets()[i][0]) continue; // added by the post-processor
+            own++;
+            if (e.ids()[i] == unk) unknown++;
+        }
+        return own == 0 ? 0 : unknown / (double) own;
+    }
+
     private static Batch batch(List<TextTokenizer.Encoding> enc) {
         int b = enc.size(), s = enc.getFirst().length();
         long[][] ids = new long[b][];

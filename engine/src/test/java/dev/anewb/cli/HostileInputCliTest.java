@@ -47,7 +47,7 @@ class HostileInputCliTest {
     @TempDir static Path tmp;
     static final List<String> TABLE = new ArrayList<>();
 
-    record Outcome(int exit, String err) { }
+    public record Outcome(int exit, String err) { }
 
     static Outcome run(String... args) {
         CommandLine cl = AnewbCli.commandLine(List.of());
@@ -459,7 +459,7 @@ class HostileInputCliTest {
     }
 
     /** Runs args with System.err captured too (commands print warnings there); the exit code and all of stderr. */
-    static Outcome runCapturingStderr(String... args) {
+    public static Outcome runCapturingStderr(String... args) {
         ByteArrayOutputStream stderr = new ByteArrayOutputStream();
         PrintStream before = System.err;
         Outcome o;
