@@ -22,7 +22,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Writes the model, converted with the conversion options, as ONNX (IR 10, opset 21).",
-                "INT8 weights become blocked DequantizeLinear(q, scale, zero_point, axis=0, block_size) feeding MatMul.",
+                "INT8 weights are dequantized by Cast/Gather/Sub/Mul feeding MatMul (--dequantize blocked:",
+                "opset-21 blocked DequantizeLinear, which ONNX Runtime 1.30+ rewrites into a less accurate MatMulNBits).",
                 "Inputs: input_ids, attention_mask (and token_type_ids when the model has them), int64 [batch, sequence].",
                 "Outputs: every tap (hidden_states.i, pooler_output, sentence_embedding, ...) under its transformers name.",
                 "Defaults: --quant int8, --precision fp32 (fp16 inserts the executor's FP16 rounding as Cast pairs)."})
@@ -36,9 +37,11 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Replace FILE if it exists.")
     boolean force;
 
-    @Option(names = "--dequantize", paramLabel = "blocked|explicit", defaultValue = "blocked",
-            description = "INT8 weights as opset-21 blocked DequantizeLinear (blocked), or as Cast/Gather/Sub/Mul with the same result "
-                    + "for runtimes without blocked DequantizeLinear (explicit). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--dequantize", paramLabel = "explicit|blocked", defaultValue = "explicit",
+            description = "INT8 weights as Cast/Gather/Sub/Mul (explicit), which every ONNX Runtime computes as this"
+                    + " tool does, or as opset-21 blocked DequantizeLinear (blocked), which ONNX Runtime 1.30+ fuses"
+                    + " into MatMulNBits with INT8 activations (about 1e-2 relative off) unless the session sets"
+                    + " session.qdq_matmulnbits_accuracy_level=1. Default: ${DEFAULT-VALUE}.")
     String dequantize;
 
     @Override public Integer call() {

@@ -65,6 +65,7 @@ public final class OnnxWeights implements WeightSource {
     private final Set<String> transposed;
     /** Small INT64 values of Constant nodes, by output name. */
     private final Map<String, long[]> constants = new HashMap<>();
+    private final Map<String, String> metadata = new LinkedHashMap<>();
     /**
      * Transposed copies, weakly held: an executor reads each once to prepare its own form (packed panels), so a
      * strong cache kept a second float copy of every projection for the life of the model (42 MB for the bundled
@@ -131,6 +132,7 @@ public final class OnnxWeights implements WeightSource {
             p.parseModel();
             OnnxWeights w = new OnnxWeights(path, arena, p.initializers, p.nodes, p.graphInputs, p.graphOutputs);
             w.constants.putAll(p.constants);
+            w.metadata.putAll(p.metadata);
             return w;
         } catch (InvalidProtocolBufferException e) {
             arena.close();
@@ -154,6 +156,7 @@ public final class OnnxWeights implements WeightSource {
         final List<Node> nodes = new ArrayList<>();
         final List<String> graphInputs = new ArrayList<>(), graphOutputs = new ArrayList<>();
         final Map<String, long[]> constants = new HashMap<>();
+        final Map<String, String> metadata = new LinkedHashMap<>();
         boolean sawGraph;
 
         Parser(Path path, MemorySegment file, Arena arena) {
@@ -184,6 +187,20 @@ public final class OnnxWeights implements WeightSource {
                     parseGraph();
                     in.popLimit(old);
                     sawGraph = true;
+                } else if (WireFormat.getTagFieldNumber(tag) == 14
+                        && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+                    int old = in.pushLimit(length("metadata_props"));
+                    String k = null, v = "";
+                    while (!in.isAtEnd()) {
+                        int t = in.readTag();
+                        switch (WireFormat.getTagFieldNumber(t)) {
+                            case 1 -> k = string("metadata key");
+                            case 2 -> v = string("metadata value");
+                            default -> in.skipField(t);
+                        }
+                    }
+                    in.popLimit(old);
+                    if (k != null && metadata.size() < 1000) metadata.put(k, v);
                 } else {
                     in.skipField(tag);
                 }
@@ -563,6 +580,9 @@ public final class OnnxWeights implements WeightSource {
             default -> null;
         };
     }
+
+    /** The model's metadata_props (key → value), in file order. */
+    public Map<String, String> metadata() { return Collections.unmodifiableMap(metadata); }
 
     public List<String> graphInputs() { return Collections.unmodifiableList(graphInputs); }
 

@@ -80,6 +80,31 @@ class OnnxExporterTest {
         return all;
     }
 
+    /**
+     * Issue 17 #14: the library's default export (explicit dequantization) runs in the ONNX Runtime we have (1.23)
+     * as our engine computes it. ORT 1.30's MatMulNBits rewrite of the blocked form is not available here to test.
+     */
+    @Test
+    void theDefaultExportRunsInOnnxRuntimeAsWeCompute() throws Exception {
+        Path dir = Fixtures.fixture("bert-tiny");
+        try (SafetensorsFile weights = SafetensorsFile.open(dir.resolve("model.safetensors"))) {
+            ModelGraph original = Architectures.graph(Architectures.readConfig(dir.resolve("config.json")),
+                    new Architectures.GraphOptions(weights::contains, false));
+            ModelGraph g = convert(original, Conversion.ORIGINAL.withInt8(true, 32, false));
+            Path out = tmp.resolve("default.onnx");
+            OnnxExporter.export(g, weights, out, JobContext.NONE);
+            try (OnnxWeights onnx = OnnxWeights.open(out)) {
+                assertEquals("explicit", onnx.metadata().get("anewb.dequantize"));
+            }
+            Batch batch = Batch.of(101, 7592, 1010, 2088, 102);
+            RunResult ours = new Executor(g, weights).run(batch, JobContext.NONE);
+            Map<String, Activation> ort = OrtRunner.run(out, batch);
+            for (String tap : List.of("hidden_states.2", "pooler_output")) {
+                References.assertClose(tap, ort.get(tap), ours.tap(tap), batch, TOL);
+            }
+        }
+    }
+
     static ModelGraph convert(ModelGraph g, Conversion c) {
         return c.isOriginal() ? g : Converter.convert(g, c).graph();
     }
