@@ -236,9 +236,16 @@ public final class HubClient {
         } catch (IOException e) {
             throw new AnewbException(cache().repoFolder(repoId) + ": cannot write refs/" + revision + " (" + e.getMessage() + ")", e);
         }
+        long removed = 0;
+        try {
+            removed = cache().cleanPartials(repoId);
+        } catch (IOException e) {
+            // the pull succeeded; leftovers are tried again by the next one
+        }
         ctx.progress(1, "pulled " + repoId + "@" + commit.substring(0, 8) + " (" + pulled.size() + " files, "
                 + PullProgress.bytes(pulled.stream().filter(PullResult.PulledFile::downloaded).mapToLong(PullResult.PulledFile::size).sum()) + " downloaded)");
-        return new PullResult(repoId, revision, commit, cache().snapshotFolder(repoId, commit), List.copyOf(pulled));
+        return new PullResult(repoId, revision, commit, cache().snapshotFolder(repoId, commit), List.copyOf(pulled),
+                removed);
     }
 
     private PullResult.PulledFile pullFile(String repoId, String commit, String file, HubModelInfo.RepoFile known, PullProgress progress, JobContext ctx) {

@@ -34,11 +34,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * blob at once. Two processes of ours, one holding each kind of lock, against BlobLock in this one.
  */
 @DisabledOnOs(value = OS.WINDOWS, disabledReason = "flock is the POSIX lock; Windows has one kind of file lock")
-class BlobLockTest {
+public class BlobLockTest {
     @TempDir Path tmp;
 
     /** A child JVM holding {@code kind} on {@code file}; returns once it says "locked". */
-    static Process hold(String kind, Path file) throws IOException {
+    public static Process hold(String kind, Path file) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 LockHolder.class.getName(), kind, file.toString()));
@@ -48,7 +48,7 @@ class BlobLockTest {
         return p;
     }
 
-    static void release(Process p) throws Exception {
+    public static void release(Process p) throws Exception {
         try (OutputStream in = p.getOutputStream()) {
             in.write("release\n".getBytes(StandardCharsets.UTF_8));
         }
