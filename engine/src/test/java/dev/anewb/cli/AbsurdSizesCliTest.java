@@ -75,6 +75,19 @@ class AbsurdSizesCliTest {
         }
     }
 
+    /**
+     * Found by fuzzing the ceiling seed: "type_vocab_size": null gave the token-type table 0 rows (the graph read
+     * null as 0 where the config reader reads it as absent), and the planner divided by zero.
+     */
+    @Test
+    void aNullTypeVocabularyIsTheDefault() throws IOException {
+        ObjectNode json = (ObjectNode) new ObjectMapper().readTree(Fixtures.fixture("bert-tiny/config.json").toFile());
+        json.putNull("type_vocab_size");
+        Path cfg = Files.writeString(tmp.resolve("config.json"), json.toString());
+        Outcome o = run("plan", cfg.toString(), "--seq", "16");
+        assertEquals(0, o.exit(), o.err());
+    }
+
     private byte[] dump(String model, String ids, String block) throws IOException {
         Path f = tmp.resolve("taps-" + ids.length() + "-" + block + ".safetensors");
         Outcome o = run("run", model, "--ids", ids, "--quant", "int8", "--block-size", block, "--dump", f.toString());
