@@ -60,7 +60,7 @@ public final class InputOptions {
         if (!ids.isEmpty()) {
             long[] a = ids.stream().mapToLong(Long::longValue).toArray();
             if (max > 0 && a.length > max) {
-                if (!truncate) throw tooLong(a.length + " ids are", max);
+                if (!truncate) throw tooLong(a.length + " ids", max);
                 warn(a.length + " ids cut to the model's " + max + " positions (--truncate)");
                 a = Arrays.copyOf(a, max);
             }
@@ -73,14 +73,14 @@ public final class InputOptions {
             if (f.lengths()[i] <= max) continue;
             String which = (texts.size() == 1 ? "the text is " : "text " + (i + 1) + " is ") + f.lengths()[i]
                     + " tokens";
-            if (!truncate) throw tooLong(which, max);
+            if (!truncate) throw tooLong(which + " long", max);
             warn(which + "; cut to the model's " + max + " positions (--truncate)");
         }
         return f.batch();
     }
 
     private static AnewbException tooLong(String what, int max) {
-        return AnewbException.usage(what + " long, more than the model's " + max + " positions; add --truncate to keep"
+        return AnewbException.usage(what + ", more than the model's " + max + " positions; add --truncate to keep"
                 + " the first " + max);
     }
 
