@@ -28,6 +28,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
@@ -541,12 +542,12 @@ class HostileInputCliTest {
     @Test void sequencePastTheContext() {
         String m = Fixtures.fixture("bert-tiny").toString();
         refuses("600 ids for a 512-position model", 2, List.of("600 ids", "512 positions", "--truncate"), "run", m,
-                "--ids", String.join(",", java.util.Collections.nCopies(600, "1")));
+                "--ids", String.join(",", Collections.nCopies(600, "1")));
         refuses("a 602-token text for a 512-position model", 2, List.of("602 tokens", "512 positions", "--truncate"),
-                "run", m, "--text", String.join(" ", java.util.Collections.nCopies(600, "word")));
+                "run", m, "--text", String.join(" ", Collections.nCopies(600, "word")));
         refuses("bench --seq 600 on a 512-position model", 2, List.of("--seq 600", "512 positions"), "bench", m,
                 "--seq", "600");
-        String longText = String.join(" ", java.util.Collections.nCopies(600, "word"));
+        String longText = String.join(" ", Collections.nCopies(600, "word"));
         Outcome cut = runCapturingStderr("run", m, "--text", longText, "--truncate");
         assertEquals(0, cut.exit(), cut.err());
         assertTrue(cut.err().contains("602 tokens; cut to the model's 512 positions (--truncate)"), cut.err());

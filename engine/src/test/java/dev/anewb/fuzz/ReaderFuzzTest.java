@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -43,7 +44,7 @@ class ReaderFuzzTest {
         return dir.resolve("last-" + reader + ".bin");
     }
 
-    static final java.util.regex.Pattern AT_LIMITS = java.util.regex.Pattern.compile(
+    static final Pattern AT_LIMITS = Pattern.compile(
             "beyond what any model has|beyond what the simulator counts|declares \\d+x\\d+ pixels");
 
     @ParameterizedTest

@@ -24,7 +24,9 @@ import dev.anewb.model.ModelRef;
 import dev.anewb.model.TensorData;
 import dev.anewb.testing.Fixtures;
 
+import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -179,8 +181,8 @@ final class ReaderTargets {
                 // issue 17 #6: long thin images near the pixel limit, whose header bytes mutate into 10^8-pixel claims
                 for (int[] wh : new int[][]{{8192, 1}, {1, 8192}}) {
                     BufferedImage thin = new BufferedImage(wh[0], wh[1], BufferedImage.TYPE_BYTE_GRAY);
-                    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
-                    javax.imageio.ImageIO.write(thin, "png", b);
+                    ByteArrayOutputStream b = new ByteArrayOutputStream();
+                    ImageIO.write(thin, "png", b);
                     seeds.add(b.toByteArray());
                 }
                 yield new Target(name, "input.img", seeds, dir, f -> {

@@ -3,6 +3,7 @@ package dev.anewb.io;
 import dev.anewb.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 
+import java.util.Collections;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -15,7 +16,7 @@ class TextInputsTest {
     @Test
     void aLongTextIsCutKeepingItsSpecialTokensAndAShortOneIsUntouched() {
         try (HfTokenizer t = HfTokenizer.open(Fixtures.fixture("bert-tiny/tokenizer.json"))) {
-            String longText = String.join(" ", java.util.Collections.nCopies(600, "word"));
+            String longText = String.join(" ", Collections.nCopies(600, "word"));
             TextInputs.Fitted f = TextInputs.fitting(t, List.of(longText, "short"), 512);
             assertTrue(f.truncated());
             assertArrayEquals(new int[]{602, 3}, f.lengths());
