@@ -69,8 +69,13 @@ case "$os" in
   linux)
     args+=(--icon icons/png/anewb-256.png)
     if [ "$type" = deb ]; then
+      # JavaFX loads GTK 3 and X libraries at run time from natives inside its jars, where jpackage's dependency
+      # scan cannot see them (objdump -p of the JavaFX 26 natives; GuiCommand.LINUX_PACKAGES names the same in its
+      # message). The t64 name is Debian 13's and Ubuntu 24.04's.
+      deb_deps="libgtk-3-0 | libgtk-3-0t64, libxtst6, libxxf86vm1, libgl1, libx11-6, libfreetype6, libfontconfig1"
+      deb_deps+=", libpangoft2-1.0-0"
       args+=(--linux-package-name ane-workbench --linux-menu-group Development --linux-app-category devel
-             --linux-shortcut)
+             --linux-shortcut --linux-package-deps "$deb_deps")
       [ -n "${ANEWB_DEB_MAINTAINER:-}" ] && args+=(--linux-deb-maintainer "$ANEWB_DEB_MAINTAINER")
     fi
     ;;

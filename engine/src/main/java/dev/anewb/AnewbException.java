@@ -32,13 +32,20 @@ public class AnewbException extends RuntimeException {
     public static AnewbException file(Path file, String problem) { return new AnewbException(file + ": " + problem); }
 
     /**
-     * The cause of a failed read as one line: Jackson appends the source and location on a second line, which
-     * would break the one-line-on-stderr promise of spec/cli.md.
+     * The cause of a failure as one line: Jackson appends the source and location on a second line, which would
+     * break the one-line-on-stderr promise of spec/cli.md. Without a message of its own, the first cause's that has
+     * one: a parallel stream rethrows a worker thread's exception as a copy without message whose cause is the
+     * original.
      */
     public static String reason(Throwable e) {
-        String m = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
-        if (m == null || m.isBlank()) return e.getClass().getSimpleName();
-        return m.lines().map(String::strip).filter(l -> !l.isEmpty()).findFirst().orElse(m.strip());
+        int depth = 0;
+        for (Throwable t = e; t != null && depth < 16; t = t.getCause(), depth++) {
+            String m = t instanceof JsonProcessingException j ? j.getOriginalMessage() : t.getMessage();
+            if (m != null && !m.isBlank()) {
+                return m.lines().map(String::strip).filter(l -> !l.isEmpty()).findFirst().orElse(m.strip());
+            }
+        }
+        return e.getClass().getSimpleName();
     }
 
     public static AnewbException file(Path file, String problem, Throwable cause) {

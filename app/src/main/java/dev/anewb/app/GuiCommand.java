@@ -51,12 +51,7 @@ public final class GuiCommand implements Callable<Integer> {
         try {
             Application.launch(WorkbenchApp.class, "--" + WorkbenchApp.MODEL_PARAMETER + "=" + model);
         } catch (RuntimeException e) {
-            String m = String.valueOf(e.getMessage());
-            if (m.contains("DISPLAY") || m.contains("display")) {
-                throw new AnewbException("no graphical display to open the window on (" + m + "); run it on a "
-                        + "desktop, or render every area headless with: anewb gui --self-test DIR", e);
-            }
-            throw e;
+            throw explain(e);
         }
         return 0;
     }
@@ -85,5 +80,24 @@ public final class GuiCommand implements Callable<Integer> {
             };
         }
         return new SelfTest.Shots(width, height, only);
+    }
+
+    /** What JavaFX loads on Linux (objdump -p of its natives: GTK 3, XTest, XF86VM, GL); the .deb declares them. */
+    static final String LINUX_PACKAGES = "libgtk-3-0 libxtst6 libxxf86vm1 libgl1";
+
+    /** What a failed start means, as the one line the user can act on. */
+    static RuntimeException explain(RuntimeException e) {
+        String m = String.valueOf(e.getMessage());
+        if (m.contains("DISPLAY") || m.contains("display")) {
+            return new AnewbException("no graphical display to open the window on (" + m + "); run it on a desktop, "
+                    + "or render every area headless with: anewb gui --self-test DIR", e);
+        }
+        if (m.contains("GTK")) {
+            return new AnewbException("JavaFX cannot load GTK 3, which it draws windows with (" + m.strip() + "):"
+                    + " install it, on Debian or Ubuntu with: sudo apt install " + LINUX_PACKAGES + " (Fedora: sudo dnf"
+                    + " install gtk3 libXtst libXxf86vm mesa-libGL); or render every area headless with:"
+                    + " anewb gui --self-test DIR", e);
+        }
+        return e;
     }
 }

@@ -83,9 +83,54 @@ public final class AnePlanner {
             throw AnewbException.usage(graph.config().modelType() + " is not a causal decoder: there is no decode step to plan");
         }
         ChipProfile c = sramOverrideMb == null ? chip : chip.withBufferMb(sramOverrideMb);
+        requireCountable(graph, c, batch, seq);
         PlanTotals optimized = new Pass(graph, conversion, c, batch, seq, phase, options, false).run();
         PlanTotals baseline = new Pass(graph, BASELINE, c, batch, seq, phase, PlanOptions.DEFAULT, true).run();
         return new PlanResult(c, batch, seq, phase, options, optimized, baseline);
+    }
+
+    /** What the plan's byte and FLOP counts (longs) may reach: half the range, so sums over a few ops cannot wrap. */
+    private static final double COUNTABLE = 0x1p62;
+
+    /**
+     * Refuses a plan whose byte, FLOP or tile counts could overflow 64 bits (a config at its size ceilings with a
+     * context of 16M tokens, a huge batch and a tiny buffer), before any is counted: an upper bound of every count
+     * the passes compute, in double. Any real model at its context stays orders of magnitude below it.
+     */
+    static void requireCountable(ModelGraph g, ChipProfile chip, int batch, int seq) {
+        double length = seq + 1.0, total = 0, tiles = 0;
+        for (Integer l : g.fixedLengths().values()) length = Math.max(length, l);
+        double buffer = Math.max(1, chip.bufferBytes());
+        for (Op op : g.ops()) {
+            double channels = 1, weights = 0;
+            for (String v : op.inputs()) {
+                if (g.values().containsKey(v)) channels = Math.max(channels, g.value(v).channels());
+            }
+            channels = Math.max(channels, g.value(op.output()).channels());
+            for (String w : op.weights()) weights += g.weights().get(w).elements();
+            // bytes of the op's largest activation at 4 bytes an element, each row (either layout) padded by 64 bytes
+            double activation = batch * (4 * length * channels + 64 * (length + channels));
+            double perOp = 64 * activation + 4 * weights;
+            double opTiles = 3 * activation / buffer + 1;
+            if (op instanceof Op.Linear || op instanceof Op.PatchEmbed || op instanceof Op.Conv1d) {
+                // FLOPs, and the re-reads of tiling: at most once per weight tile (a quarter of the buffer)
+                double weightTiles = 16 * weights / buffer + 1;
+                perOp += 2 * batch * length * weights + 2 * weightTiles * activation;
+                opTiles = Math.max(opTiles, weightTiles * opTiles);
+            }
+            if (op instanceof Op.Attention a) {
+                double heads = Math.max(a.heads(), a.kvHeads()), scores = batch * heads * length * length * 64;
+                perOp += scores * (4 * a.headDim() + 64);
+                opTiles += batch * heads * length * (scores / buffer + 1);
+            }
+            total += perOp;
+            tiles = Math.max(tiles, opTiles);
+        }
+        if (!(total < COUNTABLE && tiles < COUNTABLE)) {
+            throw AnewbException.usage(String.format(Locale.ROOT, "--seq %d with --batch %d: this plan's sizes"
+                    + " (up to about %.1e bytes and FLOPs) are beyond what the simulator counts exactly; use a"
+                    + " smaller --seq or --batch (or a larger --sram-mb)", seq, batch, Math.max(total, tiles)));
+        }
     }
 
     /** Plans one conversion. */
@@ -607,15 +652,21 @@ public final class AnePlanner {
                     kvTotal += TensorLayout.kvCache("cross_kv", batch, a.kvHeads(), a.headDim(), length(g.value(a.k()).axis()), eb).bytesAllocated();
                 }
             }
+            // DRAM-resident activations live at each op, from a difference array over op indices: linear in ops and
+            // values (a sum per plan over every value was quadratic: minutes for a config claiming 10^5 layers)
+            long[] liveAt = new long[g.ops().size() + 1];
+            for (Map.Entry<String, int[]> e : inDram.entrySet()) {
+                int[] r = e.getValue();
+                if (r[0] > r[1] || r[0] >= liveAt.length) continue;
+                long b = bytes.get(e.getKey());
+                liveAt[r[0]] += b;
+                if (r[1] < liveAt.length - 1) liveAt[r[1] + 1] -= b;
+            }
+            for (int i = 1; i < liveAt.length; i++) liveAt[i] += liveAt[i - 1];
             long peakLive = 0;
             for (int p = 0; p < plans.size(); p++) {
                 int at = opIndexOfPlan.get(p);
-                long live = scratchAt.get(p);
-                for (Map.Entry<String, int[]> e : inDram.entrySet()) {
-                    int[] r = e.getValue();
-                    if (r[0] <= at && at <= r[1]) live += bytes.get(e.getKey());
-                }
-                peakLive = Math.max(peakLive, live);
+                peakLive = Math.max(peakLive, scratchAt.get(p) + (at >= 0 && at < liveAt.length ? liveAt[at] : 0));
             }
             return new PlanTotals(conv, plans, ms, peakSram, dram, mj,
                     residentWeightBytes(weightBytes) + kvTotal + peakLive,

@@ -1,6 +1,7 @@
 package dev.anewb.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.anewb.AnewbException;
 import dev.anewb.convert.coreml.CoreMlExporter;
 import dev.anewb.convert.coreml.CoreMlOptions;
 import dev.anewb.convert.coreml.CoreMlPreview;
@@ -8,6 +9,7 @@ import dev.anewb.drift.DriftAnalysis;
 import dev.anewb.drift.DriftReport;
 import dev.anewb.drift.TapMetrics;
 import dev.anewb.io.LoadedModel;
+import dev.anewb.io.OwnInputs;
 import dev.anewb.io.SampleMedia;
 import dev.anewb.io.TextInputs;
 import dev.anewb.job.JobContext;
@@ -18,7 +20,9 @@ import dev.anewb.model.ModelGraph;
 import dev.anewb.runtime.RunResult;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -43,6 +47,8 @@ public final class ConvertedModel implements AutoCloseable {
     private final ModelGraph graph;
     private final List<String> warnings;
     private boolean closesSession;
+    private List<String> sampleTexts = SAMPLE_TEXTS;
+    private boolean truncateSample;
 
     ConvertedModel(ModelSession session, Conversion conversion, ModelGraph graph, List<String> warnings) {
         this.session = session;
@@ -65,6 +71,47 @@ public final class ConvertedModel implements AutoCloseable {
     }
 
     public ModelSession session() { return session; }
+
+    /**
+     * Measures the package's recorded drift on these texts instead of the built-in English sentences (a Chinese
+     * model turns those into [UNK]s); {@code truncate} cuts texts past the model's positions instead of refusing.
+     */
+    public synchronized ConvertedModel useSampleTexts(List<String> texts, boolean truncate) {
+        if (texts.isEmpty()) throw AnewbException.usage("no sample texts given");
+        this.sampleTexts = List.copyOf(texts);
+        this.truncateSample = truncate;
+        return this;
+    }
+
+    /** The texts the sample input is made of (text models with a tokenizer). */
+    public synchronized List<String> sampleTexts() { return sampleTexts; }
+
+    /**
+     * Warnings about the sample texts, one line each: a text that is mostly the tokenizer's unknown token measures
+     * drift on [UNK]s, which says little about the model.
+     */
+    public List<String> sampleWarnings() {
+        if (!source().hasTokenizer() || graph.values().containsKey(ModelGraph.PIXEL_VALUES)
+                || graph.values().containsKey(ModelGraph.INPUT_FEATURES)) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        List<String> texts = sampleTexts();
+        for (int i = 0; i < texts.size(); i++) {
+            double unk = TextInputs.unknownShare(source().tokenizer(), texts.get(i));
+            if (unk > 0.5) {
+                out.add(String.format(Locale.ROOT, "sample text %d is %.0f%% unknown tokens for this tokenizer"
+                        + " (\"%s\"): its drift says little about the model; give texts in the model's language with"
+                        + " --text or --texts-file", i + 1, 100 * unk, abbreviate(texts.get(i))));
+            }
+        }
+        return out;
+    }
+
+    private static String abbreviate(String s) {
+        String one = s.replaceAll("\\s+", " ");
+        return one.length() > 40 ? one.substring(0, 40) + "…" : one;
+    }
 
     public LoadedModel source() { return session.model(); }
 
@@ -109,21 +156,36 @@ public final class ConvertedModel implements AutoCloseable {
         if (graph.values().containsKey(ModelGraph.PIXEL_VALUES) || graph.values().containsKey(ModelGraph.INPUT_FEATURES)) {
             return SampleMedia.batch(source());
         }
-        if (source().hasTokenizer()) return TextInputs.batch(source().tokenizer(), SAMPLE_TEXTS);
+        if (source().hasTokenizer()) return sampleTextBatch();
         long[] ids = new long[16];
         for (int i = 0; i < ids.length; i++) ids[i] = (i * 7919L + 1) % graph.config().vocabSize();
         return Batch.of(ids);
     }
 
+    private synchronized Batch sampleTextBatch() {
+        int max = graph.config().maxPositions();
+        if (max <= 0) return TextInputs.batch(source().tokenizer(), sampleTexts);
+        TextInputs.Fitted f = TextInputs.fitting(source().tokenizer(), sampleTexts, max);
+        if (f.truncated() && !truncateSample) {
+            int longest = 0;
+            for (int l : f.lengths()) longest = Math.max(longest, l);
+            throw AnewbException.usage("a sample text is " + longest + " tokens long, more than the model's " + max
+                    + " positions; add --truncate to keep the first " + max);
+        }
+        return f.batch();
+    }
+
     /** Writes the {@code .anepkg} with its drift summary on {@link #sampleInput()} (and plan totals when given). */
     public Path writePackage(Path out, boolean force, JsonNode planSummary, JobContext ctx) {
+        // before the drift is measured: a package must never replace the model it is made from
+        OwnInputs.of(source()).refuseOutput("package", out);
         Batch sample = sampleInput();
         ctx.progress(0.02, "measuring drift on the sample input");
         DriftReport d = drift(sample, false, ctx.slice(0.02, 0.3));
         RunResult ref = session.reference(sample, ctx);
         // Whisper has a tokenizer, but its sample is audio with a decoder prefix, not the sample texts.
         boolean texts = sample.features().isEmpty() && source().hasTokenizer();
-        return AnePackageWriter.write(source(), graph, warnings, sample, texts ? SAMPLE_TEXTS : null, ref, d, planSummary, out,
+        return AnePackageWriter.write(source(), graph, warnings, sample, texts ? sampleTexts() : null, ref, d, planSummary, out,
                 force, ctx.slice(0.3, 1.0));
     }
 
@@ -137,7 +199,9 @@ public final class ConvertedModel implements AutoCloseable {
      * {@link #sampleInput()} (a package source is exported as stored, without).
      */
     public CoreMlPreview writeCoreMl(Path out, CoreMlOptions options, JobContext ctx) {
-        // a block size or an op Core ML cannot express is refused before anything is measured or written
+        // a block size or an op Core ML cannot express, or the model's own folder as the target, is refused before
+        // anything is measured or written
+        OwnInputs.of(source()).refuseOutput("Core ML package", out);
         coreMlPreview(options);
         CoreMlOptions o = options;
         if (!source().isPackage()) {

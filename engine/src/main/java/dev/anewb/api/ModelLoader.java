@@ -1,10 +1,12 @@
 package dev.anewb.api;
 
-import dev.anewb.AnewbException;
 import dev.anewb.convert.AnePackage;
 import dev.anewb.hub.HubClient;
 import dev.anewb.io.BundledModel;
+import dev.anewb.io.ConfigInference;
 import dev.anewb.io.LoadedModel;
+import dev.anewb.io.OnnxWeights;
+import dev.anewb.io.WeightChecks;
 import dev.anewb.io.WeightSources;
 import dev.anewb.job.JobContext;
 import dev.anewb.model.ModelConfig;
@@ -71,7 +73,7 @@ public final class ModelLoader {
 
     private static LoadedModel fromFolder(ModelRef ref, String name, Path folder, JobContext ctx, boolean withWeights, boolean sentence) {
         Path config = folder.resolve("config.json");
-        if (!Files.isRegularFile(config)) throw AnewbException.file(folder, "no config.json in this folder; not a Hugging Face model folder");
+        if (!Files.isRegularFile(config)) throw ConfigInference.missingConfig(folder);
         ctx.progress(0.2, "reading config.json");
         ModelConfig cfg = Architectures.readConfig(config);
         WeightSource weights = null;
@@ -84,9 +86,16 @@ public final class ModelLoader {
             WeightSource w = weights;
             ModelGraph graph = Architectures.graph(cfg, new Architectures.GraphOptions(
                     w == null ? n -> true : w::contains, sentence));
+            if (w instanceof OnnxWeights onnx) WeightChecks.requireOnnxHeads(cfg, onnx, config);
             Path tok = folder.resolve("tokenizer.json");
             ctx.progress(1.0, "loaded " + name);
-            return new LoadedModel(ref, name, folder, cfg, graph, weights, Files.isRegularFile(tok) ? tok : null, listFiles(folder));
+            Path tokenizer = Files.isRegularFile(tok) ? tok : null;
+            LoadedModel m = new LoadedModel(ref, name, folder, cfg, graph, weights, tokenizer, listFiles(folder));
+            if (w != null) {
+                String unused = WeightChecks.unusedWeights(cfg, graph, w, config);
+                if (unused != null) m.warn(unused);
+            }
+            return m;
         } catch (RuntimeException e) {
             if (weights != null) weights.close();
             throw e;

@@ -105,7 +105,10 @@ public final class ModelSession implements DriftAnalysis.Runs, AutoCloseable {
             if (m == null) {
                 Converter.Result r = model.isPackage() || c.isOriginal()
                         ? new Converter.Result(model.graph(), List.of()) : Converter.convert(model.graph(), c);
-                m = new ConvertedModel(this, c, r.graph(), r.warnings());
+                // what loading warned about (weights the graph does not use), then the conversion's own warnings
+                List<String> warnings = new ArrayList<>(model.warnings());
+                warnings.addAll(r.warnings());
+                m = new ConvertedModel(this, c, r.graph(), List.copyOf(warnings));
                 conversions.put(c, m);
             }
             return m;

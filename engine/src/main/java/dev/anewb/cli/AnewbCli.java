@@ -80,7 +80,7 @@ public final class AnewbCli implements Runnable {
             err.println("anewb: out of memory (" + t.getMessage() + "); give the JVM more with JAVA_OPTS=-Xmx...");
             return 1;
         }
-        String msg = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        String msg = AnewbException.reason(t);
         err.println("anewb: " + msg + (debug ? "" : " (run with --debug for details)"));
         return 1;
     }

@@ -54,6 +54,7 @@ final class DriftCommand implements Callable<Integer> {
             }
             ConvertedModel cm = s.convert(c);
             cm.warnings().forEach(w -> System.err.println("anewb: warning: " + w));
+            if (input.isEmpty()) cm.sampleWarnings().forEach(w -> System.err.println("anewb: warning: " + w));
             Batch batch = input.isEmpty() ? cm.sampleInput() : input.toBatch(m);
             LayerRange range = layers == null ? null : LayerRange.parse(layers);
             if (range != null) m.graph().layers(range.from(), range.to()); // refuses a range the model does not have

@@ -8,6 +8,7 @@ import dev.anewb.convert.coreml.CoreMlOptions;
 import dev.anewb.convert.coreml.CoreMlPreview;
 import dev.anewb.convert.coreml.CoreMlTarget;
 import dev.anewb.io.LoadedModel;
+import dev.anewb.io.OwnInputs;
 import dev.anewb.job.JobContext;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelGraph;
@@ -26,8 +27,9 @@ import java.util.concurrent.Callable;
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Writes the model, converted with the conversion options, as ONNX (IR 10, opset 21) or as a "
                 + "Core ML package.",
-                "ONNX: INT8 weights become blocked DequantizeLinear(q, scale, zero_point, axis=0, block_size) feeding "
-                + "MatMul.",
+                "ONNX: INT8 weights are dequantized by Cast/Gather/Sub/Mul feeding MatMul (--dequantize blocked:",
+                "  opset-21 blocked DequantizeLinear, which ONNX Runtime 1.30+ rewrites into a less accurate "
+                + "MatMulNBits).",
                 "  Inputs: input_ids, attention_mask (and token_type_ids when the model has them), int64 [batch, "
                 + "sequence].",
                 "  Outputs: every tap (hidden_states.i, pooler_output, sentence_embedding, ...) under its transformers "
@@ -81,9 +83,11 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Replace FILE if it exists.")
     boolean force;
 
-    @Option(names = "--dequantize", paramLabel = "blocked|explicit", defaultValue = "blocked",
-            description = "INT8 weights as opset-21 blocked DequantizeLinear (blocked), or as Cast/Gather/Sub/Mul with the same result "
-                    + "for runtimes without blocked DequantizeLinear (explicit). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--dequantize", paramLabel = "explicit|blocked", defaultValue = "explicit",
+            description = "INT8 weights as Cast/Gather/Sub/Mul (explicit), which every ONNX Runtime computes as this"
+                    + " tool does, or as opset-21 blocked DequantizeLinear (blocked), which ONNX Runtime 1.30+ fuses"
+                    + " into MatMulNBits with INT8 activations (about 1e-2 relative off) unless the session sets"
+                    + " session.qdq_matmulnbits_accuracy_level=1. Default: ${DEFAULT-VALUE}.")
     String dequantize;
 
     @Override public Integer call() {
@@ -102,9 +106,10 @@ final class ExportCommand implements Callable<Integer> {
         PrintStream err = System.err;
         try (ModelSession s = ModelSession.open(ModelRef.parse(model.model), true, JobContext.NONE)) {
             LoadedModel m = s.model();
+            OwnInputs.of(m).refuseOutput("--onnx", onnx);
             if (m.isPackage()) {
-                err.println("anewb: note: " + m.displayName() + " is already converted; exporting it as stored (conversion options"
-                        + " ignored)");
+                err.println("anewb: note: " + m.displayName() + " is already converted; exporting it as stored (conversion"
+                        + " options ignored)");
             }
             ConvertedModel cm = s.convert(m.isPackage() ? Conversion.ORIGINAL : c);
             for (String w : cm.warnings()) err.println("anewb: warning: " + w);
@@ -145,6 +150,7 @@ final class ExportCommand implements Callable<Integer> {
         CoreMlPreview p;
         try (ModelSession s = ModelSession.open(ModelRef.parse(model.model), true, progress.slice(0, 0.1))) {
             LoadedModel m = s.model();
+            OwnInputs.of(m).refuseOutput("--coreml", coreml);
             if (m.isPackage()) {
                 System.err.println("anewb: note: " + m.displayName() + " is already converted; exporting it as stored "
                         + "(conversion options ignored)");

@@ -24,6 +24,7 @@ final class InfoCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         try (LoadedModel m = ModelLoader.load(ModelRef.parse(model.model), JobContext.NONE, true)) {
+            m.warnings().forEach(w -> System.err.println("anewb: warning: " + w));
             ModelInfo info = ModelInfo.of(m);
             if (json) {
                 System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(info));

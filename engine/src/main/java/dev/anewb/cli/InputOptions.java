@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -41,6 +42,10 @@ public final class InputOptions {
             description = "Whisper decoder prefix ids (default: the config's decoder_start_token_id).")
     public List<Long> decoderIds = new ArrayList<>();
 
+    @Option(names = "--truncate", description = {"Cut texts (and --ids) longer than the model's positions to its first"
+            + " N tokens, as transformers' truncation=True does (special tokens kept); without it they are refused."})
+    public boolean truncate;
+
     public boolean isEmpty() { return texts.isEmpty() && ids.isEmpty() && image == null && audio == null && decoderIds.isEmpty(); }
 
     /** The batch for this model; texts go through the model's own tokenizer with special tokens added. */
@@ -52,12 +57,32 @@ public final class InputOptions {
             throw AnewbException.usage(model.displayName() + " is a text model: --image, --audio and --decoder-ids do not apply");
         }
         if (!texts.isEmpty() && !ids.isEmpty()) throw AnewbException.usage("give either --text or --ids, not both");
+        int max = model.config().maxPositions();
         if (!ids.isEmpty()) {
             long[] a = ids.stream().mapToLong(Long::longValue).toArray();
+            if (max > 0 && a.length > max) {
+                if (!truncate) throw tooLong(a.length + " ids", max);
+                warn(a.length + " ids cut to the model's " + max + " positions (--truncate)");
+                a = Arrays.copyOf(a, max);
+            }
             return Batch.of(a);
         }
         if (texts.isEmpty()) throw AnewbException.usage("no input: give --text STR or --ids 1,2,3");
-        return TextInputs.batch(model.tokenizer(), texts);
+        if (max <= 0) return TextInputs.batch(model.tokenizer(), texts);
+        TextInputs.Fitted f = TextInputs.fitting(model.tokenizer(), texts, max);
+        for (int i = 0; i < f.lengths().length; i++) {
+            if (f.lengths()[i] <= max) continue;
+            String which = (texts.size() == 1 ? "the text is " : "text " + (i + 1) + " is ") + f.lengths()[i]
+                    + " tokens";
+            if (!truncate) throw tooLong(which + " long", max);
+            warn(which + "; cut to the model's " + max + " positions (--truncate)");
+        }
+        return f.batch();
+    }
+
+    private static AnewbException tooLong(String what, int max) {
+        return AnewbException.usage(what + ", more than the model's " + max + " positions; add --truncate to keep"
+                + " the first " + max);
     }
 
     private static void warn(String w) {

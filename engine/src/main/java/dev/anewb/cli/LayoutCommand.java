@@ -9,6 +9,9 @@ import dev.anewb.ane.ChipProfiles;
 import dev.anewb.ane.LayoutCatalog;
 import dev.anewb.ane.LayoutPng;
 import dev.anewb.ane.TensorLayout;
+import dev.anewb.io.LoadedModel;
+import dev.anewb.io.OwnInputs;
+import dev.anewb.model.ModelGraph;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -52,7 +55,12 @@ public final class LayoutCommand implements Runnable {
 
     @Override public void run() {
         if (seq < 1 || batch < 1) throw AnewbException.usage("--seq and --batch must be at least 1");
-        TensorLayout t = LayoutCatalog.find(PlanningModels.graph(model), conversion.toConversion(PlanCommand.DEFAULTS), batch, seq, tensor,
+        ModelGraph graph;
+        try (LoadedModel m = PlanningModels.load(model)) {
+            if (png != null) OwnInputs.of(m).refuseOutput("--png", png);
+            graph = m.graph();
+        }
+        TensorLayout t = LayoutCatalog.find(graph, conversion.toConversion(PlanCommand.DEFAULTS), batch, seq, tensor,
                 ChipProfiles.load().constants());
         PrintWriter out = spec.commandLine().getOut();
         if (png != null) {

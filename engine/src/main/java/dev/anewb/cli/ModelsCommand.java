@@ -66,6 +66,7 @@ final class ModelsCommand implements Runnable {
                 m.commits().forEach(o.putArray("commits")::add);
                 if (m.commits().isEmpty()) o.putArray("commits");
                 o.put("size_bytes", m.sizeOnDisk());
+                o.put("partial_bytes", m.partialBytes());
                 o.put("model_type", m.modelType());
                 if (m.supported() == null) o.putNull("supported");
                 else o.put("supported", m.supported());
@@ -76,8 +77,11 @@ final class ModelsCommand implements Runnable {
         } else {
             out.printf("%-44s %-28s %10s  %-9s %s%n", "REPO", "REVISIONS", "SIZE", "SUPPORTED", "MODEL TYPE");
             for (HfCache.CachedModel m : models) {
-                out.printf("%-44s %-28s %10s  %-9s %s%n", m.repoId(), revisions(m), ByteSizes.format(m.sizeOnDisk()), yesNo(m.supported()),
-                        m.modelType() == null || m.modelType().isEmpty() ? "-" : m.modelType());
+                String partial = m.partialBytes() == 0 ? "" : "  (+" + ByteSizes.format(m.partialBytes())
+                        + " of partial downloads, removed by the next pull)";
+                String type = m.modelType() == null || m.modelType().isEmpty() ? "-" : m.modelType();
+                out.printf("%-44s %-28s %10s  %-9s %s%s%n", m.repoId(), revisions(m), ByteSizes.format(m.sizeOnDisk()),
+                        yesNo(m.supported()), type, partial);
             }
         }
         out.flush();
@@ -148,6 +152,7 @@ final class ModelsCommand implements Runnable {
         if (json) {
             ObjectNode o = JSON.createObjectNode();
             o.put("id", r.repoId()).put("revision", r.revision()).put("commit", r.commit()).put("snapshot", r.snapshot().toString());
+            o.put("removed_partial_bytes", r.removedPartialBytes());
             ArrayNode files = o.putArray("files");
             for (PullResult.PulledFile f : r.files()) {
                 files.addObject().put("name", f.name()).put("size", f.size()).put("etag", f.etag()).put("downloaded", f.downloaded());
@@ -159,6 +164,10 @@ final class ModelsCommand implements Runnable {
             out.printf("  %d files, %d downloaded (%s), %d already cached%n", r.files().size(), fetched, ByteSizes.format(r.downloadedBytes()),
                     r.files().size() - fetched);
             out.printf("  %s%n", r.snapshot());
+            if (r.removedPartialBytes() > 0) {
+                out.printf("  removed %s of partial downloads left by interrupted pulls%n",
+                        ByteSizes.format(r.removedPartialBytes()));
+            }
         }
         out.flush();
         return 0;

@@ -4,7 +4,6 @@ import dev.anewb.api.ModelLoader;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.io.WeightSources;
 import dev.anewb.job.JobContext;
-import dev.anewb.model.ModelGraph;
 import dev.anewb.model.ModelRef;
 
 /**
@@ -13,12 +12,6 @@ import dev.anewb.model.ModelRef;
  */
 final class PlanningModels {
     private PlanningModels() { }
-
-    static ModelGraph graph(String model) {
-        try (LoadedModel m = load(model)) {
-            return m.graph();
-        }
-    }
 
     /** The model, with its weights when they are local (the caller closes it). */
     static LoadedModel load(String model) {

@@ -1,20 +1,25 @@
 package dev.anewb.cli;
 
+import dev.anewb.AnewbException;
 import dev.anewb.api.ConvertedModel;
 import dev.anewb.api.ModelSession;
 import dev.anewb.drift.TapMetrics;
 import dev.anewb.io.LoadedModel;
+import dev.anewb.io.OwnInputs;
 import dev.anewb.io.SafetensorsWriter;
 import dev.anewb.job.JobContext;
 import dev.anewb.model.Batch;
 import dev.anewb.model.Conversion;
+import dev.anewb.model.ModelGraph;
 import dev.anewb.model.ModelRef;
 import dev.anewb.runtime.Activation;
+import dev.anewb.runtime.NonFiniteValues;
 import dev.anewb.runtime.RunResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -34,6 +39,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--dump", paramLabel = "FILE.safetensors", description = "Write every tap to this file.")
     Path dump;
+
+    @Option(names = "--force", description = "Replace the --dump file if it exists (never one of the inputs).")
+    boolean force;
 
     /** A package without input: run its sample input and compare with the drift its manifest recorded. */
     private int recheck(ModelSession s) {
@@ -58,10 +66,19 @@ final class RunCommand implements Callable<Integer> {
     }
 
     @Override public Integer call() {
+        if (dump != null && Files.isDirectory(dump)) {
+            throw AnewbException.usage("--dump " + dump + ": is a folder; --dump needs a file name");
+        }
+        if (dump != null && Files.exists(dump) && !force) {
+            throw AnewbException.usage("--dump " + dump + ": exists; add --force to replace it");
+        }
         try (ModelSession s = ModelSession.open(ModelRef.parse(model.model), true, JobContext.NONE)) {
             LoadedModel m = s.model();
+            if (dump != null) OwnInputs.of(m, input.image, input.audio).refuseOutput("--dump", dump);
             if (m.isPackage() && input.isEmpty()) return recheck(s);
             ConvertedModel cm = s.convert(conversion.toConversion(false, Conversion.Precision.FP32, Conversion.Layout.HF));
+            cm.warnings().forEach(w -> System.err.println("anewb: warning: " + w));
+            ModelGraph graph = cm.graph();
             Batch batch = input.toBatch(m);
             RunResult r = cm.run(batch, JobContext.NONE);
             for (Map.Entry<String, Activation> e : r.taps().entrySet()) {
@@ -71,11 +88,20 @@ final class RunCommand implements Callable<Integer> {
                 for (int i = 0; i < Math.min(4, d.length); i++) sb.append(String.format(Locale.ROOT, "%s%.5f", i == 0 ? "" : ", ", d[i]));
                 System.out.printf("%-28s %-16s [%s, ...]%n", e.getKey(), Arrays.toString(shape), sb);
             }
+            m.graph().tapAliases().forEach((alias, tap) -> System.out.printf("%-28s = %s%n", alias, tap));
             System.out.printf(Locale.ROOT, "forward pass: %.1f ms (batch %d, %d tokens)%n", r.nanos() / 1e6, batch.batch(), batch.seq());
+            String nonFinite = NonFiniteValues.warning(graph, m.weights(), r);
+            if (nonFinite != null) System.err.println("anewb: warning: " + nonFinite);
             if (dump != null) {
                 SafetensorsWriter w = new SafetensorsWriter();
                 for (Map.Entry<String, Activation> e : r.taps().entrySet()) {
                     w.addFloats(e.getKey(), TapShapes.transformersShape(m.graph(), e.getKey(), e.getValue()), e.getValue().data());
+                }
+                // the names transformers' outputs use, as copies: what a Python user looks for first
+                for (Map.Entry<String, String> a : m.graph().tapAliases().entrySet()) {
+                    Activation act = r.taps().get(a.getValue());
+                    if (act == null) continue;
+                    w.addFloats(a.getKey(), TapShapes.transformersShape(m.graph(), a.getValue(), act), act.data());
                 }
                 w.metadata("model", m.ref().text());
                 w.write(dump);

@@ -101,6 +101,10 @@ public final class AnePackage {
         }
     }
 
+    private static String abbreviate(String s) {
+        return s.length() > 40 ? s.substring(0, 40) + "…" : s;
+    }
+
     /** Reads the manifest of a package folder. */
     public static JsonNode readManifest(Path pkg) {
         Path f = pkg.resolve(MANIFEST);
@@ -109,8 +113,19 @@ public final class AnePackage {
             if (Files.size(f) > 64L << 20) throw AnewbException.file(f, "manifest larger than 64 MB");
             JsonNode m = JSON.readTree(f.toFile());
             if (!FORMAT.equals(m.path("format").asText())) throw AnewbException.file(f, "not an anepkg manifest (format is \"" + m.path("format").asText() + "\")");
-            if (m.path("format_version").asInt() != FORMAT_VERSION) {
-                throw AnewbException.file(f, "package format version " + m.path("format_version").asText() + " is not supported (this tool reads " + FORMAT_VERSION + ")");
+            JsonNode version = m.path("format_version");
+            // a missing or non-numeric version printed as blank ("format version  is not supported"): say what is there
+            if (version.isMissingNode() || version.isNull()) {
+                throw AnewbException.file(f, "has no \"format_version\" (this tool reads version " + FORMAT_VERSION
+                        + ")");
+            }
+            if (!version.isIntegralNumber()) {
+                throw AnewbException.file(f, "\"format_version\" is " + abbreviate(version.toString())
+                        + ", not a version number (this tool reads " + FORMAT_VERSION + ")");
+            }
+            if (version.asLong() != FORMAT_VERSION) {
+                throw AnewbException.file(f, "package format version " + version.asText()
+                        + " is not supported (this tool reads " + FORMAT_VERSION + ")");
             }
             return m;
         } catch (IOException e) {

@@ -82,9 +82,13 @@ public final class OnnxExporter {
 
     /** How block-INT8 weights are dequantized in the exported graph. */
     public enum Dequantize {
-        /** Opset-21 blocked DequantizeLinear (spec/quantization.md); ONNX Runtime 1.23 CPU runs it. */
+        /**
+         * Opset-21 blocked DequantizeLinear (spec/quantization.md). ONNX Runtime 1.23 runs it as written; 1.30 fuses
+         * DequantizeLinear + MatMul into MatMulNBits at accuracy level 4 (activations quantized to INT8), 1-4e-2
+         * relative off, unless the session sets {@value #ORT_ACCURACY_OPTION}=1.
+         */
         BLOCKED,
-        /** Cast/Gather/Sub/Mul with the same result, for runtimes without blocked DequantizeLinear. */
+        /** Cast/Gather/Sub/Mul with the same result: no runtime fuses it, so every ONNX Runtime computes as we do. */
         EXPLICIT
     }
 
@@ -118,9 +122,15 @@ public final class OnnxExporter {
         this.maskName = !ids ? null : encoderDecoder ? DECODER_ATTENTION_MASK : ATTENTION_MASK;
     }
 
-    /** Exports with blocked DequantizeLinear for INT8 weights. */
+    /** The ONNX Runtime session option that keeps a fused MatMulNBits at FP32 accuracy (level 1). */
+    public static final String ORT_ACCURACY_OPTION = "session.qdq_matmulnbits_accuracy_level";
+
+    /**
+     * Exports with INT8 weights dequantized explicitly ({@link Dequantize#EXPLICIT}): the default, because ONNX
+     * Runtime 1.30 and later rewrite blocked DequantizeLinear + MatMul into a less accurate MatMulNBits.
+     */
     public static void export(ModelGraph graph, WeightSource weights, Path out, JobContext ctx) {
-        export(graph, weights, out, Dequantize.BLOCKED, ctx);
+        export(graph, weights, out, Dequantize.EXPLICIT, ctx);
     }
 
     /**
@@ -130,6 +140,13 @@ public final class OnnxExporter {
     public static void export(ModelGraph graph, WeightSource weights, Path out, Dequantize dequantize, JobContext ctx) {
         OnnxExporter e = new OnnxExporter(graph, weights, dequantize);
         e.build();
+        e.w.metadata("anewb.dequantize", dequantize.name().toLowerCase(Locale.ROOT));
+        if (dequantize == Dequantize.BLOCKED && graph.conversion().int8()) {
+            e.w.metadata("anewb.onnxruntime", "ONNX Runtime 1.30 and later fuse the blocked DequantizeLinear + MatMul"
+                    + " into MatMulNBits with accuracy_level 4 (INT8 activations, about 1e-2 relative off this model's"
+                    + " outputs); set the session option " + ORT_ACCURACY_OPTION + "=1 to keep FP32 accuracy, or export"
+                    + " with --dequantize explicit");
+        }
         e.w.write(out, ctx);
     }
 
@@ -161,6 +178,12 @@ public final class OnnxExporter {
             }
             dims.add((long) v.channels());
             w.output(new ValueInfo(tap.getKey(), OnnxModelWriter.FLOAT, dims));
+            // transformers' output names (last_hidden_state, ...) right after the tap they repeat
+            for (Map.Entry<String, String> a : graph.tapAliases().entrySet()) {
+                if (!a.getValue().equals(tap.getKey())) continue;
+                node("Identity", List.of(tap.getKey()), a.getKey());
+                w.output(new ValueInfo(a.getKey(), OnnxModelWriter.FLOAT, dims));
+            }
         }
     }
 

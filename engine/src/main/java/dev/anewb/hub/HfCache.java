@@ -64,9 +64,15 @@ public final class HfCache {
 
     public Path root() { return root; }
 
-    /** {@code models--org--name}. */
+    /** {@code models--org--name}; the id must follow the Hub's rules, so it cannot name another folder. */
     public Path repoFolder(String repoId) {
-        return root.resolve(repoFolderName(repoId));
+        return root.resolve(repoFolderName(HubNames.requireRepoId(repoId)));
+    }
+
+    /** {@code refs/{revision}}, for a revision by git's ref rules, inside the repository's {@code refs/}. */
+    private Path refFile(String repoId, String revision) {
+        Path refs = repoFolder(repoId).resolve("refs");
+        return ContainedPaths.resolveInside(refs, HubNames.requireRevision(revision), refs, "revision");
     }
 
     private static String repoFolderName(String repoId) {
@@ -80,7 +86,8 @@ public final class HfCache {
 
     /** Where a blob is written while it downloads; renamed to {@link #blob} once complete (and verified). */
     public Path incompleteBlob(String repoId, String etag) {
-        return repoFolder(repoId).resolve("blobs").resolve(ContainedPaths.requireSimpleName(etag, "ETag", repoId) + ".incomplete");
+        String name = ContainedPaths.requireSimpleName(etag, "ETag", repoId);
+        return repoFolder(repoId).resolve("blobs").resolve(name + INCOMPLETE);
     }
 
     /** The lock file huggingface_hub takes around a blob's download, so Python and we never write one blob twice. */
@@ -94,7 +101,7 @@ public final class HfCache {
 
     /** The commit a ref (branch or tag) points to in the cache, if recorded. */
     public Optional<String> refCommit(String repoId, String revision) {
-        Path ref = repoFolder(repoId).resolve("refs").resolve(revision);
+        Path ref = refFile(repoId, revision);
         if (!Files.isRegularFile(ref)) return Optional.empty();
         try {
             String commit = Files.readString(ref).trim();
@@ -119,7 +126,7 @@ public final class HfCache {
     /** Records {@code refs/{revision}} = commit (no newline, as huggingface_hub writes it); written atomically. */
     public void writeRef(String repoId, String revision, String commit) throws IOException {
         if (revision.equals(commit)) return;
-        Path ref = repoFolder(repoId).resolve("refs").resolve(revision);
+        Path ref = refFile(repoId, revision);
         Optional<String> current = refCommit(repoId, revision);
         if (current.isPresent() && current.get().equals(commit)) return;
         Files.createDirectories(ref.getParent());
@@ -167,8 +174,46 @@ public final class HfCache {
         AtomicFiles.moveReplacing(from, to);
     }
 
+    /** A partial download in a repository's {@code blobs/}: {@code {etag}.incomplete}. */
+    public record Partial(Path file, String etag, long bytes) { }
+
+    static final String INCOMPLETE = ".incomplete";
+
+    /** The partial downloads of a repository (Python's and ours: both name them {@code {etag}.incomplete}). */
+    public List<Partial> partials(String repoId) throws IOException {
+        Path blobs = repoFolder(repoId).resolve("blobs");
+        List<Partial> out = new ArrayList<>();
+        if (!Files.isDirectory(blobs)) return out;
+        try (Stream<Path> s = Files.list(blobs)) {
+            for (Path p : s.sorted().toList()) {
+                String name = p.getFileName().toString();
+                if (!name.endsWith(INCOMPLETE) || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) continue;
+                out.add(new Partial(p, name.substring(0, name.length() - INCOMPLETE.length()), Files.size(p)));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Deletes the partial downloads of a repository that nobody is writing: those whose blob lock is free (a
+     * download in progress, ours or Python's, holds it). Called after a successful pull, so what is left is from
+     * interrupted pulls (a blob of another revision, or one the Hub no longer serves). Returns the bytes removed.
+     */
+    public long cleanPartials(String repoId) throws IOException {
+        long removed = 0;
+        for (Partial p : partials(repoId)) {
+            if (!p.etag().matches("[A-Za-z0-9._-]+") || p.etag().contains("..")) continue;
+            try (BlobLock lock = BlobLock.tryAcquire(blobLock(repoId, p.etag()))) {
+                if (lock == null) continue; // being downloaded right now
+                if (Files.deleteIfExists(p.file())) removed += p.bytes();
+            }
+        }
+        return removed;
+    }
+
     /** One model in the cache, as {@code anewb models list} shows it. */
-    public record CachedModel(String repoId, Map<String, String> refs, List<String> commits, long sizeOnDisk, String modelType) {
+    public record CachedModel(String repoId, Map<String, String> refs, List<String> commits, long sizeOnDisk,
+                              String modelType, long partialBytes) {
         /** The engine can load this model's architecture (unknown when no snapshot holds a config.json). */
         public Boolean supported() {
             return modelType == null ? null : Architectures.isSupported(modelType);
@@ -197,7 +242,9 @@ public final class HfCache {
         if (Files.isDirectory(refsDir)) {
             try (Stream<Path> s = Files.walk(refsDir)) {
                 for (Path r : s.filter(Files::isRegularFile).toList()) {
-                    refCommit(repoId, refsDir.relativize(r).toString().replace('\\', '/')).ifPresent(c -> refs.put(refsDir.relativize(r).toString(), c));
+                    String rev = refsDir.relativize(r).toString().replace('\\', '/');
+                    // a stray file Python would never write is not a revision (and not a reason to fail the listing)
+                    if (HubNames.isRevision(rev)) refCommit(repoId, rev).ifPresent(c -> refs.put(rev, c));
                 }
             }
         }
@@ -208,11 +255,15 @@ public final class HfCache {
                 s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().forEach(commits::add);
             }
         }
-        long size = 0;
+        // partial downloads apart: a 329 MB model with a 117 MB orphaned partial showed as 446 MiB
+        long size = 0, partial = 0;
         Path blobs = repo.resolve("blobs");
         if (Files.isDirectory(blobs)) {
             try (Stream<Path> s = Files.list(blobs)) {
-                for (Path b : s.filter(Files::isRegularFile).toList()) size += Files.size(b);
+                for (Path b : s.filter(Files::isRegularFile).toList()) {
+                    if (b.getFileName().toString().endsWith(INCOMPLETE)) partial += Files.size(b);
+                    else size += Files.size(b);
+                }
             }
         }
         // prefer the snapshot main points to, else any snapshot with a config.json
@@ -227,7 +278,7 @@ public final class HfCache {
                 break;
             }
         }
-        return new CachedModel(repoId, refs, commits, size, modelType);
+        return new CachedModel(repoId, refs, commits, size, modelType, partial);
     }
 
     private static String modelType(Path configJson) {

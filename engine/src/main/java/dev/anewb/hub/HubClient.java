@@ -132,6 +132,8 @@ public final class HubClient {
     }
 
     public HubModelInfo info(String repoId, String revision, JobContext ctx) {
+        HubNames.requireRepoId(repoId);
+        if (revision != null) HubNames.requireRevision(revision);
         requireOnline("ask the Hub about " + repoId);
         String path = "/api/models/" + repoId + (revision == null ? "" : "/revision/" + encode(revision));
         URI uri = URI.create(settings.endpoint() + path + "?blobs=true");
@@ -211,6 +213,8 @@ public final class HubClient {
      * Progress messages carry bytes and speed; a cancel takes effect within a fraction of a second.
      */
     public PullResult pull(String repoId, String revision, FileSelection selection, JobContext ctx) {
+        HubNames.requireRepoId(repoId);
+        HubNames.requireRevision(revision);
         if (offline()) return cached(repoId, revision).orElseThrow(() -> notCachedOffline(repoId, revision));
         ctx.progress(-1, "asking the Hub about " + repoId + "@" + revision);
         HubModelInfo info = info(repoId, revision, ctx);
@@ -220,6 +224,7 @@ public final class HubClient {
                     + String.join(", ", info.fileNames().stream().limit(12).toList()) + (info.files().size() > 12 ? ", …" : "") + ")");
         }
         String commit = info.commit();
+        for (String f : wanted) HubNames.requireFileName(f, repoId + "@" + commit);
         long total = wanted.stream().mapToLong(f -> info.file(f).map(HubModelInfo.RepoFile::size).orElse(0L)).map(s -> Math.max(0, s)).sum();
         PullProgress progress = new PullProgress(ctx, total);
         List<PullResult.PulledFile> pulled = new ArrayList<>();
@@ -232,9 +237,16 @@ public final class HubClient {
         } catch (IOException e) {
             throw new AnewbException(cache().repoFolder(repoId) + ": cannot write refs/" + revision + " (" + e.getMessage() + ")", e);
         }
+        long removed = 0;
+        try {
+            removed = cache().cleanPartials(repoId);
+        } catch (IOException e) {
+            // the pull succeeded; leftovers are tried again by the next one
+        }
         ctx.progress(1, "pulled " + repoId + "@" + commit.substring(0, 8) + " (" + pulled.size() + " files, "
                 + PullProgress.bytes(pulled.stream().filter(PullResult.PulledFile::downloaded).mapToLong(PullResult.PulledFile::size).sum()) + " downloaded)");
-        return new PullResult(repoId, revision, commit, cache().snapshotFolder(repoId, commit), List.copyOf(pulled));
+        return new PullResult(repoId, revision, commit, cache().snapshotFolder(repoId, commit), List.copyOf(pulled),
+                removed);
     }
 
     private PullResult.PulledFile pullFile(String repoId, String commit, String file, HubModelInfo.RepoFile known, PullProgress progress, JobContext ctx) {
@@ -269,6 +281,8 @@ public final class HubClient {
 
     /** The cached snapshot of a revision, without touching the network. */
     public Optional<PullResult> cached(String repoId, String revision) {
+        HubNames.requireRepoId(repoId);
+        HubNames.requireRevision(revision);
         return cache().snapshot(repoId, revision).map(snap -> {
             String commit = snap.getFileName().toString();
             List<PullResult.PulledFile> files = new ArrayList<>();
@@ -290,6 +304,8 @@ public final class HubClient {
      * asked for), else pulled from the Hub; with {@code HF_HUB_OFFLINE=1} only the cache is used.
      */
     public Path localSnapshot(String repoId, String revision, boolean withWeights, JobContext ctx) {
+        HubNames.requireRepoId(repoId);
+        HubNames.requireRevision(revision);
         Optional<Path> snap = cache().snapshot(repoId, revision);
         if (snap.isPresent() && isLoadable(snap.get(), withWeights)) return snap.get();
         if (offline()) {

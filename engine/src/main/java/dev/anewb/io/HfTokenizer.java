@@ -73,6 +73,7 @@ public final class HfTokenizer implements TextTokenizer {
     private final Map<String, Long> tokenToId = new HashMap<>();
     private final Map<Long, String> idToToken = new HashMap<>();
     private final int vocabSize;
+    private Long unknownId;
 
     private HfTokenizer(Path path, String json) {
         this.path = path;
@@ -87,6 +88,9 @@ public final class HfTokenizer implements TextTokenizer {
             throw AnewbException.file(path, "is not a tokenizer.json (no \"model\" object)");
         }
         readVocab(root);
+        JsonNode unk = root.get("model").get("unk_token"), unkId = root.get("model").get("unk_id");
+        if (unk != null && unk.isTextual()) unknownId = tokenToId.get(unk.asText());
+        else if (unkId != null && unkId.canConvertToLong()) unknownId = unkId.asLong();
         checkPostProcessor(root.get("post_processor"), "post_processor");
         this.vocabSize = idToToken.keySet().stream().mapToInt(Long::intValue).max().orElse(-1) + 1;
         // A native panic would end this process: a child JVM tries the file first (once per content).
@@ -229,6 +233,8 @@ public final class HfTokenizer implements TextTokenizer {
     }
 
     @Override public String decode(long[] ids, boolean skipSpecial) { return plain.decode(ids, skipSpecial); }
+
+    @Override public Long unknownId() { return unknownId; }
 
     @Override public int vocabSize() { return vocabSize; }
 

@@ -11,8 +11,12 @@ import java.awt.image.Raster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Locale;
 import java.util.function.Consumer;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * transformers' {@code ViTImageProcessor}: decode (PNG/JPEG through ImageIO), convert to RGB, resize to
@@ -65,6 +69,10 @@ public record ImagePreprocessor(boolean doResize, int height, int width, int res
         } else if (size != null && !size.isNull()) {
             throw AnewbException.file(f, "\"size\" " + size + " is not supported (give {\"height\": H, \"width\": W})");
         }
+        // the resize allocates H·W pixels: refuse what no ViT takes before it does
+        if (h < 1 || w < 1 || h > 16384 || w > 16384) {
+            throw AnewbException.file(f, "\"size\" " + h + "x" + w + " must be between 1 and 16384 on each side");
+        }
         int resample = j.path("resample").asInt(2);
         if (resample < 0 || resample > 5) throw AnewbException.file(f, "resample " + resample + " is not a PIL filter (0-5)");
         return new ImagePreprocessor(j.path("do_resize").asBoolean(true), h, w, resample, j.path("do_rescale").asBoolean(true),
@@ -79,14 +87,42 @@ public record ImagePreprocessor(boolean doResize, int height, int width, int res
         return new double[]{n.get(0).asDouble(), n.get(1).asDouble(), n.get(2).asDouble()};
     }
 
-    /** Decodes a PNG or JPEG into 8-bit RGB (PIL's convert("RGB"): gray replicated, alpha dropped). */
+    /**
+     * The most pixels an image may declare: 8192 × 8192 (64 MP). Decoding costs about 15 bytes a pixel here (ImageIO's
+     * raster and the RGB copy), so this bounds a decode near 1 GB; ViT inputs are a few hundred pixels square.
+     */
+    public static final long MAX_PIXELS = 8192L * 8192L;
+
+    /**
+     * Decodes a PNG or JPEG into 8-bit RGB (PIL's convert("RGB"): gray replicated, alpha dropped). The header's
+     * dimensions are checked against {@link #MAX_PIXELS} before any pixel is decoded: a 1 MB PNG may declare
+     * 20000 × 20000 pixels.
+     */
     public static Rgb decode(Path file) {
         BufferedImage img;
-        try {
-            if (!Files.isRegularFile(file)) throw AnewbException.file(file, "no such file");
-            img = ImageIO.read(file.toFile());
-        } catch (IOException e) {
-            throw AnewbException.file(file, "cannot decode the image (" + e.getMessage() + ")", e);
+        if (!Files.isRegularFile(file)) throw AnewbException.file(file, "no such file");
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                throw AnewbException.file(file, "not an image ImageIO can decode (give a PNG or JPEG file)");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                long w = reader.getWidth(0), h = reader.getHeight(0);
+                if (w < 1 || h < 1 || w * h > MAX_PIXELS) {
+                    String mp = String.format(Locale.ROOT, "%.1f", w * h / 1e6);
+                    throw AnewbException.file(file, "declares " + w + "x" + h + " pixels (" + mp + " MP), more than"
+                            + " the " + MAX_PIXELS / 1_000_000 + " MP (8192x8192) this tool decodes;"
+                            + " scale it down first");
+                }
+                img = reader.read(0);
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof AnewbException a) throw a;
+            throw AnewbException.file(file, "cannot decode the image (" + AnewbException.reason(e) + ")", e);
         }
         if (img == null) throw AnewbException.file(file, "not an image ImageIO can decode (give a PNG or JPEG file)");
         int h = img.getHeight(), w = img.getWidth();

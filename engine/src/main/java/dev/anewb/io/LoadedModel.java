@@ -9,6 +9,7 @@ import dev.anewb.model.TextTokenizer;
 import dev.anewb.model.WeightSource;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -25,6 +26,7 @@ public final class LoadedModel implements AutoCloseable {
     private final Path tokenizerJson;
     private final List<Path> files;
     private TextTokenizer tokenizer;
+    private final List<String> warnings = new ArrayList<>();
     private JsonNode manifest;
 
     /** A converted package: its graph is already converted and its manifest is kept. */
@@ -72,6 +74,12 @@ public final class LoadedModel implements AutoCloseable {
     }
 
     public List<Path> files() { return files; }
+
+    /** What loading found suspicious but not fatal (weights the graph does not use), one line each. */
+    public List<String> warnings() { return List.copyOf(warnings); }
+
+    /** Records a warning about the loaded files (weights the graph does not use, ...), shown by whoever converts it. */
+    public void warn(String warning) { warnings.add(warning); }
 
     public boolean hasTokenizer() { return tokenizerJson != null; }
 

@@ -11,7 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -60,6 +62,7 @@ public final class OnnxModelWriter {
     private final long irVersion;
     private final long opset;
     private final String producerVersion;
+    private final Map<String, String> metadata = new LinkedHashMap<>();
 
     public OnnxModelWriter(String graphName, long irVersion, long opset, String producerVersion) {
         this.graphName = graphName;
@@ -75,6 +78,9 @@ public final class OnnxModelWriter {
     public void input(ValueInfo v) { inputs.add(v); }
 
     public void output(ValueInfo v) { outputs.add(v); }
+
+    /** A ModelProto metadata_props entry (field 14): what a reader of the file should know about it. */
+    public void metadata(String key, String value) { metadata.put(key, value); }
 
     public int nodeCount() { return nodes.size(); }
 
@@ -163,6 +169,12 @@ public final class OnnxModelWriter {
         });
         c.writeUInt32NoTag(opsetId.length);
         c.writeRawBytes(opsetId);
+        for (Map.Entry<String, String> e : metadata.entrySet()) {
+            c.writeByteArray(14, message(o -> {
+                o.writeString(1, e.getKey());
+                o.writeString(2, e.getValue());
+            }));
+        }
         c.flush();
     }
 

@@ -13,6 +13,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.WeakReference;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -64,6 +65,9 @@ public final class OnnxWeights implements WeightSource {
     /** HF name → ONNX initializer name; transposed names are in {@link #transposed}. */
     private final Map<String, String> hfToOnnx;
     private final Set<String> transposed;
+    /** Small INT64 values of Constant nodes, by output name. */
+    private final Map<String, long[]> constants = new HashMap<>();
+    private final Map<String, String> metadata = new LinkedHashMap<>();
     /**
      * Transposed copies, weakly held: an executor reads each once to prepare its own form (packed panels), so a
      * strong cache kept a second float copy of every projection for the life of the model (42 MB for the bundled
@@ -128,7 +132,10 @@ public final class OnnxWeights implements WeightSource {
             MemorySegment file = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             Parser p = new Parser(path, file, arena);
             p.parseModel();
-            return new OnnxWeights(path, arena, p.initializers, p.nodes, p.graphInputs, p.graphOutputs);
+            OnnxWeights w = new OnnxWeights(path, arena, p.initializers, p.nodes, p.graphInputs, p.graphOutputs);
+            w.constants.putAll(p.constants);
+            w.metadata.putAll(p.metadata);
+            return w;
         } catch (InvalidProtocolBufferException e) {
             arena.close();
             throw AnewbException.file(path, "is not a valid ONNX model: " + e.getMessage(), e);
@@ -150,6 +157,8 @@ public final class OnnxWeights implements WeightSource {
         final Map<String, Initializer> initializers = new LinkedHashMap<>();
         final List<Node> nodes = new ArrayList<>();
         final List<String> graphInputs = new ArrayList<>(), graphOutputs = new ArrayList<>();
+        final Map<String, long[]> constants = new HashMap<>();
+        final Map<String, String> metadata = new LinkedHashMap<>();
         boolean sawGraph;
 
         Parser(Path path, MemorySegment file, Arena arena) {
@@ -180,6 +189,20 @@ public final class OnnxWeights implements WeightSource {
                     parseGraph();
                     in.popLimit(old);
                     sawGraph = true;
+                } else if (WireFormat.getTagFieldNumber(tag) == 14
+                        && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+                    int old = in.pushLimit(length("metadata_props"));
+                    String k = null, v = "";
+                    while (!in.isAtEnd()) {
+                        int t = in.readTag();
+                        switch (WireFormat.getTagFieldNumber(t)) {
+                            case 1 -> k = string("metadata key");
+                            case 2 -> v = string("metadata value");
+                            default -> in.skipField(t);
+                        }
+                    }
+                    in.popLimit(old);
+                    if (k != null && metadata.size() < 1000) metadata.put(k, v);
                 } else {
                     in.skipField(tag);
                 }
@@ -215,6 +238,7 @@ public final class OnnxWeights implements WeightSource {
         Node parseNode() throws IOException {
             String name = "", op = "";
             List<String> inputs = new ArrayList<>(), outputs = new ArrayList<>();
+            long[] value = null;
             while (!in.isAtEnd()) {
                 int tag = in.readTag();
                 switch (WireFormat.getTagFieldNumber(tag)) {
@@ -222,10 +246,74 @@ public final class OnnxWeights implements WeightSource {
                     case 2 -> outputs.add(string("node output"));
                     case 3 -> name = string("node name");
                     case 4 -> op = string("node op_type");
+                    case 5 -> {
+                        if (WireFormat.getTagWireType(tag) != WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+                            in.skipField(tag);
+                            break;
+                        }
+                        int old = in.pushLimit(length("node attribute"));
+                        long[] v = parseSmallIntAttribute();
+                        if (v != null) value = v;
+                        in.popLimit(old);
+                    }
                     default -> in.skipField(tag);
                 }
             }
+            // a Constant's small integer value: what reshapes are built from (head counts, head sizes)
+            if (op.equals("Constant") && value != null && outputs.size() == 1) constants.put(outputs.getFirst(), value);
             return new Node(name, op, List.copyOf(inputs), List.copyOf(outputs));
+        }
+
+        /** AttributeProto "value" (name 1, t 5) holding an INT64 tensor of at most 16 elements, else null. */
+        long[] parseSmallIntAttribute() throws IOException {
+            String name = "";
+            long[] value = null;
+            while (!in.isAtEnd()) {
+                int tag = in.readTag();
+                int field = WireFormat.getTagFieldNumber(tag);
+                if (field == 1 && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+                    name = string("attribute name");
+                } else if (field == 5 && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+                    int old = in.pushLimit(length("attribute tensor"));
+                    value = parseSmallIntTensor();
+                    in.popLimit(old);
+                } else {
+                    in.skipField(tag);
+                }
+            }
+            return name.equals("value") ? value : null;
+        }
+
+        /** A TensorProto's INT64 values (int64_data or raw_data), when it has at most 16; else null. */
+        long[] parseSmallIntTensor() throws IOException {
+            int dataType = 0;
+            LongList ints = new LongList(), dims = new LongList();
+            byte[] raw = null;
+            while (!in.isAtEnd()) {
+                int tag = in.readTag();
+                int wire = WireFormat.getTagWireType(tag);
+                switch (WireFormat.getTagFieldNumber(tag)) {
+                    case 1 -> readInts(wire, dims, "dims");
+                    case 2 -> dataType = in.readInt32();
+                    case 7 -> readInts(wire, ints, "int64_data");
+                    case 9 -> {
+                        int len = length("raw_data");
+                        if (len <= 16 * 8) raw = in.readRawBytes(len);
+                        else in.skipRawBytes(len);
+                    }
+                    default -> in.skipField(tag);
+                }
+            }
+            if (dataType != 7) return null;
+            if (raw != null) {
+                if (raw.length % 8 != 0) return null;
+                long[] v = new long[raw.length / 8];
+                ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+                for (int i = 0; i < v.length; i++) v[i] = b.getLong();
+                return v;
+            }
+            long[] v = ints.toArray();
+            return v.length <= 16 ? v : null;
         }
 
         String parseValueInfoName() throws IOException {
@@ -448,6 +536,55 @@ public final class OnnxWeights implements WeightSource {
 
     /** The graph's nodes in file order (topological in a valid model). */
     public List<Node> nodes() { return Collections.unmodifiableList(nodes); }
+
+    /**
+     * The target shapes of the graph's Reshape nodes as far as constants state them, by node name: a dimension
+     * computed at run time (the batch, the sequence) is -1 there, like an explicit -1. Torch exports build the
+     * attention's [batch, seq, heads, head_dim] from Concat(Unsqueeze(...), ..., Constant(heads), Constant(d)).
+     */
+    public Map<String, long[]> reshapeTargets() {
+        Map<String, Node> producers = new HashMap<>();
+        for (Node n : nodes) for (String o : n.outputs()) producers.put(o, n);
+        Map<String, long[]> out = new LinkedHashMap<>();
+        for (Node n : nodes) {
+            if (!n.opType().equals("Reshape") || n.inputs().size() < 2) continue;
+            long[] shape = stated(n.inputs().get(1), producers, 0);
+            if (shape != null) out.put(n.name(), shape);
+        }
+        return out;
+    }
+
+    /** A small int vector a value is known to hold, with -1 for what is computed at run time; null if unknown. */
+    private long[] stated(String value, Map<String, Node> producers, int depth) {
+        if (constants.containsKey(value)) return constants.get(value).clone();
+        Initializer init = initializers.get(value);
+        if (init != null) {
+            if (init.dtype() != DType.I64 || init.data().byteSize() > 16 * 8) return null;
+            return init.data().toArray(I64);
+        }
+        Node p = producers.get(value);
+        if (p == null || depth > 8) return null;
+        return switch (p.opType()) {
+            // Unsqueeze(Gather(Shape(x))) and friends: one dimension known only at run time
+            case "Unsqueeze" -> {
+                long[] v = stated(p.inputs().getFirst(), producers, depth + 1);
+                yield v != null && v.length == 1 ? v : new long[]{-1};
+            }
+            case "Concat" -> {
+                LongList all = new LongList();
+                for (String in : p.inputs()) {
+                    long[] part = stated(in, producers, depth + 1);
+                    if (part == null) yield null;
+                    for (long x : part) all.add(x);
+                }
+                yield all.toArray();
+            }
+            default -> null;
+        };
+    }
+
+    /** The model's metadata_props (key → value), in file order. */
+    public Map<String, String> metadata() { return Collections.unmodifiableMap(metadata); }
 
     public List<String> graphInputs() { return Collections.unmodifiableList(graphInputs); }
 

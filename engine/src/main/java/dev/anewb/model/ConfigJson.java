@@ -4,9 +4,56 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.anewb.AnewbException;
 
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /** Typed reads from a config.json with messages that name the file and the key. */
 public final class ConfigJson {
+    /**
+     * Ceilings on sizes, far above any published model (the largest have about 130 layers, 128 heads, hidden 25,600,
+     * intermediate 73,728, vocabularies of 256k and contexts of 10M): a config beyond them is a mistake or an attack,
+     * and every size downstream (graph, weight shapes, the planner's totals) is computed from these values.
+     */
+    private static final Map<String, Integer> CEILINGS = ceilings();
+    /** Any other size: 2^24, so that products of a few of them still fit 64 bits. */
+    private static final int DEFAULT_CEILING = 1 << 24;
+
+    private static Map<String, Integer> ceilings() {
+        Map<String, Integer> m = new HashMap<>();
+        List<String> layers = List.of("num_hidden_layers", "n_layer", "n_layers", "encoder_layers", "decoder_layers");
+        List<String> heads = List.of("num_attention_heads", "n_heads", "n_head", "num_key_value_heads",
+                "encoder_attention_heads", "decoder_attention_heads");
+        List<String> widths = List.of("hidden_size", "dim", "n_embd", "d_model", "pooler_output_size", "head_dim");
+        List<String> inner = List.of("intermediate_size", "hidden_dim", "n_inner", "encoder_ffn_dim",
+                "decoder_ffn_dim");
+        layers.forEach(k -> m.put(k, 1024));
+        heads.forEach(k -> m.put(k, 1024));
+        widths.forEach(k -> m.put(k, 1 << 16));
+        inner.forEach(k -> m.put(k, 1 << 20));
+        m.put("type_vocab_size", 1 << 16);
+        m.put("num_channels", 64);
+        m.put("num_mel_bins", 4096);
+        m.put("image_size", 16384);
+        m.put("patch_size", 16384);
+        return Map.copyOf(m);
+    }
+
+    /** The largest value {@code key} may have. */
+    public static int ceiling(String key) {
+        return CEILINGS.getOrDefault(key, DEFAULT_CEILING);
+    }
+
+    /** Refuses a size beyond {@link #ceiling}, naming the key. */
+    public int withinCeiling(String key, int value) {
+        int max = ceiling(key);
+        if (value > max) {
+            throw AnewbException.file(file, "\"" + key + "\" " + value + " is beyond what any model has (at most " + max
+                    + " here); check the config");
+        }
+        return value;
+    }
+
     private final JsonNode node;
     private final Path file;
 
@@ -35,7 +82,7 @@ public final class ConfigJson {
         if (!v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() <= 0) {
             throw AnewbException.file(file, "\"" + key + "\" must be a positive integer, found " + v);
         }
-        return v.asInt();
+        return withinCeiling(key, v.asInt());
     }
 
     public int integer(String key, int fallback) {

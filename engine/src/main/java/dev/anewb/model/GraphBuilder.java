@@ -63,7 +63,9 @@ public final class GraphBuilder {
     }
 
     private int typeVocab() {
-        return config.raw() != null && config.raw().has("type_vocab_size") ? config.raw().get("type_vocab_size").asInt() : 2;
+        // null is absent, as ConfigJson.positive reads it: asInt() of null made a [0, hidden] table (found by fuzzing)
+        var v = config.raw() == null ? null : config.raw().get("type_vocab_size");
+        return v != null && v.canConvertToInt() && v.asInt() > 0 ? v.asInt() : 2;
     }
 
     /** LayerNorm with weight and bias named {@code prefix.weight} / {@code prefix.bias}. */

@@ -67,6 +67,39 @@ public final class ModelGraph {
 
     public Conversion conversion() { return conversion; }
 
+    /**
+     * The names transformers users look for that are taps here under another name: {@code last_hidden_state} (the
+     * last of {@code hidden_states.i}, or of {@code decoder_hidden_states.i} for an encoder-decoder) and
+     * {@code encoder_last_hidden_state}, mapped to the tap that holds them; names that are taps themselves (ViT's
+     * last_hidden_state, pooler_output) are not repeated.
+     */
+    public Map<String, String> tapAliases() {
+        Map<String, String> aliases = new LinkedHashMap<>();
+        String decoder = lastOf("decoder_hidden_states."), plain = lastOf("hidden_states.");
+        String encoder = lastOf("encoder_hidden_states.");
+        String last = decoder != null ? decoder : plain;
+        if (last != null && !taps.containsKey("last_hidden_state")) aliases.put("last_hidden_state", last);
+        if (encoder != null && !taps.containsKey("encoder_last_hidden_state")) {
+            aliases.put("encoder_last_hidden_state", encoder);
+        }
+        return aliases;
+    }
+
+    /** The tap {@code prefix + i} with the highest i, or null. */
+    private String lastOf(String prefix) {
+        String best = null;
+        int bestIndex = -1;
+        for (String t : taps.keySet()) {
+            if (!t.startsWith(prefix) || !t.substring(prefix.length()).matches("\\d{1,6}")) continue;
+            int i = Integer.parseInt(t.substring(prefix.length()));
+            if (i > bestIndex) {
+                bestIndex = i;
+                best = t;
+            }
+        }
+        return best;
+    }
+
     /** A sequence length fixed by the model (ViT patches + 1, Whisper encoder frames); null when bound at run time. */
     public Integer fixedLength(Axis axis) { return fixedLengths.get(axis); }
 

@@ -25,6 +25,9 @@ public interface TextTokenizer extends AutoCloseable {
 
     String decode(long[] ids, boolean skipSpecial);
 
+    /** The id of the unknown token ([UNK], &lt;unk&gt;), or null when there is none (byte-level BPE). */
+    default Long unknownId() { return null; }
+
     /** Embedding rows the ids can address: highest id in the vocabulary or the added tokens, plus one. */
     int vocabSize();
 

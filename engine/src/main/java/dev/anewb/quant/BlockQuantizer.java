@@ -2,7 +2,6 @@ package dev.anewb.quant;
 
 import dev.anewb.AnewbException;
 import dev.anewb.model.Conversion;
-import dev.anewb.model.DType;
 import dev.anewb.model.TensorData;
 import dev.anewb.model.WeightInfo;
 
@@ -97,7 +96,7 @@ public final class BlockQuantizer {
         try {
             return quantize(rowMajor, rows, k);
         } catch (ArithmeticException e) {
-            throw new AnewbException(weight.name() + ": " + e.getMessage(), e);
+            throw new AnewbException(weight.name() + ": " + AnewbException.reason(e), e);
         }
     }
 

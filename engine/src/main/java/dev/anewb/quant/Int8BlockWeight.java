@@ -12,7 +12,7 @@ import java.util.Objects;
  *
  * @param rows      output channels
  * @param k         input (reduction) dimension
- * @param blockSize B, ≥ 8; B ≥ k means one block per row (per-channel)
+ * @param blockSize B, ≥ 8; B ≥ k means one block per row (per-channel), stored as {@code max(8, k)}
  * @param symmetric true for the symmetric scheme (every zero point is 0)
  * @param q         quantized values, {@code [rows, k]} row-major
  * @param scaleF16  IEEE binary16 bits of each block's scale
@@ -27,6 +27,8 @@ public record Int8BlockWeight(int rows, int k, int blockSize, boolean symmetric,
         if (rows < 0 || k < 1 || blockSize < BlockQuantizer.MIN_BLOCK_SIZE) {
             throw new IllegalArgumentException("rows=" + rows + ", k=" + k + ", blockSize=" + blockSize);
         }
+        // Any B >= k is the same single block per row; kernels size buffers by B, so B = 2^26 must not reach them.
+        if (blockSize > k) blockSize = Math.max(BlockQuantizer.MIN_BLOCK_SIZE, k);
         int blocks = blocksPerRow(k, blockSize);
         if (q.length != (long) rows * k || scaleF16.length != (long) rows * blocks || zeroPoint.length != scaleF16.length) {
             throw new IllegalArgumentException("array lengths " + q.length + "/" + scaleF16.length + "/" + zeroPoint.length

@@ -2,6 +2,7 @@ package dev.anewb.cli;
 
 import dev.anewb.io.BundledModel;
 import dev.anewb.io.OnnxWeights;
+import dev.anewb.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -38,18 +39,36 @@ class ExportCommandTest {
         assertTrue(refused.err().contains("--force"), refused.err());
         assertEquals("keep me", Files.readString(out), "the existing file is untouched");
 
-        Outcome forced = run("export", BundledModel.ID, "--onnx", out.toString(), "--force", "--block-size", "64");
+        Outcome forced = run("export", BundledModel.ID, "--onnx", out.toString(), "--force", "--block-size", "64",
+                "--dequantize", "blocked");
         assertEquals(0, forced.exit(), forced.err());
         try (OnnxWeights onnx = OnnxWeights.open(out)) {
             assertTrue(onnx.graphInputs().containsAll(List.of("input_ids", "attention_mask", "token_type_ids")), onnx.graphInputs().toString());
             assertEquals("sentence_embedding", onnx.graphOutputs().getLast());
             assertEquals(6 * 6, onnx.nodes().stream().filter(n -> n.opType().equals("DequantizeLinear")).count(),
                     "every projection of the 6 layers is block-INT8 by default");
+            // issue 17 #14: the file says what ONNX Runtime 1.30+ does with it
+            assertEquals("blocked", onnx.metadata().get("anewb.dequantize"));
+            assertTrue(onnx.metadata().get("anewb.onnxruntime").contains("session.qdq_matmulnbits_accuracy_level=1"),
+                    onnx.metadata().toString());
             assertEquals(List.of(384L, 384L / 64), List.of(onnx.rawInitializer("encoder.layer.0.attention.self.query.weight.scale").shape()[1],
                     onnx.rawInitializer("encoder.layer.0.attention.self.query.weight.scale").shape()[0]));
         }
         try (var files = Files.list(tmp)) {
             assertEquals(List.of(out), files.toList(), "no temporary file is left beside the output");
+        }
+    }
+
+    /** Issue 17 #14: the default export is the explicit form, which no ONNX Runtime rewrites into MatMulNBits. */
+    @Test
+    void theDefaultIsExplicitDequantization() throws IOException {
+        Path out = tmp.resolve("default.onnx");
+        Outcome o = run("export", BundledModel.ID, "--onnx", out.toString());
+        assertEquals(0, o.exit(), o.err());
+        try (OnnxWeights onnx = OnnxWeights.open(out)) {
+            assertEquals(0, onnx.nodes().stream().filter(n -> n.opType().equals("DequantizeLinear")).count());
+            assertEquals("explicit", onnx.metadata().get("anewb.dequantize"));
+            assertEquals(null, onnx.metadata().get("anewb.onnxruntime"), "nothing to warn about");
         }
     }
 
@@ -68,7 +87,7 @@ class ExportCommandTest {
     @Test
     void coreMlPackage() throws IOException {
         Path out = tmp.resolve("bert.mlpackage");
-        String bert = dev.anewb.testing.Fixtures.fixture("bert-tiny").toString();
+        String bert = Fixtures.fixture("bert-tiny").toString();
         Outcome written = run("export", bert, "--coreml", out.toString(), "--seq", "32");
         assertEquals(0, written.exit(), written.err());
         assertTrue(Files.isRegularFile(out.resolve("Data/com.apple.CoreML/weights/weight.bin")));

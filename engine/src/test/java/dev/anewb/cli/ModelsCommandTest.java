@@ -2,6 +2,7 @@ package dev.anewb.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.anewb.hub.BlobLockTest;
 import dev.anewb.hub.FakeHub;
 import dev.anewb.testing.Fixtures;
 import org.junit.jupiter.api.AfterEach;
@@ -74,6 +75,38 @@ class ModelsCommandTest {
         assertEquals(expectedSize, model.get("size_bytes").asLong(), "size counts each blob once");
         assertEquals("bert", model.get("model_type").asText());
         assertTrue(model.get("supported").asBoolean());
+    }
+
+    /**
+     * Issue 17 #15: partial downloads stayed forever and list counted them in the size. The next successful pull
+     * removes those nobody is writing (a download in progress holds the blob lock: that one stays), and list shows
+     * them apart.
+     */
+    @Test
+    void partialDownloadsAreListedApartAndTheNextPullRemovesTheOrphans() throws Exception {
+        run("pull", BERT, "--config-only", "--json");
+        Path blobs = tmp.resolve("cache/models--" + BERT.replace("/", "--") + "/blobs");
+        String orphanEtag = "a".repeat(64), liveEtag = "b".repeat(64);
+        Path orphan = Files.write(blobs.resolve(orphanEtag + ".incomplete"), new byte[117_000]);
+        Path live = Files.write(blobs.resolve(liveEtag + ".incomplete"), new byte[5_000]);
+        JsonNode before = run("list", "--json").get("models").get(0);
+        assertEquals(bert.files().get("config.json").length, before.get("size_bytes").asLong(),
+                "partials are not in the size");
+        assertEquals(122_000, before.get("partial_bytes").asLong());
+
+        // another process is downloading the live one: it holds that blob's lock
+        Path liveLock = tmp.resolve("cache/.locks/models--" + BERT.replace("/", "--") + "/" + liveEtag + ".lock");
+        Process downloader = BlobLockTest.hold("blob", liveLock);
+        JsonNode pulled;
+        try {
+            pulled = run("pull", BERT, "--json");
+        } finally {
+            BlobLockTest.release(downloader);
+        }
+        assertEquals(117_000, pulled.get("removed_partial_bytes").asLong());
+        assertFalse(Files.exists(orphan), "the orphan is removed");
+        assertTrue(Files.exists(live), "the partial being downloaded stays");
+        assertEquals(5_000, run("list", "--json").get("models").get(0).get("partial_bytes").asLong());
     }
 
     @Test

@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -45,6 +46,9 @@ class ReaderFuzzTest {
         return dir.resolve("last-" + reader + ".bin");
     }
 
+    static final Pattern AT_LIMITS = Pattern.compile(
+            "beyond what any model has|beyond what the simulator counts|declares \\d+x\\d+ pixels");
+
     @ParameterizedTest
     @FieldSource("READERS")
     void parsesOrRefusesWithAMessage(String reader) throws Exception {
@@ -61,7 +65,7 @@ class ReaderFuzzTest {
             @Override public int pick(int bound) { return rnd.nextInt(bound); }
             @Override public long anyLong() { return rnd.nextLong(); }
         };
-        int refused = 0;
+        int refused = 0, atLimits = 0;
         List<String> samples = new ArrayList<>();
         long slowest = 0, start = System.nanoTime();
         for (int i = 0; i < tries; i++) {
@@ -76,6 +80,8 @@ class ReaderFuzzTest {
                 if (!(e.getCause() instanceof AnewbException)) failWith(reader, i, input, e.getCause());
                 if (e.getCause().getMessage().contains("\n")) failWith(reader, i, input, new AssertionError("message of several lines: " + e.getCause().getMessage()));
                 if (samples.size() < 4) samples.add(e.getCause().getMessage().replace(target.folder().toString(), "DIR"));
+                // issue 17: the size ceilings of config.json, the planner's 64-bit bound, the image pixel limit
+                if (AT_LIMITS.matcher(e.getCause().getMessage()).find()) atLimits++;
                 refused++;
             } catch (TimeoutException e) {
                 f.cancel(true);
@@ -83,8 +89,9 @@ class ReaderFuzzTest {
             }
             slowest = Math.max(slowest, (System.nanoTime() - t0) / 1_000_000);
         }
-        System.out.printf("fuzz %-11s %6d tries in %6d ms: %d refused with a message, %d parsed, slowest %d ms (seed %d)%n",
-                reader, tries, (System.nanoTime() - start) / 1_000_000, refused, tries - refused, slowest, seed);
+        System.out.printf("fuzz %-11s %6d tries in %6d ms: %d refused with a message (%d at a size limit), %d parsed,"
+                + " slowest %d ms (seed %d)%n", reader, tries, (System.nanoTime() - start) / 1_000_000, refused, atLimits,
+                tries - refused, slowest, seed);
         samples.forEach(m -> System.out.println("    e.g. " + (m.length() > 200 ? m.substring(0, 200) + "…" : m)));
     }
 

@@ -1,6 +1,13 @@
 package dev.anewb.fuzz;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anewb.AnewbException;
+import dev.anewb.ane.AnePlanner;
+import dev.anewb.ane.ChipProfile;
+import dev.anewb.ane.ChipProfiles;
+import dev.anewb.ane.PlanResult;
+import dev.anewb.ane.PlanTotals;
 import dev.anewb.cli.AnewbCli;
 import dev.anewb.convert.AnePackage;
 import dev.anewb.io.HfTokenizer;
@@ -12,7 +19,9 @@ import dev.anewb.io.SafetensorsFile;
 import dev.anewb.io.ShardedSafetensors;
 import dev.anewb.io.WavReader;
 import dev.anewb.job.JobContext;
+import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelConfig;
+import dev.anewb.model.ModelGraph;
 import dev.anewb.model.ModelRef;
 import dev.anewb.model.TensorData;
 import dev.anewb.model.arch.Architectures;
@@ -95,10 +104,21 @@ final class ReaderTargets {
                     });
             case "config" -> new Target(name, "config.json",
                     List.of(fixture("bert-tiny/config.json"), fixture("distilbert-tiny/config.json"), fixture("gpt2-tiny/config.json"),
-                            fixture("llama-tiny/config.json")),
+                            fixture("llama-tiny/config.json"), atCeilings(fixture("bert-tiny/config.json"))),
                     dir, f -> {
                         ModelConfig c = Architectures.readConfig(f.resolve("config.json"));
-                        Architectures.graph(c, Architectures.GraphOptions.CONFIG_ONLY);
+                        ModelGraph g = Architectures.graph(c, Architectures.GraphOptions.CONFIG_ONLY);
+                        // issue 17 #4/#5: the simulator on whatever sizes the reader let through: refused with a
+                        // message, or every total finite and non-negative
+                        int seq = Math.max(1, Math.min(64, g.config().maxPositions()));
+                        ChipProfile a15 = ChipProfiles.load().get("A15");
+                        PlanResult r = AnePlanner.plan(g, Conversion.ANE_DEFAULT, a15, 1, seq, null);
+                        for (PlanTotals t : List.of(r.optimized(), r.baseline())) {
+                            if (!(t.dramBytes() >= 0 && t.flops() >= 0 && t.energyMj() >= 0 && t.latencyMs() >= 0
+                                    && t.peakDramBytes() >= 0 && Double.isFinite(t.energyMj()))) {
+                                throw new IllegalStateException("plan totals out of range: " + t);
+                            }
+                        }
                     });
             case "tokenizer" -> new Target(name, "tokenizer.json",
                     List.of(fixture("tok-bytelevel/tokenizer.json"), fixture("tok-llama/tokenizer.json")),
@@ -164,6 +184,13 @@ final class ReaderTargets {
                     ImageIO.write(img, fmt, b);
                     seeds.add(b.toByteArray());
                 }
+                // issue 17 #6: long thin images near the pixel limit, whose header bytes mutate into 10^8-pixel claims
+                for (int[] wh : new int[][]{{8192, 1}, {1, 8192}}) {
+                    BufferedImage thin = new BufferedImage(wh[0], wh[1], BufferedImage.TYPE_BYTE_GRAY);
+                    ByteArrayOutputStream b = new ByteArrayOutputStream();
+                    ImageIO.write(thin, "png", b);
+                    seeds.add(b.toByteArray());
+                }
                 yield new Target(name, "input.img", seeds, dir, f -> {
                     ImagePreprocessor.Rgb rgb = ImagePreprocessor.decode(f.resolve("input.img"));
                     ImagePreprocessor.resize(rgb, 8, 8, 2);
@@ -173,6 +200,14 @@ final class ReaderTargets {
                     f -> WavReader.read16k(f.resolve("input.wav")));
             default -> throw new IllegalArgumentException(name);
         };
+    }
+
+    /** A config with its widths at the reader's ceilings (hidden 65536, intermediate 2^20, 1024 heads) and 2 layers. */
+    private static byte[] atCeilings(byte[] config) throws IOException {
+        ObjectMapper m = new ObjectMapper();
+        ObjectNode json = (ObjectNode) m.readTree(config);
+        json.put("hidden_size", 65536).put("intermediate_size", 1 << 20).put("num_attention_heads", 1024);
+        return m.writeValueAsBytes(json);
     }
 
     /** A RIFF/WAVE file of 0.1 s of a sine: format 1 (PCM) or 3 (float), mono. */

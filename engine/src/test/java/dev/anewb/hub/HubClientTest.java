@@ -346,6 +346,48 @@ class HubClientTest {
         assertEquals(before, hub.requests.size(), "offline made no request");
     }
 
+    /** Issue 17 #2: a revision with ../ wrote a ref outside the cache once refs/ existed; offline info read it back. */
+    @Test
+    void revisionsRepoIdsAndListedFileNamesNeverBecomePathsOutsideTheCache() throws Exception {
+        client().pull(BERT, "main", FileSelection.CONFIG_ONLY, JobContext.NONE);
+        assertTrue(Files.isDirectory(cacheRoot().resolve("models--hf-internal-testing--bert-tiny/refs")));
+        int before = hub.requests.size();
+        for (String rev : List.of("../../../../escaped", "../../../escaped", "main/../../x", ".hidden", "a..b",
+                "x.lock", "a b")) {
+            AnewbException e = assertThrows(AnewbException.class,
+                    () -> client().pull(BERT, rev, FileSelection.ENGINE, JobContext.NONE), rev);
+            assertEquals(AnewbException.Kind.USAGE, e.kind(), e.getMessage());
+            assertTrue(e.getMessage().contains("revision '" + rev + "'"), e.getMessage());
+        }
+        for (String id : List.of("acme/../../x", "acme/a--b", "../x/y", "acme/.x", "acme/x.git", "a/b/c")) {
+            assertThrows(AnewbException.class, () -> client().pull(id, "main", FileSelection.ENGINE, JobContext.NONE),
+                    id);
+        }
+        assertEquals(before, hub.requests.size(), "refused before asking the Hub");
+        // a file planted where the escaping ref would point is never read back offline
+        Files.writeString(tmp.resolve("escaped"), bert.commit());
+        HubClient offline = client("HF_HUB_OFFLINE", "1");
+        assertThrows(AnewbException.class,
+                () -> offline.localSnapshot(BERT, "../../../escaped", true, JobContext.NONE));
+        assertThrows(AnewbException.class, () -> offline.cache().refCommit(BERT, "../../../escaped"));
+        try (var s = Files.walk(tmp)) {
+            List<Path> named = s.filter(p -> p.getFileName().toString().contains("escaped")).toList();
+            assertEquals(List.of(tmp.resolve("escaped")), named, "nothing was written outside the cache");
+        }
+    }
+
+    @Test
+    void aListedFileNameWithDotDotIsRefusedBeforeItIsFetched() throws Exception {
+        hub.serveFolder("acme/hostile", Fixtures.fixture("bert-tiny"), null,
+                Map.of("sub/../../../.bashrc", "evil".getBytes(StandardCharsets.UTF_8)));
+        AnewbException e = assertThrows(AnewbException.class,
+                () -> client().pull("acme/hostile", "main", FileSelection.ALL, JobContext.NONE));
+        assertTrue(e.getMessage().contains("'sub/../../../.bashrc'"), e.getMessage());
+        assertTrue(e.getMessage().contains("not a plain relative path"), e.getMessage());
+        assertEquals(0, hub.count("hub", "HEAD", "/acme/hostile/resolve/"), "no file was fetched");
+        assertFalse(Files.exists(tmp.resolve(".bashrc")));
+    }
+
     @Test
     void anUnreachableHubIsAClearMessage() throws Exception {
         int closedPort;

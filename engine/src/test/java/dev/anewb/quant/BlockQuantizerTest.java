@@ -207,4 +207,22 @@ class BlockQuantizerTest {
         for (int i = 0; i < n; i++) w[i] = (float) (random.nextGaussian() * 0.05);
         return w;
     }
+
+    /**
+     * Issue 17 #7: a NaN found by a worker thread of the parallel quantizer came back as a copy without a message
+     * ("...query.weight: null" in 1 of 8 runs). Only the last rows hold NaN, so the worker threads find it.
+     */
+    @Test
+    void aNanFoundByAWorkerThreadKeepsItsMessage() {
+        int rows = 4096, k = 64;
+        float[] w = randomWeights(rows * k, 3);
+        for (int r = rows - 64; r < rows; r++) w[r * k + 5] = Float.NaN;
+        TensorData t = TensorData.ofFloats("encoder.layer.0.attention.self.query.weight", w, rows, k);
+        for (int run = 0; run < 30; run++) {
+            AnewbException e = assertThrows(AnewbException.class,
+                    () -> new BlockQuantizer(32, false).quantize(t, false));
+            assertTrue(e.getMessage().startsWith("encoder.layer.0.attention.self.query.weight: a block spans"),
+                    "run " + run + ": " + e.getMessage());
+        }
+    }
 }

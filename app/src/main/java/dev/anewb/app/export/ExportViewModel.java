@@ -17,6 +17,7 @@ import dev.anewb.convert.coreml.CoreMlTarget;
 import dev.anewb.drift.DriftReport;
 import dev.anewb.io.ByteSizes;
 import dev.anewb.io.LoadedModel;
+import dev.anewb.io.OwnInputs;
 import dev.anewb.model.Axis;
 import dev.anewb.model.Conversion;
 import javafx.beans.binding.Bindings;
@@ -142,6 +143,7 @@ public final class ExportViewModel extends AreaViewModel {
         Conversion c = converted.conversion();
         result.set("");
         return track(session.jobs().submit("Export " + out.getFileName(), ctx -> {
+            OwnInputs.of(converted.source()).refuseOutput("ONNX file", out);
             OnnxExporter.export(converted.graph(), converted.source().weights(), out, ctx);
             return out;
         }, p -> {

@@ -65,10 +65,11 @@ public sealed interface SampleInput {
             throw AnewbException.usage(model.displayName() + " does not take " + describeKind() + " input");
         }
         return switch (this) {
-            case Texts t -> new Prepared(this, TextInputs.batch(model.tokenizer(), t.texts()),
-                    t.texts().size() == 1 ? "1 text" : t.texts().size() + " texts");
-            case Image i when i.file() == null ->
-                    new Prepared(this, builtIn(model), "built-in sample image (gradient and checkerboard)");
+            case Texts t -> {
+                TextInputs.Fitted f = fit(model, t.texts());
+                yield new Prepared(this, f.batch(), describe(t.texts(), f));
+            }
+            case Image i when i.file() == null -> new Prepared(this, builtIn(model), "built-in sample image (gradient and checkerboard)");
             case Image i -> {
                 InputOptions o = new InputOptions();
                 o.image = i.file();
@@ -85,6 +86,24 @@ public sealed interface SampleInput {
                         a.file().getFileName() + " · " + String.format(Locale.ROOT, "%.1f s", seconds));
             }
         };
+    }
+
+    /**
+     * Texts as the model can take them: cut to its positions, as transformers' truncation=True does (the CLI's
+     * --truncate), instead of an error on a long sample text.
+     */
+    static TextInputs.Fitted fit(LoadedModel model, List<String> texts) {
+        int max = model.config().maxPositions();
+        return TextInputs.fitting(model.tokenizer(), texts, max > 0 ? max : Integer.MAX_VALUE);
+    }
+
+    /** "1 text", "2 texts", with the cut when there was one: "1 text · cut to 512 tokens (was 600)". */
+    static String describe(List<String> texts, TextInputs.Fitted f) {
+        String d = texts.size() == 1 ? "1 text" : texts.size() + " texts";
+        if (!f.truncated()) return d;
+        int longest = 0;
+        for (int l : f.lengths()) longest = Math.max(longest, l);
+        return d + " · cut to " + f.maxTokens() + " tokens (the longest had " + longest + ")";
     }
 
     private String describeKind() {

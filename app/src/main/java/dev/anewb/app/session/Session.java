@@ -87,7 +87,7 @@ public final class Session {
         final LoadedModel model;
         final ModelSession session;
         private List<String> batchTexts;
-        private Batch batch;
+        private TextInputs.Fitted batch;
         private SampleInput.Prepared sample;
 
         Engine(LoadedModel model) {
@@ -96,8 +96,12 @@ public final class Session {
         }
 
         synchronized Batch batch(List<String> texts) {
+            return fitted(texts).batch();
+        }
+
+        private TextInputs.Fitted fitted(List<String> texts) {
             if (!texts.equals(batchTexts)) {
-                batch = TextInputs.batch(model.tokenizer(), texts);
+                batch = SampleInput.fit(model, texts);
                 batchTexts = List.copyOf(texts);
             }
             return batch;
@@ -108,7 +112,7 @@ public final class Session {
                 // Texts go through the same cache as batch(texts), so Drift's reference run is reused either way.
                 sample = input instanceof SampleInput.Texts t
                         ? new SampleInput.Prepared(input, batch(t.texts()),
-                                t.texts().size() == 1 ? "1 text" : t.texts().size() + " texts")
+                                SampleInput.describe(t.texts(), fitted(t.texts())))
                         : input.prepare(model);
             }
             return sample;

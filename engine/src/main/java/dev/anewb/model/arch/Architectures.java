@@ -186,7 +186,7 @@ public final class Architectures {
         JsonNode n = j.node().get(key);
         if (n != null && n.isArray() && n.size() == 2 && n.get(0).canConvertToInt() && n.get(1).canConvertToInt()
                 && n.get(0).asInt() > 0 && n.get(1).asInt() > 0) {
-            return new int[]{n.get(0).asInt(), n.get(1).asInt()};
+            return new int[]{j.withinCeiling(key, n.get(0).asInt()), j.withinCeiling(key, n.get(1).asInt())};
         }
         if (n != null && n.isArray()) throw AnewbException.file(j.file(), "\"" + key + "\" must be a positive number or [height, width]");
         int v = j.positive(key, fallback);

@@ -226,8 +226,9 @@ final class MatmulVector {
         // every token's sums over it. The outputs are the bits of "dequantize the weight, then the FP32 GEMM" (what
         // the fixtures' INT8 references run), and the codes are read once per call.
         float[] buf = PANEL.get();
-        if (buf.length < bs * PW) {
-            buf = new float[bs * PW];
+        int need = Math.multiplyExact(Math.min(bs, k), PW);
+        if (buf.length < need) {
+            buf = new float[need];
             PANEL.set(buf);
         }
         float[] acc = ACC.get();
