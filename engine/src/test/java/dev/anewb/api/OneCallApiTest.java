@@ -1,6 +1,8 @@
 package dev.anewb.api;
 
 import dev.anewb.convert.OnnxExporter;
+import dev.anewb.convert.coreml.CoreMlOptions;
+import dev.anewb.convert.coreml.CoreMlPreview;
 import dev.anewb.drift.DriftReport;
 import dev.anewb.io.SafetensorsFile;
 import dev.anewb.job.JobContext;
@@ -12,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The README's library example, as written there, on the bundled model. */
@@ -20,13 +23,16 @@ class OneCallApiTest {
 
     @Test
     void theReadmeExampleRuns() throws Exception {
-        try (ConvertedModel m = ConvertedModel.open("bundled:all-MiniLM-L6-v2", Conversion.ANE_DEFAULT.withInt8(true, 64, false), JobContext.NONE)) {
+        Conversion c = Conversion.ANE_DEFAULT.withInt8(true, 64, false);
+        try (ConvertedModel m = ConvertedModel.open("bundled:all-MiniLM-L6-v2", c, JobContext.NONE)) {
             DriftReport drift = m.drift(List.of("The neural engine runs transformers."), true, JobContext.NONE);
             double last = drift.lastHidden().sqnrDb();
             assertTrue(last > 20 && last < 60, "block-64 FP16 last-layer SQNR " + last);
             m.writePackage(tmp.resolve("minilm.anepkg"), false, null, JobContext.NONE);
             OnnxExporter.export(m.graph(), m.source().weights(), tmp.resolve("minilm.onnx"), JobContext.NONE);
             assertTrue(Files.size(tmp.resolve("minilm.onnx")) > 20_000_000);
+            CoreMlPreview p = m.writeCoreMl(tmp.resolve("minilm.mlpackage"), CoreMlOptions.DEFAULT, JobContext.NONE);
+            assertEquals(p.weightBytes(), Files.size(tmp.resolve("minilm.mlpackage/Data/com.apple.CoreML/weights/weight.bin")));
             try (SafetensorsFile w = SafetensorsFile.open(tmp.resolve("minilm.anepkg/weights.safetensors"))) {
                 assertTrue(w.contains("encoder.layer.5.output.dense.weight.q"));
             }
