@@ -48,6 +48,8 @@ public final class ModelSession implements DriftAnalysis.Runs, AutoCloseable {
     static final int CONVERSIONS_KEPT = 6;
     /** Inputs whose FP32 reference run stays cached. */
     static final int REFERENCES_KEPT = 4;
+    /** Converted runs kept (conversion, range, input): drift by cause re-runs only the causes a change touched. */
+    static final int RUNS_KEPT = 8;
 
     private final LoadedModel model;
     private final boolean ownsModel;
@@ -55,6 +57,7 @@ public final class ModelSession implements DriftAnalysis.Runs, AutoCloseable {
     private final Map<Conversion, ConvertedModel> conversions = recentlyUsed(CONVERSIONS_KEPT);
     private final Map<RunKey, Executor> executors = recentlyUsed(CONVERSIONS_KEPT);
     private final Map<InputKey, RunResult> references = recentlyUsed(REFERENCES_KEPT);
+    private final Map<RunOnInput, RunResult> runs = recentlyUsed(RUNS_KEPT);
     private Executor own;
 
     private ModelSession(LoadedModel model, boolean ownsModel) {
@@ -144,6 +147,20 @@ public final class ModelSession implements DriftAnalysis.Runs, AutoCloseable {
         return reference(input, null, ctx);
     }
 
+    /** The taps of {@code c}'s graph on {@code input}, kept with the last few (the same input compared by content). */
+    @Override public RunResult run(Conversion c, LayerRange range, Batch input, JobContext ctx) {
+        RunOnInput key = new RunOnInput(new RunKey(c, range), new InputKey(input, null));
+        synchronized (runs) {
+            RunResult r = runs.get(key);
+            if (r != null) return r;
+        }
+        RunResult r = executor(c, range).run(input, ctx);
+        synchronized (runs) {
+            runs.put(key, r);
+        }
+        return r;
+    }
+
     /** The same for blocks {@code 0..prefix.to()} only (null: the whole model). */
     @Override public RunResult reference(Batch input, LayerRange prefix, JobContext ctx) {
         InputKey key = new InputKey(input, prefix);
@@ -197,6 +214,8 @@ public final class ModelSession implements DriftAnalysis.Runs, AutoCloseable {
     }
 
     private record RunKey(Conversion conversion, LayerRange range) { }
+
+    private record RunOnInput(RunKey run, InputKey input) { }
 
     private static <K, V> Map<K, V> recentlyUsed(int kept) {
         return new LinkedHashMap<>(16, 0.75f, true) {

@@ -51,6 +51,14 @@ public final class DriftAnalysis {
         default Executor executor(Conversion c) {
             return executor(c, null);
         }
+
+        /**
+         * The taps of {@code c}'s graph (blocks of {@code range}, or all) on {@code input}; an owner may keep recent
+         * results, so the causes a slider move did not change are not run again.
+         */
+        default RunResult run(Conversion c, LayerRange range, Batch input, JobContext ctx) {
+            return executor(c, range).run(input, ctx);
+        }
     }
 
     /** Drift of {@code conversion}; with {@code byCause}, also each change alone. */
@@ -83,17 +91,20 @@ public final class DriftAnalysis {
         int total = only.size() + 2;
         RunResult ref = runs.reference(input, r == null ? null : r.prefix(), ctx.slice(0, 1.0 / total));
         Batch in = r == null ? input : rangeInput(original.layers(r.from(), r.to()), input, ref);
-        Executor main = runs.executor(conversion, r);
-        RunResult conv = onTap == null ? main.run(in, ctx.slice(1.0 / total, 2.0 / total))
-                : main.run(in, ctx.slice(1.0 / total, 2.0 / total), (name, value) -> {
-                    if (ref.taps().containsKey(name)) onTap.accept(TapMetrics.of(name, ref.tap(name), value, input));
-                });
+        RunResult conv;
+        if (onTap == null) {
+            conv = runs.run(conversion, r, in, ctx.slice(1.0 / total, 2.0 / total));
+        } else {
+            conv = runs.executor(conversion, r).run(in, ctx.slice(1.0 / total, 2.0 / total), (name, value) -> {
+                if (ref.taps().containsKey(name)) onTap.accept(TapMetrics.of(name, ref.tap(name), value, input));
+            });
+        }
         List<TapMetrics> taps = compare(ref, conv, input);
         Map<DriftReport.Cause, List<TapMetrics>> byCauseMap = new EnumMap<>(DriftReport.Cause.class);
         for (int i = 0; i < only.size(); i++) {
             ctx.checkCancelled();
             RunResult run = causes.get(i) == DriftReport.Cause.ALL ? conv
-                    : runs.executor(only.get(i), r).run(in, ctx.slice((i + 2.0) / total, (i + 3.0) / total));
+                    : runs.run(only.get(i), r, in, ctx.slice((i + 2.0) / total, (i + 3.0) / total));
             byCauseMap.put(causes.get(i), compare(ref, run, input));
         }
         Map<String, Double> task = TaskMetrics.of(original, ref, conv, input);
