@@ -76,6 +76,8 @@ case "$os" in
       deb_deps+=", libpangoft2-1.0-0"
       args+=(--linux-package-name ane-workbench --linux-menu-group Development --linux-app-category devel
              --linux-shortcut --linux-package-deps "$deb_deps")
+      # jpackage's postinst/prerm with the desktop-menu commands allowed to fail (packaging/linux/README.md)
+      args+=(--resource-dir packaging/linux)
       [ -n "${ANEWB_DEB_MAINTAINER:-}" ] && args+=(--linux-deb-maintainer "$ANEWB_DEB_MAINTAINER")
     fi
     ;;
