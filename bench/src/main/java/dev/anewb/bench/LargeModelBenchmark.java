@@ -36,11 +36,13 @@ import java.util.Map;
  * and the ANE default conversion, and 1B drift of all blocks. Prints a Markdown table.
  *
  * <p>Arguments: {@code [--model-1b DIR] [--model-8b DIR] [--work DIR] [--only open8b|drift8b|generate1b|drift1b]
- * [--anewb PATH]} ({@code --anewb} is the launcher the CLI rows run, default {@code ./anewb}).
+ * [--anewb PATH]} ({@code --anewb} is the launcher the CLI rows run, default the project's {@code anewb}).
  */
 public final class LargeModelBenchmark {
+    /** The project root: Maven runs benchmarks in bench/. */
+    static final Path ROOT = Files.exists(Path.of("anewb")) ? Path.of("") : Path.of("..");
     Path model1b, model8b, work = Path.of(System.getProperty("java.io.tmpdir"), "anewb-large-models");
-    String only, anewb = "./anewb";
+    String only, anewb = ROOT.resolve("anewb").toString();
     final List<String[]> rows = new ArrayList<>();
 
     public static void main(String[] args) throws Exception {
@@ -86,7 +88,7 @@ public final class LargeModelBenchmark {
         Path dir = work.resolve(config);
         if (Files.isDirectory(dir)) return dir;
         System.out.println("writing " + dir + " (random BF16 weights)...");
-        return SyntheticModel.write(Path.of("bench/configs", config + ".json"), dir, DType.BF16, 0, SyntheticModel.SHARD_BYTES, null,
+        return SyntheticModel.write(ROOT.resolve("bench/configs").resolve(config + ".json"), dir, DType.BF16, 0, SyntheticModel.SHARD_BYTES, null,
                 false, JobContext.NONE);
     }
 

@@ -73,14 +73,16 @@ public final class Bc1s {
                     acc = new float[Math.max(16 * lanes, 2 * pw)];
                     OUT.set(acc);
                 }
-                float[] wp = w.panel(p, buf);
+                PackedPanels.Int8 codes = w instanceof LinearWeight.Int8 i8 ? i8.packed() : null;
+                float[] wp = s <= FEW_POSITIONS && codes != null ? null : w.panel(p, buf);
                 int off = w.panelOffset(p);
                 if (s <= FEW_POSITIONS) {
                     // Channels along the lanes, one or two positions at a time: no padded positions.
                     int width = Math.min(pw, out - p * pw), t = 0;
                     for (; t < s; t += 2) {
                         int n = Math.min(2, s - t);
-                        if (n == 2) ConvVector.convChannels2(wp, off, xt, c, sp, t, acc);
+                        if (codes != null) ConvVector.convChannelsInt8(codes, p, xt, sp, t, n, acc);
+                        else if (n == 2) ConvVector.convChannels2(wp, off, xt, c, sp, t, acc);
                         else ConvVector.convChannels(wp, off, xt, c, sp, t, acc);
                         for (int q = 0; q < n; q++) {
                             for (int j = 0; j < width; j++) {

@@ -63,6 +63,45 @@ final class ConvVector {
         a1.intoArray(out, lanes);
     }
 
+    /**
+     * {@link #convChannels} and {@link #convChannels2} (one or two positions) straight from a block-INT8 panel: each
+     * weight is dequantized in registers, {@code (q − z)·s} as {@code MatmulVector.dequantizeBlock} writes it, then
+     * the same separate multiply and add. The same bits, without writing and re-reading the dequantized panel
+     * (which was two thirds of a decoding step).
+     */
+    static void convChannelsInt8(PackedPanels.Int8 w, int panel, float[] xt, int sp, int t, int positions, float[] out) {
+        int k = w.k(), lanes = F.length(), blocks = w.blocks(), bs = w.blockSize();
+        int qBase = panel * k * PW, sBase = panel * blocks * PW;
+        byte[] q = w.q();
+        float[] sc = w.scales(), zp = w.zeros();
+        boolean two = positions == 2;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
+        for (int b = 0; b < blocks; b++) {
+            int so = sBase + b * PW, c0 = b * bs, c1 = (int) Math.min((long) c0 + bs, k);
+            FloatVector s0 = FloatVector.fromArray(F, sc, so), s1 = FloatVector.fromArray(F, sc, so + lanes);
+            FloatVector z0 = FloatVector.fromArray(F, zp, so), z1 = FloatVector.fromArray(F, zp, so + lanes);
+            for (int c = c0, qo = qBase + c0 * PW, xo = t + c0 * sp; c < c1; c++, qo += PW, xo += sp) {
+                FloatVector w0 = ((FloatVector) ByteVector.fromArray(VectorMath.Int8.B, q, qo).castShape(F, 0)).sub(z0).mul(s0);
+                FloatVector w1 = ((FloatVector) ByteVector.fromArray(VectorMath.Int8.B, q, qo + lanes).castShape(F, 0))
+                        .sub(z1).mul(s1);
+                FloatVector x = FloatVector.broadcast(F, xt[xo]);
+                a0 = a0.add(w0.mul(x));
+                a1 = a1.add(w1.mul(x));
+                if (two) {
+                    FloatVector u = FloatVector.broadcast(F, xt[xo + 1]);
+                    b0 = b0.add(w0.mul(u));
+                    b1 = b1.add(w1.mul(u));
+                }
+            }
+        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, lanes);
+        if (two) {
+            b0.intoArray(out, PW);
+            b1.intoArray(out, PW + lanes);
+        }
+    }
+
     /** {@link #convChannels} for two positions at once (four independent chains). */
     static void convChannels2(float[] wp, int off, float[] xt, int c, int sp, int t, float[] out) {
         int lanes = F.length();

@@ -19,10 +19,13 @@ final class PackedPanels {
     /** {@code w [rows, k]} row-major → {@code [panels][k][pw]}. */
     static float[] packF32(float[] w, int rows, int k, int pw) {
         float[] p = new float[Math.multiplyExact(panels(rows, pw) * pw, k)];
-        for (int r = 0; r < rows; r++) {
-            int panel = r / pw, j = r % pw, base = panel * k * pw + j, src = r * k;
-            for (int c = 0; c < k; c++) p[base + c * pw] = w[src + c];
-        }
+        // panels are independent: a model's weights are packed on every engine thread (the first pass waits on it)
+        EnginePool.forRange(panels(rows, pw), panel -> {
+            for (int r = panel * pw, end = Math.min(rows, r + pw); r < end; r++) {
+                int j = r % pw, base = panel * k * pw + j, src = r * k;
+                for (int c = 0; c < k; c++) p[base + c * pw] = w[src + c];
+            }
+        });
         return p;
     }
 
@@ -42,14 +45,16 @@ final class PackedPanels {
             byte[] q = new byte[Math.multiplyExact(panels * pw, k)];
             float[] s = new float[panels * blocks * pw], z = new float[panels * blocks * pw];
             byte[] src = w.q();
-            for (int r = 0; r < rows; r++) {
-                int panel = r / pw, j = r % pw, base = panel * k * pw + j;
-                for (int c = 0; c < k; c++) q[base + c * pw] = src[r * k + c];
-                for (int b = 0; b < blocks; b++) {
-                    s[(panel * blocks + b) * pw + j] = w.scale(r, b);
-                    z[(panel * blocks + b) * pw + j] = w.zeroPoint(r, b);
+            EnginePool.forRange(panels, panel -> {
+                for (int r = panel * pw, end = Math.min(rows, r + pw); r < end; r++) {
+                    int j = r % pw, base = panel * k * pw + j;
+                    for (int c = 0; c < k; c++) q[base + c * pw] = src[r * k + c];
+                    for (int b = 0; b < blocks; b++) {
+                        s[(panel * blocks + b) * pw + j] = w.scale(r, b);
+                        z[(panel * blocks + b) * pw + j] = w.zeroPoint(r, b);
+                    }
                 }
-            }
+            });
             return new Int8(q, s, z, rows, k, w.blockSize(), blocks, pw);
         }
 
