@@ -414,7 +414,7 @@ class CoreMlPackageTest {
         return constTensor(producers, op, param).message(4).string(1);
     }
 
-    /** A rank-0 float const: FP16 as its two bytes (TensorValue.bytes), FP32 as a float (TensorValue.floats). */
+    /** A rank-0 float const: FP16 as its two bytes (TensorValue.bytes), FP32 as a packed float (TensorValue.floats). */
     private static float constFloat(Map<String, ProtoFields> producers, ProtoFields op, String param, MilDataType type) {
         ProtoFields c = producers.get(binding(op, param));
         ProtoFields tensorType = c.message(3).message(2).message(1);
@@ -425,7 +425,9 @@ class CoreMlPackageTest {
             byte[] b = t.message(7).fields().getField(1).getLengthDelimitedList().getFirst().toByteArray();
             return Float.float16ToFloat(ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getShort());
         }
-        return Float.intBitsToFloat(t.message(1).fields().getField(1).getFixed32List().getFirst());
+        // RepeatedFloats.values, packed
+        byte[] b = t.message(1).fields().getField(1).getLengthDelimitedList().getFirst().toByteArray();
+        return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getFloat();
     }
 
     @Test
