@@ -36,7 +36,9 @@ record ActivationRanges(Map<String, Double> maxAbs, RunResult run) {
         ModelGraph g = original.graph();
         Set<String> inputs = new HashSet<>();
         for (Op op : g.ops()) {
-            if (op instanceof Op.Linear l && g.weights().get(l.weight()).role() == WeightRole.PROJECTION) inputs.add(l.input());
+            if (op instanceof Op.Linear l && g.weights().get(l.weight()).role() == WeightRole.PROJECTION) {
+                inputs.add(l.input());
+            }
         }
         Map<String, Double> max = new HashMap<>();
         RunResult run = original.run(sample, inputs, (value, a) -> max.merge(value, maxAbs(a, sample), Math::max), ctx);
@@ -64,7 +66,9 @@ record ActivationRanges(Map<String, Double> maxAbs, RunResult run) {
         for (Op op : converted.ops()) {
             if (!(op instanceof Op.Linear l) || l.inputQuant() == null) continue;
             Double m = maxAbs.get(l.input());
-            if (m == null) throw new IllegalStateException("calibration did not see " + l.input() + " (input of " + l.name() + ")");
+            if (m == null) {
+                throw new IllegalStateException("calibration did not see " + l.input() + ", input of " + l.name());
+            }
             s.put(l.name(), Op.InputQuant.calibrated(m).scale());
         }
         return s;

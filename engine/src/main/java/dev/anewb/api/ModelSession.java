@@ -58,7 +58,7 @@ public final class ModelSession implements DriftAnalysis.Runs, AutoCloseable {
     private Executor own;
     /** The input W8A8 conversions are calibrated on; null: the built-in sample input. Guarded by conversions. */
     private Batch calibrationSample;
-    /** The calibration run's ranges, the same for every conversion (see {@link ActivationRanges}). Guarded by conversions. */
+    /** The calibration run's ranges, the same for every conversion ({@link ActivationRanges}); guarded likewise. */
     private ActivationRanges ranges;
 
     private ModelSession(LoadedModel model, boolean ownsModel) {

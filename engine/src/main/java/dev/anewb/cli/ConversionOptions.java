@@ -60,13 +60,13 @@ public final class ConversionOptions {
         return toConversion(defaults.int8(), defaults.precision(), defaults.layout(), defaults.activations());
     }
 
-    /** The conversion these options describe, validated (usage errors name the option); float activations by default. */
+    /** The conversion these options describe, validated (usage errors name the option); float activations default. */
     public Conversion toConversion(boolean defaultInt8, Conversion.Precision defaultPrecision, Conversion.Layout defaultLayout) {
         return toConversion(defaultInt8, defaultPrecision, defaultLayout, Conversion.Activations.NONE);
     }
 
-    private Conversion toConversion(boolean defaultInt8, Conversion.Precision defaultPrecision, Conversion.Layout defaultLayout,
-                                    Conversion.Activations defaultActivations) {
+    private Conversion toConversion(boolean defaultInt8, Conversion.Precision defaultPrecision,
+                                    Conversion.Layout defaultLayout, Conversion.Activations defaultActivations) {
         boolean int8 = defaultInt8;
         if (quant != null) {
             int8 = switch (quant.toLowerCase()) {

@@ -117,7 +117,8 @@ public final class PlanCommand implements Runnable {
             }
             String workload = loaded.graph().config().modelType() + " " + model + ", " + describe(conv)
                     + ", batch " + batch + ", seq " + seq;
-            DeviceCalibration cal = Calibration.calibrateOnMeasurement(graph, conv, c, batch, seq, PlanOptions.DEFAULT, measured,
+            DeviceCalibration cal = Calibration.calibrateOnMeasurement(graph, conv, c, batch, seq, PlanOptions.DEFAULT,
+                    measured,
                     workload);
             c = c.withCalibration(cal);
             if (saveProfile != null) {

@@ -100,7 +100,8 @@ public final class AnePackage {
             o.path("block_overrides").properties().forEach(e -> ov.put(e.getKey(), e.getValue().asInt()));
             Conversion c = new Conversion(Conversion.Layout.valueOf(o.get("layout").asText().toUpperCase()),
                     Conversion.Precision.valueOf(o.get("precision").asText().toUpperCase()), "int8".equals(o.get("quant").asText()),
-                    o.get("block_size").asInt(), o.get("symmetric").asBoolean(), keep, ov, o.get("chunk_window").asInt(), o.get("chunk_overlap").asInt(),
+                    o.get("block_size").asInt(), o.get("symmetric").asBoolean(), keep, ov,
+                    o.get("chunk_window").asInt(), o.get("chunk_overlap").asInt(),
                     // packages written before W8A8 have float activations
                     Conversion.Activations.valueOf(o.path("activations").asText("none").toUpperCase()));
             try {
@@ -176,7 +177,9 @@ public final class AnePackage {
         try {
             ModelGraph original = Architectures.graph(config, new Architectures.GraphOptions(weights::contains, m.path("sentence_embedding").asBoolean()));
             ModelGraph converted = Converter.convert(original, c).graph();
-            if (Converter.needsCalibration(converted)) converted = withStoredScales(converted, m.path("activation_scales"), mf);
+            if (Converter.needsCalibration(converted)) {
+                converted = withStoredScales(converted, m.path("activation_scales"), mf);
+            }
             // The package stores every projection [out, in], whatever the source's orientation.
             Map<String, WeightInfo> stored = new LinkedHashMap<>();
             for (WeightInfo w : converted.weights().values()) {

@@ -44,7 +44,8 @@ public final class Converter {
         Map<String, WeightInfo> weights = new LinkedHashMap<>(original.weights());
         Map<String, Integer> selected = c.int8() || c.quantizesActivations() ? select(original, c, warnings) : Map.of();
         if (c.int8()) {
-            selected.forEach((w, block) -> weights.put(w, weights.get(w).withQuant(new WeightInfo.Quant(block, c.symmetric()))));
+            selected.forEach((w, block) ->
+                    weights.put(w, weights.get(w).withQuant(new WeightInfo.Quant(block, c.symmetric()))));
         }
         ModelGraph g = original.rewrite(weights, c);
         Op.Chunk chunk = c.chunked() ? new Op.Chunk(c.chunkWindow(), c.chunkOverlap()) : null;
@@ -82,7 +83,9 @@ public final class Converter {
 
     /** Whether {@code g} has INT8 inputs still waiting for {@link #calibrate}. */
     public static boolean needsCalibration(ModelGraph g) {
-        for (Op op : g.ops()) if (op instanceof Op.Linear l && l.inputQuant() != null && !l.inputQuant().isCalibrated()) return true;
+        for (Op op : g.ops()) {
+            if (op instanceof Op.Linear l && l.inputQuant() != null && !l.inputQuant().isCalibrated()) return true;
+        }
         return false;
     }
 

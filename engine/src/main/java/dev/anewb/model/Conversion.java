@@ -84,13 +84,13 @@ public record Conversion(Layout layout, Precision precision, boolean int8, int b
     public boolean quantizesActivations() { return activations == Activations.INT8; }
 
     public Conversion withLayout(Layout l) {
-        return new Conversion(l, precision, int8, blockSize, symmetric, keepFp16, blockOverrides, chunkWindow, chunkOverlap,
-                activations);
+        return new Conversion(l, precision, int8, blockSize, symmetric, keepFp16, blockOverrides, chunkWindow,
+                chunkOverlap, activations);
     }
 
     public Conversion withPrecision(Precision p) {
-        return new Conversion(layout, p, int8, blockSize, symmetric, keepFp16, blockOverrides, chunkWindow, chunkOverlap,
-                activations);
+        return new Conversion(layout, p, int8, blockSize, symmetric, keepFp16, blockOverrides, chunkWindow,
+                chunkOverlap, activations);
     }
 
     public Conversion withInt8(boolean on, int block, boolean sym) {

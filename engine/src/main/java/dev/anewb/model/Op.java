@@ -55,7 +55,8 @@ public sealed interface Op {
     record Linear(String name, int layer, String input, String output, String weight, String bias, int in, int out,
                   InputQuant inputQuant) implements Op {
         /** A float input, as an architecture builds it; the converter adds the INT8 input. */
-        public Linear(String name, int layer, String input, String output, String weight, String bias, int in, int out) {
+        public Linear(String name, int layer, String input, String output, String weight, String bias, int in,
+                      int out) {
             this(name, layer, input, output, weight, bias, in, out, null);
         }
 
@@ -92,7 +93,9 @@ public sealed interface Op {
          * @param maxAbs max |x| over the calibration run
          */
         public static InputQuant calibrated(double maxAbs) {
-            if (!(maxAbs >= 0)) throw new IllegalArgumentException("calibrated range must be a number >= 0, got " + maxAbs);
+            if (!(maxAbs >= 0)) {
+                throw new IllegalArgumentException("calibrated range must be a number >= 0, got " + maxAbs);
+            }
             float m = Float.float16ToFloat(Float.floatToFloat16((float) Math.min(maxAbs, FP16_MAX)));
             float s = Float.float16ToFloat(Float.floatToFloat16(m / 127f));
             return new InputQuant(s == 0 ? 1f : s);

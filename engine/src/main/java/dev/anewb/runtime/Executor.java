@@ -429,7 +429,7 @@ public final class Executor {
         if (l.inputQuant() != null) {
             // W8A8: the projection reads its input as Core ML's quantize/dequantize pair leaves it
             if (!l.inputQuant().isCalibrated()) {
-                throw new IllegalStateException(l.name() + ": INT8 input not calibrated (convert through ModelSession)");
+                throw new IllegalStateException(l.name() + ": INT8 input not calibrated (convert through the session)");
             }
             in = buffers.take(in.length);
             ActivationQuantizer.fakeQuantize(x.data(), in.length, l.inputQuant().scale(), fp16, in);

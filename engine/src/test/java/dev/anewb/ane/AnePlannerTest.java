@@ -212,8 +212,8 @@ class AnePlannerTest {
         // the baseline is never W8A8, whatever the conversion says
         assertTrue(a15Plan.baseline().ops().stream().noneMatch(o -> o.work().int8Matmul()
                 || o.warnings().stream().anyMatch(w -> w.startsWith("W8A8"))));
-        OpPlan a8only = AnePlanner.plan(g, FP16_BC1S.withActivations(Conversion.Activations.INT8), PROFILES.get("M4"), 1,
-                128, null).optimized().op("layers.0.q");
+        Conversion a8 = FP16_BC1S.withActivations(Conversion.Activations.INT8);
+        OpPlan a8only = AnePlanner.plan(g, a8, PROFILES.get("M4"), 1, 128, null).optimized().op("layers.0.q");
         assertTrue(!a8only.work().int8Matmul() && a8only.warnings().stream().anyMatch(w -> w.contains("not INT8")));
         assertEquals(768L * 128, a8only.sram(BufferKind.ACTIVATIONS_IN));
         // a projection kept FP16 keeps float inputs too (the quantization chooses both), and no W8A8 warning

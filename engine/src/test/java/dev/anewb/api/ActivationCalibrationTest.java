@@ -117,7 +117,9 @@ class ActivationCalibrationTest {
 
     static Map<String, Float> scales(ModelGraph g) {
         Map<String, Float> s = new HashMap<>();
-        for (Op op : g.ops()) if (op instanceof Op.Linear l && l.inputQuant() != null) s.put(l.name(), l.inputQuant().scale());
+        for (Op op : g.ops()) {
+            if (op instanceof Op.Linear l && l.inputQuant() != null) s.put(l.name(), l.inputQuant().scale());
+        }
         return s;
     }
 
@@ -140,7 +142,9 @@ class ActivationCalibrationTest {
 
     static Activation first(Activation a) {
         float[] y = new float[a.batch() * a.channels()];
-        for (int b = 0; b < a.batch(); b++) System.arraycopy(a.data(), b * a.length() * a.channels(), y, b * a.channels(), a.channels());
+        for (int b = 0; b < a.batch(); b++) {
+            System.arraycopy(a.data(), b * a.length() * a.channels(), y, b * a.channels(), a.channels());
+        }
         return new Activation(a.batch(), 1, a.channels(), y);
     }
 }

@@ -94,7 +94,8 @@ class ActivationsOptionTest {
     @Test
     void convertWritesAW8a8Package() {
         Path out = tmp.resolve("w8a8.anepkg");
-        Run r = run("convert", Fixtures.fixture("bert-tiny").toString(), "--out", out.toString(), "--activations", "int8");
+        Run r = run("convert", Fixtures.fixture("bert-tiny").toString(), "--out", out.toString(), "--activations",
+                "int8");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("int8 activations"), r.out());
         JsonNode manifest = AnePackage.readManifest(out);
@@ -109,7 +110,8 @@ class ActivationsOptionTest {
         Run m4 = runPicocli("plan", config, "--chip", "M4", "--seq", "32", "--activations", "int8");
         assertEquals(0, m4.exit(), m4.err());
         assertTrue(m4.out().contains("W8A8 (INT8 activations)") && !m4.out().contains("W8A8 on M4"), m4.out());
-        Run noWeights = runPicocli("plan", config, "--chip", "M4", "--seq", "32", "--activations", "int8", "--quant", "none");
+        Run noWeights = runPicocli("plan", config, "--chip", "M4", "--seq", "32", "--activations", "int8", "--quant",
+                "none");
         assertTrue(noWeights.out().contains("W8A8: this projection's weights are not INT8"), noWeights.out());
         Run legacy = runPicocli("plan", config, "--chip", "M4", "--seq", "32", "--activations", "fp16");
         assertEquals(0, legacy.exit(), legacy.err());

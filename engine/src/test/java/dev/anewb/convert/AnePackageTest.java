@@ -103,8 +103,8 @@ class AnePackageTest {
             }
             List<TapMetrics> again = ModelSession.of(pkg).recheckPackage(JobContext.NONE);
             for (int i = 0; i < again.size(); i++) {
-                assertEquals(manifest.get("drift").get("taps").get(i).get("sqnr_db").asDouble(), again.get(i).sqnrDb(), 1e-9,
-                        again.get(i).name());
+                double recorded = manifest.get("drift").get("taps").get(i).get("sqnr_db").asDouble();
+                assertEquals(recorded, again.get(i).sqnrDb(), 1e-9, again.get(i).name());
             }
         }
         Path manifestFile = out.resolve(AnePackage.MANIFEST);
@@ -114,10 +114,12 @@ class AnePackageTest {
         Files.writeString(manifestFile, json.writeValueAsString(broken));
         AnewbException e = assertThrows(AnewbException.class,
                 () -> ModelLoader.load(ModelRef.parse(out.toString()), JobContext.NONE, true).close());
-        assertTrue(e.getMessage().contains("layers.1.mlp_out") && e.getMessage().contains("activation_scales"), e.getMessage());
+        assertTrue(e.getMessage().contains("layers.1.mlp_out") && e.getMessage().contains("activation_scales"),
+                e.getMessage());
         broken.remove("activation_scales");
         Files.writeString(manifestFile, json.writeValueAsString(broken));
-        assertThrows(AnewbException.class, () -> ModelLoader.load(ModelRef.parse(out.toString()), JobContext.NONE, true).close());
+        assertThrows(AnewbException.class,
+                () -> ModelLoader.load(ModelRef.parse(out.toString()), JobContext.NONE, true).close());
         ((ObjectNode) broken.get("conversion")).remove("activations");
         Files.writeString(manifestFile, json.writeValueAsString(broken));
         try (LoadedModel old = ModelLoader.load(ModelRef.parse(out.toString()), JobContext.NONE, true)) {

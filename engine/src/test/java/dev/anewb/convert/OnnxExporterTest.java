@@ -159,7 +159,8 @@ class OnnxExporterTest {
         Conversion w8a8 = Conversion.ORIGINAL.withInt8(true, 32, false).withActivations(Conversion.Activations.INT8);
         bertTiny(w8a8, OnnxExporter.Dequantize.BLOCKED, TOL);
         bertTiny(w8a8, OnnxExporter.Dequantize.EXPLICIT, TOL);
-        bertTiny(Conversion.ORIGINAL.withActivations(Conversion.Activations.INT8), OnnxExporter.Dequantize.EXPLICIT, TOL);
+        Conversion a8 = Conversion.ORIGINAL.withActivations(Conversion.Activations.INT8);
+        bertTiny(a8, OnnxExporter.Dequantize.EXPLICIT, TOL);
     }
 
     /** Scales from the original's max |x| on this batch (the api calibrates on the sample input; any scale will do). */

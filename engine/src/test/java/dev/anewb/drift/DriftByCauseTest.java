@@ -74,7 +74,8 @@ class DriftByCauseTest {
                 JsonNode ids = json.get("token_ids").get(s);
                 long[] a = new long[ids.size()];
                 for (int i = 0; i < a.length; i++) a[i] = ids.get(i).asLong();
-                checkActivationsCause("minilm sentence " + s, minilm.convert(w8a8).drift(Batch.of(a), true, JobContext.NONE));
+                DriftReport r = minilm.convert(w8a8).drift(Batch.of(a), true, JobContext.NONE);
+                checkActivationsCause("minilm sentence " + s, r);
             }
             ConvertedModel m = minilm.convert(w8a8);
             checkActivationsCause("minilm sample", m.drift(m.sampleInput(), true, JobContext.NONE));
@@ -92,7 +93,9 @@ class DriftByCauseTest {
         for (int t = 0; t < r.taps().size(); t++) {
             String name = r.taps().get(t).name();
             double activations = a8.get(t).sqnrDb();
-            if (t > 0) assertTrue(Double.isFinite(activations) && activations > 0, what + " " + name + ": " + activations);
+            if (t > 0) {
+                assertTrue(Double.isFinite(activations) && activations > 0, what + " " + name + ": " + activations);
+            }
             if (!name.startsWith("hidden_states.")) continue;
             double all = r.byCause().get(DriftReport.Cause.ALL).get(t).sqnrDb();
             double worst = Double.POSITIVE_INFINITY;
@@ -100,13 +103,14 @@ class DriftByCauseTest {
                     DriftReport.Cause.ACTIVATIONS)) {
                 worst = Math.min(worst, r.byCause().get(cause).get(t).sqnrDb());
             }
-            assertTrue(all <= worst + 1.0, what + " " + name + ": all " + all + " dB better than the worst cause " + worst
-                    + " dB by more than 1 dB");
+            assertTrue(all <= worst + 1.0, what + " " + name + ": all " + all + " dB better than the worst cause "
+                    + worst + " dB by more than 1 dB");
         }
         TapMetrics last = r.lastHidden();
         int i = r.taps().indexOf(last);
         StringBuilder sb = new StringBuilder(what + " W8A8 " + last.name() + " SQNR by cause:");
-        r.byCause().forEach((cause, taps) -> sb.append(' ').append(cause.label()).append(' ').append(taps.get(i).sqnrText()));
+        r.byCause().forEach((cause, taps) ->
+                sb.append(' ').append(cause.label()).append(' ').append(taps.get(i).sqnrText()));
         System.out.println(sb);
     }
 }

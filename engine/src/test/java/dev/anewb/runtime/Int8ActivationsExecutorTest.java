@@ -60,7 +60,8 @@ class Int8ActivationsExecutorTest {
             assertThrows(IllegalStateException.class, () -> new Executor(marked, weights).run(batch, JobContext.NONE));
 
             Set<String> observed = new HashSet<>();
-            List<Op.Linear> linears = g.ops().stream().filter(o -> o instanceof Op.Linear).map(o -> (Op.Linear) o).toList();
+            List<Op.Linear> linears = g.ops().stream().filter(o -> o instanceof Op.Linear).map(o -> (Op.Linear) o)
+                    .toList();
             for (Op.Linear l : linears) {
                 observed.add(l.input());
                 observed.add(l.output());

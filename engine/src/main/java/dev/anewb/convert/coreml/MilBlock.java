@@ -236,7 +236,8 @@ final class MilBlock {
 
     /** iOS17 {@code dequantize} of an int8 tensor back to {@code to} with the same per-tensor scale. */
     MilVar dequantize(MilVar q, float scale, MilDataType to, String hint) {
-        return op1("dequantize", hint, q.type().withDtype(to), "input", q, "scale", MilValue.Immediate.scalar(to, scale));
+        return op1("dequantize", hint, q.type().withDtype(to), "input", q,
+                "scale", MilValue.Immediate.scalar(to, scale));
     }
 
     /** layer_norm over {@code axes}; gamma and beta (shaped as the normalised axes) may be null. */

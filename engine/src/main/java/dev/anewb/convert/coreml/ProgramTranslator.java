@@ -591,7 +591,8 @@ final class ProgramTranslator {
         if (!int8InputsNoted) {
             int8InputsNoted = true;
             notes.add("INT8 activations (W8A8, quantize/dequantize, iOS17): only A17 Pro, M4 and later Neural Engines "
-                    + "have the faster INT8 x INT8 path; elsewhere Core ML may run them slower or off the Neural Engine");
+                    + "have the faster INT8 x INT8 path; elsewhere Core ML may run them slower or off the Neural "
+                    + "Engine");
         }
         return cached("int8|" + l.input() + "|" + q.scale(), () -> {
             MilVar x = in(l.input());

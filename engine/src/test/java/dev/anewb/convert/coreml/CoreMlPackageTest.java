@@ -352,7 +352,9 @@ class CoreMlPackageTest {
             assertEquals(CoreMlTarget.IOS17, preview.minimumOs(), "per-channel weights need iOS16, quantize iOS17");
             assertEquals(8, ProtoFields.parse(Files.readAllBytes(pkg.resolve(CoreMlExporter.MODEL))).varint(1));
             Map<String, ProtoFields> producers = new HashMap<>();
-            for (ProtoFields op : operations(pkg)) for (ProtoFields out : op.messages(3)) producers.put(out.string(1), op);
+            for (ProtoFields op : operations(pkg)) {
+                for (ProtoFields out : op.messages(3)) producers.put(out.string(1), op);
+            }
             Map<String, Float> scaleOfValue = new HashMap<>();
             int pairs = 0, projections = 0;
             for (ProtoFields op : operations(pkg)) {
@@ -415,7 +417,8 @@ class CoreMlPackageTest {
     }
 
     /** A rank-0 float const: FP16 as its two bytes (TensorValue.bytes), FP32 as a packed float (TensorValue.floats). */
-    private static float constFloat(Map<String, ProtoFields> producers, ProtoFields op, String param, MilDataType type) {
+    private static float constFloat(Map<String, ProtoFields> producers, ProtoFields op, String param,
+                                    MilDataType type) {
         ProtoFields c = producers.get(binding(op, param));
         ProtoFields tensorType = c.message(3).message(2).message(1);
         assertEquals(type.mil, tensorType.varint(1), param + " type");
