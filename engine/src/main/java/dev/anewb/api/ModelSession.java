@@ -140,14 +140,18 @@ public final class ModelSession implements DriftAnalysis.Runs, AutoCloseable {
      */
     public void calibrateOn(Batch sample, ConvertedModel keep) {
         synchronized (conversions) {
-            if (calibrationSample != null && calibrationSample.sameContent(sample)) return;
-            calibrationSample = sample;
-            ranges = null;
-            conversions.values().removeIf(m -> m.conversion().quantizesActivations());
-            synchronized (executors) {
-                executors.keySet().removeIf(k -> k.conversion().quantizesActivations());
+            boolean same = calibrationSample != null && calibrationSample.sameContent(sample);
+            if (!same) {
+                calibrationSample = sample;
+                ranges = null;
+                conversions.values().removeIf(m -> m.conversion().quantizesActivations());
+                synchronized (executors) {
+                    executors.keySet().removeIf(k -> k.conversion().quantizesActivations());
+                }
             }
-            if (keep != null && keep.conversion().quantizesActivations()) {
+            // a model dropped by an earlier recalibration is calibrated again too
+            boolean stale = keep != null && conversions.get(keep.conversion()) != keep;
+            if (keep != null && keep.conversion().quantizesActivations() && (!same || stale)) {
                 keep.recalibrated(calibrated(Converter.convert(model.graph(), keep.conversion()).graph()));
                 conversions.put(keep.conversion(), keep);
             }
