@@ -84,8 +84,8 @@ public final class AnePlanner {
         }
         ChipProfile c = sramOverrideMb == null ? chip : chip.withBufferMb(sramOverrideMb);
         requireCountable(graph, c, batch, seq);
-        PlanTotals optimized = new Pass(graph, conversion, c, batch, seq, phase, options, false).run();
-        PlanTotals baseline = new Pass(graph, BASELINE, c, batch, seq, phase, PlanOptions.DEFAULT, true).run();
+        PlanTotals optimized = new Pass(graph, conversion, c, batch, seq, phase, false).run();
+        PlanTotals baseline = new Pass(graph, BASELINE, c, batch, seq, phase, true).run();
         return new PlanResult(c, batch, seq, phase, options, optimized, baseline);
     }
 
@@ -141,7 +141,6 @@ public final class AnePlanner {
         final CostConstants k;
         final int batch, seq;
         final Phase phase;
-        final PlanOptions options;
         /** The baseline pass: its HF scores take the assumed last axis of chips.json. */
         final boolean baseline;
         final long buffer;
@@ -159,8 +158,7 @@ public final class AnePlanner {
         /** Per op index: bytes it materializes in DRAM while running (spilled scores, copies). */
         final List<Long> scratchAt = new ArrayList<>();
 
-        Pass(ModelGraph g, Conversion conv, ChipProfile chip, int batch, int seq, Phase phase, PlanOptions options,
-             boolean baseline) {
+        Pass(ModelGraph g, Conversion conv, ChipProfile chip, int batch, int seq, Phase phase, boolean baseline) {
             // Which weights are INT8 is the converter's decision; plan the graph it produces.
             this.g = g.conversion().isOriginal() ? Converter.convert(g, conv).graph() : g;
             this.conv = conv;
@@ -169,7 +167,6 @@ public final class AnePlanner {
             this.batch = batch;
             this.seq = seq;
             this.phase = phase;
-            this.options = options;
             this.baseline = baseline;
             this.buffer = chip.bufferBytes();
             this.eb = conv.precision() == Conversion.Precision.FP32 ? 4 : 2;
@@ -328,8 +325,9 @@ public final class AnePlanner {
         void planProjection(int i, Op l, String weightName, long flops, long inDim, long outDim, long tokenLength, long extraInputBytes) {
             String input = l.inputs().getFirst();
             WeightStorage s = storage.get(weightName);
-            // W8A8: the projection's input arrives INT8 (the quantize fused into its producer), half the FP16 bytes
-            boolean a8 = options.int8Activations();
+            // W8A8 (the converter marked this linear's input INT8): the input arrives INT8 (the quantize fused into
+            // its producer), half the FP16 bytes
+            boolean a8 = l instanceof Op.Linear lin && lin.inputQuant() != null;
             long w = weightBytes(l), x = a8 ? int8Bytes(input) : bytes.get(input), y = bytes.get(l.output());
             Map<BufferKind, Long> occ = new EnumMap<>(BufferKind.class);
             long spill = 0, weightSpill = 0, tiles = 1;
@@ -396,7 +394,7 @@ public final class AnePlanner {
         /** What W8A8 does on this chip, and what it needs (rule 1; coremltools' quantization guide). */
         void warnW8a8(List<String> warn, boolean int8Weights) {
             if (!int8Weights) {
-                warn.add("W8A8: this projection's weights are not INT8 (--quant none or --keep-fp16): INT8 activations "
+                warn.add("W8A8: this projection's weights are not INT8 (--quant none): INT8 activations "
                         + "alone do not use the INT8 x INT8 path; planned with FP16 compute and halved input bytes");
             } else if (!chip.int8ActivationSpeedup()) {
                 warn.add("W8A8 on " + chip.name() + ": no faster INT8 x INT8 compute on this chip (A17 Pro, M4 and "

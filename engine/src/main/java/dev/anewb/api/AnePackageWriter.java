@@ -162,6 +162,7 @@ final class AnePackageWriter {
         m.put("sentence_embedding", g.taps().containsKey("sentence_embedding"));
         m.set("config", g.config().raw());
         m.set("conversion", AnePackage.conversionJson(g.conversion()));
+        if (g.conversion().quantizesActivations()) m.set("activation_scales", AnePackage.activationScalesJson(g));
         ArrayNode tensors = m.putArray("tensors");
         for (WeightInfo info : g.weights().values()) {
             ObjectNode t = tensors.addObject();

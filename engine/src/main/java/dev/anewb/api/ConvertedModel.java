@@ -44,7 +44,8 @@ public final class ConvertedModel implements AutoCloseable {
 
     private final ModelSession session;
     private final Conversion conversion;
-    private final ModelGraph graph;
+    /** Replaced only when INT8 activations are recalibrated on other sample texts. */
+    private volatile ModelGraph graph;
     private final List<String> warnings;
     private boolean closesSession;
     private List<String> sampleTexts = SAMPLE_TEXTS;
@@ -74,13 +75,23 @@ public final class ConvertedModel implements AutoCloseable {
 
     /**
      * Measures the package's recorded drift on these texts instead of the built-in English sentences (a Chinese
-     * model turns those into [UNK]s); {@code truncate} cuts texts past the model's positions instead of refusing.
+     * model turns those into [UNK]s), and calibrates INT8 activations on them; {@code truncate} cuts texts past the
+     * model's positions instead of refusing.
      */
-    public synchronized ConvertedModel useSampleTexts(List<String> texts, boolean truncate) {
+    public ConvertedModel useSampleTexts(List<String> texts, boolean truncate) {
         if (texts.isEmpty()) throw AnewbException.usage("no sample texts given");
-        this.sampleTexts = List.copyOf(texts);
-        this.truncateSample = truncate;
+        synchronized (this) {
+            this.sampleTexts = List.copyOf(texts);
+            this.truncateSample = truncate;
+        }
+        // INT8 activations are calibrated on the sample input: these texts, from now on
+        if (conversion.quantizesActivations() && !source().isPackage()) session.calibrateOn(sampleInput(), this);
         return this;
+    }
+
+    /** The graph with INT8 input scales calibrated on another sample ({@link ModelSession#calibrateOn}). */
+    void recalibrated(ModelGraph g) {
+        this.graph = g;
     }
 
     /** The texts the sample input is made of (text models with a tokenizer). */

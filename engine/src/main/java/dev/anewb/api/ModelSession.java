@@ -59,6 +59,10 @@ public final class ModelSession implements DriftAnalysis.Runs, AutoCloseable {
     private final Map<InputKey, RunResult> references = recentlyUsed(REFERENCES_KEPT);
     private final Map<RunOnInput, RunResult> runs = recentlyUsed(RUNS_KEPT);
     private Executor own;
+    /** The input W8A8 conversions are calibrated on; null: the built-in sample input. Guarded by conversions. */
+    private Batch calibrationSample;
+    /** The calibration run's ranges, the same for every conversion ({@link ActivationRanges}); guarded likewise. */
+    private ActivationRanges ranges;
 
     private ModelSession(LoadedModel model, boolean ownsModel) {
         this.model = model;
@@ -97,7 +101,8 @@ public final class ModelSession implements DriftAnalysis.Runs, AutoCloseable {
 
     /**
      * The model converted with {@code c}, kept with the last few. A package is converted already: it takes only
-     * {@link Conversion#ORIGINAL}, which gives the package as it is.
+     * {@link Conversion#ORIGINAL}, which gives the package as it is. INT8 activations are calibrated here, on the
+     * {@linkplain #calibrateOn calibration sample}: the first such conversion runs the FP32 original on it once.
      */
     public ConvertedModel convert(Conversion c) {
         if (model.isPackage() && !c.isOriginal()) {
@@ -111,10 +116,48 @@ public final class ModelSession implements DriftAnalysis.Runs, AutoCloseable {
                 // what loading warned about (weights the graph does not use), then the conversion's own warnings
                 List<String> warnings = new ArrayList<>(model.warnings());
                 warnings.addAll(r.warnings());
-                m = new ConvertedModel(this, c, r.graph(), List.copyOf(warnings));
+                m = new ConvertedModel(this, c, calibrated(r.graph()), List.copyOf(warnings));
                 conversions.put(c, m);
             }
             return m;
+        }
+    }
+
+    /** {@code g} with its INT8 input scales written, when it has INT8 inputs. Holds conversions. */
+    private ModelGraph calibrated(ModelGraph g) {
+        if (!Converter.needsCalibration(g)) return g;
+        if (ranges == null) {
+            if (calibrationSample == null) calibrationSample = convert(Conversion.ORIGINAL).sampleInput();
+            ranges = ActivationRanges.measure(executor(), calibrationSample, JobContext.NONE);
+            synchronized (references) {
+                references.put(new InputKey(calibrationSample, null), ranges.run());
+            }
+        }
+        return Converter.calibrate(g, ranges.scales(g));
+    }
+
+    /**
+     * Calibrates INT8 activations on {@code sample} from now on (default: the built-in sample input of
+     * {@link ConvertedModel#sampleInput()}): conversions with INT8 activations made before are dropped, and
+     * {@code keep} (one of them, or null) is recalibrated in place, so a caller holding it sees the new scales.
+     */
+    public void calibrateOn(Batch sample, ConvertedModel keep) {
+        synchronized (conversions) {
+            boolean same = calibrationSample != null && calibrationSample.sameContent(sample);
+            if (!same) {
+                calibrationSample = sample;
+                ranges = null;
+                conversions.values().removeIf(m -> m.conversion().quantizesActivations());
+                synchronized (executors) {
+                    executors.keySet().removeIf(k -> k.conversion().quantizesActivations());
+                }
+            }
+            // a model dropped by an earlier recalibration is calibrated again too
+            boolean stale = keep != null && conversions.get(keep.conversion()) != keep;
+            if (keep != null && keep.conversion().quantizesActivations() && (!same || stale)) {
+                keep.recalibrated(calibrated(Converter.convert(model.graph(), keep.conversion()).graph()));
+                conversions.put(keep.conversion(), keep);
+            }
         }
     }
 

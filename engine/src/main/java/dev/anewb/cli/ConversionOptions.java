@@ -49,13 +49,24 @@ public final class ConversionOptions {
     @Option(names = "--block-override", paramLabel = "REGEX=N", description = "Give weights whose name matches their own block size (repeatable).")
     List<String> blockOverrides = new ArrayList<>();
 
+    @Option(names = "--activations", paramLabel = "none|int8", description = {
+            "int8: W8A8 as coremltools' linear_quantize_activations: the input of every projection --quant chooses",
+            "  (--keep-fp16 applies) becomes static per-tensor symmetric INT8, scale = max|x|/127 (FP16) calibrated",
+            "  on the sample input's FP32 run; the INT8 x INT8 path of A17 Pro, M4 and later (default none)."})
+    String activations;
+
     /** {@link #toConversion(boolean, Conversion.Precision, Conversion.Layout)} with a command's default conversion. */
     public Conversion toConversion(Conversion defaults) {
-        return toConversion(defaults.int8(), defaults.precision(), defaults.layout());
+        return toConversion(defaults.int8(), defaults.precision(), defaults.layout(), defaults.activations());
     }
 
-    /** The conversion these options describe, validated (usage errors name the option). */
+    /** The conversion these options describe, validated (usage errors name the option); float activations default. */
     public Conversion toConversion(boolean defaultInt8, Conversion.Precision defaultPrecision, Conversion.Layout defaultLayout) {
+        return toConversion(defaultInt8, defaultPrecision, defaultLayout, Conversion.Activations.NONE);
+    }
+
+    private Conversion toConversion(boolean defaultInt8, Conversion.Precision defaultPrecision,
+                                    Conversion.Layout defaultLayout, Conversion.Activations defaultActivations) {
         boolean int8 = defaultInt8;
         if (quant != null) {
             int8 = switch (quant.toLowerCase()) {
@@ -74,6 +85,12 @@ public final class ConversionOptions {
             case "bc1s" -> Conversion.Layout.BC1S;
             default -> throw AnewbException.usage("--layout must be hf or bc1s, not \"" + layout + "\"");
         };
+        Conversion.Activations a = activations == null ? defaultActivations : switch (activations.toLowerCase()) {
+            case "int8" -> Conversion.Activations.INT8;
+            // fp16 is what `plan --activations` called float activations before the option was a conversion's
+            case "none", "fp16" -> Conversion.Activations.NONE;
+            default -> throw AnewbException.usage("--activations must be none or int8, not \"" + activations + "\"");
+        };
         if ((blockSize != null || symmetric) && quant != null && !int8) {
             throw AnewbException.usage("--block-size and --symmetric need --quant int8");
         }
@@ -88,17 +105,18 @@ public final class ConversionOptions {
             }
         }
         Conversion c = new Conversion(l, p, int8, blockSize == null ? 128 : blockSize, symmetric, keepFp16, overrides,
-                chunkWindow == null ? 0 : chunkWindow, chunkOverlap == null ? 0 : chunkOverlap);
+                chunkWindow == null ? 0 : chunkWindow, chunkOverlap == null ? 0 : chunkOverlap, a);
         c.validate();
         return c;
     }
 
-    /** One-line description for headers: "int8 B128 asym · fp16 · bc1s · chunk 512/128". */
+    /** One-line description for headers: "int8 B128 asym · fp16 · bc1s · chunk 512/128 · int8 activations". */
     public static String describe(Conversion c) {
         StringBuilder sb = new StringBuilder();
         sb.append(c.int8() ? "int8 B" + c.blockSize() + (c.symmetric() ? " sym" : " asym") : "no quant");
         sb.append(" · ").append(c.precision().name().toLowerCase()).append(" · ").append(c.layout().name().toLowerCase());
         sb.append(c.chunked() ? " · chunk " + c.chunkWindow() + "/" + c.chunkOverlap() : " · no chunking");
+        if (c.quantizesActivations()) sb.append(" · int8 activations");
         return sb.toString();
     }
 }

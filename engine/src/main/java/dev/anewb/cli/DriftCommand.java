@@ -33,7 +33,8 @@ final class DriftCommand implements Callable<Integer> {
     @Mixin InputOptions input;
     @Mixin ConversionOptions conversion;
 
-    @Option(names = "--by-cause", description = "Also run each change alone (quantization, fp16, chunking, layout) and show what each costs.")
+    @Option(names = "--by-cause", description = "Also run each change alone (quantization, fp16, chunking, layout, "
+            + "activations) and show what each costs.")
     boolean byCause;
 
     @Option(names = "--layers", paramLabel = "FROM-TO", description = {"Only these blocks (e.g. 0-3): they start from the FP32 "

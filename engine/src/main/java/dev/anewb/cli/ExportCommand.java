@@ -36,7 +36,8 @@ import java.util.concurrent.Callable;
                 + "name.",
                 "  Defaults: --quant int8, --precision fp32 (fp16 inserts the executor's FP16 rounding as Cast pairs).",
                 "Core ML: an ML Program .mlpackage computing the converted graph op for op (block INT8 as",
-                "  constexpr_blockwise_shift_scale, iOS18; per-channel as constexpr_affine_dequantize, iOS16).",
+                "  constexpr_blockwise_shift_scale, iOS18; per-channel as constexpr_affine_dequantize, iOS16;",
+                "  --activations int8 as quantize/dequantize pairs in front of the projections, iOS17).",
                 "  Inputs: input_ids, attention_mask (token_type_ids), int32 [1, sequence]; pixel_values or "
                 + "input_features.",
                 "  Outputs: last_hidden_state (pooler_output, sentence_embedding) or logits; Whisper: its encoder.",
@@ -63,7 +64,7 @@ final class ExportCommand implements Callable<Integer> {
 
     @Option(names = "--min-os", paramLabel = "iOS16|iOS17|iOS18",
             description = "Core ML: the deployment target (default: the lowest the program's ops allow; block-wise "
-                    + "INT8 needs iOS18).")
+                    + "INT8 needs iOS18, INT8 activations iOS17).")
     String minOs;
 
     @Option(names = "--kv-cache", paramLabel = "POSITIONS",

@@ -74,12 +74,6 @@ public final class PlanCommand implements Runnable {
             + "and print every row, estimate beside measurement, with its leave-one-out error.")
     boolean calibration;
 
-    @Option(names = "--activations", paramLabel = "fp16|int8", defaultValue = "fp16",
-            description = "int8: plan W8A8 (INT8 activations into every projection; the INT8 x INT8 path on A17 Pro, "
-                    + "M4 and later, warned elsewhere). Planner only: drift and convert do not simulate it yet "
-                    + "(default ${DEFAULT-VALUE}).")
-    String activations;
-
     @Option(names = "--measured", paramLabel = "MS", description = "Your measured median latency of MODEL (same "
             + "--chip, --seq, --batch and conversion): calibrates the chip's throughput on it.")
     Double measured;
@@ -94,9 +88,6 @@ public final class PlanCommand implements Runnable {
         PrintWriter out = spec.commandLine().getOut();
         ChipProfiles profiles = ChipProfiles.load();
         if (saveProfile != null && measured == null) throw AnewbException.usage("--save-profile needs --measured MS");
-        if (!List.of("fp16", "int8").contains(activations)) {
-            throw AnewbException.usage("--activations must be fp16 or int8, got " + activations);
-        }
         if (calibration) {
             printCalibration(out, profiles);
             if (model == null) return;
@@ -118,15 +109,16 @@ public final class PlanCommand implements Runnable {
         if (graph.config().vocabSize() > 0 && context > 0 && seq > context) {
             throw AnewbException.usage("--seq " + seq + " is past the model's context of " + context + " positions");
         }
+        // --activations int8 (W8A8) is a conversion option: the planner reads it from the converted graph's linears
         Conversion conv = conversion.toConversion(DEFAULTS);
-        PlanOptions options = new PlanOptions(activations.equals("int8"));
         if (measured != null) {
             if (sramMb != null) {
                 throw AnewbException.usage("--measured calibrates the chip's own buffer: drop --sram-mb");
             }
             String workload = loaded.graph().config().modelType() + " " + model + ", " + describe(conv)
-                    + (options.int8Activations() ? ", W8A8" : "") + ", batch " + batch + ", seq " + seq;
-            DeviceCalibration cal = Calibration.calibrateOnMeasurement(graph, conv, c, batch, seq, options, measured,
+                    + ", batch " + batch + ", seq " + seq;
+            DeviceCalibration cal = Calibration.calibrateOnMeasurement(graph, conv, c, batch, seq, PlanOptions.DEFAULT,
+                    measured,
                     workload);
             c = c.withCalibration(cal);
             if (saveProfile != null) {
@@ -138,7 +130,7 @@ public final class PlanCommand implements Runnable {
                 c = saved;
             }
         }
-        PlanResult r = AnePlanner.plan(graph, conv, c, batch, seq, sramMb, Phase.PREFILL, options);
+        PlanResult r = AnePlanner.plan(graph, conv, c, batch, seq, sramMb, Phase.PREFILL);
         // Rule 3: where weights are present, measure what the ANE-native per-channel alternative costs in accuracy.
         PerChannelAlternative alt = loaded.hasWeights() && !loaded.isPackage() && conv.int8() && graph.parameterCount() < 500_000_000L
                 ? PerChannelAlternative.measure(ModelSession.of(loaded), conv, JobContext.NONE) : null;
@@ -197,9 +189,8 @@ public final class PlanCommand implements Runnable {
         out.println(r.label());
         for (String l : r.chip().figureLines()) out.println("  " + l);
         if (r.chip().bufferOverridden()) out.println("  (buffer set by --sram-mb for this run)");
-        out.printf(Locale.ROOT, "batch %d, seq %d, %s; optimized = %s%s%n%n", r.batch(), r.seq(),
-                r.phase().name().toLowerCase(Locale.ROOT), describe(r.optimized().conversion()),
-                r.options().int8Activations() ? ", W8A8 (INT8 activations, planner only)" : "");
+        out.printf(Locale.ROOT, "batch %d, seq %d, %s; optimized = %s%n%n", r.batch(), r.seq(),
+                r.phase().name().toLowerCase(Locale.ROOT), describe(r.optimized().conversion()));
         out.printf(Locale.ROOT, "%-40s %-10s %10s %10s %10s %10s %10s %9s %4s%n", "op (optimized, estimate)", "kind", "GFLOP",
                 "buffer KiB", "scores KiB", "spill KiB", "DRAM KiB", "ms", "ANE");
         for (OpPlan o : r.optimized().ops()) {
@@ -235,7 +226,8 @@ public final class PlanCommand implements Runnable {
     static String describe(Conversion c) {
         return c.layout().name().toLowerCase(Locale.ROOT) + ", " + c.precision().name().toLowerCase(Locale.ROOT)
                 + (c.int8() ? ", int8 block " + c.blockSize() : ", no quantization")
-                + (c.chunked() ? ", chunk W=" + c.chunkWindow() + " O=" + c.chunkOverlap() : ", no chunking");
+                + (c.chunked() ? ", chunk W=" + c.chunkWindow() + " O=" + c.chunkOverlap() : ", no chunking")
+                + (c.quantizesActivations() ? ", W8A8 (INT8 activations)" : "");
     }
 
     static void printCalibration(PrintWriter out, ChipProfiles profiles) {

@@ -16,6 +16,7 @@ import dev.anewb.model.FeatureTensor;
 import dev.anewb.model.ModelConfig;
 import dev.anewb.model.ModelGraph;
 import dev.anewb.model.ModelRef;
+import dev.anewb.model.Op;
 import dev.anewb.model.TensorData;
 import dev.anewb.model.WeightInfo;
 import dev.anewb.model.arch.Architectures;
@@ -77,6 +78,17 @@ public final class AnePackage {
         c.blockOverrides().forEach(ov::put);
         o.put("chunk_window", c.chunkWindow());
         o.put("chunk_overlap", c.chunkOverlap());
+        o.put("activations", c.activations().name().toLowerCase());
+        return o;
+    }
+
+    /** Op name → INT8 input scale of every linear with INT8 activations (W8A8), for the manifest. */
+    public static ObjectNode activationScalesJson(ModelGraph g) {
+        ObjectNode o = JSON.createObjectNode();
+        for (Op op : g.ops()) {
+            // an FP16 value, written exactly as a double
+            if (op instanceof Op.Linear l && l.inputQuant() != null) o.put(l.name(), (double) l.inputQuant().scale());
+        }
         return o;
     }
 
@@ -88,7 +100,10 @@ public final class AnePackage {
             o.path("block_overrides").properties().forEach(e -> ov.put(e.getKey(), e.getValue().asInt()));
             Conversion c = new Conversion(Conversion.Layout.valueOf(o.get("layout").asText().toUpperCase()),
                     Conversion.Precision.valueOf(o.get("precision").asText().toUpperCase()), "int8".equals(o.get("quant").asText()),
-                    o.get("block_size").asInt(), o.get("symmetric").asBoolean(), keep, ov, o.get("chunk_window").asInt(), o.get("chunk_overlap").asInt());
+                    o.get("block_size").asInt(), o.get("symmetric").asBoolean(), keep, ov,
+                    o.get("chunk_window").asInt(), o.get("chunk_overlap").asInt(),
+                    // packages written before W8A8 have float activations
+                    Conversion.Activations.valueOf(o.path("activations").asText("none").toUpperCase()));
             try {
                 c.validate();
             } catch (AnewbException e) {
@@ -162,6 +177,9 @@ public final class AnePackage {
         try {
             ModelGraph original = Architectures.graph(config, new Architectures.GraphOptions(weights::contains, m.path("sentence_embedding").asBoolean()));
             ModelGraph converted = Converter.convert(original, c).graph();
+            if (Converter.needsCalibration(converted)) {
+                converted = withStoredScales(converted, m.path("activation_scales"), mf);
+            }
             // The package stores every projection [out, in], whatever the source's orientation.
             Map<String, WeightInfo> stored = new LinkedHashMap<>();
             for (WeightInfo w : converted.weights().values()) {
@@ -184,6 +202,22 @@ public final class AnePackage {
             weights.close();
             throw e;
         }
+    }
+
+    /** The INT8 input scales the package was calibrated with: one finite positive FP16 value per chosen linear. */
+    private static ModelGraph withStoredScales(ModelGraph converted, JsonNode scales, Path mf) {
+        Map<String, Float> s = new HashMap<>();
+        for (Op op : converted.ops()) {
+            if (!(op instanceof Op.Linear l) || l.inputQuant() == null) continue;
+            JsonNode v = scales.get(l.name());
+            float f = v == null || !v.isNumber() ? Float.NaN : v.floatValue();
+            if (!(f > 0) || Float.isInfinite(f) || Float.float16ToFloat(Float.floatToFloat16(f)) != f) {
+                throw AnewbException.file(mf, "\"activation_scales\" has no valid INT8 input scale for \"" + l.name()
+                        + "\" (a positive FP16 value), found " + (v == null ? "none" : abbreviate(v.toString())));
+            }
+            s.put(l.name(), f);
+        }
+        return Converter.calibrate(converted, s);
     }
 
     /**

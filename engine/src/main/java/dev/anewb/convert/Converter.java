@@ -23,6 +23,13 @@ import java.util.regex.PatternSyntaxException;
  * <p>Which weights are quantized (spec/quantization.md): every projection (role PROJECTION: nn.Linear and GPT-2
  * Conv1D), except those whose name matches a keep-FP16 pattern; a block-size override by pattern gives a weight
  * its own block size. Embeddings, heads, convolutional front ends, norms and biases stay float.
+ *
+ * <p>INT8 activations (W8A8) quantize the inputs of the same projections, INT8 weights or not (the drift cause
+ * "activations" runs them alone): each such linear gets {@link Op.InputQuant#UNCALIBRATED}, and {@link #calibrate}
+ * writes the scales once a forward pass has measured them (the api's {@code ModelSession} runs it). Only the
+ * projections: coremltools' pass also quantizes both inputs of every {@code add} of two computed values and puts
+ * a pair after each quantized op, but in a transformer those are the residual stream with its outlier channels and
+ * the attention mask's add, where INT8 costs accuracy and buys no INT8 × INT8 compute.
  */
 public final class Converter {
     private Converter() { }
@@ -35,20 +42,59 @@ public final class Converter {
         c.validate();
         List<String> warnings = new ArrayList<>();
         Map<String, WeightInfo> weights = new LinkedHashMap<>(original.weights());
-        if (c.int8()) quantize(original, c, weights, warnings);
+        Map<String, Integer> selected = c.int8() || c.quantizesActivations() ? select(original, c, warnings) : Map.of();
+        if (c.int8()) {
+            selected.forEach((w, block) ->
+                    weights.put(w, weights.get(w).withQuant(new WeightInfo.Quant(block, c.symmetric()))));
+        }
         ModelGraph g = original.rewrite(weights, c);
-        return new Result(c.chunked() ? g.withOps(chunked(g.ops(), new Op.Chunk(c.chunkWindow(), c.chunkOverlap()))) : g,
-                List.copyOf(warnings));
+        Op.Chunk chunk = c.chunked() ? new Op.Chunk(c.chunkWindow(), c.chunkOverlap()) : null;
+        List<Op> ops = new ArrayList<>(g.ops().size());
+        for (Op op : g.ops()) {
+            // Self-attention gets the chunk band; cross-attention reads a fixed encoder sequence and is never chunked.
+            if (chunk != null && op instanceof Op.Attention a && !a.cross()) op = a.withChunk(chunk);
+            if (c.quantizesActivations() && op instanceof Op.Linear l && selected.containsKey(l.weight())) {
+                op = l.withInputQuant(Op.InputQuant.UNCALIBRATED);
+            }
+            ops.add(op);
+        }
+        return new Result(g.withOps(ops), List.copyOf(warnings));
     }
 
-    /** Self-attention gets the chunk band; cross-attention reads a fixed encoder sequence and is never chunked. */
-    private static List<Op> chunked(List<Op> ops, Op.Chunk chunk) {
-        List<Op> out = new ArrayList<>(ops.size());
-        for (Op op : ops) out.add(op instanceof Op.Attention a && !a.cross() ? a.withChunk(chunk) : op);
-        return out;
+    /**
+     * The converted graph with the calibrated INT8 input scale of every linear the conversion chose (W8A8).
+     *
+     * @param scales op name → scale (see {@link Op.InputQuant#calibrated}); one for every chosen op
+     */
+    public static ModelGraph calibrate(ModelGraph converted, Map<String, Float> scales) {
+        List<Op> ops = new ArrayList<>(converted.ops().size());
+        for (Op op : converted.ops()) {
+            if (op instanceof Op.Linear l && l.inputQuant() != null) {
+                Float s = scales.get(l.name());
+                if (s == null || !(s > 0) || Float.isInfinite(s)) {
+                    throw new IllegalArgumentException("no valid INT8 input scale for " + l.name() + ": " + s);
+                }
+                op = l.withInputQuant(new Op.InputQuant(s));
+            }
+            ops.add(op);
+        }
+        return converted.withOps(ops);
     }
 
-    private static void quantize(ModelGraph original, Conversion c, Map<String, WeightInfo> weights, List<String> warnings) {
+    /** Whether {@code g} has INT8 inputs still waiting for {@link #calibrate}. */
+    public static boolean needsCalibration(ModelGraph g) {
+        for (Op op : g.ops()) {
+            if (op instanceof Op.Linear l && l.inputQuant() != null && !l.inputQuant().isCalibrated()) return true;
+        }
+        return false;
+    }
+
+    /**
+     * The projection weights the quantization chooses, with their block sizes: role PROJECTION minus keep-FP16
+     * matches, overrides applied.
+     */
+    private static Map<String, Integer> select(ModelGraph original, Conversion c, List<String> warnings) {
+        Map<String, Integer> selected = new LinkedHashMap<>();
         List<Pattern> keep = compile(c.keepFp16(), "--keep-fp16");
         Map<Pattern, Integer> overrides = new LinkedHashMap<>();
         for (var e : c.blockOverrides().entrySet()) overrides.put(compile(List.of(e.getKey()), "block override").getFirst(), e.getValue());
@@ -71,14 +117,17 @@ public final class Converter {
                     overrideUsed.put(e.getKey(), true);
                 }
             }
-            weights.put(w.name(), w.withQuant(new WeightInfo.Quant(block, c.symmetric())));
+            selected.put(w.name(), block);
         }
         for (int i = 0; i < keep.size(); i++) {
             if (!keepUsed[i]) warnings.add("--keep-fp16 \"" + c.keepFp16().get(i) + "\" matches no projection weight");
         }
         for (Pattern p : overrides.keySet()) {
-            if (!overrideUsed.containsKey(p)) warnings.add("block-size override \"" + p.pattern() + "\" matches no projection weight");
+            if (c.int8() && !overrideUsed.containsKey(p)) {
+                warnings.add("block-size override \"" + p.pattern() + "\" matches no projection weight");
+            }
         }
+        return selected;
     }
 
     private static List<Pattern> compile(List<String> regexes, String what) {

@@ -54,6 +54,8 @@ import java.util.function.Supplier;
  *
  * <p>How the executor's semantics map:
  * <ul>
+ * <li>INT8 activations (W8A8): clamp(round(x / s), −128, 127)·s with the calibrated per-tensor scale in front of each
+ *     chosen projection, spelled out in float ops (see {@link #int8Input}).</li>
  * <li>Block-INT8 projections: {@code DequantizeLinear(q [in, out] int8, scale [ceil(in/B), out], zero_point, axis=0,
  *     block_size=B)} → MatMul ({@link Dequantize#BLOCKED}), or the same arithmetic spelled out with Gather/Sub/Mul
  *     ({@link Dequantize#EXPLICIT}). Either is exact: (q − zp)·scale is representable in float32.</li>
@@ -307,9 +309,32 @@ public final class OnnxExporter {
     private String linear(Op.Linear l) {
         WeightInfo info = graph.weights().get(l.weight());
         String weight = info.quant() != null ? int8Weight(l, info) : projectionWeight(l, info);
-        String y = node("MatMul", List.of(in(l.input()), weight), fresh(l.name() + ".matmul"));
+        String x = l.inputQuant() == null ? in(l.input()) : int8Input(l);
+        String y = node("MatMul", List.of(x, weight), fresh(l.name() + ".matmul"));
         if (l.bias() != null) y = node("Add", List.of(y, floatWeightAsFloat(l.bias())), fresh(l.name()));
         return y;
+    }
+
+    /** Value and scale → its INT8 round trip: q, k and v share their input's. */
+    private final Map<String, String> int8Inputs = new HashMap<>();
+
+    /**
+     * W8A8: clamp(round(x / s), −128, 127)·s spelled out (Div, Round — half to even —, Clip, Mul), the executor's fake
+     * quantization in float32, rounded to FP16 after in an FP16 graph as there. Not QuantizeLinear/DequantizeLinear:
+     * ONNX Runtime fuses that pair with the MatMul into integer kernels (MatMulIntegerToFloat), which with the
+     * blocked weights fails outright in 1.23.
+     */
+    private String int8Input(Op.Linear l) {
+        Op.InputQuant q = l.inputQuant();
+        if (!q.isCalibrated()) throw new IllegalStateException(l.name() + ": INT8 input not calibrated");
+        return int8Inputs.computeIfAbsent(l.input() + "|" + q.scale(), k -> {
+            String scale = scalarF32(q.scale()), x = in(l.input());
+            String steps = node("Round", List.of(node("Div", List.of(x, scale), fresh(l.input() + ".over_scale"))),
+                    fresh(l.input() + ".steps"));
+            String q8 = node("Clip", List.of(steps, scalarF32(-128), scalarF32(127)), fresh(l.input() + ".int8"));
+            String back = node("Mul", List.of(q8, scale), fresh(l.input() + ".dequantized"));
+            return fp16 ? roundFp16(back) : back;
+        });
     }
 
     /** A float projection stored [in, out] so that MatMul(x, W) is x·Wᵀ of the [out, in] weight. */

@@ -142,6 +142,9 @@ public final class DriftAnalysis {
             case FP16 -> c.precision() == Conversion.Precision.FP16 ? base.withPrecision(Conversion.Precision.FP16) : null;
             case CHUNKING -> c.chunked() ? base.withChunking(c.chunkWindow(), c.chunkOverlap()) : null;
             case LAYOUT -> c.layout() == Conversion.Layout.BC1S ? base.withLayout(Conversion.Layout.BC1S) : null;
+            // FP32 weights; the same projections chosen (keep-FP16 applies) and the session's same scales
+            case ACTIVATIONS -> c.quantizesActivations()
+                    ? base.withActivations(Conversion.Activations.INT8).withOverrides(c.keepFp16(), Map.of()) : null;
             case ALL -> c;
         };
     }

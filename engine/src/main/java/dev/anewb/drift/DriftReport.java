@@ -10,9 +10,13 @@ import java.util.Map;
  */
 public record DriftReport(List<TapMetrics> taps, Map<String, Double> task, Map<Cause, List<TapMetrics>> byCause) {
 
-    /** One change at a time (spec/drift.md "attribution by cause"). */
+    /**
+     * One change at a time (spec/drift.md "attribution by cause"); QUANTIZATION is the weights', ACTIVATIONS the INT8
+     * inputs of the projections (W8A8).
+     */
     public enum Cause {
-        QUANTIZATION("quantization"), FP16("fp16"), CHUNKING("chunking"), LAYOUT("layout"), ALL("all");
+        QUANTIZATION("quantization"), FP16("fp16"), CHUNKING("chunking"), LAYOUT("layout"), ACTIVATIONS("activations"),
+        ALL("all");
 
         private final String label;
 

@@ -18,13 +18,26 @@ import java.util.Map;
  * @param blockOverrides regex of weight name -> its own block size
  * @param chunkWindow   attention window W (0 = chunking off)
  * @param chunkOverlap  overlap O, 0 <= O < W
+ * @param activations   INT8: static per-tensor symmetric INT8 inputs of the projections the quantization selects
+ *                      (W8A8 with {@code int8}), calibrated on a sample input (see {@link Op.InputQuant})
  */
 public record Conversion(Layout layout, Precision precision, boolean int8, int blockSize, boolean symmetric,
-                         List<String> keepFp16, Map<String, Integer> blockOverrides, int chunkWindow, int chunkOverlap) {
+                         List<String> keepFp16, Map<String, Integer> blockOverrides, int chunkWindow, int chunkOverlap,
+                         Activations activations) {
 
     public enum Layout { HF, BC1S }
 
     public enum Precision { FP32, FP16 }
+
+    /** How the projections' inputs are stored: as the compute precision, or INT8 (coremltools' A8). */
+    public enum Activations { NONE, INT8 }
+
+    /** Float activations, as every conversion before W8A8 (and the app's conversion panel) builds it. */
+    public Conversion(Layout layout, Precision precision, boolean int8, int blockSize, boolean symmetric,
+                      List<String> keepFp16, Map<String, Integer> blockOverrides, int chunkWindow, int chunkOverlap) {
+        this(layout, precision, int8, blockSize, symmetric, keepFp16, blockOverrides, chunkWindow, chunkOverlap,
+                Activations.NONE);
+    }
 
     public static final Conversion ORIGINAL =
             new Conversion(Layout.HF, Precision.FP32, false, 128, false, List.of(), Map.of(), 0, 0);
@@ -36,6 +49,7 @@ public record Conversion(Layout layout, Precision precision, boolean int8, int b
     public Conversion {
         keepFp16 = List.copyOf(keepFp16);
         blockOverrides = Map.copyOf(blockOverrides);
+        if (activations == null) throw new IllegalArgumentException("activations must be NONE or INT8, not null");
     }
 
     /** Smallest block size INT8 block quantization accepts (spec/quantization.md). */
@@ -67,13 +81,35 @@ public record Conversion(Layout layout, Precision precision, boolean int8, int b
 
     public boolean isOriginal() { return equals(ORIGINAL); }
 
-    public Conversion withLayout(Layout l) { return new Conversion(l, precision, int8, blockSize, symmetric, keepFp16, blockOverrides, chunkWindow, chunkOverlap); }
+    public boolean quantizesActivations() { return activations == Activations.INT8; }
 
-    public Conversion withPrecision(Precision p) { return new Conversion(layout, p, int8, blockSize, symmetric, keepFp16, blockOverrides, chunkWindow, chunkOverlap); }
+    public Conversion withLayout(Layout l) {
+        return new Conversion(l, precision, int8, blockSize, symmetric, keepFp16, blockOverrides, chunkWindow,
+                chunkOverlap, activations);
+    }
 
-    public Conversion withInt8(boolean on, int block, boolean sym) { return new Conversion(layout, precision, on, block, sym, keepFp16, blockOverrides, chunkWindow, chunkOverlap); }
+    public Conversion withPrecision(Precision p) {
+        return new Conversion(layout, p, int8, blockSize, symmetric, keepFp16, blockOverrides, chunkWindow,
+                chunkOverlap, activations);
+    }
 
-    public Conversion withOverrides(List<String> keep, Map<String, Integer> blocks) { return new Conversion(layout, precision, int8, blockSize, symmetric, keep, blocks, chunkWindow, chunkOverlap); }
+    public Conversion withInt8(boolean on, int block, boolean sym) {
+        return new Conversion(layout, precision, on, block, sym, keepFp16, blockOverrides, chunkWindow, chunkOverlap,
+                activations);
+    }
 
-    public Conversion withChunking(int window, int overlap) { return new Conversion(layout, precision, int8, blockSize, symmetric, keepFp16, blockOverrides, window, overlap); }
+    public Conversion withOverrides(List<String> keep, Map<String, Integer> blocks) {
+        return new Conversion(layout, precision, int8, blockSize, symmetric, keep, blocks, chunkWindow, chunkOverlap,
+                activations);
+    }
+
+    public Conversion withChunking(int window, int overlap) {
+        return new Conversion(layout, precision, int8, blockSize, symmetric, keepFp16, blockOverrides, window, overlap,
+                activations);
+    }
+
+    public Conversion withActivations(Activations a) {
+        return new Conversion(layout, precision, int8, blockSize, symmetric, keepFp16, blockOverrides, chunkWindow,
+                chunkOverlap, a);
+    }
 }

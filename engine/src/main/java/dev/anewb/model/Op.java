@@ -48,12 +48,60 @@ public sealed interface Op {
         public String kind() { return rms ? "rmsnorm" : "layernorm"; }
     }
 
-    /** y = x Wᵀ + b with W logically [out, in] (a 1x1 convolution in the BC1S layout). */
-    record Linear(String name, int layer, String input, String output, String weight, String bias, int in, int out)
-            implements Op {
+    /**
+     * y = x Wᵀ + b with W logically [out, in] (a 1x1 convolution in the BC1S layout). With {@code inputQuant} (W8A8,
+     * written by the converter) x is first stored as static per-tensor INT8.
+     */
+    record Linear(String name, int layer, String input, String output, String weight, String bias, int in, int out,
+                  InputQuant inputQuant) implements Op {
+        /** A float input, as an architecture builds it; the converter adds the INT8 input. */
+        public Linear(String name, int layer, String input, String output, String weight, String bias, int in,
+                      int out) {
+            this(name, layer, input, output, weight, bias, in, out, null);
+        }
+
+        public Linear withInputQuant(InputQuant q) {
+            return new Linear(name, layer, input, output, weight, bias, in, out, q);
+        }
+
         public List<String> inputs() { return List.of(input); }
         public List<String> weights() { return bias == null ? List.of(weight) : List.of(weight, bias); }
         public String kind() { return "linear"; }
+    }
+
+    /**
+     * Static per-tensor symmetric INT8 of an op's input, as coremltools' {@code linear_quantize_activations} writes it
+     * (a {@code quantize}/{@code dequantize} pair, iOS17, no zero point):
+     * <pre>
+     * q  = clamp(rint(x / scale), −128, 127)      x / scale in float32; the clamp is the int8 range of Core ML's op
+     * x' = q · scale                              exact in float32; rounded to FP16 in an FP16 conversion
+     * </pre>
+     * The scale comes from calibration ({@link #calibrated}); {@link #UNCALIBRATED} marks an op the converter chose
+     * before any sample was run (the planner needs only which ops; nothing executes it).
+     */
+    record InputQuant(float scale) {
+        public static final InputQuant UNCALIBRATED = new InputQuant(Float.NaN);
+        /** The largest finite FP16 value: a larger calibrated range cannot be stored in an FP16 program anyway. */
+        private static final float FP16_MAX = 65504f;
+
+        /**
+         * The scale coremltools derives from a calibrated range (optimize/_utils.py {@code quantize_weight_by_dtype},
+         * mode LINEAR_SYMMETRIC, int8 range ±127): the range is rounded to FP16 first, then
+         * scale = fp16(2·m / 254) = fp16(m / 127) computed in float32 (numpy's FP16 arithmetic), and a scale of 0
+         * becomes 1.
+         *
+         * @param maxAbs max |x| over the calibration run
+         */
+        public static InputQuant calibrated(double maxAbs) {
+            if (!(maxAbs >= 0)) {
+                throw new IllegalArgumentException("calibrated range must be a number >= 0, got " + maxAbs);
+            }
+            float m = Float.float16ToFloat(Float.floatToFloat16((float) Math.min(maxAbs, FP16_MAX)));
+            float s = Float.float16ToFloat(Float.floatToFloat16(m / 127f));
+            return new InputQuant(s == 0 ? 1f : s);
+        }
+
+        public boolean isCalibrated() { return !Float.isNaN(scale); }
     }
 
     /**

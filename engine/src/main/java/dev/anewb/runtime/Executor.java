@@ -17,6 +17,7 @@ import dev.anewb.model.WeightSource;
 import dev.anewb.quant.BlockQuantizer;
 import dev.anewb.quant.Int8BlockWeight;
 import dev.anewb.quant.QuantizedWeights;
+import dev.anewb.runtime.kernel.ActivationQuantizer;
 import dev.anewb.runtime.kernel.Activations;
 import dev.anewb.runtime.kernel.AttentionKernels;
 import dev.anewb.runtime.kernel.Bc1s;
@@ -197,10 +198,24 @@ public final class Executor {
      * taps first), so a caller can show the first layers while the rest still runs.
      */
     public RunResult run(Batch in, JobContext ctx, BiConsumer<String, Activation> onTap) {
-        return run(in, null, ctx, onTap);
+        return run(in, null, ctx, onTap, Set.of(), null);
+    }
+
+    /**
+     * A forward pass that hands each computed value named in {@code values} to {@code onValue} as soon as the op
+     * computing it finishes, before a later op may reuse its array: W8A8's calibration reads the projections' inputs,
+     * which no tap reports.
+     */
+    public RunResult run(Batch in, Set<String> values, BiConsumer<String, Activation> onValue, JobContext ctx) {
+        return run(in, null, ctx, null, values, onValue);
     }
 
     private RunResult run(Batch in, KvCache cache, JobContext ctx, BiConsumer<String, Activation> onTap) {
+        return run(in, cache, ctx, onTap, Set.of(), null);
+    }
+
+    private RunResult run(Batch in, KvCache cache, JobContext ctx, BiConsumer<String, Activation> onTap,
+                          Set<String> observed, BiConsumer<String, Activation> onValue) {
         int past = cache == null ? 0 : cache.length();
         validate(in, past);
         if (cache != null) cache.begin(in);
@@ -231,6 +246,7 @@ public final class Executor {
             if (timing != null) timing.get(opKind(op))[1]++;
             vals.put(op.output(), out);
             if (onTap != null) for (String tap : tapsOf.getOrDefault(op.output(), List.of())) onTap.accept(tap, out);
+            if (onValue != null && observed.contains(op.output())) onValue.accept(op.output(), out);
             if (encoderComputed != null && encoderOutputs.contains(op.output())) encoderComputed.put(op.output(), out);
             for (String input : op.inputs()) {
                 Integer last = lastUse.get(input);
@@ -409,11 +425,21 @@ public final class Executor {
         LinearWeight w = linearWeight(l.weight());
         float[] bias = l.bias() == null ? null : floats(l.bias());
         float[] y = buffers.take(x.tokens() * l.out());
-        if (graph.conversion().layout() == Conversion.Layout.BC1S) {
-            Bc1s.conv1x1(x.data(), x.batch(), x.length(), x.channels(), w, bias, y);
-        } else {
-            w.matmul(x.data(), x.tokens(), bias, y);
+        float[] in = x.data();
+        if (l.inputQuant() != null) {
+            // W8A8: the projection reads its input as Core ML's quantize/dequantize pair leaves it
+            if (!l.inputQuant().isCalibrated()) {
+                throw new IllegalStateException(l.name() + ": INT8 input not calibrated (convert through the session)");
+            }
+            in = buffers.take(in.length);
+            ActivationQuantizer.fakeQuantize(x.data(), in.length, l.inputQuant().scale(), fp16, in);
         }
+        if (graph.conversion().layout() == Conversion.Layout.BC1S) {
+            Bc1s.conv1x1(in, x.batch(), x.length(), x.channels(), w, bias, y);
+        } else {
+            w.matmul(in, x.tokens(), bias, y);
+        }
+        if (in != x.data()) buffers.release(in, Map.of(), null);
         return new Activation(x.batch(), x.length(), l.out(), y);
     }
 

@@ -193,25 +193,34 @@ class AnePlannerTest {
                 CostModel.latencyMs(mem, a17), 1e-9);
     }
 
+    /** W8A8 is the conversion's: the planner reads which linears take INT8 inputs from the converted graph. */
     @Test void w8a8TakesTheInt8PathOnlyWhereTheChipHasIt() {
         ModelGraph g = TestModels.graph("distilbert-base-uncased");
         Conversion int8 = FP16_BC1S.withInt8(true, 768, true); // per-channel: one block per row
-        PlanOptions w8a8 = new PlanOptions(true);
-        OpPlan m4 = AnePlanner.plan(g, int8, PROFILES.get("M4"), 1, 128, null, Phase.PREFILL,
-                w8a8).optimized().op("layers.0.q");
+        Conversion w8a8 = int8.withActivations(Conversion.Activations.INT8);
+        OpPlan m4 = AnePlanner.plan(g, w8a8, PROFILES.get("M4"), 1, 128, null).optimized().op("layers.0.q");
         OpPlan m4fp = AnePlanner.plan(g, int8, PROFILES.get("M4"), 1, 128, null).optimized().op("layers.0.q");
         assertTrue(m4.work().int8Matmul() && !m4fp.work().int8Matmul());
         // the q projection's input, (1, 768, 1, 128): 768 rows of 128 positions, 256 B in FP16, 128 B in INT8
         assertEquals(768L * 256, m4fp.sram(BufferKind.ACTIVATIONS_IN));
         assertEquals(768L * 128, m4.sram(BufferKind.ACTIVATIONS_IN));
         assertTrue(m4.warnings().stream().noneMatch(w -> w.startsWith("W8A8")), m4.warnings().toString());
-        OpPlan a15 = AnePlanner.plan(g, int8, PROFILES.get("A15"), 1, 128, null, Phase.PREFILL,
-                w8a8).optimized().op("layers.0.q");
+        PlanResult a15Plan = AnePlanner.plan(g, w8a8, PROFILES.get("A15"), 1, 128, null);
+        OpPlan a15 = a15Plan.optimized().op("layers.0.q");
         assertTrue(!a15.work().int8Matmul()
                 && a15.warnings().stream().anyMatch(w -> w.startsWith("W8A8 on A15: no faster")));
-        OpPlan fp16 = AnePlanner.plan(g, FP16_BC1S, PROFILES.get("M4"), 1, 128, null, Phase.PREFILL,
-                w8a8).optimized().op("layers.0.q");
-        assertTrue(!fp16.work().int8Matmul() && fp16.warnings().stream().anyMatch(w -> w.contains("not INT8")));
+        // the baseline is never W8A8, whatever the conversion says
+        assertTrue(a15Plan.baseline().ops().stream().noneMatch(o -> o.work().int8Matmul()
+                || o.warnings().stream().anyMatch(w -> w.startsWith("W8A8"))));
+        Conversion a8 = FP16_BC1S.withActivations(Conversion.Activations.INT8);
+        OpPlan a8only = AnePlanner.plan(g, a8, PROFILES.get("M4"), 1, 128, null).optimized().op("layers.0.q");
+        assertTrue(!a8only.work().int8Matmul() && a8only.warnings().stream().anyMatch(w -> w.contains("not INT8")));
+        assertEquals(768L * 128, a8only.sram(BufferKind.ACTIVATIONS_IN));
+        // a projection kept FP16 keeps float inputs too (the quantization chooses both), and no W8A8 warning
+        Conversion kept = w8a8.withOverrides(List.of("layer\\.0\\.attention\\.q_lin"), Map.of());
+        OpPlan keptQ = AnePlanner.plan(g, kept, PROFILES.get("M4"), 1, 128, null).optimized().op("layers.0.q");
+        assertTrue(!keptQ.work().int8Matmul() && keptQ.warnings().stream().noneMatch(w -> w.startsWith("W8A8")));
+        assertEquals(768L * 256, keptQ.sram(BufferKind.ACTIVATIONS_IN));
     }
 
     /**

@@ -1,6 +1,8 @@
 package dev.anewb.convert;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anewb.AnewbException;
 import dev.anewb.api.ConvertedModel;
 import dev.anewb.api.ModelLoader;
@@ -14,12 +16,14 @@ import dev.anewb.job.JobContext;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.DType;
 import dev.anewb.model.ModelRef;
+import dev.anewb.model.Op;
 import dev.anewb.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -65,6 +69,61 @@ class AnePackageTest {
                     assertEquals(recorded, again.get(i).sqnrDb(), 1e-9);
                 }
             }
+        }
+    }
+
+    /**
+     * W8A8: the manifest records INT8 activations and every calibrated scale (here calibrated on the package's own
+     * sample texts); the package runs with exactly those scales and reproduces its recorded drift. A package without
+     * the setting (written before W8A8) has float activations; a missing or non-FP16 scale is a broken file.
+     */
+    @Test
+    void aW8a8PackageKeepsItsCalibratedScales() throws Exception {
+        Path out = tmp.resolve("w8a8.anepkg");
+        Conversion w8a8 = Conversion.ANE_DEFAULT.withActivations(Conversion.Activations.INT8);
+        Map<String, Float> scales = new LinkedHashMap<>();
+        try (ConvertedModel m = ConvertedModel.open(Fixtures.fixture("bert-tiny").toString(), w8a8, JobContext.NONE)) {
+            m.useSampleTexts(List.of("A quick brown fox jumps over the lazy dog near the river bank.",
+                    "The neural engine runs transformers faster than the CPU."), false);
+            for (Op op : m.graph().ops()) {
+                if (op instanceof Op.Linear l && l.inputQuant() != null) scales.put(l.name(), l.inputQuant().scale());
+            }
+            m.writePackage(out, false, null, JobContext.NONE);
+        }
+        JsonNode manifest = AnePackage.readManifest(out);
+        assertEquals("int8", manifest.get("conversion").get("activations").asText());
+        assertEquals(13, scales.size());
+        assertEquals(scales.size(), manifest.get("activation_scales").size());
+        try (LoadedModel pkg = ModelLoader.load(ModelRef.parse(out.toString()), JobContext.NONE, true)) {
+            assertTrue(pkg.graph().conversion().quantizesActivations());
+            for (Op op : pkg.graph().ops()) {
+                if (op instanceof Op.Linear l && l.inputQuant() != null) {
+                    assertEquals(scales.get(l.name()), l.inputQuant().scale(), 0, l.name());
+                }
+            }
+            List<TapMetrics> again = ModelSession.of(pkg).recheckPackage(JobContext.NONE);
+            for (int i = 0; i < again.size(); i++) {
+                double recorded = manifest.get("drift").get("taps").get(i).get("sqnr_db").asDouble();
+                assertEquals(recorded, again.get(i).sqnrDb(), 1e-9, again.get(i).name());
+            }
+        }
+        Path manifestFile = out.resolve(AnePackage.MANIFEST);
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode broken = (ObjectNode) json.readTree(manifestFile.toFile());
+        ((ObjectNode) broken.get("activation_scales")).put("layers.1.mlp_out", 0.1); // 0.1 is no FP16 value
+        Files.writeString(manifestFile, json.writeValueAsString(broken));
+        AnewbException e = assertThrows(AnewbException.class,
+                () -> ModelLoader.load(ModelRef.parse(out.toString()), JobContext.NONE, true).close());
+        assertTrue(e.getMessage().contains("layers.1.mlp_out") && e.getMessage().contains("activation_scales"),
+                e.getMessage());
+        broken.remove("activation_scales");
+        Files.writeString(manifestFile, json.writeValueAsString(broken));
+        assertThrows(AnewbException.class,
+                () -> ModelLoader.load(ModelRef.parse(out.toString()), JobContext.NONE, true).close());
+        ((ObjectNode) broken.get("conversion")).remove("activations");
+        Files.writeString(manifestFile, json.writeValueAsString(broken));
+        try (LoadedModel old = ModelLoader.load(ModelRef.parse(out.toString()), JobContext.NONE, true)) {
+            assertFalse(old.graph().conversion().quantizesActivations(), "a package from before W8A8");
         }
     }
 

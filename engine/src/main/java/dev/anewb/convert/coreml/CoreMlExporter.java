@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -158,6 +159,7 @@ public final class CoreMlExporter {
         user.put("dev.anewb.int8", c.int8() ? scheme + " block " + c.blockSize() : "off");
         user.put("dev.anewb.chunk_window", String.valueOf(c.chunkWindow()));
         user.put("dev.anewb.chunk_overlap", String.valueOf(c.chunkOverlap()));
+        user.put("dev.anewb.activations", c.activations().name().toLowerCase(Locale.ROOT));
         CoreMlOptions.Sequence s = options.sequence();
         user.put("dev.anewb.sequence", s.text());
         user.put("dev.anewb.io", options.fp16Io() ? "fp16" : "fp32");
@@ -168,13 +170,14 @@ public final class CoreMlExporter {
         return new MlModelSpec.Metadata(description, Version.get(), "ANE Workbench", "", user);
     }
 
-    /** "INT8 block 128, FP16, BC1S" — the conversion in the words the workbench uses. */
+    /** "INT8 block 128, FP16, BC1S(, INT8 activations)" — the conversion in the words the workbench uses. */
     static String settings(Conversion c) {
         List<String> parts = new ArrayList<>();
         if (c.int8()) parts.add("INT8 " + (c.symmetric() ? "symmetric " : "") + "block " + c.blockSize());
         parts.add(c.precision().name());
         parts.add(c.layout().name());
         if (c.chunked()) parts.add("chunk window " + c.chunkWindow() + " overlap " + c.chunkOverlap());
+        if (c.quantizesActivations()) parts.add("INT8 activations");
         return String.join(", ", parts);
     }
 

@@ -225,6 +225,21 @@ final class MilBlock {
         return op1("linear", hint, x.type().withShape(s), "x", x, "weight", weight, "bias", bias);
     }
 
+    /**
+     * iOS17 {@code quantize} to int8 with a per-tensor scale (a scalar in x's type) and no zero point: what
+     * coremltools' {@code insert_prefix_quantize_dequantize_pair} writes for symmetric INT8 activations.
+     */
+    MilVar quantize(MilVar x, float scale, String hint) {
+        return op1("quantize", hint, x.type().withDtype(MilDataType.INT8), "input", x,
+                "scale", MilValue.Immediate.scalar(x.dtype(), scale), "output_dtype", "int8");
+    }
+
+    /** iOS17 {@code dequantize} of an int8 tensor back to {@code to} with the same per-tensor scale. */
+    MilVar dequantize(MilVar q, float scale, MilDataType to, String hint) {
+        return op1("dequantize", hint, q.type().withDtype(to), "input", q,
+                "scale", MilValue.Immediate.scalar(to, scale));
+    }
+
     /** layer_norm over {@code axes}; gamma and beta (shaped as the normalised axes) may be null. */
     MilVar layerNorm(MilVar x, int[] axes, MilVar gamma, MilVar beta, float epsilon, String hint) {
         // The epsilon takes x's type. BERT's 1e-12 is 0 in FP16, and a constant row would then be 0/0 = NaN where the

@@ -58,6 +58,9 @@ import java.util.function.Supplier;
  * <li>Weights: FP16 (or FP32) {@code const}; block INT8 as {@code constexpr_blockwise_shift_scale} (iOS18; data int8,
  *     scale = our FP16 scale, offset = our int8 zero point, blocks along the input channels), per-channel INT8 (block ≥
  *     input channels) as {@code constexpr_affine_dequantize} (iOS16). Both compute scale·(q − zp), our formula.</li>
+ * <li>INT8 activations (W8A8): the projection's input through {@code quantize}/{@code dequantize} (iOS17, scalar
+ *     scale in the compute type, no zero point), the pair coremltools' {@code linear_quantize_activations} writes;
+ *     they compute the executor's clamp(rint(x / s), −128, 127)·s.</li>
  * </ul>
  *
  * <p>Beyond one forward pass: a decoding step with an explicit KV cache ({@link CoreMlOptions#kvCache}: past keys
@@ -101,6 +104,7 @@ final class ProgramTranslator {
     private final List<String> notes = new ArrayList<>();
     private CoreMlTarget required = CoreMlTarget.IOS16;
     private boolean blockwiseNoted;
+    private boolean int8InputsNoted;
     /** The text sequence length (fixed), or UNKNOWN with a range. */
     private long seq;
     /** Int32 positions 0..S−1 of a flexible text sequence, computed once. */
@@ -194,7 +198,11 @@ final class ProgramTranslator {
     }
 
     private String requiredReason() {
-        return required == CoreMlTarget.IOS18 ? "block-wise INT8 (constexpr_blockwise_shift_scale)" : "the program";
+        return switch (required) {
+            case IOS18 -> "block-wise INT8 (constexpr_blockwise_shift_scale)";
+            case IOS17 -> "INT8 activations (quantize/dequantize)";
+            case IOS16 -> "the program";
+        };
     }
 
     // ---- outputs and the ops they need ----
@@ -566,10 +574,31 @@ final class ProgramTranslator {
     }
 
     private MilVar linear(Op.Linear l) {
-        MilVar x = in(l.input());
+        MilVar x = l.inputQuant() == null ? in(l.input()) : int8Input(l);
         MilVar w = projectionWeight(l);
         MilVar bias = l.bias() == null ? null : vectorConst(l.bias(), l.out());
         return bc1s ? b.conv(x, w, bias, new int[]{1, 1}, null, l.name()) : b.linear(x, w, bias, l.name());
+    }
+
+    /**
+     * W8A8: the linear's input through a {@code quantize}/{@code dequantize} pair (iOS17), one pair per value and
+     * scale (q, k and v share their input's), as coremltools' passes leave it after their deduplication.
+     */
+    private MilVar int8Input(Op.Linear l) {
+        Op.InputQuant q = l.inputQuant();
+        if (!q.isCalibrated()) throw new IllegalStateException(l.name() + ": INT8 input not calibrated");
+        required = CoreMlTarget.max(required, CoreMlTarget.IOS17);
+        if (!int8InputsNoted) {
+            int8InputsNoted = true;
+            notes.add("INT8 activations (W8A8, quantize/dequantize, iOS17): only A17 Pro, M4 and later Neural Engines "
+                    + "have the faster INT8 x INT8 path; elsewhere Core ML may run them slower or off the Neural "
+                    + "Engine");
+        }
+        return cached("int8|" + l.input() + "|" + q.scale(), () -> {
+            MilVar x = in(l.input());
+            MilVar quantized = b.quantize(x, q.scale(), l.input() + "_quantized");
+            return b.dequantize(quantized, q.scale(), x.dtype(), l.input() + "_dequantized");
+        });
     }
 
     private MilVar activation(Op.Activation a) {

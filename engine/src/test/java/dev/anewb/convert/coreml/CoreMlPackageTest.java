@@ -335,6 +335,104 @@ class CoreMlPackageTest {
                 OPTIONS.withMinimumOs(CoreMlTarget.IOS17)).minimumOs());
     }
 
+    /**
+     * W8A8 as coremltools' {@code linear_quantize_activations} writes it (compared with a program it made, dumped with
+     * coreml-check dump): in front of each chosen projection {@code quantize(input, scale, output_dtype="int8")} →
+     * {@code dequantize(input, scale)}, the scale a rank-0 const in the activations' type, no zero point; one pair per
+     * value, as its deduplication leaves q, k and v sharing theirs; iOS17 at least.
+     */
+    @Test
+    void int8ActivationsAreQuantizeDequantizePairs() throws IOException {
+        for (Conversion.Precision precision : Conversion.Precision.values()) {
+            ConvertedModel m = convert(Conversion.ANE_DEFAULT.withInt8(true, BlockQuantizer.PER_CHANNEL, false)
+                    .withPrecision(precision).withActivations(Conversion.Activations.INT8));
+            MilDataType act = precision == Conversion.Precision.FP16 ? MilDataType.FP16 : MilDataType.FP32;
+            Path pkg = tmp.resolve("bert-w8a8-" + precision + ".mlpackage");
+            CoreMlPreview preview = PackagesUnderTest.export(m, OPTIONS, pkg, JobContext.NONE);
+            assertEquals(CoreMlTarget.IOS17, preview.minimumOs(), "per-channel weights need iOS16, quantize iOS17");
+            assertEquals(8, ProtoFields.parse(Files.readAllBytes(pkg.resolve(CoreMlExporter.MODEL))).varint(1));
+            Map<String, ProtoFields> producers = new HashMap<>();
+            for (ProtoFields op : operations(pkg)) {
+                for (ProtoFields out : op.messages(3)) producers.put(out.string(1), op);
+            }
+            Map<String, Float> scaleOfValue = new HashMap<>();
+            int pairs = 0, projections = 0;
+            for (ProtoFields op : operations(pkg)) {
+                if (op.string(1).equals("quantize")) {
+                    assertEquals(Set.of("input", "scale", "output_dtype"), inputNames(op), "no zero point, no axis");
+                    assertEquals("int8", constString(producers, op, "output_dtype"));
+                    assertEquals(MilDataType.INT8.mil, op.message(3).message(2).message(1).varint(1), "int8 output");
+                    pairs++;
+                }
+                if (op.string(1).equals("dequantize")) {
+                    assertEquals(Set.of("input", "scale"), inputNames(op));
+                    ProtoFields q = producers.get(binding(op, "input"));
+                    assertEquals("quantize", q.string(1));
+                    float scale = constFloat(producers, op, "scale", act);
+                    assertEquals(scale, constFloat(producers, q, "scale", act), 0, "one scale for the pair");
+                    assertEquals(act.mil, op.message(3).message(2).message(1).varint(1), "back to the compute type");
+                    scaleOfValue.put(op.message(3).string(1), scale);
+                }
+            }
+            for (Op op : m.graph().ops()) {
+                if (!(op instanceof Op.Linear l) || l.inputQuant() == null) continue;
+                ProtoFields conv = operation(pkg, MilBlock.identifier(l.name()));
+                assertEquals("conv", conv.string(1));
+                Float scale = scaleOfValue.get(binding(conv, "x"));
+                assertNotNull(scale, l.name() + " reads a dequantize");
+                assertEquals(l.inputQuant().scale(), scale, 0, l.name() + ": the calibrated scale");
+                projections++;
+            }
+            assertEquals(13, projections, "every projection of bert-tiny (2 layers × 6, pooler)");
+            // q, k and v share one pair: per layer their input, the attention context, its norm, the GELU; the pooler
+            assertEquals(2 * 4 + 1, pairs);
+            assertEquals(pairs, scaleOfValue.size());
+        }
+        AnewbException e = assertThrows(AnewbException.class, () -> PackagesUnderTest.preview(convert(
+                Conversion.ANE_DEFAULT.withInt8(true, BlockQuantizer.PER_CHANNEL, false).withActivations(
+                        Conversion.Activations.INT8)), OPTIONS.withMinimumOs(CoreMlTarget.IOS16)));
+        assertTrue(e.getMessage().contains("INT8 activations (quantize/dequantize) needs iOS17"), e.getMessage());
+    }
+
+    private static Set<String> inputNames(ProtoFields op) {
+        Set<String> names = new TreeSet<>();
+        for (ProtoFields e : op.messages(2)) names.add(e.string(1));
+        return names;
+    }
+
+    /** The name of the value bound to an op's parameter. */
+    private static String binding(ProtoFields op, String param) {
+        return op.mapValue(2, param).message(1).string(1);
+    }
+
+    /** The immediate value of the const op bound to {@code param}: the TensorValue message. */
+    private static ProtoFields constTensor(Map<String, ProtoFields> producers, ProtoFields op, String param) {
+        ProtoFields c = producers.get(binding(op, param));
+        assertEquals("const", c.string(1));
+        return c.mapValue(5, "val").message(3).message(1);
+    }
+
+    private static String constString(Map<String, ProtoFields> producers, ProtoFields op, String param) {
+        return constTensor(producers, op, param).message(4).string(1);
+    }
+
+    /** A rank-0 float const: FP16 as its two bytes (TensorValue.bytes), FP32 as a packed float (TensorValue.floats). */
+    private static float constFloat(Map<String, ProtoFields> producers, ProtoFields op, String param,
+                                    MilDataType type) {
+        ProtoFields c = producers.get(binding(op, param));
+        ProtoFields tensorType = c.message(3).message(2).message(1);
+        assertEquals(type.mil, tensorType.varint(1), param + " type");
+        assertEquals(0, tensorType.varint(2), param + " is a scalar");
+        ProtoFields t = constTensor(producers, op, param);
+        if (type == MilDataType.FP16) {
+            byte[] b = t.message(7).fields().getField(1).getLengthDelimitedList().getFirst().toByteArray();
+            return Float.float16ToFloat(ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getShort());
+        }
+        // RepeatedFloats.values, packed
+        byte[] b = t.message(1).fields().getField(1).getLengthDelimitedList().getFirst().toByteArray();
+        return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getFloat();
+    }
+
     @Test
     void refusesAnUnsupportedArchitectureOrOp() {
         ConvertedModel m = convert(Conversion.ANE_DEFAULT);
