@@ -133,7 +133,8 @@ class WorkbenchFlowTest {
                 && export.viewModel().jobProperty().get() == null);
         String html = Files.readString(report.resolve("all-MiniLM-L6-v2-drift.html"));
         assertTrue(html.contains("<svg") && html.contains("quantization only"), "the chart, with the causes measured");
-        assertTrue(html.contains("Neural Engine plan (ESTIMATE)"), "the Memory area's plan, though it was never opened");
+        assertTrue(html.contains("Neural Engine plan (ESTIMATE)"),
+                "the Memory area's plan, though it was never opened");
         assertTrue(Files.readString(report.resolve("all-MiniLM-L6-v2-drift.csv")).contains("hidden_states.6,"));
         Path onnx = dir.resolve("minilm.onnx");
         robot.interact(() -> {

@@ -23,8 +23,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * The engine's kernels on MiniLM / BERT shapes: FP32 and block-INT8 projections (one MiniLM FFN up-projection,
  * 384 → 1536), attention of one layer, GELU. Run with
- * {@code ./mvnw -Pbench -pl bench -am -DskipTests verify -Dbench.main=org.openjdk.jmh.Main -Dbench.args="KernelBenchmark"};
- * add {@code -Danewb.kernels=scalar} to {@code bench.args}' JVM via {@code -Dbench.heap="-Xmx2g -Danewb.kernels=scalar"}
+ * {@code ./mvnw -Pbench -pl bench -am -DskipTests verify -Dbench.main=org.openjdk.jmh.Main
+ * -Dbench.args="KernelBenchmark"};
+ * add {@code -Danewb.kernels=scalar} to {@code bench.args}' JVM via {@code -Dbench.heap="-Xmx2g
+ * -Danewb.kernels=scalar"}
  * to time the portable kernels.
  */
 @State(Scope.Benchmark)
@@ -57,7 +59,11 @@ public class KernelBenchmark {
         k = new float[tokens * HEADS * HEAD_DIM];
         v = new float[tokens * HEADS * HEAD_DIM];
         out = new float[tokens * HEADS * HEAD_DIM];
-        for (int i = 0; i < q.length; i++) { q[i] = (float) r.nextGaussian(); k[i] = (float) r.nextGaussian(); v[i] = (float) r.nextGaussian(); }
+        for (int i = 0; i < q.length; i++) {
+            q[i] = (float) r.nextGaussian();
+            k[i] = (float) r.nextGaussian();
+            v[i] = (float) r.nextGaussian();
+        }
         plan = ChunkPlan.full(tokens, false);
         act = new float[tokens * ROWS];
     }

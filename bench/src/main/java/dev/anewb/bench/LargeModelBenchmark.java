@@ -65,7 +65,8 @@ public final class LargeModelBenchmark {
     void run() throws Exception {
         System.out.println(PeerBenchmark.machine());
         double copyGBs = PeerBenchmark.copyBandwidth();
-        System.out.printf(Locale.ROOT, "copy bandwidth (System.arraycopy of 256 MiB, median of 7): %.2f GB/s%n", copyGBs);
+        System.out.printf(Locale.ROOT, "copy bandwidth (System.arraycopy of 256 MiB, median of 7): %.2f GB/s%n",
+                copyGBs);
         if (wants("open8b") || wants("drift8b")) {
             Path m = model("llama-3.1-8b", model8b);
             if (wants("open8b")) open8b(m);
@@ -88,7 +89,8 @@ public final class LargeModelBenchmark {
         Path dir = work.resolve(config);
         if (Files.isDirectory(dir)) return dir;
         System.out.println("writing " + dir + " (random BF16 weights)...");
-        return SyntheticModel.write(ROOT.resolve("bench/configs").resolve(config + ".json"), dir, DType.BF16, 0, SyntheticModel.SHARD_BYTES, null,
+        return SyntheticModel.write(ROOT.resolve("bench/configs").resolve(config + ".json"), dir, DType.BF16, 0,
+                SyntheticModel.SHARD_BYTES, null,
                 false, JobContext.NONE);
     }
 
@@ -111,14 +113,17 @@ public final class LargeModelBenchmark {
                 rss = Math.max(rss, c.maxRssKb());
             }
             row("8B `anewb " + cmd[0] + "`" + (cmd[0].equals("plan") ? " --seq 2048" : "") + " (whole command, 3 runs)",
-                    String.format(Locale.ROOT, "%.2f s median (%.2f–%.2f), max resident %.0f MB", median(s), min(s), max(s), rss / 1e3),
+                    String.format(Locale.ROOT, "%.2f s median (%.2f–%.2f), max resident %.0f MB", median(s), min(s),
+                            max(s), rss / 1e3),
                     "< 5 s; resident < 2 GB");
         }
         long t0 = System.nanoTime();
         try (ModelSession s = ModelSession.open(m.toString(), JobContext.NONE)) {
             ModelInfo.of(s.model());
-            AnePlanner.plan(s.model().graph(), Conversion.ANE_DEFAULT, ChipProfiles.bundled().all().get("M4"), 1, 2048, null);
-            LayoutCatalog.find(s.model().graph(), Conversion.ANE_DEFAULT, 1, 2048, "model.layers.0.self_attn.q_proj.weight",
+            AnePlanner.plan(s.model().graph(), Conversion.ANE_DEFAULT, ChipProfiles.bundled().all().get("M4"), 1, 2048,
+                    null);
+            LayoutCatalog.find(s.model().graph(), Conversion.ANE_DEFAULT, 1, 2048,
+                    "model.layers.0.self_attn.q_proj.weight",
                     ChipProfiles.bundled().constants());
             row("8B open + model card + plan seq 2048 + layout, in one JVM (what the workbench does on open)",
                     String.format(Locale.ROOT, "%.2f s, resident %.0f MB", (System.nanoTime() - t0) / 1e9, rssMb()),
@@ -135,7 +140,8 @@ public final class LargeModelBenchmark {
             c.drift(b, false, new LayerRange(0, 3), JobContext.NONE, null);
             double first = (System.nanoTime() - t0) / 1e9;
             t0 = System.nanoTime();
-            s.convert(Conversion.ANE_DEFAULT.withInt8(true, 64, false)).drift(b, false, new LayerRange(0, 3), JobContext.NONE, null);
+            s.convert(Conversion.ANE_DEFAULT.withInt8(true, 64, false)).drift(b, false, new LayerRange(0, 3),
+                    JobContext.NONE, null);
             double again = (System.nanoTime() - t0) / 1e9;
             row("8B drift --layers 0-3, ANE default, 16 tokens (first run: reference + quantization; then block 64)",
                     String.format(Locale.ROOT, "%.1f s, then %.1f s; peak heap %.2f GB", first, again, peakHeapGb()),
@@ -153,7 +159,8 @@ public final class LargeModelBenchmark {
                 Executor ex = s.executor(c);
                 long[] firstAt = {0};
                 List<Long> at = new ArrayList<>();
-                Generator.Result r = new Generator(ex, null).generate(ids(5), Map.of(), 32, Generator.Sampling.GREEDY, (id, text) -> {
+                Generator.Result r = new Generator(ex, null).generate(ids(5), Map.of(), 32, Generator.Sampling.GREEDY,
+                        (id, text) -> {
                     long now = System.nanoTime();
                     if (firstAt[0] == 0) firstAt[0] = now;
                     at.add(now);
@@ -161,19 +168,24 @@ public final class LargeModelBenchmark {
                 double first = (firstAt[0] - t0) / 1e9;
                 double perToken = (at.getLast() - at.get(at.size() / 2)) / 1e9 / (at.size() - 1 - at.size() / 2);
                 double bound = ex.streamedWeightBytes() / (copyGBs * 1e9);
-                row("1B generate, " + what + ": first token after open; tokens/s over the second half of 32 (ids " + r.ids().length + ")",
-                        String.format(Locale.ROOT, "first token %.2f s; %.2f tokens/s (%.0f ms/token); bound %.0f ms/token "
+                row("1B generate, " + what + ": first token after open; tokens/s over the second half of 32 (ids "
+                        + r.ids().length + ")",
+                        String.format(Locale.ROOT,
+                                "first token %.2f s; %.2f tokens/s (%.0f ms/token); bound %.0f ms/token "
                                 + "(%.2f GB/token ÷ %.1f GB/s)", first, 1 / perToken, perToken * 1e3, bound * 1e3,
                                 ex.streamedWeightBytes() / 1e9, copyGBs),
                         c.isOriginal() ? "first token < 5 s; >= 4 tokens/s" : ">= 8 tokens/s");
             }
         }
-        for (String[] extra : List.of(new String[0], new String[]{"--quant", "int8", "--precision", "fp16", "--layout", "bc1s"})) {
-            List<String> cmd = new ArrayList<>(List.of("generate", m.toString(), "--ids", "1,2,3,4,5", "--max-new-tokens", "16"));
+        for (String[] extra : List.of(new String[0],
+                new String[]{"--quant", "int8", "--precision", "fp16", "--layout", "bc1s"})) {
+            List<String> cmd = new ArrayList<>(List.of("generate", m.toString(), "--ids", "1,2,3,4,5",
+                    "--max-new-tokens", "16"));
             cmd.addAll(List.of(extra));
             Cli cl = cli(cmd.toArray(String[]::new));
             row("1B `anewb generate` " + String.join(" ", extra) + " --max-new-tokens 16 (whole command)",
-                    String.format(Locale.ROOT, "%.1f s; first output at %.1f s; max resident %.1f GB", cl.seconds(), cl.firstOutput(),
+                    String.format(Locale.ROOT, "%.1f s; first output at %.1f s; max resident %.1f GB", cl.seconds(),
+                            cl.firstOutput(),
                             cl.maxRssKb() / 1e6), "first token < 5 s");
         }
     }
@@ -193,17 +205,20 @@ public final class LargeModelBenchmark {
             for (int block : new int[]{64, 32, 256, 128, 96}) {
                 long m0 = System.nanoTime();
                 long[] f = {0};
-                s.convert(Conversion.ANE_DEFAULT.withInt8(true, block, false)).drift(b, false, null, JobContext.NONE, t -> {
+                s.convert(Conversion.ANE_DEFAULT.withInt8(true, block, false)).drift(b, false, null, JobContext.NONE,
+                        t -> {
                     if (f[0] == 0 && t.name().startsWith("layers.")) f[0] = System.nanoTime();
                 });
                 moves.add((System.nanoTime() - m0) / 1e9);
                 firsts.add((f[0] - m0) / 1e9);
             }
             row("1B drift, ANE default, one 16-token input, all layers (first run: reference + quantization)",
-                    String.format(Locale.ROOT, "%.1f s (first block's taps at %.1f s); peak heap %.2f GB", all, (firstTap[0] - t0) / 1e9,
+                    String.format(Locale.ROOT, "%.1f s (first block's taps at %.1f s); peak heap %.2f GB", all,
+                            (firstTap[0] - t0) / 1e9,
                             peakHeapGb()), "< 10 s; heap < 4 GB");
             row("1B block-size change (5 moves: quantize + converted pass; the reference is cached)",
-                    String.format(Locale.ROOT, "all layers %.1f s median (%.1f–%.1f); first block's taps %.2f s median", median(moves),
+                    String.format(Locale.ROOT,
+                            "all layers %.1f s median (%.1f–%.1f); first block's taps %.2f s median", median(moves),
                             min(moves), max(moves), median(firsts)), "first layers < 1 s; all < 10 s");
         }
     }

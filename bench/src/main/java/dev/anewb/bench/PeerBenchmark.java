@@ -43,7 +43,8 @@ import java.util.Random;
  * engine goes first in every round; plus the other performance targets of issue 9 (decode vs the memory-bandwidth
  * bound, quantization time, drift --by-cause time, heap). Prints a Markdown table of medians.
  *
- * <p>Arguments: {@code [--threads T] [--rounds R] [--runs N] [--ort-no-spin] [--only minilm|int8|bertbase|decode|quantize|drift|heap]}.
+ * <p>Arguments: {@code [--threads T] [--rounds R] [--runs N] [--ort-no-spin] [--only
+ * minilm|int8|bertbase|decode|quantize|drift|heap]}.
  * {@code --only heap} runs just the BERT-base forward passes and reports the heap (start it with {@code -Xmx600m} to
  * prove the bound).
  */
@@ -77,7 +78,8 @@ public final class PeerBenchmark {
         System.out.println(machine() + (ortSpin ? "" : "; ORT intra-op spinning off"));
         Path tmp = Files.createTempDirectory("anewb-bench");
         double copyGBs = copyBandwidth();
-        System.out.printf(Locale.ROOT, "copy bandwidth (System.arraycopy of 256 MiB, median of 7): %.2f GB/s%n", copyGBs);
+        System.out.printf(Locale.ROOT, "copy bandwidth (System.arraycopy of 256 MiB, median of 7): %.2f GB/s%n",
+                copyGBs);
         try {
             if (wants("minilm") || wants("int8")) miniLm(tmp);
             if (wants("bertbase") || wants("heap")) bertBase(tmp);
@@ -97,10 +99,13 @@ public final class PeerBenchmark {
     }
 
     static String machine() throws Exception {
-        String cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name")).findFirst()
+        String cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l ->
+                l.startsWith("model name")).findFirst()
                 .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("?");
-        return "machine: " + Runtime.getRuntime().availableProcessors() + " cores (nproc), CPU " + cpu + ", Java " + Runtime.version()
-                + " (" + System.getProperty("java.vm.name") + "), " + Fp32Kernels.kernelDescription() + ", engine threads "
+        return "machine: " + Runtime.getRuntime().availableProcessors() + " cores (nproc), CPU " + cpu + ", Java "
+                + Runtime.version()
+                + " (" + System.getProperty("java.vm.name") + "), " + Fp32Kernels.kernelDescription()
+                        + ", engine threads "
                 + EnginePool.threads() + "; shared with other jobs";
     }
 
@@ -145,7 +150,8 @@ public final class PeerBenchmark {
         }
         Stats sa = Stats.of(a), sb = Stats.of(b);
         rows.add(new String[]{name, sa.text(), sb.text(), String.format(Locale.ROOT, "%.2f×", sa.median / sb.median)});
-        System.out.printf(Locale.ROOT, "%-48s ours %s   ORT %s   ratio %.2f%n", name, sa.text(), sb.text(), sa.median / sb.median);
+        System.out.printf(Locale.ROOT, "%-48s ours %s   ORT %s   ratio %.2f%n", name, sa.text(), sb.text(), sa.median
+                / sb.median);
     }
 
     void time(Pass p, List<Double> into) throws Exception {
@@ -203,15 +209,19 @@ public final class PeerBenchmark {
         try (LoadedModel m = ModelLoader.load(ModelRef.parse(BundledModel.ID), JobContext.NONE, true);
              OrtSession fp32 = session(BundledModel.onnxPath()); OrtSession int8 = session(q)) {
             Executor ours32 = new Executor(m.graph(), m.weights());
-            Conversion c8 = new Conversion(Conversion.Layout.HF, Conversion.Precision.FP32, true, 128, false, List.of(), Map.of(), 0, 0);
+            Conversion c8 = new Conversion(Conversion.Layout.HF, Conversion.Precision.FP32, true, 128, false,
+                    List.of(), Map.of(), 0, 0);
             Executor ours8 = new Executor(Converter.convert(m.graph(), c8).graph(), m.weights());
             for (int seq : new int[]{16, 128, 512}) {
                 long[] ids = ids(seq, m.config().vocabSize());
                 Batch b = Batch.of(ids);
-                if (wants("minilm")) compare("MiniLM-L6 FP32, seq " + seq, () -> ours32.run(b, JobContext.NONE), ortPass(fp32, ids));
-                if (wants("int8")) compare("MiniLM-L6 ours INT8-B128 vs ORT -q (dyn. INT8), seq " + seq, () -> ours8.run(b, JobContext.NONE), ortPass(int8, ids));
+                if (wants("minilm")) compare("MiniLM-L6 FP32, seq " + seq, () -> ours32.run(b, JobContext.NONE),
+                        ortPass(fp32, ids));
+                if (wants("int8")) compare("MiniLM-L6 ours INT8-B128 vs ORT -q (dyn. INT8), seq " + seq, () ->
+                        ours8.run(b, JobContext.NONE), ortPass(int8, ids));
                 // The issue's INT8 target is "faster than our FP32": both of ours alternating in the same way.
-                if (wants("int8")) compare("MiniLM-L6 ours INT8-B128 vs ours FP32 (in the ORT column), seq " + seq, () -> ours8.run(b, JobContext.NONE), () -> ours32.run(b, JobContext.NONE));
+                if (wants("int8")) compare("MiniLM-L6 ours INT8-B128 vs ours FP32 (in the ORT column), seq " + seq,
+                        () -> ours8.run(b, JobContext.NONE), () -> ours32.run(b, JobContext.NONE));
             }
         }
     }
@@ -244,7 +254,8 @@ public final class PeerBenchmark {
             long n = 1;
             for (long d : shape) n *= d;
             float[] v = new float[Math.toIntExact(n)];
-            boolean scale = info.name().endsWith("LayerNorm.weight") || (info.name().contains("ln_") && info.name().endsWith(".weight"));
+            boolean scale = info.name().endsWith("LayerNorm.weight")
+                    || (info.name().contains("ln_") && info.name().endsWith(".weight"));
             for (int i = 0; i < v.length; i++) v[i] = scale ? 1f : (float) (r.nextGaussian() * 0.02);
             w.addFloats(info.name(), shape, v);
         }
@@ -260,8 +271,10 @@ public final class PeerBenchmark {
             long[] ids = ids(128, m.config().vocabSize());
             Batch b = Batch.of(ids);
             for (int i = 0; i < 3; i++) ours.run(b, JobContext.NONE);
-            heap("BERT-base FP32 (weights memory-mapped safetensors), after 3 passes of 128 tokens", ours.preparedWeightBytes());
-            Conversion c8 = new Conversion(Conversion.Layout.HF, Conversion.Precision.FP32, true, 128, false, List.of(), Map.of(), 0, 0);
+            heap("BERT-base FP32 (weights memory-mapped safetensors), after 3 passes of 128 tokens",
+                    ours.preparedWeightBytes());
+            Conversion c8 = new Conversion(Conversion.Layout.HF, Conversion.Precision.FP32, true, 128, false,
+                    List.of(), Map.of(), 0, 0);
             Executor ours8 = new Executor(Converter.convert(m.graph(), c8).graph(), m.weights());
             ours8.run(b, JobContext.NONE);
             ours = null;
@@ -274,9 +287,11 @@ public final class PeerBenchmark {
                 for (int seq : new int[]{16, 128}) {
                     long[] id = ids(seq, m.config().vocabSize());
                     Batch bb = Batch.of(id);
-                    compare("BERT-base random FP32 (our ONNX export), seq " + seq, () -> fp32.run(bb, JobContext.NONE), ortPass(s, id));
+                    compare("BERT-base random FP32 (our ONNX export), seq " + seq, () -> fp32.run(bb, JobContext.NONE),
+                            ortPass(s, id));
                     // 340 MB of FP32 projections per pass do not fit any cache; the INT8 codes are a quarter of that.
-                    compare("BERT-base ours INT8-B128 vs ours FP32 (in the ORT column), seq " + seq, () -> ours8.run(bb, JobContext.NONE), () -> fp32.run(bb, JobContext.NONE));
+                    compare("BERT-base ours INT8-B128 vs ours FP32 (in the ORT column), seq " + seq, () ->
+                            ours8.run(bb, JobContext.NONE), () -> fp32.run(bb, JobContext.NONE));
                 }
             }
         }
@@ -286,7 +301,8 @@ public final class PeerBenchmark {
         for (int i = 0; i < 3; i++) System.gc();
         var mx = ManagementFactory.getMemoryMXBean();
         long used = mx.getHeapMemoryUsage().getUsed();
-        System.out.printf(Locale.ROOT, "heap after GC — %s: %.0f MB used (max %.0f MB); prepared projection weights %.0f MB%n", what,
+        System.out.printf(Locale.ROOT,
+                "heap after GC — %s: %.0f MB used (max %.0f MB); prepared projection weights %.0f MB%n", what,
                 used / 1e6, mx.getHeapMemoryUsage().getMax() / 1e6, weightBytes / 1e6);
     }
 
@@ -295,7 +311,8 @@ public final class PeerBenchmark {
     void decode(Path tmp, double copyGBs) throws Exception {
         Path dir = randomModel(tmp.resolve("gpt2-124m-random"), GPT2_124M);
         try (LoadedModel m = ModelLoader.load(ModelRef.parse(dir.toString()), JobContext.NONE, true)) {
-            Conversion c8 = new Conversion(Conversion.Layout.HF, Conversion.Precision.FP32, true, 128, false, List.of(), Map.of(), 0, 0);
+            Conversion c8 = new Conversion(Conversion.Layout.HF, Conversion.Precision.FP32, true, 128, false,
+                    List.of(), Map.of(), 0, 0);
             for (boolean int8 : new boolean[]{false, true}) {
                 Executor ex = new Executor(int8 ? Converter.convert(m.graph(), c8).graph() : m.graph(), m.weights());
                 long[] prompt = ids(32, m.config().vocabSize());
@@ -312,10 +329,14 @@ public final class PeerBenchmark {
                 Stats s = Stats.of(ms);
                 double bytes = ex.preparedWeightBytes();
                 double boundMs = bytes / (copyGBs * 1e9) * 1e3;
-                String name = "GPT-2-124M-shaped decode " + (int8 ? "INT8-B128" : "FP32") + ", ms/token (KV cache, 32-token prompt)";
-                rows.add(new String[]{name, s.text(), String.format(Locale.ROOT, "bound %.2f (%.0f MB/token ÷ %.1f GB/s)", boundMs, bytes / 1e6, copyGBs),
+                String name = "GPT-2-124M-shaped decode " + (int8 ? "INT8-B128" : "FP32")
+                        + ", ms/token (KV cache, 32-token prompt)";
+                rows.add(new String[]{name, s.text(),
+                        String.format(Locale.ROOT, "bound %.2f (%.0f MB/token ÷ %.1f GB/s)", boundMs, bytes / 1e6,
+                                copyGBs),
                         String.format(Locale.ROOT, "%.2f× bound", s.median() / boundMs)});
-                System.out.printf(Locale.ROOT, "%s: %s; bandwidth bound %.2f ms (%.0f MB ÷ %.1f GB/s) → %.2f× bound%n", name, s.text(), boundMs,
+                System.out.printf(Locale.ROOT, "%s: %s; bandwidth bound %.2f ms (%.0f MB ÷ %.1f GB/s) → %.2f× bound%n",
+                        name, s.text(), boundMs,
                         bytes / 1e6, copyGBs, s.median() / boundMs);
             }
         }
@@ -345,12 +366,14 @@ public final class PeerBenchmark {
             if (round >= 2) ms.add((System.nanoTime() - t0) / 1e6);
         }
         Stats s = Stats.of(ms);
-        rows.add(new String[]{String.format(Locale.ROOT, "quantize %.0fM params, block 128 asym (target < 1000 ms)", total / 1e6), s.text(), "—", "—"});
+        rows.add(new String[]{String.format(Locale.ROOT, "quantize %.0fM params, block 128 asym (target < 1000 ms)",
+                total / 1e6), s.text(), "—", "—"});
         System.out.printf(Locale.ROOT, "quantize %.1fM params at B128: %s ms%n", total / 1e6, s.text());
     }
 
     void drift() throws Exception {
-        Conversion c = new Conversion(Conversion.Layout.BC1S, Conversion.Precision.FP16, true, 128, false, List.of(), Map.of(), 0, 0);
+        Conversion c = new Conversion(Conversion.Layout.BC1S, Conversion.Precision.FP16, true, 128, false, List.of(),
+                Map.of(), 0, 0);
         try (LoadedModel m = ModelLoader.load(ModelRef.parse(BundledModel.ID), JobContext.NONE, true)) {
             ConvertedModel cm = ModelSession.of(m).convert(c);
             Batch b = Batch.of(ids(16, m.config().vocabSize()));
@@ -361,7 +384,8 @@ public final class PeerBenchmark {
                 if (round >= 3) ms.add((System.nanoTime() - t0) / 1e6);
             }
             Stats s = Stats.of(ms);
-            rows.add(new String[]{"drift --by-cause MiniLM, 16 tokens, after warm-up (target < 300 ms)", s.text(), "—", "—"});
+            rows.add(new String[]{"drift --by-cause MiniLM, 16 tokens, after warm-up (target < 300 ms)", s.text(), "—",
+                    "—"});
             System.out.printf(Locale.ROOT, "drift --by-cause MiniLM 16 tokens: %s ms%n", s.text());
         }
     }

@@ -54,14 +54,16 @@ public final class AnePlanner {
     public static final int MAX_DIMENSION = 16384;
 
     /** The baseline of spec/ane-model.md: HF layout, batched heads with copies, FP16, no quantization, no chunking. */
-    public static final Conversion BASELINE = new Conversion(Conversion.Layout.HF, Conversion.Precision.FP16, false, 128, false,
+    public static final Conversion BASELINE = new Conversion(Conversion.Layout.HF, Conversion.Precision.FP16, false,
+            128, false,
             List.of(), Map.of(), 0, 0);
 
     private AnePlanner() { }
 
     static final int MAX_BATCH = 4096;
 
-    public static PlanResult plan(ModelGraph graph, Conversion conversion, ChipProfile chip, int batch, int seq, Double sramOverrideMb) {
+    public static PlanResult plan(ModelGraph graph, Conversion conversion, ChipProfile chip, int batch, int seq,
+            Double sramOverrideMb) {
         return plan(graph, conversion, chip, batch, seq, sramOverrideMb, Phase.PREFILL);
     }
 
@@ -80,7 +82,8 @@ public final class AnePlanner {
             throw AnewbException.usage("--sram-mb must be a positive size in MB, got " + sramOverrideMb);
         }
         if (phase == Phase.DECODE && !graph.config().isCausal()) {
-            throw AnewbException.usage(graph.config().modelType() + " is not a causal decoder: there is no decode step to plan");
+            throw AnewbException.usage(graph.config().modelType()
+                    + " is not a causal decoder: there is no decode step to plan");
         }
         ChipProfile c = sramOverrideMb == null ? chip : chip.withBufferMb(sramOverrideMb);
         requireCountable(graph, c, batch, seq);
@@ -176,7 +179,8 @@ public final class AnePlanner {
         int length(Axis axis) {
             return switch (axis) {
                 // ViT's token count is fixed by the image size, whatever --seq says.
-                case TOKENS -> phase == Phase.DECODE ? 1 : g.fixedLength(Axis.TOKENS) != null ? g.fixedLength(Axis.TOKENS) : seq;
+                case TOKENS -> phase == Phase.DECODE ? 1 : g.fixedLength(Axis.TOKENS) != null
+                        ? g.fixedLength(Axis.TOKENS) : seq;
                 case ENCODER -> g.fixedLength(Axis.ENCODER) != null ? g.fixedLength(Axis.ENCODER) : seq;
                 case POOLED -> 1;
                 case FEATURES, FRAMES -> g.fixedLength(axis) != null ? g.fixedLength(axis) : 1;
@@ -192,8 +196,10 @@ public final class AnePlanner {
                 producer.put(op.output(), i);
                 for (String in : op.inputs()) consumers.computeIfAbsent(in, x -> new ArrayList<>()).add(i);
                 if (op instanceof Op.Attention a) {
-                    for (String v : List.of(a.q(), a.output())) { headDimOf.put(v, a.headDim()); headsOf.put(v, a.heads()); }
-                    for (String v : List.of(a.k(), a.v())) { headDimOf.put(v, a.headDim()); headsOf.put(v, a.kvHeads()); }
+                    for (String v : List.of(a.q(), a.output())) { headDimOf.put(v, a.headDim()); headsOf.put(v,
+                            a.heads()); }
+                    for (String v : List.of(a.k(), a.v())) { headDimOf.put(v, a.headDim()); headsOf.put(v,
+                            a.kvHeads()); }
                 }
             }
             for (Value v : g.values().values()) bytes.put(v.name(), layoutOf(v).bytesAllocated());
@@ -287,7 +293,8 @@ public final class AnePlanner {
             long dram = gathered + written;
             List<String> w = new ArrayList<>();
             w.add("rule 5: embedding lookups (gather) run on the CPU; the " + fmtBytes(written)
-                    + " result crosses CPU->ANE through DRAM (one hand-off, " + k.cpuHandoffMs().value() + " ms assumed)");
+                    + " result crosses CPU->ANE through DRAM (one hand-off, " + k.cpuHandoffMs().value()
+                            + " ms assumed)");
             add(i, e.name(), e.kind(), e.layer(), OpWork.handoff(dram), Map.of(), 1, 0, 0, false, w, 0);
         }
 
@@ -304,8 +311,10 @@ public final class AnePlanner {
          */
         void planPatchEmbed(int i, Op.PatchEmbed p) {
             long t = (long) batch * p.patches();
-            long flops = 2L * t * p.kernelSize() * p.hidden() + t * p.hidden() + (long) batch * (p.patches() + 1) * p.hidden();
-            planProjection(i, p, p.weight(), flops, p.kernelSize(), p.hidden(), p.patches(), graphInputBytes(p.input()));
+            long flops = 2L * t * p.kernelSize() * p.hidden() + t * p.hidden() + (long) batch * (p.patches() + 1)
+                    * p.hidden();
+            planProjection(i, p, p.weight(), flops, p.kernelSize(), p.hidden(), p.patches(),
+                    graphInputBytes(p.input()));
         }
 
         /** A 1-D convolution as a matmul of [B·length', in·kernel] windows with the [out, in·kernel] weight. */
@@ -313,7 +322,8 @@ public final class AnePlanner {
             int lout = length(g.value(c.output()).axis());
             long t = (long) batch * lout;
             long flops = 2L * t * c.in() * c.kernel() * c.out() + t * c.out();
-            planProjection(i, c, c.weight(), flops, (long) c.in() * c.kernel(), c.out(), lout, graphInputBytes(c.input()));
+            planProjection(i, c, c.weight(), flops, (long) c.in() * c.kernel(), c.out(), lout,
+                    graphInputBytes(c.input()));
         }
 
         /** Bytes of a graph input (pixel_values, input_features) the op reads from DRAM; 0 for computed values. */
@@ -322,7 +332,8 @@ public final class AnePlanner {
         }
 
         /** A weight-streaming op (linear, convolution as im2col matmul): tiling, spills and DRAM traffic. */
-        void planProjection(int i, Op l, String weightName, long flops, long inDim, long outDim, long tokenLength, long extraInputBytes) {
+        void planProjection(int i, Op l, String weightName, long flops, long inDim, long outDim, long tokenLength,
+                long extraInputBytes) {
             String input = l.inputs().getFirst();
             WeightStorage s = storage.get(weightName);
             // W8A8 (the converter marked this linear's input INT8): the input arrives INT8 (the quantize fused into
@@ -371,7 +382,8 @@ public final class AnePlanner {
             if (int8Weights && !s.perChannel()) {
                 WeightStorage pc = s.perChannelAlternative();
                 warn.add("rule 3: per-block INT8 (block " + s.blockSize() + ", " + fmtBits(s.bitsPerWeight())
-                        + " bits/weight, " + fmtBytes(s.totalBytes()) + ") is not native on the ANE (per-channel/per-tensor are; "
+                        + " bits/weight, " + fmtBytes(s.totalBytes())
+                                + ") is not native on the ANE (per-channel/per-tensor are; "
                         + "coremltools #2510); planned as expanded on the fly. Per-channel alternative: "
                         + fmtBits(pc.bitsPerWeight()) + " bits/weight, " + fmtBytes(pc.totalBytes()));
             }
@@ -417,7 +429,8 @@ public final class AnePlanner {
             long copyScratch = 0;
             if (!bc1s) {
                 // rule 6: HF's view + transpose into (B, h, S, d) for q, k, v, Kᵀ for the score matmul
-                for (String[] c : new String[][]{{a.q(), "q.to_heads"}, {a.k(), "k.to_heads"}, {a.v(), "v.to_heads"}, {a.k(), "k.transpose"}}) {
+                for (String[] c : new String[][]{{a.q(), "q.to_heads"}, {a.k(), "k.to_heads"}, {a.v(), "v.to_heads"},
+                        {a.k(), "k.transpose"}}) {
                     copyScratch += planCopy(i, a, c[0], c[1]);
                 }
             }
@@ -438,12 +451,14 @@ public final class AnePlanner {
                 outUnit = qUnit;
             } else {
                 units = 1;
-                scoreUnit = TensorLayout.scores("scores", "", batch, h, nq, nk, eb, lastAxis <= 0 ? nk : lastAxis).bytesAllocated();
+                scoreUnit = TensorLayout.scores("scores", "", batch, h, nq, nk, eb, lastAxis <= 0 ? nk
+                        : lastAxis).bytesAllocated();
                 qUnit = TensorLayout.perHeadHf("q", batch, h, d, (int) nq, eb).bytesAllocated();
                 kvUnit = 2 * TensorLayout.perHeadHf("k", batch, kvh, d, (int) nk, eb).bytesAllocated();
                 outUnit = qUnit;
             }
-            long kvCacheBytes = a.causal() && !a.cross() ? TensorLayout.kvCache("kv", batch, kvh, d, (int) nk, eb).bytesAllocated() : 0;
+            long kvCacheBytes = a.causal() && !a.cross()
+                    ? TensorLayout.kvCache("kv", batch, kvh, d, (int) nk, eb).bytesAllocated() : 0;
             long kvUnitCache = decode ? kvUnit : 0;
             long workingSet = qUnit + kvUnit + scoreUnit + outUnit;
             Map<BufferKind, Long> occ = new EnumMap<>(BufferKind.class);
@@ -454,7 +469,8 @@ public final class AnePlanner {
                 occ.put(BufferKind.SCORES, scoreUnit);
                 occ.put(BufferKind.ACTIVATIONS_OUT, outUnit);
             } else {
-                // the scores do not fit: written, read back for softmax, probabilities written and read for P·V (rule 7)
+                // the scores do not fit: written, read back for softmax, probabilities written and read for P·V (rule
+                // 7)
                 long excess = Math.min(scoreUnit, workingSet - buffer);
                 spill = 4 * excess * units;
                 scratch += 2 * scoreUnit * (bc1s ? 1 : units);
@@ -472,7 +488,8 @@ public final class AnePlanner {
             if (cp.chunks() > 1 && !a.cross()) {
                 // overlapping key windows re-read keys and values that did not stay in the buffer
                 long kvBytes = bytes.get(a.k()) + bytes.get(a.v());
-                if (!residentFor(a.k(), i)) dram += (long) Math.ceil(kvBytes * ((double) cp.keyWindow() / cp.queryBlock() - 1));
+                if (!residentFor(a.k(), i)) dram += (long) Math.ceil(kvBytes
+                        * ((double) cp.keyWindow() / cp.queryBlock() - 1));
             }
             if (kvCacheBytes > 0) {
                 dram += kvCacheBytes; // prefill writes the cache; a decode step reads all of it
@@ -535,7 +552,8 @@ public final class AnePlanner {
             for (int j = 0; j < 3; j++) {
                 if (dims[j] > MAX_DIMENSION) {
                     warn.add("rule 4: dimension " + names[j] + " = " + dims[j] + " is above " + MAX_DIMENSION
-                            + ", not allowed on the ANE: split it (e.g. a vocabulary projection into " + ceilDiv(dims[j], MAX_DIMENSION) + " parts)");
+                            + ", not allowed on the ANE: split it (e.g. a vocabulary projection into "
+                                    + ceilDiv(dims[j], MAX_DIMENSION) + " parts)");
                     ok = false;
                 }
             }
@@ -544,7 +562,8 @@ public final class AnePlanner {
 
         boolean checkPrecision(List<String> warn) {
             if (eb == 4) {
-                warn.add("rule 1: the ANE computes in FP16; with FP32 precision Core ML runs this op on the CPU/GPU (estimate shown as if on the ANE)");
+                warn.add("rule 1: the ANE computes in FP16; with FP32 precision Core ML runs this op on the CPU/GPU "
+                        + "(estimate shown as if on the ANE)");
                 return false;
             }
             return true;
@@ -562,7 +581,8 @@ public final class AnePlanner {
                  long spill, long scratch, boolean onAne, List<String> warn, long touchedBytes) {
             long total = 0;
             for (long v : occ.values()) total += v;
-            if (total > buffer) throw new IllegalStateException(name + ": occupancy " + total + " above buffer " + buffer);
+            if (total > buffer) throw new IllegalStateException(name + ": occupancy " + total + " above buffer "
+                    + buffer);
             double ms = CostModel.latencyMs(work, chip);
             double pj = work.flops() * k.energyPjPerFlop().value() + work.dramBytes() * k.energyPjPerDramByte().value()
                     + touchedBytes * k.energyPjPerSramByte().value();
@@ -643,11 +663,13 @@ public final class AnePlanner {
             for (Op op : g.ops()) {
                 if (op instanceof Op.Attention a && a.causal() && !a.cross()) {
                     long nk = phase == Phase.DECODE ? seq + 1L : length(g.value(a.k()).axis());
-                    kvTotal += TensorLayout.kvCache("kv", batch, a.kvHeads(), a.headDim(), (int) nk, eb).bytesAllocated();
+                    kvTotal += TensorLayout.kvCache("kv", batch, a.kvHeads(), a.headDim(), (int) nk,
+                            eb).bytesAllocated();
                 }
                 // while decoding, the cross-attention keys/values of the encoder stay in DRAM for every step
                 if (op instanceof Op.Attention a && a.cross() && phase == Phase.DECODE) {
-                    kvTotal += TensorLayout.kvCache("cross_kv", batch, a.kvHeads(), a.headDim(), length(g.value(a.k()).axis()), eb).bytesAllocated();
+                    kvTotal += TensorLayout.kvCache("cross_kv", batch, a.kvHeads(), a.headDim(),
+                            length(g.value(a.k()).axis()), eb).bytesAllocated();
                 }
             }
             // DRAM-resident activations live at each op, from a difference array over op indices: linear in ops and

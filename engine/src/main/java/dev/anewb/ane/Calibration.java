@@ -62,7 +62,8 @@ public final class Calibration {
     /** distilbert-base-uncased's config.json (the fields the graph reads). */
     static final String DISTILBERT_BASE = """
             {"model_type": "distilbert", "architectures": ["DistilBertModel"], "dim": 768, "n_layers": 6, "n_heads": 12,
-             "hidden_dim": 3072, "vocab_size": 30522, "max_position_embeddings": 512, "activation": "gelu", "pad_token_id": 0}""";
+             "hidden_dim": 3072, "vocab_size": 30522, "max_position_embeddings": 512, "activation": "gelu",
+              "pad_token_id": 0}""";
 
     /** openai/whisper-{tiny, base, small, medium}: d_model, layers, heads, FFN as published (80 mels, 1500 frames). */
     static String whisper(int dModel, int layers, int heads) {
@@ -107,7 +108,8 @@ public final class Calibration {
     }
 
     /** Apple's ANE-optimized distilbert: (B, C, 1, S), per-head attention, FP16, no quantization, no chunking. */
-    public static final Conversion APPLE_OPTIMIZED = new Conversion(Conversion.Layout.BC1S, Conversion.Precision.FP16, false, 128,
+    public static final Conversion APPLE_OPTIMIZED = new Conversion(Conversion.Layout.BC1S, Conversion.Precision.FP16,
+            false, 128,
             false, List.of(), Map.of(), 0, 0);
     /** whisper.cpp's Core ML encoder (PR #566): the PyTorch model converted as is, (B, S, C), FP16. */
     public static final Conversion WHISPER_CPP = new Conversion(Conversion.Layout.HF, Conversion.Precision.FP16, false,

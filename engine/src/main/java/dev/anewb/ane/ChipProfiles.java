@@ -66,7 +66,8 @@ public final class ChipProfiles {
         for (Iterator<String> it = user.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!List.of("about", "constants", "chips").contains(f)) {
-                throw AnewbException.file(userFile, "unknown key \"" + f + "\" (expected \"chips\" and/or \"constants\")");
+                throw AnewbException.file(userFile, "unknown key \"" + f
+                        + "\" (expected \"chips\" and/or \"constants\")");
             }
         }
         merge(tree, user);
@@ -78,7 +79,8 @@ public final class ChipProfiles {
         try {
             user = JSON.readTree(userFile.toFile());
         } catch (JsonProcessingException e) {
-            throw AnewbException.file(userFile, "not valid JSON (" + e.getOriginalMessage() + "); fix or remove this chip profile file");
+            throw AnewbException.file(userFile, "not valid JSON (" + e.getOriginalMessage()
+                    + "); fix or remove this chip profile file");
         } catch (IOException e) {
             throw AnewbException.file(userFile, "cannot read chip profiles (" + e.getMessage() + ")");
         }
@@ -228,7 +230,8 @@ public final class ChipProfiles {
             Figure limit = n.has("model_weight_limit_mb") ? figure(n, "model_weight_limit_mb", where, ctx)
                     : new Figure(1024, "default: the file gives no model_weight_limit_mb; iOS's 1GB per model "
                     + "(Anemll/Anemll README) is assumed", "?");
-            ChipProfile p = new ChipProfile(name, figure(n, "ane_cores", where, ctx), figure(n, "peak_tops", where, ctx), basis,
+            ChipProfile p = new ChipProfile(name, figure(n, "ane_cores", where, ctx),
+                    figure(n, "peak_tops", where, ctx), basis,
                     figure(n, "fp16_tflops", where, ctx), n.path("int8_activation_speedup").asBoolean(false),
                     figure(n, "dram_gb_per_s", where, ctx),
                             n.has("ane_gb_per_s") ? figure(n, "ane_gb_per_s", where, ctx) : null,
@@ -284,14 +287,18 @@ public final class ChipProfiles {
 
     private static Figure figure(JsonNode parent, String key, String where, String ctx) {
         JsonNode f = parent.get(key);
-        if (f == null || !f.isObject()) throw new AnewbException(where + ": " + ctx + ": missing figure \"" + key + "\" ({\"value\", \"source\", \"confidence\"})");
+        if (f == null || !f.isObject()) throw new AnewbException(where + ": " + ctx + ": missing figure \"" + key
+                + "\" ({\"value\", \"source\", \"confidence\"})");
         JsonNode v = f.get("value");
-        if (v == null || !v.isNumber()) throw new AnewbException(where + ": " + ctx + "." + key + ": \"value\" must be a number");
+        if (v == null || !v.isNumber()) throw new AnewbException(where + ": " + ctx + "." + key
+                + ": \"value\" must be a number");
         String source = f.path("source").asText("");
-        if (source.isBlank()) throw new AnewbException(where + ": " + ctx + "." + key + ": every figure needs a \"source\"");
+        if (source.isBlank()) throw new AnewbException(where + ": " + ctx + "." + key
+                + ": every figure needs a \"source\"");
         String conf = f.path("confidence").asText("");
         if (!List.of("A", "D", "E", "L", "?").contains(conf)) {
-            throw new AnewbException(where + ": " + ctx + "." + key + ": confidence must be one of A, D, E, L, ? (got \"" + conf + "\")");
+            throw new AnewbException(where + ": " + ctx + "." + key
+                    + ": confidence must be one of A, D, E, L, ? (got \"" + conf + "\")");
         }
         return new Figure(v.asDouble(), source, conf);
     }

@@ -20,7 +20,8 @@ public record Figure(double value, String source, String confidence) {
 
     /** "15.8 (A)" */
     public String label() {
-        String v = value == Math.rint(value) && Math.abs(value) < 1e9 ? Long.toString((long) value) : Double.toString(value);
+        String v = value == Math.rint(value) && Math.abs(value) < 1e9 ? Long.toString((long) value)
+                : Double.toString(value);
         return v + " (" + confidence + ")";
     }
 }

@@ -22,22 +22,27 @@ import java.util.List;
 public final class LayoutCatalog {
     private LayoutCatalog() { }
 
-    public static TensorLayout find(ModelGraph graph, Conversion conv, int batch, int seq, String name, CostConstants constants) {
+    public static TensorLayout find(ModelGraph graph, Conversion conv, int batch, int seq, String name,
+            CostConstants constants) {
         ModelGraph g = graph.conversion().isOriginal() ? Converter.convert(graph, conv).graph() : graph;
         int eb = conv.precision() == Conversion.Precision.FP32 ? 4 : 2;
         boolean bc1s = conv.layout() == Conversion.Layout.BC1S;
         for (Op op : g.ops()) {
             if (op instanceof Op.Attention a) {
-                int nq = length(g, g.value(a.q()).axis(), seq, batch), nk = length(g, g.value(a.k()).axis(), seq, batch);
+                int nq = length(g, g.value(a.q()).axis(), seq, batch),
+                        nk = length(g, g.value(a.k()).axis(), seq, batch);
                 if (name.equals(a.name() + ".scores")) {
                     if (bc1s) {
                         ChunkPlan cp = a.plan(Math.toIntExact(nk));
-                        return TensorLayout.scores(name, "attention scores, one head of one " + (cp.full() ? "sequence" : "chunk (S × W)")
-                                + " at a time (per-head BC1S)", 1, 1, cp.queryBlock(), cp.keyWindow(), eb, cp.keyWindow());
+                        return TensorLayout.scores(name, "attention scores, one head of one "
+                                + (cp.full() ? "sequence" : "chunk (S × W)")
+                                + " at a time (per-head BC1S)", 1, 1, cp.queryBlock(), cp.keyWindow(), eb,
+                                        cp.keyWindow());
                     }
                     long last = (long) constants.baselineScoreLastAxis().value();
                     return TensorLayout.scores(name, "attention scores, batched heads (HF)" + (last > 0 && last != nk
-                            ? "; last axis " + last + " as the baseline assumption of chips.json" : ""), batch, a.heads(), nq, nk, eb, last <= 0 ? nk : last);
+                            ? "; last axis " + last + " as the baseline assumption of chips.json" : ""), batch,
+                                    a.heads(), nq, nk, eb, last <= 0 ? nk : last);
                 }
                 if (name.equals(a.name() + ".kv_cache") && a.causal()) {
                     return TensorLayout.kvCache(name, batch, a.kvHeads(), a.headDim(), nk, eb);
@@ -46,8 +51,10 @@ public final class LayoutCatalog {
                     int heads = v.equals(a.k()) || v.equals(a.v()) ? a.kvHeads() : a.heads();
                     int len = length(g, g.value(v).axis(), seq, batch);
                     if (name.equals(v)) {
-                        return bc1s ? TensorLayout.activationBc1s(v, batch, len, g.value(v).channels(), eb, a.headDim(), heads)
-                                : TensorLayout.activationHf(v, batch, len, g.value(v).channels(), eb, a.headDim(), heads);
+                        return bc1s ? TensorLayout.activationBc1s(v, batch, len, g.value(v).channels(), eb,
+                                a.headDim(), heads)
+                                : TensorLayout.activationHf(v, batch, len, g.value(v).channels(), eb, a.headDim(),
+                                        heads);
                     }
                     if (name.equals(v + ".heads")) {
                         return bc1s ? TensorLayout.perHeadBc1s(name, batch, heads, a.headDim(), len, eb)
@@ -69,8 +76,10 @@ public final class LayoutCatalog {
             WeightStorage s = PlannedWeights.storageOf(w, conv);
             int[] heads = headsOfProjection(g, w.name());
             if (s.format() != WeightStorage.Format.INT8_BLOCK) {
-                if (!suffix.isEmpty()) throw AnewbException.usage(w.name() + " is not quantized in this conversion; it has no " + suffix + " array (add --quant int8)");
-                return TensorLayout.weight(name, s.rows(), s.columns(), s.format() == WeightStorage.Format.FP32 ? 4 : 2, heads[0], heads[1]);
+                if (!suffix.isEmpty()) throw AnewbException.usage(w.name()
+                        + " is not quantized in this conversion; it has no " + suffix + " array (add --quant int8)");
+                return TensorLayout.weight(name, s.rows(), s.columns(), s.format() == WeightStorage.Format.FP32 ? 4
+                        : 2, heads[0], heads[1]);
             }
             return switch (suffix) {
                 case ".scale" -> TensorLayout.blockParams(name, s.rows(), s.columns(), s.blockSize(), 2);
@@ -78,7 +87,8 @@ public final class LayoutCatalog {
                 default -> TensorLayout.int8Codes(w.name() + ".q", s.rows(), s.columns(), s.blockSize());
             };
         }
-        throw AnewbException.usage("no tensor \"" + name + "\" in this " + g.config().modelType() + " graph; try one of: " + String.join(", ", examples(g)));
+        throw AnewbException.usage("no tensor \"" + name + "\" in this " + g.config().modelType()
+                + " graph; try one of: " + String.join(", ", examples(g)));
     }
 
     static int length(ModelGraph g, Axis axis, int seq, int batch) {
@@ -97,7 +107,8 @@ public final class LayoutCatalog {
                 for (Op o : g.ops()) {
                     if (o instanceof Op.Attention a) {
                         if (l.output().equals(a.q())) return new int[]{a.headDim(), a.heads()};
-                        if (l.output().equals(a.k()) || l.output().equals(a.v())) return new int[]{a.headDim(), a.kvHeads()};
+                        if (l.output().equals(a.k()) || l.output().equals(a.v())) return new int[]{a.headDim(),
+                                a.kvHeads()};
                     }
                 }
             }

@@ -48,7 +48,8 @@ public final class LayoutPng {
         g.drawString(t.name() + "  " + t.shapeText() + "  " + t.elementBytes() + " B/element", 10, 22);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         g.drawString(t.description(), 10, 40);
-        g.drawString(String.format(Locale.ROOT, "used %d B, allocated %d B (%.2fx), one line = 64 B = %d elements; showing %d of %d lines",
+        g.drawString(String.format(Locale.ROOT,
+                "used %d B, allocated %d B (%.2fx), one line = 64 B = %d elements; showing %d of %d lines",
                 t.bytesUsed(), t.bytesAllocated(), t.wasteFactor(), perLine, lines, totalLines), 10, 56);
         long rowUsed = t.rowBytesUsed();
         for (int line = 0; line < lines; line++) {
@@ -85,12 +86,14 @@ public final class LayoutPng {
             g.setColor(colour(i));
             g.fillRect(10, y, CELL, CELL);
             g.setColor(Color.BLACK);
-            g.drawString(grp.none() ? "data" : label + " " + i + (i == 11 && groups > 12 ? " (colours repeat, " + groups + " in all)" : ""), 34, y + 12);
+            g.drawString(grp.none() ? "data" : label + " " + i
+                    + (i == 11 && groups > 12 ? " (colours repeat, " + groups + " in all)" : ""), 34, y + 12);
         }
         int y = ly + (legendItems + 1) * LEGEND_ROW - 14;
         hatch(g, 10, y);
         g.setColor(Color.BLACK);
-        g.drawString(String.format(Locale.ROOT, "padding to the 64-byte row: %d B (%.1f%% of allocated)", t.paddingBytes(),
+        g.drawString(String.format(Locale.ROOT, "padding to the 64-byte row: %d B (%.1f%% of allocated)",
+                t.paddingBytes(),
                 100.0 * t.paddingBytes() / Math.max(1, t.bytesAllocated())), 34, y + 12);
         g.dispose();
         return img;
@@ -101,7 +104,8 @@ public final class LayoutPng {
         g.fillRect(x, y, CELL, CELL);
         g.setColor(new Color(0x999999));
         g.setStroke(new BasicStroke(1f));
-        for (int d = -CELL; d < CELL; d += 5) g.drawLine(x + Math.max(0, d), y + Math.max(0, -d), x + Math.min(CELL, CELL + d), y + Math.min(CELL, CELL - d));
+        for (int d = -CELL; d < CELL; d += 5) g.drawLine(x + Math.max(0, d), y + Math.max(0, -d), x
+                + Math.min(CELL, CELL + d), y + Math.min(CELL, CELL - d));
     }
 
     public static void write(TensorLayout t, Path file) throws IOException {

@@ -19,8 +19,10 @@ public final class PlannedWeights {
         long[] s = w.shape();
         long rows = s.length >= 2 ? s[0] : 1;
         long cols = s.length >= 2 ? w.elements() / rows : w.elements();
-        if (w.quant() != null) return new WeightStorage(WeightStorage.Format.INT8_BLOCK, rows, cols, w.quant().blockSize());
-        WeightStorage.Format flt = c.precision() == Conversion.Precision.FP32 ? WeightStorage.Format.FP32 : WeightStorage.Format.FP16;
+        if (w.quant() != null) return new WeightStorage(WeightStorage.Format.INT8_BLOCK, rows, cols,
+                w.quant().blockSize());
+        WeightStorage.Format flt = c.precision() == Conversion.Precision.FP32 ? WeightStorage.Format.FP32
+                : WeightStorage.Format.FP16;
         return new WeightStorage(flt, rows, cols, 0);
     }
 }

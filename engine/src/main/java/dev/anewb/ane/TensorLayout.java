@@ -92,33 +92,41 @@ public record TensorLayout(String name, String description, long[] shape, int el
     // ---- factories: one per kind of tensor the planner and `anewb layout` show ----
 
     /** An activation [B, L, C] in HF order (B, S, C): rows are tokens, heads own slices of each row. */
-    public static TensorLayout activationHf(String name, int batch, int length, int channels, int elementBytes, int headDim, int heads) {
+    public static TensorLayout activationHf(String name, int batch, int length, int channels, int elementBytes,
+            int headDim, int heads) {
         Grouping cols = headDim > 0 ? new Grouping("head", headDim, heads) : Grouping.NONE;
-        return new TensorLayout(name, "activation, HF layout (B, S, C)", new long[]{batch, length, channels}, elementBytes, Grouping.NONE, cols);
+        return new TensorLayout(name, "activation, HF layout (B, S, C)", new long[]{batch, length, channels},
+                elementBytes, Grouping.NONE, cols);
     }
 
     /** An activation in (B, C, 1, S): rows are channels, a head owns headDim consecutive rows. */
-    public static TensorLayout activationBc1s(String name, int batch, int length, int channels, int elementBytes, int headDim, int heads) {
+    public static TensorLayout activationBc1s(String name, int batch, int length, int channels, int elementBytes,
+            int headDim, int heads) {
         Grouping rows = headDim > 0 ? new Grouping("head", headDim, heads) : Grouping.NONE;
-        return new TensorLayout(name, "activation, ANE layout (B, C, 1, S)", new long[]{batch, channels, 1, length}, elementBytes, rows, Grouping.NONE);
+        return new TensorLayout(name, "activation, ANE layout (B, C, 1, S)", new long[]{batch, channels, 1, length},
+                elementBytes, rows, Grouping.NONE);
     }
 
     /** Per-head split for the ANE: heads × (B, d, 1, S), one tensor per head, rows owned by their head. */
-    public static TensorLayout perHeadBc1s(String name, int batch, int heads, int headDim, int length, int elementBytes) {
-        return new TensorLayout(name, "per-head split, ANE layout heads × (B, d, 1, S)", new long[]{heads, batch, headDim, 1, length},
+    public static TensorLayout perHeadBc1s(String name, int batch, int heads, int headDim, int length,
+            int elementBytes) {
+        return new TensorLayout(name, "per-head split, ANE layout heads × (B, d, 1, S)",
+                new long[]{heads, batch, headDim, 1, length},
                 elementBytes, new Grouping("head", (long) batch * headDim, heads), Grouping.NONE);
     }
 
     /** Batched heads after HF's view + transpose: (B, h, S, d), rows owned by their head. */
     public static TensorLayout perHeadHf(String name, int batch, int heads, int headDim, int length, int elementBytes) {
-        return new TensorLayout(name, "batched heads, HF layout (B, h, S, d) after transpose", new long[]{batch, heads, length, headDim},
+        return new TensorLayout(name, "batched heads, HF layout (B, h, S, d) after transpose",
+                new long[]{batch, heads, length, headDim},
                 elementBytes, new Grouping("head", length, heads), Grouping.NONE);
     }
 
     /** A float weight [out, in]; rows are output channels (owned by heads for q/k/v projections). */
     public static TensorLayout weight(String name, long out, long in, int elementBytes, int headDim, int heads) {
         Grouping rows = headDim > 0 ? new Grouping("head", headDim, heads) : Grouping.NONE;
-        return new TensorLayout(name, "weight [out, in], " + (elementBytes == 2 ? "FP16" : "FP32"), new long[]{out, in}, elementBytes, rows, Grouping.NONE);
+        return new TensorLayout(name, "weight [out, in], " + (elementBytes == 2 ? "FP16" : "FP32"),
+                new long[]{out, in}, elementBytes, rows, Grouping.NONE);
     }
 
     /** INT8 codes W.q [out, in]: blocks of B along each row (spec/quantization.md). */
@@ -130,7 +138,8 @@ public record TensorLayout(String name, String description, long[] shape, int el
     /** W.scale [out, ceil(in/B)] FP16 (elementBytes 2) or W.zero_point (1): one entry per block. */
     public static TensorLayout blockParams(String name, long out, long in, int blockSize, int elementBytes) {
         long blocks = (in + blockSize - 1) / blockSize;
-        return new TensorLayout(name, (elementBytes == 2 ? "FP16 scales" : "INT8 zero points") + " [out, ceil(in/" + blockSize + ")]",
+        return new TensorLayout(name, (elementBytes == 2 ? "FP16 scales" : "INT8 zero points") + " [out, ceil(in/"
+                + blockSize + ")]",
                 new long[]{out, blocks}, elementBytes, Grouping.NONE, new Grouping("block", 1, 0));
     }
 
@@ -138,16 +147,20 @@ public record TensorLayout(String name, String description, long[] shape, int el
      * Attention scores of one unit of work: (B, h, Sq, Sk). {@code lastAxis} other than Sk describes a layout
      * whose last axis is not the keys (the HF baseline assumption: a singleton last axis, see chips.json).
      */
-    public static TensorLayout scores(String name, String description, int batch, int heads, long queries, long keys, int elementBytes, long lastAxis) {
+    public static TensorLayout scores(String name, String description, int batch, int heads, long queries, long keys,
+            int elementBytes, long lastAxis) {
         long[] shape = lastAxis == keys || lastAxis <= 0
                 ? new long[]{batch, heads, queries, keys}
                 : new long[]{batch, heads, queries, keys / lastAxis, lastAxis};
-        return new TensorLayout(name, description, shape, elementBytes, new Grouping("head", shape.length == 4 ? queries : queries * (keys / lastAxis), heads), Grouping.NONE);
+        return new TensorLayout(name, description, shape, elementBytes,
+                new Grouping("head", shape.length == 4 ? queries : queries * (keys / lastAxis), heads), Grouping.NONE);
     }
 
     /** A KV cache of one layer: K and V, each (B, kvHeads, d, 1, maxLen) with the sequence last. */
-    public static TensorLayout kvCache(String name, int batch, int kvHeads, int headDim, int maxLength, int elementBytes) {
-        return new TensorLayout(name, "KV cache (K and V) 2 × (B, kv_heads, d, 1, L)", new long[]{2, batch, kvHeads, headDim, 1, maxLength},
+    public static TensorLayout kvCache(String name, int batch, int kvHeads, int headDim, int maxLength,
+            int elementBytes) {
+        return new TensorLayout(name, "KV cache (K and V) 2 × (B, kv_heads, d, 1, L)",
+                new long[]{2, batch, kvHeads, headDim, 1, maxLength},
                 elementBytes, new Grouping("kv head", (long) headDim, kvHeads), Grouping.NONE);
     }
 }

@@ -64,12 +64,16 @@ final class AnePackageWriter {
      * @param reference   the FP32 original's taps on {@code sample}
      * @param planSummary optional simulator totals (may be null)
      */
-    static Path write(LoadedModel source, ModelGraph converted, List<String> warnings, Batch sample, List<String> sampleTexts,
-                             RunResult reference, DriftReport drift, JsonNode planSummary, Path out, boolean force, JobContext ctx) {
+    static Path write(LoadedModel source, ModelGraph converted, List<String> warnings, Batch sample,
+            List<String> sampleTexts,
+                             RunResult reference, DriftReport drift, JsonNode planSummary, Path out, boolean force,
+                                     JobContext ctx) {
         Path target = out.toAbsolutePath().normalize();
-        if (Files.exists(target) && !force) throw AnewbException.usage(target + ": already exists (use --force to replace it)");
+        if (Files.exists(target) && !force) throw AnewbException.usage(target
+                + ": already exists (use --force to replace it)");
         Path parent = target.getParent();
-        if (parent == null || !Files.isDirectory(parent)) throw AnewbException.file(target, "its folder does not exist");
+        if (parent == null || !Files.isDirectory(parent)) throw AnewbException.file(target,
+                "its folder does not exist");
         if (!Files.isWritable(parent)) throw AnewbException.file(parent, "folder is not writable");
         Path tmp = null;
         try {
@@ -80,7 +84,8 @@ final class AnePackageWriter {
             ctx.checkCancelled();
             ctx.progress(0.85, "writing reference taps");
             SafetensorsWriter ref = new SafetensorsWriter();
-            for (Map.Entry<String, Activation> e : reference.taps().entrySet()) ref.addFloats(e.getKey(), e.getValue().shape(), e.getValue().data());
+            for (Map.Entry<String, Activation> e : reference.taps().entrySet()) ref.addFloats(e.getKey(),
+                    e.getValue().shape(), e.getValue().data());
             ref.write(tmp.resolve(AnePackage.REFERENCE));
             if (!sample.features().isEmpty()) writeSampleInput(sample, tmp.resolve(AnePackage.SAMPLE_INPUT));
             for (String f : COPIED) {
@@ -88,7 +93,8 @@ final class AnePackageWriter {
                 if (Files.isRegularFile(src)) Files.copy(src, tmp.resolve(f));
             }
             ctx.progress(0.9, "writing manifest");
-            ObjectNode manifest = manifest(source, converted, warnings, sample, sampleTexts, drift, planSummary, params);
+            ObjectNode manifest = manifest(source, converted, warnings, sample, sampleTexts, drift, planSummary,
+                    params);
             Files.writeString(tmp.resolve(AnePackage.MANIFEST), JSON.writeValueAsString(manifest));
             ctx.checkCancelled();
             replace(tmp, target);
@@ -144,7 +150,8 @@ final class AnePackageWriter {
         return params;
     }
 
-    private static ObjectNode manifest(LoadedModel source, ModelGraph g, List<String> warnings, Batch sample, List<String> sampleTexts,
+    private static ObjectNode manifest(LoadedModel source, ModelGraph g, List<String> warnings, Batch sample,
+            List<String> sampleTexts,
                                        DriftReport drift, JsonNode plan, long params) throws IOException {
         ObjectNode m = JSON.createObjectNode();
         m.put("format", AnePackage.FORMAT);
@@ -189,7 +196,8 @@ final class AnePackageWriter {
             sampleTexts.forEach(texts::add);
         }
         if (!sample.features().isEmpty()) {
-            // Images and audio do not fit a JSON manifest: the tensors sit in their own file, named here with their shapes.
+            // Images and audio do not fit a JSON manifest: the tensors sit in their own file, named here with their
+            // shapes.
             input.put("file", AnePackage.SAMPLE_INPUT);
             ObjectNode features = input.putObject("features");
             sample.features().forEach((name, f) -> {
@@ -249,7 +257,8 @@ final class AnePackageWriter {
         Path old = null;
         if (Files.exists(target)) {
             // named as a temp of this process: if we are killed before deleting it, the next write cleans it
-            old = target.resolveSibling("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-old" + Long.toHexString(System.nanoTime()));
+            old = target.resolveSibling("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-old"
+                    + Long.toHexString(System.nanoTime()));
             Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
         }
         try {

@@ -9,6 +9,7 @@ import dev.anewb.drift.DriftAnalysis;
 import dev.anewb.drift.DriftReport;
 import dev.anewb.drift.TapMetrics;
 import dev.anewb.io.LoadedModel;
+import dev.anewb.io.ModelCard;
 import dev.anewb.io.OwnInputs;
 import dev.anewb.io.SampleMedia;
 import dev.anewb.io.TextInputs;
@@ -153,7 +154,8 @@ public final class ConvertedModel implements AutoCloseable {
      * as it is measured; see {@link DriftAnalysis#measure(DriftAnalysis.Runs, Batch, Conversion, boolean, LayerRange,
      * JobContext, Consumer)}.
      */
-    public DriftReport drift(Batch input, boolean byCause, LayerRange layers, JobContext ctx, Consumer<TapMetrics> onTap) {
+    public DriftReport drift(Batch input, boolean byCause, LayerRange layers, JobContext ctx,
+            Consumer<TapMetrics> onTap) {
         return DriftAnalysis.measure(session, input, conversion, byCause, layers, ctx, onTap);
     }
 
@@ -164,7 +166,8 @@ public final class ConvertedModel implements AutoCloseable {
      * sequence.
      */
     public Batch sampleInput() {
-        if (graph.values().containsKey(ModelGraph.PIXEL_VALUES) || graph.values().containsKey(ModelGraph.INPUT_FEATURES)) {
+        if (graph.values().containsKey(ModelGraph.PIXEL_VALUES)
+                || graph.values().containsKey(ModelGraph.INPUT_FEATURES)) {
             return SampleMedia.batch(source());
         }
         if (source().hasTokenizer()) return sampleTextBatch();
@@ -196,11 +199,12 @@ public final class ConvertedModel implements AutoCloseable {
         RunResult ref = session.reference(sample, ctx);
         // Whisper has a tokenizer, but its sample is audio with a decoder prefix, not the sample texts.
         boolean texts = sample.features().isEmpty() && source().hasTokenizer();
-        return AnePackageWriter.write(source(), graph, warnings, sample, texts ? sampleTexts() : null, ref, d, planSummary, out,
+        return AnePackageWriter.write(source(), graph, warnings, sample, texts ? sampleTexts() : null, ref, d,
+                planSummary, out,
                 force, ctx.slice(0.3, 1.0));
     }
 
-    /** What {@link #writeCoreMl} would write (size, ops, minimum OS, what runs off the ANE), without writing anything. */
+    /** What {@link #writeCoreMl} would write (size, ops, minimum OS, what runs off the ANE), without writing. */
     public CoreMlPreview coreMlPreview(CoreMlOptions options) {
         return CoreMlExporter.preview(graph, source().weights(), options);
     }
@@ -214,11 +218,13 @@ public final class ConvertedModel implements AutoCloseable {
         // anything is measured or written
         OwnInputs.of(source()).refuseOutput("Core ML package", out);
         coreMlPreview(options);
-        CoreMlOptions o = options;
+        CoreMlOptions o = options.license().isEmpty() ? options.withLicense(ModelCard.license(source().folder()))
+                : options;
         if (!source().isPackage()) {
             ctx.progress(0, "measuring drift on the sample input");
             TapMetrics last = drift(sampleInput(), false, ctx.slice(0, 0.25)).lastHidden();
-            if (last != null) o = o.withDriftSummary(Map.of("last_layer_sqnr_db", last.sqnrText(), "sample", "built-in sample input"));
+            if (last != null) o = o.withDriftSummary(Map.of("last_layer_sqnr_db", last.sqnrText(), "sample",
+                    "built-in sample input"));
         }
         return CoreMlExporter.export(graph, source().weights(), o, out, ctx.slice(0.25, 1));
     }

@@ -50,12 +50,14 @@ public final class ModelLoader {
                 Path folder = BundledModel.folder();
                 yield fromFolder(ref, "all-MiniLM-L6-v2", folder, ctx, withWeights, true);
             }
-            case FOLDER -> fromFolder(ref, ref.path().toAbsolutePath().normalize().getFileName().toString(), ref.path(), ctx, withWeights,
+            case FOLDER -> fromFolder(ref, ref.path().toAbsolutePath().normalize().getFileName().toString(),
+                    ref.path(), ctx, withWeights,
                     isSentenceTransformer(ref.path()));
             case CONFIG_FILE -> {
                 ModelConfig config = Architectures.readConfig(ref.path());
                 ModelGraph graph = Architectures.graph(config, Architectures.GraphOptions.CONFIG_ONLY);
-                yield new LoadedModel(ref, ref.path().getFileName().toString(), ref.path().toAbsolutePath().getParent(), config, graph, null, null,
+                yield new LoadedModel(ref, ref.path().getFileName().toString(),
+                        ref.path().toAbsolutePath().getParent(), config, graph, null, null,
                         List.of(ref.path()));
             }
             case HUB -> {
@@ -68,10 +70,12 @@ public final class ModelLoader {
 
     /** sentence-transformers folders say so with modules.json / sentence_bert_config.json. */
     static boolean isSentenceTransformer(Path folder) {
-        return Files.exists(folder.resolve("sentence_bert_config.json")) || Files.exists(folder.resolve("modules.json"));
+        return Files.exists(folder.resolve("sentence_bert_config.json"))
+                || Files.exists(folder.resolve("modules.json"));
     }
 
-    private static LoadedModel fromFolder(ModelRef ref, String name, Path folder, JobContext ctx, boolean withWeights, boolean sentence) {
+    private static LoadedModel fromFolder(ModelRef ref, String name, Path folder, JobContext ctx, boolean withWeights,
+            boolean sentence) {
         Path config = folder.resolve("config.json");
         if (!Files.isRegularFile(config)) throw ConfigInference.missingConfig(folder);
         ctx.progress(0.2, "reading config.json");

@@ -86,11 +86,14 @@ public final class ModelSession implements DriftAnalysis.Runs, AutoCloseable {
         return new ModelSession(model, false);
     }
 
-    /** A session over a graph and weights someone else opened and closes (tests, benchmarks): no tokenizer, no files. */
+    /** A session over a graph and weights someone else opened and closes (tests, benchmarks): no tokenizer, no files.
+     *
+     */
     public static ModelSession of(ModelGraph original, WeightSource weights) {
         Path origin = weights.origin().toAbsolutePath();
         Path folder = Files.isDirectory(origin) || origin.getParent() == null ? origin : origin.getParent();
-        return new ModelSession(new LoadedModel(null, String.valueOf(origin.getFileName()), folder, original.config(), original,
+        return new ModelSession(new LoadedModel(null, String.valueOf(origin.getFileName()), folder, original.config(),
+                original,
                 weights, null, List.of()), false);
     }
 
@@ -106,7 +109,8 @@ public final class ModelSession implements DriftAnalysis.Runs, AutoCloseable {
      */
     public ConvertedModel convert(Conversion c) {
         if (model.isPackage() && !c.isOriginal()) {
-            throw AnewbException.usage(model.displayName() + " is already converted; conversion options apply to a source model");
+            throw AnewbException.usage(model.displayName()
+                    + " is already converted; conversion options apply to a source model");
         }
         synchronized (conversions) {
             ConvertedModel m = conversions.get(c);

@@ -27,8 +27,10 @@ public record PerChannelAlternative(int blockSize, double blockSqnrDb, double pe
     }
 
     public String describe() {
-        return String.format(Locale.ROOT, "rule 3 alternative (measured on the CPU, sample input): per-channel INT8 last-layer SQNR %.1f dB "
-                + "vs block %d: %.1f dB (%+.1f dB for running natively on the ANE)", perChannelSqnrDb, blockSize, blockSqnrDb,
+        return String.format(Locale.ROOT,
+                "rule 3 alternative (measured on the CPU, sample input): per-channel INT8 last-layer SQNR %.1f dB "
+                + "vs block %d: %.1f dB (%+.1f dB for running natively on the ANE)", perChannelSqnrDb, blockSize,
+                        blockSqnrDb,
                 perChannelSqnrDb - blockSqnrDb);
     }
 

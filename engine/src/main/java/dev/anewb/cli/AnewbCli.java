@@ -15,14 +15,16 @@ import java.util.List;
  * adds {@code gui} through {@link #execute(String[], List)}.
  */
 @Command(name = "anewb", mixinStandardHelpOptions = true, versionProvider = AnewbCli.VersionProvider.class,
-        description = "ANE Workbench: convert transformer models for the Apple Neural Engine, measure their drift, simulate the ANE.",
+        description = "ANE Workbench: convert transformer models for the Apple Neural Engine, measure their drift, "
+                + "simulate the ANE.",
         subcommands = {CommandLine.HelpCommand.class})
 public final class AnewbCli implements Runnable {
 
     @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT, description = "Show stack traces of errors.")
     boolean debug;
 
-    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Log what the engine does (kernels, files).")
+    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "Log what the engine does (kernels, files).")
     boolean verbose;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -46,11 +48,13 @@ public final class AnewbCli implements Runnable {
         CommandLine cl = new CommandLine(new AnewbCli());
         for (Object c : engineCommands()) cl.addSubcommand(c);
         for (Object c : extraSubcommands) cl.addSubcommand(c);
-        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> handle(ex, commandLine, parseResult.hasMatchedOption("--debug") || debugRequested(parseResult)));
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) ->
+                handle(ex, commandLine, parseResult.hasMatchedOption("--debug") || debugRequested(parseResult)));
         cl.setParameterExceptionHandler((ex, args) -> {
             PrintWriter err = ex.getCommandLine().getErr();
             err.println("anewb: " + ex.getMessage());
-            err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for more information.");
+            err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName()
+                    + " --help' for more information.");
             return 2;
         });
         return cl;

@@ -38,23 +38,29 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "B", description = "Sequences per pass for synthetic input (default 1).")
     int batch = 1;
 
-    @Option(names = "--threads", paramLabel = "T", description = "Engine worker threads (default: the available cores).")
+    @Option(names = "--threads", paramLabel = "T",
+            description = "Engine worker threads (default: the available cores).")
     Integer threads;
 
     @Option(names = "--runs", paramLabel = "R", description = "Timed passes (default 10).")
     int runs = 10;
 
-    @Option(names = "--warmup", paramLabel = "W", description = "Untimed passes first (default 10, and at least 2 s of passes so the JIT has compiled the kernels; 0 = none).")
+    @Option(names = "--warmup", paramLabel = "W",
+            description = "Untimed passes first (default 10, and at least 2 s of passes so the JIT has compiled the "
+                    + "kernels; 0 = none).")
     int warmup = 10;
 
-    @Option(names = "--profile", description = "Also print where the time went, per op kind (summed over the timed runs).")
+    @Option(names = "--profile",
+            description = "Also print where the time went, per op kind (summed over the timed runs).")
     boolean profile;
 
-    @Option(names = "--json", description = "Print {\"median_ms\",\"min_ms\",\"p90_ms\",\"runs\",\"threads\",\"kernels\"}.")
+    @Option(names = "--json",
+            description = "Print {\"median_ms\",\"min_ms\",\"p90_ms\",\"runs\",\"threads\",\"kernels\"}.")
     boolean json;
 
     @Override public Integer call() throws Exception {
-        if (seq < 1 || batch < 1 || runs < 1 || warmup < 0) throw AnewbException.usage("--seq, --batch and --runs must be >= 1 and --warmup >= 0");
+        if (seq < 1 || batch < 1 || runs < 1
+                || warmup < 0) throw AnewbException.usage("--seq, --batch and --runs must be >= 1 and --warmup >= 0");
         if (threads != null) {
             if (threads < 1) throw AnewbException.usage("--threads must be >= 1, not " + threads);
             EnginePool.setThreads(threads);
@@ -73,7 +79,8 @@ final class BenchCommand implements Callable<Integer> {
             // W passes, and at least 2 s of them: C2 compiles a Vector API loop only after ~10^4 iterations, and
             // until then the kernels run boxed, tens of times slower (short sequences need many passes).
             long warmStart = System.nanoTime();
-            for (int i = 0; i < warmup || (warmup > 0 && System.nanoTime() - warmStart < 2_000_000_000L); i++) ex.run(in, JobContext.NONE);
+            for (int i = 0; i < warmup
+                    || (warmup > 0 && System.nanoTime() - warmStart < 2_000_000_000L); i++) ex.run(in, JobContext.NONE);
             if (profile) ex.timeOps(true);
             double[] ms = new double[runs];
             for (int i = 0; i < runs; i++) {
@@ -84,13 +91,15 @@ final class BenchCommand implements Callable<Integer> {
             Map<String, long[]> times = ex.opTimes();
             double[] sorted = ms.clone();
             Arrays.sort(sorted);
-            double median = median(sorted), min = sorted[0], p90 = sorted[Math.min(sorted.length - 1, (int) Math.ceil(0.9 * sorted.length) - 1)];
+            double median = median(sorted), min = sorted[0],
+                    p90 = sorted[Math.min(sorted.length - 1, (int) Math.ceil(0.9 * sorted.length) - 1)];
             String kernels = Fp32Kernels.kernelDescription();
             if (json) {
                 ObjectMapper om = new ObjectMapper();
                 ObjectNode o = om.createObjectNode();
                 o.put("median_ms", median).put("min_ms", min).put("p90_ms", p90).put("runs", runs)
-                        .put("batch", in.batch()).put("seq", in.seq()).put("threads", EnginePool.threads()).put("kernels", kernels);
+                        .put("batch", in.batch()).put("seq", in.seq()).put("threads",
+                                EnginePool.threads()).put("kernels", kernels);
                 if (profile) {
                     ObjectNode p = o.putObject("profile_ms");
                     times.forEach((k, v) -> p.put(k, v[0] / 1e6 / runs));
@@ -99,12 +108,17 @@ final class BenchCommand implements Callable<Integer> {
             } else {
                 System.out.printf(Locale.ROOT, "%s · %s · batch %d × %d tokens · %d threads · %s%n", m.displayName(),
                         ConversionOptions.describe(c), in.batch(), in.seq(), EnginePool.threads(), kernels);
-                System.out.printf(Locale.ROOT, "median %.2f ms   min %.2f ms   p90 %.2f ms   (%d runs after %d warm-up)%n", median, min, p90, runs, warmup);
+                System.out.printf(Locale.ROOT,
+                        "median %.2f ms   min %.2f ms   p90 %.2f ms   (%d runs after %d warm-up)%n", median, min, p90,
+                                runs, warmup);
                 if (profile) {
                     double total = times.values().stream().mapToDouble(v -> v[0]).sum();
-                    times.entrySet().stream().sorted(Comparator.comparingLong((Map.Entry<String, long[]> e) -> e.getValue()[0]).reversed())
-                            .forEach(e -> System.out.printf(Locale.ROOT, "  %-22s %8.2f ms/pass %5.1f%%  (%d calls/pass)%n", e.getKey(),
-                                    e.getValue()[0] / 1e6 / runs, 100 * e.getValue()[0] / total, e.getValue()[1] / runs));
+                    times.entrySet().stream().sorted(Comparator.comparingLong((Map.Entry<String, long[]> e) ->
+                            e.getValue()[0]).reversed())
+                            .forEach(e -> System.out.printf(Locale.ROOT,
+                                    "  %-22s %8.2f ms/pass %5.1f%%  (%d calls/pass)%n", e.getKey(),
+                                    e.getValue()[0] / 1e6 / runs, 100 * e.getValue()[0] / total, e.getValue()[1]
+                                            / runs));
                 }
             }
         }

@@ -7,8 +7,10 @@ final class CliCommands {
     private CliCommands() { }
 
     static List<Object> all() {
-        return List.of(new InfoCommand(), new TokenizeCommand(), new RunCommand(), new GenerateCommand(), new DriftCommand(),
-                new PlanCommand(), new LayoutCommand(), new ConvertCommand(), new ExportCommand(), new BenchCommand(), new ModelsCommand(System.getenv()),
+        return List.of(new InfoCommand(), new TokenizeCommand(), new RunCommand(), new GenerateCommand(),
+                new DriftCommand(),
+                new PlanCommand(), new LayoutCommand(), new ConvertCommand(), new ExportCommand(), new BenchCommand(),
+                        new ModelsCommand(System.getenv()),
                 new SynthCommand());
     }
 }

@@ -25,7 +25,8 @@ final class CliLogging {
         ConsoleHandler h = new ConsoleHandler();
         h.setFormatter(new Formatter() {
             @Override public String format(LogRecord r) {
-                return "anewb: " + (r.getLevel().intValue() >= Level.WARNING.intValue() ? r.getLevel().getName().toLowerCase() + ": " : "")
+                return "anewb: " + (r.getLevel().intValue() >= Level.WARNING.intValue()
+                        ? r.getLevel().getName().toLowerCase() + ": " : "")
                         + formatMessage(r) + System.lineSeparator();
             }
         });

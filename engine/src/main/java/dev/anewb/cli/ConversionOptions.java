@@ -19,34 +19,43 @@ public final class ConversionOptions {
     String quant;
 
     @Option(names = "--block-size", paramLabel = "N",
-            description = "INT8 block size along each projection's input axis, any integer >= 8 (default 128; larger than the row = per-channel).")
+            description = "INT8 block size along each projection's input axis, any integer >= 8 (default 128; larger "
+                    + "than the row = per-channel).")
     Integer blockSize;
 
-    @Option(names = "--symmetric", description = "Symmetric INT8 (zero point 0, scale = max|w|/127) instead of asymmetric.")
+    @Option(names = "--symmetric",
+            description = "Symmetric INT8 (zero point 0, scale = max|w|/127) instead of asymmetric.")
     boolean symmetric;
 
     @Option(names = "--precision", paramLabel = "fp32|fp16", description = {
             "Compute precision. fp16 rounds to IEEE half precision exactly where the ANE stores values:",
             "  - float weights (embeddings, norms, biases, unquantized projections) are stored FP16;",
-            "  - every op's output (embedding sum, projection, attention, norm, activation, residual add) is rounded to FP16;",
+            "  - every op's output (embedding sum, projection, attention, norm, activation, residual add) is rounded "
+                    + "to FP16;",
             "  - INT8 scales are FP16 in both precisions.",
-            "Accumulation stays FP32 inside an op: matmul dot products, attention scores and softmax, LayerNorm statistics."})
+            "Accumulation stays FP32 inside an op: matmul dot products, attention scores and softmax, LayerNorm "
+                    + "statistics."})
     String precision;
 
     @Option(names = "--layout", paramLabel = "hf|bc1s",
-            description = "hf: (B,S,C) as transformers; bc1s: (B,C,1,S) with 1x1-conv projections and attention split per head.")
+            description = "hf: (B,S,C) as transformers; bc1s: (B,C,1,S) with 1x1-conv projections and attention "
+                    + "split per head.")
     String layout;
 
-    @Option(names = "--chunk-window", paramLabel = "W", description = "Attention chunk window W (keys one query block sees); 0 = off.")
+    @Option(names = "--chunk-window", paramLabel = "W",
+            description = "Attention chunk window W (keys one query block sees); 0 = off.")
     Integer chunkWindow;
 
-    @Option(names = "--chunk-overlap", paramLabel = "O", description = "Chunk overlap O, 0 <= O < W (query block size S = W - O).")
+    @Option(names = "--chunk-overlap", paramLabel = "O",
+            description = "Chunk overlap O, 0 <= O < W (query block size S = W - O).")
     Integer chunkOverlap;
 
-    @Option(names = "--keep-fp16", paramLabel = "REGEX", description = "Leave projection weights whose name matches unquantized (repeatable).")
+    @Option(names = "--keep-fp16", paramLabel = "REGEX",
+            description = "Leave projection weights whose name matches unquantized (repeatable).")
     List<String> keepFp16 = new ArrayList<>();
 
-    @Option(names = "--block-override", paramLabel = "REGEX=N", description = "Give weights whose name matches their own block size (repeatable).")
+    @Option(names = "--block-override", paramLabel = "REGEX=N",
+            description = "Give weights whose name matches their own block size (repeatable).")
     List<String> blockOverrides = new ArrayList<>();
 
     @Option(names = "--activations", paramLabel = "none|int8", description = {
@@ -61,7 +70,8 @@ public final class ConversionOptions {
     }
 
     /** The conversion these options describe, validated (usage errors name the option); float activations default. */
-    public Conversion toConversion(boolean defaultInt8, Conversion.Precision defaultPrecision, Conversion.Layout defaultLayout) {
+    public Conversion toConversion(boolean defaultInt8, Conversion.Precision defaultPrecision,
+            Conversion.Layout defaultLayout) {
         return toConversion(defaultInt8, defaultPrecision, defaultLayout, Conversion.Activations.NONE);
     }
 
@@ -101,7 +111,8 @@ public final class ConversionOptions {
             try {
                 overrides.put(o.substring(0, eq), Integer.parseInt(o.substring(eq + 1)));
             } catch (NumberFormatException e) {
-                throw AnewbException.usage("--block-override \"" + o + "\": " + o.substring(eq + 1) + " is not a whole number");
+                throw AnewbException.usage("--block-override \"" + o + "\": " + o.substring(eq + 1)
+                        + " is not a whole number");
             }
         }
         Conversion c = new Conversion(l, p, int8, blockSize == null ? 128 : blockSize, symmetric, keepFp16, overrides,
@@ -114,7 +125,8 @@ public final class ConversionOptions {
     public static String describe(Conversion c) {
         StringBuilder sb = new StringBuilder();
         sb.append(c.int8() ? "int8 B" + c.blockSize() + (c.symmetric() ? " sym" : " asym") : "no quant");
-        sb.append(" · ").append(c.precision().name().toLowerCase()).append(" · ").append(c.layout().name().toLowerCase());
+        sb.append(" · ").append(c.precision().name().toLowerCase())
+                .append(" · ").append(c.layout().name().toLowerCase());
         sb.append(c.chunked() ? " · chunk " + c.chunkWindow() + "/" + c.chunkOverlap() : " · no chunking");
         if (c.quantizesActivations()) sb.append(" · int8 activations");
         return sb.toString();

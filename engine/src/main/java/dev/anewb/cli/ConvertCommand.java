@@ -22,7 +22,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "convert", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Convert a model for the ANE and write it as an .anepkg package folder.",
-                "The package holds manifest.json (source, settings, per-tensor storage, drift on a built-in sample input),",
+                "The package holds manifest.json (source, settings, per-tensor storage, drift on a built-in sample "
+                        + "input),",
                 "weights.safetensors (W.q / W.scale / W.zero_point, FP16 or FP32 for the rest),",
                 "the FP32 reference taps of the sample, and the source's config/tokenizer files.",
                 "The sample is two English sentences unless --text / --texts-file give the model's own language.",
@@ -98,7 +99,8 @@ final class ConvertCommand implements Callable<Integer> {
             progress.done();
             var d = m.drift(m.sampleInput(), false, JobContext.NONE);
             TapMetrics last = d.lastHidden();
-            System.out.printf(Locale.ROOT, "wrote %s (%s; last layer SQNR %s dB on the sample input)%n", p, ConversionOptions.describe(c),
+            System.out.printf(Locale.ROOT, "wrote %s (%s; last layer SQNR %s dB on the sample input)%n", p,
+                    ConversionOptions.describe(c),
                     last == null ? "-" : last.sqnrText());
         }
         return 0;

@@ -24,9 +24,12 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "drift", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Per-layer accuracy drift of the converted model against the FP32 original, measured on the CPU.",
-                "Per tap (spec/drift.md): SQNR (dB), cosine, relative L2, max |diff| and growth, over valid (non-padding) positions.",
-                "Defaults convert as `anewb convert` does: --quant int8 --block-size 128 --precision fp16 --layout bc1s.",
+        description = {"Per-layer accuracy drift of the converted model against the FP32 original, measured on the "
+                + "CPU.",
+                "Per tap (spec/drift.md): SQNR (dB), cosine, relative L2, max |diff| and growth, over valid "
+                        + "(non-padding) positions.",
+                "Defaults convert as `anewb convert` does: --quant int8 --block-size 128 --precision fp16 --layout "
+                        + "bc1s.",
                 "Without --text/--ids the built-in sample sentences are used."})
 final class DriftCommand implements Callable<Integer> {
     @Mixin ModelArgument model;
@@ -37,12 +40,15 @@ final class DriftCommand implements Callable<Integer> {
             + "activations) and show what each costs.")
     boolean byCause;
 
-    @Option(names = "--layers", paramLabel = "FROM-TO", description = {"Only these blocks (e.g. 0-3): they start from the FP32 "
-            + "original's hidden state before FROM and only they are converted, so a model too large to convert whole is "
+    @Option(names = "--layers", paramLabel = "FROM-TO",
+            description = {"Only these blocks (e.g. 0-3): they start from the FP32 "
+            + "original's hidden state before FROM and only they are converted, so a model too large to convert "
+                    + "whole is "
             + "measured a range at a time."})
     String layers;
 
-    @Option(names = "--json", description = "Print {\"taps\":[{\"name\",\"sqnr_db\",\"cosine\",\"rel_l2\",\"max_abs\"}],\"task\":{...}}.")
+    @Option(names = "--json",
+            description = "Print {\"taps\":[{\"name\",\"sqnr_db\",\"cosine\",\"rel_l2\",\"max_abs\"}],\"task\":{...}}.")
     boolean json;
 
     @Override public Integer call() throws Exception {
@@ -50,7 +56,8 @@ final class DriftCommand implements Callable<Integer> {
         try (ModelSession s = ModelSession.open(ModelRef.parse(model.model), true, JobContext.NONE)) {
             LoadedModel m = s.model();
             if (m.isPackage()) {
-                throw AnewbException.usage(model.model + " is already converted; run drift on its source model, or `anewb run` the"
+                throw AnewbException.usage(model.model
+                        + " is already converted; run drift on its source model, or `anewb run` the"
                         + " package to re-check its recorded drift");
             }
             ConvertedModel cm = s.convert(c);
@@ -83,16 +90,19 @@ final class DriftCommand implements Callable<Integer> {
     private void print(DriftReport r, Conversion c) {
         System.out.println("drift of " + ConversionOptions.describe(c) + " against FP32 (measured on the CPU)");
         List<DriftReport.Cause> causes = List.copyOf(r.byCause().keySet());
-        StringBuilder h = new StringBuilder(String.format(Locale.ROOT, "%-22s %9s %9s %10s %10s %8s", "tap", "SQNR dB", "cosine", "rel L2", "max abs", "growth"));
+        StringBuilder h = new StringBuilder(String.format(Locale.ROOT, "%-22s %9s %9s %10s %10s %8s", "tap", "SQNR dB",
+                "cosine", "rel L2", "max abs", "growth"));
         for (DriftReport.Cause cause : causes) h.append(String.format(Locale.ROOT, " %12s", cause.label()));
         System.out.println(h);
         double[] growth = TapMetrics.growths(r.taps());
         for (int i = 0; i < r.taps().size(); i++) {
             TapMetrics t = r.taps().get(i);
             double g = growth[i];
-            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-22s %9s %9.6f %10.3e %10.3e %8s", t.name(), t.sqnrText(), t.cosine(),
+            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-22s %9s %9.6f %10.3e %10.3e %8s",
+                    t.name(), t.sqnrText(), t.cosine(),
                     t.relL2(), t.maxAbs(), Double.isNaN(g) ? "" : String.format(Locale.ROOT, "%+.1f", g)));
-            for (DriftReport.Cause cause : causes) sb.append(String.format(Locale.ROOT, " %12s", r.byCause().get(cause).get(i).sqnrText()));
+            for (DriftReport.Cause cause : causes) sb.append(String.format(Locale.ROOT, " %12s",
+                    r.byCause().get(cause).get(i).sqnrText()));
             System.out.println(sb);
         }
         r.task().forEach((k, v) -> System.out.printf(Locale.ROOT, "%s: %.6f%n", k, v));

@@ -109,7 +109,8 @@ final class ExportCommand implements Callable<Integer> {
             LoadedModel m = s.model();
             OwnInputs.of(m).refuseOutput("--onnx", onnx);
             if (m.isPackage()) {
-                err.println("anewb: note: " + m.displayName() + " is already converted; exporting it as stored (conversion"
+                err.println("anewb: note: " + m.displayName()
+                        + " is already converted; exporting it as stored (conversion"
                         + " options ignored)");
             }
             ConvertedModel cm = s.convert(m.isPackage() ? Conversion.ORIGINAL : c);

@@ -22,7 +22,8 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Text generation with a KV cache (GPT-2, Llama family; Whisper from --audio and --decoder-ids): prefill the prompt, then one token at a time",
+        description = {"Text generation with a KV cache (GPT-2, Llama family; Whisper from --audio and "
+                + "--decoder-ids): prefill the prompt, then one token at a time",
                 "through the same graph. Greedy unless --temperature is given. Streams the text; --json prints",
                 "{\"ids\":[...new token ids...],\"text\":\"...\"} at the end.",
                 "Conversion options run the converted model (default: FP32, unquantized)."})
@@ -31,19 +32,24 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin InputOptions input;
     @Mixin ConversionOptions conversion;
 
-    @Option(names = "--max-new-tokens", paramLabel = "N", required = true, description = "Tokens to generate (fewer if the model ends the text).")
+    @Option(names = "--max-new-tokens", paramLabel = "N", required = true,
+            description = "Tokens to generate (fewer if the model ends the text).")
     int maxNewTokens;
 
-    @Option(names = "--temperature", paramLabel = "T", description = "Sample at this temperature (> 0); absent or 0 = greedy.")
+    @Option(names = "--temperature", paramLabel = "T",
+            description = "Sample at this temperature (> 0); absent or 0 = greedy.")
     Double temperature;
 
-    @Option(names = "--top-k", paramLabel = "K", description = "Sample among the K most likely tokens (needs --temperature).")
+    @Option(names = "--top-k", paramLabel = "K",
+            description = "Sample among the K most likely tokens (needs --temperature).")
     Integer topK;
 
-    @Option(names = "--top-p", paramLabel = "P", description = "Sample among the most likely tokens whose probability reaches P (needs --temperature).")
+    @Option(names = "--top-p", paramLabel = "P",
+            description = "Sample among the most likely tokens whose probability reaches P (needs --temperature).")
     Double topP;
 
-    @Option(names = "--seed", paramLabel = "S", description = "Random seed for sampling (default 0); the same seed gives the same tokens.")
+    @Option(names = "--seed", paramLabel = "S",
+            description = "Random seed for sampling (default 0); the same seed gives the same tokens.")
     long seed;
 
     @Option(names = "--json", description = "Print {\"ids\":[...],\"text\":\"...\"} instead of streaming.")
@@ -56,16 +62,21 @@ final class GenerateCommand implements Callable<Integer> {
         for (long id : r.ids()) if (id >= vocab || tok.idToToken(id) == null) outside++;
         if (outside > 0) {
             return String.format(Locale.ROOT, "the %d new ids decode to no text: %d of them are not in the tokenizer's"
-                    + " vocabulary (ids 0..%d); the model's vocabulary is larger than its tokenizer's (random weights, or a"
+                    + " vocabulary (ids 0..%d); the model's vocabulary is larger than its tokenizer's (random "
+                            + "weights, or a"
                     + " tokenizer of another model)", r.ids().length, outside, vocab - 1);
         }
-        return String.format(Locale.ROOT, "the %d new ids decode to no text (special or whitespace tokens only)", r.ids().length);
+        return String.format(Locale.ROOT, "the %d new ids decode to no text (special or whitespace tokens only)",
+                r.ids().length);
     }
 
     @Override public Integer call() throws Exception {
         boolean sampling = temperature != null && temperature != 0;
-        if (!sampling && (topK != null || topP != null)) throw AnewbException.usage("--top-k and --top-p need --temperature (greedy decoding ignores them)");
-        Generator.Sampling s = sampling ? new Generator.Sampling(temperature, topK == null ? 0 : topK, topP == null ? 1 : topP, seed)
+        if (!sampling && (topK != null
+                || topP != null)) throw AnewbException.usage("--top-k and --top-p need --temperature (greedy "
+                        + "decoding ignores them)");
+        Generator.Sampling s = sampling
+                ? new Generator.Sampling(temperature, topK == null ? 0 : topK, topP == null ? 1 : topP, seed)
                 : Generator.Sampling.GREEDY;
         if (input.texts.size() > 1) throw AnewbException.usage("generate takes one --text");
         Conversion c = conversion.toConversion(false, Conversion.Precision.FP32, Conversion.Layout.HF);
@@ -75,7 +86,8 @@ final class GenerateCommand implements Callable<Integer> {
             cm.warnings().forEach(w -> System.err.println("anewb: warning: " + w));
             ModelGraph graph = cm.graph();
             if (!graph.config().isCausal()) {
-                throw AnewbException.usage(m.displayName() + " is a " + graph.config().architecture() + ", not a text generator (GPT-2 or the Llama family)");
+                throw AnewbException.usage(m.displayName() + " is a " + graph.config().architecture()
+                        + ", not a text generator (GPT-2 or the Llama family)");
             }
             var batch = input.toBatch(m);
             long[] prompt = batch.ids()[0];

@@ -27,14 +27,17 @@ final class InfoCommand implements Callable<Integer> {
             m.warnings().forEach(w -> System.err.println("anewb: warning: " + w));
             ModelInfo info = ModelInfo.of(m);
             if (json) {
-                System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(info));
+                System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                        .writeValueAsString(info));
             } else {
                 ModelConfig c = m.config();
                 System.out.printf("%s%n", m.displayName());
                 System.out.printf("  architecture      %s (%s)%n", info.architecture(), info.modelType());
-                System.out.printf("  parameters        %,d (%s)%n", info.parameters(), ModelInfo.humanCount(info.parameters()));
+                System.out.printf("  parameters        %,d (%s)%n", info.parameters(),
+                        ModelInfo.humanCount(info.parameters()));
                 System.out.printf("  layers            %d%n", c.numLayers());
-                System.out.printf("  heads             %d%s%n", c.numHeads(), c.numKvHeads() != c.numHeads() ? " (" + c.numKvHeads() + " key/value)" : "");
+                System.out.printf("  heads             %d%s%n", c.numHeads(), c.numKvHeads() != c.numHeads() ? " ("
+                        + c.numKvHeads() + " key/value)" : "");
                 System.out.printf("  hidden size       %d (head dim %d)%n", c.hiddenSize(), c.headDim());
                 System.out.printf("  intermediate      %d%n", c.intermediateSize());
                 System.out.printf("  vocabulary        %d%n", c.vocabSize());

@@ -32,10 +32,12 @@ public final class InputOptions {
     @Option(names = "--ids", paramLabel = "1,2,3", split = ",", description = "Token ids (no tokenizer applied).")
     public List<Long> ids = new ArrayList<>();
 
-    @Option(names = "--image", paramLabel = "FILE", description = "Image (PNG or JPEG) for vision models (ViT), preprocessed as preprocessor_config.json says.")
+    @Option(names = "--image", paramLabel = "FILE",
+            description = "Image (PNG or JPEG) for vision models (ViT), preprocessed as preprocessor_config.json says.")
     public Path image;
 
-    @Option(names = "--audio", paramLabel = "FILE", description = "WAV audio (PCM 8/16/24/32-bit or float, any rate: resampled to 16 kHz) for Whisper.")
+    @Option(names = "--audio", paramLabel = "FILE",
+            description = "WAV audio (PCM 8/16/24/32-bit or float, any rate: resampled to 16 kHz) for Whisper.")
     public Path audio;
 
     @Option(names = "--decoder-ids", paramLabel = "1,2,3", split = ",",
@@ -46,7 +48,8 @@ public final class InputOptions {
             + " N tokens, as transformers' truncation=True does (special tokens kept); without it they are refused."})
     public boolean truncate;
 
-    public boolean isEmpty() { return texts.isEmpty() && ids.isEmpty() && image == null && audio == null && decoderIds.isEmpty(); }
+    public boolean isEmpty() { return texts.isEmpty() && ids.isEmpty() && image == null && audio == null
+            && decoderIds.isEmpty(); }
 
     /** The batch for this model; texts go through the model's own tokenizer with special tokens added. */
     public Batch toBatch(LoadedModel model) {
@@ -54,7 +57,8 @@ public final class InputOptions {
         if (g.values().containsKey(ModelGraph.PIXEL_VALUES)) return imageBatch(model);
         if (g.values().containsKey(ModelGraph.INPUT_FEATURES)) return audioBatch(model);
         if (image != null || audio != null || !decoderIds.isEmpty()) {
-            throw AnewbException.usage(model.displayName() + " is a text model: --image, --audio and --decoder-ids do not apply");
+            throw AnewbException.usage(model.displayName()
+                    + " is a text model: --image, --audio and --decoder-ids do not apply");
         }
         if (!texts.isEmpty() && !ids.isEmpty()) throw AnewbException.usage("give either --text or --ids, not both");
         int max = model.config().maxPositions();
@@ -90,30 +94,38 @@ public final class InputOptions {
     }
 
     private Batch imageBatch(LoadedModel model) {
-        if (image == null) throw AnewbException.usage(model.displayName() + " is a vision model: give --image FILE (PNG or JPEG)");
+        if (image == null) throw AnewbException.usage(model.displayName()
+                + " is a vision model: give --image FILE (PNG or JPEG)");
         if (!texts.isEmpty() || !ids.isEmpty() || audio != null || !decoderIds.isEmpty()) {
             throw AnewbException.usage(model.displayName() + " takes only --image");
         }
         ViTConfig c = (ViTConfig) model.config();
-        ImagePreprocessor pre = ImagePreprocessor.forModel(model.folder(), c.imageHeight(), c.imageWidth(), InputOptions::warn);
+        ImagePreprocessor pre = ImagePreprocessor.forModel(model.folder(), c.imageHeight(), c.imageWidth(),
+                InputOptions::warn);
         FeatureTensor px = pre.pixelValues(image);
         if (px.shape()[2] != c.imageHeight() || px.shape()[3] != c.imageWidth()) {
-            throw AnewbException.file(image, "preprocessed to " + px.shape()[2] + "x" + px.shape()[3] + " but the model's image_size is "
+            throw AnewbException.file(image, "preprocessed to " + px.shape()[2] + "x" + px.shape()[3]
+                    + " but the model's image_size is "
                     + c.imageHeight() + "x" + c.imageWidth() + " (position embeddings are not interpolated)");
         }
         return Batch.ofFeatures(model.graph().fixedLength(Axis.TOKENS), Map.of(ModelGraph.PIXEL_VALUES, px));
     }
 
     private Batch audioBatch(LoadedModel model) {
-        if (audio == null) throw AnewbException.usage(model.displayName() + " is a speech model: give --audio FILE.wav");
-        if (!texts.isEmpty() || image != null) throw AnewbException.usage(model.displayName() + " takes --audio and --decoder-ids (or --ids)");
-        if (!ids.isEmpty() && !decoderIds.isEmpty()) throw AnewbException.usage("give either --decoder-ids or --ids, not both");
+        if (audio == null) throw AnewbException.usage(model.displayName()
+                + " is a speech model: give --audio FILE.wav");
+        if (!texts.isEmpty() || image != null) throw AnewbException.usage(model.displayName()
+                + " takes --audio and --decoder-ids (or --ids)");
+        if (!ids.isEmpty() && !decoderIds.isEmpty()) throw AnewbException.usage("give either --decoder-ids or --ids, "
+                + "not both");
         WhisperConfig c = (WhisperConfig) model.config();
         WhisperFeatures fe = WhisperFeatures.forModel(model.folder(), c.numMelBins(), InputOptions::warn);
         WavReader.Audio a = WavReader.read(audio);
-        float[] samples = a.sampleRate() == fe.sampleRate() ? a.samples() : WavReader.resample(a.samples(), a.sampleRate(), fe.sampleRate());
+        float[] samples = a.sampleRate() == fe.sampleRate() ? a.samples()
+                : WavReader.resample(a.samples(), a.sampleRate(), fe.sampleRate());
         double seconds = samples.length / (double) fe.sampleRate(), window = fe.frames() * 160.0 / fe.sampleRate();
-        if (samples.length > fe.frames() * 160L) warn(audio + ": " + String.format(Locale.ROOT, "%.1f", seconds) + " s of audio; only the first "
+        if (samples.length > fe.frames() * 160L) warn(audio + ": " + String.format(Locale.ROOT, "%.1f", seconds)
+                + " s of audio; only the first "
                 + (int) window + " s are used (one Whisper window)");
         FeatureTensor features = fe.extract(samples);
         List<Long> prefix = !decoderIds.isEmpty() ? decoderIds : ids;

@@ -27,7 +27,8 @@ import java.util.Locale;
 
 /** {@code anewb layout}: how one tensor sits in ANE memory (64-byte rows, strides, padding, owners). */
 @Command(name = "layout", mixinStandardHelpOptions = true,
-        description = {"Strides, 64-byte rows, bytes used vs allocated and padding of one tensor in the converted layout.",
+        description = {"Strides, 64-byte rows, bytes used vs allocated and padding of one tensor in the converted "
+                + "layout.",
                 "NAME: a value (layers.0.q), its per-head split (layers.0.q.heads), a weight by its Hugging Face name",
                 "(with .q/.scale/.zero_point when INT8), or an attention op's scores (layers.0.context.scores)."})
 public final class LayoutCommand implements Runnable {
@@ -39,7 +40,8 @@ public final class LayoutCommand implements Runnable {
 
     @Mixin ConversionOptions conversion;
 
-    @Option(names = "--seq", paramLabel = "N", defaultValue = "128", description = "Sequence length (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seq", paramLabel = "N", defaultValue = "128",
+            description = "Sequence length (default ${DEFAULT-VALUE}).")
     int seq;
 
     @Option(names = "--batch", paramLabel = "B", defaultValue = "1", description = "Batch size (default 1).")
@@ -83,8 +85,12 @@ public final class LayoutCommand implements Runnable {
             n.put("bytes_used", t.bytesUsed());
             n.put("bytes_allocated", t.bytesAllocated());
             n.put("padding_bytes", t.paddingBytes());
-            n.put("row_owner", t.rowGroups().none() ? null : t.rowGroups().label() + " = (row / " + t.rowGroups().period() + ")" + (t.rowGroups().count() > 0 ? " mod " + t.rowGroups().count() : ""));
-            n.put("column_owner", t.columnGroups().none() ? null : t.columnGroups().label() + " = (element / " + t.columnGroups().period() + ")" + (t.columnGroups().count() > 0 ? " mod " + t.columnGroups().count() : ""));
+            n.put("row_owner", t.rowGroups().none() ? null : t.rowGroups().label() + " = (row / "
+                    + t.rowGroups().period() + ")"
+                            + (t.rowGroups().count() > 0 ? " mod " + t.rowGroups().count() : ""));
+            n.put("column_owner", t.columnGroups().none() ? null : t.columnGroups().label() + " = (element / "
+                    + t.columnGroups().period() + ")"
+                            + (t.columnGroups().count() > 0 ? " mod " + t.columnGroups().count() : ""));
             try {
                 out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(n));
             } catch (JsonProcessingException e) {
@@ -94,11 +100,15 @@ public final class LayoutCommand implements Runnable {
             out.println(t.name() + ": " + t.description());
             out.println("  shape " + t.shapeText() + ", " + t.elementBytes() + " B/element, last axis contiguous");
             out.println("  strides (bytes) " + Arrays.toString(t.strides()));
-            out.printf(Locale.ROOT, "  %d rows of %d B used -> %d B allocated (64-byte aligned)%n", t.rows(), t.rowBytesUsed(), t.rowBytesAllocated());
-            out.printf(Locale.ROOT, "  bytes used %d, allocated %d, padding %d (%.1f%%, %.2fx)%n", t.bytesUsed(), t.bytesAllocated(), t.paddingBytes(),
+            out.printf(Locale.ROOT, "  %d rows of %d B used -> %d B allocated (64-byte aligned)%n", t.rows(),
+                    t.rowBytesUsed(), t.rowBytesAllocated());
+            out.printf(Locale.ROOT, "  bytes used %d, allocated %d, padding %d (%.1f%%, %.2fx)%n", t.bytesUsed(),
+                    t.bytesAllocated(), t.paddingBytes(),
                     100.0 * t.paddingBytes() / Math.max(1, t.bytesAllocated()), t.wasteFactor());
-            if (!t.rowGroups().none()) out.printf(Locale.ROOT, "  rows owned by %s: %d consecutive rows each%n", t.rowGroups().label(), t.rowGroups().period());
-            if (!t.columnGroups().none()) out.printf(Locale.ROOT, "  each row split by %s: %d elements each%n", t.columnGroups().label(), t.columnGroups().period());
+            if (!t.rowGroups().none()) out.printf(Locale.ROOT, "  rows owned by %s: %d consecutive rows each%n",
+                    t.rowGroups().label(), t.rowGroups().period());
+            if (!t.columnGroups().none()) out.printf(Locale.ROOT, "  each row split by %s: %d elements each%n",
+                    t.columnGroups().label(), t.columnGroups().period());
             if (png != null) out.println("  drawn to " + png);
         }
         out.flush();

@@ -49,7 +49,8 @@ final class ModelsCommand implements Runnable {
     private PrintWriter out() { return spec.commandLine().getOut(); }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "Models in the local Hugging Face cache: repo id, revisions, size, and whether the engine supports its model_type.")
+            description = "Models in the local Hugging Face cache: repo id, revisions, size, and whether the engine "
+                    + "supports its model_type.")
     int list(@Option(names = "--json", description = "Print JSON.") boolean json) throws Exception {
         HfCache cache = new HfCache(env);
         List<HfCache.CachedModel> models = cache.models();
@@ -90,8 +91,10 @@ final class ModelsCommand implements Runnable {
 
     /** "main→1a2b3c4d", plus snapshots no ref points to, by their short commit. */
     private static String revisions(HfCache.CachedModel m) {
-        String refs = m.refs().entrySet().stream().map(e -> e.getKey() + "→" + e.getValue().substring(0, 8)).collect(Collectors.joining(","));
-        String loose = m.commits().stream().filter(c -> !m.refs().containsValue(c)).map(c -> c.substring(0, Math.min(8, c.length())))
+        String refs = m.refs().entrySet().stream().map(e -> e.getKey() + "→"
+                + e.getValue().substring(0, 8)).collect(Collectors.joining(","));
+        String loose = m.commits().stream().filter(c -> !m.refs().containsValue(c)).map(c ->
+                c.substring(0, Math.min(8, c.length())))
                 .collect(Collectors.joining(","));
         String all = refs.isEmpty() ? loose : loose.isEmpty() ? refs : refs + "," + loose;
         return all.isEmpty() ? "-" : all;
@@ -103,14 +106,19 @@ final class ModelsCommand implements Runnable {
 
     @Command(name = "search", mixinStandardHelpOptions = true,
             description = {"Search the Hub, most downloaded first.",
-                    "SUPPORTED comes from each hit's config.model_type (the search asks the Hub for it with config=True); '?' when the repository has no config."})
+                    "SUPPORTED comes from each hit's config.model_type (the search asks the Hub for it with "
+                            + "config=True); '?' when the repository has no config."})
     int search(@Parameters(paramLabel = "QUERY", description = "Text to search in model ids.") String query,
-               @Option(names = "--limit", defaultValue = "20", paramLabel = "N", description = "At most N results (default ${DEFAULT-VALUE}).") int limit,
-               @Option(names = "--author", paramLabel = "ORG", description = "Only models of this user or organisation.") String author,
-               @Option(names = "--filter", paramLabel = "TAG", description = "Only models with this tag (e.g. a library or task).") String filter,
+               @Option(names = "--limit", defaultValue = "20", paramLabel = "N",
+                       description = "At most N results (default ${DEFAULT-VALUE}).") int limit,
+               @Option(names = "--author", paramLabel = "ORG",
+                       description = "Only models of this user or organisation.") String author,
+               @Option(names = "--filter", paramLabel = "TAG",
+                       description = "Only models with this tag (e.g. a library or task).") String filter,
                @Option(names = "--json", description = "Print JSON.") boolean json) throws Exception {
         if (limit <= 0) throw AnewbException.usage("--limit must be positive, not " + limit);
-        List<HubModelSummary> hits = new HubClient(env).search(new HubClient.SearchQuery(query, author, filter, limit), JobContext.NONE);
+        List<HubModelSummary> hits = new HubClient(env).search(new HubClient.SearchQuery(query, author, filter, limit),
+                JobContext.NONE);
         PrintWriter out = out();
         if (json) {
             ArrayNode arr = JSON.createArrayNode();
@@ -131,7 +139,8 @@ final class ModelsCommand implements Runnable {
             out.printf("%-48s %12s %7s  %-9s %s%n", "ID", "DOWNLOADS", "LIKES", "SUPPORTED", "TAGS");
             for (HubModelSummary h : hits) {
                 String tags = String.join(",", h.tags().stream().limit(6).toList()) + (h.tags().size() > 6 ? ",…" : "");
-                out.printf(Locale.ROOT, "%-48s %,12d %,7d  %-9s %s%n", h.id() + (h.gated() ? " (gated)" : ""), h.downloads(), h.likes(), yesNo(h.supported()), tags);
+                out.printf(Locale.ROOT, "%-48s %,12d %,7d  %-9s %s%n", h.id() + (h.gated() ? " (gated)" : ""),
+                        h.downloads(), h.likes(), yesNo(h.supported()), tags);
             }
         }
         out.flush();
@@ -139,29 +148,36 @@ final class ModelsCommand implements Runnable {
     }
 
     @Command(name = "pull", mixinStandardHelpOptions = true,
-            description = {"Download a model's engine files (configs, tokenizer, safetensors or else the ONNX file) into the Hugging Face cache.",
-                    "Interrupted downloads resume. Gated models need HF_TOKEN; HF_HUB_OFFLINE=1 only checks the cache."})
-    int pull(@Parameters(paramLabel = "ID[@REV]", description = "A Hub id org/name, optionally @revision (branch, tag or commit; default main).") String id,
+            description = {"Download a model's engine files (configs, tokenizer, safetensors or else the ONNX file) "
+                    + "into the Hugging Face cache.",
+                    "Interrupted downloads resume. Gated models need HF_TOKEN; HF_HUB_OFFLINE=1 only checks the "
+                            + "cache."})
+    int pull(@Parameters(paramLabel = "ID[@REV]",
+            description = "A Hub id org/name, optionally @revision (branch, tag or commit; default main).") String id,
              @Option(names = "--config-only", description = "Only config.json (enough for plan).") boolean configOnly,
              @Option(names = "--json", description = "Print JSON.") boolean json) throws Exception {
         ModelRef ref = ModelRef.parse(id);
         if (ref.kind() != ModelRef.Kind.HUB) throw AnewbException.usage(id + ": not a Hub id (org/name[@revision])");
         HubClient hub = new HubClient(env);
-        PullResult r = hub.pull(ref.hubId(), ref.revision(), configOnly ? FileSelection.CONFIG_ONLY : FileSelection.ENGINE, new StderrProgress());
+        PullResult r = hub.pull(ref.hubId(), ref.revision(), configOnly ? FileSelection.CONFIG_ONLY
+                : FileSelection.ENGINE, new StderrProgress());
         PrintWriter out = out();
         if (json) {
             ObjectNode o = JSON.createObjectNode();
-            o.put("id", r.repoId()).put("revision", r.revision()).put("commit", r.commit()).put("snapshot", r.snapshot().toString());
+            o.put("id", r.repoId()).put("revision", r.revision()).put("commit", r.commit()).put("snapshot",
+                    r.snapshot().toString());
             o.put("removed_partial_bytes", r.removedPartialBytes());
             ArrayNode files = o.putArray("files");
             for (PullResult.PulledFile f : r.files()) {
-                files.addObject().put("name", f.name()).put("size", f.size()).put("etag", f.etag()).put("downloaded", f.downloaded());
+                files.addObject().put("name", f.name()).put("size", f.size()).put("etag", f.etag()).put("downloaded",
+                        f.downloaded());
             }
             out.println(JSON.writeValueAsString(o));
         } else {
             long fetched = r.files().stream().filter(PullResult.PulledFile::downloaded).count();
             out.printf("%s@%s → %s%n", r.repoId(), r.revision(), r.commit());
-            out.printf("  %d files, %d downloaded (%s), %d already cached%n", r.files().size(), fetched, ByteSizes.format(r.downloadedBytes()),
+            out.printf("  %d files, %d downloaded (%s), %d already cached%n", r.files().size(), fetched,
+                    ByteSizes.format(r.downloadedBytes()),
                     r.files().size() - fetched);
             out.printf("  %s%n", r.snapshot());
             if (r.removedPartialBytes() > 0) {

@@ -38,8 +38,10 @@ import java.util.Map;
 
 /** {@code anewb plan}: the ANE simulator (spec/ane-model.md). Every figure it prints is an estimate. */
 @Command(name = "plan", mixinStandardHelpOptions = true,
-        description = {"Estimate on-chip buffer use, DRAM traffic, latency and energy on an Apple Neural Engine, optimized vs baseline.",
-                "A config.json is enough. Every figure is an ESTIMATE from a chip profile (chips.json, with sources), not a measurement.",
+        description = {"Estimate on-chip buffer use, DRAM traffic, latency and energy on an Apple Neural Engine, "
+                + "optimized vs baseline.",
+                "A config.json is enough. Every figure is an ESTIMATE from a chip profile (chips.json, with "
+                        + "sources), not a measurement.",
                 "Default chip A15: the chip of the published DistilBERT measurements the cost model is fitted on "
                         + "(--calibration).",
                 "Defaults (as `anewb convert`): --quant int8 --block-size 128 --precision fp16 --layout bc1s.",
@@ -48,14 +50,17 @@ import java.util.Map;
                         + "keep it as a user chip profile."})
 public final class PlanCommand implements Runnable {
     /** What `anewb convert` would produce: the optimized plan's defaults. */
-    static final Conversion DEFAULTS = new Conversion(Conversion.Layout.BC1S, Conversion.Precision.FP16, true, 128, false, List.of(), Map.of(), 0, 0);
+    static final Conversion DEFAULTS = new Conversion(Conversion.Layout.BC1S, Conversion.Precision.FP16, true, 128,
+            false, List.of(), Map.of(), 0, 0);
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "A folder with a config.json, or a config.json.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL",
+            description = "A folder with a config.json, or a config.json.")
     String model;
 
     @Mixin ConversionOptions conversion;
 
-    @Option(names = "--chip", paramLabel = "NAME", defaultValue = "A15", description = "Chip profile (default ${DEFAULT-VALUE}).")
+    @Option(names = "--chip", paramLabel = "NAME", defaultValue = "A15",
+            description = "Chip profile (default ${DEFAULT-VALUE}).")
     String chip;
 
     @Option(names = "--seq", paramLabel = "N", description = "Sequence length (tokens).")
@@ -132,7 +137,8 @@ public final class PlanCommand implements Runnable {
         }
         PlanResult r = AnePlanner.plan(graph, conv, c, batch, seq, sramMb, Phase.PREFILL);
         // Rule 3: where weights are present, measure what the ANE-native per-channel alternative costs in accuracy.
-        PerChannelAlternative alt = loaded.hasWeights() && !loaded.isPackage() && conv.int8() && graph.parameterCount() < 500_000_000L
+        PerChannelAlternative alt = loaded.hasWeights() && !loaded.isPackage() && conv.int8()
+                && graph.parameterCount() < 500_000_000L
                 ? PerChannelAlternative.measure(ModelSession.of(loaded), conv, JobContext.NONE) : null;
         if (json) {
             try {
@@ -191,22 +197,27 @@ public final class PlanCommand implements Runnable {
         if (r.chip().bufferOverridden()) out.println("  (buffer set by --sram-mb for this run)");
         out.printf(Locale.ROOT, "batch %d, seq %d, %s; optimized = %s%n%n", r.batch(), r.seq(),
                 r.phase().name().toLowerCase(Locale.ROOT), describe(r.optimized().conversion()));
-        out.printf(Locale.ROOT, "%-40s %-10s %10s %10s %10s %10s %10s %9s %4s%n", "op (optimized, estimate)", "kind", "GFLOP",
+        out.printf(Locale.ROOT, "%-40s %-10s %10s %10s %10s %10s %10s %9s %4s%n", "op (optimized, estimate)", "kind",
+                "GFLOP",
                 "buffer KiB", "scores KiB", "spill KiB", "DRAM KiB", "ms", "ANE");
         for (OpPlan o : r.optimized().ops()) {
-            out.printf(Locale.ROOT, "%-40s %-10s %10.3f %10.1f %10.1f %10.1f %10.1f %9.4f %4s%n", o.name(), o.kind(), o.flops() / 1e9,
-                    o.sramTotal() / 1024.0, o.sram(BufferKind.SCORES) / 1024.0, o.spillBytes() / 1024.0, o.dramBytes() / 1024.0, o.latencyMs(), o.onAne() ? "yes" : "NO");
+            out.printf(Locale.ROOT, "%-40s %-10s %10.3f %10.1f %10.1f %10.1f %10.1f %9.4f %4s%n", o.name(), o.kind(),
+                    o.flops() / 1e9,
+                    o.sramTotal() / 1024.0, o.sram(BufferKind.SCORES) / 1024.0, o.spillBytes() / 1024.0, o.dramBytes()
+                            / 1024.0, o.latencyMs(), o.onAne() ? "yes" : "NO");
         }
         out.println();
         out.printf(Locale.ROOT, "%-28s %14s %14s %10s%n", "totals (ESTIMATE)", "optimized", "baseline", "base/opt");
         row(out, "latency ms", r.optimized().latencyMs(), r.baseline().latencyMs());
-        row(out, "peak buffer MiB", r.optimized().peakSramBytes() / 1048576.0, r.baseline().peakSramBytes() / 1048576.0);
+        row(out, "peak buffer MiB", r.optimized().peakSramBytes() / 1048576.0, r.baseline().peakSramBytes()
+                / 1048576.0);
         row(out, "DRAM traffic MB", r.optimized().dramBytes() / 1e6, r.baseline().dramBytes() / 1e6);
         row(out, "energy mJ", r.optimized().energyMj(), r.baseline().energyMj());
         row(out, "peak DRAM footprint MB", r.optimized().peakDramBytes() / 1e6, r.baseline().peakDramBytes() / 1e6);
         row(out, "weights MB", r.optimized().weightBytes() / 1e6, r.baseline().weightBytes() / 1e6);
         row(out, "spill MB", r.optimized().spillBytes() / 1e6, r.baseline().spillBytes() / 1e6);
-        out.println("baseline = HF layout (B,S,C), batched heads with transpose copies, FP16, no quantization, no chunking");
+        out.println("baseline = HF layout (B,S,C), batched heads with transpose copies, FP16, no quantization, no "
+                + "chunking");
         out.println();
         out.println("what would not stay on the ANE (optimized, ESTIMATE):");
         for (String l : r.ceiling().lines()) out.println("  " + l);

@@ -21,7 +21,8 @@ final class ProgressPrinter implements JobContext {
         if (pct == lastPercent || now - lastPrint < (terminal ? 100_000_000L : 2_000_000_000L)) return;
         lastPercent = pct;
         lastPrint = now;
-        String line = String.format(Locale.ROOT, "anewb %s: %s%s", what, pct < 0 ? "" : pct + "% ", message == null ? "" : message);
+        String line = String.format(Locale.ROOT, "anewb %s: %s%s", what, pct < 0 ? "" : pct + "% ", message == null
+                ? "" : message);
         if (terminal) System.err.print("\r\033[K" + line);
         else System.err.println(line);
     }

@@ -29,7 +29,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"One forward pass; prints every tap's shape and its first values (default: the FP32 original; conversion options run the converted model).",
+        description = {"One forward pass; prints every tap's shape and its first values (default: the FP32 original; "
+                + "conversion options run the converted model).",
                 "On an .anepkg without input: runs its sample input and checks the drift recorded in its manifest.",
                 "--dump writes every tap (transformers naming and shape, float32) to a safetensors file."})
 final class RunCommand implements Callable<Integer> {
@@ -49,19 +50,24 @@ final class RunCommand implements Callable<Integer> {
         List<TapMetrics> now = s.recheckPackage(JobContext.NONE);
         Map<String, Double> recorded = new HashMap<>();
         for (var t : m.manifest().path("drift").path("taps")) {
-            recorded.put(t.path("name").asText(), t.path("sqnr_db").isNull() ? Double.POSITIVE_INFINITY : t.path("sqnr_db").asDouble());
+            recorded.put(t.path("name").asText(), t.path("sqnr_db").isNull() ? Double.POSITIVE_INFINITY
+                    : t.path("sqnr_db").asDouble());
         }
-        System.out.println("re-measuring " + m.displayName() + " on its sample input against the stored FP32 reference");
+        System.out.println("re-measuring " + m.displayName()
+                + " on its sample input against the stored FP32 reference");
         System.out.printf("%-22s %12s %12s%n", "tap", "SQNR dB now", "in manifest");
         int mismatches = 0;
         for (TapMetrics t : now) {
             Double rec = recorded.get(t.name());
-            boolean same = rec != null && (rec.equals(t.sqnrDb()) || Math.abs(rec - t.sqnrDb()) <= 1e-9 * Math.abs(rec));
+            boolean same = rec != null
+                    && (rec.equals(t.sqnrDb()) || Math.abs(rec - t.sqnrDb()) <= 1e-9 * Math.abs(rec));
             if (!same) mismatches++;
-            System.out.printf(Locale.ROOT, "%-22s %12s %12s%s%n", t.name(), t.sqnrText(), rec == null ? "-" : rec.isInfinite() ? "exact" : String.format(Locale.ROOT, "%.1f", rec),
+            System.out.printf(Locale.ROOT, "%-22s %12s %12s%s%n", t.name(), t.sqnrText(), rec == null ? "-"
+                    : rec.isInfinite() ? "exact" : String.format(Locale.ROOT, "%.1f", rec),
                     same ? "" : "   DIFFERS");
         }
-        System.out.println(mismatches == 0 ? "all taps reproduce the manifest's drift" : mismatches + " taps differ from the manifest");
+        System.out.println(mismatches == 0 ? "all taps reproduce the manifest's drift" : mismatches
+                + " taps differ from the manifest");
         return mismatches == 0 ? 0 : 1;
     }
 
@@ -76,7 +82,8 @@ final class RunCommand implements Callable<Integer> {
             LoadedModel m = s.model();
             if (dump != null) OwnInputs.of(m, input.image, input.audio).refuseOutput("--dump", dump);
             if (m.isPackage() && input.isEmpty()) return recheck(s);
-            ConvertedModel cm = s.convert(conversion.toConversion(false, Conversion.Precision.FP32, Conversion.Layout.HF));
+            ConvertedModel cm = s.convert(conversion.toConversion(false, Conversion.Precision.FP32,
+                    Conversion.Layout.HF));
             cm.warnings().forEach(w -> System.err.println("anewb: warning: " + w));
             ModelGraph graph = cm.graph();
             Batch batch = input.toBatch(m);
@@ -85,17 +92,20 @@ final class RunCommand implements Callable<Integer> {
                 long[] shape = TapShapes.transformersShape(m.graph(), e.getKey(), e.getValue());
                 StringBuilder sb = new StringBuilder();
                 float[] d = e.getValue().data();
-                for (int i = 0; i < Math.min(4, d.length); i++) sb.append(String.format(Locale.ROOT, "%s%.5f", i == 0 ? "" : ", ", d[i]));
+                for (int i = 0; i < Math.min(4, d.length); i++) sb.append(String.format(Locale.ROOT, "%s%.5f", i == 0
+                        ? "" : ", ", d[i]));
                 System.out.printf("%-28s %-16s [%s, ...]%n", e.getKey(), Arrays.toString(shape), sb);
             }
             m.graph().tapAliases().forEach((alias, tap) -> System.out.printf("%-28s = %s%n", alias, tap));
-            System.out.printf(Locale.ROOT, "forward pass: %.1f ms (batch %d, %d tokens)%n", r.nanos() / 1e6, batch.batch(), batch.seq());
+            System.out.printf(Locale.ROOT, "forward pass: %.1f ms (batch %d, %d tokens)%n", r.nanos() / 1e6,
+                    batch.batch(), batch.seq());
             String nonFinite = NonFiniteValues.warning(graph, m.weights(), r);
             if (nonFinite != null) System.err.println("anewb: warning: " + nonFinite);
             if (dump != null) {
                 SafetensorsWriter w = new SafetensorsWriter();
                 for (Map.Entry<String, Activation> e : r.taps().entrySet()) {
-                    w.addFloats(e.getKey(), TapShapes.transformersShape(m.graph(), e.getKey(), e.getValue()), e.getValue().data());
+                    w.addFloats(e.getKey(), TapShapes.transformersShape(m.graph(), e.getKey(), e.getValue()),
+                            e.getValue().data());
                 }
                 // the names transformers' outputs use, as copies: what a Python user looks for first
                 for (Map.Entry<String, String> a : m.graph().tapAliases().entrySet()) {

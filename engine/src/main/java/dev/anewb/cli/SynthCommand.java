@@ -15,8 +15,10 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
 @Command(name = "synth", mixinStandardHelpOptions = true,
-        description = {"Writes a model folder with random weights for a config.json: every tensor its architecture reads,",
-                "as safetensors, sharded above 5 GB like the Hub (for benchmarks and tests of large shapes without a download)."})
+        description = {"Writes a model folder with random weights for a config.json: every tensor its architecture "
+                + "reads,",
+                "as safetensors, sharded above 5 GB like the Hub (for benchmarks and tests of large shapes without a "
+                        + "download)."})
 final class SynthCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "CONFIG", description = "A config.json of a supported architecture.")
     Path config;
@@ -24,10 +26,12 @@ final class SynthCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "The model folder to write.")
     Path out;
 
-    @Option(names = "--dtype", defaultValue = "bf16", paramLabel = "bf16|f16|f32", description = "Stored dtype (default ${DEFAULT-VALUE}).")
+    @Option(names = "--dtype", defaultValue = "bf16", paramLabel = "bf16|f16|f32",
+            description = "Stored dtype (default ${DEFAULT-VALUE}).")
     String dtype;
 
-    @Option(names = "--seed", defaultValue = "0", paramLabel = "N", description = "Random seed (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "N",
+            description = "Random seed (default ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "A tokenizer.json to copy beside the weights.")
@@ -38,7 +42,8 @@ final class SynthCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         if (!Files.isRegularFile(config)) throw AnewbException.usage(config + ": no such file");
-        if (tokenizer != null && !Files.isRegularFile(tokenizer)) throw AnewbException.usage(tokenizer + ": no such file");
+        if (tokenizer != null && !Files.isRegularFile(tokenizer)) throw AnewbException.usage(tokenizer
+                + ": no such file");
         DType d = switch (dtype.toLowerCase(Locale.ROOT)) {
             case "bf16" -> DType.BF16;
             case "f16", "fp16" -> DType.F16;

@@ -25,7 +25,8 @@ final class TokenizeCommand implements Callable<Integer> {
 
     @Option(names = "--text", required = true, paramLabel = "STR", description = "The text to tokenize.") String text;
 
-    @Option(names = "--json", description = "Print {\"ids\":[...],\"tokens\":[...],\"offsets\":[[a,b],...]}.") boolean json;
+    @Option(names = "--json",
+            description = "Print {\"ids\":[...],\"tokens\":[...],\"offsets\":[[a,b],...]}.") boolean json;
 
     @Override public Integer call() throws Exception {
         try (TextTokenizer tok = HfTokenizer.open(tokenizerJson(model.model))) {
@@ -38,7 +39,8 @@ final class TokenizeCommand implements Callable<Integer> {
                 System.out.println(new ObjectMapper().writeValueAsString(m));
             } else {
                 for (int i = 0; i < e.length(); i++) {
-                    System.out.printf("%6d  %-20s [%d, %d)%n", e.ids()[i], e.tokens()[i], e.offsets()[i][0], e.offsets()[i][1]);
+                    System.out.printf("%6d  %-20s [%d, %d)%n", e.ids()[i], e.tokens()[i], e.offsets()[i][0],
+                            e.offsets()[i][1]);
                 }
                 System.out.println(e.length() + " tokens");
             }
@@ -60,7 +62,8 @@ final class TokenizeCommand implements Callable<Integer> {
         if (ref.kind() == ModelRef.Kind.HUB) {
             return HfCache.fromEnvironment().snapshot(ref.hubId(), ref.revision())
                     .map(s -> s.resolve("tokenizer.json")).filter(Files::isRegularFile)
-                    .orElseThrow(() -> new AnewbException(ref.hubId() + ": no tokenizer.json in the local Hugging Face cache"));
+                    .orElseThrow(() -> new AnewbException(ref.hubId()
+                            + ": no tokenizer.json in the local Hugging Face cache"));
         }
         throw AnewbException.usage(model + ": not a tokenizer.json, a folder or a model id");
     }

@@ -99,7 +99,8 @@ public final class AnePackage {
             Map<String, Integer> ov = new LinkedHashMap<>();
             o.path("block_overrides").properties().forEach(e -> ov.put(e.getKey(), e.getValue().asInt()));
             Conversion c = new Conversion(Conversion.Layout.valueOf(o.get("layout").asText().toUpperCase()),
-                    Conversion.Precision.valueOf(o.get("precision").asText().toUpperCase()), "int8".equals(o.get("quant").asText()),
+                    Conversion.Precision.valueOf(o.get("precision").asText().toUpperCase()),
+                            "int8".equals(o.get("quant").asText()),
                     o.get("block_size").asInt(), o.get("symmetric").asBoolean(), keep, ov,
                     o.get("chunk_window").asInt(), o.get("chunk_overlap").asInt(),
                     // packages written before W8A8 have float activations
@@ -112,7 +113,8 @@ public final class AnePackage {
             }
             return c;
         } catch (NullPointerException | IllegalArgumentException e) {
-            throw AnewbException.file(file, "the \"conversion\" section is incomplete or invalid (" + e.getMessage() + ")");
+            throw AnewbException.file(file, "the \"conversion\" section is incomplete or invalid (" + e.getMessage()
+                    + ")");
         }
     }
 
@@ -127,7 +129,8 @@ public final class AnePackage {
         try {
             if (Files.size(f) > 64L << 20) throw AnewbException.file(f, "manifest larger than 64 MB");
             JsonNode m = JSON.readTree(f.toFile());
-            if (!FORMAT.equals(m.path("format").asText())) throw AnewbException.file(f, "not an anepkg manifest (format is \"" + m.path("format").asText() + "\")");
+            if (!FORMAT.equals(m.path("format").asText())) throw AnewbException.file(f,
+                    "not an anepkg manifest (format is \"" + m.path("format").asText() + "\")");
             JsonNode version = m.path("format_version");
             // a missing or non-numeric version printed as blank ("format version  is not supported"): say what is there
             if (version.isMissingNode() || version.isNull()) {
@@ -175,7 +178,8 @@ public final class AnePackage {
         ctx.progress(0.4, "mapping weights");
         PackageWeights weights = new PackageWeights(SafetensorsFile.open(pkg.resolve(WEIGHTS)), blocks, sym);
         try {
-            ModelGraph original = Architectures.graph(config, new Architectures.GraphOptions(weights::contains, m.path("sentence_embedding").asBoolean()));
+            ModelGraph original = Architectures.graph(config,
+                    new Architectures.GraphOptions(weights::contains, m.path("sentence_embedding").asBoolean()));
             ModelGraph converted = Converter.convert(original, c).graph();
             if (Converter.needsCalibration(converted)) {
                 converted = withStoredScales(converted, m.path("activation_scales"), mf);
@@ -185,7 +189,8 @@ public final class AnePackage {
             for (WeightInfo w : converted.weights().values()) {
                 stored.put(w.name(), new WeightInfo(w.name(), w.shape(), w.role(), false, w.quant()));
                 if (w.quant() != null && !blocks.containsKey(w.name())) {
-                    throw AnewbException.file(mf, "weight \"" + w.name() + "\" should be INT8 by the recorded conversion but the manifest lists it as float");
+                    throw AnewbException.file(mf, "weight \"" + w.name()
+                            + "\" should be INT8 by the recorded conversion but the manifest lists it as float");
                 }
             }
             ModelGraph graph = converted.rewrite(stored, c);
@@ -197,7 +202,8 @@ public final class AnePackage {
                 files = List.of();
             }
             ctx.progress(1, "loaded " + pkg.getFileName());
-            return LoadedModel.ofPackage(ref, pkg.getFileName().toString(), pkg, config, graph, weights, Files.isRegularFile(tok) ? tok : null, files, m);
+            return LoadedModel.ofPackage(ref, pkg.getFileName().toString(), pkg, config, graph, weights,
+                    Files.isRegularFile(tok) ? tok : null, files, m);
         } catch (RuntimeException e) {
             weights.close();
             throw e;
@@ -228,7 +234,9 @@ public final class AnePackage {
         return readSample(pkg, manifest);
     }
 
-    /** The sample input of a text model's manifest (token ids only; image and audio samples need the package folder). */
+    /** The sample input of a text model's manifest (token ids only; image and audio samples need the package folder).
+     *
+     */
     public static Batch sampleInput(JsonNode manifest) {
         return readSample(null, manifest);
     }
@@ -238,9 +246,11 @@ public final class AnePackage {
         JsonNode ids = in.path("ids"), mask = in.path("attention_mask");
         Map<String, FeatureTensor> features = new LinkedHashMap<>();
         if (in.hasNonNull("file")) {
-            if (pkg == null) throw AnewbException.file(Path.of(MANIFEST), "the sample input is stored in a file; the package folder is needed to read it");
+            if (pkg == null) throw AnewbException.file(Path.of(MANIFEST),
+                    "the sample input is stored in a file; the package folder is needed to read it");
             // A manifest is input: its file name must not lead out of the package (a symlink included).
-            Path file = ContainedPaths.resolveInside(pkg, in.get("file").asText(), pkg.resolve(MANIFEST), "sample input file");
+            Path file = ContainedPaths.resolveInside(pkg, in.get("file").asText(), pkg.resolve(MANIFEST),
+                    "sample input file");
             ContainedPaths.requireRealInside(pkg, file);
             try (SafetensorsFile f = SafetensorsFile.open(file)) {
                 for (var e : in.path("features").properties()) {
@@ -248,13 +258,15 @@ public final class AnePackage {
                     long[] expect = new long[e.getValue().size()];
                     for (int i = 0; i < expect.length; i++) expect[i] = e.getValue().get(i).asLong();
                     if (!Arrays.equals(expect, t.shape())) {
-                        throw AnewbException.file(file, "\"" + e.getKey() + "\" has shape " + t.shapeString() + " but the manifest says "
+                        throw AnewbException.file(file, "\"" + e.getKey() + "\" has shape " + t.shapeString()
+                                + " but the manifest says "
                                 + Arrays.toString(expect));
                     }
                     features.put(e.getKey(), new FeatureTensor(t.shape(), t.toFloatArray()));
                 }
             }
-            if (features.isEmpty()) throw AnewbException.file(pkg.resolve(MANIFEST), "the sample input names a file but no features");
+            if (features.isEmpty()) throw AnewbException.file(pkg.resolve(MANIFEST),
+                    "the sample input names a file but no features");
         }
         if (ids.isMissingNode() && !features.isEmpty()) {
             // A vision model: no ids, every position valid.
@@ -268,7 +280,8 @@ public final class AnePackage {
         for (int i = 0; i < b; i++) {
             JsonNode r = ids.get(i), mr = mask.get(i);
             if (!r.isArray() || !mr.isArray() || r.size() != s || mr.size() != s || s == 0) {
-                throw new AnewbException("package manifest: sample input row " + i + " is not " + s + " ids with as many mask values");
+                throw new AnewbException("package manifest: sample input row " + i + " is not " + s
+                        + " ids with as many mask values");
             }
         }
         long[][] idv = new long[b][s];

@@ -97,7 +97,8 @@ public final class Converter {
         Map<String, Integer> selected = new LinkedHashMap<>();
         List<Pattern> keep = compile(c.keepFp16(), "--keep-fp16");
         Map<Pattern, Integer> overrides = new LinkedHashMap<>();
-        for (var e : c.blockOverrides().entrySet()) overrides.put(compile(List.of(e.getKey()), "block override").getFirst(), e.getValue());
+        for (var e : c.blockOverrides().entrySet()) overrides.put(compile(List.of(e.getKey()),
+                "block override").getFirst(), e.getValue());
         boolean[] keepUsed = new boolean[keep.size()];
         Map<Pattern, Boolean> overrideUsed = new LinkedHashMap<>();
         for (WeightInfo w : original.weights().values()) {
@@ -136,7 +137,8 @@ public final class Converter {
             try {
                 out.add(Pattern.compile(r));
             } catch (PatternSyntaxException e) {
-                throw AnewbException.usage(what + " \"" + r + "\" is not a valid regular expression: " + e.getDescription());
+                throw AnewbException.usage(what + " \"" + r + "\" is not a valid regular expression: "
+                        + e.getDescription());
             }
         }
         return out;

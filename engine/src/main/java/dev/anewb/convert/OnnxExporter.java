@@ -43,7 +43,8 @@ import java.util.function.Supplier;
  * <ul>
  * <li>Text models (BERT, DistilBERT, MiniLM, GPT-2, Llama): {@code input_ids} and {@code attention_mask} (int64
  *     [batch, sequence]), plus {@code token_type_ids} when an embedding reads them.</li>
- * <li>ViT: {@code pixel_values} (float [batch, channels, height, width], as the image processor makes it); no mask.</li>
+ * <li>ViT: {@code pixel_values} (float [batch, channels, height, width], as the image processor makes it); no
+ * mask.</li>
  * <li>Whisper: {@code input_features} (float [batch, mel bins, frames]), {@code decoder_input_ids} and
  *     {@code decoder_attention_mask} (int64 [batch, decoder_sequence]): the whole encoder-decoder forward pass of
  *     {@code WhisperForConditionalGeneration} on a decoder prefix.</li>
@@ -170,7 +171,8 @@ public final class OnnxExporter {
             if (!producedBy(tap.getValue())) continue; // an input echoed as a tap (see the class comment)
             Value v = graph.value(tap.getValue());
             String t = tensors.get(tap.getValue());
-            if (t == null) throw new IllegalStateException("tap " + tap.getKey() + " reads " + tap.getValue() + ", which no op produces");
+            if (t == null) throw new IllegalStateException("tap " + tap.getKey() + " reads " + tap.getValue()
+                    + ", which no op produces");
             List<Object> dims = new ArrayList<>(List.of("batch"));
             if (v.axis() == Axis.POOLED) {
                 node("Squeeze", List.of(t, i64("axes1", 1)), tap.getKey());
@@ -203,9 +205,11 @@ public final class OnnxExporter {
             }
             case ModelGraph.TOKEN_TYPE_IDS -> intInput(name);
             case ModelGraph.PIXEL_VALUES -> {
-                Op.PatchEmbed p = graph.ops().stream().filter(o -> o instanceof Op.PatchEmbed pe && pe.input().equals(name))
+                Op.PatchEmbed p = graph.ops().stream().filter(o -> o instanceof Op.PatchEmbed pe
+                        && pe.input().equals(name))
                         .map(o -> (Op.PatchEmbed) o).findFirst()
-                        .orElseThrow(() -> new AnewbException("pixel_values is read by an op other than a patch embedding; no ONNX export for it"));
+                        .orElseThrow(() -> new AnewbException("pixel_values is read by an op other than a patch "
+                                + "embedding; no ONNX export for it"));
                 floatInput(name, List.of("batch", (long) p.channels(), (long) p.height(), (long) p.width()));
             }
             default -> {
@@ -223,7 +227,8 @@ public final class OnnxExporter {
     private void intInput(String name) {
         usedNames.add(name);
         tensors.put(name, name);
-        w.input(new ValueInfo(name, OnnxModelWriter.INT64, List.of("batch", encoderDecoder ? "decoder_sequence" : "sequence")));
+        w.input(new ValueInfo(name, OnnxModelWriter.INT64,
+                List.of("batch", encoderDecoder ? "decoder_sequence" : "sequence")));
     }
 
     /** A float input; under FP16 precision rounded once, as the executor rounds its feature inputs. */
@@ -258,10 +263,14 @@ public final class OnnxExporter {
             case Op.Activation a -> activation(a);
             case Op.Add a -> node("Add", List.of(in(a.a()), in(a.b())), fresh(a.name()));
             case Op.Mul m -> node("Mul", List.of(in(m.a()), in(m.b())), fresh(m.name()));
-            case Op.TakeFirst f -> node("Slice", List.of(in(f.input()), i64("zero1", 0), i64("one1", 1), i64("one1", 1)), fresh(f.name()));
+            case Op.TakeFirst f ->
+                    node("Slice", List.of(in(f.input()), i64("zero1", 0), i64("one1", 1), i64("one1", 1)),
+                            fresh(f.name()));
             case Op.MeanPool p -> meanPool(p);
             // Channel range [from, to) of the last axis (GPT-2's fused c_attn split into q, k, v).
-            case Op.Slice sl -> node("Slice", List.of(in(sl.input()), i64("slice_at_" + sl.from(), sl.from()), i64("slice_at_" + sl.to(), sl.to()),
+            case Op.Slice sl -> node("Slice",
+                    List.of(in(sl.input()), i64("slice_at_" + sl.from(), sl.from()),
+                            i64("slice_at_" + sl.to(), sl.to()),
                     i64("slice_axis_last", -1)), fresh(sl.name()));
         };
     }
@@ -279,11 +288,13 @@ public final class OnnxExporter {
             String start = scalarI64(e.positionOffset());
             String end = node("Add", List.of(length(Axis.TOKENS, in(e.ids())), start), fresh(e.name() + ".pos_end"));
             String positions = node("Range", List.of(start, end, scalarI64(1)), fresh(e.name() + ".positions"));
-            String pos = floatOut(node("Gather", List.of(floatWeight(e.positionTable()), positions), fresh(e.name() + ".pos")));
+            String pos = floatOut(node("Gather", List.of(floatWeight(e.positionTable()), positions),
+                    fresh(e.name() + ".pos")));
             y = node("Add", List.of(y, pos), fresh(e.name() + ".word_pos"));
         }
         if (e.typeTable() != null) {
-            String type = floatOut(node("Gather", List.of(floatWeight(e.typeTable()), in(e.typeIds())), fresh(e.name() + ".type")));
+            String type = floatOut(node("Gather", List.of(floatWeight(e.typeTable()), in(e.typeIds())),
+                    fresh(e.name() + ".type")));
             y = node("Add", List.of(y, type), fresh(e.name() + ".sum"));
         }
         return y;
@@ -294,12 +305,15 @@ public final class OnnxExporter {
         if (!n.rms()) {
             List<String> ins = new ArrayList<>(List.of(x, floatWeightAsFloat(n.weight())));
             if (n.bias() != null) ins.add(floatWeightAsFloat(n.bias()));
-            return node("LayerNormalization", ins, fresh(n.name()), Attribute.of("axis", -1L), Attribute.of("epsilon", n.eps()));
+            return node("LayerNormalization", ins, fresh(n.name()), Attribute.of("axis", -1L),
+                    Attribute.of("epsilon", n.eps()));
         }
         // RMSNormalization arrives only in opset 23: x / sqrt(mean(x²) + eps) · w, reductions in float32.
         String sq = node("Mul", List.of(x, x), fresh(n.name() + ".sq"));
-        String mean = node("ReduceMean", List.of(sq, i64("axes_last", -1)), fresh(n.name() + ".ms"), Attribute.of("keepdims", 1L));
-        String rms = node("Sqrt", List.of(node("Add", List.of(mean, scalarF32(n.eps())), fresh(n.name() + ".ms_eps"))), fresh(n.name() + ".rms"));
+        String mean = node("ReduceMean", List.of(sq, i64("axes_last", -1)), fresh(n.name() + ".ms"),
+                Attribute.of("keepdims", 1L));
+        String rms = node("Sqrt", List.of(node("Add", List.of(mean, scalarF32(n.eps())), fresh(n.name() + ".ms_eps"))),
+                fresh(n.name() + ".rms"));
         String normed = node("Div", List.of(x, rms), fresh(n.name() + ".normed"));
         String y = node("Mul", List.of(normed, floatWeightAsFloat(n.weight())), fresh(n.name()));
         if (n.bias() != null) y = node("Add", List.of(y, floatWeightAsFloat(n.bias())), fresh(n.name() + ".biased"));
@@ -353,11 +367,13 @@ public final class OnnxExporter {
             long[] stored = weights.get(name).shape();
             long[] expect = info.storedTransposed() ? new long[]{k, out} : new long[]{out, k};
             if (!Arrays.equals(stored, expect)) {
-                throw AnewbException.file(weights.origin(), "tensor \"" + name + "\" has shape " + Arrays.toString(stored)
+                throw AnewbException.file(weights.origin(), "tensor \"" + name + "\" has shape "
+                        + Arrays.toString(stored)
                         + " but the config implies " + Arrays.toString(expect));
             }
             // Tensors are read when the writer reaches them, so only one is in memory at a time.
-            w.initializer(new Initializer(name, fp16 ? OnnxModelWriter.FLOAT16 : OnnxModelWriter.FLOAT, new long[]{k, out},
+            w.initializer(new Initializer(name, fp16 ? OnnxModelWriter.FLOAT16 : OnnxModelWriter.FLOAT,
+                    new long[]{k, out},
                     (long) k * out * (fp16 ? 2 : 4), () -> {
                         float[] v = weights.get(name).toFloatArray();
                         float[] inOut = info.storedTransposed() ? v : transpose(v, out, k);
@@ -374,7 +390,8 @@ public final class OnnxExporter {
         // A converted package serves its stored INT8 weights; anything else is quantized here, as the executor does.
         Int8BlockWeight stored = weights instanceof QuantizedWeights qw ? qw.quantized(name) : null;
         if (stored != null && (stored.rows() != rows || stored.k() != k)) {
-            throw AnewbException.file(weights.origin(), "INT8 tensor \"" + name + "\" is [" + stored.rows() + ", " + stored.k()
+            throw AnewbException.file(weights.origin(), "INT8 tensor \"" + name + "\" is [" + stored.rows() + ", "
+                    + stored.k()
                     + "] but the config implies [" + rows + ", " + k + "]");
         }
         // Per-channel schemes may say B = Integer.MAX_VALUE; B = k describes the same single block per row.
@@ -383,11 +400,13 @@ public final class OnnxExporter {
         String qName = name + ".q", sName = name + ".scale", zName = name + ".zero_point";
         String deq = name + ".dequantized";
         if (weightInits.add(name)) {
-            QuantizedOnce quantized = new QuantizedOnce(() -> stored != null ? stored : BlockQuantizer.of(info.quant()).quantize(weights.get(name), info));
+            QuantizedOnce quantized = new QuantizedOnce(() -> stored != null ? stored
+                    : BlockQuantizer.of(info.quant()).quantize(weights.get(name), info));
             // The three initializers are written one after the other; the last one drops the quantized weight.
             w.initializer(new Initializer(qName, OnnxModelWriter.INT8, new long[]{k, rows}, (long) k * rows,
                     () -> transposeBytes(quantized.get().q(), rows, k)));
-            w.initializer(new Initializer(sName, OnnxModelWriter.FLOAT, new long[]{nb, rows}, (long) nb * rows * 4, () -> {
+            w.initializer(new Initializer(sName, OnnxModelWriter.FLOAT, new long[]{nb, rows}, (long) nb * rows * 4,
+                    () -> {
                 short[] s = quantized.get().scaleF16();
                 float[] f = new float[s.length];
                 for (int i = 0; i < s.length; i++) f[i] = Float.float16ToFloat(s[i]);
@@ -407,8 +426,10 @@ public final class OnnxExporter {
                     long[] blockOf = new long[k];
                     for (int c = 0; c < k; c++) blockOf[c] = c / block;
                     String idx = constI64(name + ".block_of", new long[]{k}, blockOf);
-                    String q = node("Cast", List.of(qName), fresh(name + ".qf"), Attribute.of("to", (long) OnnxModelWriter.FLOAT));
-                    String zp = node("Cast", List.of(zName), fresh(name + ".zpf"), Attribute.of("to", (long) OnnxModelWriter.FLOAT));
+                    String q = node("Cast", List.of(qName), fresh(name + ".qf"),
+                            Attribute.of("to", (long) OnnxModelWriter.FLOAT));
+                    String zp = node("Cast", List.of(zName), fresh(name + ".zpf"),
+                            Attribute.of("to", (long) OnnxModelWriter.FLOAT));
                     String zpFull = node("Gather", List.of(zp, idx), fresh(name + ".zp_full"));
                     String sFull = node("Gather", List.of(sName, idx), fresh(name + ".scale_full"));
                     String centred = node("Sub", List.of(q, zpFull), fresh(name + ".centred"));
@@ -427,7 +448,8 @@ public final class OnnxExporter {
         String k = heads(in(a.k()), kvh, hd, p + ".kh");
         if (a.rope() != null) {
             // The executor rotates q and k before attention, at positions 0..S−1 of a plain forward pass.
-            if (a.cross()) throw new AnewbException("rotary embedding on cross-attention (" + a.name() + ") has no ONNX form");
+            if (a.cross()) throw new AnewbException("rotary embedding on cross-attention (" + a.name()
+                    + ") has no ONNX form");
             String[] cs = ropeTables(a.rope(), length(graph.value(a.q()).axis(), in(a.q())));
             q = rotate(q, a.rope(), hd, cs, p + ".q_rope");
             k = rotate(k, a.rope(), hd, cs, p + ".k_rope");
@@ -442,19 +464,23 @@ public final class OnnxExporter {
         if (allowed == null) {
             probs = node("Softmax", List.of(scores), fresh(p + ".probs"), Attribute.of("axis", -1L));
         } else {
-            String masked = node("Where", List.of(allowed, scores, scalarF32(Float.NEGATIVE_INFINITY)), fresh(p + ".masked"));
+            String masked = node("Where", List.of(allowed, scores, scalarF32(Float.NEGATIVE_INFINITY)),
+                    fresh(p + ".masked"));
             String sm = node("Softmax", List.of(masked), fresh(p + ".softmax"), Attribute.of("axis", -1L));
             // exp(−∞) is already 0 where a row has a valid key; a row without one is NaN and becomes the executor's 0.
             probs = node("Where", List.of(allowed, sm, scalarF32(0f)), fresh(p + ".probs"));
         }
         String ctx = node("MatMul", List.of(probs, v), fresh(p + ".ctx"));
         String t = node("Transpose", List.of(ctx), fresh(p + ".ctx_t"), Attribute.ints("perm", 0, 2, 1, 3));
-        return node("Reshape", List.of(t, constI64("shape_bs_" + h * hd, new long[]{3}, new long[]{0, 0, (long) h * hd})), fresh(p));
+        return node("Reshape",
+                List.of(t, constI64("shape_bs_" + h * hd, new long[]{3}, new long[]{0, 0, (long) h * hd})), fresh(p));
     }
 
     /** [B, S, n·hd] → [B, n, S, hd]. */
     private String heads(String x, int n, int hd, String name) {
-        String r = node("Reshape", List.of(x, constI64("shape_heads_" + n + "_" + hd, new long[]{4}, new long[]{0, 0, n, hd})), fresh(name + ".split"));
+        String r = node("Reshape",
+                List.of(x, constI64("shape_heads_" + n + "_" + hd, new long[]{4}, new long[]{0, 0, n, hd})),
+                        fresh(name + ".split"));
         return node("Transpose", List.of(r), fresh(name), Attribute.ints("perm", 0, 2, 1, 3));
     }
 
@@ -463,8 +489,12 @@ public final class OnnxExporter {
         if (kvh == h) return x;
         int group = h / kvh;
         String u = node("Unsqueeze", List.of(x, i64("axes2", 2)), fresh(name + ".u"));
-        String e = node("Expand", List.of(u, constI64("expand_g" + group, new long[]{5}, new long[]{1, 1, group, 1, 1})), fresh(name + ".e"));
-        return node("Reshape", List.of(e, constI64("shape_rep_" + h + "_" + hd, new long[]{4}, new long[]{0, h, -1, hd})), fresh(name));
+        String e = node("Expand",
+                List.of(u, constI64("expand_g" + group, new long[]{5}, new long[]{1, 1, group, 1, 1})),
+                        fresh(name + ".e"));
+        return node("Reshape",
+                List.of(e, constI64("shape_rep_" + h + "_" + hd, new long[]{4}, new long[]{0, h, -1, hd})),
+                        fresh(name));
     }
 
     /** The boolean mask of allowed (query, key) pairs, broadcastable to [B, H, Sq, Sk]; null when all are allowed. */
@@ -473,7 +503,8 @@ public final class OnnxExporter {
         String mask = null;
         if (a.paddingMask()) {
             if (graph.value(a.k()).axis() != Axis.TOKENS) {
-                throw new AnewbException("op kind attention with a padding mask over " + graph.value(a.k()).axis() + " keys has no ONNX export yet");
+                throw new AnewbException("op kind attention with a padding mask over " + graph.value(a.k()).axis()
+                        + " keys has no ONNX export yet");
             }
             mask = keyMask();
         }
@@ -481,11 +512,16 @@ public final class OnnxExporter {
         if (a.causal() || chunk) {
             // Causal and band rules compare query and key positions of one sequence: self-attention only.
             if (a.cross() || graph.value(a.q()).axis() != graph.value(a.k()).axis()) {
-                throw new AnewbException("causal or chunked attention with keys from another sequence (" + p + ") has no ONNX form");
+                throw new AnewbException("causal or chunked attention with keys from another sequence (" + p
+                        + ") has no ONNX form");
             }
             String n = length(graph.value(a.q()).axis(), in(a.q()));
-            String i = node("Unsqueeze", List.of(node("Range", List.of(scalarI64(0), n, scalarI64(1)), fresh(p + ".i")), i64("axes1", 1)), fresh(p + ".i_col"));
-            String j = node("Unsqueeze", List.of(node("Range", List.of(scalarI64(0), n, scalarI64(1)), fresh(p + ".j")), i64("zero1", 0)), fresh(p + ".j_row"));
+            String i = node("Unsqueeze",
+                    List.of(node("Range", List.of(scalarI64(0), n, scalarI64(1)), fresh(p + ".i")), i64("axes1", 1)),
+                            fresh(p + ".i_col"));
+            String j = node("Unsqueeze",
+                    List.of(node("Range", List.of(scalarI64(0), n, scalarI64(1)), fresh(p + ".j")), i64("zero1", 0)),
+                            fresh(p + ".j_row"));
             if (a.causal()) mask = and(mask, node("LessOrEqual", List.of(j, i), fresh(p + ".causal")), p + ".mask_c");
             if (chunk) mask = and(mask, band(a, i, j), p + ".mask_band");
         }
@@ -493,8 +529,10 @@ public final class OnnxExporter {
     }
 
     /**
-     * spec/chunked-attention.md: query block k = floor(i / S), S = W − O, sees keys [k·S − floor(O/2), (k+1)·S + ceil(O/2))
-     * (encoder) or [k·S − O, (k+1)·S) with the causal mask inside (decoder); positions outside [0, n) do not exist anyway.
+     * spec/chunked-attention.md: query block k = floor(i / S), S = W − O, sees keys [k·S − floor(O/2), (k+1)·S +
+     * ceil(O/2))
+     * (encoder) or [k·S − O, (k+1)·S) with the causal mask inside (decoder); positions outside [0, n) do not exist
+     * anyway.
      */
     private String band(Op.Attention a, String i, String j) {
         int window = a.chunk().window(), overlap = a.chunk().overlap();
@@ -503,7 +541,9 @@ public final class OnnxExporter {
         long after = a.causal() ? 0 : (overlap + 1) / 2;
         String p = a.name();
         // i ≥ 0, so integer Div (truncation) is floor.
-        String blockStart = node("Mul", List.of(node("Div", List.of(i, scalarI64(s)), fresh(p + ".block")), scalarI64(s)), fresh(p + ".block_start"));
+        String blockStart = node("Mul",
+                List.of(node("Div", List.of(i, scalarI64(s)), fresh(p + ".block")), scalarI64(s)),
+                        fresh(p + ".block_start"));
         String lo = node("Sub", List.of(blockStart, scalarI64(before)), fresh(p + ".band_lo"));
         String hi = node("Add", List.of(blockStart, scalarI64(s + after)), fresh(p + ".band_hi"));
         String geLo = node("GreaterOrEqual", List.of(j, lo), fresh(p + ".ge_lo"));
@@ -518,8 +558,10 @@ public final class OnnxExporter {
     /** attention_mask == 1 as bool [B, 1, 1, Sk], shared by every layer. */
     private String keyMask() {
         if (keyMask == null) {
-            String eq = node("Equal", List.of(in(ATTENTION_MASK), constI64("one_i64", new long[0], new long[]{1})), fresh("key_valid"));
-            keyMask = node("Unsqueeze", List.of(eq, constI64("axes12", new long[]{2}, new long[]{1, 2})), fresh("key_mask"));
+            String eq = node("Equal", List.of(in(ATTENTION_MASK), constI64("one_i64", new long[0], new long[]{1})),
+                    fresh("key_valid"));
+            keyMask = node("Unsqueeze", List.of(eq, constI64("axes12", new long[]{2}, new long[]{1, 2})),
+                    fresh("key_mask"));
         }
         return keyMask;
     }
@@ -531,7 +573,8 @@ public final class OnnxExporter {
     private String length(Axis axis, String tensorOnAxis) {
         return lengths.computeIfAbsent(axis, ax -> {
             String name = ax.name().toLowerCase(Locale.ROOT) + "_len";
-            String shape = node("Shape", List.of(tensorOnAxis), fresh(name + "_1d"), Attribute.of("start", 1L), Attribute.of("end", 2L));
+            String shape = node("Shape", List.of(tensorOnAxis), fresh(name + "_1d"), Attribute.of("start", 1L),
+                    Attribute.of("end", 2L));
             return node("Squeeze", List.of(shape, i64("zero1", 0)), fresh(name));
         });
     }
@@ -549,12 +592,15 @@ public final class OnnxExporter {
             float[] inv = RotaryEmbedding.inverseFrequencies(r);
             String invName = fresh("rope.inv_freq");
             byte[] bytes = f32Bytes(inv);
-            w.initializer(new Initializer(invName, OnnxModelWriter.FLOAT, new long[]{1, inv.length}, bytes.length, () -> bytes));
-            String pos = node("Cast", List.of(node("Range", List.of(scalarI64(0), n, scalarI64(1)), fresh("rope.positions_i64"))),
+            w.initializer(new Initializer(invName, OnnxModelWriter.FLOAT, new long[]{1, inv.length}, bytes.length,
+                    () -> bytes));
+            String pos = node("Cast",
+                    List.of(node("Range", List.of(scalarI64(0), n, scalarI64(1)), fresh("rope.positions_i64"))),
                     fresh("rope.positions"), Attribute.of("to", (long) OnnxModelWriter.FLOAT));
             String col = node("Unsqueeze", List.of(pos, i64("axes1", 1)), fresh("rope.positions_col"));
             String angle = node("Mul", List.of(col, invName), fresh("rope.angle"));
-            return new String[]{node("Cos", List.of(angle), fresh("rope.cos")), node("Sin", List.of(angle), fresh("rope.sin"))};
+            return new String[]{node("Cos", List.of(angle), fresh("rope.cos")),
+                    node("Sin", List.of(angle), fresh("rope.sin"))};
         });
     }
 
@@ -564,53 +610,75 @@ public final class OnnxExporter {
      */
     private String rotate(String x, Op.Rope rope, int hd, String[] cs, String name) {
         int d = rope.rotaryDim(), half = d / 2;
-        String x1 = node("Slice", List.of(x, i64("slice_at_0", 0), i64("slice_at_" + half, half), i64("slice_axis_last", -1)), fresh(name + ".x1"));
-        String x2 = node("Slice", List.of(x, i64("slice_at_" + half, half), i64("slice_at_" + d, d), i64("slice_axis_last", -1)), fresh(name + ".x2"));
-        String y1 = node("Sub", List.of(node("Mul", List.of(x1, cs[0]), fresh(name + ".x1cos")), node("Mul", List.of(x2, cs[1]), fresh(name + ".x2sin"))),
+        String x1 = node("Slice",
+                List.of(x, i64("slice_at_0", 0), i64("slice_at_" + half, half), i64("slice_axis_last", -1)),
+                        fresh(name + ".x1"));
+        String x2 = node("Slice",
+                List.of(x, i64("slice_at_" + half, half), i64("slice_at_" + d, d), i64("slice_axis_last", -1)),
+                        fresh(name + ".x2"));
+        String y1 = node("Sub",
+                List.of(node("Mul", List.of(x1, cs[0]), fresh(name + ".x1cos")),
+                        node("Mul", List.of(x2, cs[1]), fresh(name + ".x2sin"))),
                 fresh(name + ".y1"));
-        String y2 = node("Add", List.of(node("Mul", List.of(x2, cs[0]), fresh(name + ".x2cos")), node("Mul", List.of(x1, cs[1]), fresh(name + ".x1sin"))),
+        String y2 = node("Add",
+                List.of(node("Mul", List.of(x2, cs[0]), fresh(name + ".x2cos")),
+                        node("Mul", List.of(x1, cs[1]), fresh(name + ".x1sin"))),
                 fresh(name + ".y2"));
         List<String> parts = new ArrayList<>(List.of(y1, y2));
-        if (d < hd) parts.add(node("Slice", List.of(x, i64("slice_at_" + d, d), i64("slice_at_" + hd, hd), i64("slice_axis_last", -1)), fresh(name + ".pass")));
+        if (d < hd) parts.add(node("Slice",
+                List.of(x, i64("slice_at_" + d, d), i64("slice_at_" + hd, hd), i64("slice_axis_last", -1)),
+                        fresh(name + ".pass")));
         return node("Concat", parts, fresh(name), Attribute.of("axis", -1L));
     }
 
     // ---- front ends ----
 
-    /** ViT: Conv (kernel = stride = patch) → [B, hidden, gy·gx] → tokens [B, patches, hidden]; CLS first; + positions. */
+    /** ViT: Conv (kernel = stride = patch) → [B, hidden, gy·gx] → tokens [B, patches, hidden]; CLS first; + positions.
+     *
+     */
     private String patchEmbed(Op.PatchEmbed pe) {
         String p = pe.name(), x = in(pe.input());
         List<String> ins = new ArrayList<>(List.of(x, floatWeightAsFloat(pe.weight())));
         if (pe.bias() != null) ins.add(floatWeightAsFloat(pe.bias()));
         String conv = node("Conv", ins, fresh(p + ".conv"), Attribute.ints("kernel_shape", pe.patch(), pe.patch()),
                 Attribute.ints("strides", pe.patch(), pe.patch()));
-        String flat = node("Reshape", List.of(conv, constI64("shape_b_" + pe.hidden() + "_rest", new long[]{3}, new long[]{0, pe.hidden(), -1})),
+        String flat = node("Reshape",
+                List.of(conv, constI64("shape_b_" + pe.hidden() + "_rest", new long[]{3},
+                        new long[]{0, pe.hidden(), -1})),
                 fresh(p + ".flat"));
         String y = node("Transpose", List.of(flat), fresh(p + ".tokens"), Attribute.ints("perm", 0, 2, 1));
         if (pe.clsToken() != null) {
-            String cls = node("Reshape", List.of(floatWeightAsFloat(pe.clsToken()), constI64("shape_1_1_" + pe.hidden(), new long[]{3},
+            String cls = node("Reshape",
+                    List.of(floatWeightAsFloat(pe.clsToken()), constI64("shape_1_1_" + pe.hidden(), new long[]{3},
                     new long[]{1, 1, pe.hidden()})), fresh(p + ".cls"));
-            String batch = node("Shape", List.of(x), fresh(p + ".batch"), Attribute.of("start", 0L), Attribute.of("end", 1L));
-            String target = node("Concat", List.of(batch, constI64("dims_1_" + pe.hidden(), new long[]{2}, new long[]{1, pe.hidden()})),
+            String batch = node("Shape", List.of(x), fresh(p + ".batch"), Attribute.of("start", 0L),
+                    Attribute.of("end", 1L));
+            String target = node("Concat",
+                    List.of(batch, constI64("dims_1_" + pe.hidden(), new long[]{2}, new long[]{1, pe.hidden()})),
                     fresh(p + ".cls_shape"), Attribute.of("axis", 0L));
             String clsB = node("Expand", List.of(cls, target), fresh(p + ".cls_batch"));
             y = node("Concat", List.of(clsB, y), fresh(p + ".with_cls"), Attribute.of("axis", 1L));
         }
         if (pe.positions() != null) {
-            String pos = node("Reshape", List.of(floatWeightAsFloat(pe.positions()), constI64("shape_rows_" + pe.hidden(), new long[]{2},
+            String pos = node("Reshape",
+                    List.of(floatWeightAsFloat(pe.positions()), constI64("shape_rows_" + pe.hidden(), new long[]{2},
                     new long[]{-1, pe.hidden()})), fresh(p + ".positions"));
             y = node("Add", List.of(y, pos), fresh(p));
         }
         return y;
     }
 
-    /** Whisper's conv1/conv2: Conv over [B, in, L] with the op's padding and stride, back to token-major [B, L', out]. */
+    /** Whisper's conv1/conv2: Conv over [B, in, L] with the op's padding and stride, back to token-major [B, L', out].
+     *
+     */
     private String conv1d(Op.Conv1d c) {
         String p = c.name(), x = in(c.input());
-        if (!c.channelsFirstInput()) x = node("Transpose", List.of(x), fresh(p + ".channels_first"), Attribute.ints("perm", 0, 2, 1));
+        if (!c.channelsFirstInput()) x = node("Transpose", List.of(x), fresh(p + ".channels_first"),
+                Attribute.ints("perm", 0, 2, 1));
         List<String> ins = new ArrayList<>(List.of(x, floatWeightAsFloat(c.weight())));
         if (c.bias() != null) ins.add(floatWeightAsFloat(c.bias()));
-        String y = node("Conv", ins, fresh(p + ".conv"), Attribute.ints("kernel_shape", c.kernel()), Attribute.ints("strides", c.stride()),
+        String y = node("Conv", ins, fresh(p + ".conv"), Attribute.ints("kernel_shape", c.kernel()),
+                Attribute.ints("strides", c.stride()),
                 Attribute.ints("pads", c.padding(), c.padding()));
         return node("Transpose", List.of(y), fresh(p), Attribute.ints("perm", 0, 2, 1));
     }
@@ -619,7 +687,8 @@ public final class OnnxExporter {
     private String addPositions(Op.AddPositions a) {
         String p = a.name(), x = in(a.input());
         String n = node("Shape", List.of(x), fresh(p + ".len"), Attribute.of("start", 1L), Attribute.of("end", 2L));
-        String rows = node("Slice", List.of(floatWeightAsFloat(a.table()), i64("zero1", 0), n, i64("zero1", 0)), fresh(p + ".rows"));
+        String rows = node("Slice", List.of(floatWeightAsFloat(a.table()), i64("zero1", 0), n, i64("zero1", 0)),
+                fresh(p + ".rows"));
         return node("Add", List.of(x, rows), fresh(p));
     }
 
@@ -629,21 +698,32 @@ public final class OnnxExporter {
         return switch (a.function()) {
             case "gelu", "gelu_python" -> {
                 // 0.5·x·(1 + erf(x/√2)), the exact GELU the executor computes.
-                String erf = node("Erf", List.of(node("Div", List.of(x, scalarF32((float) Math.sqrt(2))), fresh(p + ".scaled"))), fresh(p + ".erf"));
+                String erf = node("Erf",
+                        List.of(node("Div", List.of(x, scalarF32((float) Math.sqrt(2))), fresh(p + ".scaled"))),
+                                fresh(p + ".erf"));
                 String onePlus = node("Add", List.of(erf, scalarF32(1f)), fresh(p + ".one_plus"));
-                yield node("Mul", List.of(node("Mul", List.of(x, onePlus), fresh(p + ".x_one_plus")), scalarF32(0.5f)), fresh(p));
+                yield node("Mul", List.of(node("Mul", List.of(x, onePlus), fresh(p + ".x_one_plus")), scalarF32(0.5f)),
+                        fresh(p));
             }
             case "gelu_new", "gelu_pytorch_tanh", "gelu_fast" -> {
                 String x3 = node("Mul", List.of(node("Mul", List.of(x, x), fresh(p + ".x2")), x), fresh(p + ".x3"));
-                String inner = node("Add", List.of(x, node("Mul", List.of(x3, scalarF32(0.044715f)), fresh(p + ".cubic"))), fresh(p + ".inner"));
-                String th = node("Tanh", List.of(node("Mul", List.of(inner, scalarF32((float) Math.sqrt(2 / Math.PI))), fresh(p + ".arg"))), fresh(p + ".tanh"));
+                String inner = node("Add",
+                        List.of(x, node("Mul", List.of(x3, scalarF32(0.044715f)), fresh(p + ".cubic"))),
+                                fresh(p + ".inner"));
+                String th = node("Tanh",
+                        List.of(node("Mul", List.of(inner, scalarF32((float) Math.sqrt(2 / Math.PI))),
+                                fresh(p + ".arg"))), fresh(p + ".tanh"));
                 String onePlus = node("Add", List.of(th, scalarF32(1f)), fresh(p + ".one_plus"));
-                yield node("Mul", List.of(node("Mul", List.of(x, onePlus), fresh(p + ".x_one_plus")), scalarF32(0.5f)), fresh(p));
+                yield node("Mul", List.of(node("Mul", List.of(x, onePlus), fresh(p + ".x_one_plus")), scalarF32(0.5f)),
+                        fresh(p));
             }
             case "relu" -> node("Relu", List.of(x), fresh(p));
             case "tanh" -> node("Tanh", List.of(x), fresh(p));
-            case "silu", "swish" -> node("Mul", List.of(x, node("Sigmoid", List.of(x), fresh(p + ".sigmoid"))), fresh(p));
-            case "quick_gelu" -> node("Mul", List.of(x, node("Sigmoid", List.of(node("Mul", List.of(x, scalarF32(1.702f)), fresh(p + ".scaled"))),
+            case "silu", "swish" ->
+                    node("Mul", List.of(x, node("Sigmoid", List.of(x), fresh(p + ".sigmoid"))), fresh(p));
+            case "quick_gelu" ->
+                    node("Mul", List.of(x,
+                            node("Sigmoid", List.of(node("Mul", List.of(x, scalarF32(1.702f)), fresh(p + ".scaled"))),
                     fresh(p + ".sigmoid"))), fresh(p));
             default -> throw new AnewbException("activation \"" + a.function() + "\" has no ONNX export yet");
         };
@@ -652,16 +732,23 @@ public final class OnnxExporter {
     /** Mean over positions with attention_mask = 1 (at least 1 in the divisor), then optionally L2-normalised. */
     private String meanPool(Op.MeanPool m) {
         String p = m.name();
-        String valid = node("Cast", List.of(node("Equal", List.of(tensors.get(ATTENTION_MASK), constI64("one_i64", new long[0], new long[]{1})),
+        String valid = node("Cast",
+                List.of(node("Equal",
+                        List.of(tensors.get(ATTENTION_MASK), constI64("one_i64", new long[0], new long[]{1})),
                 fresh(p + ".valid_b"))), fresh(p + ".valid"), Attribute.of("to", (long) OnnxModelWriter.FLOAT));
         String weightsCol = node("Unsqueeze", List.of(valid, i64("axes2_1d", 2)), fresh(p + ".valid_col"));
-        String sum = node("ReduceSum", List.of(node("Mul", List.of(in(m.input()), weightsCol), fresh(p + ".masked")), i64("one1", 1)),
+        String sum = node("ReduceSum",
+                List.of(node("Mul", List.of(in(m.input()), weightsCol), fresh(p + ".masked")), i64("one1", 1)),
                 fresh(p + ".sum"), Attribute.of("keepdims", 1L));
-        String count = node("ReduceSum", List.of(weightsCol, i64("one1", 1)), fresh(p + ".count"), Attribute.of("keepdims", 1L));
-        String mean = node("Div", List.of(sum, node("Max", List.of(count, scalarF32(1f)), fresh(p + ".count1"))), fresh(p + ".mean"));
+        String count = node("ReduceSum", List.of(weightsCol, i64("one1", 1)), fresh(p + ".count"),
+                Attribute.of("keepdims", 1L));
+        String mean = node("Div", List.of(sum, node("Max", List.of(count, scalarF32(1f)), fresh(p + ".count1"))),
+                fresh(p + ".mean"));
         if (!m.l2Normalize()) return mean;
-        String sq = node("ReduceSumSquare", List.of(mean, i64("axes_last", -1)), fresh(p + ".sumsq"), Attribute.of("keepdims", 1L));
-        String norm = node("Max", List.of(node("Sqrt", List.of(sq), fresh(p + ".norm")), scalarF32(1e-12f)), fresh(p + ".norm_min"));
+        String sq = node("ReduceSumSquare", List.of(mean, i64("axes_last", -1)), fresh(p + ".sumsq"),
+                Attribute.of("keepdims", 1L));
+        String norm = node("Max", List.of(node("Sqrt", List.of(sq), fresh(p + ".norm")), scalarF32(1e-12f)),
+                fresh(p + ".norm_min"));
         return node("Div", List.of(mean, norm), fresh(p));
     }
 
@@ -697,7 +784,8 @@ public final class OnnxExporter {
             long[] shape = weights.get(n).shape().clone();
             long count = 1;
             for (long d : shape) count *= d;
-            w.initializer(new Initializer(init, fp16 ? OnnxModelWriter.FLOAT16 : OnnxModelWriter.FLOAT, shape, count * (fp16 ? 2 : 4), () -> {
+            w.initializer(new Initializer(init, fp16 ? OnnxModelWriter.FLOAT16 : OnnxModelWriter.FLOAT, shape, count
+                    * (fp16 ? 2 : 4), () -> {
                 float[] v = weights.get(n).toFloatArray();
                 return fp16 ? f16Bytes(v) : f32Bytes(v);
             }));
@@ -723,7 +811,8 @@ public final class OnnxExporter {
     private final Map<String, String> castWeights = new HashMap<>();
 
     private String castToFloat(String init) {
-        return castWeights.computeIfAbsent(init, n -> node("Cast", List.of(n), fresh(n + ".f32"), Attribute.of("to", (long) OnnxModelWriter.FLOAT)));
+        return castWeights.computeIfAbsent(init, n ->
+                node("Cast", List.of(n), fresh(n + ".f32"), Attribute.of("to", (long) OnnxModelWriter.FLOAT)));
     }
 
     // ---- nodes, names, constants ----
@@ -737,7 +826,8 @@ public final class OnnxExporter {
     /** A tensor name not used yet (graph value and weight names stay readable in viewers such as Netron). */
     private String fresh(String base) {
         String name = base;
-        while (usedNames.contains(name) || graph.taps().containsKey(name) || graph.weights().containsKey(name)) name = base + "_" + (++counter);
+        while (usedNames.contains(name) || graph.taps().containsKey(name)
+                || graph.weights().containsKey(name)) name = base + "_" + (++counter);
         usedNames.add(name);
         return name;
     }

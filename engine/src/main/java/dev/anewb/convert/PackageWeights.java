@@ -51,9 +51,11 @@ public final class PackageWeights implements WeightSource, QuantizedWeights {
         return cache.computeIfAbsent(name, n -> {
             TensorData q = file.get(n + ".q"), s = file.get(n + ".scale"), z = file.get(n + ".zero_point");
             Integer block = blockSizes.get(n);
-            if (block == null) throw AnewbException.file(file.origin(), "\"" + n + ".q\" has no block size in the manifest");
+            if (block == null) throw AnewbException.file(file.origin(), "\"" + n
+                    + ".q\" has no block size in the manifest");
             if (q.dtype() != DType.I8 || s.dtype() != DType.F16 || z.dtype() != DType.I8 || q.rank() != 2) {
-                throw AnewbException.file(file.origin(), "\"" + n + "\" is not stored as I8 q / F16 scale / I8 zero_point");
+                throw AnewbException.file(file.origin(), "\"" + n
+                        + "\" is not stored as I8 q / F16 scale / I8 zero_point");
             }
             int rows = q.dim(0), k = q.dim(1);
             byte[] qb = q.data().toArray(ValueLayout.JAVA_BYTE);

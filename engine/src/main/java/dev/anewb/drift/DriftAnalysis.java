@@ -138,8 +138,11 @@ public final class DriftAnalysis {
     static Conversion only(Conversion c, DriftReport.Cause cause) {
         Conversion base = Conversion.ORIGINAL;
         return switch (cause) {
-            case QUANTIZATION -> c.int8() ? base.withInt8(true, c.blockSize(), c.symmetric()).withOverrides(c.keepFp16(), c.blockOverrides()) : null;
-            case FP16 -> c.precision() == Conversion.Precision.FP16 ? base.withPrecision(Conversion.Precision.FP16) : null;
+            case QUANTIZATION -> c.int8()
+                    ? base.withInt8(true, c.blockSize(), c.symmetric()).withOverrides(c.keepFp16(), c.blockOverrides())
+                            : null;
+            case FP16 -> c.precision() == Conversion.Precision.FP16 ? base.withPrecision(Conversion.Precision.FP16)
+                    : null;
             case CHUNKING -> c.chunked() ? base.withChunking(c.chunkWindow(), c.chunkOverlap()) : null;
             case LAYOUT -> c.layout() == Conversion.Layout.BC1S ? base.withLayout(Conversion.Layout.BC1S) : null;
             // FP32 weights; the same projections chosen (keep-FP16 applies) and the session's same scales
@@ -198,10 +201,13 @@ public final class DriftAnalysis {
             }
             if (ref.taps().containsKey("last_hidden_state") && g.values().containsKey(ModelGraph.PIXEL_VALUES)) {
                 // ViT: the CLS token of the last hidden state (what classification heads read)
-                m.put("cls_cosine", TapMetrics.of("cls", first(ref.tap("last_hidden_state")), first(conv.tap("last_hidden_state")), null).cosine());
+                m.put("cls_cosine", TapMetrics.of("cls", first(ref.tap("last_hidden_state")),
+                        first(conv.tap("last_hidden_state")), null).cosine());
             }
             if (ref.taps().containsKey("pooler_output")) {
-                m.put("pooler_cosine", TapMetrics.of("pooler_output", ref.tap("pooler_output"), conv.tap("pooler_output"), input).cosine());
+                m.put("pooler_cosine",
+                        TapMetrics.of("pooler_output", ref.tap("pooler_output"), conv.tap("pooler_output"),
+                                input).cosine());
             }
             if (ref.taps().containsKey("logits") && g.config().isCausal()) {
                 NextToken nt = nextToken(ref.tap("logits"), conv.tap("logits"), input);
@@ -214,7 +220,8 @@ public final class DriftAnalysis {
         /** Position 0 of every sequence: [B, 1, C]. */
         static Activation first(Activation a) {
             float[] y = new float[a.batch() * a.channels()];
-            for (int b = 0; b < a.batch(); b++) System.arraycopy(a.data(), b * a.length() * a.channels(), y, b * a.channels(), a.channels());
+            for (int b = 0; b < a.batch(); b++) System.arraycopy(a.data(), b * a.length() * a.channels(), y, b
+                    * a.channels(), a.channels());
             return new Activation(a.batch(), 1, a.channels(), y);
         }
 

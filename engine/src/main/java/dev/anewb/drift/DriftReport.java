@@ -33,7 +33,8 @@ public record DriftReport(List<TapMetrics> taps, Map<String, Double> task, Map<C
     /** The last hidden-state tap (the model's output before any head). */
     public TapMetrics lastHidden() {
         TapMetrics last = null;
-        for (TapMetrics t : taps) if (t.name().startsWith("hidden_states.") || t.name().startsWith("encoder_hidden_states.")) last = t;
+        for (TapMetrics t : taps) if (t.name().startsWith("hidden_states.")
+                || t.name().startsWith("encoder_hidden_states.")) last = t;
         return last;
     }
 }

@@ -35,7 +35,8 @@ public record TapMetrics(String name, double sqnrDb, double cosine, double relL2
         float[] r = ref.data(), v = conv.data();
         for (int b = 0; b < ref.batch(); b++) {
             for (int t = 0; t < ref.length(); t++) {
-                if (ref.length() > 1 && batch != null && ref.length() == batch.seq() && batch.mask()[b][t] == 0) continue;
+                if (ref.length() > 1 && batch != null && ref.length() == batch.seq()
+                        && batch.mask()[b][t] == 0) continue;
                 int o = (b * ref.length() + t) * c;
                 double dot = 0, nr = 0, nv = 0;
                 for (int i = 0; i < c; i++) {

@@ -53,7 +53,8 @@ final class BlobDownload {
      * @param expectedSize   bytes, or negative when unknown
      * @param expectedSha256 for LFS files; null for files stored in git (huggingface_hub does not verify those either)
      */
-    BlobDownload(HubClient client, String label, String file, URI location, Path incomplete, Path blob, long expectedSize, String expectedSha256,
+    BlobDownload(HubClient client, String label, String file, URI location, Path incomplete, Path blob,
+            long expectedSize, String expectedSha256,
                  PullProgress progress, JobContext ctx) {
         this.client = client;
         this.label = label;
@@ -87,8 +88,11 @@ final class BlobDownload {
                 failure = e;
             }
             if (attempt >= ATTEMPTS) {
-                throw new AnewbException(label + ": download failed after " + ATTEMPTS + " attempts (" + failure.getMessage()
-                        + "); pull again to resume from " + PullProgress.bytes(Files.isRegularFile(incomplete) ? Files.size(incomplete) : 0), failure);
+                throw new AnewbException(label + ": download failed after " + ATTEMPTS + " attempts ("
+                        + failure.getMessage()
+                        + "); pull again to resume from "
+                                + PullProgress.bytes(Files.isRegularFile(incomplete) ? Files.size(incomplete) : 0),
+                                        failure);
             }
             pause(250L * attempt);
             have = Files.isRegularFile(incomplete) ? Files.size(incomplete) : 0;
@@ -100,7 +104,8 @@ final class BlobDownload {
     private void verify(long have) throws IOException {
         if (expectedSize >= 0 && have != expectedSize) {
             Files.deleteIfExists(incomplete);
-            throw new AnewbException(label + ": got " + have + " bytes, expected " + expectedSize + "; the partial download was deleted");
+            throw new AnewbException(label + ": got " + have + " bytes, expected " + expectedSize
+                    + "; the partial download was deleted");
         }
         if (digest == null) return;
         String actual = HexFormat.of().formatHex(digest.digest());
@@ -179,7 +184,8 @@ final class BlobDownload {
                     throw new JobCancelledException();
                 }
                 if (item == null) {
-                    if (System.nanoTime() - lastData > STALL_NANOS) throw new IOException("no data for " + TimeUnit.NANOSECONDS.toSeconds(STALL_NANOS) + " s");
+                    if (System.nanoTime() - lastData > STALL_NANOS) throw new IOException("no data for "
+                            + TimeUnit.NANOSECONDS.toSeconds(STALL_NANOS) + " s");
                     continue;
                 }
                 if (item == BodyPump.END) return pos;

@@ -11,7 +11,9 @@ import java.util.regex.Pattern;
 public interface FileSelection {
     List<String> select(List<String> repoFiles);
 
-    /** Everything the engine reads: configs, tokenizer, sentence-transformers modules, safetensors, else one ONNX file. */
+    /** Everything the engine reads: configs, tokenizer, sentence-transformers modules, safetensors, else one ONNX file.
+     *
+     */
     FileSelection ENGINE = FileSelection::engineFiles;
 
     /** {@code config.json} alone: enough to plan a model. */
@@ -24,11 +26,12 @@ public interface FileSelection {
         return files -> files.stream().filter(fileFilter).toList();
     }
 
-    Set<String> ENGINE_METADATA = Set.of("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-            "preprocessor_config.json", "generation_config.json", "modules.json", "sentence_bert_config.json",
-            "model.safetensors.index.json", "1_Pooling/config.json");
+    /** The small files the engine reads; README.md is the model card whose license the exports record. */
+    Set<String> ENGINE_METADATA = Set.of("config.json", "tokenizer.json", "tokenizer_config.json",
+            "special_tokens_map.json", "preprocessor_config.json", "generation_config.json", "modules.json",
+            "sentence_bert_config.json", "model.safetensors.index.json", "1_Pooling/config.json", "README.md");
 
-    /** {@code model.safetensors} or its shards {@code model-00001-of-00003.safetensors}; not reference or adapter files. */
+    /** {@code model.safetensors} or its shards {@code model-00001-of-00003.safetensors}; not reference files. */
     Pattern SAFETENSORS_WEIGHTS = Pattern.compile("model(-\\d+-of-\\d+)?\\.safetensors");
 
     private static List<String> engineFiles(List<String> files) {

@@ -53,7 +53,9 @@ public final class HfCache {
         return hfHome(env).resolve("hub");
     }
 
-    /** {@code HF_HOME}, else {@code $XDG_CACHE_HOME/huggingface}, else {@code ~/.cache/huggingface} (where the token file lives). */
+    /** {@code HF_HOME}, else {@code $XDG_CACHE_HOME/huggingface}, else {@code ~/.cache/huggingface} (where the token
+     * file lives).
+     */
     public static Path hfHome(Map<String, String> env) {
         String home = env.get("HF_HOME");
         if (home != null && !home.isBlank()) return Path.of(home);
@@ -92,7 +94,8 @@ public final class HfCache {
 
     /** The lock file huggingface_hub takes around a blob's download, so Python and we never write one blob twice. */
     public Path blobLock(String repoId, String etag) {
-        return root.resolve(".locks").resolve(repoFolderName(repoId)).resolve(ContainedPaths.requireSimpleName(etag, "ETag", repoId) + ".lock");
+        return root.resolve(".locks").resolve(repoFolderName(repoId)).resolve(ContainedPaths.requireSimpleName(etag,
+                "ETag", repoId) + ".lock");
     }
 
     public Path snapshotFolder(String repoId, String commit) {
@@ -145,7 +148,8 @@ public final class HfCache {
      */
     public Path linkSnapshotFile(String repoId, String commit, String file, String etag) throws IOException {
         // file is a name from the Hub's listing: "../../../.bashrc" must not leave the snapshot.
-        Path link = ContainedPaths.resolveInside(snapshotFolder(repoId, commit), file, repoFolder(repoId), "repository file");
+        Path link = ContainedPaths.resolveInside(snapshotFolder(repoId, commit), file, repoFolder(repoId),
+                "repository file");
         Path blob = blob(repoId, etag);
         Files.createDirectories(link.getParent());
         Path target = link.getParent().relativize(blob);
@@ -161,7 +165,8 @@ public final class HfCache {
             // another download of the same snapshot linked it first; it points at the same content-addressed blob
             if (!Files.isSymbolicLink(link) || !Files.readSymbolicLink(link).equals(target)) throw e;
         } catch (UnsupportedOperationException | IOException e) {
-            if (Files.exists(link, LinkOption.NOFOLLOW_LINKS)) throw e instanceof IOException io ? io : new IOException(e);
+            if (Files.exists(link, LinkOption.NOFOLLOW_LINKS)) throw e instanceof IOException io ? io
+                    : new IOException(e);
             // e.g. Windows without developer mode, or FAT volumes: huggingface_hub copies there too
             Path tmp = Files.createTempFile(link.getParent(), ".copy-", ".tmp");
             Files.copy(blob, tmp, StandardCopyOption.REPLACE_EXISTING);

@@ -53,7 +53,8 @@ public final class HubClient {
     public HubClient(HubSettings settings) {
         this.settings = settings;
         // redirects by hand: the token must not follow a redirect to another host, and HEAD must stop at the CDN hop
-        this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(10)).build();
+        this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(Duration.ofSeconds(10)).build();
     }
 
     /** A client configured by an environment map ({@code System.getenv()} in production). */
@@ -151,7 +152,8 @@ public final class HubClient {
         }
         List<String> tags = new ArrayList<>();
         m.path("tags").forEach(t -> tags.add(t.asText()));
-        return new HubModelInfo(text(m, "id", repoId), commit, List.copyOf(files), modelType(m), List.copyOf(tags), isGated(m),
+        return new HubModelInfo(text(m, "id", repoId), commit, List.copyOf(files), modelType(m), List.copyOf(tags),
+                isGated(m),
                 m.path("private").asBoolean(false));
     }
 
@@ -181,7 +183,8 @@ public final class HubClient {
         requireOnline("ask the Hub about " + repoId);
         URI uri = resolveUrl(repoId, revision, file);
         for (int hops = 0; hops < 10; hops++) {
-            HttpRequest.Builder head = request(uri).method("HEAD", HttpRequest.BodyPublishers.noBody()).header("Accept-Encoding", "identity");
+            HttpRequest.Builder head = request(uri).method("HEAD",
+                    HttpRequest.BodyPublishers.noBody()).header("Accept-Encoding", "identity");
             HttpResponse<Void> r = send(head, HttpResponse.BodyHandlers.discarding(), ctx);
             int status = r.statusCode();
             Optional<String> location = r.headers().firstValue("Location");
@@ -193,7 +196,8 @@ public final class HubClient {
             HttpHeaders h = r.headers();
             String linked = h.firstValue("X-Linked-Etag").orElse(null);
             String etag = HubFileMetadata.normalizeEtag(linked != null ? linked : h.firstValue("ETag").orElse(null));
-            long size = h.firstValue("X-Linked-Size").or(() -> h.firstValue("Content-Length")).map(Long::parseLong).orElse(-1L);
+            long size = h.firstValue("X-Linked-Size")
+                    .or(() -> h.firstValue("Content-Length")).map(Long::parseLong).orElse(-1L);
             URI where = location.map(uri::resolve).orElse(uri);
             return new HubFileMetadata(h.firstValue("X-Repo-Commit").orElse(null), etag, size, where, linked != null);
         }
@@ -220,12 +224,16 @@ public final class HubClient {
         HubModelInfo info = info(repoId, revision, ctx);
         List<String> wanted = selection.select(info.fileNames());
         if (wanted.isEmpty()) {
-            throw new AnewbException(repoId + "@" + revision + ": no files to fetch (the engine reads config.json with *.safetensors or model.onnx; the repository has "
-                    + String.join(", ", info.fileNames().stream().limit(12).toList()) + (info.files().size() > 12 ? ", …" : "") + ")");
+            throw new AnewbException(repoId + "@" + revision
+                    + ": no files to fetch (the engine reads config.json with *.safetensors or model.onnx; the "
+                            + "repository has "
+                    + String.join(", ", info.fileNames().stream().limit(12).toList())
+                            + (info.files().size() > 12 ? ", …" : "") + ")");
         }
         String commit = info.commit();
         for (String f : wanted) HubNames.requireFileName(f, repoId + "@" + commit);
-        long total = wanted.stream().mapToLong(f -> info.file(f).map(HubModelInfo.RepoFile::size).orElse(0L)).map(s -> Math.max(0, s)).sum();
+        long total = wanted.stream().mapToLong(f -> info.file(f).map(HubModelInfo.RepoFile::size).orElse(0L))
+                .map(s -> Math.max(0, s)).sum();
         PullProgress progress = new PullProgress(ctx, total);
         List<PullResult.PulledFile> pulled = new ArrayList<>();
         for (String file : wanted) {
@@ -235,7 +243,8 @@ public final class HubClient {
         try {
             cache().writeRef(repoId, revision, commit);
         } catch (IOException e) {
-            throw new AnewbException(cache().repoFolder(repoId) + ": cannot write refs/" + revision + " (" + e.getMessage() + ")", e);
+            throw new AnewbException(cache().repoFolder(repoId) + ": cannot write refs/" + revision + " ("
+                    + e.getMessage() + ")", e);
         }
         long removed = 0;
         try {
@@ -244,16 +253,20 @@ public final class HubClient {
             // the pull succeeded; leftovers are tried again by the next one
         }
         ctx.progress(1, "pulled " + repoId + "@" + commit.substring(0, 8) + " (" + pulled.size() + " files, "
-                + PullProgress.bytes(pulled.stream().filter(PullResult.PulledFile::downloaded).mapToLong(PullResult.PulledFile::size).sum()) + " downloaded)");
+                + PullProgress.bytes(pulled.stream().filter(PullResult.PulledFile::downloaded)
+                        .mapToLong(PullResult.PulledFile::size).sum()) + " downloaded)");
         return new PullResult(repoId, revision, commit, cache().snapshotFolder(repoId, commit), List.copyOf(pulled),
                 removed);
     }
 
-    private PullResult.PulledFile pullFile(String repoId, String commit, String file, HubModelInfo.RepoFile known, PullProgress progress, JobContext ctx) {
+    private PullResult.PulledFile pullFile(String repoId, String commit, String file, HubModelInfo.RepoFile known,
+            PullProgress progress, JobContext ctx) {
         HubFileMetadata meta = fileMetadata(repoId, commit, file, ctx);
-        if (meta.etag() == null) throw new AnewbException(resolveUrl(repoId, commit, file) + ": the Hub sent no ETag; cannot place the file in the cache");
+        if (meta.etag() == null) throw new AnewbException(resolveUrl(repoId, commit, file)
+                + ": the Hub sent no ETag; cannot place the file in the cache");
         if (meta.commit() != null && !meta.commit().equals(commit)) {
-            throw new AnewbException(resolveUrl(repoId, commit, file) + ": the Hub resolved commit " + commit + " to " + meta.commit());
+            throw new AnewbException(resolveUrl(repoId, commit, file) + ": the Hub resolved commit " + commit + " to "
+                    + meta.commit());
         }
         // the sha256 to verify: LFS files are named by it; the API's listing is a second witness when present
         String sha256 = meta.lfs() ? meta.etag() : known != null ? known.lfsSha256() : null;
@@ -266,7 +279,8 @@ public final class HubClient {
                 try (BlobLock ignored = BlobLock.acquire(cache().blobLock(repoId, meta.etag()), ctx)) {
                     // another thread or process may have finished it while we waited for the lock
                     if (!Files.isRegularFile(blob)) {
-                        new BlobDownload(this, resolveUrl(repoId, commit, file).toString(), file, meta.location(), cache().incompleteBlob(repoId, meta.etag()), blob, size, sha256, progress, ctx).run();
+                        new BlobDownload(this, resolveUrl(repoId, commit, file).toString(), file, meta.location(),
+                                cache().incompleteBlob(repoId, meta.etag()), blob, size, sha256, progress, ctx).run();
                         downloaded = true;
                     }
                 }
@@ -289,7 +303,8 @@ public final class HubClient {
             try (Stream<Path> s = Files.walk(snap)) {
                 for (Path f : s.filter(Files::isRegularFile).sorted().toList()) {
                     Path real = f.toRealPath();
-                    files.add(new PullResult.PulledFile(snap.relativize(f).toString().replace('\\', '/'), Files.size(real),
+                    files.add(new PullResult.PulledFile(snap.relativize(f).toString().replace('\\', '/'),
+                            Files.size(real),
                             real.getFileName().toString(), false));
                 }
             } catch (IOException e) {
@@ -323,7 +338,8 @@ public final class HubClient {
     static boolean isLoadable(Path snap, boolean withWeights) {
         if (!Files.isRegularFile(snap.resolve("config.json"))) return false;
         if (!withWeights) return true;
-        if (Files.isRegularFile(snap.resolve("model.safetensors")) || Files.isRegularFile(snap.resolve("model.onnx"))) return true;
+        if (Files.isRegularFile(snap.resolve("model.safetensors"))
+                || Files.isRegularFile(snap.resolve("model.onnx"))) return true;
         Path index = snap.resolve("model.safetensors.index.json");
         if (!Files.isRegularFile(index)) return false;
         try {
@@ -344,7 +360,8 @@ public final class HubClient {
     // ---------------------------------------------------------------- HTTP
 
     private void requireOnline(String what) {
-        if (offline()) throw new AnewbException("cannot " + what + ": HF_HUB_OFFLINE is set (unset it to use the network)");
+        if (offline()) throw new AnewbException("cannot " + what
+                + ": HF_HUB_OFFLINE is set (unset it to use the network)");
     }
 
     private static void param(StringBuilder q, String name, String value) {
@@ -360,7 +377,8 @@ public final class HubClient {
     /** An API GET, following redirects (a renamed repository answers 307); the token is re-decided at every hop. */
     private HttpResponse<String> getApi(URI uri, JobContext ctx) {
         for (int hops = 0; hops < 10; hops++) {
-            HttpResponse<String> r = send(request(uri).GET().timeout(API_TIMEOUT), HttpResponse.BodyHandlers.ofString(), ctx);
+            HttpResponse<String> r = send(request(uri).GET().timeout(API_TIMEOUT),
+                    HttpResponse.BodyHandlers.ofString(), ctx);
             Optional<String> location = r.headers().firstValue("Location");
             if (!isRedirect(r.statusCode()) || location.isEmpty()) return r;
             uri = uri.resolve(location.get());
@@ -370,7 +388,8 @@ public final class HubClient {
 
     /** A request carrying the user agent, and the token only when the URL is on the endpoint's own origin. */
     HttpRequest.Builder request(URI uri) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("User-Agent", "anewb/" + Version.get() + "; java/" + Runtime.version().feature());
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("User-Agent", "anewb/" + Version.get() + "; java/"
+                + Runtime.version().feature());
         if (settings.token().isPresent() && sameOrigin(uri, settings.endpoint())) {
             b.header("Authorization", "Bearer " + settings.token().get());
         }
@@ -378,7 +397,8 @@ public final class HubClient {
     }
 
     static boolean sameOrigin(URI a, URI b) {
-        return Objects.equals(a.getScheme(), b.getScheme()) && a.getHost() != null && a.getHost().equalsIgnoreCase(b.getHost())
+        return Objects.equals(a.getScheme(), b.getScheme()) && a.getHost() != null
+                && a.getHost().equalsIgnoreCase(b.getHost())
                 && port(a) == port(b);
     }
 
@@ -414,13 +434,17 @@ public final class HubClient {
     /** Turns a transport failure into a user message; the URL never carries the token, so it is safe to show. */
     AnewbException networkError(URI uri, Throwable t) {
         Throwable c = t;
-        while (c.getCause() != null && !(c instanceof ConnectException) && !(c instanceof UnresolvedAddressException)) c = c.getCause();
-        if (c instanceof ConnectException || c instanceof UnresolvedAddressException || t instanceof HttpConnectTimeoutException
+        while (c.getCause() != null && !(c instanceof ConnectException)
+                && !(c instanceof UnresolvedAddressException)) c = c.getCause();
+        if (c instanceof ConnectException || c instanceof UnresolvedAddressException
+                || t instanceof HttpConnectTimeoutException
                 || c instanceof UnknownHostException) {
-            return new HubUnreachableException("cannot reach " + origin(uri) + " (" + describe(c) + "): no network? Set HF_HUB_OFFLINE=1 to use only the local cache", t);
+            return new HubUnreachableException("cannot reach " + origin(uri) + " (" + describe(c)
+                    + "): no network? Set HF_HUB_OFFLINE=1 to use only the local cache", t);
         }
         if (t instanceof HttpTimeoutException) {
-            return new HubUnreachableException(uri + ": no answer within " + API_TIMEOUT.toSeconds() + " s (is the network down?)", t);
+            return new HubUnreachableException(uri + ": no answer within " + API_TIMEOUT.toSeconds()
+                    + " s (is the network down?)", t);
         }
         return new HubUnreachableException(uri + ": " + describe(t), t);
     }
@@ -430,7 +454,8 @@ public final class HubClient {
     }
 
     private static String describe(Throwable t) {
-        if (t instanceof ConnectException && (t.getMessage() == null || t.getMessage().isBlank())) return "connection refused";
+        if (t instanceof ConnectException
+                && (t.getMessage() == null || t.getMessage().isBlank())) return "connection refused";
         if (t instanceof UnresolvedAddressException || t instanceof UnknownHostException) return "host not found";
         String m = t.getMessage();
         return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
@@ -446,16 +471,23 @@ public final class HubClient {
         String code = r.headers().firstValue("X-Error-Code").orElse("");
         String what = repoId == null ? r.request().uri().toString() : repoId;
         if (s == 401 || s == 403) {
-            if (repoId == null) throw new AnewbException(r.request().uri() + ": HTTP " + s + " (set HF_TOKEN to a valid token)");
-            throw new AnewbException(repoId + " is gated or private: accept its terms on " + settings.endpoint() + "/" + repoId
-                    + " and set HF_TOKEN" + (settings.token().isPresent() ? " (the token in use has no access to it)" : " (no token is set)"));
+            if (repoId == null) throw new AnewbException(r.request().uri() + ": HTTP " + s
+                    + " (set HF_TOKEN to a valid token)");
+            throw new AnewbException(repoId + " is gated or private: accept its terms on " + settings.endpoint() + "/"
+                    + repoId
+                    + " and set HF_TOKEN"
+                            + (settings.token().isPresent() ? " (the token in use has no access to it)"
+                                    : " (no token is set)"));
         }
         if (s == 404) {
-            if (code.equals("EntryNotFound") && file != null) throw new AnewbException(repoId + "@" + revision + ": no file " + file);
-            if (code.equals("RevisionNotFound")) throw new AnewbException(repoId + ": no revision \"" + revision + "\" on the Hub");
+            if (code.equals("EntryNotFound") && file != null) throw new AnewbException(repoId + "@" + revision
+                    + ": no file " + file);
+            if (code.equals("RevisionNotFound")) throw new AnewbException(repoId + ": no revision \"" + revision
+                    + "\" on the Hub");
             throw new AnewbException(what + ": no such model on the Hub (or it is private: set HF_TOKEN)");
         }
-        if (s == 429) throw new AnewbException(what + ": the Hub is rate-limiting requests (HTTP 429); try again later" + (settings.token().isPresent() ? "" : " or set HF_TOKEN"));
+        if (s == 429) throw new AnewbException(what + ": the Hub is rate-limiting requests (HTTP 429); try again later"
+                + (settings.token().isPresent() ? "" : " or set HF_TOKEN"));
         throw new AnewbException(r.request().method() + " " + r.request().uri() + ": HTTP " + s);
     }
 

@@ -13,5 +13,6 @@ public record HubModelInfo(String id, String commit, List<RepoFile> files, Strin
 
     public List<String> fileNames() { return files.stream().map(RepoFile::name).toList(); }
 
-    public Optional<RepoFile> file(String name) { return files.stream().filter(f -> f.name().equals(name)).findFirst(); }
+    public Optional<RepoFile> file(String name) { return files.stream().filter(f ->
+            f.name().equals(name)).findFirst(); }
 }

@@ -58,7 +58,8 @@ public record HubSettings(URI endpoint, Optional<String> token, boolean offline,
     }
 
     @Override public String toString() {
-        return "HubSettings[endpoint=" + endpoint + ", token=" + (token.isPresent() ? "set" : "none") + ", offline=" + offline
+        return "HubSettings[endpoint=" + endpoint + ", token=" + (token.isPresent() ? "set" : "none") + ", offline="
+                + offline
                 + ", cache=" + cache.root() + "]";
     }
 }

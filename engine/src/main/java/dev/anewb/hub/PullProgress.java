@@ -3,7 +3,9 @@ package dev.anewb.hub;
 import dev.anewb.io.ByteSizes;
 import dev.anewb.job.JobContext;
 
-/** Progress of a pull over all its files: fraction of bytes, and a message with bytes and speed, at most ten a second. */
+/** Progress of a pull over all its files: fraction of bytes, and a message with bytes and speed, at most ten a second.
+ *
+ */
 final class PullProgress {
     private final JobContext ctx;
     private final long totalBytes;
@@ -30,11 +32,14 @@ final class PullProgress {
         double seconds = Math.max(1e-3, (System.nanoTime() - startNanos) / 1e9);
         // A file's last bytes are always reported, so every file shows up at least once however fast it came.
         boolean fileComplete = fileSize > 0 && fileDone >= fileSize;
-        report(file + " " + bytes(fileDone) + (fileSize > 0 ? " / " + bytes(fileSize) : "") + " at " + bytes((long) (transferredBytes / seconds)) + "/s",
+        report(file + " " + bytes(fileDone) + (fileSize > 0 ? " / " + bytes(fileSize) : "") + " at "
+                + bytes((long) (transferredBytes / seconds)) + "/s",
                 fileComplete);
     }
 
-    /** Undoes a file's bytes when its download restarts from zero (the server ignored Range, or the file was corrupt). */
+    /** Undoes a file's bytes when its download restarts from zero (the server ignored Range, or the file was corrupt).
+     *
+     */
     synchronized void restarted(long bytes) {
         doneBytes -= bytes;
     }

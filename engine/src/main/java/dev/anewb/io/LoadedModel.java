@@ -30,8 +30,8 @@ public final class LoadedModel implements AutoCloseable {
     private JsonNode manifest;
 
     /** A converted package: its graph is already converted and its manifest is kept. */
-    public static LoadedModel ofPackage(ModelRef ref, String name, Path folder, ModelConfig config, ModelGraph graph, WeightSource weights,
-                                        Path tokenizerJson, List<Path> files, JsonNode manifest) {
+    public static LoadedModel ofPackage(ModelRef ref, String name, Path folder, ModelConfig config, ModelGraph graph,
+            WeightSource weights, Path tokenizerJson, List<Path> files, JsonNode manifest) {
         LoadedModel m = new LoadedModel(ref, name, folder, config, graph, weights, tokenizerJson, files);
         m.manifest = manifest;
         return m;
@@ -42,8 +42,8 @@ public final class LoadedModel implements AutoCloseable {
 
     public boolean isPackage() { return manifest != null; }
 
-    public LoadedModel(ModelRef ref, String displayName, Path folder, ModelConfig config, ModelGraph graph, WeightSource weights,
-                Path tokenizerJson, List<Path> files) {
+    public LoadedModel(ModelRef ref, String displayName, Path folder, ModelConfig config, ModelGraph graph,
+            WeightSource weights, Path tokenizerJson, List<Path> files) {
         this.ref = ref;
         this.displayName = displayName;
         this.folder = folder;
@@ -69,7 +69,8 @@ public final class LoadedModel implements AutoCloseable {
 
     /** The weights, or an error saying that only a config was given. */
     public WeightSource weights() {
-        if (weights == null) throw new AnewbException(folder + ": no weights (only a config.json); this needs a model with weights");
+        if (weights == null) throw new AnewbException(folder
+                + ": no weights (only a config.json); this needs a model with weights");
         return weights;
     }
 

@@ -11,8 +11,10 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** The model card facts that `anewb info` prints and the app's model card shows. */
-public record ModelInfo(String name, String modelType, String architecture, long parameters, int layers, int heads, int kvHeads,
-                        int hiddenSize, int intermediateSize, int vocabSize, int maxPositions, String dtype, long sizeOnDisk,
+public record ModelInfo(String name, String modelType, String architecture, long parameters, int layers, int heads,
+        int kvHeads,
+                        int hiddenSize, int intermediateSize, int vocabSize, int maxPositions, String dtype,
+                                long sizeOnDisk,
                         List<String> files) {
 
     public static ModelInfo of(LoadedModel m) {
@@ -26,7 +28,8 @@ public record ModelInfo(String name, String modelType, String architecture, long
             dtype = String.join(", ", byType.keySet());
         }
         List<String> files = m.files().stream().map(Path::getFileName).map(Path::toString).toList();
-        return new ModelInfo(m.displayName(), c.modelType(), c.architecture(), m.graph().parameterCount(), c.numLayers(), c.numHeads(),
+        return new ModelInfo(m.displayName(), c.modelType(), c.architecture(), m.graph().parameterCount(),
+                c.numLayers(), c.numHeads(),
                 c.numKvHeads(), c.hiddenSize(), c.intermediateSize(), c.vocabSize(), c.maxPositions(), dtype,
                 m.folder() == null ? 0 : ModelRef.sizeOnDisk(m.folder()), files);
     }

@@ -47,7 +47,9 @@ public final class NativeTokenizerProbe {
 
     private NativeTokenizerProbe() { }
 
-    /** Returns when {@code json} (read from {@code path}) loads in a child JVM; throws an {@link AnewbException} when the child dies. */
+    /** Returns when {@code json} (read from {@code path}) loads in a child JVM; throws an {@link AnewbException} when
+     * the child dies.
+     */
     static void check(Path path, String json) {
         if ("off".equalsIgnoreCase(System.getProperty(PROPERTY, "on").trim())) return;
         String hash = sha256(json);
@@ -57,15 +59,18 @@ public final class NativeTokenizerProbe {
             PROBED.add(hash);
             return;
         }
-        Path java = Path.of(System.getProperty("java.home"), "bin", System.getProperty("os.name", "").startsWith("Windows") ? "java.exe" : "java");
+        Path java = Path.of(System.getProperty("java.home"), "bin",
+                System.getProperty("os.name", "").startsWith("Windows") ? "java.exe" : "java");
         if (!Files.isExecutable(java)) {
-            LOG.log(System.Logger.Level.WARNING, "no " + java + " to probe " + path + " in a child process; loading it directly");
+            LOG.log(System.Logger.Level.WARNING, "no " + java + " to probe " + path
+                    + " in a child process; loading it directly");
             return;
         }
         Outcome outcome = run(path, java);
         int code = outcome.code();
         if (code != 0 && code != EXIT_JAVA_ERROR) {
-            throw AnewbException.file(path, "makes the Hugging Face tokenizers library abort a test process (exit code " + code
+            throw AnewbException.file(path,
+                    "makes the Hugging Face tokenizers library abort a test process (exit code " + code
                     + outcome.lastLine() + "); not loaded here, where it would end the workbench");
         }
         PROBED.add(hash);
@@ -73,7 +78,8 @@ public final class NativeTokenizerProbe {
             try {
                 Files.createDirectories(marker);
                 Path tmp = Files.createTempFile(marker, hash, ".tmp");
-                Files.move(tmp, marker.resolve(hash), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, marker.resolve(hash), StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
             } catch (IOException | RuntimeException e) {
                 // only the next run's ~1 s is lost
             }
@@ -84,9 +90,11 @@ public final class NativeTokenizerProbe {
     private record Outcome(int code, String lastLine) { }
 
     private static Outcome run(Path path, Path java) {
-        List<String> cmd = new ArrayList<>(List.of(java.toString(), "-Xmx512m", "-XX:TieredStopAtLevel=1", "-Xss4m", "-Djava.awt.headless=true",
+        List<String> cmd = new ArrayList<>(List.of(java.toString(), "-Xmx512m", "-XX:TieredStopAtLevel=1", "-Xss4m",
+                "-Djava.awt.headless=true",
                 "-D" + PROPERTY + "=off"));
-        for (String p : new String[]{"DJL_CACHE_DIR", "ENGINE_CACHE_DIR", "ai.djl.offline", "OPT_OUT_TRACKING", "java.io.tmpdir", "user.home"}) {
+        for (String p : new String[]{"DJL_CACHE_DIR", "ENGINE_CACHE_DIR", "ai.djl.offline", "OPT_OUT_TRACKING",
+                "java.io.tmpdir", "user.home"}) {
             String v = System.getProperty(p);
             if (v != null) cmd.add("-D" + p + "=" + v);
         }
@@ -100,7 +108,8 @@ public final class NativeTokenizerProbe {
             while (!process.waitFor(50, TimeUnit.MILLISECONDS)) {
                 if (System.nanoTime() > deadline) {
                     process.destroyForcibly();
-                    throw AnewbException.file(path, "did not load in a test process within " + TIMEOUT_SECONDS + " s; not loaded here");
+                    throw AnewbException.file(path, "did not load in a test process within " + TIMEOUT_SECONDS
+                            + " s; not loaded here");
                 }
             }
             return new Outcome(process.exitValue(), lastLine(log));
@@ -109,7 +118,8 @@ public final class NativeTokenizerProbe {
             Thread.currentThread().interrupt();
             throw new CancellationException("cancelled while probing " + path);
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "cannot start a process to probe " + path + " (" + e.getMessage() + "); loading it directly");
+            LOG.log(System.Logger.Level.WARNING, "cannot start a process to probe " + path + " (" + e.getMessage()
+                    + "); loading it directly");
             return new Outcome(0, "");
         } finally {
             if (log != null) {
@@ -124,7 +134,8 @@ public final class NativeTokenizerProbe {
 
     private static String lastLine(Path log) {
         try {
-            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
+            List<String> lines = Files.readAllLines(log,
+                    StandardCharsets.UTF_8).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
             if (lines.isEmpty()) return "";
             String l = lines.getLast();
             return ", last output: " + (l.length() > 300 ? l.substring(0, 300) + "…" : l);
@@ -153,7 +164,8 @@ public final class NativeTokenizerProbe {
 
     static String sha256(String text) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -162,7 +174,8 @@ public final class NativeTokenizerProbe {
     /** The child: load, exercise, exit 0; a Java exception exits {@value #EXIT_JAVA_ERROR}; a native panic aborts. */
     public static void main(String[] args) {
         try (HfTokenizer t = HfTokenizer.open(Path.of(args[0]))) {
-            for (String text : List.of("Hello, world!", "Ünïcödé façade — naïve", "日本語のテキスト", "emoji 🙂👍🏽", "", "a ".repeat(600))) {
+            for (String text : List.of("Hello, world!", "Ünïcödé façade — naïve", "日本語のテキスト", "emoji 🙂👍🏽", "",
+                    "a ".repeat(600))) {
                 TextTokenizer.Encoding e = t.encode(text);
                 t.decode(e.ids(), false);
             }

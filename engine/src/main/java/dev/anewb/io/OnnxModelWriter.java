@@ -37,14 +37,18 @@ public final class OnnxModelWriter {
     public static final int FLOAT = 1, INT8 = 3, INT32 = 6, INT64 = 7, BOOL = 9, FLOAT16 = 10;
 
     /** A node attribute: exactly one of the value kinds is set. */
-    public record Attribute(String name, int type, float f, long i, String s, float[] floats, long[] ints, Initializer t) {
+    public record Attribute(String name, int type, float f, long i, String s, float[] floats, long[] ints,
+            Initializer t) {
         public static Attribute of(String name, long i) { return new Attribute(name, 2, 0, i, null, null, null, null); }
-        public static Attribute of(String name, float f) { return new Attribute(name, 1, f, 0, null, null, null, null); }
+        public static Attribute of(String name,
+                float f) { return new Attribute(name, 1, f, 0, null, null, null, null); }
         public static Attribute of(String name, String s) { return new Attribute(name, 3, 0, 0, s, null, null, null); }
-        public static Attribute ints(String name, long... v) { return new Attribute(name, 7, 0, 0, null, null, v, null); }
+        public static Attribute ints(String name,
+                long... v) { return new Attribute(name, 7, 0, 0, null, null, v, null); }
     }
 
-    public record Node(String name, String opType, List<String> inputs, List<String> outputs, List<Attribute> attributes) { }
+    public record Node(String name, String opType, List<String> inputs, List<String> outputs,
+            List<Attribute> attributes) { }
 
     /**
      * An initializer whose {@code rawBytes} little-endian bytes come from {@code data} when written.
@@ -84,7 +88,9 @@ public final class OnnxModelWriter {
 
     public int nodeCount() { return nodes.size(); }
 
-    /** Writes the model to {@code out} via a temporary sibling and an atomic rename; reports progress per initializer. */
+    /** Writes the model to {@code out} via a temporary sibling and an atomic rename; reports progress per initializer.
+     *
+     */
     public void write(Path out, JobContext ctx) {
         Path dir = out.toAbsolutePath().getParent();
         Path tmp;
@@ -135,7 +141,8 @@ public final class OnnxModelWriter {
         for (byte[] b : infos) graphSize += delimitedSize(11, b.length);
         // A protobuf message cannot exceed 2 GiB; bigger models need ONNX external data, which we do not write yet.
         if (graphSize > Integer.MAX_VALUE - 1024) {
-            throw new AnewbException("the ONNX model would be " + graphSize + " bytes, more than the 2 GiB a protobuf file can hold"
+            throw new AnewbException("the ONNX model would be " + graphSize
+                    + " bytes, more than the 2 GiB a protobuf file can hold"
                     + " (external-data export is not supported yet)");
         }
 
@@ -156,7 +163,8 @@ public final class OnnxModelWriter {
             c.writeRawBytes(h);
             byte[] raw = init.data.get();
             if (raw.length != init.rawBytes) {
-                throw new IllegalStateException(init.name + ": " + raw.length + " bytes produced, " + init.rawBytes + " declared");
+                throw new IllegalStateException(init.name + ": " + raw.length + " bytes produced, " + init.rawBytes
+                        + " declared");
             }
             c.writeByteArray(9, raw);
             ctx.progress((i + 1) / (double) initializers.size(), init.name);

@@ -184,7 +184,8 @@ public final class OnnxWeights implements WeightSource {
         void parseModel() throws IOException {
             while (!in.isAtEnd()) {
                 int tag = in.readTag();
-                if (WireFormat.getTagFieldNumber(tag) == 7 && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+                if (WireFormat.getTagFieldNumber(tag) == 7
+                        && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
                     int old = in.pushLimit(length("graph"));
                     parseGraph();
                     in.popLimit(old);
@@ -216,7 +217,8 @@ public final class OnnxWeights implements WeightSource {
                 int field = WireFormat.getTagFieldNumber(tag);
                 boolean delimited = WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED;
                 if (delimited && (field == 1 || field == 5 || field == 11 || field == 12)) {
-                    int old = in.pushLimit(length(switch (field) { case 1 -> "node"; case 5 -> "initializer"; default -> "value info"; }));
+                    int old = in.pushLimit(length(switch (field) { case 1 -> "node"; case 5 ->
+                            "initializer"; default -> "value info"; }));
                     switch (field) {
                         case 1 -> nodes.add(parseNode());
                         case 5 -> {
@@ -353,7 +355,8 @@ public final class OnnxWeights implements WeightSource {
                     case 4 -> {
                         if (wire == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
                             int len = length("float_data");
-                            if (len % 4 != 0) throw AnewbException.file(path, "float_data of " + len + " bytes is not a whole number of floats");
+                            if (len % 4 != 0) throw AnewbException.file(path, "float_data of " + len
+                                    + " bytes is not a whole number of floats");
                             int old = in.pushLimit(len);
                             while (!in.isAtEnd()) floats.add(in.readFloat());
                             in.popLimit(old);
@@ -402,25 +405,29 @@ public final class OnnxWeights implements WeightSource {
             long[] shape = dims.toArray();
             long elements = 1;
             for (long d : shape) {
-                if (d < 0) throw AnewbException.file(path, where + " has a negative dimension in " + Arrays.toString(shape));
+                if (d < 0) throw AnewbException.file(path, where + " has a negative dimension in "
+                        + Arrays.toString(shape));
                 try {
                     elements = Math.multiplyExact(elements, d);
                 } catch (ArithmeticException e) {
-                    throw AnewbException.file(path, where + " has dims " + Arrays.toString(shape) + " whose element count overflows");
+                    throw AnewbException.file(path, where + " has dims " + Arrays.toString(shape)
+                            + " whose element count overflows");
                 }
             }
             long bytes;
             try {
                 bytes = Math.multiplyExact(elements, (long) dtype.bytes());
             } catch (ArithmeticException e) {
-                throw AnewbException.file(path, where + " has dims " + Arrays.toString(shape) + " whose byte size overflows");
+                throw AnewbException.file(path, where + " has dims " + Arrays.toString(shape)
+                        + " whose byte size overflows");
             }
             MemorySegment data;
             if (external) {
                 data = mapExternal(where, externalData, bytes);
             } else if (rawOffset >= 0) {
                 if (rawLength != bytes) {
-                    throw AnewbException.file(path, where + " has dims " + Arrays.toString(shape) + " " + dtype + " = " + bytes
+                    throw AnewbException.file(path, where + " has dims " + Arrays.toString(shape) + " " + dtype + " = "
+                            + bytes
                             + " bytes but raw_data holds " + rawLength);
                 }
                 data = file.asSlice(rawOffset, rawLength);
@@ -441,7 +448,8 @@ public final class OnnxWeights implements WeightSource {
         }
 
         /** Values stored in the typed repeated fields, repacked little-endian as the dtype's bytes. */
-        MemorySegment typedData(String where, DType dtype, long elements, FloatList floats, LongList ints, List<Double> doubles) {
+        MemorySegment typedData(String where, DType dtype, long elements, FloatList floats, LongList ints,
+                List<Double> doubles) {
             long have = switch (dtype) {
                 case F32 -> floats.size;
                 case F64 -> doubles.size();
@@ -455,7 +463,8 @@ public final class OnnxWeights implements WeightSource {
             for (int i = 0; i < elements; i++) {
                 switch (dtype) {
                     case F32 -> seg.set(F32, 4L * i, floats.values[i]);
-                    case F64 -> seg.set(ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 8L * i, doubles.get(i));
+                    case F64 -> seg.set(ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 8L * i,
+                            doubles.get(i));
                     case I64 -> seg.set(I64, 8L * i, ints.values[i]);
                     case I32 -> seg.set(I32, 4L * i, (int) ints.values[i]);
                     // int32_data carries 16-bit types (including float16/bfloat16 bit patterns) in its low bits.
@@ -468,7 +477,8 @@ public final class OnnxWeights implements WeightSource {
 
         MemorySegment mapExternal(String where, Map<String, String> ext, long bytes) throws IOException {
             String location = ext.get("location");
-            if (location == null) throw AnewbException.file(path, where + " is stored externally but names no location");
+            if (location == null) throw AnewbException.file(path, where
+                    + " is stored externally but names no location");
             Path dir = path.toAbsolutePath().getParent();
             Path file = ContainedPaths.resolveInside(dir, location, path, where + " external data location");
             ContainedPaths.requireRealInside(ContainedPaths.trustRoot(dir), file);
@@ -480,9 +490,11 @@ public final class OnnxWeights implements WeightSource {
                 throw AnewbException.file(path, where + " has a malformed external offset/length " + ext);
             }
             if (length != bytes) {
-                throw AnewbException.file(path, where + " needs " + bytes + " bytes but its external data length is " + length);
+                throw AnewbException.file(path, where + " needs " + bytes + " bytes but its external data length is "
+                        + length);
             }
-            if (!Files.isRegularFile(file)) throw AnewbException.file(path, where + " is stored in " + file + ", which does not exist");
+            if (!Files.isRegularFile(file)) throw AnewbException.file(path, where + " is stored in " + file
+                    + ", which does not exist");
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
                 if (offset < 0 || offset > ch.size() || length > ch.size() - offset) {
                     throw AnewbException.file(file, where + " at offset " + offset + " with " + length

@@ -66,16 +66,19 @@ public final class SafetensorsFile implements WeightSource {
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
-            if (size < 8) throw AnewbException.file(path, "file is " + size + " bytes, too short for the 8-byte header length");
+            if (size < 8) throw AnewbException.file(path, "file is " + size
+                    + " bytes, too short for the 8-byte header length");
             MemorySegment file = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             long n = file.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
             // n is unsigned on disk: a negative long is a length above 2^63.
             if (n < 0 || n > size - 8) {
-                throw AnewbException.file(path, "header length " + Long.toUnsignedString(n) + " is larger than the file ("
+                throw AnewbException.file(path, "header length " + Long.toUnsignedString(n)
+                        + " is larger than the file ("
                         + size + " bytes)");
             }
             if (n > MAX_HEADER_BYTES) {
-                throw AnewbException.file(path, "header length " + n + " exceeds the " + MAX_HEADER_BYTES + "-byte limit");
+                throw AnewbException.file(path, "header length " + n + " exceeds the " + MAX_HEADER_BYTES
+                        + "-byte limit");
             }
             byte[] headerBytes = file.asSlice(8, n).toArray(ValueLayout.JAVA_BYTE);
             Header h = parseHeader(path, headerBytes, size - 8 - n);
@@ -140,7 +143,8 @@ public final class SafetensorsFile implements WeightSource {
             expected = e.end;
         }
         if (expected != dataBytes) {
-            throw AnewbException.file(path, "the tensors cover " + expected + " bytes but the data area after the header is "
+            throw AnewbException.file(path, "the tensors cover " + expected
+                    + " bytes but the data area after the header is "
                     + dataBytes + " bytes");
         }
         Map<String, Entry> byName = new LinkedHashMap<>();
@@ -177,7 +181,8 @@ public final class SafetensorsFile implements WeightSource {
         for (int i = 0; i < shape.length; i++) {
             JsonNode d = sh.get(i);
             if (!d.isIntegralNumber() || !d.canConvertToLong() || d.longValue() < 0) {
-                throw AnewbException.file(path, where + " has shape " + sh + " with a dimension that is not a non-negative integer");
+                throw AnewbException.file(path, where + " has shape " + sh
+                        + " with a dimension that is not a non-negative integer");
             }
             shape[i] = d.longValue();
         }
@@ -187,11 +192,13 @@ public final class SafetensorsFile implements WeightSource {
         }
         for (JsonNode o : off) {
             if (!o.isIntegralNumber() || !o.canConvertToLong() || o.longValue() < 0) {
-                throw AnewbException.file(path, where + " has data_offsets " + off + " that are not non-negative integers");
+                throw AnewbException.file(path, where + " has data_offsets " + off
+                        + " that are not non-negative integers");
             }
         }
         long begin = off.get(0).longValue(), end = off.get(1).longValue();
-        if (end < begin) throw AnewbException.file(path, where + " has data_offsets [" + begin + ", " + end + "] with end before begin");
+        if (end < begin) throw AnewbException.file(path, where + " has data_offsets [" + begin + ", " + end
+                + "] with end before begin");
         return new Entry(name, dtype, shape, begin, end);
     }
 

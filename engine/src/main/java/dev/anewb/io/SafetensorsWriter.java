@@ -58,7 +58,8 @@ public final class SafetensorsWriter {
     private static long bytesOf(String name, DType dtype, long[] shape) {
         long need = dtype.bytes();
         for (long d : shape) {
-            if (d < 0) throw new IllegalArgumentException("tensor '" + name + "' has a negative dimension " + Arrays.toString(shape));
+            if (d < 0) throw new IllegalArgumentException("tensor '" + name + "' has a negative dimension "
+                    + Arrays.toString(shape));
             need = Math.multiplyExact(need, d);
         }
         return need;
@@ -66,7 +67,8 @@ public final class SafetensorsWriter {
 
     private SafetensorsWriter put(Entry e) {
         if (e.name().equals("__metadata__")) throw new IllegalArgumentException("'__metadata__' is reserved");
-        if (tensors.putIfAbsent(e.name(), e) != null) throw new IllegalArgumentException("duplicate tensor '" + e.name() + "'");
+        if (tensors.putIfAbsent(e.name(), e) != null) throw new IllegalArgumentException("duplicate tensor '"
+                + e.name() + "'");
         return this;
     }
 
@@ -98,7 +100,8 @@ public final class SafetensorsWriter {
         return add(name, dtype, shape, MemorySegment.ofArray(values));
     }
 
-    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort LE_SHORT =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** Rank in the reference writer's Dtype enum; the writer sorts by it descending, then by name. */
     static int referenceRank(DType d) {
@@ -168,12 +171,14 @@ public final class SafetensorsWriter {
         try {
             Files.createDirectories(dir);
             tmp = AtomicFiles.tempBeside(target);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
                 writeFully(ch, ByteBuffer.wrap(header()));
                 for (Entry t : ordered()) {
                     MemorySegment seg = t.data().get();
                     if (seg.byteSize() != t.bytes()) {
-                        throw new IllegalStateException("tensor '" + t.name() + "' produced " + seg.byteSize() + " bytes, not "
+                        throw new IllegalStateException("tensor '" + t.name() + "' produced " + seg.byteSize()
+                                + " bytes, not "
                                 + t.bytes());
                     }
                     // Chunks keep each ByteBuffer view under 2 GiB whatever the tensor size.

@@ -31,12 +31,15 @@ public final class SampleMedia {
                     hwc[o + 2] = check ? 200 : 40;
                 }
             }
-            var pre = ImagePreprocessor.forModel(source.folder(), h, w, m -> System.err.println("anewb: warning: " + m));
-            var px = pre.pixelValues(ImagePreprocessor.resize(new ImagePreprocessor.Rgb(h, w, hwc), pre.height(), pre.width(), pre.resample()));
+            var pre = ImagePreprocessor.forModel(source.folder(), h, w, m ->
+                    System.err.println("anewb: warning: " + m));
+            var px = pre.pixelValues(ImagePreprocessor.resize(new ImagePreprocessor.Rgb(h, w, hwc), pre.height(),
+                    pre.width(), pre.resample()));
             return Batch.ofFeatures(g.fixedLength(Axis.TOKENS), Map.of(ModelGraph.PIXEL_VALUES, px));
         }
         WhisperConfig c = (WhisperConfig) source.config();
-        WhisperFeatures fe = WhisperFeatures.forModel(source.folder(), c.numMelBins(), m -> System.err.println("anewb: warning: " + m));
+        WhisperFeatures fe = WhisperFeatures.forModel(source.folder(), c.numMelBins(), m ->
+                System.err.println("anewb: warning: " + m));
         int rate = fe.sampleRate(), n = 3 * rate;
         float[] wave = new float[n];
         for (int i = 0; i < n; i++) {

@@ -40,7 +40,8 @@ public final class ShardedSafetensors implements WeightSource {
         JsonNode root;
         try {
             // A real index is a few hundred KB; refuse a huge one before Jackson builds a tree of it.
-            if (Files.size(index) > 64L << 20) throw AnewbException.file(index, "is larger than 64 MB; not a safetensors index");
+            if (Files.size(index) > 64L << 20) throw AnewbException.file(index,
+                    "is larger than 64 MB; not a safetensors index");
             root = new ObjectMapper().readTree(index.toFile());
         } catch (IOException e) {
             throw AnewbException.file(index, "is not valid JSON: " + AnewbException.reason(e), e);
@@ -49,7 +50,8 @@ public final class ShardedSafetensors implements WeightSource {
         if (map == null || !map.isObject()) throw AnewbException.file(index, "has no \"weight_map\" object");
         Map<String, String> metadata = new LinkedHashMap<>();
         JsonNode meta = root.get("metadata");
-        if (meta != null && meta.isObject()) meta.properties().forEach(e -> metadata.put(e.getKey(), e.getValue().asText()));
+        if (meta != null && meta.isObject()) meta.properties().forEach(e ->
+                metadata.put(e.getKey(), e.getValue().asText()));
 
         Path dir = index.toAbsolutePath().getParent();
         Map<String, SafetensorsFile> open = new LinkedHashMap<>();
@@ -57,13 +59,15 @@ public final class ShardedSafetensors implements WeightSource {
         try {
             for (Iterator<Map.Entry<String, JsonNode>> it = map.properties().iterator(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
-                if (!e.getValue().isTextual()) throw AnewbException.file(index, "weight_map entry '" + e.getKey() + "' is not a file name");
+                if (!e.getValue().isTextual()) throw AnewbException.file(index, "weight_map entry '" + e.getKey()
+                        + "' is not a file name");
                 String shardName = e.getValue().textValue();
                 SafetensorsFile shard = open.get(shardName);
                 if (shard == null) {
                     Path p = ContainedPaths.resolveInside(dir, shardName, index, "shard");
                     if (!Files.isRegularFile(p)) {
-                        throw AnewbException.file(index, "shard '" + shardName + "' (for tensor '" + e.getKey() + "') does not exist");
+                        throw AnewbException.file(index, "shard '" + shardName + "' (for tensor '" + e.getKey()
+                                + "') does not exist");
                     }
                     ContainedPaths.requireRealInside(ContainedPaths.trustRoot(dir), p);
                     shard = SafetensorsFile.open(p);

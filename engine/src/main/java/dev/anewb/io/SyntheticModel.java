@@ -34,8 +34,10 @@ import java.util.SplittableRandom;
 public final class SyntheticModel {
     /** The Hub's default {@code max_shard_size} ("5GB", decimal). */
     public static final long SHARD_BYTES = 5_000_000_000L;
-    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort LE_SHORT =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat LE_FLOAT =
+            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private SyntheticModel() { }
 
@@ -46,10 +48,12 @@ public final class SyntheticModel {
     public static Path write(Path configJson, Path out, DType dtype, long seed, long shardBytes, Path tokenizerJson,
                              boolean force, JobContext ctx) {
         if (dtype != DType.BF16 && dtype != DType.F16 && dtype != DType.F32) {
-            throw AnewbException.usage("--dtype " + dtype.name().toLowerCase(Locale.ROOT) + ": expected bf16, f16 or f32");
+            throw AnewbException.usage("--dtype " + dtype.name().toLowerCase(Locale.ROOT)
+                    + ": expected bf16, f16 or f32");
         }
         Path target = out.toAbsolutePath().normalize();
-        if (Files.exists(target) && !force) throw AnewbException.usage(target + ": already exists (use --force to replace it)");
+        if (Files.exists(target) && !force) throw AnewbException.usage(target
+                + ": already exists (use --force to replace it)");
         ModelConfig config = Architectures.readConfig(configJson);
         ModelGraph graph = Architectures.graph(config, Architectures.GraphOptions.CONFIG_ONLY);
         List<List<WeightInfo>> shards = shards(graph, dtype, shardBytes);
@@ -90,7 +94,8 @@ public final class SyntheticModel {
                     current[0] = null;
                 }
             }
-            if (shards.size() > 1) Files.writeString(tmp.resolve("model.safetensors.index.json"), json.writeValueAsString(index));
+            if (shards.size() > 1) Files.writeString(tmp.resolve("model.safetensors.index.json"),
+                    json.writeValueAsString(index));
             ctx.checkCancelled();
             if (Files.exists(target)) AtomicFiles.deleteTree(target);
             Files.move(tmp, target);

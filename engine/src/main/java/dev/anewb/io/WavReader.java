@@ -45,7 +45,8 @@ public final class WavReader {
         ByteBuffer b;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
-            if (size > Integer.MAX_VALUE - 8) throw AnewbException.file(file, "WAV file larger than 2 GB is not supported");
+            if (size > Integer.MAX_VALUE - 8) throw AnewbException.file(file,
+                    "WAV file larger than 2 GB is not supported");
             b = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
             while (b.hasRemaining() && ch.read(b) >= 0) { }
             b.flip();
@@ -68,18 +69,21 @@ public final class WavReader {
             long len = Integer.toUnsignedLong(b.getInt(pos + 4));
             long available = b.limit() - (pos + 8L);
             if (len > available) {
-                throw AnewbException.file(file, "truncated: chunk \"" + id + "\" says " + len + " bytes but only " + available + " remain in the file");
+                throw AnewbException.file(file, "truncated: chunk \"" + id + "\" says " + len + " bytes but only "
+                        + available + " remain in the file");
             }
             int body = pos + 8;
             if (id.equals("fmt ")) {
-                if (len < 16) throw AnewbException.file(file, "fmt chunk of " + len + " bytes is too short (16 needed)");
+                if (len < 16) throw AnewbException.file(file, "fmt chunk of " + len
+                        + " bytes is too short (16 needed)");
                 format = Short.toUnsignedInt(b.getShort(body));
                 channels = Short.toUnsignedInt(b.getShort(body + 2));
                 rate = b.getInt(body + 4);
                 blockAlign = Short.toUnsignedInt(b.getShort(body + 12));
                 bits = Short.toUnsignedInt(b.getShort(body + 14));
                 if (format == 0xFFFE) {
-                    if (len < 40) throw AnewbException.file(file, "WAVE_FORMAT_EXTENSIBLE fmt chunk of " + len + " bytes is too short (40 needed)");
+                    if (len < 40) throw AnewbException.file(file, "WAVE_FORMAT_EXTENSIBLE fmt chunk of " + len
+                            + " bytes is too short (40 needed)");
                     format = Short.toUnsignedInt(b.getShort(body + 24)); // first two bytes of the SubFormat GUID
                 }
             } else if (id.equals("data")) {
@@ -88,31 +92,38 @@ public final class WavReader {
             }
             pos = body + (int) len + (int) (len & 1); // chunks are padded to even sizes
         }
-        throw AnewbException.file(file, format < 0 ? "no fmt chunk: truncated or not a WAV file" : "no data chunk: truncated WAV file");
+        throw AnewbException.file(file, format < 0 ? "no fmt chunk: truncated or not a WAV file"
+                : "no data chunk: truncated WAV file");
     }
 
-    private static Audio decode(Path file, ByteBuffer b, int at, int len, int format, int channels, int rate, int blockAlign, int bits) {
+    private static Audio decode(Path file, ByteBuffer b, int at, int len, int format, int channels, int rate,
+            int blockAlign, int bits) {
         String enc = switch (format) {
             case 1 -> switch (bits) {
                 case 8, 16, 24, 32 -> "PCM " + bits + "-bit";
-                default -> throw AnewbException.file(file, "PCM with " + bits + " bits per sample is not supported (8, 16, 24 or 32)");
+                default -> throw AnewbException.file(file, "PCM with " + bits
+                        + " bits per sample is not supported (8, 16, 24 or 32)");
             };
             case 3 -> switch (bits) {
                 case 32, 64 -> "float " + bits + "-bit";
-                default -> throw AnewbException.file(file, "IEEE float with " + bits + " bits per sample is not supported (32 or 64)");
+                default -> throw AnewbException.file(file, "IEEE float with " + bits
+                        + " bits per sample is not supported (32 or 64)");
             };
             default -> throw AnewbException.file(file, "unsupported WAV encoding " + formatName(format)
                     + "; supported: PCM 8/16/24/32-bit and IEEE float 32/64-bit");
         };
         if (channels < 1) throw AnewbException.file(file, "fmt chunk says " + channels + " channels");
-        // Real audio is recorded between telephone (8 kHz, 4 kHz at the least) and studio rates; anything else is a damaged
+        // Real audio is recorded between telephone (8 kHz, 4 kHz at the least) and studio rates; anything else is a
+        // damaged
         // header, and resampling from it would size the output from a nonsense ratio.
         if (rate < 1000 || rate > 768_000) {
-            throw AnewbException.file(file, "fmt chunk says a sample rate of " + Integer.toUnsignedString(rate) + " Hz (expected 1000 to 768000 Hz)");
+            throw AnewbException.file(file, "fmt chunk says a sample rate of " + Integer.toUnsignedString(rate)
+                    + " Hz (expected 1000 to 768000 Hz)");
         }
         int bytes = bits / 8;
         if (blockAlign != channels * bytes) {
-            throw AnewbException.file(file, "block align " + blockAlign + " does not match " + channels + " channels of " + bits + " bits");
+            throw AnewbException.file(file, "block align " + blockAlign + " does not match " + channels
+                    + " channels of " + bits + " bits");
         }
         int frames = len / blockAlign;
         float[] out = new float[frames];
@@ -123,7 +134,8 @@ public final class WavReader {
                 sum += switch (enc) {
                     case "PCM 8-bit" -> (Byte.toUnsignedInt(b.get(o)) - 128) / 128.0;
                     case "PCM 16-bit" -> b.getShort(o) / 32768.0;
-                    case "PCM 24-bit" -> ((b.get(o) & 0xFF) | (b.get(o + 1) & 0xFF) << 8 | b.get(o + 2) << 16) / 8388608.0;
+                    case "PCM 24-bit" -> ((b.get(o) & 0xFF) | (b.get(o + 1) & 0xFF) << 8 | b.get(o + 2) << 16)
+                            / 8388608.0;
                     case "PCM 32-bit" -> b.getInt(o) / 2147483648.0;
                     case "float 32-bit" -> b.getFloat(o);
                     default -> b.getDouble(o);
@@ -147,7 +159,9 @@ public final class WavReader {
         };
     }
 
-    /** A chunk id as text; bytes outside printable ASCII are shown as \xNN so a damaged id cannot break a message line. */
+    /** A chunk id as text; bytes outside printable ASCII are shown as \xNN so a damaged id cannot break a message line.
+     *
+     */
     private static String tag(ByteBuffer b, int at) {
         StringBuilder sb = new StringBuilder(4);
         for (int i = 0; i < 4; i++) {

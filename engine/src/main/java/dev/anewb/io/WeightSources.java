@@ -31,7 +31,8 @@ public final class WeightSources {
         if (Files.isRegularFile(onnx)) return OnnxWeights.open(onnx);
         List<Path> onnxFiles;
         try (Stream<Path> s = Files.list(dir)) {
-            onnxFiles = s.filter(p -> p.getFileName().toString().endsWith(".onnx") && Files.isRegularFile(p)).sorted().toList();
+            onnxFiles = s.filter(p -> p.getFileName().toString().endsWith(".onnx")
+                    && Files.isRegularFile(p)).sorted().toList();
         } catch (IOException e) {
             throw AnewbException.file(dir, "cannot list: " + e.getMessage(), e);
         }
@@ -41,15 +42,18 @@ public final class WeightSources {
         Path nested = dir.resolve("onnx").resolve("model.onnx");
         if (onnxFiles.isEmpty() && Files.isRegularFile(nested)) return OnnxWeights.open(nested);
         if (onnxFiles.size() > 1) {
-            throw AnewbException.file(dir, "holds several .onnx files " + onnxFiles.stream().map(p -> p.getFileName().toString()).toList()
+            throw AnewbException.file(dir, "holds several .onnx files "
+                    + onnxFiles.stream().map(p -> p.getFileName().toString()).toList()
                     + "; name one, or rename the one to use model.onnx");
         }
-        throw new AnewbException("no weights in " + dir + " (looked for model.safetensors, model.safetensors.index.json, *.onnx)");
+        throw new AnewbException("no weights in " + dir
+                + " (looked for model.safetensors, model.safetensors.index.json, *.onnx)");
     }
 
     /** True when {@link #openFolder} would find weights in {@code dir} (without opening them). */
     public static boolean hasWeights(Path dir) {
-        if (Files.isRegularFile(dir.resolve("model.safetensors")) || Files.isRegularFile(dir.resolve("model.safetensors.index.json"))
+        if (Files.isRegularFile(dir.resolve("model.safetensors"))
+                || Files.isRegularFile(dir.resolve("model.safetensors.index.json"))
                 || Files.isRegularFile(dir.resolve("onnx").resolve("model.onnx"))) {
             return true;
         }
@@ -68,6 +72,7 @@ public final class WeightSources {
         if (name.endsWith(".safetensors")) return SafetensorsFile.open(path);
         if (name.endsWith(".index.json")) return ShardedSafetensors.open(path);
         if (name.endsWith(".onnx")) return OnnxWeights.open(path);
-        throw AnewbException.file(path, "is not a weights file (expected .safetensors, .safetensors.index.json or .onnx)");
+        throw AnewbException.file(path,
+                "is not a weights file (expected .safetensors, .safetensors.index.json or .onnx)");
     }
 }

@@ -31,7 +31,8 @@ public final class WhisperFeatures {
 
     public WhisperFeatures(int nFft, int hop, int sampleRate, int mels, int nSamples) {
         if (nFft < 2 || hop < 1 || sampleRate < 1 || mels < 1 || nSamples < nFft) {
-            throw new AnewbException("invalid feature extractor settings: n_fft " + nFft + ", hop " + hop + ", rate " + sampleRate + ", mels " + mels);
+            throw new AnewbException("invalid feature extractor settings: n_fft " + nFft + ", hop " + hop + ", rate "
+                    + sampleRate + ", mels " + mels);
         }
         this.nFft = nFft;
         this.hop = hop;
@@ -61,7 +62,8 @@ public final class WhisperFeatures {
     public static WhisperFeatures forModel(Path folder, int mels, Consumer<String> warn) {
         Path f = folder == null ? null : folder.resolve("preprocessor_config.json");
         if (f == null || !Files.isRegularFile(f)) {
-            warn.accept((folder == null ? "model" : folder.toString()) + ": no preprocessor_config.json; using WhisperFeatureExtractor's defaults"
+            warn.accept((folder == null ? "model" : folder.toString())
+                    + ": no preprocessor_config.json; using WhisperFeatureExtractor's defaults"
                     + " (n_fft 400, hop 160, 16 kHz, 30 s, " + mels + " mel bins)");
             return defaults(mels);
         }
@@ -72,11 +74,13 @@ public final class WhisperFeatures {
             throw AnewbException.file(f, "not valid JSON (" + e.getMessage() + ")", e);
         }
         int size = j.path("feature_size").asInt(mels);
-        if (size != mels) throw AnewbException.file(f, "feature_size " + size + " but config.json's num_mel_bins is " + mels);
+        if (size != mels) throw AnewbException.file(f, "feature_size " + size + " but config.json's num_mel_bins is "
+                + mels);
         int rate = j.path("sampling_rate").asInt(16000);
         int hop = j.path("hop_length").asInt(160);
         int nSamples = j.path("n_samples").asInt(j.path("chunk_length").asInt(30) * rate);
-        if (j.path("dither").asDouble(0) != 0) warn.accept(f + ": dither " + j.path("dither").asDouble() + " ignored (features are computed without dither)");
+        if (j.path("dither").asDouble(0) != 0) warn.accept(f + ": dither " + j.path("dither").asDouble()
+                + " ignored (features are computed without dither)");
         return new WhisperFeatures(j.path("n_fft").asInt(400), hop, rate, mels, nSamples);
     }
 
@@ -118,7 +122,8 @@ public final class WhisperFeatures {
         for (double[] r : logMel) for (double v : r) max = Math.max(max, v);
         float[] data = new float[mels * frames];
         for (int m = 0; m < mels; m++) {
-            for (int t = 0; t < frames; t++) data[m * frames + t] = (float) ((Math.max(logMel[t][m], max - 8.0) + 4.0) / 4.0);
+            for (int t = 0; t < frames; t++) data[m * frames + t] = (float) ((Math.max(logMel[t][m], max - 8.0) + 4.0)
+                    / 4.0);
         }
         return new FeatureTensor(new long[]{1, mels, frames}, data);
     }

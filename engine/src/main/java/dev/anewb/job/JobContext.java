@@ -22,7 +22,8 @@ public interface JobContext {
         JobContext parent = this;
         return new JobContext() {
             @Override public void progress(double fraction, String message) {
-                parent.progress(fraction < 0 ? fraction : from + (to - from) * Math.min(1, Math.max(0, fraction)), message);
+                parent.progress(fraction < 0 ? fraction : from + (to - from) * Math.min(1, Math.max(0, fraction)),
+                        message);
             }
             @Override public boolean isCancelled() { return parent.isCancelled(); }
         };

@@ -16,7 +16,8 @@ import java.util.Map;
  * {@code input_features}); graph ops read them by value name. Text models leave it empty. A vision-only input
  * (ViT) has no ids: {@code ids} is null and {@code seq} is the model's token count (patches + CLS), all valid.
  */
-public record Batch(int batch, int seq, long[][] ids, long[][] typeIds, int[][] mask, Map<String, FeatureTensor> features) {
+public record Batch(int batch, int seq, long[][] ids, long[][] typeIds, int[][] mask, Map<String,
+        FeatureTensor> features) {
 
     public Batch {
         features = features == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(features));
@@ -80,7 +81,9 @@ public record Batch(int batch, int seq, long[][] ids, long[][] typeIds, int[][] 
         };
     }
 
-    /** The same ids, type ids, mask and float inputs, value for value (a record's equals compares arrays by identity). */
+    /** The same ids, type ids, mask and float inputs, value for value (a record's equals compares arrays by identity).
+     *
+     */
     public boolean sameContent(Batch o) {
         if (o == this) return true;
         if (batch != o.batch || seq != o.seq || !Arrays.deepEquals(ids, o.ids) || !Arrays.deepEquals(typeIds, o.typeIds)

@@ -40,13 +40,15 @@ public final class ChunkPlan {
      */
     public static ChunkPlan of(int n, int window, int overlap, boolean causal) {
         if (n < 0) throw new IllegalArgumentException("sequence length " + n);
-        if (overlap < 0) throw AnewbException.usage("attention overlap " + overlap + " is negative; it must be 0 or more and less than the window");
+        if (overlap < 0) throw AnewbException.usage("attention overlap " + overlap
+                + " is negative; it must be 0 or more and less than the window");
         if (window <= 0) return full(n, causal);
         if (overlap >= window) {
             throw AnewbException.usage("attention overlap " + overlap + " must be less than the window " + window
                     + " (each chunk advances by window − overlap positions)");
         }
-        return window >= n ? new ChunkPlan(n, window, overlap, causal, false) : new ChunkPlan(n, window, overlap, causal, true);
+        return window >= n ? new ChunkPlan(n, window, overlap, causal, false)
+                : new ChunkPlan(n, window, overlap, causal, true);
     }
 
     /**
@@ -56,7 +58,8 @@ public final class ChunkPlan {
      * @throws AnewbException (usage) when the window is below 1, the overlap negative or not below the window
      */
     public static ChunkPlan chunked(int n, int window, int overlap, boolean causal) {
-        if (window < 1) throw AnewbException.usage("attention window " + window + " is too small: chunked attention needs a window of at least 1 position");
+        if (window < 1) throw AnewbException.usage("attention window " + window
+                + " is too small: chunked attention needs a window of at least 1 position");
         return of(n, window, overlap, causal);
     }
 
@@ -117,7 +120,8 @@ public final class ChunkPlan {
 
     /** The query block containing {@code position}. */
     public int blockOf(int position) {
-        if (position < 0 || position >= length) throw new IndexOutOfBoundsException("position " + position + " outside [0, " + length + ")");
+        if (position < 0 || position >= length) throw new IndexOutOfBoundsException("position " + position
+                + " outside [0, " + length + ")");
         return position / stride;
     }
 
@@ -127,10 +131,14 @@ public final class ChunkPlan {
      */
     public int keyStartFor(int position) { return keyStart(blockOf(position)); }
 
-    /** One past the last key of the block containing {@code position} (the causal mask further limits it to ≤ position). */
+    /** One past the last key of the block containing {@code position} (the causal mask further limits it to ≤
+     * position).
+     */
     public int keyEndFor(int position) { return keyEnd(blockOf(position)); }
 
-    /** Whether {@code query} may attend to {@code key}: inside its block's key range and, when causal, not in the future. */
+    /** Whether {@code query} may attend to {@code key}: inside its block's key range and, when causal, not in the
+     * future.
+     */
     public boolean allowed(int query, int key) {
         if (key < 0 || key >= length) return false;
         int block = blockOf(query);
@@ -191,13 +199,15 @@ public final class ChunkPlan {
     }
 
     private void checkBlock(int block) {
-        if (block < 0 || block >= blocks()) throw new IndexOutOfBoundsException("block " + block + " outside [0, " + blocks() + ")");
+        if (block < 0 || block >= blocks()) throw new IndexOutOfBoundsException("block " + block + " outside [0, "
+                + blocks() + ")");
     }
 
     @Override
     public String toString() {
         return chunked
-                ? "ChunkPlan[n=" + length + ", W=" + window + ", O=" + overlap + ", S=" + stride + ", " + (causal ? "causal" : "encoder") + ", " + blocks() + " blocks]"
+                ? "ChunkPlan[n=" + length + ", W=" + window + ", O=" + overlap + ", S=" + stride + ", "
+                        + (causal ? "causal" : "encoder") + ", " + blocks() + " blocks]"
                 : "ChunkPlan[n=" + length + ", full, " + (causal ? "causal" : "encoder") + "]";
     }
 }

@@ -88,7 +88,8 @@ public final class ConfigJson {
     public int integer(String key, int fallback) {
         if (!has(key)) return fallback;
         JsonNode v = node.get(key);
-        if (!v.isIntegralNumber() || !v.canConvertToInt()) throw AnewbException.file(file, "\"" + key + "\" must be an integer, found " + v);
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) throw AnewbException.file(file, "\"" + key
+                + "\" must be an integer, found " + v);
         return v.asInt();
     }
 
@@ -116,7 +117,8 @@ public final class ConfigJson {
     /** Checks that hidden is divisible by heads, naming both keys. */
     public void divisible(String hiddenKey, int hidden, String headsKey, int heads) {
         if (hidden % heads != 0) {
-            throw AnewbException.file(file, "\"" + hiddenKey + "\" " + hidden + " is not divisible by \"" + headsKey + "\" " + heads);
+            throw AnewbException.file(file, "\"" + hiddenKey + "\" " + hidden + " is not divisible by \"" + headsKey
+                    + "\" " + heads);
         }
     }
 }

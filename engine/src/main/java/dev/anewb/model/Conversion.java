@@ -61,17 +61,20 @@ public record Conversion(Layout layout, Precision precision, boolean int8, int b
     /** Usage errors for settings no conversion can honour; the one check every entry point (CLI, app, package) runs. */
     public Conversion validate() {
         if (int8 && blockSize < MIN_BLOCK_SIZE) {
-            throw AnewbException.usage("block size " + blockSize + " is too small: it must be at least " + MIN_BLOCK_SIZE);
+            throw AnewbException.usage("block size " + blockSize + " is too small: it must be at least "
+                    + MIN_BLOCK_SIZE);
         }
         for (var e : blockOverrides.entrySet()) {
             if (int8 && e.getValue() < MIN_BLOCK_SIZE) {
-                throw AnewbException.usage("block size " + e.getValue() + " for \"" + e.getKey() + "\" is below " + MIN_BLOCK_SIZE);
+                throw AnewbException.usage("block size " + e.getValue() + " for \"" + e.getKey() + "\" is below "
+                        + MIN_BLOCK_SIZE);
             }
         }
         if (chunkWindow < 0) throw AnewbException.usage("chunk window " + chunkWindow + " must be at least 1");
         if (chunkOverlap < 0) throw AnewbException.usage("chunk overlap " + chunkOverlap + " must not be negative");
         if (chunkWindow > 0 && chunkOverlap >= chunkWindow) {
-            throw AnewbException.usage("chunk overlap " + chunkOverlap + " must be smaller than the window " + chunkWindow);
+            throw AnewbException.usage("chunk overlap " + chunkOverlap + " must be smaller than the window "
+                    + chunkWindow);
         }
         if (chunkWindow == 0 && chunkOverlap > 0) throw AnewbException.usage("--chunk-overlap needs --chunk-window");
         return this;

@@ -13,7 +13,8 @@ public enum DType {
     /** Bytes per element. */
     public int bytes() { return bytes; }
 
-    public boolean isFloat() { return this == F32 || this == F16 || this == BF16 || this == F64 || this == F8_E4M3 || this == F8_E5M2; }
+    public boolean isFloat() { return this == F32 || this == F16 || this == BF16 || this == F64 || this == F8_E4M3
+            || this == F8_E5M2; }
 
     /** Parses a safetensors dtype string; returns null when unknown. */
     public static DType fromSafetensors(String s) {

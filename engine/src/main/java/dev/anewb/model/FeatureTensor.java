@@ -9,13 +9,15 @@ import java.util.Arrays;
  */
 public record FeatureTensor(long[] shape, float[] data) {
     public FeatureTensor {
-        if (shape.length < 2) throw new IllegalArgumentException("a feature tensor has a batch axis and at least one more");
+        if (shape.length < 2) throw new IllegalArgumentException("a feature tensor has a batch axis and at least one "
+                + "more");
         long n = 1;
         for (long d : shape) {
             if (d < 1) throw new IllegalArgumentException("shape " + Arrays.toString(shape));
             n *= d;
         }
-        if (n != data.length) throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " does not match " + data.length + " values");
+        if (n != data.length) throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " does not match "
+                + data.length + " values");
         shape = shape.clone();
     }
 

@@ -54,11 +54,14 @@ public final class GraphBuilder {
     public String embed(String output, String wordTable, String positionTable, int positionOffset, String typeTable) {
         int c = config.hiddenSize();
         weight(wordTable, WeightRole.EMBEDDING, false, config.vocabSize(), c);
-        if (positionTable != null) weight(positionTable, WeightRole.EMBEDDING, false, config.maxPositions() + positionOffset, c);
+        if (positionTable != null) weight(positionTable, WeightRole.EMBEDDING, false, config.maxPositions()
+                + positionOffset, c);
         if (typeTable != null) weight(typeTable, WeightRole.EMBEDDING, false, typeVocab(), c);
         if (!values.containsKey(ModelGraph.INPUT_IDS)) input(ModelGraph.INPUT_IDS, Axis.TOKENS, 1);
-        if (typeTable != null && !values.containsKey(ModelGraph.TOKEN_TYPE_IDS)) input(ModelGraph.TOKEN_TYPE_IDS, Axis.TOKENS, 1);
-        return add(new Op.Embed(output, ModelGraph.INPUT_IDS, output, wordTable, positionTable, positionOffset, typeTable,
+        if (typeTable != null && !values.containsKey(ModelGraph.TOKEN_TYPE_IDS)) input(ModelGraph.TOKEN_TYPE_IDS,
+                Axis.TOKENS, 1);
+        return add(new Op.Embed(output, ModelGraph.INPUT_IDS, output, wordTable, positionTable, positionOffset,
+                typeTable,
                 typeTable == null ? null : ModelGraph.TOKEN_TYPE_IDS), Axis.TOKENS, c);
     }
 
@@ -82,7 +85,8 @@ public final class GraphBuilder {
 
     /** nn.Linear named {@code prefix} (weight [out, in], optional bias). */
     public String linear(String output, int layer, String input, String prefix, int out, boolean bias) {
-        return linear(output, layer, input, prefix + ".weight", bias ? prefix + ".bias" : null, out, false, WeightRole.PROJECTION);
+        return linear(output, layer, input, prefix + ".weight", bias ? prefix + ".bias" : null, out, false,
+                WeightRole.PROJECTION);
     }
 
     public String linear(String output, int layer, String input, String weight, String bias, int out,
@@ -95,12 +99,14 @@ public final class GraphBuilder {
 
     public String attention(String output, int layer, String q, String k, String v, int heads, int kvHeads, int headDim,
                             boolean causal, boolean paddingMask, Op.Rope rope, float scale, boolean cross) {
-        return add(new Op.Attention(output, layer, q, k, v, output, heads, kvHeads, headDim, causal, paddingMask, rope, scale, cross),
+        return add(new Op.Attention(output, layer, q, k, v, output, heads, kvHeads, headDim, causal, paddingMask, rope,
+                scale, cross),
                 value(q).axis(), heads * headDim);
     }
 
     public String activation(String output, int layer, String input, String function) {
-        return add(new Op.Activation(output, layer, input, output, function), value(input).axis(), value(input).channels());
+        return add(new Op.Activation(output, layer, input, output, function), value(input).axis(),
+                value(input).channels());
     }
 
     public String add(String output, int layer, String a, String b) {
@@ -113,7 +119,8 @@ public final class GraphBuilder {
 
     public String slice(String output, int layer, String input, int from, int to) {
         int c = value(input).channels();
-        if (from < 0 || to > c || from >= to) throw new IllegalArgumentException("slice [" + from + ", " + to + ") of " + c + " channels");
+        if (from < 0 || to > c || from >= to) throw new IllegalArgumentException("slice [" + from + ", " + to + ") of "
+                + c + " channels");
         return add(new Op.Slice(output, layer, input, output, from, to), value(input).axis(), to - from);
     }
 

@@ -5,7 +5,8 @@ import dev.anewb.AnewbException;
 /** Transformer blocks {@code from} to {@code to}, both included: the part of a model a drift measurement covers. */
 public record LayerRange(int from, int to) {
     public LayerRange {
-        if (from < 0 || to < from) throw AnewbException.usage("layers " + from + "-" + to + ": expected FROM-TO with 0 <= FROM <= TO");
+        if (from < 0 || to < from) throw AnewbException.usage("layers " + from + "-" + to
+                + ": expected FROM-TO with 0 <= FROM <= TO");
     }
 
     /** "3" or "0-3". */
@@ -17,7 +18,8 @@ public record LayerRange(int from, int to) {
                 int l = Integer.parseInt(s);
                 return new LayerRange(l, l);
             }
-            return new LayerRange(Integer.parseInt(s.substring(0, dash).trim()), Integer.parseInt(s.substring(dash + 1).trim()));
+            return new LayerRange(Integer.parseInt(s.substring(0, dash).trim()),
+                    Integer.parseInt(s.substring(dash + 1).trim()));
         } catch (NumberFormatException e) {
             throw AnewbException.usage("--layers " + text + ": expected a layer or a range FROM-TO, e.g. 0-3");
         }

@@ -139,7 +139,8 @@ public final class ModelGraph {
     public ModelGraph layers(int from, int to) {
         int n = layerCount();
         if (from < 0 || to < from || to >= n) {
-            throw AnewbException.usage("layers " + from + "-" + to + " are not a range of this model's layers 0-" + (n - 1));
+            throw AnewbException.usage("layers " + from + "-" + to + " are not a range of this model's layers 0-"
+                    + (n - 1));
         }
         int first = -1, last = -1;
         for (int i = 0; i < ops.size(); i++) {
@@ -162,7 +163,8 @@ public final class ModelGraph {
                 if (produced.contains(in) || !isProducedByOp(in)) continue;
                 String tap = byValue.get(in);
                 if (tap == null) {
-                    throw AnewbException.usage("layers " + from + "-" + to + " read \"" + in + "\" from earlier layers, which no tap"
+                    throw AnewbException.usage("layers " + from + "-" + to + " read \"" + in
+                            + "\" from earlier layers, which no tap"
                             + " reports; this model can only be measured whole");
                 }
                 keptTaps.put(tap, in);

@@ -20,7 +20,8 @@ public record ModelRef(Kind kind, String text, Path path, String hubId, String r
         if (text == null || text.isBlank()) throw AnewbException.usage("no model given");
         if (text.startsWith("bundled:")) {
             if (!text.equalsIgnoreCase(BUNDLED_MINILM)) {
-                throw AnewbException.usage("unknown bundled model \"" + text + "\"; the bundled model is " + BUNDLED_MINILM);
+                throw AnewbException.usage("unknown bundled model \"" + text + "\"; the bundled model is "
+                        + BUNDLED_MINILM);
             }
             return new ModelRef(Kind.BUNDLED, BUNDLED_MINILM, null, null, null);
         }
@@ -30,7 +31,8 @@ public record ModelRef(Kind kind, String text, Path path, String hubId, String r
             return new ModelRef(k, text, p, null, null);
         }
         if (Files.isRegularFile(p)) {
-            if (p.getFileName().toString().endsWith(".json")) return new ModelRef(Kind.CONFIG_FILE, text, p, null, null);
+            if (p.getFileName().toString().endsWith(".json")) return new ModelRef(Kind.CONFIG_FILE, text, p, null,
+                    null);
             throw AnewbException.usage(p + ": not a model folder or config.json");
         }
         String id = text, rev = "main";
@@ -42,7 +44,8 @@ public record ModelRef(Kind kind, String text, Path path, String hubId, String r
         if (id.matches("[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*") && !rev.isEmpty()) {
             return new ModelRef(Kind.HUB, text, null, id, rev);
         }
-        throw AnewbException.usage(text + ": no such folder or file, and not a Hub id (org/name[@revision]) or " + BUNDLED_MINILM);
+        throw AnewbException.usage(text + ": no such folder or file, and not a Hub id (org/name[@revision]) or "
+                + BUNDLED_MINILM);
     }
 
     /** Size on disk of the model's files (0 for the bundled model before it is unpacked). */

@@ -25,7 +25,9 @@ public sealed interface Op {
     /** Short kind name for tables ("linear", "attention", ...). */
     String kind();
 
-    /** Token/position/type embedding lookup summed: out[t] = Σ table_i[index_i(t)]. Runs on the CPU on the ANE (gather). */
+    /** Token/position/type embedding lookup summed: out[t] = Σ table_i[index_i(t)]. Runs on the CPU on the ANE
+     * (gather).
+     */
     record Embed(String name, String ids, String output, String wordTable, String positionTable, int positionOffset,
                  String typeTable, String typeIds) implements Op {
         public int layer() { return -1; }
@@ -115,7 +117,8 @@ public sealed interface Op {
      * @param chunk      the chunked-attention band (spec/chunked-attention.md) the converter wrote, or null for full
      */
     record Attention(String name, int layer, String q, String k, String v, String output, int heads, int kvHeads,
-                     int headDim, boolean causal, boolean paddingMask, Rope rope, float scale, boolean cross, Chunk chunk)
+                     int headDim, boolean causal, boolean paddingMask, Rope rope, float scale, boolean cross,
+                             Chunk chunk)
             implements Op {
         /** Full attention, as an architecture builds it; the converter adds the chunk band. */
         public Attention(String name, int layer, String q, String k, String v, String output, int heads, int kvHeads,
@@ -124,12 +127,14 @@ public sealed interface Op {
         }
 
         public Attention withChunk(Chunk c) {
-            return new Attention(name, layer, q, k, v, output, heads, kvHeads, headDim, causal, paddingMask, rope, scale, cross, c);
+            return new Attention(name, layer, q, k, v, output, heads, kvHeads, headDim, causal, paddingMask, rope,
+                    scale, cross, c);
         }
 
         /** Which keys each query of a sequence of {@code keys} positions sees: the chunk band, or all of them. */
         public ChunkPlan plan(int keys) {
-            return chunk == null ? ChunkPlan.full(keys, causal) : ChunkPlan.of(keys, chunk.window(), chunk.overlap(), causal);
+            return chunk == null ? ChunkPlan.full(keys, causal)
+                    : ChunkPlan.of(keys, chunk.window(), chunk.overlap(), causal);
         }
 
         public List<String> inputs() { return List.of(q, k, v); }
@@ -149,7 +154,8 @@ public sealed interface Op {
         /** transformers' ACT2FN names the executor runs. */
         public static boolean isSupported(String f) {
             return switch (f) {
-                case "gelu", "gelu_python", "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "relu", "silu", "swish", "tanh",
+                case "gelu", "gelu_python", "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "relu", "silu", "swish",
+                        "tanh",
                      "quick_gelu" -> true;
                 default -> false;
             };
@@ -206,7 +212,8 @@ public sealed interface Op {
      * the CLS token prepended and the position table added: [B, 1 + patches, hidden]. The convolution weight
      * [hidden, channels, patch, patch] has role CONV (never quantized); {@code clsToken}/{@code positions} may be null.
      */
-    record PatchEmbed(String name, String input, String output, String weight, String bias, String clsToken, String positions,
+    record PatchEmbed(String name, String input, String output, String weight, String bias, String clsToken,
+            String positions,
                       int channels, int patch, int height, int width, int hidden) implements Op {
         public int layer() { return -1; }
         public List<String> inputs() { return List.of(input); }
@@ -230,7 +237,8 @@ public sealed interface Op {
      * (input_features: mel bins × frames); otherwise as [B, length, in]. The output is always [B, length', out]
      * with length' = (length + 2·padding − kernel) / stride + 1.
      */
-    record Conv1d(String name, int layer, String input, String output, String weight, String bias, int in, int out, int kernel,
+    record Conv1d(String name, int layer, String input, String output, String weight, String bias, int in, int out,
+            int kernel,
                   int stride, int padding, boolean channelsFirstInput) implements Op {
         public List<String> inputs() { return List.of(input); }
         public List<String> weights() { return bias == null ? List.of(weight) : List.of(weight, bias); }

@@ -31,12 +31,14 @@ public record TensorData(String name, DType dtype, long[] shape, MemorySegment d
     /** The whole tensor as float32 (integers converted by value, booleans as 0/1). */
     public float[] toFloatArray() {
         long n = elementCount();
-        if (n > Integer.MAX_VALUE - 8) throw new AnewbException(name + ": " + n + " elements do not fit one Java array");
+        if (n > Integer.MAX_VALUE - 8) throw new AnewbException(name + ": " + n
+                + " elements do not fit one Java array");
         float[] out = new float[(int) n];
         switch (dtype) {
             case F32 -> MemorySegment.copy(data, F32, 0, out, 0, out.length);
             case F16, BF16 -> {
-                // bulk copy, then a counted loop over an array (C2 vectorises it; per-element segment reads it does not)
+                // bulk copy, then a counted loop over an array (C2 vectorises it; per-element segment reads it does
+                // not)
                 short[] bits = new short[out.length];
                 MemorySegment.copy(data, I16, 0, bits, 0, bits.length);
                 if (dtype == DType.F16) {

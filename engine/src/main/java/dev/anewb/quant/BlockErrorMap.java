@@ -19,7 +19,8 @@ public record BlockErrorMap(Int8BlockWeight quantized, float[] maxAbs, float[] r
 
     /** Quantizes {@code weight} (orientation from {@code info}) and measures every block. */
     public static BlockErrorMap of(TensorData weight, WeightInfo info, BlockQuantizer quantizer) {
-        if (weight.rank() != 2) throw new IllegalArgumentException(weight.name() + ": not a 2-D weight " + weight.shapeString());
+        if (weight.rank() != 2) throw new IllegalArgumentException(weight.name() + ": not a 2-D weight "
+                + weight.shapeString());
         boolean t = info.storedTransposed();
         int rows = t ? weight.dim(1) : weight.dim(0);
         int k = t ? weight.dim(0) : weight.dim(1);

@@ -42,7 +42,8 @@ public final class BlockQuantizer {
      */
     public BlockQuantizer(int blockSize, boolean symmetric) {
         if (blockSize < MIN_BLOCK_SIZE) {
-            throw AnewbException.usage("block size " + blockSize + " is too small: INT8 block quantization needs a block size of at least "
+            throw AnewbException.usage("block size " + blockSize
+                    + " is too small: INT8 block quantization needs a block size of at least "
                     + MIN_BLOCK_SIZE + " (use " + Integer.MAX_VALUE + " or per-channel for one block per row)");
         }
         this.blockSize = blockSize;
@@ -87,7 +88,8 @@ public final class BlockQuantizer {
      */
     public Int8BlockWeight quantize(TensorData weight, boolean storedTransposed) {
         if (weight.rank() != 2) {
-            throw new AnewbException(weight.name() + ": only 2-D projection weights are block-quantized, this one has shape " + weight.shapeString());
+            throw new AnewbException(weight.name()
+                    + ": only 2-D projection weights are block-quantized, this one has shape " + weight.shapeString());
         }
         int rows = storedTransposed ? weight.dim(1) : weight.dim(0);
         int k = storedTransposed ? weight.dim(0) : weight.dim(1);
@@ -105,7 +107,8 @@ public final class BlockQuantizer {
         return quantize(weight, info.storedTransposed());
     }
 
-    private static void quantizeAsymmetricBlock(float[] w, int from, int to, byte[] q, short[] scales, byte[] zeroPoints, int blockIndex) {
+    private static void quantizeAsymmetricBlock(float[] w, int from, int to, byte[] q, short[] scales,
+            byte[] zeroPoints, int blockIndex) {
         float lo = 0f, hi = 0f;
         for (int i = from; i < to; i++) {
             float v = w[i];
@@ -138,7 +141,8 @@ public final class BlockQuantizer {
         // FP16 step is then the closest scale that can be stored (dequantization error stays ≤ half a step).
         if (f16 == 0f) return MIN_F16_SCALE;
         if (Float.isInfinite(f16) || Float.isNaN(scale)) {
-            throw new ArithmeticException("a block spans " + scale * 255f + ", beyond what an FP16 scale can hold (weights of magnitude > ~8e6 or NaN)");
+            throw new ArithmeticException("a block spans " + scale * 255f
+                    + ", beyond what an FP16 scale can hold (weights of magnitude > ~8e6 or NaN)");
         }
         return f16;
     }
@@ -148,7 +152,8 @@ public final class BlockQuantizer {
     }
 
     private static float[] readFloats(TensorData t) {
-        if (!t.dtype().isFloat()) throw new AnewbException(t.name() + ": cannot quantize a " + t.dtype() + " tensor, it is not a float weight");
+        if (!t.dtype().isFloat()) throw new AnewbException(t.name() + ": cannot quantize a " + t.dtype()
+                + " tensor, it is not a float weight");
         return t.toFloatArray();
     }
 

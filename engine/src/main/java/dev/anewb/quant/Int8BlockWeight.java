@@ -18,7 +18,8 @@ import java.util.Objects;
  * @param scaleF16  IEEE binary16 bits of each block's scale
  * @param zeroPoint each block's zero point
  */
-public record Int8BlockWeight(int rows, int k, int blockSize, boolean symmetric, byte[] q, short[] scaleF16, byte[] zeroPoint) {
+public record Int8BlockWeight(int rows, int k, int blockSize, boolean symmetric, byte[] q, short[] scaleF16,
+        byte[] zeroPoint) {
 
     public Int8BlockWeight {
         Objects.requireNonNull(q, "q");
@@ -30,8 +31,10 @@ public record Int8BlockWeight(int rows, int k, int blockSize, boolean symmetric,
         // Any B >= k is the same single block per row; kernels size buffers by B, so B = 2^26 must not reach them.
         if (blockSize > k) blockSize = Math.max(BlockQuantizer.MIN_BLOCK_SIZE, k);
         int blocks = blocksPerRow(k, blockSize);
-        if (q.length != (long) rows * k || scaleF16.length != (long) rows * blocks || zeroPoint.length != scaleF16.length) {
-            throw new IllegalArgumentException("array lengths " + q.length + "/" + scaleF16.length + "/" + zeroPoint.length
+        if (q.length != (long) rows * k || scaleF16.length != (long) rows * blocks
+                || zeroPoint.length != scaleF16.length) {
+            throw new IllegalArgumentException("array lengths " + q.length + "/" + scaleF16.length + "/"
+                    + zeroPoint.length
                     + " do not match rows=" + rows + ", k=" + k + ", blocks per row=" + blocks);
         }
     }

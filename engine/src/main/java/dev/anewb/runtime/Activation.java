@@ -10,7 +10,8 @@ import dev.anewb.model.FeatureTensor;
 public record Activation(int batch, int length, int channels, float[] data) {
     public Activation {
         if ((long) batch * length * channels != data.length) {
-            throw new IllegalArgumentException("shape [" + batch + "," + length + "," + channels + "] does not match " + data.length + " values");
+            throw new IllegalArgumentException("shape [" + batch + "," + length + "," + channels + "] does not match "
+                    + data.length + " values");
         }
     }
 

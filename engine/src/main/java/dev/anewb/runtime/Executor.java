@@ -149,13 +149,15 @@ public final class Executor {
             if (w.quant() != null && weights instanceof QuantizedWeights qw && qw.quantized(w.name()) != null) {
                 Int8BlockWeight q = qw.quantized(w.name());
                 if (q.rows() != w.shape()[0] || q.k() != w.shape()[1]) {
-                    throw AnewbException.file(weights.origin(), "INT8 tensor \"" + w.name() + "\" is [" + q.rows() + ", " + q.k()
+                    throw AnewbException.file(weights.origin(), "INT8 tensor \"" + w.name() + "\" is [" + q.rows()
+                            + ", " + q.k()
                             + "] but the config implies " + Arrays.toString(w.shape()));
                 }
                 continue;
             }
             if (!weights.contains(w.name())) {
-                throw AnewbException.file(weights.origin(), "missing tensor \"" + w.name() + "\" that the " + graph.config().modelType()
+                throw AnewbException.file(weights.origin(), "missing tensor \"" + w.name() + "\" that the "
+                        + graph.config().modelType()
                         + " config requires");
             }
             TensorData t = weights.get(w.name());
@@ -166,7 +168,8 @@ public final class Executor {
                 ok = w.role() == WeightRole.EMBEDDING && i == 0 ? t.shape()[i] >= expect[i] : t.shape()[i] == expect[i];
             }
             if (!ok) {
-                throw AnewbException.file(weights.origin(), "tensor \"" + w.name() + "\" has shape " + t.shapeString() + " but the config implies "
+                throw AnewbException.file(weights.origin(), "tensor \"" + w.name() + "\" has shape " + t.shapeString()
+                        + " but the config implies "
                         + Arrays.toString(expect));
             }
         }
@@ -226,9 +229,11 @@ public final class Executor {
         boolean encoderCached = cache != null && !encoderOutputs.isEmpty() && cache.hasEncoderValues();
         if (encoderCached) for (String v : encoderOutputs) vals.put(v, cache.encoderValue(v));
         // Kept aside as computed (values are dropped after their last reader) and stored only when the step succeeds.
-        Map<String, Activation> encoderComputed = cache != null && !encoderCached && !encoderOutputs.isEmpty() ? new HashMap<>() : null;
+        Map<String, Activation> encoderComputed = cache != null && !encoderCached && !encoderOutputs.isEmpty()
+                ? new HashMap<>() : null;
         if (onTap != null) {
-            for (var e : graph.taps().entrySet()) if (vals.containsKey(e.getValue())) onTap.accept(e.getKey(), vals.get(e.getValue()));
+            for (var e : graph.taps().entrySet()) if (vals.containsKey(e.getValue())) onTap.accept(e.getKey(),
+                    vals.get(e.getValue()));
         }
         Buffers buffers = spare.getAndSet(null);
         if (buffers == null) buffers = new Buffers();
@@ -252,7 +257,8 @@ public final class Executor {
                 Integer last = lastUse.get(input);
                 if (last != null && last == i) {
                     Activation dropped = vals.remove(input);
-                    if (dropped != null && !encoderOutputs.contains(input)) buffers.release(dropped.data(), vals, encoderComputed);
+                    if (dropped != null && !encoderOutputs.contains(input)) buffers.release(dropped.data(), vals,
+                            encoderComputed);
                 }
             }
             ctx.progress((i + 1) / (double) ops.size(), op.name());
@@ -277,7 +283,8 @@ public final class Executor {
             Activation a = Activation.of(e.getValue());
             Integer rows = graph.fixedLength(v.axis());
             if ((rows != null && a.length() != rows) || a.channels() != v.channels()) {
-                throw AnewbException.usage(e.getKey() + " has shape " + Arrays.toString(e.getValue().shape()) + " but the model takes ["
+                throw AnewbException.usage(e.getKey() + " has shape " + Arrays.toString(e.getValue().shape())
+                        + " but the model takes ["
                         + a.batch() + ", " + rows + ", " + v.channels() + "] (" + describeFeature(e.getKey()) + ")");
             }
             if (fp16) {
@@ -306,41 +313,50 @@ public final class Executor {
     }
 
     private Activation patchEmbed(Op.PatchEmbed p, Batch in, Map<String, Activation> vals) {
-        return FrontEndKernels.patchEmbed(p, input(vals, in, p.input()), floats(p.weight()), p.bias() == null ? null : floats(p.bias()),
-                p.clsToken() == null ? null : floats(p.clsToken()), p.positions() == null ? null : floats(p.positions()));
+        return FrontEndKernels.patchEmbed(p, input(vals, in, p.input()), floats(p.weight()), p.bias() == null ? null
+                : floats(p.bias()),
+                p.clsToken() == null ? null : floats(p.clsToken()), p.positions() == null ? null
+                        : floats(p.positions()));
     }
 
     private Activation conv1d(Op.Conv1d c, Batch in, Map<String, Activation> vals) {
-        return FrontEndKernels.conv1d(c, input(vals, in, c.input()), floats(c.weight()), c.bias() == null ? null : floats(c.bias()));
+        return FrontEndKernels.conv1d(c, input(vals, in, c.input()), floats(c.weight()), c.bias() == null ? null
+                : floats(c.bias()));
     }
 
     private void validate(Batch in, int past) {
         ModelConfig c = graph.config();
         Integer fixed = graph.fixedLength(Axis.TOKENS);
         if (fixed != null && in.seq() != fixed) {
-            throw AnewbException.usage("input of " + in.seq() + " positions; this " + c.architecture() + " takes exactly " + fixed);
+            throw AnewbException.usage("input of " + in.seq() + " positions; this " + c.architecture()
+                    + " takes exactly " + fixed);
         }
         if (in.ids() == null) {
-            if (graph.values().containsKey(ModelGraph.INPUT_IDS)) throw AnewbException.usage("this model needs token ids (--text or --ids)");
+            if (graph.values().containsKey(ModelGraph.INPUT_IDS)) throw AnewbException.usage("this model needs token "
+                    + "ids (--text or --ids)");
             return;
         }
         if (past == 0 && in.seq() > c.maxPositions()) {
-            throw AnewbException.usage("input of " + in.seq() + " tokens is longer than the model's " + c.maxPositions() + " positions");
+            throw AnewbException.usage("input of " + in.seq() + " tokens is longer than the model's "
+                    + c.maxPositions() + " positions");
         }
         if (past + in.seq() > c.maxPositions()) {
-            throw AnewbException.usage(in.seq() + " more tokens after " + past + " would pass the model's context of " + c.maxPositions() + " positions");
+            throw AnewbException.usage(in.seq() + " more tokens after " + past + " would pass the model's context of "
+                    + c.maxPositions() + " positions");
         }
         for (int b = 0; b < in.batch(); b++) {
             for (int t = 0; t < in.seq(); t++) {
                 long id = in.ids()[b][t];
                 if (id < 0 || id >= c.vocabSize()) {
-                    throw AnewbException.usage("token id " + id + " at position " + t + " is outside the vocabulary (0.." + (c.vocabSize() - 1) + ")");
+                    throw AnewbException.usage("token id " + id + " at position " + t
+                            + " is outside the vocabulary (0.." + (c.vocabSize() - 1) + ")");
                 }
             }
         }
     }
 
-    private Activation execute(Op op, Batch in, Map<String, Activation> vals, KvCache cache, int past, Buffers buffers) {
+    private Activation execute(Op op, Batch in, Map<String, Activation> vals, KvCache cache, int past,
+            Buffers buffers) {
         return switch (op) {
             case Op.Embed e -> embed(e, in, past);
             case Op.Norm n -> norm(n, vals.get(n.input()), buffers);
@@ -359,7 +375,8 @@ public final class Executor {
             case Op.TakeFirst f -> {
                 Activation x = vals.get(f.input());
                 float[] y = new float[x.batch() * x.channels()];
-                for (int b = 0; b < x.batch(); b++) System.arraycopy(x.data(), b * x.length() * x.channels(), y, b * x.channels(), x.channels());
+                for (int b = 0; b < x.batch(); b++) System.arraycopy(x.data(), b * x.length() * x.channels(), y, b
+                        * x.channels(), x.channels());
                 yield new Activation(x.batch(), 1, x.channels(), y);
             }
             case Op.MeanPool p -> meanPool(p, in, vals.get(p.input()));
@@ -416,7 +433,8 @@ public final class Executor {
 
     private Activation norm(Op.Norm n, Activation x, Buffers buffers) {
         float[] y = buffers.take(x.data().length);
-        NormKernels.norm(x.data(), x.tokens(), x.channels(), floats(n.weight()), n.bias() == null ? null : floats(n.bias()), n.rms(),
+        NormKernels.norm(x.data(), x.tokens(), x.channels(), floats(n.weight()), n.bias() == null ? null
+                : floats(n.bias()), n.rms(),
                 n.eps(), y);
         return new Activation(x.batch(), x.length(), x.channels(), y);
     }
@@ -443,7 +461,9 @@ public final class Executor {
         return new Activation(x.batch(), x.length(), l.out(), y);
     }
 
-    /** The projection weight in the storage the graph asks for (block INT8, FP16 or FP32), shared by form: see {@link PreparedWeights}. */
+    /** The projection weight in the storage the graph asks for (block INT8, FP16 or FP32), shared by form: see {@link
+     * PreparedWeights}.
+     */
     private LinearWeight linearWeight(String name) {
         return linearWeights.computeIfAbsent(name, n -> {
             WeightInfo info = graph.weights().get(n);
@@ -456,7 +476,8 @@ public final class Executor {
     private LinearWeight prepare(String n, WeightInfo info) {
         if (info.quant() != null) {
             Int8BlockWeight stored = weights instanceof QuantizedWeights qw ? qw.quantized(n) : null;
-            return LinearWeight.int8(stored != null ? stored : BlockQuantizer.of(info.quant()).quantize(weights.get(n), info));
+            return LinearWeight.int8(stored != null ? stored
+                    : BlockQuantizer.of(info.quant()).quantize(weights.get(n), info));
         }
         if (!prepared.packsFloatWeights() && !info.storedTransposed()) {
             TensorData stored = weights.get(n);
@@ -496,9 +517,12 @@ public final class Executor {
             }
             // One sequence: the kernels read the projections and write the output in place (they take whole arrays).
             boolean whole = b == 1;
-            float[] qs = whole ? q.data() : Arrays.copyOfRange(q.data(), bi * sq * q.channels(), (bi + 1) * sq * q.channels());
-            float[] ks = whole ? k.data() : Arrays.copyOfRange(k.data(), bi * sk * k.channels(), (bi + 1) * sk * k.channels());
-            float[] vs = whole ? v.data() : Arrays.copyOfRange(v.data(), bi * sk * v.channels(), (bi + 1) * sk * v.channels());
+            float[] qs = whole ? q.data()
+                    : Arrays.copyOfRange(q.data(), bi * sq * q.channels(), (bi + 1) * sq * q.channels());
+            float[] ks = whole ? k.data()
+                    : Arrays.copyOfRange(k.data(), bi * sk * k.channels(), (bi + 1) * sk * k.channels());
+            float[] vs = whole ? v.data()
+                    : Arrays.copyOfRange(v.data(), bi * sk * v.channels(), (bi + 1) * sk * v.channels());
             float[] out = whole ? y : new float[sq * qw];
             if (bc1s) {
                 attendPerHead(qs, ks, vs, sq, sk, heads, kvHeads, hd, a.scale(), plan, valid, out);
@@ -513,7 +537,8 @@ public final class Executor {
     }
 
     /** One head at a time on its own [S, D] buffers (the per-head split of the BC1S layout). */
-    private static void attendPerHead(float[] q, float[] k, float[] v, int sq, int sk, int heads, int kvHeads, int hd, float scale,
+    private static void attendPerHead(float[] q, float[] k, float[] v, int sq, int sk, int heads, int kvHeads, int hd,
+            float scale,
                                       ChunkPlan plan, boolean[] valid, float[] out) {
         int group = heads / kvHeads;
         EnginePool.forRange(heads, h -> {
@@ -534,7 +559,8 @@ public final class Executor {
      * Rotary embedding on q and k at their absolute positions, then attention: over the step's own keys in a
      * plain forward pass, or over every cached position when decoding with a {@link KvCache}.
      */
-    private Activation attentionStep(Op.Attention a, Batch in, Map<String, Activation> vals, KvCache cache, int past, Buffers buffers) {
+    private Activation attentionStep(Op.Attention a, Batch in, Map<String, Activation> vals, KvCache cache, int past,
+            Buffers buffers) {
         Activation q = vals.get(a.q()), k = vals.get(a.k()), v = vals.get(a.v());
         if (a.rope() != null) {
             RotaryEmbedding rope = rotary.computeIfAbsent(a.rope(), RotaryEmbedding::new);
@@ -543,7 +569,8 @@ public final class Executor {
         }
         // Cross-attention reads the encoder's keys, which do not grow with decoding: nothing to cache. Neither has
         // an encoder's self-attention (it runs once per input, before decoding).
-        if (cache == null || a.cross() || tokenIndependent.contains(a.output())) return attention(a, in, q, k, v, buffers);
+        if (cache == null || a.cross() || tokenIndependent.contains(a.output())) return attention(a, in, q, k, v,
+                buffers);
         KvCache.Layer layer = cache.write(a.name(), k, v);
         return cachedAttention(a, q, layer, cache, past);
     }
@@ -560,7 +587,8 @@ public final class Executor {
         float[] qb = new float[n * width], out = new float[n * width];
         for (int b = 0; b < q.batch(); b++) {
             System.arraycopy(q.data(), b * n * q.channels(), qb, 0, n * width);
-            AttentionKernels.attend(qb, past, n, layer.k[b], layer.v[b], keys, a.heads(), a.kvHeads(), a.headDim(), a.scale(), plan,
+            AttentionKernels.attend(qb, past, n, layer.k[b], layer.v[b], keys, a.heads(), a.kvHeads(), a.headDim(),
+                    a.scale(), plan,
                     a.paddingMask() ? cache.keyValid(b) : null, out);
             System.arraycopy(out, 0, y, b * n * width, n * width);
         }

@@ -19,13 +19,15 @@ final class FrontEndKernels {
      * @param cls    [hidden] or null
      * @param pos    [(1 + patches)·hidden] or null (with cls), [patches·hidden] without cls
      */
-    static Activation patchEmbed(Op.PatchEmbed op, Activation pixels, float[] w, float[] bias, float[] cls, float[] pos) {
+    static Activation patchEmbed(Op.PatchEmbed op, Activation pixels, float[] w, float[] bias, float[] cls,
+            float[] pos) {
         int c = op.channels(), p = op.patch(), hgt = op.height(), wid = op.width(), hidden = op.hidden();
         if (pixels.length() != c || pixels.channels() != hgt * wid) {
             throw AnewbException.usage("pixel_values has " + pixels.length() + " channels of " + pixels.channels()
                     + " pixels; the model takes " + c + " channels of " + hgt + "x" + wid);
         }
-        int gx = wid / p, gy = hgt / p, patches = gx * gy, k = c * p * p, first = cls == null ? 0 : 1, tokens = patches + first;
+        int gx = wid / p, gy = hgt / p, patches = gx * gy, k = c * p * p, first = cls == null ? 0 : 1, tokens = patches
+                + first;
         int batch = pixels.batch();
         float[] x = pixels.data(), y = new float[batch * tokens * hidden];
         EnginePool.forRange(batch * patches, task -> {

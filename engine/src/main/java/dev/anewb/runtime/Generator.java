@@ -38,7 +38,8 @@ public final class Generator {
         public static final Sampling GREEDY = new Sampling(0, 0, 1, 0);
 
         public Sampling {
-            if (!(temperature >= 0) || Double.isInfinite(temperature)) throw AnewbException.usage("temperature " + temperature + " must be 0 (greedy) or positive");
+            if (!(temperature >= 0) || Double.isInfinite(temperature)) throw AnewbException.usage("temperature "
+                    + temperature + " must be 0 (greedy) or positive");
             if (topK < 0) throw AnewbException.usage("top-k " + topK + " must be 0 (off) or positive");
             if (!(topP > 0 && topP <= 1)) throw AnewbException.usage("top-p " + topP + " must be in (0, 1]");
         }
@@ -70,7 +71,8 @@ public final class Generator {
 
     public Generator(Executor executor, TextTokenizer tokenizer, Set<Long> stopIds) {
         if (!executor.graph().taps().containsKey("logits")) {
-            throw new AnewbException(executor.graph().config().architecture() + " has no language-model head (no logits): it cannot generate");
+            throw new AnewbException(executor.graph().config().architecture()
+                    + " has no language-model head (no logits): it cannot generate");
         }
         this.executor = executor;
         this.tokenizer = tokenizer;
@@ -105,17 +107,20 @@ public final class Generator {
         int context = c.maxPositions();
         if (prompt.length == 0) throw AnewbException.usage("empty prompt: generation needs at least one token");
         if (prompt.length > context) {
-            throw AnewbException.usage("prompt of " + prompt.length + " tokens is longer than the model's context of " + context + " positions");
+            throw AnewbException.usage("prompt of " + prompt.length + " tokens is longer than the model's context of "
+                    + context + " positions");
         }
         if (maxNewTokens < 0) throw AnewbException.usage("--max-new-tokens " + maxNewTokens + " must not be negative");
         // The last new token is never fed back, so prompt + N − 1 positions must fit.
         if (maxNewTokens > 0 && prompt.length + maxNewTokens - 1 > context) {
-            throw AnewbException.usage("--max-new-tokens " + maxNewTokens + " with a prompt of " + prompt.length + " tokens passes the model's context of "
+            throw AnewbException.usage("--max-new-tokens " + maxNewTokens + " with a prompt of " + prompt.length
+                    + " tokens passes the model's context of "
                     + context + " positions (at most " + (context - prompt.length + 1) + " new tokens)");
         }
         for (int t = 0; t < prompt.length; t++) {
             if (prompt[t] < 0 || prompt[t] >= c.vocabSize()) {
-                throw AnewbException.usage("token id " + prompt[t] + " at position " + t + " is outside the vocabulary (0.." + (c.vocabSize() - 1) + ")");
+                throw AnewbException.usage("token id " + prompt[t] + " at position " + t
+                        + " is outside the vocabulary (0.." + (c.vocabSize() - 1) + ")");
             }
         }
         RandomGenerator random = RandomGeneratorFactory.of(RANDOM_ALGORITHM).create(sampling.seed());
@@ -125,7 +130,8 @@ public final class Generator {
         float[] margins = new float[maxNewTokens];
         boolean eos = false;
         if (maxNewTokens == 0) return new Result(new long[0], "", margins, false);
-        float[] logits = lastLogits(executor.run(Batch.of(prompt).withFeatures(features), cache, ctx.slice(0, 1.0 / (maxNewTokens + 1))));
+        float[] logits = lastLogits(executor.run(Batch.of(prompt).withFeatures(features), cache,
+                ctx.slice(0, 1.0 / (maxNewTokens + 1))));
         for (int step = 0; step < maxNewTokens; step++) {
             ctx.checkCancelled();
             margins[step] = margin(logits);
@@ -137,7 +143,8 @@ public final class Generator {
             if (last && text != null) piece += text.finish();
             if (listener != null) listener.token(id, piece);
             if (last) break;
-            logits = lastLogits(executor.run(Batch.of(id), cache, ctx.slice((step + 1.0) / (maxNewTokens + 1), (step + 2.0) / (maxNewTokens + 1))));
+            logits = lastLogits(executor.run(Batch.of(id), cache,
+                    ctx.slice((step + 1.0) / (maxNewTokens + 1), (step + 2.0) / (maxNewTokens + 1))));
         }
         long[] ids = out.stream().mapToLong(Long::longValue).toArray();
         return new Result(ids, text == null ? "" : text.text(), Arrays.copyOf(margins, ids.length), eos);
@@ -165,13 +172,16 @@ public final class Generator {
         return a - b;
     }
 
-    /** Temperature, then top-k, then top-p over the renormalised survivors (transformers' warper order), then one draw. */
+    /** Temperature, then top-k, then top-p over the renormalised survivors (transformers' warper order), then one draw.
+     *
+     */
     static int sample(float[] logits, Sampling s, RandomGenerator random) {
         int n = logits.length;
         Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) order[i] = i;
         // Descending by logit, ties by index, so the kept set is deterministic.
-        Arrays.sort(order, (x, y) -> logits[x] != logits[y] ? Float.compare(logits[y], logits[x]) : Integer.compare(x, y));
+        Arrays.sort(order, (x, y) -> logits[x] != logits[y] ? Float.compare(logits[y], logits[x])
+                : Integer.compare(x, y));
         int keep = s.topK() > 0 ? Math.min(s.topK(), n) : n;
         double max = logits[order[0]] / s.temperature();
         double[] p = new double[keep];

@@ -40,7 +40,8 @@ public final class KvCache {
     }
 
     public KvCache(int batch, int maxPositions) {
-        if (batch < 1 || maxPositions < 1) throw new IllegalArgumentException("batch " + batch + ", positions " + maxPositions);
+        if (batch < 1 || maxPositions < 1) throw new IllegalArgumentException("batch " + batch + ", positions "
+                + maxPositions);
         this.batch = batch;
         this.maxPositions = maxPositions;
         this.capacity = Math.min(maxPositions, 64);
@@ -69,19 +70,23 @@ public final class KvCache {
 
     /** Opens a step of {@code in.seq()} new positions: room for them and their key mask. */
     void begin(Batch in) {
-        if (in.batch() != batch) throw new IllegalArgumentException("cache holds " + batch + " sequences, step has " + in.batch());
+        if (in.batch() != batch) throw new IllegalArgumentException("cache holds " + batch + " sequences, step has "
+                + in.batch());
         int needed = length + in.seq();
         if (needed > maxPositions) {
-            throw AnewbException.usage("position " + (needed - 1) + " is beyond the model's context of " + maxPositions + " positions");
+            throw AnewbException.usage("position " + (needed - 1) + " is beyond the model's context of " + maxPositions
+                    + " positions");
         }
         ensureCapacity(needed);
-        for (int b = 0; b < batch; b++) for (int t = 0; t < in.seq(); t++) keyValid[b][length + t] = in.mask()[b][t] == 1;
+        for (int b = 0; b < batch; b++) for (int t = 0; t < in.seq(); t++) keyValid[b][length
+                + t] = in.mask()[b][t] == 1;
     }
 
     /** Stores one op's keys/values for the step's positions and returns the op's whole cache. */
     Layer write(String op, Activation k, Activation v) {
         Layer l = layers.computeIfAbsent(op, n -> new Layer(batch, k.channels(), capacity));
-        if (l.width != k.channels() || v.channels() != l.width) throw new IllegalArgumentException(op + ": key width changed");
+        if (l.width != k.channels() || v.channels() != l.width) throw new IllegalArgumentException(op
+                + ": key width changed");
         int n = k.length(), w = l.width;
         for (int b = 0; b < batch; b++) {
             System.arraycopy(k.data(), b * n * w, l.k[b], length * w, n * w);
@@ -90,7 +95,9 @@ public final class KvCache {
         return l;
     }
 
-    /** Closes a step: its positions become part of the cache. Not called when a step fails, so it is retried cleanly. */
+    /** Closes a step: its positions become part of the cache. Not called when a step fails, so it is retried cleanly.
+     *
+     */
     void commit(int newPositions) {
         length += newPositions;
     }
@@ -103,7 +110,8 @@ public final class KvCache {
     Activation encoderValue(String name) { return encoder.get(name); }
 
     void putEncoderValue(String name, Activation a) {
-        if (a.batch() != batch) throw new IllegalArgumentException("cache holds " + batch + " sequences, encoder output has " + a.batch());
+        if (a.batch() != batch) throw new IllegalArgumentException("cache holds " + batch
+                + " sequences, encoder output has " + a.batch());
         encoder.put(name, a);
     }
 

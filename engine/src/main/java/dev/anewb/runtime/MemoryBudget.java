@@ -77,7 +77,8 @@ public final class MemoryBudget {
             throw new AnewbException(String.format(Locale.ROOT,
                     "%s needs about %s of memory for its weights (%,d parameters) but this JVM may use at most %s; "
                             + "start it with more (JAVA_OPTS=-Xmx%dg ./anewb ...) or choose a smaller model",
-                    what, gib(need), graph.parameterCount(), gib(maxHeap), (long) Math.ceil(need / SHARE / (1L << 30)) + 1));
+                    what, gib(need), graph.parameterCount(), gib(maxHeap), (long) Math.ceil(need / SHARE / (1L << 30))
+                            + 1));
         }
     }
 

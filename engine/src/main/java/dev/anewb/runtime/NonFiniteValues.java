@@ -66,7 +66,8 @@ public final class NonFiniteValues {
                 + taps.getFirst() + ")";
         if (bad.isEmpty()) return outputs + "; every weight is finite, so the values overflowed on the way";
         String names = String.join(", ", bad.subList(0, Math.min(3, bad.size())));
-        return outputs + ": " + bad.size() + (bad.size() == 1 ? " weight holds" : " weights hold") + " NaN or infinity: "
+        return outputs + ": " + bad.size() + (bad.size() == 1 ? " weight holds" : " weights hold")
+                + " NaN or infinity: "
                 + names + (bad.size() > 3 ? ", ..." : "") + " (" + w.origin() + ")";
     }
 }

@@ -41,7 +41,8 @@ public final class RotaryEmbedding {
                 float factor = (float) rope.factor();
                 float low = (float) rope.lowFreqFactor();
                 double old = rope.originalMaxPositions();
-                float lowFreqWavelen = (float) (old / rope.lowFreqFactor()), highFreqWavelen = (float) (old / rope.highFreqFactor());
+                float lowFreqWavelen = (float) (old / rope.lowFreqFactor()),
+                        highFreqWavelen = (float) (old / rope.highFreqFactor());
                 float twoPi = (float) (2 * Math.PI);
                 float span = (float) (rope.highFreqFactor() - rope.lowFreqFactor());
                 for (int i = 0; i < inv.length; i++) {

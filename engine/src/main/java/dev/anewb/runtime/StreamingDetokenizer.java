@@ -53,7 +53,9 @@ public final class StreamingDetokenizer {
                 : full.substring(Math.min(full.length(), commonPrefix(full, promptText)));
     }
 
-    /** The part of {@code text} past what was emitted; printed text cannot be taken back, so a rewrite of it is skipped. */
+    /** The part of {@code text} past what was emitted; printed text cannot be taken back, so a rewrite of it is
+     * skipped.
+     */
     private String take(String text) {
         String delta;
         if (text.startsWith(emitted.toString())) delta = text.substring(emitted.length());

@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class AnePlannerTest {
     static final ChipProfiles PROFILES = ChipProfiles.bundled();
-    static final Conversion FP16_BC1S = new Conversion(Conversion.Layout.BC1S, Conversion.Precision.FP16, false, 128, false, List.of(), Map.of(), 0, 0);
+    static final Conversion FP16_BC1S = new Conversion(Conversion.Layout.BC1S, Conversion.Precision.FP16, false, 128,
+            false, List.of(), Map.of(), 0, 0);
 
     @Test void bertBaseForwardFlopsAtSeq128() {
         // projections per layer: 4·768² + 2·768·3072 = 7 077 888; × 12 layers + pooler 768² = 85 524 480 weights
@@ -27,7 +28,8 @@ class AnePlannerTest {
         // closed form 22 498 246 656 (the pooler really runs on 1 token, −0.67%; biases, norms, softmax add ~0.2%)
         double closed = 2.0 * 85_524_480 * 128 + 12 * 2.0 * 2 * 128 * 128 * 768;
         assertEquals(22_498_246_656.0, closed);
-        PlanResult r = AnePlanner.plan(TestModels.graph("bert-base-uncased"), FP16_BC1S, PROFILES.get("A17 Pro"), 1, 128, null);
+        PlanResult r = AnePlanner.plan(TestModels.graph("bert-base-uncased"), FP16_BC1S, PROFILES.get("A17 Pro"), 1,
+                128, null);
         assertEquals(1.0, r.optimized().flops() / closed, 0.01);
         assertEquals(r.optimized().flops() - r.baseline().flops(), 0, "layout does not change the arithmetic");
     }
@@ -36,11 +38,13 @@ class AnePlannerTest {
         ModelGraph g = TestModels.graph("bert-base-uncased");
         for (double mb : new double[]{0.25, 1, 4, 32}) {
             for (int seq : new int[]{8, 128, 512, 2048}) {
-                for (Conversion c : List.of(FP16_BC1S, FP16_BC1S.withInt8(true, 32, false).withChunking(256, 64), AnePlanner.BASELINE)) {
+                for (Conversion c : List.of(FP16_BC1S, FP16_BC1S.withInt8(true, 32, false).withChunking(256, 64),
+                        AnePlanner.BASELINE)) {
                     PlanResult r = AnePlanner.plan(g, c, PROFILES.get("A15"), 2, seq, mb);
                     long buf = r.chip().bufferBytes();
                     for (PlanTotals t : List.of(r.optimized(), r.baseline())) {
-                        for (OpPlan o : t.ops()) assertTrue(o.sramTotal() <= buf, o.name() + " " + o.sramTotal() + " > " + buf);
+                        for (OpPlan o : t.ops()) assertTrue(o.sramTotal() <= buf, o.name() + " " + o.sramTotal()
+                                + " > " + buf);
                         assertTrue(t.peakSramBytes() <= buf);
                     }
                 }
@@ -64,7 +68,8 @@ class AnePlannerTest {
     }
 
     @Test void blockSizeChangesScaleAndZeroPointBytesByTheFormula() {
-        // every projection of bert-base has in = 768 or 3072, divisible by 32 and 128: scale + zp = 3 B per (row, block)
+        // every projection of bert-base has in = 768 or 3072, divisible by 32 and 128: scale + zp = 3 B per (row,
+        // block)
         // Δ = 3·P·(1/32 − 1/128) = 9·P/128 with P = 85 524 480 projection weights → 6 013 440 B
         ModelGraph g = TestModels.graph("bert-base-uncased");
         PlanResult b32 = AnePlanner.plan(g, FP16_BC1S.withInt8(true, 32, false), PROFILES.get("A15"), 1, 128, null);
@@ -80,9 +85,12 @@ class AnePlannerTest {
         // one head, one chunk in the buffer at a time: S·W·2 B (FP16; W·2 is a multiple of 64 here)
         ModelGraph g = TestModels.graph("bert-base-uncased");
         ChipProfile a15 = PROFILES.get("A15");
-        long full = AnePlanner.plan(g, FP16_BC1S, a15, 1, 512, null).optimized().op("layers.0.context").sram(BufferKind.SCORES);
-        long w256 = AnePlanner.plan(g, FP16_BC1S.withChunking(256, 64), a15, 1, 512, null).optimized().op("layers.0.context").sram(BufferKind.SCORES);
-        long w128 = AnePlanner.plan(g, FP16_BC1S.withChunking(128, 0), a15, 1, 512, null).optimized().op("layers.0.context").sram(BufferKind.SCORES);
+        long full = AnePlanner.plan(g, FP16_BC1S, a15, 1, 512,
+                null).optimized().op("layers.0.context").sram(BufferKind.SCORES);
+        long w256 = AnePlanner.plan(g, FP16_BC1S.withChunking(256, 64), a15, 1, 512,
+                null).optimized().op("layers.0.context").sram(BufferKind.SCORES);
+        long w128 = AnePlanner.plan(g, FP16_BC1S.withChunking(128, 0), a15, 1, 512,
+                null).optimized().op("layers.0.context").sram(BufferKind.SCORES);
         assertEquals(512L * 512 * 2, full);   // 524 288
         assertEquals(192L * 256 * 2, w256);   // S = 192: 98 304
         assertEquals(128L * 128 * 2, w128);   // 32 768
@@ -96,7 +104,8 @@ class AnePlannerTest {
         assertTrue(att.spillBytes() > 0);
         assertEquals(2L * 12 * 512 * 512 * 64, att.dramScratchBytes());
         assertEquals("copy", r.baseline().op("layers.0.context.q.to_heads").kind());
-        assertEquals(0, r.optimized().op("layers.0.context").spillBytes(), "one head's 512×512 FP16 scores fit in 4 MiB");
+        assertEquals(0, r.optimized().op("layers.0.context").spillBytes(),
+                "one head's 512×512 FP16 scores fit in 4 MiB");
     }
 
     @Test void warningsFollowRules3And5() {
@@ -106,7 +115,8 @@ class AnePlannerTest {
         assertFalse(embed.onAne());
         assertTrue(embed.warnings().getFirst().startsWith("rule 5"));
         OpPlan q = r.optimized().op("layers.0.q");
-        assertTrue(q.warnings().getFirst().contains("rule 3") && q.warnings().getFirst().contains("Per-channel alternative: 8.03"), q.warnings().toString());
+        assertTrue(q.warnings().getFirst().contains("rule 3")
+                && q.warnings().getFirst().contains("Per-channel alternative: 8.03"), q.warnings().toString());
     }
 
     static ModelGraph config(String json) throws Exception {

@@ -76,16 +76,19 @@ class ChipProfilesTest {
 
     @Test void unknownChipListsTheChips() {
         AnewbException e = assertThrows(AnewbException.class, () -> BUNDLED.get("A99"));
-        assertTrue(e.getMessage().contains("A99") && e.getMessage().contains("A17 Pro") && e.getMessage().contains("M4"), e.getMessage());
+        assertTrue(e.getMessage().contains("A99") && e.getMessage().contains("A17 Pro")
+                && e.getMessage().contains("M4"), e.getMessage());
     }
 
     @Test void userFileOverridesOneFigureAndAddsAChip(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("chips.json");
         Files.writeString(f, """
                 {"chips": {"A15": {"buffer_mb": {"value": 8, "source": "my measurement", "confidence": "E"}},
-                           "X1": {"ane_cores": {"value": 8, "source": "s", "confidence": "?"}, "peak_tops": {"value": 4, "source": "s", "confidence": "?"},
+                           "X1": {"ane_cores": {"value": 8, "source": "s", "confidence": "?"},
+                            "peak_tops": {"value": 4, "source": "s", "confidence": "?"},
                                   "tops_basis": "FP16", "fp16_tflops": {"value": 4, "source": "s", "confidence": "?"},
-                                  "dram_gb_per_s": {"value": 10, "source": "s", "confidence": "?"}, "buffer_mb": {"value": 1, "source": "s", "confidence": "?"}}}}""");
+                                  "dram_gb_per_s": {"value": 10, "source": "s", "confidence": "?"},
+                                   "buffer_mb": {"value": 1, "source": "s", "confidence": "?"}}}}""");
         ChipProfiles p = ChipProfiles.load(f);
         assertEquals(8L << 20, p.get("A15").bufferBytes());
         assertEquals("my measurement", p.get("A15").bufferMb().source());
@@ -138,7 +141,8 @@ class ChipProfilesTest {
     }
 
     @Test void configDirPropertyPicksTheUserFile(@TempDir Path dir) throws Exception {
-        Files.writeString(dir.resolve("chips.json"), "{\"chips\": {\"M4\": {\"buffer_mb\": {\"value\": 16, \"source\": \"me\", \"confidence\": \"L\"}}}}");
+        Files.writeString(dir.resolve("chips.json"),
+                "{\"chips\": {\"M4\": {\"buffer_mb\": {\"value\": 16, \"source\": \"me\", \"confidence\": \"L\"}}}}");
         String old = System.getProperty("anewb.config.dir");
         System.setProperty("anewb.config.dir", dir.toString());
         try {

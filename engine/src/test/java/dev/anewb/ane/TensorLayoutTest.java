@@ -13,7 +13,8 @@ class TensorLayoutTest {
 
     @Test void lastAxisOfSevenFp16ElementsOccupiesOne64ByteRow() {
         // 7 × 2 B = 14 B used, ceil(14/64)·64 = 64 B allocated per row; 3 rows → 192 B, 150 B of padding
-        TensorLayout t = new TensorLayout("x", "", new long[]{3, 7}, 2, TensorLayout.Grouping.NONE, TensorLayout.Grouping.NONE);
+        TensorLayout t = new TensorLayout("x", "", new long[]{3, 7}, 2, TensorLayout.Grouping.NONE,
+                TensorLayout.Grouping.NONE);
         assertEquals(14, t.rowBytesUsed());
         assertEquals(64, t.rowBytesAllocated());
         assertEquals(192, t.bytesAllocated());
@@ -22,7 +23,8 @@ class TensorLayoutTest {
     }
 
     @Test void bc1sStridesAndHeadOwnership() {
-        // (B=2, C=768, 1, S=100) FP16: row = 200 B → 256 B; stride of the singleton axis = 256, of C = 256, of B = 768·256
+        // (B=2, C=768, 1, S=100) FP16: row = 200 B → 256 B; stride of the singleton axis = 256, of C = 256, of B =
+        // 768·256
         TensorLayout t = TensorLayout.activationBc1s("x", 2, 100, 768, 2, 64, 12);
         assertArrayEquals(new long[]{768L * 256, 256, 256, 2}, t.strides());
         assertEquals(2L * 768 * 256, t.bytesAllocated());
@@ -73,7 +75,8 @@ class TensorLayoutTest {
         // FP32 scores per head per chunk: S·W·4 = 2.5 MiB → S·W = 655 360 = 2^17·5 with S ≤ W < 2048:
         // (S, W) = (640, 1024) → O = 384, and (512, 1280) → O = 768; (320, 2048) is full attention (W ≥ n)
         List<ChunkPlan.Setting> s = ChunkPlan.settingsForScoreBytes(2048, 5 * MIB / 2, 4);
-        assertEquals(List.of(new ChunkPlan.Setting(1024, 384, 5 * MIB / 2), new ChunkPlan.Setting(1280, 768, 5 * MIB / 2)), s);
+        assertEquals(List.of(new ChunkPlan.Setting(1024, 384, 5 * MIB / 2),
+                new ChunkPlan.Setting(1280, 768, 5 * MIB / 2)), s);
     }
 
     @Test void int8BlockStorageIs8Plus24OverBBitsPerWeight() {

@@ -10,6 +10,7 @@ import dev.anewb.model.Conversion;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,7 +33,11 @@ class OneCallApiTest {
             OnnxExporter.export(m.graph(), m.source().weights(), tmp.resolve("minilm.onnx"), JobContext.NONE);
             assertTrue(Files.size(tmp.resolve("minilm.onnx")) > 20_000_000);
             CoreMlPreview p = m.writeCoreMl(tmp.resolve("minilm.mlpackage"), CoreMlOptions.DEFAULT, JobContext.NONE);
-            assertEquals(p.weightBytes(), Files.size(tmp.resolve("minilm.mlpackage/Data/com.apple.CoreML/weights/weight.bin")));
+            assertEquals(p.weightBytes(),
+                    Files.size(tmp.resolve("minilm.mlpackage/Data/com.apple.CoreML/weights/weight.bin")));
+            byte[] spec = Files.readAllBytes(tmp.resolve("minilm.mlpackage/Data/com.apple.CoreML/model.mlmodel"));
+            assertTrue(new String(spec, StandardCharsets.ISO_8859_1).contains("apache-2.0"),
+                    "the license of the model card is the package's license");
             try (SafetensorsFile w = SafetensorsFile.open(tmp.resolve("minilm.anepkg/weights.safetensors"))) {
                 assertTrue(w.contains("encoder.layer.5.output.dense.weight.q"));
             }

@@ -50,8 +50,10 @@ class LayersTest {
                 .whereLayer("convert").mayOnlyBeAccessedByLayers("drift", "ane", "hub", "api", "cli")
                 .whereLayer("runtime").mayOnlyBeAccessedByLayers("convert", "drift", "ane", "hub", "api", "cli")
                 .whereLayer("io").mayOnlyBeAccessedByLayers("runtime", "convert", "drift", "ane", "hub", "api", "cli")
-                .whereLayer("quant").mayOnlyBeAccessedByLayers("io", "runtime", "convert", "drift", "ane", "hub", "api", "cli")
-                .whereLayer("model").mayOnlyBeAccessedByLayers("quant", "io", "runtime", "convert", "drift", "ane", "hub",
+                .whereLayer("quant").mayOnlyBeAccessedByLayers("io", "runtime", "convert", "drift", "ane", "hub",
+                        "api", "cli")
+                .whereLayer("model").mayOnlyBeAccessedByLayers("quant", "io", "runtime", "convert", "drift", "ane",
+                        "hub",
                         "api", "cli");
     }
 

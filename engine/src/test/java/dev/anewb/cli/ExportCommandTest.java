@@ -43,7 +43,8 @@ class ExportCommandTest {
                 "--dequantize", "blocked");
         assertEquals(0, forced.exit(), forced.err());
         try (OnnxWeights onnx = OnnxWeights.open(out)) {
-            assertTrue(onnx.graphInputs().containsAll(List.of("input_ids", "attention_mask", "token_type_ids")), onnx.graphInputs().toString());
+            assertTrue(onnx.graphInputs().containsAll(List.of("input_ids", "attention_mask", "token_type_ids")),
+                    onnx.graphInputs().toString());
             assertEquals("sentence_embedding", onnx.graphOutputs().getLast());
             assertEquals(6 * 6, onnx.nodes().stream().filter(n -> n.opType().equals("DequantizeLinear")).count(),
                     "every projection of the 6 layers is block-INT8 by default");
@@ -51,7 +52,8 @@ class ExportCommandTest {
             assertEquals("blocked", onnx.metadata().get("anewb.dequantize"));
             assertTrue(onnx.metadata().get("anewb.onnxruntime").contains("session.qdq_matmulnbits_accuracy_level=1"),
                     onnx.metadata().toString());
-            assertEquals(List.of(384L, 384L / 64), List.of(onnx.rawInitializer("encoder.layer.0.attention.self.query.weight.scale").shape()[1],
+            assertEquals(List.of(384L, 384L / 64),
+                    List.of(onnx.rawInitializer("encoder.layer.0.attention.self.query.weight.scale").shape()[1],
                     onnx.rawInitializer("encoder.layer.0.attention.self.query.weight.scale").shape()[0]));
         }
         try (var files = Files.list(tmp)) {
@@ -77,13 +79,16 @@ class ExportCommandTest {
         Path out = tmp.resolve("x.onnx");
         Outcome small = run("export", BundledModel.ID, "--onnx", out.toString(), "--block-size", "4");
         assertEquals(2, small.exit(), small.err());
-        Outcome overlap = run("export", BundledModel.ID, "--onnx", out.toString(), "--chunk-window", "8", "--chunk-overlap", "8");
+        Outcome overlap = run("export", BundledModel.ID, "--onnx", out.toString(), "--chunk-window", "8",
+                "--chunk-overlap", "8");
         assertEquals(2, overlap.exit(), overlap.err());
         assertTrue(overlap.err().contains("overlap"), overlap.err());
         assertTrue(Files.notExists(out));
     }
 
-    /** --coreml writes the package in the ANE default; a block size Core ML cannot express is refused before writing. */
+    /** --coreml writes the package in the ANE default; a block size Core ML cannot express is refused before writing.
+     *
+     */
     @Test
     void coreMlPackage() throws IOException {
         Path out = tmp.resolve("bert.mlpackage");
@@ -94,7 +99,8 @@ class ExportCommandTest {
         assertTrue(Files.isRegularFile(out.resolve("Manifest.json")));
         Outcome refused = run("export", bert, "--coreml", tmp.resolve("b.mlpackage").toString(), "--block-size", "48");
         assertEquals(2, refused.exit(), refused.err());
-        assertTrue(refused.err().contains("valid block sizes for this model are 8, 16, 32, 64 or ≥ 128 (per-channel)"), refused.err());
+        assertTrue(refused.err().contains("valid block sizes for this model are 8, 16, 32, 64 or ≥ 128 (per-channel)"),
+                refused.err());
         assertTrue(Files.notExists(tmp.resolve("b.mlpackage")));
         Outcome both = run("export", bert, "--coreml", out.toString(), "--onnx", tmp.resolve("x.onnx").toString());
         assertEquals(2, both.exit(), both.err());
@@ -110,8 +116,10 @@ class ExportCommandTest {
         cl.setOut(new PrintWriter(out));
         assertEquals(0, cl.execute("export", "--help"));
         String help = out.toString().replaceAll("\\s+", " ");
-        for (String s : List.of("--quant", "--block-size", "--symmetric", "--precision", "--layout", "--chunk-window", "--chunk-overlap",
-                "--keep-fp16", "--block-override", "--force", "--dequantize", "is rounded to FP16", "Accumulation stays FP32")) {
+        for (String s : List.of("--quant", "--block-size", "--symmetric", "--precision", "--layout", "--chunk-window",
+                "--chunk-overlap",
+                "--keep-fp16", "--block-override", "--force", "--dequantize", "is rounded to FP16",
+                        "Accumulation stays FP32")) {
             assertTrue(help.contains(s), "help mentions " + s + ":\n" + out);
         }
     }

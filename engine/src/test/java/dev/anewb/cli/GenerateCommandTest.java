@@ -53,9 +53,11 @@ class GenerateCommandTest {
     @Test
     void samplingWithASeedRepeatsAndUserErrorsExitTwo() {
         String model = Fixtures.fixture("llama-tiny").toString();
-        Run a = run("generate", model, "--text", "The neural engine", "--max-new-tokens", "8", "--temperature", "0.9", "--top-k", "40",
+        Run a = run("generate", model, "--text", "The neural engine", "--max-new-tokens", "8", "--temperature", "0.9",
+                "--top-k", "40",
                 "--top-p", "0.9", "--seed", "5", "--json");
-        Run b = run("generate", model, "--text", "The neural engine", "--max-new-tokens", "8", "--temperature", "0.9", "--top-k", "40",
+        Run b = run("generate", model, "--text", "The neural engine", "--max-new-tokens", "8", "--temperature", "0.9",
+                "--top-k", "40",
                 "--top-p", "0.9", "--seed", "5", "--json");
         assertEquals(0, a.code(), a.err());
         assertEquals(a.out(), b.out());
@@ -80,9 +82,13 @@ class GenerateCommandTest {
     void noTextFromIdsOutsideTheTokenizerSaysWhy() {
         try (TextTokenizer tok = HfTokenizer.open(Fixtures.fixture("tok-llama").resolve("tokenizer.json"))) {
             int vocab = tok.vocabSize();
-            String why = GenerateCommand.emptyTextReason(new Generator.Result(new long[]{vocab + 5, vocab + 9, 3}, "", null, false), tok);
-            assertTrue(why != null && why.contains("2 of them are not in the tokenizer's vocabulary (ids 0.." + (vocab - 1) + ")"), why);
-            assertEquals(null, GenerateCommand.emptyTextReason(new Generator.Result(new long[]{5}, "hi", null, false), tok));
+            String why = GenerateCommand.emptyTextReason(new Generator.Result(new long[]{vocab + 5, vocab + 9, 3}, "",
+                    null, false), tok);
+            assertTrue(why != null
+                    && why.contains("2 of them are not in the tokenizer's vocabulary (ids 0.." + (vocab - 1) + ")"),
+                            why);
+            assertEquals(null, GenerateCommand.emptyTextReason(new Generator.Result(new long[]{5}, "hi", null, false),
+                    tok));
         }
     }
 }

@@ -68,7 +68,8 @@ class HostileInputCliTest {
         assertFalse(err.contains("Exception") || err.contains("\tat ") || err.contains("--debug for details"),
                 what + ": looks like an unexpected error, not a message: " + err);
         for (String m : mentions) assertTrue(err.contains(m), what + ": '" + m + "' missing from: " + err);
-        TABLE.add("| " + what + " | " + o.exit() + " | `" + err.replace(tmp.toString(), "DIR").replace("|", "\\|") + "` |");
+        TABLE.add("| " + what + " | " + o.exit() + " | `" + err.replace(tmp.toString(), "DIR").replace("|", "\\|")
+                + "` |");
     }
 
     static Path folder(String name, String configFrom) throws IOException {
@@ -97,28 +98,35 @@ class HostileInputCliTest {
 
     @Test void safetensorsHeaderLengthOf2To62() throws IOException {
         Path d = folder("hdr", "bert-tiny");
-        Files.write(d.resolve("model.safetensors"), ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN).putLong(1L << 62).array());
-        refuses("safetensors header length 2^62", 1, List.of("model.safetensors", "header length 4611686018427387904", "larger than the file"), "info", d.toString());
+        Files.write(d.resolve("model.safetensors"),
+                ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN).putLong(1L << 62).array());
+        refuses("safetensors header length 2^62", 1,
+                List.of("model.safetensors", "header length 4611686018427387904", "larger than the file"), "info",
+                        d.toString());
     }
 
     @Test void safetensorsShapeOf10To12Elements() throws IOException {
         Path d = folder("shape", "bert-tiny");
         Files.write(d.resolve("model.safetensors"),
-                safetensors("{\"w\":{\"dtype\":\"F32\",\"shape\":[1000000,1000000],\"data_offsets\":[0,4000000000000]}}"));
-        refuses("safetensors tensor of 10^12 elements", 1, List.of("model.safetensors", "4000000000000"), "info", d.toString());
+                safetensors("{\"w\":{\"dtype\":\"F32\",\"shape\":[1000000,1000000],"
+                        + "\"data_offsets\":[0,4000000000000]}}"));
+        refuses("safetensors tensor of 10^12 elements", 1, List.of("model.safetensors", "4000000000000"), "info",
+                d.toString());
     }
 
     @Test void safetensorsShapeOverflowing64Bits() throws IOException {
         Path d = folder("overflow", "bert-tiny");
         Files.write(d.resolve("model.safetensors"),
                 safetensors("{\"w\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904,4],\"data_offsets\":[0,0]}}"));
-        refuses("safetensors shape whose byte size overflows", 1, List.of("model.safetensors", "overflows"), "info", d.toString());
+        refuses("safetensors shape whose byte size overflows", 1, List.of("model.safetensors", "overflows"), "info",
+                d.toString());
     }
 
     @Test void safetensorsNestingBomb() throws IOException {
         Path d = folder("nest", "bert-tiny");
         Files.write(d.resolve("model.safetensors"), safetensors("[".repeat(100_000) + "]".repeat(100_000)));
-        refuses("safetensors header nested 100000 deep", 1, List.of("model.safetensors", "nesting depth"), "info", d.toString());
+        refuses("safetensors header nested 100000 deep", 1, List.of("model.safetensors", "nesting depth"), "info",
+                d.toString());
     }
 
     @Test void configNestingBomb() throws IOException {
@@ -130,33 +138,41 @@ class HostileInputCliTest {
     @Test void configNegativeSize() throws IOException {
         Path d = Files.createDirectories(tmp.resolve("cfgneg"));
         Files.writeString(d.resolve("config.json"), "{\"model_type\":\"bert\",\"hidden_size\":-5}");
-        refuses("config.json hidden_size -5", 1, List.of("config.json", "hidden_size", "positive"), "info", d.toString());
+        refuses("config.json hidden_size -5", 1, List.of("config.json", "hidden_size", "positive"), "info",
+                d.toString());
     }
 
     @Test void indexShardEscapingTheFolder() throws IOException {
         Path d = folder("escape", "bert-tiny");
-        Files.writeString(d.resolve("model.safetensors.index.json"), "{\"weight_map\":{\"w\":\"../../../../etc/passwd\"}}");
-        refuses("index.json shard ../../../../etc/passwd", 1, List.of("model.safetensors.index.json", "../../../../etc/passwd", "outside"), "info", d.toString());
+        Files.writeString(d.resolve("model.safetensors.index.json"),
+                "{\"weight_map\":{\"w\":\"../../../../etc/passwd\"}}");
+        refuses("index.json shard ../../../../etc/passwd", 1,
+                List.of("model.safetensors.index.json", "../../../../etc/passwd", "outside"), "info", d.toString());
         Files.writeString(d.resolve("model.safetensors.index.json"), "{\"weight_map\":{\"w\":\"/etc/passwd\"}}");
-        refuses("index.json shard /etc/passwd", 1, List.of("model.safetensors.index.json", "/etc/passwd", "absolute"), "info", d.toString());
+        refuses("index.json shard /etc/passwd", 1, List.of("model.safetensors.index.json", "/etc/passwd", "absolute"),
+                "info", d.toString());
     }
 
     @Test void weightsSymlinkLeavingTheFolder() throws IOException {
         Path d = folder("link", "bert-tiny");
         Path outside = Files.write(tmp.resolve("secret.safetensors"), safetensors("{}"));
         Files.createSymbolicLink(d.resolve("model.safetensors"), outside);
-        refuses("model.safetensors -> a file outside the folder", 1, List.of("model.safetensors", "outside the model folder"), "info", d.toString());
+        refuses("model.safetensors -> a file outside the folder", 1,
+                List.of("model.safetensors", "outside the model folder"), "info", d.toString());
     }
 
     @Test void onnxLengthPastTheEnd() throws IOException {
         Path d = folder("onnxlen", "bert-tiny");
-        Files.write(d.resolve("model.onnx"), new byte[]{0x3a, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x07, 'a', 'b', 'c'});
-        refuses("ONNX graph length 2^31-1 in a 9-byte file", 1, List.of("model.onnx", "claims 2147483647 bytes"), "info", d.toString());
+        Files.write(d.resolve("model.onnx"),
+                new byte[]{0x3a, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x07, 'a', 'b', 'c'});
+        refuses("ONNX graph length 2^31-1 in a 9-byte file", 1, List.of("model.onnx", "claims 2147483647 bytes"),
+                "info", d.toString());
     }
 
     @Test void onnxExternalDataEscapingTheFolder() throws IOException {
         Path d = folder("onnxext", "bert-tiny");
-        // TensorProto: dims [1], data_type FLOAT, name "w", external_data {location: ../../../etc/passwd}, data_location EXTERNAL
+        // TensorProto: dims [1], data_type FLOAT, name "w", external_data {location: ../../../etc/passwd},
+        // data_location EXTERNAL
         ByteArrayOutputStream tensor = new ByteArrayOutputStream();
         tensor.write(new byte[]{0x08, 0x01, 0x10, 0x01});
         field(tensor, 8, "w".getBytes());
@@ -170,7 +186,8 @@ class HostileInputCliTest {
         ByteArrayOutputStream model = new ByteArrayOutputStream();
         field(model, 7, graph.toByteArray());
         Files.write(d.resolve("model.onnx"), model.toByteArray());
-        refuses("ONNX external data ../../../etc/passwd", 1, List.of("model.onnx", "../../../etc/passwd", "outside"), "info", d.toString());
+        refuses("ONNX external data ../../../etc/passwd", 1, List.of("model.onnx", "../../../etc/passwd", "outside"),
+                "info", d.toString());
     }
 
     private static void field(ByteArrayOutputStream out, int number, byte[] bytes) {
@@ -187,28 +204,38 @@ class HostileInputCliTest {
     @Test void tokenizerWithBrokenVocab() throws IOException {
         Path d = Files.createDirectories(tmp.resolve("tok"));
         Files.writeString(d.resolve("tokenizer.json"), "{\"model\":{\"type\":\"Unigram\",\"vocab\":[1,2,3]}}");
-        refuses("tokenizer.json vocab [1,2,3]", 1, List.of("tokenizer.json", "vocab entry 0"), "tokenize", d.toString(), "--text", "hi");
-        Files.writeString(d.resolve("tokenizer.json"), "{\"model\":{\"type\":\"WordPiece\",\"vocab\":{\"a\":0}},\"added_tokens\":[{\"id\":5}]}");
-        refuses("tokenizer.json added token without content", 1, List.of("tokenizer.json", "content"), "tokenize", d.toString(), "--text", "hi");
+        refuses("tokenizer.json vocab [1,2,3]", 1, List.of("tokenizer.json", "vocab entry 0"), "tokenize",
+                d.toString(), "--text", "hi");
+        Files.writeString(d.resolve("tokenizer.json"),
+                "{\"model\":{\"type\":\"WordPiece\",\"vocab\":{\"a\":0}},\"added_tokens\":[{\"id\":5}]}");
+        refuses("tokenizer.json added token without content", 1, List.of("tokenizer.json", "content"), "tokenize",
+                d.toString(), "--text", "hi");
         Files.writeString(d.resolve("tokenizer.json"), "{\"model\":{\"type\":\"WordPiece\",\"vocab\":{\"a\":1e12}}}");
-        refuses("tokenizer.json token id 10^12", 1, List.of("tokenizer.json", "'a'", "id"), "tokenize", d.toString(), "--text", "hi");
-        Files.writeString(d.resolve("tokenizer.json"), "{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0},\"merges\":[]},\"normalizer\":{\"type\":\"Nope\"}}");
-        refuses("tokenizer.json the native library rejects", 1, List.of("tokenizer.json", "cannot be loaded as a tokenizer"), "tokenize", d.toString(), "--text", "hi");
+        refuses("tokenizer.json token id 10^12", 1, List.of("tokenizer.json", "'a'", "id"), "tokenize", d.toString(),
+                "--text", "hi");
+        Files.writeString(d.resolve("tokenizer.json"),
+                "{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0},\"merges\":[]},\"normalizer\":{\"type\":\"Nope\"}}");
+        refuses("tokenizer.json the native library rejects", 1,
+                List.of("tokenizer.json", "cannot be loaded as a tokenizer"), "tokenize", d.toString(), "--text", "hi");
         Files.writeString(d.resolve("tokenizer.json"), "{\"model\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}");
-        refuses("tokenizer.json nested 100000 deep", 1, List.of("tokenizer.json", "nesting depth"), "tokenize", d.toString(), "--text", "hi");
+        refuses("tokenizer.json nested 100000 deep", 1, List.of("tokenizer.json", "nesting depth"), "tokenize",
+                d.toString(), "--text", "hi");
     }
 
     /** Found by fuzzing: Jackson puts the location on a second line, which made these messages two lines long. */
     @Test void truncatedJsonIsOneLine() throws IOException {
         Path d = Files.createDirectories(tmp.resolve("trunc"));
         Files.writeString(d.resolve("tokenizer.json"), "{\"model\":{\"vo");
-        refuses("tokenizer.json cut short", 1, List.of("tokenizer.json", "not valid JSON"), "tokenize", d.toString(), "--text", "hi");
+        refuses("tokenizer.json cut short", 1, List.of("tokenizer.json", "not valid JSON"), "tokenize", d.toString(),
+                "--text", "hi");
         Path m = folder("truncidx", "bert-tiny");
         Files.writeString(m.resolve("model.safetensors.index.json"), "{\"weight_map\":{\"a\n\":");
-        refuses("index.json with a raw newline in a name", 1, List.of("model.safetensors.index.json", "not valid JSON"), "info", m.toString());
+        refuses("index.json with a raw newline in a name", 1,
+                List.of("model.safetensors.index.json", "not valid JSON"), "info", m.toString());
         Path p = copyPackage("truncated");
         Files.writeString(p.resolve("manifest.json"), "{\"format\":\"anepkg\",\"form\u0007");
-        refuses(".anepkg manifest cut short", 1, List.of("manifest.json", "cannot read the manifest"), "info", p.toString());
+        refuses(".anepkg manifest cut short", 1, List.of("manifest.json", "cannot read the manifest"), "info",
+                p.toString());
     }
 
     // ---------------------------------------------------------------- packages
@@ -238,7 +265,8 @@ class HostileInputCliTest {
         Path outside = tmp.resolve("elsewhere.safetensors");
         Files.move(p.resolve("weights.safetensors"), outside);
         Files.createSymbolicLink(p.resolve("weights.safetensors"), outside);
-        refuses(".anepkg whose weights.safetensors links outside", 1, List.of("weights.safetensors", "outside"), "info", p.toString());
+        refuses(".anepkg whose weights.safetensors links outside", 1, List.of("weights.safetensors", "outside"),
+                "info", p.toString());
     }
 
     @Test void packageOfAnotherFormatVersion() throws IOException {
@@ -265,8 +293,11 @@ class HostileInputCliTest {
     @Test void packageWithABrokenConversionSection() throws IOException {
         Path p = copyPackage("badconv");
         Path m = p.resolve("manifest.json");
-        Files.writeString(m, Files.readString(m).replace("\"block_size\" : 128,\n    \"symmetric\"", "\"block_size\" : 0,\n    \"symmetric\""));
-        refuses(".anepkg manifest with block_size 0", 1, List.of("manifest.json", "block size 0"), "info", p.toString());
+        Files.writeString(m,
+                Files.readString(m).replace("\"block_size\" : 128,\n    \"symmetric\"",
+                        "\"block_size\" : 0,\n    \"symmetric\""));
+        refuses(".anepkg manifest with block_size 0", 1, List.of("manifest.json", "block size 0"), "info",
+                p.toString());
     }
 
     // ---------------------------------------------------------------- outputs over inputs (issue 17, item 1)
@@ -481,7 +512,8 @@ class HostileInputCliTest {
         Outcome o = runCapturingStderr("info", m.toString());
         assertEquals(0, o.exit(), o.err());
         assertEquals(1, o.err().lines().count(), o.err());
-        for (String s : List.of("16 weights are not used", "encoder.layer.1.attention", "the checkpoint has layers up to 1",
+        for (String s : List.of("16 weights are not used", "encoder.layer.1.attention",
+                "the checkpoint has layers up to 1",
                 "says 1 layers")) {
             assertTrue(o.err().contains(s), s + " missing from: " + o.err());
         }
@@ -534,8 +566,10 @@ class HostileInputCliTest {
     // ---------------------------------------------------------------- settings (usage errors)
 
     @Test void tokenIdOutsideTheVocabulary() {
-        refuses("--ids with 999999999", 2, List.of("token id 999999999", "vocabulary"), "run", Fixtures.fixture("bert-tiny").toString(), "--ids", "1,2,999999999");
-        refuses("--ids with -2", 2, List.of("token id -2"), "run", Fixtures.fixture("bert-tiny").toString(), "--ids", "1,-2");
+        refuses("--ids with 999999999", 2, List.of("token id 999999999", "vocabulary"), "run",
+                Fixtures.fixture("bert-tiny").toString(), "--ids", "1,2,999999999");
+        refuses("--ids with -2", 2, List.of("token id -2"), "run", Fixtures.fixture("bert-tiny").toString(), "--ids",
+                "1,-2");
     }
 
     /** Item 11: a clear refusal with the way forward (--truncate); bench --seq 600 silently timed 512. */
@@ -555,12 +589,15 @@ class HostileInputCliTest {
 
     @Test void absurdConversionSettings() {
         String m = Fixtures.fixture("bert-tiny").toString();
-        refuses("--block-size 0", 2, List.of("block size 0"), "run", m, "--ids", "1,2", "--quant", "int8", "--block-size", "0");
-        refuses("--chunk-overlap 8 with --chunk-window 8", 2, List.of("overlap 8", "window 8"), "run", m, "--ids", "1,2", "--chunk-window", "8", "--chunk-overlap", "8");
+        refuses("--block-size 0", 2, List.of("block size 0"), "run", m, "--ids", "1,2", "--quant", "int8",
+                "--block-size", "0");
+        refuses("--chunk-overlap 8 with --chunk-window 8", 2, List.of("overlap 8", "window 8"), "run", m, "--ids",
+                "1,2", "--chunk-window", "8", "--chunk-overlap", "8");
     }
 
     @Test void tooManyNewTokens() {
-        refuses("--max-new-tokens 10^9", 2, List.of("--max-new-tokens 1000000000", "context"), "generate", Fixtures.fixture("gpt2-tiny").toString(),
+        refuses("--max-new-tokens 10^9", 2, List.of("--max-new-tokens 1000000000", "context"), "generate",
+                Fixtures.fixture("gpt2-tiny").toString(),
                 "--ids", "1,2", "--max-new-tokens", "1000000000");
     }
 
@@ -568,7 +605,8 @@ class HostileInputCliTest {
         String m = Fixtures.fixture("bert-tiny").toString();
         refuses("plan --seq 10^9", 2, List.of("--seq 1000000000", "512"), "plan", m, "--seq", "1000000000");
         refuses("plan --batch 0", 2, List.of("--batch", "0"), "plan", m, "--seq", "16", "--batch", "0");
-        refuses("plan --batch 10^9", 2, List.of("--batch 1000000000"), "plan", m, "--seq", "16", "--batch", "1000000000");
+        refuses("plan --batch 10^9", 2, List.of("--batch 1000000000"), "plan", m, "--seq", "16", "--batch",
+                "1000000000");
         refuses("plan --sram-mb -1", 2, List.of("--sram-mb"), "plan", m, "--seq", "16", "--sram-mb", "-1");
     }
 }

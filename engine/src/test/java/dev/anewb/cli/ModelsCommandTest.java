@@ -38,7 +38,8 @@ class ModelsCommandTest {
     void stop() { hub.close(); }
 
     Map<String, String> env() {
-        return Map.of("HF_ENDPOINT", hub.endpoint(), "HF_HUB_CACHE", tmp.resolve("cache").toString(), "HF_HOME", tmp.resolve("home").toString());
+        return Map.of("HF_ENDPOINT", hub.endpoint(), "HF_HUB_CACHE", tmp.resolve("cache").toString(), "HF_HOME",
+                tmp.resolve("home").toString());
     }
 
     JsonNode run(String... args) throws Exception {
@@ -71,7 +72,8 @@ class ModelsCommandTest {
         JsonNode model = list.get("models").get(0);
         assertEquals(BERT, model.get("id").asText());
         assertEquals(bert.commit(), model.get("refs").get("main").asText());
-        long expectedSize = bert.files().get("config.json").length + bert.files().get("model.safetensors").length + bert.files().get("tokenizer.json").length;
+        long expectedSize = bert.files().get("config.json").length + bert.files().get("model.safetensors").length
+                + bert.files().get("tokenizer.json").length;
         assertEquals(expectedSize, model.get("size_bytes").asLong(), "size counts each blob once");
         assertEquals("bert", model.get("model_type").asText());
         assertTrue(model.get("supported").asBoolean());

@@ -31,7 +31,8 @@ class VisionAudioCliTest {
             BufferedImage img = new BufferedImage(t.dim(1), t.dim(0), BufferedImage.TYPE_INT_RGB);
             for (int y = 0; y < t.dim(0); y++) for (int x = 0; x < t.dim(1); x++) {
                 int o = (y * t.dim(1) + x) * 3;
-                img.setRGB(x, y, (int) (t.getLong(o) & 0xFF) << 16 | (int) (t.getLong(o + 1) & 0xFF) << 8 | (int) (t.getLong(o + 2) & 0xFF));
+                img.setRGB(x, y, (int) (t.getLong(o) & 0xFF) << 16 | (int) (t.getLong(o
+                        + 1) & 0xFF) << 8 | (int) (t.getLong(o + 2) & 0xFF));
             }
             ImageIO.write(img, "png", png.toFile());
             refPixels = ref.get("pixel_values").toFloatArray();
@@ -58,13 +59,15 @@ class VisionAudioCliTest {
             wave = ref.get("waveform").toFloatArray();
         }
         Files.write(wav, MediaReadersTest.wav(3, 32, 16000, new float[][]{wave}));
-        var r = GenerateCommandTest.run("run", fx.toString(), "--audio", wav.toString(), "--decoder-ids", "1,2,3,4", "--dump", dump.toString());
+        var r = GenerateCommandTest.run("run", fx.toString(), "--audio", wav.toString(), "--decoder-ids", "1,2,3,4",
+                "--dump", dump.toString());
         assertEquals(0, r.code(), r.err());
         try (SafetensorsFile d = SafetensorsFile.open(dump)) {
             assertArrayEquals(new long[]{1, 80, 3000}, d.get("input_features").shape());
             assertArrayEquals(new long[]{1, 4, 1000}, d.get("logits").shape());
         }
-        var g = GenerateCommandTest.run("generate", fx.toString(), "--audio", wav.toString(), "--decoder-ids", "1,2,3,4",
+        var g = GenerateCommandTest.run("generate", fx.toString(), "--audio", wav.toString(), "--decoder-ids",
+                "1,2,3,4",
                 "--max-new-tokens", "10", "--json");
         assertEquals(0, g.code(), g.err());
         JsonNode ids = new ObjectMapper().readTree(g.out()).get("ids");

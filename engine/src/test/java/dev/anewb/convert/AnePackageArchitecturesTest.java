@@ -43,15 +43,18 @@ class AnePackageArchitecturesTest {
     @ValueSource(strings = {"gpt2-tiny", "llama-tiny", "vit-tiny", "whisper-tiny"})
     void aPackageReopensAndReproducesItsRecordedDrift(String fixture) throws Exception {
         Path out = tmp.resolve(fixture + ".anepkg");
-        try (ConvertedModel m = ConvertedModel.open(Fixtures.fixture(fixture).toString(), Conversion.ANE_DEFAULT, JobContext.NONE)) {
+        try (ConvertedModel m = ConvertedModel.open(Fixtures.fixture(fixture).toString(), Conversion.ANE_DEFAULT,
+                JobContext.NONE)) {
             Batch sample = m.sampleInput();
             m.writePackage(out, false, null, JobContext.NONE);
             JsonNode manifest = AnePackage.readManifest(out);
             JsonNode in = manifest.path("drift").path("sample_input");
             boolean media = !sample.features().isEmpty();
-            assertEquals(media, fixture.startsWith("vit") || fixture.startsWith("whisper"), "image and audio models get a media sample");
+            assertEquals(media, fixture.startsWith("vit") || fixture.startsWith("whisper"),
+                    "image and audio models get a media sample");
             assertEquals(media, in.has("file"), in.toString());
-            assertEquals(!media, in.has("texts"), "only text samples record the sample texts (Whisper has a tokenizer, but an audio sample)");
+            assertEquals(!media, in.has("texts"),
+                    "only text samples record the sample texts (Whisper has a tokenizer, but an audio sample)");
             assertEquals(!fixture.startsWith("vit"), in.has("ids"), "ViT's sample has no token ids");
 
             // The sample read back from the package is the sample the drift was measured on, bit for bit.
@@ -93,7 +96,8 @@ class AnePackageArchitecturesTest {
                         inexact++;
                     }
                 }
-                assertTrue(inexact > re.size() / 2, "INT8 + FP16 moves most taps (" + inexact + " of " + re.size() + ")");
+                assertTrue(inexact > re.size() / 2, "INT8 + FP16 moves most taps (" + inexact + " of " + re.size()
+                        + ")");
             }
         }
     }
@@ -102,7 +106,8 @@ class AnePackageArchitecturesTest {
     void aSampleInputFileOutsideThePackageIsRefused() throws Exception {
         Path pkg = Files.createDirectories(tmp.resolve("shared.anepkg"));
         JsonNode m = new ObjectMapper().readTree(
-                "{\"drift\":{\"sample_input\":{\"file\":\"../secret.safetensors\",\"features\":{\"pixel_values\":[1,3,2,2]},\"tokens\":5}}}");
+                "{\"drift\":{\"sample_input\":{\"file\":\"../secret.safetensors\","
+                        + "\"features\":{\"pixel_values\":[1,3,2,2]},\"tokens\":5}}}");
         AnewbException e = assertThrows(AnewbException.class, () -> AnePackage.sampleInput(pkg, m));
         assertTrue(e.getMessage().contains("points outside"), e.getMessage());
         // Without the package folder a media sample cannot be read: a message, not a batch missing its image.
@@ -120,9 +125,11 @@ class AnePackageArchitecturesTest {
         try (LoadedModel pkg = ModelLoader.load(ModelRef.parse(out.toString()), JobContext.NONE, true)) {
             Batch batch = OnnxArchitecturesTest.prompts(Fixtures.fixture("llama-tiny"));
             // ORT on the exported package against our executor on the package itself.
-            OnnxExporterTest.exportAndCompare(tmp, pkg.graph(), pkg.weights(), batch, OnnxExporter.Dequantize.BLOCKED, OnnxExporterTest.TOL);
+            OnnxExporterTest.exportAndCompare(tmp, pkg.graph(), pkg.weights(), batch, OnnxExporter.Dequantize.BLOCKED,
+                    OnnxExporterTest.TOL);
 
-            // The ONNX file carries the package's INT8 bytes as stored (transposed to [in, out]), not a re-quantization.
+            // The ONNX file carries the package's INT8 bytes as stored (transposed to [in, out]), not a
+            // re-quantization.
             Path onnx = tmp.resolve("pkg.onnx");
             OnnxExporter.export(pkg.graph(), pkg.weights(), onnx, JobContext.NONE);
             String w = "model.layers.1.mlp.down_proj.weight";
@@ -134,7 +141,8 @@ class AnePackageArchitecturesTest {
                 int rows = q.dim(0), k = q.dim(1), nb = s.dim(1);
                 assertArrayEquals(new long[]{k, rows}, qo.shape());
                 for (int r = 0; r < rows; r++) {
-                    for (int i = 0; i < k; i++) assertEquals(q.getLong((long) r * k + i), qo.getLong((long) i * rows + r));
+                    for (int i = 0; i < k; i++) assertEquals(q.getLong((long) r * k + i),
+                            qo.getLong((long) i * rows + r));
                     for (int b = 0; b < nb; b++) {
                         assertEquals(z.getLong((long) r * nb + b), zo.getLong((long) b * rows + r));
                         assertEquals(s.getFloat((long) r * nb + b), so.getFloat((long) b * rows + r));

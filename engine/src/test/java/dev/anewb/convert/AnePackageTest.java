@@ -52,7 +52,8 @@ class AnePackageTest {
                 assertArrayEquals(new long[]{64, 64}, w.get(q + ".q").shape());
                 assertArrayEquals(new long[]{64, 2}, w.get(q + ".scale").shape(), "ceil(64/48) blocks per row");
                 assertEquals(DType.F16, w.get(q + ".scale").dtype());
-                assertArrayEquals(new long[]{128, 2}, w.get("encoder.layer.0.intermediate.dense.weight.scale").shape(), "override B=32 on k=64");
+                assertArrayEquals(new long[]{128, 2}, w.get("encoder.layer.0.intermediate.dense.weight.scale").shape(),
+                        "override B=32 on k=64");
                 assertEquals(DType.F16, w.get("pooler.dense.weight").dtype(), "kept FP16 by pattern");
                 assertEquals(DType.F16, w.get("embeddings.word_embeddings.weight").dtype());
             }
@@ -130,10 +131,12 @@ class AnePackageTest {
     @Test
     void anExistingPackageNeedsForceAndACancelledWriteLeavesNothing() throws Exception {
         Path out = tmp.resolve("p.anepkg");
-        try (ConvertedModel m = ConvertedModel.open(Fixtures.fixture("distilbert-tiny").toString(), Conversion.ANE_DEFAULT, JobContext.NONE)) {
+        try (ConvertedModel m = ConvertedModel.open(Fixtures.fixture("distilbert-tiny").toString(),
+                Conversion.ANE_DEFAULT, JobContext.NONE)) {
             m.writePackage(out, false, null, JobContext.NONE);
             long before = Files.getLastModifiedTime(out.resolve("manifest.json")).toMillis();
-            AnewbException e = assertThrows(AnewbException.class, () -> m.writePackage(out, false, null, JobContext.NONE));
+            AnewbException e = assertThrows(AnewbException.class, () ->
+                    m.writePackage(out, false, null, JobContext.NONE));
             assertTrue(e.getMessage().contains("--force"), e.getMessage());
 
             AtomicInteger calls = new AtomicInteger();
@@ -142,7 +145,8 @@ class AnePackageTest {
                 public boolean isCancelled() { return calls.get() > 8; }
             };
             assertThrows(JobCancelledException.class, () -> m.writePackage(out, true, null, cancelMidway));
-            assertEquals(before, Files.getLastModifiedTime(out.resolve("manifest.json")).toMillis(), "previous package intact");
+            assertEquals(before, Files.getLastModifiedTime(out.resolve("manifest.json")).toMillis(),
+                    "previous package intact");
             try (Stream<Path> s = Files.list(tmp)) {
                 assertEquals(List.of(out), s.toList(), "no temporary folder left behind");
             }

@@ -21,10 +21,13 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Conversion passes on the random-weight fixtures: INT8 against transformers' quantized references, layout and chunking against FP32. */
+/** Conversion passes on the random-weight fixtures: INT8 against transformers' quantized references, layout and
+ * chunking against FP32.
+ */
 class ConversionFixtureTest {
 
-    record Loaded(SafetensorsFile weights, SafetensorsFile ref, ModelGraph graph, Batch batch) implements AutoCloseable {
+    record Loaded(SafetensorsFile weights, SafetensorsFile ref, ModelGraph graph,
+            Batch batch) implements AutoCloseable {
         public void close() {
             weights.close();
             ref.close();
@@ -35,7 +38,8 @@ class ConversionFixtureTest {
         Path dir = Fixtures.fixture(fixture);
         SafetensorsFile w = SafetensorsFile.open(dir.resolve("model.safetensors"));
         SafetensorsFile r = SafetensorsFile.open(dir.resolve("reference.safetensors"));
-        ModelGraph g = Architectures.graph(Architectures.readConfig(dir.resolve("config.json")), new Architectures.GraphOptions(w::contains, false));
+        ModelGraph g = Architectures.graph(Architectures.readConfig(dir.resolve("config.json")),
+                new Architectures.GraphOptions(w::contains, false));
         return new Loaded(w, r, g, References.batch(r, ""));
     }
 
@@ -47,7 +51,8 @@ class ConversionFixtureTest {
             RunResult out = new Executor(q, l.weights()).run(l.batch(), JobContext.NONE);
             for (int i = 0; i <= q.config().numLayers(); i++) {
                 String name = "int8_block" + block + ".hidden_states." + i;
-                References.assertClose(name, out.tap("hidden_states." + i), References.activation(l.ref().get(name)), l.batch(), 2e-4);
+                References.assertClose(name, out.tap("hidden_states." + i), References.activation(l.ref().get(name)),
+                        l.batch(), 2e-4);
             }
         }
     }
@@ -83,7 +88,8 @@ class ConversionFixtureTest {
             RunResult ref = new Executor(l.graph(), l.weights()).run(l.batch(), JobContext.NONE);
             ModelGraph g = Converter.convert(l.graph(), Conversion.ORIGINAL.withChunking(6, 2)).graph();
             RunResult out = new Executor(g, l.weights()).run(l.batch(), JobContext.NONE);
-            TapMetrics m = TapMetrics.of("hidden_states.2", ref.tap("hidden_states.2"), out.tap("hidden_states.2"), l.batch());
+            TapMetrics m = TapMetrics.of("hidden_states.2", ref.tap("hidden_states.2"), out.tap("hidden_states.2"),
+                    l.batch());
             assertTrue(!m.exact() && m.cosine() > 0.5, "chunked W=6 O=2: " + m);
         }
     }

@@ -38,7 +38,8 @@ class OnnxArchitecturesTest {
     @TempDir Path tmp;
 
     static ModelGraph graph(Path dir, SafetensorsFile weights) {
-        return Architectures.graph(Architectures.readConfig(dir.resolve("config.json")), new Architectures.GraphOptions(weights::contains, false));
+        return Architectures.graph(Architectures.readConfig(dir.resolve("config.json")),
+                new Architectures.GraphOptions(weights::contains, false));
     }
 
     /** Both fixture prompts as one right-padded batch: causal and padding masks act together. */
@@ -62,8 +63,10 @@ class OnnxArchitecturesTest {
         Path dir = Fixtures.fixture(fixture);
         try (SafetensorsFile weights = SafetensorsFile.open(dir.resolve("model.safetensors"))) {
             ModelGraph g = OnnxExporterTest.convert(graph(dir, weights), c);
-            List<TapMetrics> m = OnnxExporterTest.exportAndCompare(tmp, g, weights, prompts(dir), OnnxExporter.Dequantize.BLOCKED, tol);
-            assertTrue(names(m).containsAll(Set.of("hidden_states.0", "hidden_states." + g.config().numLayers(), "logits")), names(m).toString());
+            List<TapMetrics> m = OnnxExporterTest.exportAndCompare(tmp, g, weights, prompts(dir),
+                    OnnxExporter.Dequantize.BLOCKED, tol);
+            assertTrue(names(m).containsAll(Set.of("hidden_states.0", "hidden_states." + g.config().numLayers(),
+                    "logits")), names(m).toString());
             return m;
         }
     }
@@ -82,8 +85,10 @@ class OnnxArchitecturesTest {
     void llamaTinyGqaAndRopeFp32AndInt8() throws Exception {
         Path dir = Fixtures.fixture("llama-tiny");
         try (SafetensorsFile weights = SafetensorsFile.open(dir.resolve("model.safetensors"))) {
-            Op.Attention a = graph(dir, weights).ops().stream().filter(o -> o instanceof Op.Attention).map(o -> (Op.Attention) o).findFirst().orElseThrow();
-            assertTrue(a.kvHeads() < a.heads() && a.rope() != null, "the fixture has grouped kv heads and a rotary embedding");
+            Op.Attention a = graph(dir, weights).ops().stream().filter(o -> o instanceof Op.Attention).map(o ->
+                    (Op.Attention) o).findFirst().orElseThrow();
+            assertTrue(a.kvHeads() < a.heads() && a.rope() != null,
+                    "the fixture has grouped kv heads and a rotary embedding");
         }
         decoder("llama-tiny", Conversion.ORIGINAL, TOL);
         decoder("llama-tiny", Conversion.ORIGINAL.withInt8(true, 128, false), TOL);
@@ -93,7 +98,9 @@ class OnnxArchitecturesTest {
     @Test
     void llamaTinyFp16ChunkedCausal() throws Exception {
         // FP16 rounding at the executor's boundaries and the causal band of chunked attention, with RoPE and GQA.
-        decoder("llama-tiny", Conversion.ORIGINAL.withPrecision(Conversion.Precision.FP16).withInt8(true, 128, false).withChunking(6, 2),
+        decoder("llama-tiny",
+                Conversion.ORIGINAL.withPrecision(Conversion.Precision.FP16).withInt8(true, 128, false).withChunking(6,
+                        2),
                 OnnxExporterTest.FP16_TOL);
     }
 
@@ -103,11 +110,15 @@ class OnnxArchitecturesTest {
         try (SafetensorsFile weights = SafetensorsFile.open(dir.resolve("model.safetensors"));
              SafetensorsFile ref = SafetensorsFile.open(dir.resolve("reference.safetensors"))) {
             ModelGraph g = graph(dir, weights);
-            Batch batch = Batch.ofFeatures(g.fixedLength(Axis.TOKENS), Map.of(ModelGraph.PIXEL_VALUES, feature(ref.get("pixel_values"))));
-            List<TapMetrics> m = OnnxExporterTest.exportAndCompare(tmp, g, weights, batch, OnnxExporter.Dequantize.BLOCKED, TOL);
-            assertTrue(names(m).containsAll(Set.of("hidden_states.0", "hidden_states.2", "last_hidden_state", "pooler_output")), names(m).toString());
+            Batch batch = Batch.ofFeatures(g.fixedLength(Axis.TOKENS),
+                    Map.of(ModelGraph.PIXEL_VALUES, feature(ref.get("pixel_values"))));
+            List<TapMetrics> m = OnnxExporterTest.exportAndCompare(tmp, g, weights, batch,
+                    OnnxExporter.Dequantize.BLOCKED, TOL);
+            assertTrue(names(m).containsAll(Set.of("hidden_states.0", "hidden_states.2", "last_hidden_state",
+                    "pooler_output")), names(m).toString());
             // Also converted: INT8 projections, and chunked (non-causal) attention over the patch tokens.
-            OnnxExporterTest.exportAndCompare(tmp, OnnxExporterTest.convert(g, Conversion.ORIGINAL.withInt8(true, 128, false).withChunking(8, 2)),
+            OnnxExporterTest.exportAndCompare(tmp,
+                    OnnxExporterTest.convert(g, Conversion.ORIGINAL.withInt8(true, 128, false).withChunking(8, 2)),
                     weights, batch, OnnxExporter.Dequantize.BLOCKED, TOL);
         }
     }
@@ -120,15 +131,19 @@ class OnnxArchitecturesTest {
         try (SafetensorsFile weights = SafetensorsFile.open(vit.resolve("model.safetensors"));
              SafetensorsFile ref = SafetensorsFile.open(vit.resolve("reference.safetensors"))) {
             ModelGraph g = OnnxExporterTest.convert(graph(vit, weights), Conversion.ANE_DEFAULT);
-            Batch batch = Batch.ofFeatures(g.fixedLength(Axis.TOKENS), Map.of(ModelGraph.PIXEL_VALUES, feature(ref.get("pixel_values"))));
-            firstTap(OnnxExporterTest.exportAndCompare(tmp, g, weights, batch, OnnxExporter.Dequantize.BLOCKED, OnnxExporterTest.FP16_TOL));
+            Batch batch = Batch.ofFeatures(g.fixedLength(Axis.TOKENS),
+                    Map.of(ModelGraph.PIXEL_VALUES, feature(ref.get("pixel_values"))));
+            firstTap(OnnxExporterTest.exportAndCompare(tmp, g, weights, batch, OnnxExporter.Dequantize.BLOCKED,
+                    OnnxExporterTest.FP16_TOL));
         }
         Path whisper = Fixtures.fixture("whisper-tiny");
         try (SafetensorsFile weights = SafetensorsFile.open(whisper.resolve("model.safetensors"));
              SafetensorsFile ref = SafetensorsFile.open(whisper.resolve("reference.safetensors"))) {
             ModelGraph g = OnnxExporterTest.convert(graph(whisper, weights), Conversion.ANE_DEFAULT);
-            Batch batch = Batch.of(1, 2, 3, 4).withFeatures(Map.of(ModelGraph.INPUT_FEATURES, feature(ref.get("input_features"))));
-            firstTap(OnnxExporterTest.exportAndCompare(tmp, g, weights, batch, OnnxExporter.Dequantize.BLOCKED, OnnxExporterTest.FP16_TOL));
+            Batch batch = Batch.of(1, 2, 3,
+                    4).withFeatures(Map.of(ModelGraph.INPUT_FEATURES, feature(ref.get("input_features"))));
+            firstTap(OnnxExporterTest.exportAndCompare(tmp, g, weights, batch, OnnxExporter.Dequantize.BLOCKED,
+                    OnnxExporterTest.FP16_TOL));
         }
     }
 
@@ -151,11 +166,15 @@ class OnnxArchitecturesTest {
         try (SafetensorsFile weights = SafetensorsFile.open(dir.resolve("model.safetensors"));
              SafetensorsFile ref = SafetensorsFile.open(dir.resolve("reference.safetensors"))) {
             ModelGraph g = graph(dir, weights);
-            Batch batch = Batch.of(prefix).withFeatures(Map.of(ModelGraph.INPUT_FEATURES, feature(ref.get("input_features"))));
-            List<TapMetrics> m = OnnxExporterTest.exportAndCompare(tmp, g, weights, batch, OnnxExporter.Dequantize.BLOCKED, TOL);
-            assertTrue(names(m).containsAll(Set.of("encoder_hidden_states.0", "encoder_hidden_states.2", "decoder_hidden_states.0",
+            Batch batch = Batch.of(prefix).withFeatures(Map.of(ModelGraph.INPUT_FEATURES,
+                    feature(ref.get("input_features"))));
+            List<TapMetrics> m = OnnxExporterTest.exportAndCompare(tmp, g, weights, batch,
+                    OnnxExporter.Dequantize.BLOCKED, TOL);
+            assertTrue(names(m).containsAll(Set.of("encoder_hidden_states.0", "encoder_hidden_states.2",
+                    "decoder_hidden_states.0",
                     "decoder_hidden_states.2", "logits")), names(m).toString());
-            OnnxExporterTest.exportAndCompare(tmp, OnnxExporterTest.convert(g, Conversion.ORIGINAL.withInt8(true, 128, false)), weights, batch,
+            OnnxExporterTest.exportAndCompare(tmp,
+                    OnnxExporterTest.convert(g, Conversion.ORIGINAL.withInt8(true, 128, false)), weights, batch,
                     OnnxExporter.Dequantize.BLOCKED, TOL);
         }
     }

@@ -41,7 +41,8 @@ class OnnxChunkedAttentionTest {
                 "embeddings.token_type_embeddings.weight");
         g.tap("emb", x);
         int heads = 4, hd = config.hiddenSize() / heads;
-        String y = g.attention("ctx", 0, x, x, x, heads, heads, hd, causal, true, null, (float) (1 / Math.sqrt(hd)), false);
+        String y = g.attention("ctx", 0, x, x, x, heads, heads, hd, causal, true, null, (float) (1 / Math.sqrt(hd)),
+                false);
         g.tap("ctx", y);
         return g.build();
     }
@@ -70,13 +71,15 @@ class OnnxChunkedAttentionTest {
             for (int j = 0; j < n; j++) if (ok[j]) sum += p[j] = Math.exp(p[j] - max);
             for (int j = 0; j < n; j++) {
                 if (!ok[j]) continue;
-                for (int d = 0; d < hd; d++) y[(b * n + i) * c + h * hd + d] += (float) (p[j] / sum * x.get(b, j, h * hd + d));
+                for (int d = 0; d < hd; d++) y[(b * n + i) * c + h * hd + d] += (float) (p[j] / sum
+                        * x.get(b, j, h * hd + d));
             }
         }
         return y;
     }
 
-    Map<String, Activation> exportAndRun(ModelGraph g, SafetensorsFile weights, Batch batch, String name) throws OrtException {
+    Map<String, Activation> exportAndRun(ModelGraph g, SafetensorsFile weights, Batch batch,
+            String name) throws OrtException {
         Path out = tmp.resolve(name + ".onnx");
         OnnxExporter.export(g, weights, out, JobContext.NONE);
         return OrtRunner.run(out, batch);
@@ -95,15 +98,18 @@ class OnnxChunkedAttentionTest {
             ModelGraph chunked = Converter.convert(g, Conversion.ORIGINAL.withChunking(window, overlap)).graph();
             Map<String, Activation> ort = exportAndRun(chunked, weights, batch, "chunked");
             Activation emb = ort.get("emb");
-            Activation expected = new Activation(emb.batch(), emb.length(), emb.channels(), reference(emb, batch, 4, window, overlap, causal));
+            Activation expected = new Activation(emb.batch(), emb.length(), emb.channels(),
+                    reference(emb, batch, 4, window, overlap, causal));
             References.assertClose("ctx", ort.get("ctx"), expected, batch, TOL);
             // The executor's chunked attention (same conversion) agrees too.
-            References.assertClose("ctx vs executor", ort.get("ctx"), new Executor(chunked, weights).run(batch, JobContext.NONE).tap("ctx"), batch, TOL);
+            References.assertClose("ctx vs executor", ort.get("ctx"),
+                    new Executor(chunked, weights).run(batch, JobContext.NONE).tap("ctx"), batch, TOL);
             // Padded queries whose whole window is padding have no key: zeros, as the executor gives, never NaN.
             for (float v : ort.get("ctx").data()) assertTrue(Float.isFinite(v), "finite everywhere, padding included");
             // The band really masks something: full attention differs.
             Activation full = new Executor(g, weights).run(batch, JobContext.NONE).tap("ctx");
-            assertTrue(TapMetrics.of("ctx", full, ort.get("ctx"), batch).maxAbs() > 1e-3, "chunking changes the output");
+            assertTrue(TapMetrics.of("ctx", full, ort.get("ctx"), batch).maxAbs() > 1e-3,
+                    "chunking changes the output");
         }
     }
 
@@ -119,7 +125,8 @@ class OnnxChunkedAttentionTest {
                 float[] full = exportAndRun(g, weights, batch, "full").get("ctx").data();
                 ModelGraph wide = Converter.convert(g, Conversion.ORIGINAL.withChunking(batch.seq() + 2, 2)).graph();
                 assertArrayEquals(full, exportAndRun(wide, weights, batch, "wide").get("ctx").data());
-                References.assertClose("ctx vs executor", new Executor(g, weights).run(batch, JobContext.NONE).tap("ctx"),
+                References.assertClose("ctx vs executor",
+                        new Executor(g, weights).run(batch, JobContext.NONE).tap("ctx"),
                         new Activation(batch.batch(), batch.seq(), config.hiddenSize(), full), batch, TOL);
             }
         }

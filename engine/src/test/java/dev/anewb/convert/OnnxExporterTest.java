@@ -50,12 +50,14 @@ class OnnxExporterTest {
     @TempDir Path tmp;
 
     /** Exports {@code graph}, runs both and checks every tap; returns the metrics per tap. */
-    List<TapMetrics> exportAndCompare(ModelGraph graph, WeightSource weights, Batch batch, OnnxExporter.Dequantize dq, double tol)
+    List<TapMetrics> exportAndCompare(ModelGraph graph, WeightSource weights, Batch batch, OnnxExporter.Dequantize dq,
+            double tol)
             throws OrtException {
         return exportAndCompare(tmp, graph, weights, batch, dq, tol);
     }
 
-    static List<TapMetrics> exportAndCompare(Path tmp, ModelGraph graph, WeightSource weights, Batch batch, OnnxExporter.Dequantize dq,
+    static List<TapMetrics> exportAndCompare(Path tmp, ModelGraph graph, WeightSource weights, Batch batch,
+            OnnxExporter.Dequantize dq,
                                              double tol) throws OrtException {
         Path out = tmp.resolve("model-" + System.nanoTime() + ".onnx");
         OnnxExporter.export(graph, weights, out, dq, JobContext.NONE);
@@ -63,7 +65,8 @@ class OnnxExporterTest {
         Map<String, Activation> ort = OrtRunner.run(out, batch);
         // Taps that echo a graph input (pixel_values, input_features) are not outputs: ONNX names must differ.
         List<String> computed = graph.taps().entrySet().stream()
-                .filter(e -> graph.ops().stream().anyMatch(op -> op.output().equals(e.getValue()))).map(Map.Entry::getKey).toList();
+                .filter(e -> graph.ops().stream().anyMatch(op ->
+                        op.output().equals(e.getValue()))).map(Map.Entry::getKey).toList();
         // transformers' names (last_hidden_state, encoder_last_hidden_state) follow the tap they repeat, same values
         List<String> outputs = new ArrayList<>();
         for (String tap : computed) {
@@ -77,10 +80,14 @@ class OnnxExporterTest {
                 assertArrayEquals(ort.get(target).data(), ort.get(alias).data(), alias + " repeats " + target));
         List<TapMetrics> all = new ArrayList<>();
         for (String tap : computed) all.add(References.assertClose(tap, ort.get(tap), ours.tap(tap), batch, tol));
-        TapMetrics worst = all.stream().max((a, b) -> Double.compare(a.maxAbs() / Math.max(1, a.maxRef()), b.maxAbs() / Math.max(1, b.maxRef()))).orElseThrow();
+        TapMetrics worst = all.stream().max((a, b) ->
+                Double.compare(a.maxAbs() / Math.max(1, a.maxRef()), b.maxAbs()
+                        / Math.max(1, b.maxRef()))).orElseThrow();
         StringBuilder per = new StringBuilder();
-        for (TapMetrics t : all) per.append(String.format(Locale.ROOT, " %s=%.2g", t.name(), t.maxAbs() / Math.max(1, t.maxRef())));
-        System.out.printf(Locale.ROOT, "%s %s %s: %d taps, worst %s max|diff| %.3g (max|ref| %.3g); relative:%s%n", graph.config().modelType(),
+        for (TapMetrics t : all) per.append(String.format(Locale.ROOT, " %s=%.2g", t.name(), t.maxAbs()
+                / Math.max(1, t.maxRef())));
+        System.out.printf(Locale.ROOT, "%s %s %s: %d taps, worst %s max|diff| %.3g (max|ref| %.3g); relative:%s%n",
+                graph.config().modelType(),
                 graph.conversion(), dq, all.size(), worst.name(), worst.maxAbs(), worst.maxRef(), per);
         return all;
     }
@@ -123,7 +130,8 @@ class OnnxExporterTest {
             var config = Architectures.readConfig(dir.resolve("config.json"));
             ModelGraph graph = Architectures.graph(config, new Architectures.GraphOptions(weights::contains, false));
             Batch batch = References.batch(ref, "");
-            assertTrue(batch.validTokens(0) != batch.validTokens(2) || batch.validTokens(1) != batch.validTokens(2), "the batch is padded");
+            assertTrue(batch.validTokens(0) != batch.validTokens(2) || batch.validTokens(1) != batch.validTokens(2),
+                    "the batch is padded");
             ModelGraph converted = convert(graph, c);
             if (Converter.needsCalibration(converted)) converted = calibrated(graph, converted, weights, batch);
             List<TapMetrics> m = exportAndCompare(converted, weights, batch, dq, tol);
@@ -199,7 +207,8 @@ class OnnxExporterTest {
             }
             Batch batch = Batch.padded(seqs, 0);
             exportAndCompare(graph, weights, batch, OnnxExporter.Dequantize.BLOCKED, TOL);
-            exportAndCompare(convert(graph, Conversion.ORIGINAL.withInt8(true, 128, false)), weights, batch, OnnxExporter.Dequantize.BLOCKED, TOL);
+            exportAndCompare(convert(graph, Conversion.ORIGINAL.withInt8(true, 128, false)), weights, batch,
+                    OnnxExporter.Dequantize.BLOCKED, TOL);
         }
     }
 

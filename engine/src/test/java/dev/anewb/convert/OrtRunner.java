@@ -56,7 +56,8 @@ final class OrtRunner {
                             float[] data = new float[fb.remaining()];
                             fb.get(data);
                             int length = shape.length == 2 ? 1 : (int) shape[1];
-                            out.put(e.getKey(), new Activation((int) shape[0], length, (int) shape[shape.length - 1], data));
+                            out.put(e.getKey(), new Activation((int) shape[0], length, (int) shape[shape.length - 1],
+                                    data));
                         }
                         return out;
                     }

@@ -26,13 +26,15 @@ class DriftByCauseTest {
     void allIsNeverMuchBetterThanTheWorstSingleCauseAndLayoutIsNearExact() throws Exception {
         JsonNode json = new ObjectMapper().readTree(Fixtures.fixture("minilm").resolve("reference.json").toFile());
         try (OnnxWeights w = OnnxWeights.open(BundledModel.onnxPath())) {
-            ModelGraph g = Architectures.graph(Architectures.readConfig(BundledModel.configPath()), new Architectures.GraphOptions(w::contains, true));
+            ModelGraph g = Architectures.graph(Architectures.readConfig(BundledModel.configPath()),
+                    new Architectures.GraphOptions(w::contains, true));
             ModelSession d = ModelSession.of(g, w);
             for (int s = 0; s < 3; s++) {
                 JsonNode ids = json.get("token_ids").get(s);
                 long[] a = new long[ids.size()];
                 for (int i = 0; i < a.length; i++) a[i] = ids.get(i).asLong();
-                Conversion c = new Conversion(Conversion.Layout.BC1S, Conversion.Precision.FP16, true, 128, false, List.of(), Map.of(),
+                Conversion c = new Conversion(Conversion.Layout.BC1S, Conversion.Precision.FP16, true, 128, false,
+                        List.of(), Map.of(),
                         8, 2);
                 DriftReport r = d.convert(c).drift(Batch.of(a), true, JobContext.NONE);
                 assertEquals(5, r.byCause().size());
@@ -40,10 +42,12 @@ class DriftByCauseTest {
                     String name = r.taps().get(t).name();
                     double all = r.byCause().get(DriftReport.Cause.ALL).get(t).sqnrDb();
                     double worst = Double.POSITIVE_INFINITY;
-                    for (DriftReport.Cause cause : List.of(DriftReport.Cause.QUANTIZATION, DriftReport.Cause.FP16, DriftReport.Cause.CHUNKING)) {
+                    for (DriftReport.Cause cause : List.of(DriftReport.Cause.QUANTIZATION, DriftReport.Cause.FP16,
+                            DriftReport.Cause.CHUNKING)) {
                         worst = Math.min(worst, r.byCause().get(cause).get(t).sqnrDb());
                     }
-                    assertTrue(all <= worst + 1.0, name + ": all " + all + " dB better than the worst cause " + worst + " dB by more than 1 dB");
+                    assertTrue(all <= worst + 1.0, name + ": all " + all + " dB better than the worst cause " + worst
+                            + " dB by more than 1 dB");
                     double layout = r.byCause().get(DriftReport.Cause.LAYOUT).get(t).sqnrDb();
                     assertTrue(layout >= 100, name + ": layout-only SQNR " + layout);
                 }

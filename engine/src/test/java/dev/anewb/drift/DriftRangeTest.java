@@ -20,7 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Drift of a range of blocks: starts from the original's hidden state, converts only those blocks, streams its taps. */
+/** Drift of a range of blocks: starts from the original's hidden state, converts only those blocks, streams its taps.
+ *
+ */
 class DriftRangeTest {
     @Test
     void aRangeStartsFromTheOriginalAndReportsOnlyItsBlocks() {
@@ -42,12 +44,15 @@ class DriftRangeTest {
             DriftReport second = s.convert(int8).drift(b, false, new LayerRange(1, 1), JobContext.NONE, null);
             List<String> names = second.taps().stream().map(TapMetrics::name).toList();
             assertEquals("hidden_states.1", names.getFirst());
-            assertTrue(names.stream().allMatch(n -> n.startsWith("hidden_states.") || n.startsWith("layers.1.") || n.equals("logits")),
+            assertTrue(names.stream().allMatch(n -> n.startsWith("hidden_states.") || n.startsWith("layers.1.")
+                    || n.equals("logits")),
                     names.toString());
             assertTrue(second.taps().getFirst().exact(), "block 1 starts from the original's hidden state");
             // Only block 1 is converted, so its output drifts less than when block 0's error comes with it.
-            TapMetrics h2 = second.taps().stream().filter(t -> t.name().equals("hidden_states.2")).findFirst().orElseThrow();
-            TapMetrics h2whole = plain.taps().stream().filter(t -> t.name().equals("hidden_states.2")).findFirst().orElseThrow();
+            TapMetrics h2 = second.taps().stream().filter(t ->
+                    t.name().equals("hidden_states.2")).findFirst().orElseThrow();
+            TapMetrics h2whole = plain.taps().stream().filter(t ->
+                    t.name().equals("hidden_states.2")).findFirst().orElseThrow();
             assertTrue(h2.sqnrDb() > h2whole.sqnrDb(), h2.sqnrText() + " vs " + h2whole.sqnrText());
 
             AnewbException e = assertThrows(AnewbException.class, () -> g.layers(1, 2));

@@ -21,8 +21,10 @@ class LanguageModelDriftTest {
 
     /**
      * Three positions of a 2-token vocabulary, the middle one padding. Position 0: ref (0, 0) → p = (½, ½), conv
-     * (ln 3, 0) → q = (¾, ¼): KL = ½·ln(½/¾) + ½·ln(½/¼) = ½·ln(4/3) = 0.1438410; both argmax 0. Position 2: ref (1, 0),
-     * conv (0, 1): p = (σ(1), σ(−1)) = (0.7310586, 0.2689414), q reversed, KL = (p0 − p1)·(ln p0 − ln p1) = 0.4621172·1;
+     * (ln 3, 0) → q = (¾, ¼): KL = ½·ln(½/¾) + ½·ln(½/¼) = ½·ln(4/3) = 0.1438410; both argmax 0. Position 2: ref (1,
+     * 0),
+     * conv (0, 1): p = (σ(1), σ(−1)) = (0.7310586, 0.2689414), q reversed, KL = (p0 − p1)·(ln p0 − ln p1) =
+     * 0.4621172·1;
      * argmax differs. Mean over the two valid positions 0.3029791, top-1 agreement 50 %.
      */
     @Test
@@ -48,17 +50,21 @@ class LanguageModelDriftTest {
             ModelSession s = ModelSession.of(g, weights);
             DriftReport r = s.convert(int8).drift(batch, false, JobContext.NONE);
             Map<String, Double> task = r.task();
-            assertTrue(task.get("next_token_kl") > 0 && task.get("next_token_kl") < 0.05, "KL " + task.get("next_token_kl"));
+            assertTrue(task.get("next_token_kl") > 0 && task.get("next_token_kl") < 0.05, "KL "
+                    + task.get("next_token_kl"));
             assertTrue(task.get("top1_agreement_pct") >= 50 && task.get("top1_agreement_pct") <= 100);
-                        var same = DriftAnalysis.greedyContinuation(s.executor(Conversion.ORIGINAL), s.executor(Conversion.ORIGINAL),
+                        var same = DriftAnalysis.greedyContinuation(s.executor(Conversion.ORIGINAL),
+                                s.executor(Conversion.ORIGINAL),
                     new long[] {721, 496, 536}, Map.of(), 12, JobContext.NONE);
             assertEquals(100.0, same.agreementPct());
             var c = DriftAnalysis.greedyContinuation(s.executor(Conversion.ORIGINAL), s.executor(int8),
                     new long[] {721, 496, 536}, Map.of(), 12, JobContext.NONE);
             // The original's continuation is transformers' (fixture "generated" of prompt 0).
-            assertArrayEquals(new long[] {1156, 1088, 368, 1120, 436, 753, 843, 404, 467, 467, 223, 417}, c.reference());
+            assertArrayEquals(new long[] {1156, 1088, 368, 1120, 436, 753, 843, 404, 467, 467, 223, 417},
+                    c.reference());
             assertEquals(12, c.converted().length);
-            System.out.printf("gpt2-tiny INT8-B128: next_token_kl %.3g, top1 %.1f%%, greedy agreement %.1f%%%n", task.get("next_token_kl"), task.get("top1_agreement_pct"), c.agreementPct());
+            System.out.printf("gpt2-tiny INT8-B128: next_token_kl %.3g, top1 %.1f%%, greedy agreement %.1f%%%n",
+                    task.get("next_token_kl"), task.get("top1_agreement_pct"), c.agreementPct());
         }
     }
 }

@@ -15,7 +15,8 @@ class TapMetricsGrowthTest {
     @Test
     void growthIsAgainstThePreviousLayerOutputOfTheSameStack() {
         double[] g = TapMetrics.growths(List.of(
-                t("hidden_states.0", 60), t("layers.0.attn_out", 40), t("layers.0.mlp_out", 45), t("hidden_states.1", 50),
+                t("hidden_states.0", 60), t("layers.0.attn_out", 40), t("layers.0.mlp_out", 45),
+                        t("hidden_states.1", 50),
                 t("hidden_states.2", 44), t("sentence_embedding", 46)));
         assertTrue(Double.isNaN(g[0]));
         assertEquals(20, g[1], 1e-12);  // 60 − 40: what layer 0's attention cost

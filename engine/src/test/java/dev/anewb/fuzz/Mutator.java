@@ -21,10 +21,12 @@ final class Mutator {
         long anyLong();
     }
 
-    private static final long[] INTERESTING = {0, 1, -1, 0x7f, 0x80, 0xff, 0x7fff, 0xffff, Integer.MAX_VALUE, 0xffffffffL,
+    private static final long[] INTERESTING = {0, 1, -1, 0x7f, 0x80, 0xff, 0x7fff, 0xffff, Integer.MAX_VALUE,
+            0xffffffffL,
             1L << 31, 1L << 32, 1L << 40, 1L << 62, Long.MAX_VALUE, Long.MIN_VALUE, 1_000_000_000_000L};
     // 100000, 2147483647 and 16777217: ints a config may hold that no model has (issue 17: layers, sizes past 2^24)
-    private static final String[] NUMBERS = {"0", "-1", "1000000000000", "99999999999999999999", "2147483648", "1e308", "-0",
+    private static final String[] NUMBERS = {"0", "-1", "1000000000000", "99999999999999999999", "2147483648", "1e308",
+            "-0",
             "1.5", "null", "\"x\"", "100000", "2147483647", "16777217"};
 
     private Mutator() { }
@@ -67,7 +69,8 @@ final class Mutator {
                 byte[] other = seeds.get(c.pick(seeds.size()));
                 if (other.length > 0) {
                     int from = c.pick(other.length), len = Math.min(other.length - from, 1 + c.pick(64));
-                    b = splice(b, pos, c.pick(Math.min(64, b.length - pos) + 1), Arrays.copyOfRange(other, from, from + len));
+                    b = splice(b, pos, c.pick(Math.min(64, b.length - pos) + 1),
+                            Arrays.copyOfRange(other, from, from + len));
                 }
             }
             case 7 -> { // duplicate a range

@@ -25,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Bounded mutation fuzzing of every reader of untrusted files, seeded from the fixtures. Each try must parse or
  * throw {@link AnewbException} within {@code anewb.fuzz.ms} (default 5000) ms. The normal suite runs
  * {@code anewb.fuzz.tries} (default 150) tries per reader with a fixed seed; a longer run:
- * {@code ./mvnw -pl engine test -Dtest=ReaderFuzzTest -Danewb.fuzz.tries=20000 -Danewb.fuzz.seed=$RANDOM -Danewb.test.xmx=768m}.
+ * {@code ./mvnw -pl engine test -Dtest=ReaderFuzzTest -Danewb.fuzz.tries=20000 -Danewb.fuzz.seed=$RANDOM
+ * -Danewb.test.xmx=768m}.
  * A failing input is saved under {@code target/fuzz-failures/} and becomes a regression test.
  */
 class ReaderFuzzTest {
@@ -38,7 +39,9 @@ class ReaderFuzzTest {
 
     @AfterAll static void stop() { WORKER.shutdownNow(); }
 
-    /** Long runs keep each input in {@code target/fuzz-failures/last-READER.bin} until the next one (set by the tries count). */
+    /** Long runs keep each input in {@code target/fuzz-failures/last-READER.bin} until the next one (set by the tries
+     * count).
+     */
     static final boolean KEEP_LAST = Integer.getInteger("anewb.fuzz.tries", 150) > 1000;
 
     static Path lastInput(String reader) throws IOException {
@@ -70,7 +73,8 @@ class ReaderFuzzTest {
         long slowest = 0, start = System.nanoTime();
         for (int i = 0; i < tries; i++) {
             byte[] input = Mutator.mutate(target.seeds(), choices);
-            // A crash in native code (the tokenizer library) ends the JVM before any catch: keep the input on disk first.
+            // A crash in native code (the tokenizer library) ends the JVM before any catch: keep the input on disk
+            // first.
             if (KEEP_LAST) Files.write(lastInput(reader), input);
             long t0 = System.nanoTime();
             Future<?> f = WORKER.submit(() -> { target.run(input); return null; });
@@ -78,8 +82,10 @@ class ReaderFuzzTest {
                 f.get(budgetMs, TimeUnit.MILLISECONDS);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof AnewbException)) failWith(reader, i, input, e.getCause());
-                if (e.getCause().getMessage().contains("\n")) failWith(reader, i, input, new AssertionError("message of several lines: " + e.getCause().getMessage()));
-                if (samples.size() < 4) samples.add(e.getCause().getMessage().replace(target.folder().toString(), "DIR"));
+                if (e.getCause().getMessage().contains("\n")) failWith(reader, i, input,
+                        new AssertionError("message of several lines: " + e.getCause().getMessage()));
+                if (samples.size() < 4) samples.add(e.getCause().getMessage().replace(target.folder().toString(),
+                        "DIR"));
                 // issue 17: the size ceilings of config.json, the planner's 64-bit bound, the image pixel limit
                 if (AT_LIMITS.matcher(e.getCause().getMessage()).find()) atLimits++;
                 refused++;
@@ -90,7 +96,8 @@ class ReaderFuzzTest {
             slowest = Math.max(slowest, (System.nanoTime() - t0) / 1_000_000);
         }
         System.out.printf("fuzz %-11s %6d tries in %6d ms: %d refused with a message (%d at a size limit), %d parsed,"
-                + " slowest %d ms (seed %d)%n", reader, tries, (System.nanoTime() - start) / 1_000_000, refused, atLimits,
+                + " slowest %d ms (seed %d)%n", reader, tries, (System.nanoTime() - start) / 1_000_000, refused,
+                        atLimits,
                 tries - refused, slowest, seed);
         samples.forEach(m -> System.out.println("    e.g. " + (m.length() > 200 ? m.substring(0, 200) + "…" : m)));
     }
@@ -100,6 +107,7 @@ class ReaderFuzzTest {
         Files.createDirectories(dir);
         Path saved = dir.resolve(reader + "-" + i + ".bin");
         Files.write(saved, input);
-        fail(reader + " try " + i + " threw " + t + " instead of an AnewbException; input saved to " + saved.toAbsolutePath(), t);
+        fail(reader + " try " + i + " threw " + t + " instead of an AnewbException; input saved to "
+                + saved.toAbsolutePath(), t);
     }
 }

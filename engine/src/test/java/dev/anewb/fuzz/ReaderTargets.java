@@ -75,7 +75,8 @@ final class ReaderTargets {
         return t;
     }
 
-    static final List<String> NAMES = List.of("safetensors", "config", "tokenizer", "onnx", "index", "manifest", "image", "wav");
+    static final List<String> NAMES = List.of("safetensors", "config", "tokenizer", "onnx", "index", "manifest",
+            "image", "wav");
 
     private static Path work() throws IOException {
         Path dir = Path.of(System.getProperty("java.io.tmpdir"), "anewb-fuzz-" + ProcessHandle.current().pid());
@@ -92,7 +93,8 @@ final class ReaderTargets {
         Files.createDirectories(dir);
         return switch (name) {
             case "safetensors" -> new Target(name, "model.safetensors",
-                    List.of(fixture("bert-tiny/reference.safetensors"), fixture("llama-tiny/reference.safetensors"), fixture("vit-tiny/model.safetensors")),
+                    List.of(fixture("bert-tiny/reference.safetensors"), fixture("llama-tiny/reference.safetensors"),
+                            fixture("vit-tiny/model.safetensors")),
                     dir, f -> {
                         try (SafetensorsFile s = SafetensorsFile.open(f.resolve("model.safetensors"))) {
                             // touch every tensor: a header that lies about offsets must fail at open, not here
@@ -103,7 +105,8 @@ final class ReaderTargets {
                         }
                     });
             case "config" -> new Target(name, "config.json",
-                    List.of(fixture("bert-tiny/config.json"), fixture("distilbert-tiny/config.json"), fixture("gpt2-tiny/config.json"),
+                    List.of(fixture("bert-tiny/config.json"), fixture("distilbert-tiny/config.json"),
+                            fixture("gpt2-tiny/config.json"),
                             fixture("llama-tiny/config.json"), atCeilings(fixture("bert-tiny/config.json"))),
                     dir, f -> {
                         ModelConfig c = Architectures.readConfig(f.resolve("config.json"));
@@ -147,13 +150,15 @@ final class ReaderTargets {
                 });
             }
             case "index" -> {
-                Files.copy(Fixtures.fixture("gpt2-tiny/model.safetensors"), dir.resolve("model-00001-of-00001.safetensors"),
+                Files.copy(Fixtures.fixture("gpt2-tiny/model.safetensors"),
+                        dir.resolve("model-00001-of-00001.safetensors"),
                         StandardCopyOption.REPLACE_EXISTING);
                 StringBuilder sb = new StringBuilder("{\"metadata\": {\"total_size\": 769000}, \"weight_map\": {");
                 try (SafetensorsFile s = SafetensorsFile.open(dir.resolve("model-00001-of-00001.safetensors"))) {
                     List<String> names = new ArrayList<>(s.names());
                     for (int i = 0; i < names.size(); i++) {
-                        sb.append(i == 0 ? "" : ", ").append('"').append(names.get(i)).append("\": \"model-00001-of-00001.safetensors\"");
+                        sb.append(i == 0 ? "" : ", ")
+                                .append('"').append(names.get(i)).append("\": \"model-00001-of-00001.safetensors\"");
                     }
                 }
                 sb.append("}}");
@@ -166,9 +171,11 @@ final class ReaderTargets {
                 Path target = dir.resolve("fuzz.anepkg");
                 Files.createDirectories(target);
                 try (Stream<Path> s = Files.list(pkg)) {
-                    for (Path p : s.toList()) Files.copy(p, target.resolve(p.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                    for (Path p : s.toList()) Files.copy(p, target.resolve(p.getFileName()),
+                            StandardCopyOption.REPLACE_EXISTING);
                 }
-                yield new Target(name, "manifest.json", List.of(Files.readAllBytes(pkg.resolve("manifest.json"))), target, f -> {
+                yield new Target(name, "manifest.json", List.of(Files.readAllBytes(pkg.resolve("manifest.json"))),
+                        target, f -> {
                     try (LoadedModel m = AnePackage.open(ModelRef.parse(f.toString()), JobContext.NONE)) {
                         AnePackage.sampleInput(m.manifest());
                     }
@@ -177,7 +184,8 @@ final class ReaderTargets {
             case "image" -> {
                 // PNG and JPEG of a small gradient, as ImageIO writes them (no image fixtures are files)
                 BufferedImage img = new BufferedImage(16, 12, BufferedImage.TYPE_INT_RGB);
-                for (int y = 0; y < 12; y++) for (int x = 0; x < 16; x++) img.setRGB(x, y, (x * 16) << 16 | (y * 20) << 8 | 128);
+                for (int y = 0; y < 12; y++) for (int x = 0; x < 16; x++) img.setRGB(x, y,
+                        (x * 16) << 16 | (y * 20) << 8 | 128);
                 List<byte[]> seeds = new ArrayList<>();
                 for (String fmt : List.of("png", "jpg")) {
                     ByteArrayOutputStream b = new ByteArrayOutputStream();
@@ -196,7 +204,8 @@ final class ReaderTargets {
                     ImagePreprocessor.resize(rgb, 8, 8, 2);
                 });
             }
-            case "wav" -> new Target(name, "input.wav", List.of(wav(1, 16, 22050), wav(3, 32, 16000), wav(1, 16, 8000)), dir,
+            case "wav" -> new Target(name, "input.wav",
+                    List.of(wav(1, 16, 22050), wav(3, 32, 16000), wav(1, 16, 8000)), dir,
                     f -> WavReader.read16k(f.resolve("input.wav")));
             default -> throw new IllegalArgumentException(name);
         };
@@ -215,7 +224,8 @@ final class ReaderTargets {
         int n = rate / 10, bytes = n * bits / 8;
         ByteBuffer b = ByteBuffer.allocate(44 + bytes).order(ByteOrder.LITTLE_ENDIAN);
         b.put("RIFF".getBytes()).putInt(36 + bytes).put("WAVE".getBytes()).put("fmt ".getBytes()).putInt(16)
-                .putShort((short) format).putShort((short) 1).putInt(rate).putInt(rate * bits / 8).putShort((short) (bits / 8)).putShort((short) bits)
+                .putShort((short) format).putShort((short) 1).putInt(rate).putInt(rate * bits
+                        / 8).putShort((short) (bits / 8)).putShort((short) bits)
                 .put("data".getBytes()).putInt(bytes);
         for (int i = 0; i < n; i++) {
             double v = 0.5 * Math.sin(2 * Math.PI * 440 * i / rate);
@@ -230,6 +240,7 @@ final class ReaderTargets {
         var cl = AnewbCli.commandLine(List.of());
         cl.setErr(new PrintWriter(err));
         int rc = cl.execute(args);
-        if (rc != 0) throw new IllegalStateException("making a fuzz seed failed: anewb " + String.join(" ", args) + ": " + err);
+        if (rc != 0) throw new IllegalStateException("making a fuzz seed failed: anewb " + String.join(" ", args)
+                + ": " + err);
     }
 }

@@ -41,7 +41,8 @@ import java.util.regex.Pattern;
  */
 public final class FakeHub implements AutoCloseable {
     /** A repository: its commit, files, which of them are LFS, and the token it demands (null: public). */
-    public record Repo(String id, String commit, Map<String, byte[]> files, Set<String> lfs, String requiredToken, String modelType) { }
+    public record Repo(String id, String commit, Map<String, byte[]> files, Set<String> lfs, String requiredToken,
+            String modelType) { }
 
     /** A search hit that is not a served repository (config null: the repo has none). */
     public record Listing(String id, long downloads, long likes, List<String> tags, String modelType) { }
@@ -78,7 +79,8 @@ public final class FakeHub implements AutoCloseable {
     public String cdnOrigin() { return "http://127.0.0.1:" + cdn.getAddress().getPort(); }
 
     /** Serves a folder's files as a repository; files larger than 100 kB are LFS, as git-lfs would store them. */
-    public Repo serveFolder(String id, Path folder, String requiredToken, Map<String, byte[]> extraFiles) throws IOException {
+    public Repo serveFolder(String id, Path folder, String requiredToken, Map<String,
+            byte[]> extraFiles) throws IOException {
         Map<String, byte[]> files = new LinkedHashMap<>();
         try (var s = Files.list(folder)) {
             for (Path p : s.sorted().toList()) files.put(p.getFileName().toString(), Files.readAllBytes(p));
@@ -87,7 +89,8 @@ public final class FakeHub implements AutoCloseable {
         Set<String> lfs = new TreeSet<>();
         files.forEach((name, bytes) -> { if (bytes.length > 100_000) lfs.add(name); });
         String modelType = JSON.readTree(files.get("config.json")).path("model_type").asText();
-        Repo repo = new Repo(id, sha1Hex(("commit of " + id).getBytes(StandardCharsets.UTF_8)), files, lfs, requiredToken, modelType);
+        Repo repo = new Repo(id, sha1Hex(("commit of " + id).getBytes(StandardCharsets.UTF_8)), files, lfs,
+                requiredToken, modelType);
         repos.put(id, repo);
         listings.add(new Listing(id, 1000, 10, List.of("transformers", "safetensors", modelType), modelType));
         return repo;
@@ -109,7 +112,8 @@ public final class FakeHub implements AutoCloseable {
     public void fast(String file) { slowBytesPerTick.remove(file); }
 
     public long count(String server, String method, String pathContains) {
-        return requests.stream().filter(r -> r.server().equals(server) && r.method().equals(method) && r.path().contains(pathContains)).count();
+        return requests.stream().filter(r -> r.server().equals(server) && r.method().equals(method)
+                && r.path().contains(pathContains)).count();
     }
 
     // ---------------------------------------------------------------- routing
@@ -120,7 +124,8 @@ public final class FakeHub implements AutoCloseable {
 
     private void handle(String server, HttpExchange ex) throws IOException {
         String path = ex.getRequestURI().getRawPath();
-        requests.add(new Seen(server, ex.getRequestMethod(), path + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery()),
+        requests.add(new Seen(server, ex.getRequestMethod(), path
+                + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery()),
                 ex.getRequestHeaders().getFirst("Range"), ex.getRequestHeaders().getFirst("Authorization")));
         try (ex) {
             Matcher m;
@@ -154,13 +159,15 @@ public final class FakeHub implements AutoCloseable {
         ArrayNode page = JSON.createArrayNode();
         for (Listing l : hits.subList(Math.min(cursor, hits.size()), Math.min(cursor + pageSize, hits.size()))) {
             ObjectNode o = page.addObject();
-            o.put("id", l.id()).put("modelId", l.id()).put("downloads", l.downloads()).put("likes", l.likes()).put("private", false);
+            o.put("id", l.id()).put("modelId", l.id()).put("downloads", l.downloads()).put("likes",
+                    l.likes()).put("private", false);
             l.tags().forEach(o.putArray("tags")::add);
             if (withConfig && l.modelType() != null) o.putObject("config").put("model_type", l.modelType());
         }
         if (cursor + pageSize < hits.size()) {
             String raw = ex.getRequestURI().getRawQuery().replaceAll("&?cursor=\\d+", "");
-            ex.getResponseHeaders().add("Link", "<" + endpoint() + "/api/models?" + raw + "&cursor=" + (cursor + pageSize) + ">; rel=\"next\"");
+            ex.getResponseHeaders().add("Link", "<" + endpoint() + "/api/models?" + raw + "&cursor="
+                    + (cursor + pageSize) + ">; rel=\"next\"");
         }
         json(ex, page.toString());
     }
@@ -176,12 +183,14 @@ public final class FakeHub implements AutoCloseable {
     }
 
     private boolean authorized(HttpExchange ex, Repo repo) {
-        return repo.requiredToken() == null || ("Bearer " + repo.requiredToken()).equals(ex.getRequestHeaders().getFirst("Authorization"));
+        return repo.requiredToken() == null
+                || ("Bearer " + repo.requiredToken()).equals(ex.getRequestHeaders().getFirst("Authorization"));
     }
 
     private void info(HttpExchange ex, String id, String revision) throws IOException {
         if (renamed.containsKey(id)) {
-            ex.getResponseHeaders().add("Location", "/api/models/" + renamed.get(id) + "/revision/" + revision + "?blobs=true");
+            ex.getResponseHeaders().add("Location", "/api/models/" + renamed.get(id) + "/revision/" + revision
+                    + "?blobs=true");
             ex.sendResponseHeaders(307, -1);
             return;
         }
@@ -191,7 +200,8 @@ public final class FakeHub implements AutoCloseable {
         if (!revision.equals("main") && !revision.equals(repo.commit())) { error(ex, 404, "RevisionNotFound"); return; }
         boolean blobs = "true".equals(query(ex.getRequestURI().getRawQuery()).get("blobs"));
         ObjectNode o = JSON.createObjectNode();
-        o.put("id", id).put("sha", repo.commit()).put("private", false).put("gated", repo.requiredToken() == null ? "false" : "manual");
+        o.put("id", id).put("sha", repo.commit()).put("private", false).put("gated", repo.requiredToken() == null
+                ? "false" : "manual");
         if (repo.requiredToken() == null) o.put("gated", false);
         o.putObject("config").put("model_type", repo.modelType());
         ArrayNode siblings = o.putArray("siblings");
@@ -199,7 +209,8 @@ public final class FakeHub implements AutoCloseable {
             ObjectNode s = siblings.addObject().put("rfilename", name);
             if (blobs) {
                 s.put("size", bytes.length).put("blobId", gitBlobId(bytes));
-                if (repo.lfs().contains(name)) s.putObject("lfs").put("sha256", sha256Hex(bytes)).put("size", bytes.length).put("pointerSize", 134);
+                if (repo.lfs().contains(name)) s.putObject("lfs").put("sha256", sha256Hex(bytes)).put("size",
+                        bytes.length).put("pointerSize", 134);
             }
         });
         json(ex, o.toString());
@@ -223,13 +234,15 @@ public final class FakeHub implements AutoCloseable {
             String sha = sha256Hex(bytes);
             ex.getResponseHeaders().add("X-Linked-Etag", "\"" + sha + "\"");
             ex.getResponseHeaders().add("X-Linked-Size", Integer.toString(bytes.length));
-            ex.getResponseHeaders().add("ETag", "\"" + gitBlobId(("pointer of " + sha).getBytes(StandardCharsets.UTF_8)) + "\"");
+            ex.getResponseHeaders().add("ETag", "\""
+                    + gitBlobId(("pointer of " + sha).getBytes(StandardCharsets.UTF_8)) + "\"");
             ex.getResponseHeaders().add("Location", cdnOrigin() + "/cdn/" + sha);
             ex.sendResponseHeaders(302, -1);
             return;
         }
         // the Hub sends weak etags for some git files; huggingface_hub strips the W/
-        ex.getResponseHeaders().add("ETag", (file.endsWith(".json") && file.startsWith("tokenizer") ? "W/" : "") + "\"" + gitBlobId(bytes) + "\"");
+        ex.getResponseHeaders().add("ETag", (file.endsWith(".json") && file.startsWith("tokenizer") ? "W/" : "") + "\""
+                + gitBlobId(bytes) + "\"");
         body(ex, file, bytes);
     }
 
@@ -257,7 +270,8 @@ public final class FakeHub implements AutoCloseable {
             if (start >= bytes.length) { ex.sendResponseHeaders(416, -1); return; }
         }
         int length = bytes.length - start;
-        if (start > 0) ex.getResponseHeaders().add("Content-Range", "bytes " + start + "-" + (bytes.length - 1) + "/" + bytes.length);
+        if (start > 0) ex.getResponseHeaders().add("Content-Range", "bytes " + start + "-" + (bytes.length - 1) + "/"
+                + bytes.length);
         if (ex.getRequestMethod().equals("HEAD")) {
             ex.getResponseHeaders().add("Content-Length", Integer.toString(length));
             ex.sendResponseHeaders(start > 0 ? 206 : 200, -1);
@@ -303,7 +317,8 @@ public final class FakeHub implements AutoCloseable {
 
     private static void error(HttpExchange ex, int status, String errorCode) throws IOException {
         if (errorCode != null) ex.getResponseHeaders().add("X-Error-Code", errorCode);
-        byte[] b = ("{\"error\":\"" + (errorCode == null ? "not found" : errorCode) + "\"}").getBytes(StandardCharsets.UTF_8);
+        byte[] b = ("{\"error\":\"" + (errorCode == null ? "not found" : errorCode)
+                + "\"}").getBytes(StandardCharsets.UTF_8);
         if (ex.getRequestMethod().equals("HEAD")) {
             ex.sendResponseHeaders(status, -1);
             return;
@@ -318,8 +333,11 @@ public final class FakeHub implements AutoCloseable {
 
     static String sha1Hex(byte[] b) { return digest("SHA-1", b, null); }
 
-    /** The git object id of a file's content: sha1 of "blob {size}\0" + content, what the Hub's ETag holds for git files. */
-    public static String gitBlobId(byte[] b) { return digest("SHA-1", b, ("blob " + b.length + "\0").getBytes(StandardCharsets.UTF_8)); }
+    /** The git object id of a file's content: sha1 of "blob {size}\0" + content, what the Hub's ETag holds for git
+     * files.
+     */
+    public static String gitBlobId(byte[] b) { return digest("SHA-1", b,
+            ("blob " + b.length + "\0").getBytes(StandardCharsets.UTF_8)); }
 
     private static String digest(String algorithm, byte[] b, byte[] prefix) {
         try {

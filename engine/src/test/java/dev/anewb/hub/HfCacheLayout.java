@@ -23,9 +23,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 final class HfCacheLayout {
     private HfCacheLayout() { }
 
-    static void assertLayout(Path cacheRoot, String repoId, String commit, Map<String, byte[]> expected, Set<String> lfs) throws IOException {
+    static void assertLayout(Path cacheRoot, String repoId, String commit, Map<String, byte[]> expected,
+            Set<String> lfs) throws IOException {
         Path repo = cacheRoot.resolve("models--" + repoId.replace("/", "--"));
-        assertEquals(commit, Files.readString(repo.resolve("refs").resolve("main")), "refs/main holds the commit, without a newline");
+        assertEquals(commit, Files.readString(repo.resolve("refs").resolve("main")),
+                "refs/main holds the commit, without a newline");
         Path snap = repo.resolve("snapshots").resolve(commit);
         Set<String> expectedBlobs = new TreeSet<>();
         for (var e : expected.entrySet()) {
@@ -38,10 +40,13 @@ final class HfCacheLayout {
             Path target = Files.readSymbolicLink(link);
             assertFalse(target.isAbsolute(), file + " links relatively");
             int depth = file.split("/").length - 1;
-            assertEquals("../".repeat(depth + 2) + "blobs/" + etag, target.toString().replace('\\', '/'), file + " links to its blob");
-            assertEquals(repo.resolve("blobs").resolve(etag).toRealPath(), link.toRealPath(), file + " resolves inside blobs/");
+            assertEquals("../".repeat(depth + 2) + "blobs/" + etag, target.toString().replace('\\', '/'), file
+                    + " links to its blob");
+            assertEquals(repo.resolve("blobs").resolve(etag).toRealPath(), link.toRealPath(), file
+                    + " resolves inside blobs/");
             assertArrayEquals(content, Files.readAllBytes(link), file + " has the repository's bytes");
-            assertTrue(Files.isRegularFile(cacheRoot.resolve(".locks").resolve(repo.getFileName()).resolve(etag + ".lock")), file + " has its lock file");
+            assertTrue(Files.isRegularFile(cacheRoot.resolve(".locks").resolve(repo.getFileName()).resolve(etag
+                    + ".lock")), file + " has its lock file");
         }
         Set<String> blobs = new TreeSet<>();
         try (Stream<Path> s = Files.list(repo.resolve("blobs"))) {

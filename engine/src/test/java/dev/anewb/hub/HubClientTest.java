@@ -3,6 +3,7 @@ package dev.anewb.hub;
 import dev.anewb.AnewbException;
 import dev.anewb.api.ModelLoader;
 import dev.anewb.io.LoadedModel;
+import dev.anewb.io.ModelCard;
 import dev.anewb.io.WeightSources;
 import dev.anewb.job.JobCancelledException;
 import dev.anewb.job.JobContext;
@@ -49,8 +50,9 @@ import static org.junit.jupiter.api.Assertions.*;
 class HubClientTest {
     static final String BERT = "hf-internal-testing/bert-tiny";
     static final String TOKEN = "hf_test_secret_0123456789";
-    /** The files the engine selects from the served repository (not reference.*, README.md or onnx/). */
-    static final List<String> ENGINE_FILES = List.of("1_Pooling/config.json", "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json");
+    /** The files the engine selects from the served repository (not reference.* or onnx/). */
+    static final List<String> ENGINE_FILES = List.of("1_Pooling/config.json", "README.md", "config.json",
+            "model.safetensors", "tokenizer.json", "tokenizer_config.json");
 
     @TempDir Path tmp;
     FakeHub hub;
@@ -62,7 +64,7 @@ class HubClientTest {
         Map<String, byte[]> extra = new LinkedHashMap<>();
         extra.put("tokenizer_config.json", "{\"do_lower_case\": true}".getBytes(StandardCharsets.UTF_8));
         extra.put("1_Pooling/config.json", "{\"pooling_mode_mean_tokens\": true}".getBytes(StandardCharsets.UTF_8));
-        extra.put("README.md", "# bert-tiny".getBytes(StandardCharsets.UTF_8));
+        extra.put("README.md", "---\nlicense: apache-2.0\n---\n# bert-tiny".getBytes(StandardCharsets.UTF_8));
         extra.put("onnx/model.onnx", "not used: safetensors win".getBytes(StandardCharsets.UTF_8));
         bert = hub.serveFolder(BERT, Fixtures.fixture("bert-tiny"), null, extra);
     }
@@ -74,7 +76,7 @@ class HubClientTest {
 
     Path cacheRoot() { return tmp.resolve("cache"); }
 
-    /** A client that sees only this test's environment: the fake endpoint, a fresh cache, an HF_HOME without a token. */
+    /** A client that sees only this test's environment: the fake endpoint, a fresh cache, an HF_HOME, no token. */
     HubClient client(String... keyValues) {
         Map<String, String> env = new HashMap<>();
         env.put("HF_ENDPOINT", hub.endpoint());
@@ -102,13 +104,16 @@ class HubClientTest {
         hub.list(new FakeHub.Listing("acme/other", 9999, 1, List.of(), "bert"));
 
         List<HubModelSummary> three = client().search("tiny", 3);
-        assertEquals(List.of("acme/tiny-gpt-neox", "acme/tiny-distil", "acme/tiny-no-config"), three.stream().map(HubModelSummary::id).toList());
+        assertEquals(List.of("acme/tiny-gpt-neox", "acme/tiny-distil", "acme/tiny-no-config"),
+                three.stream().map(HubModelSummary::id).toList());
         assertEquals(Boolean.FALSE, three.get(0).supported());
         assertEquals(Boolean.TRUE, three.get(1).supported());
         assertNull(three.get(2).supported(), "no config on the Hub: support unknown, not \"no\"");
         assertEquals(5000, three.get(0).downloads());
-        assertEquals(2, hub.count("hub", "GET", "/api/models?"), "three hits at two per page: the second page came from the Link header");
-        assertTrue(hub.requests.stream().allMatch(r -> r.path().contains("config=True") && r.path().contains("sort=downloads")));
+        assertEquals(2, hub.count("hub", "GET", "/api/models?"),
+                "three hits at two per page: the second page came from the Link header");
+        assertTrue(hub.requests.stream().allMatch(r -> r.path().contains("config=True")
+                && r.path().contains("sort=downloads")));
 
         List<HubModelSummary> all = client().search("tiny", 50);
         assertEquals(4, all.size());
@@ -142,7 +147,8 @@ class HubClientTest {
         assertEquals(0, hub.count("cdn", "HEAD", "/"), "HEAD stops at the CDN hop");
 
         HubFileMetadata weak = c.fileMetadata(BERT, "main", "tokenizer_config.json", JobContext.NONE);
-        assertEquals(FakeHub.gitBlobId(bert.files().get("tokenizer_config.json")), weak.etag(), "W/\"…\" normalised to the bare git id");
+        assertEquals(FakeHub.gitBlobId(bert.files().get("tokenizer_config.json")), weak.etag(),
+                "W/\"…\" normalised to the bare git id");
         assertFalse(weak.lfs());
         assertEquals(bert.files().get("tokenizer_config.json").length, weak.size());
 
@@ -159,20 +165,26 @@ class HubClientTest {
         List<String> messages = new CopyOnWriteArrayList<>();
         PullResult r = client().pull(BERT, "main", FileSelection.ENGINE, progressInto(messages));
         assertEquals(bert.commit(), r.commit());
-        assertEquals(cacheRoot().resolve("models--hf-internal-testing--bert-tiny/snapshots/" + bert.commit()), r.snapshot());
-        assertEquals(Set.copyOf(ENGINE_FILES), Set.copyOf(r.files().stream().map(PullResult.PulledFile::name).toList()));
+        assertEquals(cacheRoot().resolve("models--hf-internal-testing--bert-tiny/snapshots/" + bert.commit()),
+                r.snapshot());
+        assertEquals(Set.copyOf(ENGINE_FILES),
+                Set.copyOf(r.files().stream().map(PullResult.PulledFile::name).toList()));
         assertTrue(r.files().stream().allMatch(PullResult.PulledFile::downloaded));
         HfCacheLayout.assertLayout(cacheRoot(), BERT, bert.commit(), engineFiles(bert), bert.lfs());
+        assertEquals("apache-2.0", ModelCard.license(r.snapshot()), "the model card comes along for its license");
         assertEquals(1, hub.count("cdn", "GET", "/cdn/" + sha(bert, "model.safetensors")));
-        assertEquals(0, hub.count("hub", "GET", "/resolve/" + bert.commit() + "/model.safetensors"), "LFS bytes come from the CDN only");
+        assertEquals(0, hub.count("hub", "GET", "/resolve/" + bert.commit() + "/model.safetensors"),
+                "LFS bytes come from the CDN only");
         assertEquals(0, hub.count("hub", "HEAD", "reference"), "reference files are not the engine's");
         assertTrue(hub.requests.stream().allMatch(q -> q.authorization() == null), "no token, no Authorization header");
-        assertTrue(messages.stream().anyMatch(m -> m.startsWith("model.safetensors ") && m.contains(" MiB") && m.endsWith("/s")), messages.toString());
+        assertTrue(messages.stream().anyMatch(m -> m.startsWith("model.safetensors ") && m.contains(" MiB")
+                && m.endsWith("/s")), messages.toString());
 
         int before = hub.requests.size();
         PullResult again = client().pull(BERT, "main", FileSelection.ENGINE, JobContext.NONE);
         assertTrue(again.files().stream().noneMatch(PullResult.PulledFile::downloaded));
-        assertEquals(0, hub.requests.subList(before, hub.requests.size()).stream().filter(q -> q.method().equals("GET") && q.path().contains("resolve") || q.server().equals("cdn")).count(),
+        assertEquals(0, hub.requests.subList(before, hub.requests.size()).stream().filter(q -> q.method().equals("GET")
+                && q.path().contains("resolve") || q.server().equals("cdn")).count(),
                 "a second pull only asks for metadata");
         HfCacheLayout.assertLayout(cacheRoot(), BERT, bert.commit(), engineFiles(bert), bert.lfs());
     }
@@ -188,9 +200,12 @@ class HubClientTest {
 
         client().pull(BERT, "main", FileSelection.ENGINE, JobContext.NONE);
 
-        List<FakeHub.Seen> tok = hub.requests.stream().filter(q -> q.path().equals("/cdn/" + sha(bert, "tokenizer.json"))).toList();
-        assertEquals(List.of("bytes=1000-"), tok.stream().map(FakeHub.Seen::range).toList(), "the partial file from an earlier run was resumed");
-        List<FakeHub.Seen> weights = hub.requests.stream().filter(q -> q.path().equals("/cdn/" + sha(bert, "model.safetensors"))).toList();
+        List<FakeHub.Seen> tok = hub.requests.stream().filter(q ->
+                q.path().equals("/cdn/" + sha(bert, "tokenizer.json"))).toList();
+        assertEquals(List.of("bytes=1000-"), tok.stream().map(FakeHub.Seen::range).toList(),
+                "the partial file from an earlier run was resumed");
+        List<FakeHub.Seen> weights = hub.requests.stream().filter(q ->
+                q.path().equals("/cdn/" + sha(bert, "model.safetensors"))).toList();
         assertEquals(2, weights.size());
         assertNull(weights.get(0).range());
         long resumedAt = Long.parseLong(weights.get(1).range().replaceAll("bytes=(\\d+)-", "$1"));
@@ -201,13 +216,16 @@ class HubClientTest {
     @Test
     void aCorruptedByteIsRejectedAndNothingIsCached() throws Exception {
         hub.corrupt("model.safetensors", 1);
-        AnewbException e = assertThrows(AnewbException.class, () -> client().pull(BERT, "main", FileSelection.ENGINE, JobContext.NONE));
-        assertTrue(e.getMessage().contains("model.safetensors") && e.getMessage().contains("sha256 mismatch") && e.getMessage().contains("deleted"),
+        AnewbException e = assertThrows(AnewbException.class, () ->
+                client().pull(BERT, "main", FileSelection.ENGINE, JobContext.NONE));
+        assertTrue(e.getMessage().contains("model.safetensors") && e.getMessage().contains("sha256 mismatch")
+                && e.getMessage().contains("deleted"),
                 e.getMessage());
         HfCache cache = client().cache();
         assertFalse(Files.exists(cache.blob(BERT, sha(bert, "model.safetensors"))));
         assertFalse(Files.exists(cache.incompleteBlob(BERT, sha(bert, "model.safetensors"))));
-        assertFalse(Files.exists(cache.snapshotFolder(BERT, bert.commit()).resolve("model.safetensors"), LinkOption.NOFOLLOW_LINKS));
+        assertFalse(Files.exists(cache.snapshotFolder(BERT, bert.commit()).resolve("model.safetensors"),
+                LinkOption.NOFOLLOW_LINKS));
         assertTrue(cache.refCommit(BERT, "main").isEmpty(), "main is not pointed at an incomplete snapshot");
 
         client().pull(BERT, "main", FileSelection.ENGINE, JobContext.NONE);
@@ -219,22 +237,28 @@ class HubClientTest {
         String gated = "acme/gated-bert";
         FakeHub.Repo repo = hub.serveFolder(gated, Fixtures.fixture("bert-tiny"), TOKEN, Map.of());
 
-        AnewbException none = assertThrows(AnewbException.class, () -> client().pull(gated, "main", FileSelection.ENGINE, JobContext.NONE));
-        assertEquals("acme/gated-bert is gated or private: accept its terms on " + hub.endpoint() + "/acme/gated-bert and set HF_TOKEN (no token is set)",
+        AnewbException none = assertThrows(AnewbException.class, () ->
+                client().pull(gated, "main", FileSelection.ENGINE, JobContext.NONE));
+        assertEquals("acme/gated-bert is gated or private: accept its terms on " + hub.endpoint()
+                + "/acme/gated-bert and set HF_TOKEN (no token is set)",
                 none.getMessage());
         AnewbException wrong = assertThrows(AnewbException.class,
                 () -> client("HF_TOKEN", "hf_wrong_token").pull(gated, "main", FileSelection.ENGINE, JobContext.NONE));
-        assertTrue(wrong.getMessage().contains("gated or private") && !wrong.getMessage().contains("hf_wrong_token"), wrong.getMessage());
+        assertTrue(wrong.getMessage().contains("gated or private") && !wrong.getMessage().contains("hf_wrong_token"),
+                wrong.getMessage());
 
         HubClient withToken = client("HF_TOKEN", TOKEN);
         assertFalse(withToken.settings().toString().contains(TOKEN), "the token never reaches a log through toString");
         withToken.pull(gated, "main", FileSelection.ENGINE, JobContext.NONE);
         Map<String, byte[]> expected = new LinkedHashMap<>();
-        for (String f : List.of("config.json", "model.safetensors", "tokenizer.json")) expected.put(f, repo.files().get(f));
+        for (String f : List.of("config.json", "model.safetensors", "tokenizer.json")) expected.put(f,
+                repo.files().get(f));
         HfCacheLayout.assertLayout(cacheRoot(), gated, repo.commit(), expected, repo.lfs());
         assertTrue(hub.count("cdn", "GET", "/cdn/") >= 2);
-        assertTrue(hub.requests.stream().filter(q -> q.server().equals("cdn")).allMatch(q -> q.authorization() == null), "the CDN never sees the token");
-        assertTrue(hub.requests.stream().filter(q -> q.server().equals("hub") && q.path().contains("gated-bert")).anyMatch(q -> ("Bearer " + TOKEN).equals(q.authorization())));
+        assertTrue(hub.requests.stream().filter(q -> q.server().equals("cdn")).allMatch(q ->
+                q.authorization() == null), "the CDN never sees the token");
+        assertTrue(hub.requests.stream().filter(q -> q.server().equals("hub")
+                && q.path().contains("gated-bert")).anyMatch(q -> ("Bearer " + TOKEN).equals(q.authorization())));
     }
 
     @Test
@@ -243,13 +267,18 @@ class HubClientTest {
         Files.createDirectories(home);
         Files.writeString(home.resolve("token"), "hf_from_file\n");
         assertEquals("hf_from_file", HubSettings.token(Map.of("HF_HOME", home.toString())).orElseThrow());
-        assertEquals("hf_old", HubSettings.token(Map.of("HF_HOME", home.toString(), "HUGGING_FACE_HUB_TOKEN", "hf_old")).orElseThrow());
-        assertEquals("hf_new", HubSettings.token(Map.of("HF_HOME", home.toString(), "HUGGING_FACE_HUB_TOKEN", "hf_old", "HF_TOKEN", "hf_new")).orElseThrow());
+        assertEquals("hf_old",
+                HubSettings.token(Map.of("HF_HOME", home.toString(), "HUGGING_FACE_HUB_TOKEN",
+                        "hf_old")).orElseThrow());
+        assertEquals("hf_new",
+                HubSettings.token(Map.of("HF_HOME", home.toString(), "HUGGING_FACE_HUB_TOKEN", "hf_old", "HF_TOKEN",
+                        "hf_new")).orElseThrow());
         assertTrue(HubSettings.token(Map.of("HF_HOME", tmp.resolve("nowhere").toString())).isEmpty());
 
         String gated = "acme/gated-bert";
         hub.serveFolder(gated, Fixtures.fixture("bert-tiny"), "hf_from_file", Map.of());
-        PullResult r = client("HF_HOME", home.toString()).pull(gated, "main", FileSelection.CONFIG_ONLY, JobContext.NONE);
+        PullResult r = client("HF_HOME", home.toString()).pull(gated, "main", FileSelection.CONFIG_ONLY,
+                JobContext.NONE);
         assertEquals(List.of("config.json"), r.files().stream().map(PullResult.PulledFile::name).toList());
     }
 
@@ -267,7 +296,8 @@ class HubClientTest {
         try {
             Future<PullResult> pull = pool.submit(() -> c.pull(BERT, "main", FileSelection.ENGINE, ctx));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!(Files.exists(partial) && Files.size(partial) > 64 * 1024) && System.nanoTime() < deadline) Thread.sleep(10);
+            while (!(Files.exists(partial) && Files.size(partial) > 64 * 1024)
+                    && System.nanoTime() < deadline) Thread.sleep(10);
             assertTrue(Files.size(partial) > 0, "the slow download started");
             long t0 = System.nanoTime();
             cancelled.set(true);
@@ -279,12 +309,14 @@ class HubClientTest {
             pool.shutdownNow();
         }
         long kept = Files.size(partial);
-        assertTrue(kept > 0 && kept < bert.files().get("model.safetensors").length, "the partial download is kept for a resume");
+        assertTrue(kept > 0 && kept < bert.files().get("model.safetensors").length,
+                "the partial download is kept for a resume");
         assertFalse(Files.exists(c.cache().blob(BERT, sha(bert, "model.safetensors"))));
 
         hub.fast("model.safetensors");
         client().pull(BERT, "main", FileSelection.ENGINE, JobContext.NONE);
-        FakeHub.Seen last = hub.requests.stream().filter(q -> q.path().equals("/cdn/" + sha(bert, "model.safetensors"))).reduce((a, b) -> b).orElseThrow();
+        FakeHub.Seen last = hub.requests.stream().filter(q ->
+                q.path().equals("/cdn/" + sha(bert, "model.safetensors"))).reduce((a, b) -> b).orElseThrow();
         assertEquals("bytes=" + kept + "-", last.range());
         HfCacheLayout.assertLayout(cacheRoot(), BERT, bert.commit(), engineFiles(bert), bert.lfs());
     }
@@ -320,7 +352,8 @@ class HubClientTest {
         PullResult r = client().pull("old-org/bert-tiny", "main", FileSelection.CONFIG_ONLY, JobContext.NONE);
         assertEquals(bert.commit(), r.commit());
         assertArrayEquals(bert.files().get("config.json"), Files.readAllBytes(r.snapshot().resolve("config.json")));
-        assertEquals(cacheRoot().resolve("models--old-org--bert-tiny/snapshots/" + bert.commit()), r.snapshot(), "cached under the name asked for, as huggingface_hub does");
+        assertEquals(cacheRoot().resolve("models--old-org--bert-tiny/snapshots/" + bert.commit()), r.snapshot(),
+                "cached under the name asked for, as huggingface_hub does");
         assertEquals(1, hub.count("hub", "HEAD", "/old-org/bert-tiny/resolve/"));
         assertEquals(1, hub.count("hub", "HEAD", "/" + BERT + "/resolve/"));
     }
@@ -335,14 +368,17 @@ class HubClientTest {
         assertTrue(offline.offline());
         PullResult cached = offline.pull(BERT, "main", FileSelection.ENGINE, JobContext.NONE);
         assertEquals(bert.commit(), cached.commit());
-        assertEquals(Set.copyOf(ENGINE_FILES), Set.copyOf(cached.files().stream().map(PullResult.PulledFile::name).toList()));
+        assertEquals(Set.copyOf(ENGINE_FILES),
+                Set.copyOf(cached.files().stream().map(PullResult.PulledFile::name).toList()));
         try (LoadedModel m = ModelLoader.load(ModelRef.parse(BERT), JobContext.NONE, true, () -> offline)) {
             assertTrue(m.hasWeights());
         }
         AnewbException search = assertThrows(AnewbException.class, () -> offline.search("bert", 5));
         assertTrue(search.getMessage().contains("HF_HUB_OFFLINE"), search.getMessage());
-        AnewbException missing = assertThrows(AnewbException.class, () -> offline.pull("acme/elsewhere", "main", FileSelection.ENGINE, JobContext.NONE));
-        assertTrue(missing.getMessage().startsWith("acme/elsewhere@main: not in the local Hugging Face cache"), missing.getMessage());
+        AnewbException missing = assertThrows(AnewbException.class, () ->
+                offline.pull("acme/elsewhere", "main", FileSelection.ENGINE, JobContext.NONE));
+        assertTrue(missing.getMessage().startsWith("acme/elsewhere@main: not in the local Hugging Face cache"),
+                missing.getMessage());
         assertEquals(before, hub.requests.size(), "offline made no request");
     }
 
@@ -396,7 +432,8 @@ class HubClientTest {
         }
         HubClient c = client("HF_ENDPOINT", "http://127.0.0.1:" + closedPort);
         HubUnreachableException e = assertThrows(HubUnreachableException.class, () -> c.search("bert", 3));
-        assertTrue(e.getMessage().startsWith("cannot reach http://127.0.0.1:" + closedPort) && e.getMessage().contains("HF_HUB_OFFLINE=1"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("cannot reach http://127.0.0.1:" + closedPort)
+                && e.getMessage().contains("HF_HUB_OFFLINE=1"), e.getMessage());
     }
 
     // ---------------------------------------------------------------- the engine on a pulled model
@@ -419,7 +456,8 @@ class HubClientTest {
         Path fixture = Fixtures.fixture("bert-tiny");
         RunResult direct;
         try (WeightSource w = WeightSources.openFolder(fixture)) {
-            ModelGraph g = Architectures.graph(Architectures.readConfig(fixture.resolve("config.json")), new Architectures.GraphOptions(w::contains, false));
+            ModelGraph g = Architectures.graph(Architectures.readConfig(fixture.resolve("config.json")),
+                    new Architectures.GraphOptions(w::contains, false));
             direct = new Executor(g, w).run(batch, JobContext.NONE);
         }
         for (String tap : List.of("hidden_states.0", "hidden_states.2", "pooler_output")) {

@@ -20,9 +20,11 @@ class ContainedPathsTest {
 
     @Test
     void namesInsideAreResolvedAndEscapesRefused() {
-        assertEquals(tmp.resolve("a/b.safetensors"), ContainedPaths.resolveInside(tmp, "a/./b.safetensors", tmp.resolve("i.json"), "shard"));
+        assertEquals(tmp.resolve("a/b.safetensors"),
+                ContainedPaths.resolveInside(tmp, "a/./b.safetensors", tmp.resolve("i.json"), "shard"));
         for (String bad : new String[]{"../x", "a/../../x", "/etc/passwd", "", ".", "a/.."}) {
-            AnewbException e = assertThrows(AnewbException.class, () -> ContainedPaths.resolveInside(tmp, bad, tmp.resolve("i.json"), "shard"), bad);
+            AnewbException e = assertThrows(AnewbException.class, () ->
+                    ContainedPaths.resolveInside(tmp, bad, tmp.resolve("i.json"), "shard"), bad);
             assertTrue(e.getMessage().startsWith(tmp.resolve("i.json") + ": shard"), e.getMessage());
         }
     }
@@ -35,7 +37,8 @@ class ContainedPathsTest {
         assertThrows(AnewbException.class, () -> cache.incompleteBlob("org/m", "a/b"));
         Files.createDirectories(cache.blob("org/m", "abc123").getParent());
         Files.writeString(cache.blob("org/m", "abc123"), "x");
-        AnewbException e = assertThrows(AnewbException.class, () -> cache.linkSnapshotFile("org/m", commit, "../../../../.bashrc", "abc123"));
+        AnewbException e = assertThrows(AnewbException.class, () ->
+                cache.linkSnapshotFile("org/m", commit, "../../../../.bashrc", "abc123"));
         assertTrue(e.getMessage().contains("points outside"), e.getMessage());
         Path ok = cache.linkSnapshotFile("org/m", commit, "sub/config.json", "abc123");
         assertEquals("x", Files.readString(ok));

@@ -36,18 +36,25 @@ class HfTokenizerTest {
                 for (int i = 0; i < tokens.length; i++) tokens[i] = c.get("tokens").get(i).asText();
                 int[][] offsets = new int[c.get("offsets").size()][];
                 for (int i = 0; i < offsets.length; i++) {
-                    offsets[i] = new int[] {c.get("offsets").get(i).get(0).asInt(), c.get("offsets").get(i).get(1).asInt()};
+                    offsets[i] = new int[] {c.get("offsets").get(i).get(0).asInt(),
+                            c.get("offsets").get(i).get(1).asInt()};
                 }
                 String q = folder + " " + new ObjectMapper().writeValueAsString(text) + ": ";
                 if (!specials && e.length() != ids.length) failures.add(q + "special tokens differ");
-                if (!Arrays.equals(ids, e.ids())) failures.add(q + "ids " + Arrays.toString(e.ids()) + " != " + Arrays.toString(ids));
-                if (!Arrays.equals(tokens, e.tokens())) failures.add(q + "tokens " + Arrays.toString(e.tokens()) + " != " + Arrays.toString(tokens));
-                if (!Arrays.deepEquals(offsets, e.offsets())) failures.add(q + "offsets " + Arrays.deepToString(e.offsets()) + " != " + Arrays.deepToString(offsets));
+                if (!Arrays.equals(ids, e.ids())) failures.add(q + "ids " + Arrays.toString(e.ids()) + " != "
+                        + Arrays.toString(ids));
+                if (!Arrays.equals(tokens, e.tokens())) failures.add(q + "tokens " + Arrays.toString(e.tokens())
+                        + " != " + Arrays.toString(tokens));
+                if (!Arrays.deepEquals(offsets, e.offsets())) failures.add(q + "offsets "
+                        + Arrays.deepToString(e.offsets()) + " != " + Arrays.deepToString(offsets));
                 String decoded = tok.decode(ids, true);
-                if (!decoded.equals(c.get("decoded").asText())) failures.add(q + "decoded " + new ObjectMapper().writeValueAsString(decoded) + " != " + c.get("decoded"));
+                if (!decoded.equals(c.get("decoded").asText())) failures.add(q + "decoded "
+                        + new ObjectMapper().writeValueAsString(decoded) + " != " + c.get("decoded"));
                 for (int i = 0; i < ids.length; i++) {
-                    if (tok.tokenToId(tokens[i]) != ids[i]) failures.add(q + "tokenToId(" + tokens[i] + ") = " + tok.tokenToId(tokens[i]));
-                    if (!tokens[i].equals(tok.idToToken(ids[i]))) failures.add(q + "idToToken(" + ids[i] + ") = " + tok.idToToken(ids[i]));
+                    if (tok.tokenToId(tokens[i]) != ids[i]) failures.add(q + "tokenToId(" + tokens[i] + ") = "
+                            + tok.tokenToId(tokens[i]));
+                    if (!tokens[i].equals(tok.idToToken(ids[i]))) failures.add(q + "idToToken(" + ids[i] + ") = "
+                            + tok.idToToken(ids[i]));
                 }
             }
         }

@@ -63,7 +63,8 @@ public class MediaReadersTest {
             assertEquals(2, a.channels());
             assertEquals(800, a.samples().length);
             double tol = enc[1] == 16 ? 1.0 / 32767 : enc[1] == 24 ? 1.0 / 8388607 : 1e-7;
-            for (int i = 0; i < 800; i++) assertEquals((l[i] + r[i]) / 2, a.samples()[i], tol, a.encoding() + " sample " + i);
+            for (int i = 0; i < 800; i++) assertEquals((l[i] + r[i]) / 2, a.samples()[i], tol, a.encoding()
+                    + " sample " + i);
         }
     }
 
@@ -97,7 +98,8 @@ public class MediaReadersTest {
             for (int i = 2000; i < 6000; i++) max = Math.max(max, Math.abs(a.samples()[i])); // away from the edges
             assertEquals(0.5, max, 0.01, rate + " Hz amplitude");
         }
-        // Downsampling removes what the new rate cannot hold: 7.9 kHz at 44.1 kHz is above the 0.95 * 8 kHz cutoff band.
+        // Downsampling removes what the new rate cannot hold: 7.9 kHz at 44.1 kHz is above the 0.95 * 8 kHz cutoff
+        // band.
         float[] high = sine(22050, 7900, 44100, 0.5);
         float[] y = WavReader.resample(high, 44100, 16000);
         double energy = 0;
@@ -136,7 +138,8 @@ public class MediaReadersTest {
         ImagePreprocessor.Rgb p = ImagePreprocessor.decode(png);
         assertEquals(12, p.height());
         assertEquals(20, p.width());
-        assertArrayEquals(new int[]{5 * 12, 3 * 20, 77}, Arrays.copyOfRange(p.hwc(), (3 * 20 + 5) * 3, (3 * 20 + 5) * 3 + 3));
+        assertArrayEquals(new int[]{5 * 12, 3 * 20, 77},
+                Arrays.copyOfRange(p.hwc(), (3 * 20 + 5) * 3, (3 * 20 + 5) * 3 + 3));
         ImagePreprocessor.Rgb j = ImagePreprocessor.decode(jpg);
         assertEquals(20, j.width());
         int[] px = Arrays.copyOfRange(j.hwc(), (3 * 20 + 5) * 3, (3 * 20 + 5) * 3 + 3);
@@ -160,7 +163,8 @@ public class MediaReadersTest {
         ImagePreprocessor.Rgb out = ImagePreprocessor.resize(new ImagePreprocessor.Rgb(1, 8, hwc), 1, 4, 2);
         // output 1: inputs 1..4 → (80 + 3·160 + 3·240 + 40) / 8 = 165
         assertEquals(165, out.hwc()[3]);
-        // output 0: inputs 0..2 (clipped at the edge), weights 3/8, 3/8, 1/8 renormalised → (0·3 + 80·3 + 160) / 7 = 57.1 → 57
+        // output 0: inputs 0..2 (clipped at the edge), weights 3/8, 3/8, 1/8 renormalised → (0·3 + 80·3 + 160) / 7 =
+        // 57.1 → 57
         assertEquals(57, out.hwc()[0]);
         // bicubic upscale of a constant image stays constant; same size is the identity
         int[] flat = new int[5 * 5 * 3];

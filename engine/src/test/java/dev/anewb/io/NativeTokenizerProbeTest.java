@@ -55,7 +55,8 @@ class NativeTokenizerProbeTest {
         AnewbException e = assertThrows(AnewbException.class, () -> NativeTokenizerProbe.check(f, json));
         // 134 = 128 + SIGABRT: the Rust panic really ended the child (a Java exception there would exit 1 or 3).
         assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("exit code 134"), e.getMessage());
-        assertFalse(Files.exists(tmp.resolve("home/.cache/anewb/tokenizer-probe")) && Files.list(tmp.resolve("home/.cache/anewb/tokenizer-probe")).findAny().isPresent(),
+        assertFalse(Files.exists(tmp.resolve("home/.cache/anewb/tokenizer-probe"))
+                && Files.list(tmp.resolve("home/.cache/anewb/tokenizer-probe")).findAny().isPresent(),
                 "a refused tokenizer must not be remembered as good");
     }
 
@@ -63,7 +64,8 @@ class NativeTokenizerProbeTest {
     void aGoodTokenizerLoadsAndIsProbedOnce() throws Exception {
         // A content no earlier test probed: the fixture with its keys re-serialised.
         ObjectMapper om = new ObjectMapper();
-        String json = om.writerWithDefaultPrettyPrinter().writeValueAsString(om.readTree(Fixtures.fixture("tok-bytelevel").resolve("tokenizer.json").toFile()));
+        String json = om.writerWithDefaultPrettyPrinter()
+                .writeValueAsString(om.readTree(Fixtures.fixture("tok-bytelevel").resolve("tokenizer.json").toFile()));
         Path f = tmp.resolve("good").resolve("tokenizer.json");
         Files.createDirectories(f.getParent());
         Files.writeString(f, json);
@@ -82,14 +84,16 @@ class NativeTokenizerProbeTest {
         Files.writeString(f, json);
         NativeTokenizerProbe.childMain = Dies.class.getName();
         AnewbException e = assertThrows(AnewbException.class, () -> HfTokenizer.open(f));
-        assertTrue(e.getMessage().contains("exit code 134") && e.getMessage().contains("native abort stand-in"), e.getMessage());
+        assertTrue(e.getMessage().contains("exit code 134") && e.getMessage().contains("native abort stand-in"),
+                e.getMessage());
     }
 
     /** Child main: our Java checks skipped, the file straight into the native library. */
     public static final class RawNativeLoad {
         public static void main(String[] args) throws Exception {
             String json = Files.readString(Path.of(args[0]), StandardCharsets.UTF_8);
-            try (HuggingFaceTokenizer t = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)),
+            try (HuggingFaceTokenizer t =
+                    HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)),
                     Map.of("addSpecialTokens", "true", "padding", "false", "truncation", "false"))) {
                 t.encode("hello");
             }

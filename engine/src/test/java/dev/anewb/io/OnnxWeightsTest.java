@@ -87,7 +87,8 @@ class OnnxWeightsTest {
         TensorData ff = minilm.get("encoder.layer.3.intermediate.dense.weight");
         assertArrayEquals(new long[] {384, 1536}, rawFf.shape());
         for (int o = 0; o < 1536; o += 97) {
-            for (int i = 0; i < 384; i += 31) assertEquals(rawFf.getFloat((long) i * 1536 + o), ff.getFloat((long) o * 384 + i));
+            for (int i = 0; i < 384; i += 31) assertEquals(rawFf.getFloat((long) i * 1536 + o),
+                    ff.getFloat((long) o * 384 + i));
         }
         assertSame(ff, minilm.get("encoder.layer.3.intermediate.dense.weight"), "transposed copy is made once");
     }
@@ -95,11 +96,13 @@ class OnnxWeightsTest {
     /** hidden_states.0 = LayerNorm(word[id] + position[p] + token_type[0]), eps 1e-12, against transformers. */
     @Test
     void embeddingsReproduceTheTransformersReference() throws IOException {
-        JsonNode ids = new ObjectMapper().readTree(Fixtures.fixture("minilm/reference.json").toFile()).get("token_ids").get(0);
+        JsonNode ids = new ObjectMapper().readTree(Fixtures.fixture("minilm/reference.json").toFile())
+                .get("token_ids").get(0);
         try (SafetensorsFile ref = SafetensorsFile.open(Fixtures.fixture("minilm/reference.safetensors"))) {
             TensorData expected = ref.get("s0.hidden_states.0");
             assertEquals(ids.size(), expected.dim(1));
-            TensorData word = minilm.get("embeddings.word_embeddings.weight"), pos = minilm.get("embeddings.position_embeddings.weight");
+            TensorData word = minilm.get("embeddings.word_embeddings.weight"),
+                    pos = minilm.get("embeddings.position_embeddings.weight");
             TensorData type = minilm.get("embeddings.token_type_embeddings.weight");
             TensorData g = minilm.get("embeddings.LayerNorm.weight"), b = minilm.get("embeddings.LayerNorm.bias");
             int h = 384;
@@ -171,11 +174,13 @@ class OnnxWeightsTest {
     @Test
     void readsAHandBuiltModelAndRefusesBrokenOnes() throws IOException {
         Path ok = tmp.resolve("ok.onnx");
-        Files.write(ok, model(tensor("w", 1, new long[] {2}, new byte[] {0, 0, (byte) 0x80, 0x3f, 0, 0, 0, (byte) 0xc0})));
+        Files.write(ok, model(tensor("w", 1, new long[] {2},
+                new byte[] {0, 0, (byte) 0x80, 0x3f, 0, 0, 0, (byte) 0xc0})));
         try (OnnxWeights w = OnnxWeights.open(ok)) {
             assertArrayEquals(new float[] {1f, -2f}, w.get("w").toFloatArray());
         }
-        assertRefused(model(tensor("w", 1, new long[] {3}, new byte[8])), "initializer 'w' has dims [3] F32 = 12 bytes but raw_data holds 8");
+        assertRefused(model(tensor("w", 1, new long[] {3}, new byte[8])),
+                "initializer 'w' has dims [3] F32 = 12 bytes but raw_data holds 8");
         assertRefused(model(tensor("w", 1, new long[] {1L << 40, 1L << 40}, new byte[4])), "overflows");
         assertRefused(model(tensor("w", 1, new long[] {-1}, new byte[4])), "negative dimension");
         assertRefused(model(tensor("w", 14, new long[] {1}, new byte[8])), "unsupported ONNX data type 14");

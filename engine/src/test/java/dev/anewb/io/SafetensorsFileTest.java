@@ -61,7 +61,8 @@ class SafetensorsFileTest {
 
     /** Re-writing a file that Python wrote must give the same bytes: header JSON, key order, padding, data order. */
     @ParameterizedTest
-    @ValueSource(strings = {"bert-tiny/model.safetensors", "bert-tiny/reference.safetensors", "vit-tiny/reference.safetensors"})
+    @ValueSource(strings = {"bert-tiny/model.safetensors", "bert-tiny/reference.safetensors",
+            "vit-tiny/reference.safetensors"})
     void rewriteIsByteIdenticalToThePythonWriter(String fixture) throws IOException {
         Path src = Fixtures.fixture(fixture);
         Path out = tmp.resolve("out.safetensors");
@@ -73,7 +74,8 @@ class SafetensorsFileTest {
         byte[] expected = Files.readAllBytes(src), actual = Files.readAllBytes(out);
         long n = ByteBuffer.wrap(actual).order(ByteOrder.LITTLE_ENDIAN).getLong();
         assertEquals(0, n % 8, "header padded to a multiple of 8");
-        assertEquals(new String(expected, 8, (int) n, StandardCharsets.UTF_8), new String(actual, 8, (int) n, StandardCharsets.UTF_8));
+        assertEquals(new String(expected, 8, (int) n, StandardCharsets.UTF_8),
+                new String(actual, 8, (int) n, StandardCharsets.UTF_8));
         assertArrayEquals(expected, actual);
         try (var leftovers = Files.list(tmp)) {
             assertEquals(1, leftovers.count(), "no temp file left behind");
@@ -131,7 +133,8 @@ class SafetensorsFileTest {
     @Test
     void mapsFilesLargerThanTwoGigabytes() throws IOException {
         long elements = (1L << 29) + 2; // F32: 2^31 + 8 bytes
-        String json = "{\"big\":{\"dtype\":\"F32\",\"shape\":[" + elements + "],\"data_offsets\":[0," + elements * 4 + "]}}";
+        String json = "{\"big\":{\"dtype\":\"F32\",\"shape\":[" + elements + "],\"data_offsets\":[0," + elements * 4
+                + "]}}";
         byte[] header = pad(json);
         Path p = tmp.resolve("big.safetensors");
         try (RandomAccessFile raf = new RandomAccessFile(p.toFile(), "rw")) {
@@ -173,7 +176,8 @@ class SafetensorsFileTest {
     private static void assertRefused(Path p, String expectedPart) {
         AnewbException e = assertThrows(AnewbException.class, () -> SafetensorsFile.open(p).close());
         assertTrue(e.getMessage().startsWith(p + ": "), e.getMessage());
-        assertTrue(e.getMessage().contains(expectedPart), () -> "message '" + e.getMessage() + "' lacks '" + expectedPart + "'");
+        assertTrue(e.getMessage().contains(expectedPart), () -> "message '" + e.getMessage() + "' lacks '"
+                + expectedPart + "'");
     }
 
     @Test
@@ -181,14 +185,18 @@ class SafetensorsFileTest {
         Path shortFile = tmp.resolve("short.safetensors");
         Files.write(shortFile, new byte[] {1, 2, 3});
         assertRefused(shortFile, "too short");
-        assertRefused(file(4611686018427387904L, pad("{}"), 0), "header length 4611686018427387904 is larger than the file (16 bytes)");
+        assertRefused(file(4611686018427387904L, pad("{}"), 0),
+                "header length 4611686018427387904 is larger than the file (16 bytes)");
         assertRefused(file(-1L, pad("{}"), 0), "header length 18446744073709551615 is larger than the file");
         assertRefused(file("[1,2]", 0), "header is not a JSON object");
         assertRefused(file("{\"a\":", 0), "header is not valid JSON");
         assertRefused(file(8, new byte[] {'{', (byte) 0xff, '}', ' ', ' ', ' ', ' ', ' '}, 0), "not valid UTF-8");
-        assertRefused(file("{\"x\":{\"dtype\":\"F4\",\"shape\":[1],\"data_offsets\":[0,1]}}", 1), "tensor 'x' has unknown dtype 'F4'");
-        assertRefused(file("{\"x\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", 4), "not a non-negative integer");
-        assertRefused(file("{\"x\":{\"dtype\":\"F32\",\"shape\":[1.5],\"data_offsets\":[0,4]}}", 4), "not a non-negative integer");
+        assertRefused(file("{\"x\":{\"dtype\":\"F4\",\"shape\":[1],\"data_offsets\":[0,1]}}", 1),
+                "tensor 'x' has unknown dtype 'F4'");
+        assertRefused(file("{\"x\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", 4),
+                "not a non-negative integer");
+        assertRefused(file("{\"x\":{\"dtype\":\"F32\",\"shape\":[1.5],\"data_offsets\":[0,4]}}", 4),
+                "not a non-negative integer");
         assertRefused(file("{\"x\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", 8),
                 "tensor 'x' claims shape [3] F32 = 12 bytes but its offsets span 8");
         assertRefused(file("{\"x\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,4]}}", 4),

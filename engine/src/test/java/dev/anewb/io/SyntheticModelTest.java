@@ -21,7 +21,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Random-weight models for a config: the tensors the architecture reads, sharded like the Hub, loadable and runnable. */
+/** Random-weight models for a config: the tensors the architecture reads, sharded like the Hub, loadable and runnable.
+ *
+ */
 class SyntheticModelTest {
     @TempDir Path tmp;
 
@@ -29,7 +31,8 @@ class SyntheticModelTest {
     void writesEveryTensorShardedAndTheModelRuns() throws Exception {
         Path config = Fixtures.fixture("llama-tiny").resolve("config.json");
         // 40 kB shards: llama-tiny's BF16 weights (~180 kB) need several, as an 8B model needs several 5 GB ones
-        Path dir = SyntheticModel.write(config, tmp.resolve("synth"), DType.BF16, 7, 40_000, null, false, JobContext.NONE);
+        Path dir = SyntheticModel.write(config, tmp.resolve("synth"), DType.BF16, 7, 40_000, null, false,
+                JobContext.NONE);
         JsonNode index = new ObjectMapper().readTree(dir.resolve("model.safetensors.index.json").toFile());
         try (ModelSession s = ModelSession.open(dir.toString(), JobContext.NONE)) {
             long expectBytes = 0;
@@ -42,14 +45,16 @@ class SyntheticModelTest {
                 assertTrue(index.path("weight_map").has(w.name()), w.name());
             }
             assertEquals(expectBytes, index.path("metadata").path("total_size").asLong());
-            assertTrue(Files.list(dir).filter(p -> p.getFileName().toString().startsWith("model-0")).count() > 1, "sharded");
+            assertTrue(Files.list(dir).filter(p -> p.getFileName().toString().startsWith("model-0")).count() > 1,
+                    "sharded");
             RunResult r = s.executor().run(Batch.of(1, 5, 9), JobContext.NONE);
             float[] logits = r.tap("logits").data();
             assertTrue(Arrays.stream(toDoubles(logits)).allMatch(Double::isFinite));
             assertFalse(Arrays.stream(toDoubles(logits)).allMatch(v -> v == 0), "random weights give non-zero logits");
         }
         // the same seed gives the same bytes
-        Path again = SyntheticModel.write(config, tmp.resolve("again"), DType.BF16, 7, 40_000, null, false, JobContext.NONE);
+        Path again = SyntheticModel.write(config, tmp.resolve("again"), DType.BF16, 7, 40_000, null, false,
+                JobContext.NONE);
         assertArrayEquals(Files.readAllBytes(dir.resolve("model-00001-of-" + shards(dir) + ".safetensors")),
                 Files.readAllBytes(again.resolve("model-00001-of-" + shards(dir) + ".safetensors")));
     }

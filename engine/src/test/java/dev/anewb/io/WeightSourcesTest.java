@@ -25,7 +25,8 @@ class WeightSourcesTest {
         Files.createDirectories(dir);
         StringBuilder map = new StringBuilder();
         try (SafetensorsFile f = SafetensorsFile.open(single)) {
-            SafetensorsWriter a = new SafetensorsWriter().metadata(f.metadata()), b = new SafetensorsWriter().metadata(f.metadata());
+            SafetensorsWriter a = new SafetensorsWriter().metadata(f.metadata()),
+                    b = new SafetensorsWriter().metadata(f.metadata());
             int i = 0;
             for (String n : new TreeSet<>(f.names())) {
                 boolean first = i++ % 2 == 0;
@@ -50,9 +51,11 @@ class WeightSourcesTest {
 
         String index = Files.readString(dir.resolve("model.safetensors.index.json"));
         Files.writeString(dir.resolve("model.safetensors.index.json"),
-                index.replace("\"embeddings.LayerNorm.bias\":\"model-00001", "\"embeddings.LayerNorm.bias\":\"model-00002"));
+                index.replace("\"embeddings.LayerNorm.bias\":\"model-00001",
+                        "\"embeddings.LayerNorm.bias\":\"model-00002"));
         AnewbException e = assertThrows(AnewbException.class, () -> WeightSources.openFolder(dir));
-        assertTrue(e.getMessage().contains("maps tensor 'embeddings.LayerNorm.bias' to shard 'model-00002-of-00002.safetensors', which does not contain it"),
+        assertTrue(e.getMessage().contains("maps tensor 'embeddings.LayerNorm.bias' to shard "
+                + "'model-00002-of-00002.safetensors', which does not contain it"),
                 e.getMessage());
         Files.writeString(dir.resolve("model.safetensors.index.json"), index);
         Files.delete(dir.resolve("model-00002-of-00002.safetensors"));
@@ -72,6 +75,7 @@ class WeightSourcesTest {
         }
         Path empty = Files.createDirectories(tmp.resolve("empty"));
         AnewbException e = assertThrows(AnewbException.class, () -> WeightSources.openFolder(empty));
-        assertEquals("no weights in " + empty + " (looked for model.safetensors, model.safetensors.index.json, *.onnx)", e.getMessage());
+        assertEquals("no weights in " + empty
+                + " (looked for model.safetensors, model.safetensors.index.json, *.onnx)", e.getMessage());
     }
 }

@@ -35,7 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CancellationTest {
     @TempDir Path tmp;
 
-    static final Conversion INT8 = new Conversion(Conversion.Layout.BC1S, Conversion.Precision.FP16, true, 64, false, List.of(), Map.of(), 0, 0);
+    static final Conversion INT8 = new Conversion(Conversion.Layout.BC1S, Conversion.Precision.FP16, true, 64, false,
+            List.of(), Map.of(), 0, 0);
 
     /** Starts the job, cancels it after each delay in turn, and returns the cancel → stopped latencies (ms). */
     static List<Long> cancelLatencies(String name, Job<?> job) throws Exception {
@@ -56,7 +57,8 @@ class CancellationTest {
             }
         }
         System.out.println("cancel " + name + ": latencies " + latencies + " ms");
-        assertTrue(!latencies.isEmpty(), name + " always finished before it could be cancelled: the test would prove nothing");
+        assertTrue(!latencies.isEmpty(), name
+                + " always finished before it could be cancelled: the test would prove nothing");
         assertTrue(latencies.stream().allMatch(l -> l <= 1000), name + " took more than 1 s to stop: " + latencies);
         return latencies;
     }
@@ -72,17 +74,20 @@ class CancellationTest {
         });
         try (Stream<Path> s = Files.list(tmp)) {
             List<String> left = s.map(p -> p.getFileName().toString()).toList();
-            assertTrue(left.stream().noneMatch(n -> n.contains(".tmp-")), "a cancelled conversion deletes its temp folder: " + left);
+            assertTrue(left.stream().noneMatch(n -> n.contains(".tmp-")),
+                    "a cancelled conversion deletes its temp folder: " + left);
         }
     }
 
     @Test
     void driftExportAndLoadStopPromptly() throws Exception {
-        try (LoadedModel m = ModelLoader.load(ModelRef.parse(Fixtures.fixture("gpt2-tiny").toString()), JobContext.NONE, true)) {
+        try (LoadedModel m = ModelLoader.load(ModelRef.parse(Fixtures.fixture("gpt2-tiny").toString()),
+                JobContext.NONE, true)) {
             ConvertedModel cm = ModelSession.of(m).convert(INT8);
             cancelLatencies("drift", ctx -> {
                 DriftReport r = null;
-                for (int i = 0; i < 50; i++) r = cm.drift(cm.sampleInput(), true, ctx); // long enough to be cancelled midway
+                for (int i = 0; i < 50; i++) r = cm.drift(cm.sampleInput(), true,
+                        ctx); // long enough to be cancelled midway
                 return r;
             });
             Path onnx = tmp.resolve("x.onnx");
@@ -92,7 +97,8 @@ class CancellationTest {
             });
         }
         cancelLatencies("load", ctx -> {
-            for (int i = 0; i < 50; i++) ModelLoader.load(ModelRef.parse(Fixtures.fixture("bert-tiny").toString()), ctx, true).close();
+            for (int i = 0; i < 50; i++) ModelLoader.load(ModelRef.parse(Fixtures.fixture("bert-tiny").toString()),
+                    ctx, true).close();
             return null;
         });
     }
@@ -100,7 +106,8 @@ class CancellationTest {
     @Test
     void twoConversionsAtOnceEqualTheSequentialOnes() throws Exception {
         String bert = Fixtures.fixture("bert-tiny").toString(), gpt2 = Fixtures.fixture("gpt2-tiny").toString();
-        Path a1 = tmp.resolve("a1.anepkg"), b1 = tmp.resolve("b1.anepkg"), a2 = tmp.resolve("a2.anepkg"), b2 = tmp.resolve("b2.anepkg");
+        Path a1 = tmp.resolve("a1.anepkg"), b1 = tmp.resolve("b1.anepkg"), a2 = tmp.resolve("a2.anepkg"),
+                b2 = tmp.resolve("b2.anepkg");
         convert(bert, a1);
         convert(gpt2, b1);
         CompletableFuture<?> fa = CompletableFuture.runAsync(() -> convert(bert, a2));
@@ -120,7 +127,8 @@ class CancellationTest {
 
     @Test
     void driftAndConversionOnOneLoadedModelAtOnce() throws Exception {
-        try (LoadedModel m = ModelLoader.load(ModelRef.parse(Fixtures.fixture("gpt2-tiny").toString()), JobContext.NONE, true)) {
+        try (LoadedModel m = ModelLoader.load(ModelRef.parse(Fixtures.fixture("gpt2-tiny").toString()),
+                JobContext.NONE, true)) {
             ModelSession s = ModelSession.of(m);
             ConvertedModel forDrift = s.convert(INT8), forPackage = s.convert(INT8);
             List<TapMetrics> sequential = forDrift.drift(forDrift.sampleInput(), false, JobContext.NONE).taps();
@@ -129,13 +137,16 @@ class CancellationTest {
 
             CompletableFuture<List<TapMetrics>> drift = CompletableFuture.supplyAsync(() -> {
                 List<TapMetrics> last = null;
-                for (int i = 0; i < 5; i++) last = forDrift.drift(forDrift.sampleInput(), false, JobContext.NONE).taps();
+                for (int i = 0; i < 5; i++) last = forDrift.drift(forDrift.sampleInput(), false,
+                        JobContext.NONE).taps();
                 return last;
             });
-            CompletableFuture<Path> pkg = CompletableFuture.supplyAsync(() -> forPackage.writePackage(par, true, null, JobContext.NONE));
+            CompletableFuture<Path> pkg = CompletableFuture.supplyAsync(() ->
+                    forPackage.writePackage(par, true, null, JobContext.NONE));
             assertEquals(sequential, drift.get(120, TimeUnit.SECONDS));
             pkg.get(120, TimeUnit.SECONDS);
-            assertArrayEquals(Files.readAllBytes(seq.resolve("weights.safetensors")), Files.readAllBytes(par.resolve("weights.safetensors")));
+            assertArrayEquals(Files.readAllBytes(seq.resolve("weights.safetensors")),
+                    Files.readAllBytes(par.resolve("weights.safetensors")));
         }
     }
 }

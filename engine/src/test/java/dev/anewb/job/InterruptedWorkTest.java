@@ -46,7 +46,8 @@ class InterruptedWorkTest {
                 "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx1g",
                 "-cp", System.getProperty("java.class.path"), mainClass));
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
     }
 
     /** Polls (every ~1 ms) until a temp of target appears, then kills the child; fails if it finished first. */
@@ -65,7 +66,8 @@ class InterruptedWorkTest {
                 p.destroyForcibly().waitFor();
                 return (System.nanoTime() - t0) / 1_000_000;
             }
-            if (!p.isAlive()) throw new AssertionError("the child exited (" + p.exitValue() + ") before its temp appeared");
+            if (!p.isAlive()) throw new AssertionError("the child exited (" + p.exitValue()
+                    + ") before its temp appeared");
             Thread.sleep(1);
         }
         p.destroyForcibly();
@@ -83,15 +85,19 @@ class InterruptedWorkTest {
         Path out = tmp.resolve("bert.anepkg");
         String model = Fixtures.fixture("bert-tiny").toString();
         assertEquals(0, cli("convert", model, "--out", out.toString()));
-        byte[] manifest = Files.readAllBytes(out.resolve("manifest.json")), weights = Files.readAllBytes(out.resolve("weights.safetensors"));
+        byte[] manifest = Files.readAllBytes(out.resolve("manifest.json")),
+                weights = Files.readAllBytes(out.resolve("weights.safetensors"));
 
-        Process p = child("dev.anewb.cli.AnewbCli", "convert", model, "--out", out.toString(), "--force", "--block-size", "64");
+        Process p = child("dev.anewb.cli.AnewbCli", "convert", model, "--out", out.toString(), "--force",
+                "--block-size", "64");
         killWhenTempAppears(p, out);
 
-        assertArrayEquals(manifest, Files.readAllBytes(out.resolve("manifest.json")), "the previous package is untouched");
+        assertArrayEquals(manifest, Files.readAllBytes(out.resolve("manifest.json")),
+                "the previous package is untouched");
         assertArrayEquals(weights, Files.readAllBytes(out.resolve("weights.safetensors")));
         List<String> left = leftovers(tmp);
-        assertTrue(left.stream().allMatch(n -> n.equals("bert.anepkg") || n.startsWith(".bert.anepkg.tmp-" + p.pid() + "-")), left.toString());
+        assertTrue(left.stream().allMatch(n -> n.equals("bert.anepkg")
+                || n.startsWith(".bert.anepkg.tmp-" + p.pid() + "-")), left.toString());
         assertTrue(left.size() > 1, "the killed conversion had a temp folder: " + left);
 
         // The next conversion of the same target removes the dead process's temp and replaces the package.
@@ -108,11 +114,13 @@ class InterruptedWorkTest {
         assertEquals(0, cli("export", model, "--onnx", out.toString()));
         byte[] before = Files.readAllBytes(out);
 
-        Process p = child("dev.anewb.cli.AnewbCli", "export", model, "--onnx", out.toString(), "--force", "--block-size", "64");
+        Process p = child("dev.anewb.cli.AnewbCli", "export", model, "--onnx", out.toString(), "--force",
+                "--block-size", "64");
         killWhenTempAppears(p, out);
 
         assertArrayEquals(before, Files.readAllBytes(out), "the previous ONNX file is untouched");
-        assertTrue(leftovers(tmp).stream().allMatch(n -> n.equals("bert.onnx") || n.startsWith(".bert.onnx.tmp-" + p.pid() + "-")));
+        assertTrue(leftovers(tmp).stream().allMatch(n -> n.equals("bert.onnx")
+                || n.startsWith(".bert.onnx.tmp-" + p.pid() + "-")));
         assertEquals(0, cli("export", model, "--onnx", out.toString(), "--force", "--block-size", "64"));
         assertEquals(List.of("bert.onnx"), leftovers(tmp), "the stale temp was cleaned");
         try (OnnxWeights w = OnnxWeights.open(out)) {
@@ -133,6 +141,7 @@ class InterruptedWorkTest {
             }
         }
         AtomicFiles.writeString(settings, "{}");
-        assertEquals(List.of("settings.json"), leftovers(tmp), "stale temps of dead writers are cleaned on the next write");
+        assertEquals(List.of("settings.json"), leftovers(tmp),
+                "stale temps of dead writers are cleaned on the next write");
     }
 }

@@ -13,7 +13,8 @@ final class JobRunner implements AutoCloseable {
     private final ExecutorService pool;
 
     public JobRunner() {
-        this.pool = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().name("anewb-job-", 0).daemon(true).factory());
+        this.pool = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().name("anewb-job-",
+                0).daemon(true).factory());
     }
 
     public <T> JobHandle<T> start(String title, Job<T> job, Consumer<JobHandle.Progress> listener) {

@@ -10,7 +10,8 @@ public final class SettingsWriterMain {
         Path target = Path.of(args[0]);
         for (long n = 0; ; n++) {
             StringBuilder sb = new StringBuilder("{\"generation\": ").append(n).append(", \"recent\": [");
-            for (int i = 0; i < 100_000; i++) sb.append(i == 0 ? "" : ", ").append('"').append("model-").append(n).append('-').append(i).append('"');
+            for (int i = 0; i < 100_000; i++) sb.append(i == 0 ? ""
+                    : ", ").append('"').append("model-").append(n).append('-').append(i).append('"');
             AtomicFiles.writeString(target, sb.append("]}").toString());
             System.out.println("wrote " + n);
         }

@@ -97,7 +97,9 @@ class ChunkPlanTest {
         assertFalse(fullCausal.allowed(0, 1));
     }
 
-    /** spec/chunked-attention.md: n = 2048 FP32 one head = 2048²·4 B = 16 MiB; W = 512, O = 128 → S = 384, 384·512·4 B = 0.75 MiB. */
+    /** spec/chunked-attention.md: n = 2048 FP32 one head = 2048²·4 B = 16 MiB; W = 512, O = 128 → S = 384, 384·512·4 B
+     * = 0.75 MiB.
+     */
     @Test
     void memoryFiguresFromTheSpec() {
         ChunkPlan full = ChunkPlan.of(2048, 0, 0, false);
@@ -120,7 +122,8 @@ class ChunkPlanTest {
         AnewbException overlapTooBig = assertThrows(AnewbException.class, () -> ChunkPlan.of(100, 16, 16, false));
         assertEquals(AnewbException.Kind.USAGE, overlapTooBig.kind());
         assertTrue(overlapTooBig.getMessage().contains("less than the window"), overlapTooBig.getMessage());
-        assertEquals(AnewbException.Kind.USAGE, assertThrows(AnewbException.class, () -> ChunkPlan.of(100, 16, -1, false)).kind());
+        assertEquals(AnewbException.Kind.USAGE,
+                assertThrows(AnewbException.class, () -> ChunkPlan.of(100, 16, -1, false)).kind());
         AnewbException noWindow = assertThrows(AnewbException.class, () -> ChunkPlan.chunked(100, 0, 0, true));
         assertEquals(AnewbException.Kind.USAGE, noWindow.kind());
         assertTrue(noWindow.getMessage().contains("at least 1"), noWindow.getMessage());

@@ -16,7 +16,8 @@ class BlockQuantizerTest {
 
     /**
      * Worked by hand from spec/quantization.md: lo = −1, hi = 3, (hi−lo)/255 = 0.0156862745;
-     * FP16 spacing in [2^-6, 2^-5) is 2^-16, (0.0156862745 − 2^-6)/2^-16 = 4.016 → 4, so scale = 1028·2^-16 = 257·2^-14.
+     * FP16 spacing in [2^-6, 2^-5) is 2^-16, (0.0156862745 − 2^-6)/2^-16 = 4.016 → 4, so scale = 1028·2^-16 =
+     * 257·2^-14.
      * 1/scale = 16384/257 = 63.75097; zp = rint(−128 + 63.751) = rint(−64.249) = −64.
      * w/scale: −1 → −63.75 → −64; −0.5 → −31.88 → −32; 0 → 0; 0.25 → 15.94 → 16; 0.5 → 31.88 → 32; 1 → 63.75 → 64;
      * 1.5 → 95.63 → 96; 3 → 191.25 → 191; plus zp: −128, −96, −64, −48, −32, 0, 32, 127.
@@ -48,7 +49,9 @@ class BlockQuantizerTest {
         assertArrayEquals(new byte[]{-128, -126, -126, -124, 127, -128, -128, -128}, q.q());
     }
 
-    /** All-negative block: lo = −255/256, hi = 0 → scale 2^-8, zp = rint(−128 + 255) = 127; −0.5 rounds to −0 → q = 127. */
+    /** All-negative block: lo = −255/256, hi = 0 → scale 2^-8, zp = rint(−128 + 255) = 127; −0.5 rounds to −0 → q =
+     * 127.
+     */
     @Test
     void negativeOnlyBlockUsesTopZeroPoint() {
         float step = 1f / 256f;
@@ -156,7 +159,8 @@ class BlockQuantizerTest {
         for (int r = 0; r < rows; r++) for (int c = 0; c < k; c++) stored[c * rows + r] = w[r * k + c];
         BlockQuantizer quantizer = new BlockQuantizer(16, false);
         Int8BlockWeight direct = quantizer.quantize(w, rows, k);
-        Int8BlockWeight fromConv1D = quantizer.quantize(TensorData.ofFloats("h.0.attn.c_attn.weight", stored, k, rows), true);
+        Int8BlockWeight fromConv1D = quantizer.quantize(TensorData.ofFloats("h.0.attn.c_attn.weight", stored, k, rows),
+                true);
         Int8BlockWeight fromLinear = quantizer.quantize(TensorData.ofFloats("q.weight", w, rows, k), false);
         assertEquals(rows, fromConv1D.rows());
         assertEquals(k, fromConv1D.k());

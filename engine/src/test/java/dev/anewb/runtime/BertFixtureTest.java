@@ -35,7 +35,8 @@ class BertFixtureTest {
                 checked++;
             }
             if (ref.contains("pooler_output")) {
-                References.assertClose("pooler_output", out.tap("pooler_output"), References.activation(ref.get("pooler_output")), batch, TOL);
+                References.assertClose("pooler_output", out.tap("pooler_output"),
+                        References.activation(ref.get("pooler_output")), batch, TOL);
                 checked++;
             }
             assertEquals(config.numLayers() + 1 + (ref.contains("pooler_output") ? 1 : 0), checked);

@@ -32,7 +32,8 @@ class DeterminismTest {
             ConvertedModel a = ModelSession.of(m).convert(c), b = ModelSession.of(m).convert(c);
             Batch in = a.sampleInput();
             RunResult ra = a.run(in, JobContext.NONE), rb = b.run(in, JobContext.NONE);
-            for (String tap : ra.taps().keySet()) assertArrayEquals(ra.tap(tap).data(), rb.tap(tap).data(), k + " " + tap);
+            for (String tap : ra.taps().keySet()) assertArrayEquals(ra.tap(tap).data(), rb.tap(tap).data(), k + " "
+                    + tap);
         }
     }
 }

@@ -23,7 +23,9 @@ import java.util.random.RandomGeneratorFactory;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Generation with the KV cache: greedy tokens of transformers, prefill = token-by-token decode, sampling, streaming. */
+/** Generation with the KV cache: greedy tokens of transformers, prefill = token-by-token decode, sampling, streaming.
+ *
+ */
 class GeneratorTest {
 
     @ParameterizedTest
@@ -37,12 +39,14 @@ class GeneratorTest {
             int compared = 0;
             for (int k = 0; k < prompts.length; k++) {
                 JsonNode expected = ref.get("generated").get(k), margins = ref.get("margins").get(k);
-                Generator.Result r = gen.generate(prompts[k], expected.size(), Generator.Sampling.GREEDY, null, JobContext.NONE);
+                Generator.Result r = gen.generate(prompts[k], expected.size(), Generator.Sampling.GREEDY, null,
+                        JobContext.NONE);
                 assertEquals(expected.size(), r.ids().length, fixture + " p" + k + ": stopped early");
                 for (int s = 0; s < expected.size(); s++) {
                     if (r.ids()[s] != expected.get(s).asLong()) {
                         // A near tie may flip; after that the continuations are different texts.
-                        assertTrue(margins.get(s).asDouble() <= 1e-3, fixture + " p" + k + " step " + s + ": " + r.ids()[s] + " != "
+                        assertTrue(margins.get(s).asDouble() <= 1e-3, fixture + " p" + k + " step " + s + ": "
+                                + r.ids()[s] + " != "
                                 + expected.get(s) + " with margin " + margins.get(s));
                         break;
                     }
@@ -64,7 +68,8 @@ class GeneratorTest {
         int pos = 0;
         while (pos < seq.length) {
             int n = pos == 0 ? prefill : 1;
-            Activation step = ex.run(Batch.of(Arrays.copyOfRange(seq, pos, pos + n)), cache, JobContext.NONE).tap("logits");
+            Activation step = ex.run(Batch.of(Arrays.copyOfRange(seq, pos, pos + n)), cache,
+                    JobContext.NONE).tap("logits");
             for (int t = 0; t < n; t++) {
                 double maxRef = 0, maxDiff = 0;
                 for (int i = 0; i < v; i++) {
@@ -108,13 +113,16 @@ class GeneratorTest {
             assertEquals(AnewbException.Kind.USAGE, tooLong.kind());
             assertTrue(tooLong.getMessage().contains("longer than the model's context of 256"), tooLong.getMessage());
             AnewbException tooMany = assertThrows(AnewbException.class,
-                    () -> gen.generate(new long[] {1, 2, 3}, context - 1, Generator.Sampling.GREEDY, null, JobContext.NONE));
+                    () -> gen.generate(new long[] {1, 2, 3}, context - 1, Generator.Sampling.GREEDY, null,
+                            JobContext.NONE));
             assertTrue(tooMany.getMessage().contains("at most 254 new tokens"), tooMany.getMessage());
             // Exactly filling the context is allowed: the last token is never fed back.
-            assertEquals(254, gen.generate(new long[] {1, 2, 3}, context - 2, Generator.Sampling.GREEDY, null, JobContext.NONE).ids().length);
+            assertEquals(254, gen.generate(new long[] {1, 2, 3}, context - 2, Generator.Sampling.GREEDY, null,
+                    JobContext.NONE).ids().length);
             AnewbException badId = assertThrows(AnewbException.class,
                     () -> gen.generate(new long[] {1, 1176}, 1, Generator.Sampling.GREEDY, null, JobContext.NONE));
-            assertTrue(badId.getMessage().contains("token id 1176 at position 1 is outside the vocabulary (0..1175)"), badId.getMessage());
+            assertTrue(badId.getMessage().contains("token id 1176 at position 1 is outside the vocabulary (0..1175)"),
+                    badId.getMessage());
         }
     }
 
@@ -139,7 +147,8 @@ class GeneratorTest {
         int[] plain = new int[3], topP = new int[3], topK = new int[3], cold = new int[3];
         for (int i = 0; i < n; i++) {
             plain[Generator.sample(logits, new Generator.Sampling(1, 0, 1, 0), rng)]++;
-            // top-p 0.6: token 0 (mass before it 0) and token 1 (0.5 < 0.6) stay, token 2 (0.8 ≥ 0.6) goes: 0.625 / 0.375.
+            // top-p 0.6: token 0 (mass before it 0) and token 1 (0.5 < 0.6) stay, token 2 (0.8 ≥ 0.6) goes: 0.625 /
+            // 0.375.
             topP[Generator.sample(logits, new Generator.Sampling(1, 0, 0.6, 0), rng)]++;
             // top-k 2: renormalised 0.625 / 0.375 as well.
             topK[Generator.sample(logits, new Generator.Sampling(1, 2, 1, 0), rng)]++;
@@ -152,7 +161,8 @@ class GeneratorTest {
         assertEquals(0, topP[2]);
         assertArrayEquals(new double[] {0.625, 0.375, 0}, freq(topK, n), tol);
         assertArrayEquals(new double[] {0.25 / 0.38, 0.09 / 0.38, 0.04 / 0.38}, freq(cold, n), tol);
-        for (int i = 0; i < 100; i++) assertEquals(0, Generator.sample(logits, new Generator.Sampling(2, 1, 1, 0), rng));
+        for (int i = 0; i < 100; i++) assertEquals(0,
+                Generator.sample(logits, new Generator.Sampling(2, 1, 1, 0), rng));
     }
 
     private static double[] freq(int[] counts, int n) {
@@ -171,17 +181,20 @@ class GeneratorTest {
             long[] a = gen.generate(prompt, 20, s, null, JobContext.NONE).ids();
             long[] b = gen.generate(prompt, 20, s, null, JobContext.NONE).ids();
             assertArrayEquals(a, b);
-            long[] other = gen.generate(prompt, 20, new Generator.Sampling(1.3, 50, 0.95, 8), null, JobContext.NONE).ids();
+            long[] other = gen.generate(prompt, 20, new Generator.Sampling(1.3, 50, 0.95, 8), null,
+                    JobContext.NONE).ids();
             assertFalse(Arrays.equals(a, other), "different seeds gave the same 20 sampled tokens");
             long[] greedy = gen.generate(prompt, 20, Generator.Sampling.GREEDY, null, JobContext.NONE).ids();
-            assertArrayEquals(greedy, gen.generate(prompt, 20, new Generator.Sampling(5, 1, 1, 3), null, JobContext.NONE).ids());
+            assertArrayEquals(greedy,
+                    gen.generate(prompt, 20, new Generator.Sampling(5, 1, 1, 3), null, JobContext.NONE).ids());
         }
     }
 
     @Test
     void streamedTextNeverSplitsACharacter() {
         // gpt2-tiny's byte-level BPE spells 日本語のテキスト in 20 tokens, most of them partial UTF-8 sequences.
-        long[] ids = {163, 246, 99, 163, 251, 106, 165, 104, 253, 160, 224, 107, 1029, 229, 1028, 256, 1028, 118, 1029, 231};
+        long[] ids = {163, 246, 99, 163, 251, 106, 165, 104, 253, 160, 224, 107, 1029, 229, 1028, 256, 1028, 118, 1029,
+                231};
         try (HfTokenizer tok = HfTokenizer.open(Fixtures.fixture("gpt2-tiny/tokenizer.json"))) {
             StreamingDetokenizer s = new StreamingDetokenizer(tok, new long[] {721}); // "The"
             List<String> pieces = new ArrayList<>();

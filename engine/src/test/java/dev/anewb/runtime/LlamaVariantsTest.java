@@ -33,7 +33,8 @@ class LlamaVariantsTest {
      * llama3 scaling, θ = 500000, rotary dim 8, factor 8, low 1, high 4, original context 8192. Worked out:
      * inv_freq_i = θ^(−2i/8) = 1, 0.0376060309, 0.00141421356, 5.3182959e-05; wavelengths 2π/inv_freq =
      * 6.283, 167.08, 4442.88, 118142.8 against high_freq_wavelen 8192/4 = 2048 and low_freq_wavelen 8192/1 = 8192:
-     * i = 0, 1 are short (kept), i = 3 is long (÷ 8 = 6.64786987e-06), i = 2 is between: smooth = (8192/4442.88 − 1)/(4 − 1)
+     * i = 0, 1 are short (kept), i = 3 is long (÷ 8 = 6.64786987e-06), i = 2 is between: smooth = (8192/4442.88 − 1)/(4
+     * − 1)
      * = 0.281282605, inv = (1 − smooth)·inv/8 + smooth·inv = 0.000524846161.
      */
     @Test
@@ -72,8 +73,10 @@ class LlamaVariantsTest {
         SafetensorsWriter w = new SafetensorsWriter();
         for (WeightInfo info : g.weights().values()) {
             float[] v = new float[(int) info.elements()];
-            for (int i = 0; i < v.length; i++) v[i] = (float) (rnd.nextGaussian() * 0.2 + (info.name().endsWith("norm.weight") ? 1 : 0));
-            long[] shape = info.storedTransposed() ? new long[] {info.shape()[1], info.shape()[0]} : info.shape(); // Conv1D: [in, out]
+            for (int i = 0; i < v.length; i++) v[i] = (float) (rnd.nextGaussian() * 0.2
+                    + (info.name().endsWith("norm.weight") ? 1 : 0));
+            long[] shape = info.storedTransposed() ? new long[] {info.shape()[1], info.shape()[0]}
+                    : info.shape(); // Conv1D: [in, out]
             w.addFloats(info.name(), shape, v);
         }
         Path f = tmp.resolve("w" + System.nanoTime() + ".safetensors");
@@ -82,8 +85,10 @@ class LlamaVariantsTest {
     }
 
     private static String json(String modelType, String extra) {
-        return "{\"model_type\":\"" + modelType + "\",\"hidden_size\":48,\"num_hidden_layers\":2,\"num_attention_heads\":6,"
-                + "\"num_key_value_heads\":2,\"head_dim\":10,\"intermediate_size\":64,\"vocab_size\":97,\"max_position_embeddings\":64" + extra + "}";
+        return "{\"model_type\":\"" + modelType
+                + "\",\"hidden_size\":48,\"num_hidden_layers\":2,\"num_attention_heads\":6,"
+                + "\"num_key_value_heads\":2,\"head_dim\":10,\"intermediate_size\":64,\"vocab_size\":97,"
+                + "\"max_position_embeddings\":64" + extra + "}";
     }
 
     private void buildsRunsAndDecodesLikePrefill(LlamaConfig c) {
@@ -101,15 +106,18 @@ class LlamaVariantsTest {
 
     @Test
     void llama3ScalingWithTheta500000BuildsAndRuns() throws Exception {
-        LlamaConfig c = config(json("llama", ",\"rope_parameters\":{\"rope_type\":\"llama3\",\"rope_theta\":500000.0,\"factor\":8.0,"
-                + "\"low_freq_factor\":1.0,\"high_freq_factor\":4.0,\"original_max_position_embeddings\":16},\"tie_word_embeddings\":true"));
+        LlamaConfig c = config(json("llama",
+                ",\"rope_parameters\":{\"rope_type\":\"llama3\",\"rope_theta\":500000.0,\"factor\":8.0,"
+                + "\"low_freq_factor\":1.0,\"high_freq_factor\":4.0,\"original_max_position_embeddings\":16},"
+                + "\"tie_word_embeddings\":true"));
         assertEquals(new Op.Rope(500000, 10, "llama3", 8, 1, 4, 16), c.rope());
         assertEquals(10, c.headDim());
         ModelGraph g = Architectures.graph(c, Architectures.GraphOptions.CONFIG_ONLY);
         assertFalse(g.weights().containsKey("lm_head.weight"), "tied head reads embed_tokens");
         buildsRunsAndDecodesLikePrefill(c);
         // The pre-transformers-5 spelling names the same rope.
-        LlamaConfig old = config(json("llama", ",\"rope_theta\":500000.0,\"rope_scaling\":{\"type\":\"llama3\",\"factor\":8.0,"
+        LlamaConfig old = config(json("llama",
+                ",\"rope_theta\":500000.0,\"rope_scaling\":{\"type\":\"llama3\",\"factor\":8.0,"
                 + "\"low_freq_factor\":1.0,\"high_freq_factor\":4.0,\"original_max_position_embeddings\":16}"));
         assertEquals(c.rope(), old.rope());
     }
@@ -129,19 +137,24 @@ class LlamaVariantsTest {
 
     @Test
     void badConfigsAreMessages() {
-        AnewbException gqa = assertThrows(AnewbException.class, () -> config(json("llama", ",\"num_key_value_heads\":4")));
+        AnewbException gqa = assertThrows(AnewbException.class, () ->
+                config(json("llama", ",\"num_key_value_heads\":4")));
         assertTrue(gqa.getMessage().contains("not a multiple of \"num_key_value_heads\" 4"), gqa.getMessage());
-        AnewbException rope = assertThrows(AnewbException.class, () -> config(json("llama", ",\"rope_parameters\":{\"rope_type\":\"yarn\",\"factor\":4.0}")));
+        AnewbException rope = assertThrows(AnewbException.class, () ->
+                config(json("llama", ",\"rope_parameters\":{\"rope_type\":\"yarn\",\"factor\":4.0}")));
         assertTrue(rope.getMessage().contains("rope type \"yarn\" is not supported"), rope.getMessage());
-        AnewbException missing = assertThrows(AnewbException.class, () -> config(json("llama", ",\"rope_parameters\":{\"rope_type\":\"llama3\",\"factor\":8.0}")));
+        AnewbException missing = assertThrows(AnewbException.class, () ->
+                config(json("llama", ",\"rope_parameters\":{\"rope_type\":\"llama3\",\"factor\":8.0}")));
         assertTrue(missing.getMessage().contains("low_freq_factor"), missing.getMessage());
     }
 
     @Test
     void plainGpt2WeightsWithoutPrefixBuild() throws Exception {
-        ModelConfig c = Architectures.parseConfig(new ObjectMapper().readTree("{\"model_type\":\"gpt2\",\"n_embd\":32,\"n_head\":4,\"n_layer\":1,"
+        ModelConfig c = Architectures.parseConfig(new ObjectMapper()
+                .readTree("{\"model_type\":\"gpt2\",\"n_embd\":32,\"n_head\":4,\"n_layer\":1,"
                 + "\"vocab_size\":50,\"n_positions\":16}"), tmp.resolve("config.json"));
-        ModelGraph bare = Architectures.graph(c, new Architectures.GraphOptions(n -> !n.startsWith("transformer."), false));
+        ModelGraph bare = Architectures.graph(c,
+                new Architectures.GraphOptions(n -> !n.startsWith("transformer."), false));
         assertTrue(bare.weights().containsKey("h.0.attn.c_attn.weight"));
         assertTrue(bare.weights().get("h.0.attn.c_attn.weight").storedTransposed());
         ModelGraph prefixed = Architectures.graph(c, new Architectures.GraphOptions(n -> true, false));

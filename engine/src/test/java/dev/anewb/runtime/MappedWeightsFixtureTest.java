@@ -39,19 +39,22 @@ class MappedWeightsFixtureTest {
                         : Batch.of(LanguageModelFixtureTest.promptIds(dir)[0]);
                 String prefix = fixture.equals("bert-tiny") ? "" : "p0.";
                 RunResult out = mapped.run(batch, JobContext.NONE);
-                String w = g.ops().stream().filter(o -> o instanceof Op.Linear).map(o -> ((Op.Linear) o).weight()).findFirst()
+                String w = g.ops().stream().filter(o -> o instanceof Op.Linear).map(o ->
+                        ((Op.Linear) o).weight()).findFirst()
                         .orElseThrow();
                 assertInstanceOf(LinearWeight.Mapped.class, mapped.preparedWeight(w));
                 int checked = 0;
                 for (int i = 0; i <= g.config().numLayers(); i++) {
                     String tap = "hidden_states." + i;
-                    References.assertClose(fixture + " " + tap, out.tap(tap), References.activation(ref.get(prefix + tap)), batch, TOL);
+                    References.assertClose(fixture + " " + tap, out.tap(tap),
+                            References.activation(ref.get(prefix + tap)), batch, TOL);
                     checked++;
                 }
                 assertEquals(g.config().numLayers() + 1, checked);
                 RunResult packed = new Executor(g, weights, new PreparedWeights(true)).run(batch, JobContext.NONE);
                 for (String tap : out.taps().keySet()) {
-                    References.assertClose(fixture + " mapped vs packed " + tap, out.tap(tap), packed.tap(tap), batch, 1e-5);
+                    References.assertClose(fixture + " mapped vs packed " + tap, out.tap(tap), packed.tap(tap), batch,
+                            1e-5);
                 }
             }
         }

@@ -16,13 +16,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MemoryBudgetTest {
     static ModelGraph bertTiny() {
-        return Architectures.graph(Architectures.readConfig(Fixtures.fixture("bert-tiny").resolve("config.json")), Architectures.GraphOptions.CONFIG_ONLY);
+        return Architectures.graph(Architectures.readConfig(Fixtures.fixture("bert-tiny").resolve("config.json")),
+                Architectures.GraphOptions.CONFIG_ONLY);
     }
 
     @Test
     void countsProjectionsAsFloat32OrInt8Codes() {
         ModelGraph g = bertTiny();
-        // bert-tiny: per layer q,k,v,o 64x64 + up 128x64 + down 64x128, 2 layers, + pooler 64x64 (embeddings stay mapped)
+        // bert-tiny: per layer q,k,v,o 64x64 + up 128x64 + down 64x128, 2 layers, + pooler 64x64 (embeddings stay
+        // mapped)
         long params = 2 * (4 * 64 * 64 + 2 * 128 * 64) + 64 * 64;
         assertEquals(4 * params, MemoryBudget.weightHeapBytes(g));
         ModelGraph q = Converter.convert(g, Conversion.ORIGINAL.withInt8(true, 32, false)).graph();

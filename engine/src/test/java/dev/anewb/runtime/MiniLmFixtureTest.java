@@ -38,7 +38,8 @@ class MiniLmFixtureTest {
         weights = OnnxWeights.open(BundledModel.onnxPath());
         ref = SafetensorsFile.open(dir.resolve("reference.safetensors"));
         json = new ObjectMapper().readTree(dir.resolve("reference.json").toFile());
-        graph = Architectures.graph(Architectures.readConfig(BundledModel.configPath()), new Architectures.GraphOptions(weights::contains, true));
+        graph = Architectures.graph(Architectures.readConfig(BundledModel.configPath()),
+                new Architectures.GraphOptions(weights::contains, true));
     }
 
     @AfterAll
@@ -81,7 +82,8 @@ class MiniLmFixtureTest {
                         References.activation(ref.get("s" + s + ".int8_block128.hidden_states." + i)), b, TOL);
             }
             // drift.md reference point: last-layer SQNR ≈ 35–36 dB against FP32.
-            TapMetrics m = TapMetrics.of("last", References.activation(ref.get("s" + s + ".hidden_states.6")), out.tap("hidden_states.6"), b);
+            TapMetrics m = TapMetrics.of("last", References.activation(ref.get("s" + s + ".hidden_states.6")),
+                    out.tap("hidden_states.6"), b);
             assertTrue(m.sqnrDb() > 33 && m.sqnrDb() < 38, "INT8 B128 last-layer SQNR " + m.sqnrDb());
         }
     }
@@ -95,7 +97,8 @@ class MiniLmFixtureTest {
             RunResult out = ex.run(b, JobContext.NONE);
             var fp32 = References.activation(ref.get("s" + s + ".hidden_states.6"));
             double ours = TapMetrics.of("ours", fp32, out.tap("hidden_states.6"), b).sqnrDb();
-            double torch = TapMetrics.of("torch", fp32, References.activation(ref.get("s" + s + ".fp16_cuda.hidden_states.6")), b).sqnrDb();
+            double torch = TapMetrics.of("torch", fp32,
+                    References.activation(ref.get("s" + s + ".fp16_cuda.hidden_states.6")), b).sqnrDb();
             assertEquals(torch, ours, 6.0, "FP16 last-layer SQNR: ours " + ours + " dB vs torch fp16 " + torch + " dB");
         }
     }

@@ -34,9 +34,12 @@ class OnnxRuntimeReferenceTest {
     static TextTokenizer tokenizer;
     static Executor executor;
 
-    static final String PARAGRAPH = "Apple's Neural Engine runs transformer models quickly when their tensors are laid out "
-            + "channel first, with projections as one-by-one convolutions and attention split per head; block-wise INT8 "
-            + "weights halve the memory traffic again, and chunked attention keeps long sequences inside the on-chip buffer. ";
+    static final String PARAGRAPH = "Apple's Neural Engine runs transformer models quickly when their tensors are "
+            + "laid out "
+            + "channel first, with projections as one-by-one convolutions and attention split per head; block-wise "
+                    + "INT8 "
+            + "weights halve the memory traffic again, and chunked attention keeps long sequences inside the on-chip "
+                    + "buffer. ";
 
     @BeforeAll
     static void open() throws Exception {
@@ -46,7 +49,8 @@ class OnnxRuntimeReferenceTest {
         session = env.createSession(BundledModel.onnxPath().toString(), o);
         weights = OnnxWeights.open(BundledModel.onnxPath());
         tokenizer = HfTokenizer.open(BundledModel.tokenizerPath());
-        ModelGraph g = Architectures.graph(Architectures.readConfig(BundledModel.configPath()), new Architectures.GraphOptions(weights::contains, true));
+        ModelGraph g = Architectures.graph(Architectures.readConfig(BundledModel.configPath()),
+                new Architectures.GraphOptions(weights::contains, true));
         executor = new Executor(g, weights);
     }
 

@@ -25,9 +25,11 @@ class SharedWeightsTest {
             Executor bc1s = executor(m, Conversion.ORIGINAL.withLayout(Conversion.Layout.BC1S));
             Executor fp16 = executor(m, Conversion.ORIGINAL.withPrecision(Conversion.Precision.FP16));
             Executor int8 = executor(m, Conversion.ORIGINAL.withInt8(true, 32, false));
-            Executor int8Fp16 = executor(m, Conversion.ORIGINAL.withInt8(true, 32, false).withPrecision(Conversion.Precision.FP16));
+            Executor int8Fp16 = executor(m,
+                    Conversion.ORIGINAL.withInt8(true, 32, false).withPrecision(Conversion.Precision.FP16));
             Executor int8B64 = executor(m, Conversion.ORIGINAL.withInt8(true, 64, false));
-            String w = loaded.graph().ops().stream().filter(o -> o instanceof Op.Linear).map(o -> ((Op.Linear) o).weight()).findFirst().orElseThrow();
+            String w = loaded.graph().ops().stream().filter(o -> o instanceof Op.Linear).map(o ->
+                    ((Op.Linear) o).weight()).findFirst().orElseThrow();
             assertNotNull(original.preparedWeight(w));
             assertSame(original.preparedWeight(w), bc1s.preparedWeight(w), "FP32 panels shared by HF and BC1S");
             assertNotSame(original.preparedWeight(w), fp16.preparedWeight(w), "FP16-rounded values are another form");

@@ -28,7 +28,9 @@ import java.util.Set;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** ViT and Whisper against transformers 5.17: preprocessing, every tap, and Whisper's greedy decoding with the KV cache. */
+/** ViT and Whisper against transformers 5.17: preprocessing, every tap, and Whisper's greedy decoding with the KV
+ * cache.
+ */
 class VitWhisperFixtureTest {
     static final double TOL = 1e-4;
 
@@ -58,7 +60,8 @@ class VitWhisperFixtureTest {
             ImagePreprocessor pre = ImagePreprocessor.forModel(dir, 32, 32, warnings::add);
             assertTrue(warnings.isEmpty(), warnings::toString);
             FeatureTensor pixels = pre.pixelValues(new ImagePreprocessor.Rgb(h, w, hwc));
-            References.assertClose("pixel_values", Activation.of(pixels), asActivation(ref.get("pixel_values")), null, TOL);
+            References.assertClose("pixel_values", Activation.of(pixels), asActivation(ref.get("pixel_values")), null,
+                    TOL);
 
             Batch batch = Batch.ofFeatures(g.fixedLength(Axis.TOKENS), Map.of(ModelGraph.PIXEL_VALUES, pixels));
             RunResult out = new Executor(g, weights).run(batch, JobContext.NONE);
@@ -66,7 +69,8 @@ class VitWhisperFixtureTest {
                 String tap = "hidden_states." + i;
                 References.assertClose(tap, out.tap(tap), References.activation(ref.get(tap)), batch, TOL);
             }
-            References.assertClose("pooler_output", out.tap("pooler_output"), References.activation(ref.get("pooler_output")), batch, TOL);
+            References.assertClose("pooler_output", out.tap("pooler_output"),
+                    References.activation(ref.get("pooler_output")), batch, TOL);
             assertEquals(17, out.tap("hidden_states.0").length());
         }
     }
@@ -85,7 +89,8 @@ class VitWhisperFixtureTest {
             WhisperFeatures fe = WhisperFeatures.forModel(dir, c.numMelBins(), warnings::add);
             assertTrue(warnings.isEmpty(), warnings::toString);
             FeatureTensor features = fe.extract(ref.get("waveform").toFloatArray());
-            References.assertClose("input_features", Activation.of(features), asActivation(ref.get("input_features")), null, TOL);
+            References.assertClose("input_features", Activation.of(features), asActivation(ref.get("input_features")),
+                    null, TOL);
 
             Batch batch = Batch.of(prefix).withFeatures(Map.of(ModelGraph.INPUT_FEATURES, features));
             RunResult out = new Executor(g, weights).run(batch, JobContext.NONE);
@@ -101,7 +106,8 @@ class VitWhisperFixtureTest {
 
             JsonNode gen = meta.get("generated"), margins = meta.get("margins");
             Generator.Result r = new Generator(new Executor(g, weights), null, Set.of())
-                    .generate(prefix, Map.of(ModelGraph.INPUT_FEATURES, features), gen.size(), Generator.Sampling.GREEDY, null, JobContext.NONE);
+                    .generate(prefix, Map.of(ModelGraph.INPUT_FEATURES, features), gen.size(),
+                            Generator.Sampling.GREEDY, null, JobContext.NONE);
             int compared = 0;
             for (int i = 0; i < gen.size(); i++) {
                 if (margins.get(i).asDouble() <= 1e-3) break; // after a near tie the continuations may differ

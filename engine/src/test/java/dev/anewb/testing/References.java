@@ -39,7 +39,8 @@ public final class References {
         assertArrayEquals(ref.shape(), ours.shape(), name + ": shape");
         TapMetrics m = TapMetrics.of(name, ref, ours, batch);
         double bound = tol * Math.max(1, m.maxRef());
-        assertTrue(m.maxAbs() <= bound, () -> name + ": max |diff| " + m.maxAbs() + " > " + bound + " (SQNR " + m.sqnrText() + " dB)");
+        assertTrue(m.maxAbs() <= bound, () -> name + ": max |diff| " + m.maxAbs() + " > " + bound + " (SQNR "
+                + m.sqnrText() + " dB)");
         return m;
     }
 }

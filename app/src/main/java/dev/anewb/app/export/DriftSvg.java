@@ -44,11 +44,13 @@ final class DriftSvg {
         double pw = W - LEFT - RIGHT, ph = H - TOP - BOTTOM;
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-                + "font-family=\"system-ui,sans-serif\" font-size=\"11\" role=\"img\" aria-label=\"SQNR per layer\">%n", W, H));
+                + "font-family=\"system-ui,sans-serif\" font-size=\"11\" role=\"img\" aria-label=\"SQNR per "
+                        + "layer\">%n", W, H));
         for (double v = lo; v <= hi + 1e-9; v += 10) {
             double y = TOP + ph * (hi - v) / (hi - lo);
             b.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
-                    + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.0f</text>%n", LEFT, LEFT + pw, y, y, LEFT - 6, y + 4, v));
+                    + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.0f</text>%n", LEFT, LEFT + pw, y, y, LEFT - 6,
+                            y + 4, v));
         }
         b.append(String.format(Locale.ROOT, "<text x=\"14\" y=\"%.1f\" transform=\"rotate(-90 14 %.1f)\" "
                 + "text-anchor=\"middle\">SQNR (dB)</text>%n", TOP + ph / 2, TOP + ph / 2));
@@ -68,7 +70,8 @@ final class DriftSvg {
                 double x = n == 1 ? LEFT + pw / 2 : LEFT + pw * i / (n - 1);
                 points.add(String.format(Locale.ROOT, "%.1f,%.1f", x, TOP + ph * (hi - v) / (hi - lo)));
             }
-            b.append(String.format(Locale.ROOT, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%s\" points=\"%s\"/>%n",
+            b.append(String.format(Locale.ROOT,
+                    "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%s\" points=\"%s\"/>%n",
                     colour, k == 0 ? "2.5" : "1.5", String.join(" ", points)));
             double ly = TOP + 14 + 16 * k;
             b.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "

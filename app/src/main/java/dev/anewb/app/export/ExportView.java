@@ -114,7 +114,8 @@ public final class ExportView implements AreaView {
                 + "per-channel INT8 iOS16");
         tip(coreMlFp16Io, "FP16 inputs and outputs instead of FP32 ones cast at the boundary");
         tip(exportCoreMl, "Write the ML Program package Xcode and Core ML load: the converted graph op for op, "
-                + "with the drift measured on the sample input in its metadata (" + EXPORT_COREML_SHORTCUT.getDisplayText()
+                + "with the drift measured on the sample input in its metadata ("
+                        + EXPORT_COREML_SHORTCUT.getDisplayText()
                 + ")");
         packagePath.textProperty().bindBidirectional(viewModel.packagePathProperty());
         reportFolder.textProperty().bindBidirectional(viewModel.reportFolderProperty());
@@ -201,7 +202,8 @@ public final class ExportView implements AreaView {
         if (current.getParent() != null && Files.isDirectory(current.getParent())) {
             chooser.setInitialDirectory(current.getParent().toFile());
         }
-        chooser.setInitialFileName(current.getFileName() == null ? "model.mlpackage" : current.getFileName().toString());
+        chooser.setInitialFileName(
+                current.getFileName() == null ? "model.mlpackage" : current.getFileName().toString());
         File f = chooser.showSaveDialog(root.getScene().getWindow());
         if (f != null) {
             String path = f.getPath();

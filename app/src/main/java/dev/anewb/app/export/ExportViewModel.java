@@ -52,7 +52,8 @@ public final class ExportViewModel extends AreaViewModel {
     /** The minimum OS the package declares; null: the lowest its ops allow. */
     private final ObjectProperty<CoreMlTarget> coreMlTarget = new SimpleObjectProperty<>(this, "coreMlTarget");
     private final BooleanProperty coreMlFp16Io = new SimpleBooleanProperty(this, "coreMlFp16Io");
-    private final ReadOnlyObjectWrapper<CoreMlPreview> coreMlPreview = new ReadOnlyObjectWrapper<>(this, "coreMlPreview");
+    private final ReadOnlyObjectWrapper<CoreMlPreview> coreMlPreview = new ReadOnlyObjectWrapper<>(this,
+            "coreMlPreview");
     private final ReadOnlyStringWrapper coreMlProblem = new ReadOnlyStringWrapper(this, "coreMlProblem", "");
     private final LatestJobScheduler<PreviewOutcome> previewScheduler = scheduler("Core ML preview");
     private final StringProperty packagePath = new SimpleStringProperty(this, "packagePath", "");
@@ -205,11 +206,13 @@ public final class ExportViewModel extends AreaViewModel {
         Path out = Path.of(coreMlPath.get());
         CoreMlOptions options = coreMlOptions().withForce(force);
         result.set("");
-        return track(session.jobs().submit("Export " + out.getFileName(), ctx -> converted.writeCoreMl(out, options, ctx),
+        return track(session.jobs().submit("Export " + out.getFileName(),
+                ctx -> converted.writeCoreMl(out, options, ctx),
                 p -> {
                     lastWritten.set(out);
                     result.set(String.format(Locale.ROOT, "Wrote %s (%s, %d ops, minimum %s / %s)", out,
-                            ByteSizes.format(p.packageBytes()), p.operations(), p.minimumOs().label(), p.minimumOs().macOs()));
+                            ByteSizes.format(p.packageBytes()), p.operations(), p.minimumOs().label(),
+                            p.minimumOs().macOs()));
                 }));
     }
 

@@ -34,7 +34,8 @@ public final class ReportFiles {
     private ReportFiles() { }
 
     /** What the report describes; {@code plan} is null when the planner refused the settings. */
-    public record Content(String model, Conversion conversion, List<String> texts, DriftReport report, PlanResult plan) { }
+    public record Content(String model, Conversion conversion, List<String> texts, DriftReport report,
+            PlanResult plan) { }
 
     /** Writes the three files into {@code dir}; returns them (html, json, csv). */
     public static List<Path> write(Path dir, String baseName, Content c) throws IOException {
@@ -144,7 +145,9 @@ public final class ReportFiles {
         return b.toString();
     }
 
-    /** The Memory area's plan in figures: optimized against baseline, labelled as estimates with their chip's sources. */
+    /**
+     * The Memory area's plan in figures: optimized against baseline, labelled as estimates with their chip's sources.
+     */
     private static void plan(StringBuilder b, PlanResult p) {
         b.append("<h2>Neural Engine plan (ESTIMATE)</h2>\n");
         if (p == null) {
@@ -152,10 +155,12 @@ public final class ReportFiles {
             return;
         }
         b.append("<p>").append(esc(p.label())).append(" · batch ").append(p.batch()).append(" · sequence ")
-                .append(p.seq()).append(". Simulated, not measured; chip figures from: ").append(esc(p.chip().sources()))
+                .append(p.seq()).append(". Simulated, not measured; chip figures from: ")
+                .append(esc(p.chip().sources()))
                 .append("</p>\n<table><tr><th></th><th>optimized</th><th>baseline</th><th>ratio</th></tr>\n");
         row(b, "peak on-chip buffer", ByteSizes.format(p.optimized().peakSramBytes()),
-                ByteSizes.format(p.baseline().peakSramBytes()), p.optimized().peakSramBytes(), p.baseline().peakSramBytes());
+                ByteSizes.format(p.baseline().peakSramBytes()), p.optimized().peakSramBytes(),
+                p.baseline().peakSramBytes());
         row(b, "DRAM traffic", ByteSizes.format(p.optimized().dramBytes()), ByteSizes.format(p.baseline().dramBytes()),
                 p.optimized().dramBytes(), p.baseline().dramBytes());
         row(b, "latency", String.format(Locale.ROOT, "%.3g ms", p.optimized().latencyMs()),

@@ -69,7 +69,8 @@ public sealed interface SampleInput {
                 TextInputs.Fitted f = fit(model, t.texts());
                 yield new Prepared(this, f.batch(), describe(t.texts(), f));
             }
-            case Image i when i.file() == null -> new Prepared(this, builtIn(model), "built-in sample image (gradient and checkerboard)");
+            case Image i when i.file() == null -> new Prepared(this, builtIn(model),
+                    "built-in sample image (gradient and checkerboard)");
             case Image i -> {
                 InputOptions o = new InputOptions();
                 o.image = i.file();

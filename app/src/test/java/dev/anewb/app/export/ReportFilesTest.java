@@ -35,9 +35,11 @@ class ReportFilesTest {
         byCause.put(DriftReport.Cause.QUANTIZATION, quant);
         byCause.put(DriftReport.Cause.ALL, taps);
         DriftReport r = new DriftReport(taps, Map.of("sentence_embedding_cosine", 0.99987), byCause);
-        ModelGraph g = Architectures.graph(Architectures.readConfig(Fixtures.fixture("bert-tiny").resolve("config.json")),
+        ModelGraph g = Architectures.graph(Architectures.readConfig(Fixtures.fixture("bert-tiny")
+                .resolve("config.json")),
                 Architectures.GraphOptions.CONFIG_ONLY);
-        PlanResult plan = AnePlanner.plan(g, Conversion.ANE_DEFAULT, ChipProfiles.bundled().all().get("A15"), 1, 128, null);
+        PlanResult plan = AnePlanner.plan(g, Conversion.ANE_DEFAULT, ChipProfiles.bundled().all().get("A15"), 1, 128,
+                null);
         var content = new ReportFiles.Content("m", Conversion.ANE_DEFAULT, List.of("a <b>"), r, plan);
         List<Path> files = ReportFiles.write(dir, "m-drift", content);
         assertEquals(List.of("m-drift.html", "m-drift.json", "m-drift.csv"),
@@ -50,7 +52,8 @@ class ReportFilesTest {
                 "growth = 40 − 37.5, then each cause:\n" + csv);
         String html = Files.readString(files.get(0));
         assertTrue(html.contains("<svg") && html.contains("quantization only"), "the chart, a line per cause");
-        assertTrue(html.contains("<th>quantization only (dB)</th>") && html.contains("<td>38.3</td>"), "per-cause column");
+        assertTrue(html.contains("<th>quantization only (dB)</th>") && html.contains("<td>38.3</td>"),
+                "per-cause column");
         assertTrue(html.contains("Neural Engine plan (ESTIMATE)") && html.contains(plan.label())
                 && html.contains(String.format(Locale.ROOT, "%.3g ms", plan.optimized().latencyMs())), "the plan");
         assertTrue(html.contains("a &lt;b&gt;"), "texts escaped");

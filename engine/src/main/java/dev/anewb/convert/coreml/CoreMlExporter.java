@@ -167,7 +167,7 @@ public final class CoreMlExporter {
         List<String> notes = new ArrayList<>(program.notes());
         String description = graph.config().architecture() + " converted by ANE Workbench (" + settings + ")";
         if (!notes.isEmpty()) user.put("dev.anewb.notes", String.join("; ", notes));
-        return new MlModelSpec.Metadata(description, Version.get(), "ANE Workbench", "", user);
+        return new MlModelSpec.Metadata(description, Version.get(), "ANE Workbench", options.license(), user);
     }
 
     /** "INT8 block 128, FP16, BC1S(, INT8 activations)" — the conversion in the words the workbench uses. */

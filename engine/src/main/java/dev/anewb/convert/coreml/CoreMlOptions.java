@@ -22,9 +22,11 @@ import java.util.TreeSet;
  *                     step's new tokens
  * @param decoder      an encoder-decoder model's (Whisper's) decoder, reading each layer's cross-attention keys and
  *                     values as inputs; false: its encoder, which also outputs them
+ * @param license      the source model's license as its model card names it, recorded as the package's license
+ *                     ("" when unknown)
  */
 public record CoreMlOptions(Sequence sequence, CoreMlTarget minimumOs, boolean fp16Io, boolean force,
-                            Map<String, String> driftSummary, int kvCache, boolean decoder) {
+                            Map<String, String> driftSummary, int kvCache, boolean decoder, String license) {
     /** Sequence length of the ANE default export. */
     public static final int DEFAULT_SEQUENCE = 128;
 
@@ -33,33 +35,38 @@ public record CoreMlOptions(Sequence sequence, CoreMlTarget minimumOs, boolean f
 
     public CoreMlOptions {
         driftSummary = driftSummary == null ? Map.of() : Map.copyOf(driftSummary);
+        license = license == null ? "" : license;
         if (kvCache < 0) throw AnewbException.usage("KV cache of " + kvCache + " positions");
     }
 
     /** A plain forward pass (no KV cache), an encoder-decoder model's encoder. */
     public CoreMlOptions(Sequence sequence, CoreMlTarget minimumOs, boolean fp16Io, boolean force,
                          Map<String, String> driftSummary) {
-        this(sequence, minimumOs, fp16Io, force, driftSummary, 0, false);
+        this(sequence, minimumOs, fp16Io, force, driftSummary, 0, false, "");
     }
 
     public CoreMlOptions withSequence(Sequence s) {
-        return new CoreMlOptions(s, minimumOs, fp16Io, force, driftSummary, kvCache, decoder);
+        return new CoreMlOptions(s, minimumOs, fp16Io, force, driftSummary, kvCache, decoder, license);
     }
 
     public CoreMlOptions withMinimumOs(CoreMlTarget t) {
-        return new CoreMlOptions(sequence, t, fp16Io, force, driftSummary, kvCache, decoder);
+        return new CoreMlOptions(sequence, t, fp16Io, force, driftSummary, kvCache, decoder, license);
     }
 
     public CoreMlOptions withFp16Io(boolean on) {
-        return new CoreMlOptions(sequence, minimumOs, on, force, driftSummary, kvCache, decoder);
+        return new CoreMlOptions(sequence, minimumOs, on, force, driftSummary, kvCache, decoder, license);
     }
 
     public CoreMlOptions withForce(boolean on) {
-        return new CoreMlOptions(sequence, minimumOs, fp16Io, on, driftSummary, kvCache, decoder);
+        return new CoreMlOptions(sequence, minimumOs, fp16Io, on, driftSummary, kvCache, decoder, license);
     }
 
     public CoreMlOptions withDriftSummary(Map<String, String> d) {
-        return new CoreMlOptions(sequence, minimumOs, fp16Io, force, d, kvCache, decoder);
+        return new CoreMlOptions(sequence, minimumOs, fp16Io, force, d, kvCache, decoder, license);
+    }
+
+    public CoreMlOptions withLicense(String l) {
+        return new CoreMlOptions(sequence, minimumOs, fp16Io, force, driftSummary, kvCache, decoder, l);
     }
 
     /** A decoding step of {@code newTokens} tokens after a KV cache of {@code cachePositions} positions. */
@@ -68,12 +75,12 @@ public record CoreMlOptions(Sequence sequence, CoreMlTarget minimumOs, boolean f
             throw AnewbException.usage("a KV cache needs at least 1 position, not " + cachePositions);
         }
         return new CoreMlOptions(Sequence.fixed(newTokens), minimumOs, fp16Io, force, driftSummary, cachePositions,
-                decoder);
+                decoder, license);
     }
 
     /** An encoder-decoder model's decoder (true) or encoder (false, the default). */
     public CoreMlOptions withDecoder(boolean on) {
-        return new CoreMlOptions(sequence, minimumOs, fp16Io, force, driftSummary, kvCache, on);
+        return new CoreMlOptions(sequence, minimumOs, fp16Io, force, driftSummary, kvCache, on, license);
     }
 
     /**

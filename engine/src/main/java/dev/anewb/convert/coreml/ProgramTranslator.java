@@ -776,7 +776,8 @@ final class ProgramTranslator {
     /** The causal rule and the chunk band of spec/chunked-attention.md as an additive mask. */
     private MilVar bandMask(int n, boolean causal, Op.Chunk chunk) {
         if (n < 0) return flexibleBandMask(causal, chunk);
-        ChunkPlan plan = chunk != null ? ChunkPlan.of(n, chunk.window(), chunk.overlap(), causal) : ChunkPlan.full(n, causal);
+        ChunkPlan plan = chunk != null ? ChunkPlan.of(n, chunk.window(), chunk.overlap(), causal)
+                : ChunkPlan.full(n, causal);
         float[] m = new float[n * n];
         for (int q = 0; q < n; q++) {
             int block = plan.blockOf(q);

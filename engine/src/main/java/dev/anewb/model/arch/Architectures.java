@@ -58,15 +58,19 @@ public final class Architectures {
                 int hidden = j.positive("hidden_size"), heads = j.positive("num_attention_heads");
                 j.divisible("hidden_size", hidden, "num_attention_heads", heads);
                 String pet = j.text("position_embedding_type", "absolute");
-                if (!pet.equals("absolute")) throw AnewbException.file(j.file(), "position_embedding_type \"" + pet + "\" is not supported (only \"absolute\")");
+                if (!pet.equals("absolute")) throw AnewbException.file(j.file(), "position_embedding_type \"" + pet
+                        + "\" is not supported (only \"absolute\")");
                 return new BertConfig(j.architecture("BertModel"), hidden, j.positive("num_hidden_layers"), heads,
-                        j.positive("intermediate_size"), j.positive("vocab_size"), j.positive("max_position_embeddings", 512),
-                        j.positive("type_vocab_size", 2), j.text("hidden_act", "gelu"), (float) j.number("layer_norm_eps", 1e-12),
+                        j.positive("intermediate_size"), j.positive("vocab_size"),
+                                j.positive("max_position_embeddings", 512),
+                        j.positive("type_vocab_size", 2), j.text("hidden_act", "gelu"),
+                                (float) j.number("layer_norm_eps", 1e-12),
                         j.integer("pad_token_id", 0), j.node());
             }
 
             public ModelGraph graph(ModelConfig c, GraphOptions o) {
-                return BertGraphs.bert((BertConfig) c, new BertGraphs.Heads(o.hasWeight().test("pooler.dense.weight"), o.sentenceEmbedding()));
+                return BertGraphs.bert((BertConfig) c,
+                        new BertGraphs.Heads(o.hasWeight().test("pooler.dense.weight"), o.sentenceEmbedding()));
             }
         });
         register("distilbert", new Support() {
@@ -74,7 +78,8 @@ public final class Architectures {
                 int hidden = j.positive("dim", 768), heads = j.positive("n_heads", 12);
                 j.divisible("dim", hidden, "n_heads", heads);
                 return new DistilBertConfig(j.architecture("DistilBertModel"), hidden, j.positive("n_layers", 6), heads,
-                        j.positive("hidden_dim", 4 * hidden), j.positive("vocab_size", 30522), j.positive("max_position_embeddings", 512),
+                        j.positive("hidden_dim", 4 * hidden), j.positive("vocab_size", 30522),
+                                j.positive("max_position_embeddings", 512),
                         j.text("activation", "gelu"), j.integer("pad_token_id", 0), j.node());
             }
 
@@ -87,11 +92,14 @@ public final class Architectures {
                 int hidden = j.positive("n_embd", 768), heads = j.positive("n_head", 12);
                 j.divisible("n_embd", hidden, "n_head", heads);
                 String act = j.text("activation_function", "gelu_new");
-                if (!Op.Activation.isSupported(act)) throw AnewbException.file(j.file(), "activation_function \"" + act + "\" is not supported");
+                if (!Op.Activation.isSupported(act)) throw AnewbException.file(j.file(), "activation_function \"" + act
+                        + "\" is not supported");
                 return new GPT2Config(j.architecture("GPT2LMHeadModel"), hidden, j.positive("n_layer", 12), heads,
-                        j.positive("n_inner", 4 * hidden), j.positive("vocab_size", 50257), j.positive("n_positions", 1024), act,
+                        j.positive("n_inner", 4 * hidden), j.positive("vocab_size", 50257),
+                                j.positive("n_positions", 1024), act,
                         (float) j.number("layer_norm_epsilon", 1e-5), j.bool("scale_attn_weights", true),
-                        j.bool("scale_attn_by_inverse_layer_idx", false), j.bool("tie_word_embeddings", true), j.node());
+                        j.bool("scale_attn_by_inverse_layer_idx", false), j.bool("tie_word_embeddings", true),
+                                j.node());
             }
 
             public ModelGraph graph(ModelConfig c, GraphOptions o) {
@@ -104,16 +112,19 @@ public final class Architectures {
                 int hidden = j.positive("hidden_size"), heads = j.positive("num_attention_heads");
                 int kvHeads = j.positive("num_key_value_heads", heads);
                 if (heads % kvHeads != 0) {
-                    throw AnewbException.file(j.file(), "\"num_attention_heads\" " + heads + " is not a multiple of \"num_key_value_heads\" " + kvHeads);
+                    throw AnewbException.file(j.file(), "\"num_attention_heads\" " + heads
+                            + " is not a multiple of \"num_key_value_heads\" " + kvHeads);
                 }
                 if (!j.has("head_dim")) j.divisible("hidden_size", hidden, "num_attention_heads", heads);
                 int headDim = j.positive("head_dim", hidden / heads);
                 String act = j.text("hidden_act", "silu");
-                if (!Op.Activation.isSupported(act)) throw AnewbException.file(j.file(), "hidden_act \"" + act + "\" is not supported");
+                if (!Op.Activation.isSupported(act)) throw AnewbException.file(j.file(), "hidden_act \"" + act
+                        + "\" is not supported");
                 boolean qwen = type.equals("qwen2");
                 boolean attnBias = j.bool("attention_bias", false);
                 // Sliding windows: Mistral whenever sliding_window is set; Qwen2 only with use_sliding_window.
-                int window = (qwen ? j.bool("use_sliding_window", false) : type.equals("mistral")) ? j.integer("sliding_window", 0) : 0;
+                int window = (qwen ? j.bool("use_sliding_window", false) : type.equals("mistral"))
+                        ? j.integer("sliding_window", 0) : 0;
                 String arch = switch (type) {
                     case "mistral" -> "MistralForCausalLM";
                     case "qwen2" -> "Qwen2ForCausalLM";
@@ -123,9 +134,11 @@ public final class Architectures {
                 // context is capped at the window rather than silently computing something else beyond it.
                 int maxPositions = j.positive("max_position_embeddings", 2048);
                 if (window > 0) maxPositions = Math.min(maxPositions, window);
-                return new LlamaConfig(type, j.architecture(arch), hidden, j.positive("num_hidden_layers"), heads, kvHeads, headDim,
+                return new LlamaConfig(type, j.architecture(arch), hidden, j.positive("num_hidden_layers"), heads,
+                        kvHeads, headDim,
                         j.positive("intermediate_size"), j.positive("vocab_size"), maxPositions, act,
-                        (float) j.number("rms_norm_eps", 1e-6), RopeParameters.parse(j, headDim), qwen || attnBias, !qwen && attnBias,
+                        (float) j.number("rms_norm_eps", 1e-6), RopeParameters.parse(j, headDim), qwen || attnBias,
+                                !qwen && attnBias,
                         j.bool("mlp_bias", false), j.bool("tie_word_embeddings", false), Math.max(0, window), j.node());
             }
 
@@ -138,17 +151,23 @@ public final class Architectures {
                 int hidden = j.positive("hidden_size", 768), heads = j.positive("num_attention_heads", 12);
                 j.divisible("hidden_size", hidden, "num_attention_heads", heads);
                 int[] image = pair(j, "image_size", 224), patch = pair(j, "patch_size", 16);
-                if (patch[0] != patch[1]) throw AnewbException.file(j.file(), "non-square patch_size " + patch[0] + "x" + patch[1] + " is not supported");
+                if (patch[0] != patch[1]) throw AnewbException.file(j.file(), "non-square patch_size " + patch[0] + "x"
+                        + patch[1] + " is not supported");
                 if (image[0] % patch[0] != 0 || image[1] % patch[0] != 0) {
-                    throw AnewbException.file(j.file(), "image_size " + image[0] + "x" + image[1] + " is not a multiple of patch_size " + patch[0]);
+                    throw AnewbException.file(j.file(), "image_size " + image[0] + "x" + image[1]
+                            + " is not a multiple of patch_size " + patch[0]);
                 }
                 String act = j.text("hidden_act", "gelu");
-                if (!Op.Activation.isSupported(act)) throw AnewbException.file(j.file(), "hidden_act \"" + act + "\" is not supported");
+                if (!Op.Activation.isSupported(act)) throw AnewbException.file(j.file(), "hidden_act \"" + act
+                        + "\" is not supported");
                 String pact = j.text("pooler_act", "tanh");
-                if (!Op.Activation.isSupported(pact)) throw AnewbException.file(j.file(), "pooler_act \"" + pact + "\" is not supported");
+                if (!Op.Activation.isSupported(pact)) throw AnewbException.file(j.file(), "pooler_act \"" + pact
+                        + "\" is not supported");
                 return new ViTConfig(j.architecture("ViTModel"), hidden, j.positive("num_hidden_layers", 12), heads,
-                        j.positive("intermediate_size", 3072), act, (float) j.number("layer_norm_eps", 1e-12), image[0], image[1], patch[0],
-                        j.positive("num_channels", 3), j.bool("qkv_bias", true), j.positive("pooler_output_size", hidden), pact, j.node());
+                        j.positive("intermediate_size", 3072), act, (float) j.number("layer_norm_eps", 1e-12),
+                                image[0], image[1], patch[0],
+                        j.positive("num_channels", 3), j.bool("qkv_bias", true),
+                                j.positive("pooler_output_size", hidden), pact, j.node());
             }
 
             public ModelGraph graph(ModelConfig c, GraphOptions o) {
@@ -162,13 +181,18 @@ public final class Architectures {
                 j.divisible("d_model", d, "encoder_attention_heads", eh);
                 j.divisible("d_model", d, "decoder_attention_heads", dh);
                 if (j.bool("scale_embedding", false)) {
-                    throw AnewbException.file(j.file(), "scale_embedding true is not supported (no published Whisper checkpoint uses it)");
+                    throw AnewbException.file(j.file(),
+                            "scale_embedding true is not supported (no published Whisper checkpoint uses it)");
                 }
                 String act = j.text("activation_function", "gelu");
-                if (!Op.Activation.isSupported(act)) throw AnewbException.file(j.file(), "activation_function \"" + act + "\" is not supported");
-                return new WhisperConfig(j.architecture("WhisperForConditionalGeneration"), d, j.positive("encoder_layers", 4),
-                        j.positive("decoder_layers", 4), eh, dh, j.positive("encoder_ffn_dim", 4 * d), j.positive("decoder_ffn_dim", 4 * d),
-                        j.positive("vocab_size", 51865), j.positive("max_source_positions", 1500), j.positive("max_target_positions", 448),
+                if (!Op.Activation.isSupported(act)) throw AnewbException.file(j.file(), "activation_function \"" + act
+                        + "\" is not supported");
+                return new WhisperConfig(j.architecture("WhisperForConditionalGeneration"), d,
+                        j.positive("encoder_layers", 4),
+                        j.positive("decoder_layers", 4), eh, dh, j.positive("encoder_ffn_dim", 4 * d),
+                                j.positive("decoder_ffn_dim", 4 * d),
+                        j.positive("vocab_size", 51865), j.positive("max_source_positions", 1500),
+                                j.positive("max_target_positions", 448),
                         j.positive("num_mel_bins", 80), act, j.node());
             }
 
@@ -188,7 +212,8 @@ public final class Architectures {
                 && n.get(0).asInt() > 0 && n.get(1).asInt() > 0) {
             return new int[]{j.withinCeiling(key, n.get(0).asInt()), j.withinCeiling(key, n.get(1).asInt())};
         }
-        if (n != null && n.isArray()) throw AnewbException.file(j.file(), "\"" + key + "\" must be a positive number or [height, width]");
+        if (n != null && n.isArray()) throw AnewbException.file(j.file(), "\"" + key
+                + "\" must be a positive number or [height, width]");
         int v = j.positive(key, fallback);
         return new int[]{v, v};
     }
@@ -208,7 +233,8 @@ public final class Architectures {
     public static ModelConfig readConfig(Path configJson) {
         JsonNode node;
         try {
-            if (Files.size(configJson) > 16L << 20) throw AnewbException.file(configJson, "config.json larger than 16 MB; not a model config");
+            if (Files.size(configJson) > 16L << 20) throw AnewbException.file(configJson,
+                    "config.json larger than 16 MB; not a model config");
             node = JSON.readTree(configJson.toFile());
         } catch (NoSuchFileException e) {
             throw AnewbException.file(configJson, "no such file");
@@ -224,11 +250,13 @@ public final class Architectures {
         if (node == null || !node.isObject()) throw AnewbException.file(file, "not a JSON object");
         JsonNode type = node.get("model_type");
         if (type == null || !type.isTextual()) {
-            throw AnewbException.file(file, "no \"model_type\"; supported model types: " + String.join(", ", supported()));
+            throw AnewbException.file(file, "no \"model_type\"; supported model types: "
+                    + String.join(", ", supported()));
         }
         Support s = SUPPORTED.get(type.asText());
         if (s == null) {
-            throw AnewbException.file(file, "unsupported model_type \"" + type.asText() + "\"; supported: " + String.join(", ", supported()));
+            throw AnewbException.file(file, "unsupported model_type \"" + type.asText() + "\"; supported: "
+                    + String.join(", ", supported()));
         }
         return s.parse(new ConfigJson(node, file));
     }

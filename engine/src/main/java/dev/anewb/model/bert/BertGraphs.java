@@ -18,12 +18,14 @@ public final class BertGraphs {
     public static ModelGraph bert(BertConfig c, Heads heads) {
         GraphBuilder g = new GraphBuilder(c);
         int h = c.hiddenSize(), heads_ = c.numHeads(), hd = c.headDim();
-        String x = g.embed("embeddings.sum", "embeddings.word_embeddings.weight", "embeddings.position_embeddings.weight", 0,
+        String x = g.embed("embeddings.sum", "embeddings.word_embeddings.weight",
+                "embeddings.position_embeddings.weight", 0,
                 "embeddings.token_type_embeddings.weight");
         x = g.layerNorm("hidden.0", -1, x, "embeddings.LayerNorm", c.layerNormEps());
         g.tap("hidden_states.0", x);
         for (int i = 0; i < c.numLayers(); i++) {
-            x = postLnLayer(g, i, x, BERT_NAMES.at("encoder.layer." + i + "."), h, heads_, hd, c.intermediateSize(), c.activation(),
+            x = postLnLayer(g, i, x, BERT_NAMES.at("encoder.layer." + i + "."), h, heads_, hd, c.intermediateSize(),
+                    c.activation(),
                     c.layerNormEps());
         }
         finishEncoder(g, x, h, heads);
@@ -34,18 +36,21 @@ public final class BertGraphs {
         GraphBuilder g = new GraphBuilder(c);
         int h = c.hiddenSize(), nh = c.numHeads(), hd = c.headDim();
         float eps = DistilBertConfig.LAYER_NORM_EPS;
-        String x = g.embed("embeddings.sum", "embeddings.word_embeddings.weight", "embeddings.position_embeddings.weight", 0, null);
+        String x = g.embed("embeddings.sum", "embeddings.word_embeddings.weight",
+                "embeddings.position_embeddings.weight", 0, null);
         x = g.layerNorm("hidden.0", -1, x, "embeddings.LayerNorm", eps);
         g.tap("hidden_states.0", x);
         for (int i = 0; i < c.numLayers(); i++) {
-            x = postLnLayer(g, i, x, DISTILBERT_NAMES.at("transformer.layer." + i + "."), h, nh, hd, c.intermediateSize(), c.activation(), eps);
+            x = postLnLayer(g, i, x, DISTILBERT_NAMES.at("transformer.layer." + i + "."), h, nh, hd,
+                    c.intermediateSize(), c.activation(), eps);
         }
         finishEncoder(g, x, h, new Heads(false, heads.sentenceEmbedding()));
         return g.build();
     }
 
     /** Where one encoder layer's weights live, relative to the layer's prefix. */
-    record LayerNames(String prefix, String q, String k, String v, String out, String attnNorm, String up, String down, String outNorm) {
+    record LayerNames(String prefix, String q, String k, String v, String out, String attnNorm, String up, String down,
+            String outNorm) {
         LayerNames at(String layerPrefix) {
             return new LayerNames(layerPrefix, q, k, v, out, attnNorm, up, down, outNorm);
         }
@@ -53,16 +58,20 @@ public final class BertGraphs {
         String w(String name) { return prefix + name; }
     }
 
-    static final LayerNames BERT_NAMES = new LayerNames("", "attention.self.query", "attention.self.key", "attention.self.value",
-            "attention.output.dense", "attention.output.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm");
-    static final LayerNames DISTILBERT_NAMES = new LayerNames("", "attention.q_lin", "attention.k_lin", "attention.v_lin",
+    static final LayerNames BERT_NAMES = new LayerNames("", "attention.self.query", "attention.self.key",
+            "attention.self.value",
+            "attention.output.dense", "attention.output.LayerNorm", "intermediate.dense", "output.dense",
+                    "output.LayerNorm");
+    static final LayerNames DISTILBERT_NAMES = new LayerNames("", "attention.q_lin", "attention.k_lin",
+            "attention.v_lin",
             "attention.out_lin", "sa_layer_norm", "ffn.lin1", "ffn.lin2", "output_layer_norm");
 
     /**
      * One post-LayerNorm encoder layer (BERT and DistilBERT alike): attention with the padding mask, residual,
      * LayerNorm, MLP, residual, LayerNorm; taps attn_out, mlp_out and hidden_states.{i+1}. Returns the layer output.
      */
-    private static String postLnLayer(GraphBuilder g, int i, String x, LayerNames n, int h, int heads, int hd, int intermediate,
+    private static String postLnLayer(GraphBuilder g, int i, String x, LayerNames n, int h, int heads, int hd,
+            int intermediate,
                                       String activation, float eps) {
         String l = "layers." + i + ".";
         float scale = (float) (1.0 / Math.sqrt(hd));

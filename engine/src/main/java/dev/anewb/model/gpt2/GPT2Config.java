@@ -11,8 +11,10 @@ import dev.anewb.model.ModelConfig;
  * @param tieWordEmbeddings          lm_head is wte (GPT-2 default true)
  */
 public record GPT2Config(String architecture, int hiddenSize, int numLayers, int numHeads, int intermediateSize,
-                         int vocabSize, int maxPositions, String activation, float layerNormEps, boolean scaleAttnWeights,
-                         boolean scaleByInverseLayerIdx, boolean tieWordEmbeddings, JsonNode raw) implements ModelConfig {
+                         int vocabSize, int maxPositions, String activation, float layerNormEps,
+                                 boolean scaleAttnWeights,
+                         boolean scaleByInverseLayerIdx, boolean tieWordEmbeddings,
+                                 JsonNode raw) implements ModelConfig {
     @Override public String modelType() { return "gpt2"; }
 
     @Override public boolean isCausal() { return true; }

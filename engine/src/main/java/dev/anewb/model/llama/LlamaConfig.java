@@ -14,7 +14,8 @@ import dev.anewb.model.Op;
  * @param mlpBias        gate/up/down have biases (Llama mlp_bias)
  * @param slidingWindow  Mistral/Qwen2 sliding-window attention span, 0 when the model attends to all positions
  */
-public record LlamaConfig(String modelType, String architecture, int hiddenSize, int numLayers, int numHeads, int numKvHeads,
+public record LlamaConfig(String modelType, String architecture, int hiddenSize, int numLayers, int numHeads,
+        int numKvHeads,
                           int headDim, int intermediateSize, int vocabSize, int maxPositions, String activation,
                           float rmsNormEps, Op.Rope rope, boolean qkvBias, boolean outBias, boolean mlpBias,
                           boolean tieWordEmbeddings, int slidingWindow, JsonNode raw) implements ModelConfig {

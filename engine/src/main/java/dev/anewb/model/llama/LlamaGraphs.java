@@ -17,7 +17,8 @@ public final class LlamaGraphs {
 
     /** @param hasWeight decides between {@code model.}-prefixed names (…ForCausalLM) and bare ones (LlamaModel) */
     public static ModelGraph llama(LlamaConfig c, Predicate<String> hasWeight) {
-        String p = !hasWeight.test("model.embed_tokens.weight") && hasWeight.test("embed_tokens.weight") ? "" : "model.";
+        String p = !hasWeight.test("model.embed_tokens.weight") && hasWeight.test("embed_tokens.weight") ? ""
+                : "model.";
         GraphBuilder g = new GraphBuilder(c);
         int h = c.hiddenSize(), nh = c.numHeads(), nkv = c.numKvHeads(), hd = c.headDim();
         String x = g.embed("hidden.0", p + "embed_tokens.weight", null, 0, null);
@@ -33,7 +34,8 @@ public final class LlamaGraphs {
             String ctx = g.attention(l + "context", i, q, k, v, nh, nkv, hd, true, true, c.rope(), scale, false);
             String ao = g.linear(l + "attn_out", i, ctx, w + "self_attn.o_proj", h, c.outBias());
             String r1 = g.add(l + "attn_residual", i, ao, x);
-            String m = g.norm(l + "post_attention_norm", i, r1, w + "post_attention_layernorm.weight", null, c.rmsNormEps(), true);
+            String m = g.norm(l + "post_attention_norm", i, r1, w + "post_attention_layernorm.weight", null,
+                    c.rmsNormEps(), true);
             String gate = g.linear(l + "mlp_gate", i, m, w + "mlp.gate_proj", c.intermediateSize(), c.mlpBias());
             String act = g.activation(l + "mlp_act", i, gate, c.activation());
             String up = g.linear(l + "mlp_up", i, m, w + "mlp.up_proj", c.intermediateSize(), c.mlpBias());

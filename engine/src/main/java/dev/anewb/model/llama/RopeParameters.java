@@ -31,7 +31,8 @@ public final class RopeParameters {
         double partial = number(j, params, "partial_rotary_factor", j.number("partial_rotary_factor", 1.0));
         int rotaryDim = (int) (headDim * partial);
         if (rotaryDim < 2 || rotaryDim % 2 != 0 || rotaryDim > headDim) {
-            throw AnewbException.file(j.file(), "rotary dimension " + rotaryDim + " (head_dim " + headDim + " × partial_rotary_factor " + partial
+            throw AnewbException.file(j.file(), "rotary dimension " + rotaryDim + " (head_dim " + headDim
+                    + " × partial_rotary_factor " + partial
                     + ") must be even and between 2 and head_dim");
         }
         return switch (type) {
@@ -40,24 +41,28 @@ public final class RopeParameters {
             case "llama3" -> {
                 double factor = positive(j, params, "factor");
                 double low = positive(j, params, "low_freq_factor"), high = positive(j, params, "high_freq_factor");
-                if (high <= low) throw AnewbException.file(j.file(), "llama3 rope: high_freq_factor " + high + " must exceed low_freq_factor " + low);
+                if (high <= low) throw AnewbException.file(j.file(), "llama3 rope: high_freq_factor " + high
+                        + " must exceed low_freq_factor " + low);
                 double original = positive(j, params, "original_max_position_embeddings");
                 yield new Op.Rope(theta, rotaryDim, "llama3", factor, low, high, (int) original);
             }
-            default -> throw AnewbException.file(j.file(), "rope type \"" + type + "\" is not supported (default, linear, llama3)");
+            default -> throw AnewbException.file(j.file(), "rope type \"" + type
+                    + "\" is not supported (default, linear, llama3)");
         };
     }
 
     private static double number(ConfigJson j, JsonNode params, String key, double fallback) {
         if (params == null || params.isNull() || !params.has(key) || params.get(key).isNull()) return fallback;
         JsonNode v = params.get(key);
-        if (!v.isNumber()) throw AnewbException.file(j.file(), "rope parameter \"" + key + "\" must be a number, found " + v);
+        if (!v.isNumber()) throw AnewbException.file(j.file(), "rope parameter \"" + key
+                + "\" must be a number, found " + v);
         return v.asDouble();
     }
 
     private static double positive(ConfigJson j, JsonNode params, String key) {
         double v = number(j, params, key, Double.NaN);
-        if (!(v > 0)) throw AnewbException.file(j.file(), "rope parameter \"" + key + "\" must be a positive number" + (Double.isNaN(v) ? " (missing)" : ", found " + v));
+        if (!(v > 0)) throw AnewbException.file(j.file(), "rope parameter \"" + key + "\" must be a positive number"
+                + (Double.isNaN(v) ? " (missing)" : ", found " + v));
         return v;
     }
 }

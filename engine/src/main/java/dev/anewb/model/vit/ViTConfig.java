@@ -9,8 +9,10 @@ import dev.anewb.model.ModelConfig;
  *
  * @param poolerSize output width of the pooler dense (transformers' {@code pooler_output_size}, default hidden)
  */
-public record ViTConfig(String architecture, int hiddenSize, int numLayers, int numHeads, int intermediateSize, String activation,
-                        float layerNormEps, int imageHeight, int imageWidth, int patch, int channels, boolean qkvBias, int poolerSize,
+public record ViTConfig(String architecture, int hiddenSize, int numLayers, int numHeads, int intermediateSize,
+        String activation,
+                        float layerNormEps, int imageHeight, int imageWidth, int patch, int channels, boolean qkvBias,
+                                int poolerSize,
                         String poolerAct, JsonNode raw) implements ModelConfig {
     @Override public String modelType() { return "vit"; }
 

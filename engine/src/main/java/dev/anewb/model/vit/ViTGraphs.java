@@ -27,12 +27,15 @@ public final class ViTGraphs {
         g.fixedLength(Axis.TOKENS, tokens);
         g.tap(ModelGraph.PIXEL_VALUES, ModelGraph.PIXEL_VALUES);
         String e = p + "embeddings.";
-        g.weight(e + "patch_embeddings.projection.weight", WeightRole.CONV, false, h, c.channels(), c.patch(), c.patch());
+        g.weight(e + "patch_embeddings.projection.weight", WeightRole.CONV, false, h, c.channels(), c.patch(),
+                c.patch());
         g.weight(e + "patch_embeddings.projection.bias", WeightRole.BIAS, false, h);
         g.weight(e + "cls_token", WeightRole.OTHER, false, 1, 1, h);
         g.weight(e + "position_embeddings", WeightRole.EMBEDDING, false, 1, tokens, h);
-        String x = g.op(new Op.PatchEmbed("hidden.0", ModelGraph.PIXEL_VALUES, "hidden.0", e + "patch_embeddings.projection.weight",
-                e + "patch_embeddings.projection.bias", e + "cls_token", e + "position_embeddings", c.channels(), c.patch(),
+        String x = g.op(new Op.PatchEmbed("hidden.0", ModelGraph.PIXEL_VALUES, "hidden.0", e
+                + "patch_embeddings.projection.weight",
+                e + "patch_embeddings.projection.bias", e + "cls_token", e + "position_embeddings", c.channels(),
+                        c.patch(),
                 c.imageHeight(), c.imageWidth(), h), Axis.TOKENS, h);
         g.tap("hidden_states.0", x);
         float scale = (float) (1.0 / Math.sqrt(hd));

@@ -11,7 +11,8 @@ import dev.anewb.model.ModelConfig;
  */
 public record WhisperConfig(String architecture, int hiddenSize, int encoderLayers, int decoderLayers, int encoderHeads,
                             int decoderHeads, int encoderFfn, int decoderFfn, int vocabSize, int maxSourcePositions,
-                            int maxTargetPositions, int numMelBins, String activation, JsonNode raw) implements ModelConfig {
+                            int maxTargetPositions, int numMelBins, String activation,
+                                    JsonNode raw) implements ModelConfig {
     @Override public String modelType() { return "whisper"; }
 
     @Override public int numLayers() { return encoderLayers + decoderLayers; }

@@ -23,7 +23,8 @@ public final class WhisperGraphs {
     private WhisperGraphs() { }
 
     public static ModelGraph whisper(WhisperConfig c, Predicate<String> hasWeight) {
-        String p = hasWeight.test("model.encoder.conv1.weight") || !hasWeight.test("encoder.conv1.weight") ? "model." : "";
+        String p = hasWeight.test("model.encoder.conv1.weight") || !hasWeight.test("encoder.conv1.weight") ? "model."
+                : "";
         GraphBuilder g = new GraphBuilder(c);
         int d = c.hiddenSize(), frames = c.inputFrames(), src = c.maxSourcePositions();
         float eps = WhisperConfig.LAYER_NORM_EPS;
@@ -38,12 +39,15 @@ public final class WhisperGraphs {
         g.weight(e + "conv2.weight", WeightRole.CONV, false, d, d, 3);
         g.weight(e + "conv2.bias", WeightRole.BIAS, false, d);
         g.weight(e + "embed_positions.weight", WeightRole.EMBEDDING, false, src, d);
-        String x = g.op(new Op.Conv1d("encoder.conv1", -1, ModelGraph.INPUT_FEATURES, "encoder.conv1", e + "conv1.weight", e + "conv1.bias",
+        String x = g.op(new Op.Conv1d("encoder.conv1", -1, ModelGraph.INPUT_FEATURES, "encoder.conv1", e
+                + "conv1.weight", e + "conv1.bias",
                 c.numMelBins(), d, 3, 1, 1, true), Axis.FRAMES, d);
         x = g.activation("encoder.conv1_act", -1, x, "gelu");
-        x = g.op(new Op.Conv1d("encoder.conv2", -1, x, "encoder.conv2", e + "conv2.weight", e + "conv2.bias", d, d, 3, 2, 1, false), Axis.ENCODER, d);
+        x = g.op(new Op.Conv1d("encoder.conv2", -1, x, "encoder.conv2", e + "conv2.weight", e + "conv2.bias", d, d, 3,
+                2, 1, false), Axis.ENCODER, d);
         x = g.activation("encoder.conv2_act", -1, x, "gelu");
-        x = g.op(new Op.AddPositions("encoder.hidden.0", -1, x, "encoder.hidden.0", e + "embed_positions.weight"), Axis.ENCODER, d);
+        x = g.op(new Op.AddPositions("encoder.hidden.0", -1, x, "encoder.hidden.0", e + "embed_positions.weight"),
+                Axis.ENCODER, d);
         g.tap("encoder_hidden_states.0", x);
         for (int i = 0; i < c.encoderLayers(); i++) {
             String w = e + "layers." + i + ".";
@@ -72,7 +76,8 @@ public final class WhisperGraphs {
             String so = attention(g, c, l + "self_", layer, a, a, w + "self_attn.", c.decoderHeads(), true, false);
             String r1 = g.add(l + "self_residual", layer, so, y);
             String b = g.layerNorm(l + "ln_cross", layer, r1, w + "encoder_attn_layer_norm", eps);
-            String co = attention(g, c, l + "cross_", layer, b, enc, w + "encoder_attn.", c.decoderHeads(), false, true);
+            String co = attention(g, c, l + "cross_", layer, b, enc, w + "encoder_attn.", c.decoderHeads(), false,
+                    true);
             String r2 = g.add(l + "cross_residual", layer, co, r1);
             y = mlp(g, c, l, layer, r2, w, c.decoderFfn(), "decoder.hidden." + (j + 1));
             g.tap(l + "self_attn_out", so).tap(l + "cross_attn_out", co);
@@ -81,14 +86,16 @@ public final class WhisperGraphs {
         y = g.layerNorm("decoder.last_hidden_state", -1, y, dp + "layer_norm", eps);
         g.tap("decoder_hidden_states." + c.decoderLayers(), y);
         // proj_out shares embed_tokens (tie_word_embeddings); an untied checkpoint has its own proj_out.weight.
-        boolean tied = c.raw() == null || !c.raw().has("tie_word_embeddings") || c.raw().get("tie_word_embeddings").asBoolean(true);
+        boolean tied = c.raw() == null || !c.raw().has("tie_word_embeddings")
+                || c.raw().get("tie_word_embeddings").asBoolean(true);
         String head = tied || !hasWeight.test("proj_out.weight") ? tokens : "proj_out.weight";
         g.tap("logits", g.linear("logits", -1, y, head, null, c.vocabSize(), false, WeightRole.HEAD));
         return g.build();
     }
 
     /** WhisperAttention: q (bias), k (no bias), v (bias) projections, attention, out_proj (bias). */
-    private static String attention(GraphBuilder g, WhisperConfig c, String l, int layer, String queries, String keys, String w,
+    private static String attention(GraphBuilder g, WhisperConfig c, String l, int layer, String queries, String keys,
+            String w,
                                     int heads, boolean causal, boolean cross) {
         int d = c.hiddenSize(), hd = d / heads;
         String q = g.linear(l + "q", layer, queries, w + "q_proj", d, true);
@@ -99,7 +106,8 @@ public final class WhisperGraphs {
         return g.linear(l + "attn_out", layer, ctx, w + "out_proj", d, true);
     }
 
-    private static String mlp(GraphBuilder g, WhisperConfig c, String l, int layer, String x, String w, int ffn, String output) {
+    private static String mlp(GraphBuilder g, WhisperConfig c, String l, int layer, String x, String w, int ffn,
+            String output) {
         String m = g.layerNorm(l + "ln_mlp", layer, x, w + "final_layer_norm", WhisperConfig.LAYER_NORM_EPS);
         String up = g.linear(l + "mlp_up", layer, m, w + "fc1", ffn, true);
         String act = g.activation(l + "mlp_act", layer, up, c.activation());

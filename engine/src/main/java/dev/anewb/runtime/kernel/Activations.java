@@ -19,9 +19,11 @@ public final class Activations {
                 else for (int i = from; i < to; i++) x[i] = (float) geluTanh(x[i]);
             });
             case "relu" -> { for (int i = 0; i < x.length; i++) x[i] = Math.max(0f, x[i]); }
-            case "silu", "swish" -> { for (int i = 0; i < x.length; i++) x[i] = (float) (x[i] / (1 + Math.exp(-x[i]))); }
+            case "silu", "swish" ->
+                    { for (int i = 0; i < x.length; i++) x[i] = (float) (x[i] / (1 + Math.exp(-x[i]))); }
             case "tanh" -> { for (int i = 0; i < x.length; i++) x[i] = (float) Math.tanh(x[i]); }
-            case "quick_gelu" -> { for (int i = 0; i < x.length; i++) x[i] = (float) (x[i] / (1 + Math.exp(-1.702 * x[i]))); }
+            case "quick_gelu" ->
+                    { for (int i = 0; i < x.length; i++) x[i] = (float) (x[i] / (1 + Math.exp(-1.702 * x[i]))); }
             default -> throw new AnewbException("unsupported activation function \"" + function + "\"");
         }
     }
@@ -41,7 +43,8 @@ public final class Activations {
 
     /**
      * erf in float32: Eigen's rational approximation on [−4, 4] (erf is ±1 to float precision beyond), max
-     * error ≈ 3e-7 against a double-precision erf (ActivationsTest). What float32 engines (PyTorch, ONNX Runtime) compute, at a fraction of the
+     * error ≈ 3e-7 against a double-precision erf (ActivationsTest). What float32 engines (PyTorch, ONNX Runtime)
+     * compute, at a fraction of the
      * cost of the double series, and the same function the Vector API kernel evaluates lane by lane.
      */
     public static float erfFloat(float x) {

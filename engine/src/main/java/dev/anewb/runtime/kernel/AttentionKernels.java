@@ -41,29 +41,36 @@ public final class AttentionKernels {
      * @param out      {@code [queryCount, heads·headDim]}, overwritten
      */
     public static void attend(float[] q, int queryStart, int queryCount, float[] k, float[] v, int keyCount,
-                              int heads, int kvHeads, int headDim, float scale, ChunkPlan plan, boolean[] keyValid, float[] out) {
-        attend(q, queryStart, queryCount, k, v, keyCount, heads, kvHeads, headDim, scale, plan, keyValid, out, KernelSelection.VECTOR);
+                              int heads, int kvHeads, int headDim, float scale, ChunkPlan plan, boolean[] keyValid,
+                                      float[] out) {
+        attend(q, queryStart, queryCount, k, v, keyCount, heads, kvHeads, headDim, scale, plan, keyValid, out,
+                KernelSelection.VECTOR);
     }
 
     /**
-     * {@link #attend(float[], int, int, float[], float[], int, int, int, int, float, ChunkPlan, boolean[], float[])} with the
+     * {@link #attend(float[], int, int, float[], float[], int, int, int, int, float, ChunkPlan, boolean[], float[])}
+     * with the
      * kernel family chosen by the caller (tests run both). The scalar family is the textbook order of operations
      * (dot, exp, p = e/Σ, out += p·v) bit for bit; the Vector API family sums in lane order.
      */
     static void attend(float[] q, int queryStart, int queryCount, float[] k, float[] v, int keyCount,
-                       int heads, int kvHeads, int headDim, float scale, ChunkPlan plan, boolean[] keyValid, float[] out, boolean vector) {
+                       int heads, int kvHeads, int headDim, float scale, ChunkPlan plan, boolean[] keyValid,
+                               float[] out, boolean vector) {
         if (heads < 1 || kvHeads < 1 || heads % kvHeads != 0 || headDim < 1) {
-            throw new IllegalArgumentException("heads=" + heads + ", kvHeads=" + kvHeads + ", headDim=" + headDim + ": heads must be a multiple of kvHeads");
+            throw new IllegalArgumentException("heads=" + heads + ", kvHeads=" + kvHeads + ", headDim=" + headDim
+                    + ": heads must be a multiple of kvHeads");
         }
         if (queryCount == 0) return;
         if (queryStart < 0 || queryStart + queryCount > plan.length()) {
-            throw new IllegalArgumentException("queries [" + queryStart + ", " + (queryStart + queryCount) + ") outside the plan's " + plan.length() + " positions");
+            throw new IllegalArgumentException("queries [" + queryStart + ", " + (queryStart + queryCount)
+                    + ") outside the plan's " + plan.length() + " positions");
         }
         int qWidth = heads * headDim, kvWidth = kvHeads * headDim;
         if (q.length < (long) queryCount * qWidth || out.length < (long) queryCount * qWidth
                 || k.length < (long) keyCount * kvWidth || v.length < (long) keyCount * kvWidth
                 || (keyValid != null && keyValid.length < keyCount)) {
-            throw new IllegalArgumentException("array too short for " + queryCount + " queries, " + keyCount + " keys, " + heads + "×" + headDim);
+            throw new IllegalArgumentException("array too short for " + queryCount + " queries, " + keyCount
+                    + " keys, " + heads + "×" + headDim);
         }
         int groupSize = heads / kvHeads;
         int firstBlock = plan.blockOf(queryStart), lastBlock = plan.blockOf(queryStart + queryCount - 1);
@@ -74,7 +81,8 @@ public final class AttentionKernels {
             int kvHead = h / groupSize;
             int keyStart = plan.keyStart(block), keyEnd = Math.min(plan.keyEnd(block), keyCount);
             int n = Math.max(0, keyEnd - keyStart);
-            int from = Math.max(plan.queryStart(block), queryStart), to = Math.min(plan.queryEnd(block), queryStart + queryCount);
+            int from = Math.max(plan.queryStart(block), queryStart),
+                    to = Math.min(plan.queryEnd(block), queryStart + queryCount);
             // This head's keys of the range, transposed [headDim][stride]: q·k for 16 keys at once is then headDim
             // broadcast-fmas, with no horizontal sum per key. The row stride is padded off a multiple of 1 KiB so
             // the headDim rows do not all fall into the same L1 sets. Its values, copied to [n][headDim] rows, stream.
@@ -94,7 +102,8 @@ public final class AttentionKernels {
                 // and value vector loaded feeds four queries (same bits as one at a time).
                 for (; position + 4 <= to; position += 4) {
                     int qOff = (position - queryStart) * qWidth + h * headDim;
-                    AttentionVector.attendFour(q, qOff, qWidth, kt, stride, vh, headDim, scale, keyValid, keyStart, keyEnd, scores,
+                    AttentionVector.attendFour(q, qOff, qWidth, kt, stride, vh, headDim, scale, keyValid, keyStart,
+                            keyEnd, scores,
                             out);
                 }
             }
@@ -102,7 +111,8 @@ public final class AttentionKernels {
                 int qOff = (position - queryStart) * qWidth + h * headDim;
                 // Keys a query may see form one range: the block's band, cut at the query itself when causal.
                 int hi = plan.causal() ? Math.min(keyEnd, position + 1) : keyEnd;
-                if (vector) AttentionVector.attendOne(q, qOff, kt, stride, vh, headDim, scale, keyValid, keyStart, hi, scores, out, qOff);
+                if (vector) AttentionVector.attendOne(q, qOff, kt, stride, vh, headDim, scale, keyValid, keyStart, hi,
+                        scores, out, qOff);
                 else attendOne(q, qOff, kt, stride, vh, headDim, scale, keyValid, keyStart, hi, scores, out, qOff);
             }
         });
@@ -121,12 +131,14 @@ public final class AttentionKernels {
 
     /** One query against keys [keyStart, keyEnd); kt and vh hold the task's key range from keyStart on. */
     private static void attendOne(float[] q, int qOff, float[] kt, int n, float[] vh, int headDim, float scale,
-                                  boolean[] keyValid, int keyStart, int keyEnd, float[] scores, float[] out, int outOff) {
+                                  boolean[] keyValid, int keyStart, int keyEnd, float[] scores, float[] out,
+                                          int outOff) {
         Arrays.fill(out, outOff, outOff + headDim, 0f);
         int m = keyEnd - keyStart;
         if (m <= 0) return;
         scoresTransposed(q, qOff, kt, n, m, headDim, scale, scores);
-        if (keyValid != null) for (int j = 0; j < m; j++) if (!keyValid[keyStart + j]) scores[j] = Float.NEGATIVE_INFINITY;
+        if (keyValid != null) for (int j = 0; j < m; j++) if (!keyValid[keyStart
+                + j]) scores[j] = Float.NEGATIVE_INFINITY;
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < m; j++) max = Math.max(max, scores[j]);
         if (max == Float.NEGATIVE_INFINITY) return; // every key masked: zeros rather than 0/0
@@ -143,7 +155,8 @@ public final class AttentionKernels {
      * scores[j] = scale·Σ_d q[d]·kt[d·n + j] for j < m: per key the same sums in the same order as a plain dot
      * product, while the inner loop runs over keys (which C2 can vectorise).
      */
-    static void scoresTransposed(float[] q, int qOff, float[] kt, int n, int m, int headDim, float scale, float[] scores) {
+    static void scoresTransposed(float[] q, int qOff, float[] kt, int n, int m, int headDim, float scale,
+            float[] scores) {
         Arrays.fill(scores, 0, m, 0f);
         for (int d = 0; d < headDim; d++) {
             float qd = q[qOff + d];

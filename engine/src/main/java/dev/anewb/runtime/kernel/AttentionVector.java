@@ -36,7 +36,8 @@ final class AttentionVector {
         float[] inv = FOUR.get();
         for (int i = 0; i < 4; i++) {
             int off = i * m;
-            if (keyValid != null) for (int j = 0; j < m; j++) if (!keyValid[keyStart + j]) scores[off + j] = Float.NEGATIVE_INFINITY;
+            if (keyValid != null) for (int j = 0; j < m; j++) if (!keyValid[keyStart + j]) scores[off
+                    + j] = Float.NEGATIVE_INFINITY;
             float max = max(scores, off, m);
             if (max == Float.NEGATIVE_INFINITY) {
                 // every key masked for these queries (they share the keys): zeros, as attendOne gives
@@ -55,7 +56,8 @@ final class AttentionVector {
         int m = keyEnd - keyStart;
         if (m <= 0) return;
         scoresTransposed(q, qOff, kt, n, m, headDim, scale, scores, 0, 0);
-        if (keyValid != null) for (int j = 0; j < m; j++) if (!keyValid[keyStart + j]) scores[j] = Float.NEGATIVE_INFINITY;
+        if (keyValid != null) for (int j = 0; j < m; j++) if (!keyValid[keyStart
+                + j]) scores[j] = Float.NEGATIVE_INFINITY;
         float max = max(scores, 0, m);
         if (max == Float.NEGATIVE_INFINITY) return; // every key masked: zeros rather than 0/0
         float inv = 1f / expShifted(scores, 0, m, max);
@@ -64,7 +66,8 @@ final class AttentionVector {
 
 
     /** Same contract as {@link AttentionKernels#scoresTransposed}: 16 keys per fma, no horizontal sums. */
-    static void scoresTransposed(float[] q, int qOff, float[] kt, int n, int m, int headDim, float scale, float[] scores, int sOff, int jFrom) {
+    static void scoresTransposed(float[] q, int qOff, float[] kt, int n, int m, int headDim, float scale,
+            float[] scores, int sOff, int jFrom) {
         int lanes = F.length(), upper = F.loopBound(m);
         int j = jFrom;
         // Four groups of keys per pass: four independent fma chains instead of one waiting on its own latency.
@@ -84,7 +87,8 @@ final class AttentionVector {
         }
         for (; j < upper; j += lanes) {
             FloatVector acc = FloatVector.zero(F);
-            for (int d = 0, row = j; d < headDim; d++, row += n) acc = FloatVector.fromArray(F, kt, row).fma(FloatVector.broadcast(F, q[qOff + d]), acc);
+            for (int d = 0, row = j; d < headDim; d++, row += n) acc = FloatVector.fromArray(F, kt,
+                    row).fma(FloatVector.broadcast(F, q[qOff + d]), acc);
             acc.mul(scale).intoArray(scores, sOff + j);
         }
         for (; j < m; j++) {
@@ -150,7 +154,8 @@ final class AttentionVector {
      * out[outOff + d] = scale·Σ_{j<m} p[j]·v[(keyStart + j)·stride + vOff + d] for d < headDim: the accumulators stay
      * in registers across all keys (one lane group of head dims at a time, four keys per step).
      */
-    static void weightedSum(float[] p, int pOff, int m, float scale, float[] v, int keyStart, int stride, int vOff, float[] out, int outOff, int headDim, int dFrom) {
+    static void weightedSum(float[] p, int pOff, int m, float scale, float[] v, int keyStart, int stride, int vOff,
+            float[] out, int outOff, int headDim, int dFrom) {
         int lanes = F.length(), upper = F.loopBound(headDim), d = dFrom;
         // Two lane groups of head dims × two keys per step: four independent fma chains.
         for (; d + 2 * lanes <= upper; d += 2 * lanes) {
@@ -180,7 +185,8 @@ final class AttentionVector {
                 a2 = FloatVector.fromArray(F, v, o + 2 * stride).fma(FloatVector.broadcast(F, p[pOff + j + 2]), a2);
                 a3 = FloatVector.fromArray(F, v, o + 3 * stride).fma(FloatVector.broadcast(F, p[pOff + j + 3]), a3);
             }
-            for (; j < m; j++, o += stride) a0 = FloatVector.fromArray(F, v, o).fma(FloatVector.broadcast(F, p[pOff + j]), a0);
+            for (; j < m; j++, o += stride) a0 = FloatVector.fromArray(F, v,
+                    o).fma(FloatVector.broadcast(F, p[pOff + j]), a0);
             a0.add(a1).add(a2.add(a3)).mul(scale).intoArray(out, outOff + d);
         }
         for (; d < headDim; d++) {
@@ -195,7 +201,8 @@ final class AttentionVector {
      * query): each value vector loaded feeds four queries. Every output sees exactly the single-query kernel's
      * operations in its order (same bits); the lane groups the two-group loop leaves go through that kernel.
      */
-    static void weightedSum4(float[] p, int pStride, int m, float[] scales, float[] v, int stride, float[] out, int outOff, int outStride, int headDim) {
+    static void weightedSum4(float[] p, int pStride, int m, float[] scales, float[] v, int stride, float[] out,
+            int outOff, int outStride, int headDim) {
         int lanes = F.length(), upper = F.loopBound(headDim), d = 0;
         int p1 = pStride, p2 = 2 * pStride, p3 = 3 * pStride;
         for (; d + 2 * lanes <= upper; d += 2 * lanes) {
@@ -204,7 +211,8 @@ final class AttentionVector {
             int j = 0, o = d;
             for (; j + 2 <= m; j += 2, o += 2 * stride) {
                 FloatVector v0 = FloatVector.fromArray(F, v, o), v1 = FloatVector.fromArray(F, v, o + lanes);
-                FloatVector u0 = FloatVector.fromArray(F, v, o + stride), u1 = FloatVector.fromArray(F, v, o + stride + lanes);
+                FloatVector u0 = FloatVector.fromArray(F, v, o + stride),
+                        u1 = FloatVector.fromArray(F, v, o + stride + lanes);
                 FloatVector pj = FloatVector.broadcast(F, p[j]), pk = FloatVector.broadcast(F, p[j + 1]);
                 a0 = v0.fma(pj, a0);
                 a1 = v1.fma(pj, a1);
@@ -254,7 +262,8 @@ final class AttentionVector {
             h1.add(i1).mul(scales[3]).intoArray(out, outOff + 3 * outStride + d + lanes);
         }
         if (d < headDim) {
-            for (int i = 0; i < 4; i++) weightedSum(p, i * pStride, m, scales[i], v, 0, stride, 0, out, outOff + i * outStride, headDim, d);
+            for (int i = 0; i < 4; i++) weightedSum(p, i * pStride, m, scales[i], v, 0, stride, 0, out, outOff + i
+                    * outStride, headDim, d);
         }
     }
 
@@ -263,7 +272,8 @@ final class AttentionVector {
      * {@code sStride} apart: each key vector loaded feeds four queries. Per key the same fma chain over d as the
      * single-query kernel (same bits).
      */
-    static void scoresTransposed4(float[] q, int qOff, int qStride, float[] kt, int n, int m, int headDim, float scale, float[] scores, int sStride) {
+    static void scoresTransposed4(float[] q, int qOff, int qStride, float[] kt, int n, int m, int headDim, float scale,
+            float[] scores, int sStride) {
         int lanes = F.length(), upper = F.loopBound(m);
         int q1 = qOff + qStride, q2 = q1 + qStride, q3 = q2 + qStride, s1 = sStride, s2 = 2 * sStride, s3 = 3 * sStride;
         int j = 0;
@@ -272,7 +282,8 @@ final class AttentionVector {
             FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, e0 = a0, e1 = a0, e2 = a0, e3 = a0;
             for (int d = 0, row = j; d < headDim; d++, row += n) {
                 FloatVector k0 = FloatVector.fromArray(F, kt, row), k1 = FloatVector.fromArray(F, kt, row + lanes);
-                FloatVector k2 = FloatVector.fromArray(F, kt, row + 2 * lanes), k3 = FloatVector.fromArray(F, kt, row + 3 * lanes);
+                FloatVector k2 = FloatVector.fromArray(F, kt, row + 2 * lanes),
+                        k3 = FloatVector.fromArray(F, kt, row + 3 * lanes);
                 FloatVector qd = FloatVector.broadcast(F, q[qOff + d]);
                 a0 = k0.fma(qd, a0);
                 a1 = k1.fma(qd, a1);
@@ -312,7 +323,8 @@ final class AttentionVector {
             e3.mul(scale).intoArray(scores, s3 + j + 3 * lanes);
         }
         if (j < m) {
-            for (int i = 0; i < 4; i++) scoresTransposed(q, qOff + i * qStride, kt, n, m, headDim, scale, scores, i * sStride, j);
+            for (int i = 0; i < 4; i++) scoresTransposed(q, qOff + i * qStride, kt, n, m, headDim, scale, scores, i
+                    * sStride, j);
         }
     }
 }

@@ -11,7 +11,8 @@ import java.util.Arrays;
 public final class Bc1s {
     private Bc1s() { }
 
-    public static void conv1x1(float[] x, int batch, int length, int channels, LinearWeight w, float[] bias, float[] y) {
+    public static void conv1x1(float[] x, int batch, int length, int channels, LinearWeight w, float[] bias,
+            float[] y) {
         if (KernelSelection.VECTOR) {
             conv1x1Panels(x, batch, length, channels, w, bias, y);
             return;
@@ -52,7 +53,8 @@ public final class Bc1s {
      * of positions at a time. The positions are padded to whole vectors with zeros, so every real position runs the
      * vector loop; each output element gets exactly the roundings of the scalar loop above (same bits).
      */
-    private static void conv1x1Panels(float[] x, int batch, int length, int channels, LinearWeight w, float[] bias, float[] y) {
+    private static void conv1x1Panels(float[] x, int batch, int length, int channels, LinearWeight w, float[] bias,
+            float[] y) {
         int c = channels, s = length, out = y.length / (batch * length);
         int lanes = VectorMath.floatLanes(), sp = (s + lanes - 1) / lanes * lanes, pw = MatmulVector.PW;
         int panels = (out + pw - 1) / pw;
@@ -110,8 +112,11 @@ public final class Bc1s {
         }
     }
 
-    /** Channels o0 + g (g < n), lane group {@code first + g} of acc, positions [t, t + lanes) below s, into y (+ bias). */
-    private static void store(float[] acc, int n, int lanes, int first, int t, int s, int o0, int out, int yb, float[] bias, float[] y) {
+    /** Channels o0 + g (g < n), lane group {@code first + g} of acc, positions [t, t + lanes) below s, into y (+ bias).
+     *
+     */
+    private static void store(float[] acc, int n, int lanes, int first, int t, int s, int o0, int out, int yb,
+            float[] bias, float[] y) {
         for (int g = 0; g < n; g++) {
             int o = o0 + g;
             float bo = bias == null ? 0 : bias[o];
@@ -119,7 +124,9 @@ public final class Bc1s {
         }
     }
 
-    /** Row o of the weight as floats (INT8 dequantized exactly, FP16 widened): never a float copy of the whole weight. */
+    /** Row o of the weight as floats (INT8 dequantized exactly, FP16 widened): never a float copy of the whole weight.
+     *
+     */
     private static float[] row(LinearWeight w, int o, int in) {
         float[] r = new float[in];
         w.row(o, r);

@@ -69,7 +69,8 @@ final class ConvVector {
      * the same separate multiply and add. The same bits, without writing and re-reading the dequantized panel
      * (which was two thirds of a decoding step).
      */
-    static void convChannelsInt8(PackedPanels.Int8 w, int panel, float[] xt, int sp, int t, int positions, float[] out) {
+    static void convChannelsInt8(PackedPanels.Int8 w, int panel, float[] xt, int sp, int t, int positions,
+            float[] out) {
         int k = w.k(), lanes = F.length(), blocks = w.blocks(), bs = w.blockSize();
         int qBase = panel * k * PW, sBase = panel * blocks * PW;
         byte[] q = w.q();
@@ -81,7 +82,8 @@ final class ConvVector {
             FloatVector s0 = FloatVector.fromArray(F, sc, so), s1 = FloatVector.fromArray(F, sc, so + lanes);
             FloatVector z0 = FloatVector.fromArray(F, zp, so), z1 = FloatVector.fromArray(F, zp, so + lanes);
             for (int c = c0, qo = qBase + c0 * PW, xo = t + c0 * sp; c < c1; c++, qo += PW, xo += sp) {
-                FloatVector w0 = ((FloatVector) ByteVector.fromArray(VectorMath.Int8.B, q, qo).castShape(F, 0)).sub(z0).mul(s0);
+                FloatVector w0 = ((FloatVector) ByteVector.fromArray(VectorMath.Int8.B, q, qo).castShape(F,
+                        0)).sub(z0).mul(s0);
                 FloatVector w1 = ((FloatVector) ByteVector.fromArray(VectorMath.Int8.B, q, qo + lanes).castShape(F, 0))
                         .sub(z1).mul(s1);
                 FloatVector x = FloatVector.broadcast(F, xt[xo]);
@@ -120,7 +122,9 @@ final class ConvVector {
         b1.intoArray(out, PW + lanes);
     }
 
-    /** {@link #conv8} over two lane groups of positions at once (out holds 16 lane groups: channel g at g, then 8 + g). */
+    /** {@link #conv8} over two lane groups of positions at once (out holds 16 lane groups: channel g at g, then 8 + g).
+     *
+     */
     static void conv8x2(float[] wp, int j0, float[] xt, int c, int sp, int t, float[] out) {
         int lanes = F.length();
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
@@ -193,7 +197,8 @@ final class ConvVector {
         }
         for (; t < upper; t += lanes) {
             FloatVector a0 = FloatVector.zero(F);
-            for (int i = 0, xo = t; i < c; i++, xo += s) a0 = a0.add(FloatVector.fromArray(F, xt, xo).mul(FloatVector.broadcast(F, row[i])));
+            for (int i = 0, xo = t; i < c; i++,
+                    xo += s) a0 = a0.add(FloatVector.fromArray(F, xt, xo).mul(FloatVector.broadcast(F, row[i])));
             a0.intoArray(acc, t);
         }
         for (; t < s; t++) {

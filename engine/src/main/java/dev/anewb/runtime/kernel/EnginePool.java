@@ -38,7 +38,8 @@ public final class EnginePool {
             } catch (NumberFormatException ignored) {
                 // falls through to the default, and says so
             }
-            System.getLogger("dev.anewb.runtime.kernels").log(Level.WARNING, "ignored " + PROPERTY + "=" + p + " (expected a whole number >= 1)");
+            System.getLogger("dev.anewb.runtime.kernels").log(Level.WARNING, "ignored " + PROPERTY + "=" + p
+                    + " (expected a whole number >= 1)");
         }
         return Runtime.getRuntime().availableProcessors();
     }
@@ -68,7 +69,8 @@ public final class EnginePool {
     public static void forRange(int n, IntConsumer body) {
         if (n <= 0) return;
         Helpers p = pool;
-        if (n == 1 || p.workers.length == 0 || Thread.currentThread() instanceof Worker || !p.busy.compareAndSet(false, true)) {
+        if (n == 1 || p.workers.length == 0 || Thread.currentThread() instanceof Worker
+                || !p.busy.compareAndSet(false, true)) {
             for (int i = 0; i < n; i++) body.accept(i);
             return;
         }
@@ -161,7 +163,8 @@ public final class EnginePool {
                     if (pool.shutdown) return;
                     long waited = System.nanoTime() - start;
                     if (waited < SPIN_NANOS) {
-                        // Pure spinning briefly, then yielding spins: on a busy machine the core goes to whoever needs it.
+                        // Pure spinning briefly, then yielding spins: on a busy machine the core goes to whoever needs
+                        // it.
                         if (waited < YIELD_AFTER_NANOS) Thread.onSpinWait();
                         else Thread.yield();
                         continue;

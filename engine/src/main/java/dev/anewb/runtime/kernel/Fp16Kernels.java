@@ -26,7 +26,8 @@ public final class Fp16Kernels {
         if (vector) {
             float[] widened = new float[wF16.length];
             for (int i = 0; i < widened.length; i++) widened[i] = Float.float16ToFloat(wF16[i]);
-            Fp32Kernels.matmulPacked(x, tokens, k, PackedPanels.packF32(widened, rows, k, MatmulVector.PW), rows, bias, y);
+            Fp32Kernels.matmulPacked(x, tokens, k, PackedPanels.packF32(widened, rows, k, MatmulVector.PW), rows, bias,
+                    y);
             return;
         }
         EnginePool.forRange(MatmulShape.tiles(rows), tile -> {

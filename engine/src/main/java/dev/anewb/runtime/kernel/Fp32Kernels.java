@@ -20,7 +20,9 @@ public final class Fp32Kernels {
         matmul(x, tokens, k, w, bias, y, KernelSelection.VECTOR);
     }
 
-    /** {@link #matmul(float[], int, int, float[], float[], float[])} with the kernel family chosen by the caller (tests run both). */
+    /** {@link #matmul(float[], int, int, float[], float[], float[])} with the kernel family chosen by the caller (tests
+     * run both).
+     */
     static void matmul(float[] x, int tokens, int k, float[] w, float[] bias, float[] y, boolean vector) {
         int rows = MatmulShape.rowsOf(w.length, k);
         MatmulShape.check(x, tokens, k, w.length, rows, bias, y);
@@ -29,7 +31,8 @@ public final class Fp32Kernels {
             return;
         }
         EnginePool.forRange(MatmulShape.tiles(rows), tile ->
-                rowTile(x, tokens, k, w, 0, tile * MatmulShape.ROW_TILE, Math.min(rows, (tile + 1) * MatmulShape.ROW_TILE), rows, bias, y, vector));
+                rowTile(x, tokens, k, w, 0, tile * MatmulShape.ROW_TILE,
+                        Math.min(rows, (tile + 1) * MatmulShape.ROW_TILE), rows, bias, y, vector));
     }
 
     /**
@@ -60,7 +63,8 @@ public final class Fp32Kernels {
      * Computes rows {@code [r0, r1)} of y for every token, reading weight row {@code r} at
      * {@code w[(r − wRowBase)·k]} (the FP16 kernel passes a converted tile whose first row is {@code r0}).
      */
-    static void rowTile(float[] x, int tokens, int k, float[] w, int wRowBase, int r0, int r1, int rows, float[] bias, float[] y, boolean vector) {
+    static void rowTile(float[] x, int tokens, int k, float[] w, int wRowBase, int r0, int r1, int rows, float[] bias,
+            float[] y, boolean vector) {
         for (int t = 0; t < tokens; t++) {
             int xOff = t * k;
             for (int r = r0; r < r1; r++) {

@@ -30,11 +30,13 @@ public final class Int8Kernels {
         MatmulShape.check(x, tokens, w.k(), (long) w.rows() * w.k(), w.rows(), bias, y);
         // Σx per block is only needed by the decode kernel, which runs straight from the codes; several tokens
         // dequantize block by block and need none (a one-token sum is a few microseconds, no vector version needed).
-        float[] sums = tokens <= MatmulVector.FUSED_TOKENS ? blockSums(x, tokens, w.k(), w.blockSize(), w.blocks()) : null;
+        float[] sums = tokens <= MatmulVector.FUSED_TOKENS ? blockSums(x, tokens, w.k(), w.blockSize(), w.blocks())
+                : null;
         matmulPacked(x, tokens, w, sums, bias, y);
     }
 
-    private static void matmulPacked(float[] x, int tokens, PackedPanels.Int8 w, float[] xBlockSums, float[] bias, float[] y) {
+    private static void matmulPacked(float[] x, int tokens, PackedPanels.Int8 w, float[] xBlockSums, float[] bias,
+            float[] y) {
         // One task per (panel, block of 64 tokens), as the FP32 GEMM: the task's accumulators stay in L1 while it
         // dequantizes the panel block by block.
         int panels = PackedPanels.panels(w.rows(), MatmulVector.PW);
@@ -79,7 +81,8 @@ public final class Int8Kernels {
             int r0 = tile * MatmulShape.ROW_TILE, r1 = Math.min(rows, r0 + MatmulShape.ROW_TILE);
             for (int t = 0; t < tokens; t++) {
                 for (int r = r0; r < r1; r++) {
-                    float dot = ScalarKernels.int8Dot(x, t * k, xBlockSums, t * blocks, q, r * k, scales, zeroPoints, r * blocks, k, blockSize);
+                    float dot = ScalarKernels.int8Dot(x, t * k, xBlockSums, t * blocks, q, r * k, scales, zeroPoints, r
+                            * blocks, k, blockSize);
                     y[t * rows + r] = bias == null ? dot : dot + bias[r];
                 }
             }

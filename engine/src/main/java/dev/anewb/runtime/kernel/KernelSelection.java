@@ -25,7 +25,8 @@ public final class KernelSelection {
         if (requested.equalsIgnoreCase("scalar")) {
             description = "scalar kernels (" + PROPERTY + "=scalar)";
         } else if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            description = "scalar kernels (module jdk.incubator.vector not present: start the JVM with --add-modules jdk.incubator.vector)";
+            description = "scalar kernels (module jdk.incubator.vector not present: start the JVM with --add-modules "
+                    + "jdk.incubator.vector)";
         } else {
             int lanes = VectorMath.floatLanes();
             if (lanes < 8) {

@@ -24,10 +24,12 @@ public sealed interface LinearWeight {
     void row(int r, float[] out);
 
     /**
-     * Output channels {@code [panel·pw, panel·pw + pw)} as floats, {@code buf[c·pw + j] = W[panel·pw + j, c]} (zero past
+     * Output channels {@code [panel·pw, panel·pw + pw)} as floats, {@code buf[c·pw + j] = W[panel·pw + j, c]} (zero
+     * past
      * the last row): what the Vector API BC1S conv broadcasts from, {@code pw = MatmulVector.PW}; only the forms the
      * Vector API kernels prepare have panels. Returns the array
-     * holding them and sets nothing else; {@code buf} is used when the values must be computed (INT8 dequantized exactly).
+     * holding them and sets nothing else; {@code buf} is used when the values must be computed (INT8 dequantized
+     * exactly).
      */
     float[] panel(int panel, float[] buf);
 
@@ -37,7 +39,8 @@ public sealed interface LinearWeight {
     /** Prepares an FP32 weight {@code [rows, k]} for the kernels this JVM runs. */
     static LinearWeight f32(float[] w, int k) {
         int rows = MatmulShape.rowsOf(w.length, k);
-        return KernelSelection.VECTOR ? new F32(null, k, rows, PackedPanels.packF32(w, rows, k, MatmulVector.PW)) : new F32(w, k, rows, null);
+        return KernelSelection.VECTOR ? new F32(null, k, rows, PackedPanels.packF32(w, rows, k, MatmulVector.PW))
+                : new F32(w, k, rows, null);
     }
 
     /** Prepares an FP16 weight: the Vector API kernels widen it once into packed float32 panels. */
@@ -73,7 +76,8 @@ public sealed interface LinearWeight {
         }
         public long bytes() { return 4L * (packed != null ? packed.length : w.length); }
         public float[] panel(int panel, float[] buf) {
-            if (packed == null) throw new UnsupportedOperationException("panels exist only with the Vector API kernels");
+            if (packed == null) throw new UnsupportedOperationException("panels exist only with the Vector API "
+                    + "kernels");
             return packed;
         }
         @Override public int panelOffset(int panel) { return packed != null ? panel * k * MatmulVector.PW : 0; }
@@ -84,10 +88,12 @@ public sealed interface LinearWeight {
     }
 
     record F16(short[] w, int k) implements LinearWeight {
-        public void matmul(float[] x, int tokens, float[] bias, float[] y) { Fp16Kernels.matmul(x, tokens, k, w, bias, y, false); }
+        public void matmul(float[] x, int tokens, float[] bias,
+                float[] y) { Fp16Kernels.matmul(x, tokens, k, w, bias, y, false); }
         public long bytes() { return 2L * w.length; }
         public float[] panel(int panel, float[] buf) {
-            throw new UnsupportedOperationException("panels exist only with the Vector API kernels (which widen FP16 into F32 panels)");
+            throw new UnsupportedOperationException("panels exist only with the Vector API kernels (which widen FP16 "
+                    + "into F32 panels)");
         }
         public void row(int r, float[] out) {
             for (int i = 0; i < k; i++) out[i] = Float.float16ToFloat(w[r * k + i]);
@@ -112,7 +118,8 @@ public sealed interface LinearWeight {
 
         public TensorData stored() { return stored; }
 
-        public void matmul(float[] x, int tokens, float[] bias, float[] y) { MappedMatmul.matmul(x, tokens, stored, fp16, bias, y); }
+        public void matmul(float[] x, int tokens, float[] bias,
+                float[] y) { MappedMatmul.matmul(x, tokens, stored, fp16, bias, y); }
 
         public long bytes() {
             short[] p = panels16;
@@ -154,9 +161,11 @@ public sealed interface LinearWeight {
             if (packed == null) Int8Kernels.matmul(x, tokens, w, bias, y, false);
             else Int8Kernels.matmul(x, tokens, packed, bias, y);
         }
-        public long bytes() { return packed != null ? packed.bytes() : w.q().length + 2L * w.scaleF16().length + w.zeroPoint().length; }
+        public long bytes() { return packed != null ? packed.bytes() : w.q().length + 2L * w.scaleF16().length
+                + w.zeroPoint().length; }
         public float[] panel(int panel, float[] buf) {
-            if (packed == null) throw new UnsupportedOperationException("panels exist only with the Vector API kernels");
+            if (packed == null) throw new UnsupportedOperationException("panels exist only with the Vector API "
+                    + "kernels");
             MatmulVector.dequantizePanel(packed, panel, buf);
             return buf;
         }

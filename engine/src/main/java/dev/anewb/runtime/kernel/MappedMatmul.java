@@ -15,8 +15,10 @@ import java.nio.ByteOrder;
  * step streams each weight's stored bytes once. The sums run over k in a fixed order, reproducible to the bit.
  */
 public final class MappedMatmul {
-    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort LE_SHORT =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat LE_FLOAT =
+            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** Rows per task: enough work to pay for a task, and enough tasks for every thread. */
     private static final int ROWS_PER_TASK = 16;
     private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[0]);
@@ -33,7 +35,9 @@ public final class MappedMatmul {
         matmul(x, tokens, w, fp16, bias, y, KernelSelection.VECTOR);
     }
 
-    /** {@link #matmul(float[], int, TensorData, boolean, float[], float[])} with the kernel family chosen by the caller. */
+    /** {@link #matmul(float[], int, TensorData, boolean, float[], float[])} with the kernel family chosen by the
+     * caller.
+     */
     static void matmul(float[] x, int tokens, TensorData w, boolean fp16, float[] bias, float[] y, boolean vector) {
         int rows = w.dim(0), k = w.dim(1);
         MatmulShape.check(x, tokens, k, (long) rows * k, rows, bias, y);
@@ -69,7 +73,9 @@ public final class MappedMatmul {
         widenRow(w, r, w.dim(1), fp16, out, KernelSelection.VECTOR);
     }
 
-    /** Rows {@code [panel·pw, panel·pw + pw)} as {@code buf[c·pw + j]}, zero past the last row (the BC1S conv's panels). */
+    /** Rows {@code [panel·pw, panel·pw + pw)} as {@code buf[c·pw + j]}, zero past the last row (the BC1S conv's
+     * panels).
+     */
     static void panel(TensorData w, int panel, int pw, boolean fp16, float[] buf) {
         int rows = w.dim(0), k = w.dim(1);
         float[] row = rowBuffer(k);
@@ -104,7 +110,8 @@ public final class MappedMatmul {
                 if (vector) {
                     MappedVector.widenBf16(seg, off, k, out);
                 } else {
-                    for (int c = 0; c < k; c++) out[c] = Float.intBitsToFloat((seg.get(LE_SHORT, off + 2L * c) & 0xffff) << 16);
+                    for (int c = 0; c < k; c++) out[c] = Float.intBitsToFloat((seg.get(LE_SHORT, off + 2L
+                            * c) & 0xffff) << 16);
                 }
             }
             case F16 -> {
@@ -118,7 +125,8 @@ public final class MappedMatmul {
                 for (int c = 0; c < k; c++) out[c] = Float.float16ToFloat(h[c]);
                 return; // already FP16 values
             }
-            default -> throw new IllegalArgumentException(w.name() + ": rows of " + w.dtype() + " cannot be read as floats");
+            default -> throw new IllegalArgumentException(w.name() + ": rows of " + w.dtype()
+                    + " cannot be read as floats");
         }
         if (fp16) Fp16.roundInPlace(out, 0, k);
     }

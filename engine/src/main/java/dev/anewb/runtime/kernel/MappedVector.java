@@ -16,9 +16,11 @@ final class MappedVector {
     private static final VectorSpecies<Float> F = VectorMath.F;
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     /** As many 16-bit lanes as float lanes: half the width. */
-    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class,
+            VectorShape.forBitSize(F.vectorBitSize() / 2));
 
-    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort LE_SHORT =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private MappedVector() { }
 
@@ -39,7 +41,8 @@ final class MappedVector {
      * {@code y[t·stride + r] = row·x[t] (+ b)} for every token: four tokens share each load of the row, two vectors
      * each keep eight fma chains in flight; lane sums in the fixed order of {@link VectorMath#sumLanes}.
      */
-    static void dotTokens(float[] row, int k, float[] x, int tokens, float[] y, int stride, int r, float b, boolean bias) {
+    static void dotTokens(float[] row, int k, float[] x, int tokens, float[] y, int stride, int r, float b,
+            boolean bias) {
         int lanes = F.length(), upper = F.loopBound(k);
         int t = 0;
         for (; t + 4 <= tokens; t += 4) {
@@ -86,7 +89,8 @@ final class MappedVector {
                 a0 = FloatVector.fromArray(F, row, c).fma(FloatVector.fromArray(F, x, x0 + c), a0);
                 c0 = FloatVector.fromArray(F, row, c + lanes).fma(FloatVector.fromArray(F, x, x0 + c + lanes), c0);
             }
-            for (; c < upper; c += lanes) a0 = FloatVector.fromArray(F, row, c).fma(FloatVector.fromArray(F, x, x0 + c), a0);
+            for (; c < upper; c += lanes) a0 = FloatVector.fromArray(F, row,
+                    c).fma(FloatVector.fromArray(F, x, x0 + c), a0);
             float s0 = VectorMath.sumLanes(a0.add(c0));
             for (int cc = c; cc < k; cc++) s0 = Math.fma(row[cc], x[x0 + cc], s0);
             y[t * stride + r] = bias ? s0 + b : s0;

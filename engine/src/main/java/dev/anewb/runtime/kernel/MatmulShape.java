@@ -19,14 +19,19 @@ final class MatmulShape {
 
     static void check(float[] x, int tokens, int k, long weightElements, int rows, float[] bias, float[] y) {
         if (tokens < 0 || k < 1) throw new IllegalArgumentException("tokens=" + tokens + ", k=" + k);
-        if (x.length < (long) tokens * k) throw new IllegalArgumentException("x holds " + x.length + " floats, needs " + tokens + "×" + k);
-        if (weightElements != (long) rows * k) throw new IllegalArgumentException("weight holds " + weightElements + " elements, not rows×k");
-        if (bias != null && bias.length != rows) throw new IllegalArgumentException("bias has " + bias.length + " values for " + rows + " rows");
-        if (y.length < (long) tokens * rows) throw new IllegalArgumentException("y holds " + y.length + " floats, needs " + tokens + "×" + rows);
+        if (x.length < (long) tokens * k) throw new IllegalArgumentException("x holds " + x.length + " floats, needs "
+                + tokens + "×" + k);
+        if (weightElements != (long) rows * k) throw new IllegalArgumentException("weight holds " + weightElements
+                + " elements, not rows×k");
+        if (bias != null && bias.length != rows) throw new IllegalArgumentException("bias has " + bias.length
+                + " values for " + rows + " rows");
+        if (y.length < (long) tokens * rows) throw new IllegalArgumentException("y holds " + y.length
+                + " floats, needs " + tokens + "×" + rows);
     }
 
     static int rowsOf(int weightElements, int k) {
-        if (k < 1 || weightElements % k != 0) throw new IllegalArgumentException("weight of " + weightElements + " elements is not [rows, " + k + "]");
+        if (k < 1 || weightElements % k != 0) throw new IllegalArgumentException("weight of " + weightElements
+                + " elements is not [rows, " + k + "]");
         return weightElements / k;
     }
 

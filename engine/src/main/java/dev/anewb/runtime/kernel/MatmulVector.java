@@ -28,7 +28,8 @@ final class MatmulVector {
      * {@code y[t, r] = Σ_c x[t, c]·W[r, c] + bias[r]} for tokens {@code [t0, t1)} and the output channels of the
      * panel whose packed {@code [k][PW]} values start at {@code wp[wBase]} (first channel {@code r0}).
      */
-    static void gemmPanel(float[] x, int k, float[] wp, int wBase, int r0, int rows, float[] bias, float[] y, int t0, int t1) {
+    static void gemmPanel(float[] x, int k, float[] wp, int wBase, int r0, int rows, float[] bias, float[] y, int t0,
+            int t1) {
         // The micro-kernels leave their accumulators in a per-thread scratch row instead of passing vectors to a
         // store method: a vector argument to a call C2 does not inline is boxed, and a boxed loop accumulator is
         // boxed on every iteration (a young GC every pass, 3.5× slower, once the 8-token kernel made the method big).
@@ -62,13 +63,20 @@ final class MatmulVector {
     private static void gemm8(float[] x, int k, float[] wp, int wBase, int c0, int c1, float[] out, int outOff, int t) {
         int lanes = F.length();
         FloatVector a00 = FloatVector.fromArray(F, out, outOff), a01 = FloatVector.fromArray(F, out, outOff + lanes);
-        FloatVector a10 = FloatVector.fromArray(F, out, outOff + PW), a11 = FloatVector.fromArray(F, out, outOff + PW + lanes);
-        FloatVector a20 = FloatVector.fromArray(F, out, outOff + 2 * PW), a21 = FloatVector.fromArray(F, out, outOff + 2 * PW + lanes);
-        FloatVector a30 = FloatVector.fromArray(F, out, outOff + 3 * PW), a31 = FloatVector.fromArray(F, out, outOff + 3 * PW + lanes);
-        FloatVector a40 = FloatVector.fromArray(F, out, outOff + 4 * PW), a41 = FloatVector.fromArray(F, out, outOff + 4 * PW + lanes);
-        FloatVector a50 = FloatVector.fromArray(F, out, outOff + 5 * PW), a51 = FloatVector.fromArray(F, out, outOff + 5 * PW + lanes);
-        FloatVector a60 = FloatVector.fromArray(F, out, outOff + 6 * PW), a61 = FloatVector.fromArray(F, out, outOff + 6 * PW + lanes);
-        FloatVector a70 = FloatVector.fromArray(F, out, outOff + 7 * PW), a71 = FloatVector.fromArray(F, out, outOff + 7 * PW + lanes);
+        FloatVector a10 = FloatVector.fromArray(F, out, outOff + PW),
+                a11 = FloatVector.fromArray(F, out, outOff + PW + lanes);
+        FloatVector a20 = FloatVector.fromArray(F, out, outOff + 2 * PW),
+                a21 = FloatVector.fromArray(F, out, outOff + 2 * PW + lanes);
+        FloatVector a30 = FloatVector.fromArray(F, out, outOff + 3 * PW),
+                a31 = FloatVector.fromArray(F, out, outOff + 3 * PW + lanes);
+        FloatVector a40 = FloatVector.fromArray(F, out, outOff + 4 * PW),
+                a41 = FloatVector.fromArray(F, out, outOff + 4 * PW + lanes);
+        FloatVector a50 = FloatVector.fromArray(F, out, outOff + 5 * PW),
+                a51 = FloatVector.fromArray(F, out, outOff + 5 * PW + lanes);
+        FloatVector a60 = FloatVector.fromArray(F, out, outOff + 6 * PW),
+                a61 = FloatVector.fromArray(F, out, outOff + 6 * PW + lanes);
+        FloatVector a70 = FloatVector.fromArray(F, out, outOff + 7 * PW),
+                a71 = FloatVector.fromArray(F, out, outOff + 7 * PW + lanes);
         int x0 = t * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k, x4 = x3 + k, x5 = x4 + k, x6 = x5 + k, x7 = x6 + k;
         for (int c = c0, w = wBase; c < c1; c++, w += PW) {
             FloatVector w0 = FloatVector.fromArray(F, wp, w), w1 = FloatVector.fromArray(F, wp, w + lanes);
@@ -119,9 +127,12 @@ final class MatmulVector {
     private static void gemm4(float[] x, int k, float[] wp, int wBase, int c0, int c1, float[] out, int outOff, int t) {
         int lanes = F.length();
         FloatVector a00 = FloatVector.fromArray(F, out, outOff), a01 = FloatVector.fromArray(F, out, outOff + lanes);
-        FloatVector a10 = FloatVector.fromArray(F, out, outOff + PW), a11 = FloatVector.fromArray(F, out, outOff + PW + lanes);
-        FloatVector a20 = FloatVector.fromArray(F, out, outOff + 2 * PW), a21 = FloatVector.fromArray(F, out, outOff + 2 * PW + lanes);
-        FloatVector a30 = FloatVector.fromArray(F, out, outOff + 3 * PW), a31 = FloatVector.fromArray(F, out, outOff + 3 * PW + lanes);
+        FloatVector a10 = FloatVector.fromArray(F, out, outOff + PW),
+                a11 = FloatVector.fromArray(F, out, outOff + PW + lanes);
+        FloatVector a20 = FloatVector.fromArray(F, out, outOff + 2 * PW),
+                a21 = FloatVector.fromArray(F, out, outOff + 2 * PW + lanes);
+        FloatVector a30 = FloatVector.fromArray(F, out, outOff + 3 * PW),
+                a31 = FloatVector.fromArray(F, out, outOff + 3 * PW + lanes);
         int x0 = t * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
         for (int c = c0, w = wBase; c < c1; c++, w += PW) {
             FloatVector w0 = FloatVector.fromArray(F, wp, w), w1 = FloatVector.fromArray(F, wp, w + lanes);
@@ -186,7 +197,8 @@ final class MatmulVector {
      * buffer that the FP32 micro-kernel then reuses for every token. A single token (decoding) runs the fused
      * {@code s·(Σq·x − z·Σx)} per block straight from the codes instead, so only the bytes are streamed.
      */
-    static void int8Panel(float[] x, float[] xBlockSums, PackedPanels.Int8 w, int panel, float[] bias, float[] y, int t0, int t1) {
+    static void int8Panel(float[] x, float[] xBlockSums, PackedPanels.Int8 w, int panel, float[] bias, float[] y,
+            int t0, int t1) {
         int k = w.k(), lanes = F.length(), blocks = w.blocks(), bs = w.blockSize();
         int qBase = panel * k * PW, sBase = panel * blocks * PW, r0 = panel * PW;
         byte[] q = w.q();
@@ -201,19 +213,24 @@ final class MatmulVector {
                 for (; c + 1 < c1; c += 2, qo += 2 * PW) {
                     FloatVector v = FloatVector.broadcast(F, x[xo + c]), u = FloatVector.broadcast(F, x[xo + c + 1]);
                     s0 = ((FloatVector) ByteVector.fromArray(VectorMath.Int8.B, q, qo).castShape(F, 0)).fma(v, s0);
-                    s1 = ((FloatVector) ByteVector.fromArray(VectorMath.Int8.B, q, qo + lanes).castShape(F, 0)).fma(v, s1);
+                    s1 = ((FloatVector) ByteVector.fromArray(VectorMath.Int8.B, q, qo + lanes).castShape(F, 0)).fma(v,
+                            s1);
                     e0 = ((FloatVector) ByteVector.fromArray(VectorMath.Int8.B, q, qo + PW).castShape(F, 0)).fma(u, e0);
-                    e1 = ((FloatVector) ByteVector.fromArray(VectorMath.Int8.B, q, qo + PW + lanes).castShape(F, 0)).fma(u, e1);
+                    e1 = ((FloatVector) ByteVector.fromArray(VectorMath.Int8.B, q, qo + PW + lanes).castShape(F,
+                            0)).fma(u, e1);
                 }
                 if (c < c1) {
                     FloatVector v = FloatVector.broadcast(F, x[xo + c]);
                     s0 = ((FloatVector) ByteVector.fromArray(VectorMath.Int8.B, q, qo).castShape(F, 0)).fma(v, s0);
-                    s1 = ((FloatVector) ByteVector.fromArray(VectorMath.Int8.B, q, qo + lanes).castShape(F, 0)).fma(v, s1);
+                    s1 = ((FloatVector) ByteVector.fromArray(VectorMath.Int8.B, q, qo + lanes).castShape(F, 0)).fma(v,
+                            s1);
                 }
                 FloatVector xs = FloatVector.broadcast(F, xBlockSums[t0 * blocks + b]);
                 int so = sBase + b * PW;
-                acc0 = FloatVector.fromArray(F, sc, so).fma(s0.add(e0).sub(FloatVector.fromArray(F, zp, so).mul(xs)), acc0);
-                acc1 = FloatVector.fromArray(F, sc, so + lanes).fma(s1.add(e1).sub(FloatVector.fromArray(F, zp, so + lanes).mul(xs)), acc1);
+                acc0 = FloatVector.fromArray(F, sc, so).fma(s0.add(e0).sub(FloatVector.fromArray(F, zp, so).mul(xs)),
+                        acc0);
+                acc1 = FloatVector.fromArray(F, sc, so
+                        + lanes).fma(s1.add(e1).sub(FloatVector.fromArray(F, zp, so + lanes).mul(xs)), acc1);
             }
             float[] out = OUT.get();
             acc0.intoArray(out, 0);
@@ -258,7 +275,9 @@ final class MatmulVector {
      */
     static final int FUSED_TOKENS = 1;
 
-    /** buf[(c − c0)·PW + j] = (q − z)·s for the panel's weights of block b (kept small so C2 inlines the byte widening). */
+    /** buf[(c − c0)·PW + j] = (q − z)·s for the panel's weights of block b (kept small so C2 inlines the byte
+     * widening).
+     */
     private static void dequantizeBlock(PackedPanels.Int8 w, int panel, int b, float[] buf, int bufOff) {
         int k = w.k(), lanes = F.length(), blocks = w.blocks(), bs = w.blockSize();
         int qBase = panel * k * PW, so = panel * blocks * PW + b * PW;

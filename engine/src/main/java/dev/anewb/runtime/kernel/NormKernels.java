@@ -10,7 +10,8 @@ public final class NormKernels {
      * @param bias   {@code [c]} or null (RMSNorm, LayerNorm without bias)
      * @param y      {@code [tokens, c]}, overwritten
      */
-    public static void norm(float[] xs, int tokens, int c, float[] w, float[] bias, boolean rms, double eps, float[] y) {
+    public static void norm(float[] xs, int tokens, int c, float[] w, float[] bias, boolean rms, double eps,
+            float[] y) {
         // Tokens are independent: parallel over groups of rows once there is enough work to pay for the wake-up.
         int group = Math.max(1, 8192 / Math.max(1, c));
         int groups = (tokens + group - 1) / group;

@@ -15,7 +15,8 @@ final class NormVector {
     /** Doubles in one float vector's width, and the float vector half as wide that widens into it. */
     private static final class Norm {
         static final VectorSpecies<Double> D = VectorSpecies.of(double.class, F.vectorShape());
-        static final VectorSpecies<Float> FH = VectorSpecies.of(float.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+        static final VectorSpecies<Float> FH = VectorSpecies.of(float.class,
+                VectorShape.forBitSize(F.vectorBitSize() / 2));
     }
 
     /**
@@ -35,7 +36,8 @@ final class NormVector {
                 s0 = s0.add(FloatVector.fromArray(fh, xs, o + i).convertShape(VectorOperators.F2D, d, 0));
                 s1 = s1.add(FloatVector.fromArray(fh, xs, o + i + dl).convertShape(VectorOperators.F2D, d, 0));
             }
-            for (; i < upper; i += dl) s0 = s0.add(FloatVector.fromArray(fh, xs, o + i).convertShape(VectorOperators.F2D, d, 0));
+            for (; i < upper; i += dl) s0 = s0.add(FloatVector.fromArray(fh, xs, o
+                    + i).convertShape(VectorOperators.F2D, d, 0));
             s0 = s0.add(s1);
             double sum = 0;
             for (int l = 0; l < dl; l++) sum += s0.lane(l);
@@ -46,13 +48,16 @@ final class NormVector {
         DoubleVector v0 = DoubleVector.zero(d), v1 = v0;
         int i = 0;
         for (; i + 2 * dl <= upper; i += 2 * dl) {
-            DoubleVector a = ((DoubleVector) FloatVector.fromArray(fh, xs, o + i).convertShape(VectorOperators.F2D, d, 0)).sub(m);
-            DoubleVector b = ((DoubleVector) FloatVector.fromArray(fh, xs, o + i + dl).convertShape(VectorOperators.F2D, d, 0)).sub(m);
+            DoubleVector a = ((DoubleVector) FloatVector.fromArray(fh, xs, o + i).convertShape(VectorOperators.F2D, d,
+                    0)).sub(m);
+            DoubleVector b = ((DoubleVector) FloatVector.fromArray(fh, xs, o + i
+                    + dl).convertShape(VectorOperators.F2D, d, 0)).sub(m);
             v0 = a.fma(a, v0);
             v1 = b.fma(b, v1);
         }
         for (; i < upper; i += dl) {
-            DoubleVector a = ((DoubleVector) FloatVector.fromArray(fh, xs, o + i).convertShape(VectorOperators.F2D, d, 0)).sub(m);
+            DoubleVector a = ((DoubleVector) FloatVector.fromArray(fh, xs, o + i).convertShape(VectorOperators.F2D, d,
+                    0)).sub(m);
             v0 = a.fma(a, v0);
         }
         v0 = v0.add(v1);
@@ -63,7 +68,8 @@ final class NormVector {
         double inv = 1.0 / Math.sqrt(var + eps);
         DoubleVector iv = DoubleVector.broadcast(d, inv);
         for (i = 0; i < upper; i += dl) {
-            DoubleVector x = ((DoubleVector) FloatVector.fromArray(fh, xs, o + i).convertShape(VectorOperators.F2D, d, 0)).sub(m).mul(iv)
+            DoubleVector x = ((DoubleVector) FloatVector.fromArray(fh, xs, o + i).convertShape(VectorOperators.F2D, d,
+                    0)).sub(m).mul(iv)
                     .mul(FloatVector.fromArray(fh, w, i).convertShape(VectorOperators.F2D, d, 0));
             if (bias != null) x = x.add(FloatVector.fromArray(fh, bias, i).convertShape(VectorOperators.F2D, d, 0));
             ((FloatVector) x.convertShape(VectorOperators.D2F, fh, 0)).intoArray(y, o + i);

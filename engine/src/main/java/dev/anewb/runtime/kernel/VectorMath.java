@@ -28,12 +28,14 @@ final class VectorMath {
         if (bits == null || bits.isBlank()) return preferred;
         try {
             int b = Integer.parseInt(bits.trim());
-            if ((b == 256 || b == 512) && b <= preferred.vectorBitSize()) return VectorSpecies.of(float.class, VectorShape.forBitSize(b));
+            if ((b == 256 || b == 512) && b <= preferred.vectorBitSize()) return VectorSpecies.of(float.class,
+                    VectorShape.forBitSize(b));
         } catch (NumberFormatException ignored) {
             // the preferred width, as for any value this CPU cannot honour
         }
         System.getLogger("dev.anewb.runtime.kernels").log(System.Logger.Level.WARNING,
-                "ignored anewb.vectorBits=" + bits + " (256 or 512, at most " + preferred.vectorBitSize() + " on this CPU)");
+                "ignored anewb.vectorBits=" + bits + " (256 or 512, at most " + preferred.vectorBitSize()
+                        + " on this CPU)");
         return preferred;
     }
 
@@ -111,9 +113,11 @@ final class VectorMath {
         // Two accumulators hide the fma latency; the order differs from the scalar loop only in rounding.
         for (; i + 2 * lanes <= upper; i += 2 * lanes) {
             acc0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
-            acc1 = FloatVector.fromArray(F, a, aOff + i + lanes).fma(FloatVector.fromArray(F, b, bOff + i + lanes), acc1);
+            acc1 = FloatVector.fromArray(F, a, aOff + i + lanes).fma(FloatVector.fromArray(F, b, bOff + i + lanes),
+                    acc1);
         }
-        for (; i < upper; i += lanes) acc0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
+        for (; i < upper; i += lanes) acc0 = FloatVector.fromArray(F, a, aOff
+                + i).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
         float sum = sumLanes(acc0.add(acc1));
         for (; i < n; i++) sum = Math.fma(a[aOff + i], b[bOff + i], sum);
         return sum;

@@ -265,7 +265,8 @@ class CoreMlExportIntegrationTest {
                 String tag = v.fixture() + "-" + v.config();
                 Path prefillPkg = tmp.resolve(tag + "-prefill.mlpackage");
                 Path stepPkg = tmp.resolve(tag + "-step.mlpackage");
-                PackagesUnderTest.export(converted, CoreMlOptions.DEFAULT.withKvCache(1, n), prefillPkg, JobContext.NONE);
+                PackagesUnderTest.export(converted, CoreMlOptions.DEFAULT.withKvCache(1, n), prefillPkg,
+                        JobContext.NONE);
                 PackagesUnderTest.export(converted, CoreMlOptions.DEFAULT.withKvCache(n, 1), stepPkg, JobContext.NONE);
                 // Engine: prefill and one decoded token through the KV cache, converted and FP32 original.
                 RunResult[] engine = decode(new Executor(converted.graph(), m.weights()), m, prompt, next);
@@ -513,8 +514,10 @@ class CoreMlExportIntegrationTest {
             Sample sample = textSample("broken", m, new long[]{101, 102}, 0);
             Path good = tmp.resolve("good.mlpackage"), broken = tmp.resolve("broken.mlpackage");
             CoreMlOptions options = CoreMlOptions.DEFAULT.withSequence(CoreMlOptions.Sequence.fixed(2));
-            PackagesUnderTest.export(ModelSession.of(m).convert(Conversion.ANE_DEFAULT), options, good, JobContext.NONE);
-            PackagesUnderTest.export(ModelSession.of(m).convert(Conversion.ANE_DEFAULT), options, broken, JobContext.NONE);
+            PackagesUnderTest.export(ModelSession.of(m).convert(Conversion.ANE_DEFAULT), options, good,
+                    JobContext.NONE);
+            PackagesUnderTest.export(ModelSession.of(m).convert(Conversion.ANE_DEFAULT), options, broken,
+                    JobContext.NONE);
             Path weights = broken.resolve(CoreMlExporter.WEIGHTS);
             byte[] bytes = Files.readAllBytes(weights);
             Files.write(weights, Arrays.copyOf(bytes, bytes.length / 2));

@@ -73,7 +73,7 @@ class CoreMlPackageTest {
     void layoutManifestAndSpec() throws IOException {
         Path pkg = tmp.resolve("bert.mlpackage");
         CoreMlPreview preview = PackagesUnderTest.export(convert(Conversion.ANE_DEFAULT.withInt8(true, 32, false)),
-                OPTIONS, pkg, JobContext.NONE);
+                OPTIONS.withLicense("mit"), pkg, JobContext.NONE);
         try (Stream<Path> files = Files.walk(pkg)) {
             Set<String> rel = new TreeSet<>();
             files.filter(Files::isRegularFile).forEach(f -> rel.add(pkg.relativize(f).toString()));
@@ -111,6 +111,7 @@ class CoreMlPackageTest {
         assertEquals(List.of("last_hidden_state", "pooler_output"), outputs);
         ProtoFields metadata = description.message(100);
         assertEquals("ANE Workbench", metadata.string(3));
+        assertEquals("mit", metadata.string(4), "the license");
         assertEquals("INT8 block 32, FP16, BC1S", metadata.mapString(100, "dev.anewb.conversion"));
         assertTrue(metadata.mapString(100, "dev.anewb.producer").startsWith("ANE Workbench "));
         ProtoFields main = model.message(502).mapValue(2, "main");
@@ -122,7 +123,8 @@ class CoreMlPackageTest {
     @Test
     void blobStorageFormat() throws IOException {
         Path pkg = tmp.resolve("bert.mlpackage");
-        PackagesUnderTest.export(convert(Conversion.ANE_DEFAULT.withInt8(true, 32, false)), OPTIONS, pkg, JobContext.NONE);
+        PackagesUnderTest.export(convert(Conversion.ANE_DEFAULT.withInt8(true, 32, false)), OPTIONS, pkg,
+                JobContext.NONE);
         Map<Long, Blob> blobs = readBlobs(pkg);
         assertFalse(blobs.isEmpty());
         for (long offset : blobs.keySet()) assertEquals(0, offset % 64, "metadata at " + offset
@@ -500,7 +502,8 @@ class CoreMlPackageTest {
 
             @Override public boolean isCancelled() { return blobsWritten.get() >= 3; }
         };
-        assertThrows(JobCancelledException.class, () -> PackagesUnderTest.export(convert(Conversion.ANE_DEFAULT), OPTIONS,
+        assertThrows(JobCancelledException.class, () ->
+                PackagesUnderTest.export(convert(Conversion.ANE_DEFAULT), OPTIONS,
                 pkg, cancelAfterThree));
         assertEquals(List.of(), names(dir), "no package and no temporary folder");
         assertTrue(progress.size() >= 3 && progress.stream().allMatch(p -> p >= 0 && p <= 1), progress.toString());

@@ -34,7 +34,8 @@ class AttentionKernelsTest {
      * Textbook attention with an explicit n × n mask: scores, −inf where masked, softmax with max subtraction,
      * then P·V; GQA head h reads kv head h / (heads / kvHeads). A fully masked row is zero.
      */
-    private static float[] referenceAttention(float[] q, float[] k, float[] v, int n, boolean[][] mask, boolean[] keyValid) {
+    private static float[] referenceAttention(float[] q, float[] k, float[] v, int n, boolean[][] mask,
+            boolean[] keyValid) {
         int qWidth = HEADS * HEAD_DIM, kvWidth = KV_HEADS * HEAD_DIM;
         float[] out = new float[n * qWidth];
         for (int h = 0; h < HEADS; h++) {
@@ -43,9 +44,11 @@ class AttentionKernelsTest {
                 float[] scores = new float[n];
                 float max = Float.NEGATIVE_INFINITY;
                 for (int j = 0; j < n; j++) {
-                    if (!mask[i][j] || (keyValid != null && !keyValid[j])) { scores[j] = Float.NEGATIVE_INFINITY; continue; }
+                    if (!mask[i][j] || (keyValid != null
+                            && !keyValid[j])) { scores[j] = Float.NEGATIVE_INFINITY; continue; }
                     float dot = 0f;
-                    for (int d = 0; d < HEAD_DIM; d++) dot += q[i * qWidth + h * HEAD_DIM + d] * k[j * kvWidth + kvHead * HEAD_DIM + d];
+                    for (int d = 0; d < HEAD_DIM; d++) dot += q[i * qWidth + h * HEAD_DIM + d]
+                            * k[j * kvWidth + kvHead * HEAD_DIM + d];
                     scores[j] = dot * SCALE;
                     max = Math.max(max, scores[j]);
                 }
@@ -54,7 +57,8 @@ class AttentionKernelsTest {
                 for (int j = 0; j < n; j++) { scores[j] = (float) Math.exp(scores[j] - max); sum += scores[j]; }
                 for (int j = 0; j < n; j++) {
                     float p = scores[j] / sum;
-                    for (int d = 0; d < HEAD_DIM; d++) out[i * qWidth + h * HEAD_DIM + d] += p * v[j * kvWidth + kvHead * HEAD_DIM + d];
+                    for (int d = 0; d < HEAD_DIM; d++) out[i * qWidth + h * HEAD_DIM + d] += p
+                            * v[j * kvWidth + kvHead * HEAD_DIM + d];
                 }
             }
         }
@@ -69,7 +73,8 @@ class AttentionKernelsTest {
 
     private static float[] run(float[] q, float[] k, float[] v, ChunkPlan plan, boolean[] keyValid, boolean vector) {
         float[] out = new float[plan.length() * HEADS * HEAD_DIM];
-        AttentionKernels.attend(q, 0, plan.length(), k, v, plan.length(), HEADS, KV_HEADS, HEAD_DIM, SCALE, plan, keyValid, out, vector);
+        AttentionKernels.attend(q, 0, plan.length(), k, v, plan.length(), HEADS, KV_HEADS, HEAD_DIM, SCALE, plan,
+                keyValid, out, vector);
         return out;
     }
 
@@ -153,7 +158,8 @@ class AttentionKernelsTest {
         float[] q = new float[n * HEADS * HEAD_DIM];
         float[] k = MatmulKernelsTest.gaussian(n * KV_HEADS * HEAD_DIM, 51, 1f);
         float[] v = new float[n * KV_HEADS * HEAD_DIM];
-        for (int j = 0; j < n; j++) for (int c = 0; c < KV_HEADS * HEAD_DIM; c++) v[j * KV_HEADS * HEAD_DIM + c] = j; // value = key position
+        for (int j = 0; j < n; j++) for (int c = 0; c < KV_HEADS * HEAD_DIM; c++) v[j * KV_HEADS * HEAD_DIM
+                + c] = j; // value = key position
         float[] encoder = run(q, k, v, ChunkPlan.of(n, 4, 2, false), null);
         float[] causal = run(q, k, v, ChunkPlan.of(n, 4, 2, true), null);
         int row5 = 5 * HEADS * HEAD_DIM;
@@ -187,9 +193,11 @@ class AttentionKernelsTest {
                     AttentionKernels.attend(q, 0, n, k, v, n, heads, heads, headDim, scale, plan, valid, all);
                     for (int p = 0; p < n; p++) {
                         float[] one = new float[qWidth];
-                        AttentionKernels.attend(Arrays.copyOfRange(q, p * qWidth, (p + 1) * qWidth), p, 1, k, v, n, heads, heads, headDim, scale, plan, valid, one);
+                        AttentionKernels.attend(Arrays.copyOfRange(q, p * qWidth, (p + 1) * qWidth), p, 1, k, v, n,
+                                heads, heads, headDim, scale, plan, valid, one);
                         assertArrayEquals(one, Arrays.copyOfRange(all, p * qWidth, (p + 1) * qWidth),
-                                "headDim " + headDim + ", n " + n + ", position " + p + (valid == null ? "" : ", padded"));
+                                "headDim " + headDim + ", n " + n + ", position " + p
+                                        + (valid == null ? "" : ", padded"));
                     }
                 }
             }
@@ -213,7 +221,8 @@ class AttentionKernelsTest {
 
     @Test
     void rejectsHeadsNotAMultipleOfKvHeads() {
-        assertThrows(IllegalArgumentException.class, () -> AttentionKernels.attend(new float[48], new float[32], new float[32],
+        assertThrows(IllegalArgumentException.class, () ->
+                AttentionKernels.attend(new float[48], new float[32], new float[32],
                 3, 2, 8, 1f, ChunkPlan.full(2, false), null, new float[48]));
     }
 }

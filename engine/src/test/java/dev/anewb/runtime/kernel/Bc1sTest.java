@@ -20,7 +20,8 @@ class Bc1sTest {
                 float[] x = MatmulKernelsTest.gaussian(batch * s * c, 100 + s, 1f);
                 float[] wf = MatmulKernelsTest.gaussian(out * c, 200 + out, 0.1f);
                 float[] bias = MatmulKernelsTest.gaussian(out, 300, 0.5f);
-                LinearWeight[] weights = {LinearWeight.f32(wf.clone(), c), LinearWeight.int8(new BlockQuantizer(32, false).quantize(wf, out, c))};
+                LinearWeight[] weights = {LinearWeight.f32(wf.clone(), c),
+                        LinearWeight.int8(new BlockQuantizer(32, false).quantize(wf, out, c))};
                 for (LinearWeight w : weights) {
                     float[] y = new float[batch * s * out];
                     Bc1s.conv1x1(x, batch, s, c, w, bias, y);
@@ -31,8 +32,10 @@ class Bc1sTest {
                             for (int t = 0; t < s; t++) {
                                 float acc = 0f;
                                 for (int i = 0; i < c; i++) acc += row[i] * x[(b * s + t) * c + i];
-                                assertEquals(Float.floatToIntBits(acc + bias[o]), Float.floatToIntBits(y[(b * s + t) * out + o]),
-                                        w.getClass().getSimpleName() + " s=" + s + " out=" + out + " b=" + b + " o=" + o + " t=" + t);
+                                assertEquals(Float.floatToIntBits(acc + bias[o]),
+                                        Float.floatToIntBits(y[(b * s + t) * out + o]),
+                                        w.getClass().getSimpleName() + " s=" + s + " out=" + out + " b=" + b + " o="
+                                                + o + " t=" + t);
                             }
                         }
                     }
@@ -49,7 +52,8 @@ class Bc1sTest {
         float[] wf = MatmulKernelsTest.gaussian(out * c, 400, 0.1f);
         short[] h = new short[wf.length];
         for (int i = 0; i < wf.length; i++) h[i] = Float.floatToFloat16(wf[i]);
-        LinearWeight[] forms = {LinearWeight.f32(wf.clone(), c), LinearWeight.f16(h, c), LinearWeight.int8(new BlockQuantizer(32, false).quantize(wf, out, c))};
+        LinearWeight[] forms = {LinearWeight.f32(wf.clone(), c), LinearWeight.f16(h, c),
+                LinearWeight.int8(new BlockQuantizer(32, false).quantize(wf, out, c))};
         float[] row = new float[c], buf = new float[c * pw];
         for (LinearWeight w : forms) {
             for (int p = 0; p * pw < out; p++) {
@@ -59,7 +63,8 @@ class Bc1sTest {
                     int r = p * pw + j;
                     if (r < out) w.row(r, row);
                     for (int i = 0; i < c; i++) {
-                        assertEquals(r < out ? row[i] : 0f, panel[off + i * pw + j], w.getClass().getSimpleName() + " r=" + r + " c=" + i);
+                        assertEquals(r < out ? row[i] : 0f, panel[off + i * pw + j], w.getClass().getSimpleName()
+                                + " r=" + r + " c=" + i);
                     }
                 }
             }

@@ -7,7 +7,8 @@ import static org.junit.jupiter.api.Assertions.*;
 class Fp16Test {
     @Test
     void overflowAndRoundingAtTheTop() {
-        // 65504 is the largest FP16; the next step would be 65536, so the halfway point 65520 rounds (to even) up to inf.
+        // 65504 is the largest FP16; the next step would be 65536, so the halfway point 65520 rounds (to even) up to
+        // inf.
         float[] a = {65504f, 65519.99f, 65520f, -65520f, 1e6f, 1f + 0x1p-11f, 1f + 0x1p-11f + 0x1p-20f};
         Fp16.roundInPlace(a, 0, a.length);
         assertEquals(65504f, a[0]);
@@ -23,7 +24,8 @@ class Fp16Test {
     @Test
     void subnormalsAndUnderflow() {
         // FP16 subnormals are multiples of 2^-24 below 2^-14.
-        float[] a = {0x1p-24f, 3 * 0x1p-24f, 0x1p-25f, 0x1.8p-25f, 0x1p-26f, -0x1p-26f, 0x1p-14f, 1.5f * 0x1p-24f, 2.5f * 0x1p-24f};
+        float[] a = {0x1p-24f, 3 * 0x1p-24f, 0x1p-25f, 0x1.8p-25f, 0x1p-26f, -0x1p-26f, 0x1p-14f, 1.5f * 0x1p-24f, 2.5f
+                * 0x1p-24f};
         Fp16.roundInPlace(a, 0, a.length);
         assertEquals(0x1p-24f, a[0]);
         assertEquals(3 * 0x1p-24f, a[1]);

@@ -20,11 +20,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * both kernel families, and rows not a multiple of the vector width.
  */
 class MappedMatmulTest {
-    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort LE_SHORT =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat LE_FLOAT =
+            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     @ParameterizedTest
-    @CsvSource({"BF16,1,false", "BF16,7,false", "BF16,9,true", "F16,5,false", "F16,4,true", "F32,3,false", "F32,12,true"})
+    @CsvSource({"BF16,1,false", "BF16,7,false", "BF16,9,true", "F16,5,false", "F16,4,true", "F32,3,false",
+            "F32,12,true"})
     void agreesWithADoubleDotOfTheStoredValues(DType dtype, int tokens, boolean fp16) {
         int rows = 37, k = 203;
         SplittableRandom r = new SplittableRandom(dtype.ordinal() * 31L + tokens);

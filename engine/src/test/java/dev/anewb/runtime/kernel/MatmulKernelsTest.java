@@ -19,7 +19,9 @@ class MatmulKernelsTest {
         if (vector) assumeTrue(VectorMath.floatLanes() >= 8, "Vector API kernels need ≥ 8 float lanes on this CPU");
     }
 
-    /** x = [1, 2, 3], W rows [1,0,0], [0,1,0], [1,1,1], [−1,2,−3] → x·Wᵀ = [1, 2, 6, −6], plus bias [10, 20, 30, 40]. */
+    /** x = [1, 2, 3], W rows [1,0,0], [0,1,0], [1,1,1], [−1,2,−3] → x·Wᵀ = [1, 2, 6, −6], plus bias [10, 20, 30, 40].
+     *
+     */
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
     void fp32SmallCaseByHand(boolean vector) {
@@ -78,7 +80,8 @@ class MatmulKernelsTest {
      * one-sided weights and activations (zp = −128 everywhere, the worst cancellation in s·(Σq·x − z·Σx)).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"32,false,false", "128,false,false", "8,false,false", "32,true,false", "24,false,true", "100,false,true"})
+    @ValueSource(strings = {"32,false,false", "128,false,false", "8,false,false", "32,true,false", "24,false,true",
+            "100,false,true"})
     void int8FusedEqualsDequantizedFp32(String params) {
         String[] p = params.split(",");
         int blockSize = Integer.parseInt(p[0]);
@@ -110,18 +113,22 @@ class MatmulKernelsTest {
                 maxAbsRef = Math.max(maxAbsRef, Math.abs(reference[i]));
                 maxDiff = Math.max(maxDiff, Math.abs(y[i] - reference[i]));
             }
-            assertTrue(maxDiff <= 1e-5 * maxAbsRef, params + (vector ? " vector" : " scalar") + ": max diff " + maxDiff + " vs max |y| " + maxAbsRef);
+            assertTrue(maxDiff <= 1e-5 * maxAbsRef, params + (vector ? " vector" : " scalar") + ": max diff " + maxDiff
+                    + " vs max |y| " + maxAbsRef);
             // And element by element against the FP32 matmul of the dequantized weight, as the fixtures run it.
             float[] yDequantized = new float[tokens * rows];
             Fp32Kernels.matmul(x, tokens, k, dequantized, bias, yDequantized, vector);
-            for (int i = 0; i < y.length; i++) assertEquals(yDequantized[i], y[i], 1e-5 * maxAbsRef, params + " element " + i);
+            for (int i = 0; i < y.length; i++) assertEquals(yDequantized[i], y[i], 1e-5 * maxAbsRef, params
+                    + " element " + i);
             // Groups of 4 and 8 tokens continue the FP32 kernel's fma chains block by block over the dequantized
             // weights: exactly the bits of "dequantize, then FP32" (single leftover tokens split their chains).
             if (vector && tokens > 1 && tokens % 4 == 0) assertArrayEquals(yDequantized, y, params);
         }
     }
 
-    /** A quantized weight whose codes and scales are chosen by hand: q = [1, 2, 3, ...], s = 0.5, zp = 1 → w' = (q − 1)/2. */
+    /** A quantized weight whose codes and scales are chosen by hand: q = [1, 2, 3, ...], s = 0.5, zp = 1 → w' = (q −
+     * 1)/2.
+     */
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
     void int8HandBuiltWeight(boolean vector) {
@@ -130,7 +137,8 @@ class MatmulKernelsTest {
         byte[] q = new byte[k];
         for (int c = 0; c < k; c++) q[c] = (byte) (c + 1);
         short half = Float.floatToFloat16(0.5f);
-        Int8BlockWeight w = new Int8BlockWeight(1, k, blockSize, false, q, new short[]{half, half, half}, new byte[]{1, 1, 1});
+        Int8BlockWeight w = new Int8BlockWeight(1, k, blockSize, false, q, new short[]{half, half, half},
+                new byte[]{1, 1, 1});
         float[] x = new float[k];
         Arrays.fill(x, 1f);
         float[] y = new float[1];
@@ -141,9 +149,12 @@ class MatmulKernelsTest {
 
     @Test
     void rejectsMismatchedShapes() {
-        assertThrows(IllegalArgumentException.class, () -> Fp32Kernels.matmul(new float[6], 2, 3, new float[7], null, new float[4]));
-        assertThrows(IllegalArgumentException.class, () -> Fp32Kernels.matmul(new float[6], 2, 3, new float[6], new float[3], new float[4]));
-        assertThrows(IllegalArgumentException.class, () -> Fp32Kernels.matmul(new float[5], 2, 3, new float[6], null, new float[4]));
+        assertThrows(IllegalArgumentException.class, () ->
+                Fp32Kernels.matmul(new float[6], 2, 3, new float[7], null, new float[4]));
+        assertThrows(IllegalArgumentException.class, () ->
+                Fp32Kernels.matmul(new float[6], 2, 3, new float[6], new float[3], new float[4]));
+        assertThrows(IllegalArgumentException.class, () ->
+                Fp32Kernels.matmul(new float[5], 2, 3, new float[6], null, new float[4]));
     }
 
     @Test
@@ -151,7 +162,8 @@ class MatmulKernelsTest {
         assertFalse(Fp32Kernels.kernelDescription().isBlank());
     }
 
-    private static void assertWithinFloatBound(float[] x, float[] w, float[] bias, int tokens, int k, int rows, float[] y) {
+    private static void assertWithinFloatBound(float[] x, float[] w, float[] bias, int tokens, int k, int rows,
+            float[] y) {
         double[] reference = referenceMatmul(x, w, bias, tokens, k, rows);
         for (int t = 0; t < tokens; t++) {
             for (int r = 0; r < rows; r++) {

@@ -23,7 +23,8 @@ class ScalarKernelsWithoutVectorModuleTest {
 
     @Test
     void scalarJvmRunsMiniLmAndAgreesWithTheVectorJvm() throws Exception {
-        String bench = cli(false, "bench", "bundled:all-MiniLM-L6-v2", "--seq", "8", "--runs", "1", "--warmup", "0", "--json");
+        String bench = cli(false, "bench", "bundled:all-MiniLM-L6-v2", "--seq", "8", "--runs", "1", "--warmup", "0",
+                "--json");
         assertTrue(bench.contains("scalar kernels (module jdk.incubator.vector not present"), bench);
 
         List<Double> scalar = firstValues(cli(false, "run", "bundled:all-MiniLM-L6-v2", "--ids", IDS));
@@ -31,7 +32,8 @@ class ScalarKernelsWithoutVectorModuleTest {
         assertEquals(vector.size(), scalar.size());
         assertTrue(scalar.size() >= 8, "taps printed: " + scalar.size() / 4);
         // Printed to 5 decimals; the two kernel families differ only in float32 summation order.
-        for (int i = 0; i < scalar.size(); i++) assertEquals(vector.get(i), scalar.get(i), 2e-5 * Math.max(1, Math.abs(vector.get(i))) + 1e-5, "value " + i);
+        for (int i = 0; i < scalar.size(); i++) assertEquals(vector.get(i), scalar.get(i), 2e-5
+                * Math.max(1, Math.abs(vector.get(i))) + 1e-5, "value " + i);
     }
 
     private static List<Double> firstValues(String runOutput) {
@@ -45,7 +47,8 @@ class ScalarKernelsWithoutVectorModuleTest {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         if (vectorModule) cmd.addAll(List.of("--add-modules", "jdk.incubator.vector"));
-        cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-Xmx1g", "-cp", System.getProperty("java.class.path"), "dev.anewb.cli.AnewbCli"));
+        cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-Xmx1g", "-cp",
+                System.getProperty("java.class.path"), "dev.anewb.cli.AnewbCli"));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

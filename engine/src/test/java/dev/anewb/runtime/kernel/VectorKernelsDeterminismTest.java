@@ -27,7 +27,8 @@ class VectorKernelsDeterminismTest {
                 for (int i = 0; i < L; i++) n[i] = s[i] + s[(i + half) % L];
                 s = n;
             }
-            float got = VectorMath.sumLanes(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED.length() == L ? FloatVector.SPECIES_PREFERRED
+            float got = VectorMath.sumLanes(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED.length() == L
+                    ? FloatVector.SPECIES_PREFERRED
                     : VectorSpecies.of(float.class, VectorShape.forBitSize(L * 32)), a, 0));
             assertEquals(Float.floatToIntBits(s[0]), Float.floatToIntBits(got), "trial " + trial);
         }
@@ -74,7 +75,8 @@ class VectorKernelsDeterminismTest {
         for (int c : new int[]{5, 8, 16, 37, 384, 771}) {
             for (boolean rms : new boolean[]{false, true}) {
                 for (boolean withBias : new boolean[]{false, true}) {
-                    float[] x = new float[2 * c], w = new float[c], b = withBias ? new float[c] : null, y = new float[2 * c];
+                    float[] x = new float[2 * c], w = new float[c], b = withBias ? new float[c] : null,
+                            y = new float[2 * c];
                     for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble(-3, 3) + 40);
                     for (int i = 0; i < c; i++) w[i] = (float) r.nextDouble(0.5, 1.5);
                     if (b != null) for (int i = 0; i < c; i++) b[i] = (float) r.nextDouble(-1, 1);
@@ -88,15 +90,18 @@ class VectorKernelsDeterminismTest {
                     var /= c;
                     for (int i = 0; i < c; i++) {
                         double expected = (x[c + i] - mean) / Math.sqrt(var + 1e-5) * w[i] + (b == null ? 0 : b[i]);
-                        assertEquals(expected, y[c + i], 2e-6 * Math.max(1, Math.abs(expected)), "c=" + c + " rms=" + rms + " i=" + i);
+                        assertEquals(expected, y[c + i], 2e-6 * Math.max(1, Math.abs(expected)), "c=" + c + " rms="
+                                + rms + " i=" + i);
                     }
                     float[] again = new float[2 * c];
                     NormVector.normRow(x, c, c, w, b, rms, 1e-5, again);
-                    for (int i = 0; i < c; i++) assertEquals(Float.floatToIntBits(y[c + i]), Float.floatToIntBits(again[c + i]));
+                    for (int i = 0; i < c; i++) assertEquals(Float.floatToIntBits(y[c + i]),
+                            Float.floatToIntBits(again[c + i]));
                     // the scalar family computes the same function
                     float[] scalar = new float[2 * c];
                     NormKernels.normRowScalar(x, c, c, w, b, rms, 1e-5, scalar);
-                    for (int i = 0; i < c; i++) assertEquals(scalar[c + i], y[c + i], 2e-6 * Math.max(1, Math.abs(scalar[c + i])));
+                    for (int i = 0; i < c; i++) assertEquals(scalar[c + i], y[c + i], 2e-6
+                            * Math.max(1, Math.abs(scalar[c + i])));
                 }
             }
         }
