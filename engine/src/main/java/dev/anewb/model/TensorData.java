@@ -88,6 +88,14 @@ public record TensorData(String name, DType dtype, long[] shape, MemorySegment d
     public void readFloats(long from, float[] dst, int dstOff, int count) {
         if (dtype == DType.F32) {
             MemorySegment.copy(data, F32, from * 4, dst, dstOff, count);
+        } else if (dtype == DType.F16 || dtype == DType.BF16) {
+            short[] bits = new short[count]; // bulk copy, then a loop C2 vectorises (as toFloatArray)
+            MemorySegment.copy(data, I16, from * 2, bits, 0, count);
+            if (dtype == DType.F16) {
+                for (int i = 0; i < count; i++) dst[dstOff + i] = Float.float16ToFloat(bits[i]);
+            } else {
+                for (int i = 0; i < count; i++) dst[dstOff + i] = Float.intBitsToFloat((bits[i] & 0xffff) << 16);
+            }
         } else {
             for (int i = 0; i < count; i++) dst[dstOff + i] = getFloat(from + i);
         }

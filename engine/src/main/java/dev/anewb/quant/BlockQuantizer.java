@@ -70,12 +70,36 @@ public final class BlockQuantizer {
         byte[] q = new byte[w.length];
         short[] scales = new short[rows * blocks];
         byte[] zeroPoints = new byte[rows * blocks];
-        IntStream.range(0, rows).parallel().forEach(r -> {
-            for (int b = 0; b < blocks; b++) {
-                int from = r * k + b * blockSize;
-                int to = r * k + (int) Math.min((long) (b + 1) * blockSize, k);
-                if (symmetric) quantizeSymmetricBlock(w, from, to, q, scales, r * blocks + b);
-                else quantizeAsymmetricBlock(w, from, to, q, scales, zeroPoints, r * blocks + b);
+        IntStream.range(0, rows).parallel().forEach(r -> quantizeRow(w, r * k, k, q, r * k, scales, zeroPoints,
+                r * blocks));
+        return new Int8BlockWeight(rows, k, blockSize, symmetric, q, scales, zeroPoints);
+    }
+
+    /** The blocks of one row: {@code w[wFrom, wFrom + k)} into {@code q[qFrom, qFrom + k)}, block records from b0. */
+    private void quantizeRow(float[] w, int wFrom, int k, byte[] q, int qFrom, short[] scales, byte[] zeroPoints,
+            int b0) {
+        for (int b = 0, c = 0; c < k; b++, c += blockSize) {
+            int n = Math.min(blockSize, k - c);
+            if (symmetric) quantizeSymmetricBlock(w, wFrom + c, q, qFrom + c, n, scales, b0 + b);
+            else quantizeAsymmetricBlock(w, wFrom + c, q, qFrom + c, n, scales, zeroPoints, b0 + b);
+        }
+    }
+
+    /**
+     * A stored {@code [rows, k]} weight row by row, each row read (widened to float32) straight from the tensor's
+     * memory: no float copy of the whole weight (a 128k-token embedding would be 1 GiB). Same blocks, same codes.
+     */
+    private Int8BlockWeight quantizeRows(TensorData weight, int rows, int k) {
+        int blocks = Int8BlockWeight.blocksPerRow(k, blockSize);
+        byte[] q = new byte[Math.toIntExact((long) rows * k)];
+        short[] scales = new short[Math.toIntExact((long) rows * blocks)];
+        byte[] zeroPoints = new byte[scales.length];
+        int chunk = Math.max(1, Math.min(64, rows / (4 * Runtime.getRuntime().availableProcessors()) + 1));
+        IntStream.range(0, (rows + chunk - 1) / chunk).parallel().forEach(ci -> {
+            float[] row = new float[k];
+            for (int r = ci * chunk; r < Math.min(rows, (ci + 1) * chunk); r++) {
+                weight.readFloats((long) r * k, row, 0, k);
+                quantizeRow(row, 0, k, q, r * k, scales, zeroPoints, r * blocks);
             }
         });
         return new Int8BlockWeight(rows, k, blockSize, symmetric, q, scales, zeroPoints);
@@ -93,10 +117,12 @@ public final class BlockQuantizer {
         }
         int rows = storedTransposed ? weight.dim(1) : weight.dim(0);
         int k = storedTransposed ? weight.dim(0) : weight.dim(1);
-        float[] stored = readFloats(weight);
-        float[] rowMajor = storedTransposed ? transpose(stored, k, rows) : stored;
         try {
-            return quantize(rowMajor, rows, k);
+            if (!storedTransposed) {
+                requireFloat(weight);
+                return quantizeRows(weight, rows, k);
+            }
+            return quantize(transpose(readFloats(weight), k, rows), rows, k);
         } catch (ArithmeticException e) {
             throw new AnewbException(weight.name() + ": " + AnewbException.reason(e), e);
         }
@@ -107,29 +133,30 @@ public final class BlockQuantizer {
         return quantize(weight, info.storedTransposed());
     }
 
-    private static void quantizeAsymmetricBlock(float[] w, int from, int to, byte[] q, short[] scales,
+    private static void quantizeAsymmetricBlock(float[] w, int from, byte[] q, int qFrom, int n, short[] scales,
             byte[] zeroPoints, int blockIndex) {
         float lo = 0f, hi = 0f;
-        for (int i = from; i < to; i++) {
+        for (int i = from; i < from + n; i++) {
             float v = w[i];
             lo = Math.min(lo, v);
             hi = Math.max(hi, v);
         }
         float scale = storedScale((hi - lo) / 255f);
         int zp = clampInt8((int) Math.rint(-128f - lo / scale));
-        for (int i = from; i < to; i++) q[i] = (byte) clampInt8((int) Math.rint(w[i] / scale) + zp);
+        for (int i = 0; i < n; i++) q[qFrom + i] = (byte) clampInt8((int) Math.rint(w[from + i] / scale) + zp);
         scales[blockIndex] = Float.floatToFloat16(scale);
         zeroPoints[blockIndex] = (byte) zp;
     }
 
-    private static void quantizeSymmetricBlock(float[] w, int from, int to, byte[] q, short[] scales, int blockIndex) {
+    private static void quantizeSymmetricBlock(float[] w, int from, byte[] q, int qFrom, int n, short[] scales,
+            int blockIndex) {
         float maxAbs = 0f;
-        for (int i = from; i < to; i++) maxAbs = Math.max(maxAbs, Math.abs(w[i]));
+        for (int i = from; i < from + n; i++) maxAbs = Math.max(maxAbs, Math.abs(w[i]));
         float scale = storedScale(maxAbs / 127f);
         // Clamp to −127..127, not −128..127: the grid stays symmetric, so negating a weight negates its code and
         // −128 (which dequantizes beyond −max|w|) never appears. FP16 rounding moves |w|/scale at most 127·2^-11 ≈ 0.06
         // past 127, so rint stays within ±127 anyway; the clamp is a guard that states the range.
-        for (int i = from; i < to; i++) q[i] = (byte) Math.clamp((int) Math.rint(w[i] / scale), -127, 127);
+        for (int i = 0; i < n; i++) q[qFrom + i] = (byte) Math.clamp((int) Math.rint(w[from + i] / scale), -127, 127);
         scales[blockIndex] = Float.floatToFloat16(scale);
     }
 
@@ -152,9 +179,13 @@ public final class BlockQuantizer {
     }
 
     private static float[] readFloats(TensorData t) {
+        requireFloat(t);
+        return t.toFloatArray();
+    }
+
+    private static void requireFloat(TensorData t) {
         if (!t.dtype().isFloat()) throw new AnewbException(t.name() + ": cannot quantize a " + t.dtype()
                 + " tensor, it is not a float weight");
-        return t.toFloatArray();
     }
 
     /** [a, b] → [b, a], in tiles so both sides stay in cache for big matrices. */

@@ -186,6 +186,28 @@ class BlockQuantizerTest {
         assertArrayEquals(quantizer.quantize(asF16, rows, k).q(), fromF16.q());
     }
 
+    /** Rows read one by one from the mapped BF16 tensor give the codes and blocks of the whole widened array. */
+    @Test
+    void bf16RowsStreamedGiveTheWholeArraysBlocks() {
+        int rows = 1000, k = 100; // k not a multiple of the block: a short last block per row
+        float[] w = randomWeights(rows * k, 11);
+        MemorySegment seg = MemorySegment.ofArray(new byte[w.length * 2]);
+        float[] widened = new float[w.length];
+        for (int i = 0; i < w.length; i++) {
+            short b = (short) (Float.floatToRawIntBits(w[i]) >>> 16);
+            seg.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i * 2L, b);
+            widened[i] = Float.intBitsToFloat((b & 0xffff) << 16);
+        }
+        TensorData t = new TensorData("w", DType.BF16, new long[]{rows, k}, seg);
+        for (boolean symmetric : new boolean[]{false, true}) {
+            BlockQuantizer quantizer = new BlockQuantizer(32, symmetric);
+            Int8BlockWeight streamed = quantizer.quantize(t, false), whole = quantizer.quantize(widened, rows, k);
+            assertArrayEquals(whole.q(), streamed.q(), "symmetric " + symmetric);
+            assertArrayEquals(whole.scaleF16(), streamed.scaleF16());
+            assertArrayEquals(whole.zeroPoint(), streamed.zeroPoint());
+        }
+    }
+
     @Test
     void blockSizeBelowEightIsAUsageError() {
         AnewbException e = assertThrows(AnewbException.class, () -> new BlockQuantizer(7, false));
