@@ -2,7 +2,7 @@ package dev.anewb.app.run;
 
 import dev.anewb.api.ConvertedModel;
 import dev.anewb.app.area.AreaViewModel;
-import dev.anewb.app.drift.DriftViewModel;
+import dev.anewb.app.session.ConversionNames;
 import dev.anewb.app.session.ModelKind;
 import dev.anewb.app.session.Session;
 import javafx.beans.property.ReadOnlyObjectProperty;
@@ -80,7 +80,7 @@ public final class RunViewModel extends AreaViewModel {
         ConvertedModel converted = session().converted();
         boolean textRunning = textEncoder.computingProperty().get() && kind.get() == ModelKind.TEXT_ENCODER;
         status.set(textRunning ? "computing…" : converted == null ? "Load a source model to run it."
-                : "Converted: " + DriftViewModel.describe(converted.graph().conversion()));
+                : "Converted: " + ConversionNames.describe(converted.graph().conversion()));
     }
 
     /**
