@@ -152,7 +152,6 @@ public final class DriftViewModel extends AreaViewModel {
     private final ReadOnlyObjectWrapper<Measured> pinnedMeasured = new ReadOnlyObjectWrapper<>(this, "pinnedMeasured");
     private final ObjectProperty<DriftMetric> metric = new SimpleObjectProperty<>(this, "metric", DriftMetric.SQNR);
     private final BooleanProperty allTaps = new SimpleBooleanProperty(this, "allTaps");
-    private final BooleanProperty compare = new SimpleBooleanProperty(this, "compare");
     private final ObjectProperty<GraphNames.Layer> selectedLayer = new SimpleObjectProperty<>(this, "selectedLayer");
     private final ObjectProperty<RangeChoice> layers = new SimpleObjectProperty<>(this, "layers");
     private final ObservableList<RangeChoice> rangeChoices = FXCollections.observableArrayList();
@@ -178,7 +177,6 @@ public final class DriftViewModel extends AreaViewModel {
     private boolean streamVisible;
     /** Tap order of the loaded graph (Whisper's own map lists a layer's MLP before its attention). */
     private Map<String, Integer> order = Map.of();
-    private boolean syncingCompare;
 
     public DriftViewModel(Session session) {
         super(session, "Drift",
@@ -187,11 +185,6 @@ public final class DriftViewModel extends AreaViewModel {
                 List.of("Drift per tap across all layers, measured on the CPU executor",
                         "Attribution by cause: quantization, FP16, chunking, layout"),
                 "Load a model to measure it.");
-        compare.addListener((obs, was, on) -> {
-            if (syncingCompare) return;
-            if (on) session.pin();
-            else session.pinnedProperty().set(null);
-        });
         for (Observable o : new Observable[]{metric, allTaps, measured, pinnedMeasured}) {
             o.addListener(x -> rebuild());
         }
@@ -211,12 +204,7 @@ public final class DriftViewModel extends AreaViewModel {
                     requestMeasure();
                     requestPinned();
                 }),
-                session.pinnedProperty().subscribe(p -> {
-                    syncingCompare = true;
-                    compare.set(p != null);
-                    syncingCompare = false;
-                    requestPinned();
-                }),
+                session.pinnedProperty().subscribe(p -> requestPinned()),
                 session.selectedOpProperty().subscribe(op -> {
                     GraphNames.Layer l = op == null ? null : GraphNames.layerOf(op);
                     if (l != null) selectedLayer.set(l);
@@ -664,9 +652,6 @@ public final class DriftViewModel extends AreaViewModel {
 
     /** Off: the hidden_states taps only (one point per layer); on: every tap in graph order. */
     public BooleanProperty allTapsProperty() { return allTaps; }
-
-    /** On: the session's configuration is pinned and drawn (dashed, on top) beside every later one. */
-    public BooleanProperty compareProperty() { return compare; }
 
     /** The layer whose inner taps are detailed; null for none. */
     public ObjectProperty<GraphNames.Layer> selectedLayerProperty() { return selectedLayer; }
