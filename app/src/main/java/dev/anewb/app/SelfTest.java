@@ -121,6 +121,8 @@ public final class SelfTest {
             steps.add(() -> viewModel.select(area));
             // Run shows real content for every kind of model: generation and decoding start from their sample input.
             if (area == Area.RUN) steps.add(view::runCurrent);
+            // Sweep shows its points and front, not an empty chart: the self-test starts it.
+            if (area == Area.SWEEP) steps.add(viewModel::sweep);
             steps.add(() -> shoot(scene, shots, dir.resolve(area.key() + ".png"), area.title(), written, problems));
         }
         if (shots.theme() == null) {

@@ -5,9 +5,9 @@ import dev.anewb.app.area.EmptyState;
 import dev.anewb.app.session.GraphNames;
 import dev.anewb.app.ui.Fxml;
 import dev.anewb.app.ui.Icons;
+import dev.anewb.app.ui.TableColumns;
 import dev.anewb.drift.DriftReport;
 import dev.anewb.drift.TapMetrics;
-import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.collections.ListChangeListener;
 import javafx.fxml.FXML;
 import javafx.scene.Node;
@@ -29,7 +29,6 @@ import javafx.scene.control.TableView;
 import javafx.scene.control.ToggleButton;
 import javafx.scene.control.Tooltip;
 import javafx.scene.layout.VBox;
-import javafx.scene.text.Text;
 import javafx.util.Duration;
 import javafx.util.Subscription;
 
@@ -157,44 +156,31 @@ public final class DriftView implements AreaView {
     /** The columns: the full conversion's SQNR, each cause alone, the pinned difference, then the other metrics. */
     private void columns(TableView<DriftViewModel.TapRow> t) {
         List<TableColumn<DriftViewModel.TapRow, String>> cols = new ArrayList<>();
-        cols.add(column("tap", DriftViewModel.TapRow::tap, 150));
-        cols.add(column("SQNR dB", DriftViewModel.TapRow::sqnr, 0));
+        cols.add(column("tap", DriftViewModel.TapRow::tap, "hidden_states.12"));
+        cols.add(column("SQNR dB", DriftViewModel.TapRow::sqnr, "100.0"));
         for (DriftReport.Cause c : viewModel.causes()) {
-            TableColumn<DriftViewModel.TapRow, String> col = column(c.label(), r -> r.causeSqnr(c), 0);
+            TableColumn<DriftViewModel.TapRow, String> col = column(c.label(), r -> r.causeSqnr(c), "exact");
             col.setId("cause-" + c.label());
             col.setGraphic(null);
             cols.add(col);
         }
         if (viewModel.pinnedMeasuredProperty().get() != null) {
-            TableColumn<DriftViewModel.TapRow, String> d = column("Δ pinned", DriftViewModel.TapRow::deltaText, 0);
+            TableColumn<DriftViewModel.TapRow, String> d = column("Δ pinned", DriftViewModel.TapRow::deltaText, "+10.0 dB");
             d.setId("delta-pinned");
             cols.add(d);
         }
-        cols.add(column("growth", DriftViewModel.TapRow::growthText, 0));
-        cols.add(column("cosine", DriftViewModel.TapRow::cosine, 0));
-        cols.add(column("rel. L2", DriftViewModel.TapRow::relL2, 0));
-        cols.add(column("max abs", DriftViewModel.TapRow::maxAbs, 0));
+        cols.add(column("growth", DriftViewModel.TapRow::growthText, "+10.0 dB"));
+        cols.add(column("cosine", DriftViewModel.TapRow::cosine, "0.999999"));
+        cols.add(column("rel. L2", DriftViewModel.TapRow::relL2, "1.00e-02"));
+        cols.add(column("max abs", DriftViewModel.TapRow::maxAbs, "1.000e-02"));
         t.getColumns().setAll(cols);
         t.setColumnResizePolicy(TableView.UNCONSTRAINED_RESIZE_POLICY);
     }
 
-    /** A column at least as wide as its header and a typical value, so neither is cut to "…". */
     private static TableColumn<DriftViewModel.TapRow, String> column(String title,
                                                                       Function<DriftViewModel.TapRow, String> value,
-                                                                      double width) {
-        TableColumn<DriftViewModel.TapRow, String> c = new TableColumn<>(title);
-        c.setCellValueFactory(r -> new ReadOnlyStringWrapper(value.apply(r.getValue())));
-        double w = Math.max(width, Math.max(textWidth(title), textWidth("0.999999")) + 26);
-        c.setMinWidth(w);
-        c.setPrefWidth(w);
-        c.setSortable(false);
-        return c;
-    }
-
-    private static double textWidth(String s) {
-        Text t = new Text(s);
-        t.setStyle("-fx-font-size: 13px; -fx-font-weight: bold;");
-        return Math.ceil(t.getLayoutBounds().getWidth());
+                                                                      String widest) {
+        return TableColumns.text(title, value, widest);
     }
 
     /** Rebuilds the chart from the view model's series; non-finite values (exact SQNR) are not plotted. */

@@ -9,6 +9,7 @@ import dev.anewb.app.chip.ChipSourcesPopover;
 import dev.anewb.app.ui.Fxml;
 import dev.anewb.app.ui.Icons;
 import dev.anewb.app.ui.Numbers;
+import dev.anewb.app.ui.TableColumns;
 import javafx.beans.property.ReadOnlyObjectWrapper;
 import javafx.collections.ListChangeListener;
 import javafx.fxml.FXML;
@@ -256,14 +257,16 @@ public final class MemoryView implements AreaView {
 
     private void buildTable() {
         List<TableColumn<OpPlan, String>> cols = new ArrayList<>();
-        cols.add(col("#", 40, o -> Integer.toString(viewModel.ops().indexOf(o))));
-        cols.add(col("op", 150, OpPlan::name));
-        cols.add(col("buffer", 76, o -> MemoryViewModel.bytes(o.sramTotal())));
-        cols.add(col("spill", 70, o -> o.spillBytes() == 0 ? "–" : MemoryViewModel.bytes(o.spillBytes())));
-        cols.add(col("DRAM", 76, o -> MemoryViewModel.bytes(o.dramBytes())));
-        cols.add(col("ms", 66, o -> Numbers.sig(o.latencyMs(), 3)));
-        cols.add(col("ANE", 46, o -> o.onAne() ? "yes" : "CPU"));
-        cols.add(col("warn", 50, o -> o.warnings().isEmpty() ? "" : Integer.toString(o.warnings().size())));
+        cols.add(TableColumns.text("#", o -> Integer.toString(viewModel.ops().indexOf(o)), "999"));
+        cols.add(TableColumns.text("op", OpPlan::name, "layers.11.attn_out"));
+        cols.add(TableColumns.text("buffer", o -> MemoryViewModel.bytes(o.sramTotal()), "999 KiB"));
+        cols.add(TableColumns.text("spill", o -> o.spillBytes() == 0 ? "–" : MemoryViewModel.bytes(o.spillBytes()),
+                "999 KiB"));
+        cols.add(TableColumns.text("DRAM", o -> MemoryViewModel.bytes(o.dramBytes()), "999 KiB"));
+        cols.add(TableColumns.text("ms", o -> Numbers.sig(o.latencyMs(), 3), "0.0123"));
+        cols.add(TableColumns.text("ANE", o -> o.onAne() ? "yes" : "CPU", "CPU"));
+        cols.add(TableColumns.text("warn", o -> o.warnings().isEmpty() ? "" : Integer.toString(o.warnings().size()),
+                "9"));
         opTable.getColumns().setAll(cols);
         opTable.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_NEXT_COLUMN);
         opTable.setItems(viewModel.ops());
@@ -278,15 +281,6 @@ public final class MemoryView implements AreaView {
                 + "tooltip), spilled bytes, DRAM traffic, latency (all estimates)"));
     }
 
-    private static TableColumn<OpPlan, String> col(String title, double width, Function<OpPlan, String> f) {
-        TableColumn<OpPlan, String> c = new TableColumn<>(title);
-        c.setCellValueFactory(r -> new ReadOnlyObjectWrapper<>(f.apply(r.getValue())));
-        c.setSortable(false);
-        c.setPrefWidth(width);
-        // the op's name is the one that may be long: the figures keep their width, the name column takes the rest
-        c.setMinWidth(title.equals("op") ? 110 : width);
-        return c;
-    }
 
     private String describe(int i, OpPlan o) {
         String spills = o.spillBytes() > 0
