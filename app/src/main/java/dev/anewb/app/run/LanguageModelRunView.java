@@ -94,7 +94,7 @@ final class LanguageModelRunView {
         if (o == null) return;
         int row = 0;
         SideBySideGrid.header(metrics, row++);
-        metrics.addRow(row++, key("Speed"), val(speed(o.original())), val(speed(o.converted())));
+        metrics.addRow(row++, key("CPU speed"), val(speed(o.original())), val(speed(o.converted())));
         int longer = Math.max(o.originalIds().length, o.convertedIds().length);
         metrics.addRow(row++, key("First divergence"), span(val(o.firstDivergence() < 0
                 ? "none: the same " + o.originalIds().length + " tokens"
@@ -108,7 +108,7 @@ final class LanguageModelRunView {
             metrics.addRow(row++, key("Top-1 agreement"), span(l));
         }
         if (kl != null) {
-            metrics.addRow(row++, key("Next-token KL(original ‖ converted)"),
+            metrics.addRow(row++, key("Next-token KL (original ‖ converted)"),
                     span(val(String.format(Locale.ROOT, "%.3g nats", kl))));
         }
     }
