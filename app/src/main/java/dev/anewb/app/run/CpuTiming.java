@@ -9,11 +9,10 @@ import dev.anewb.app.ui.Numbers;
 public record CpuTiming(long medianNanos, long minNanos, long maxNanos, int passes) {
     static CpuTiming once(long nanos) { return new CpuTiming(nanos, nanos, nanos, 1); }
 
-    /** "12.3 ms (11.8–13.1 ms, 5 passes)" or "812 ms (1 pass)". */
+    /** "12.3 ms (11.8–13.1)": the median and the fastest and slowest pass; "812 ms (1 pass)". */
     public String text() {
         String median = Numbers.ms(medianNanos / 1e6);
         if (passes == 1) return median + " (1 pass)";
-        return median + " (" + Numbers.sig(minNanos / 1e6, 3) + "–" + Numbers.ms(maxNanos / 1e6) + ", " + passes
-                + " passes)";
+        return median + " (" + Numbers.sig(minNanos / 1e6, 3) + "–" + Numbers.sig(maxNanos / 1e6, 3) + ")";
     }
 }

@@ -46,15 +46,18 @@ final class SideBySideGrid {
         l.getStyleClass().add("card-key");
         l.setWrapText(true);
         l.setMaxWidth(240);
-        l.setMinWidth(90);
+        l.setMinWidth(120);
         l.setMinHeight(Label.USE_PREF_SIZE);
         return l;
     }
 
+    /** A value: it wraps at a space when the columns need the room, never ends in "…". */
     static Label val(String s) {
         Label l = new Label(s);
         l.getStyleClass().add("card-value");
-        l.setMinWidth(Label.USE_PREF_SIZE);
+        l.setWrapText(true);
+        l.setMinWidth(70);
+        l.setMinHeight(Label.USE_PREF_SIZE);
         return l;
     }
 

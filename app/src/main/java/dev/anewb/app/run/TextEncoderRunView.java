@@ -79,8 +79,8 @@ final class TextEncoderRunView {
             results.addRow(5, key("Δ cosine, current − pinned"), new Label(),
                     val(String.format(Locale.ROOT, "%+.2e", o.originalVsConverted() - p.originalVsPinned())));
         }
-        note.setText(SideBySideGrid.CPU_NOTE + " Up to " + RunViewModel.WARM_PASSES + " warm passes are timed (the "
-                + "first, which also prepares the weights, only when the model is slow).");
+        note.setText("Times: the median (fastest–slowest) of up to " + RunViewModel.WARM_PASSES + " warm passes; the "
+                + "first pass, which also prepares the weights, counts only when the model is slow.");
     }
 
     private static String cosine(double c) { return String.format(Locale.ROOT, "%.6f", c); }
