@@ -1,11 +1,14 @@
 package dev.anewb.app;
 
+import javafx.geometry.BoundingBox;
 import javafx.geometry.Bounds;
 import javafx.scene.Node;
 import javafx.scene.Parent;
 import javafx.scene.chart.Chart;
+import javafx.scene.control.Control;
 import javafx.scene.control.Labeled;
 import javafx.scene.control.ScrollPane;
+import javafx.scene.control.skin.VirtualContainerBase;
 import javafx.scene.control.skin.VirtualFlow;
 import javafx.scene.text.Text;
 
@@ -21,11 +24,11 @@ final class LayoutCheck {
     private LayoutCheck() { }
 
     /** Every problem among the visible labels under {@code root} (its scene laid out), none when all read whole. */
-    static List<String> problems(Parent root, Node clip) {
+    static List<String> problems(Parent root, Node area) {
         List<Labeled> labels = new ArrayList<>();
         collect(root, labels);
         List<String> out = new ArrayList<>();
-        Bounds edge = clip.localToScene(clip.getLayoutBounds());
+        Bounds edge = area.localToScene(area.getLayoutBounds());
         for (Labeled l : labels) {
             String shown = shownText(l);
             String text = l.getText();
@@ -34,7 +37,8 @@ final class LayoutCheck {
                 out.add("cut to an ellipsis: " + name(l) + " shows \"" + shown + "\"");
             }
             Bounds b = l.localToScene(l.getLayoutBounds());
-            if (!scrolls(l, clip) && b.getMinX() < edge.getMaxX() - 1 && b.getMaxX() > edge.getMaxX() + 2) {
+            if (inside(l, area) && !scrolls(l, area) && b.getMinX() < edge.getMaxX() - 1
+                    && b.getMaxX() > edge.getMaxX() + 2) {
                 out.add("cut by the area's right edge: " + name(l) + " ends at x " + Math.round(b.getMaxX())
                         + ", the area at " + Math.round(edge.getMaxX()));
             }
@@ -42,11 +46,12 @@ final class LayoutCheck {
         for (int i = 0; i < labels.size(); i++) {
             Labeled a = labels.get(i);
             if (!hasText(a) || inPlot(a)) continue;
-            Bounds ba = textBounds(a);
+            Bounds ba = seen(a, textBounds(a));
             for (int j = i + 1; j < labels.size(); j++) {
                 Labeled b = labels.get(j);
                 if (!hasText(b) || inPlot(b) || related(a, b)) continue;
-                Bounds bb = textBounds(b);
+                Bounds bb = seen(b, textBounds(b));
+                if (ba == null || bb == null) continue;
                 double w = Math.min(ba.getMaxX(), bb.getMaxX()) - Math.max(ba.getMinX(), bb.getMinX());
                 double h = Math.min(ba.getMaxY(), bb.getMaxY()) - Math.max(ba.getMinY(), bb.getMinY());
                 if (w > 2 && h > 2) out.add("overlap: " + name(a) + " and " + name(b));
@@ -57,27 +62,36 @@ final class LayoutCheck {
 
     private static void collect(Node n, List<Labeled> out) {
         if (!n.isVisible() || n.getOpacity() == 0) return;
-        if (n instanceof Labeled l && l.getWidth() > 0 && l.getHeight() > 0 && onScreen(l)) out.add(l);
+        if (n instanceof Labeled l && l.getWidth() > 0 && l.getHeight() > 0
+                && seen(l, l.localToScene(l.getLayoutBounds())) != null) {
+            out.add(l);
+        }
         if (n instanceof Parent p) for (Node c : p.getChildrenUnmodifiable()) collect(c, out);
     }
 
-    /** Inside the window and inside every clipping viewport above it (a row scrolled out of a list is not seen). */
-    private static boolean onScreen(Node n) {
-        Bounds b = n.localToScene(n.getLayoutBounds());
-        if (n.getScene() == null || b.getMaxX() <= 0 || b.getMaxY() <= 0 || b.getMinX() >= n.getScene().getWidth()
-                || b.getMinY() >= n.getScene().getHeight()) {
-            return false;
-        }
+    /**
+     * The part of {@code b} (scene coordinates) left after the window and every clip above {@code n} (a table's
+     * header row, a scrolled list, the area host): what is really drawn; null when nothing is.
+     */
+    private static Bounds seen(Node n, Bounds b) {
+        if (n.getScene() == null) return null;
+        double x0 = Math.max(0, b.getMinX()), y0 = Math.max(0, b.getMinY());
+        double x1 = Math.min(n.getScene().getWidth(), b.getMaxX());
+        double y1 = Math.min(n.getScene().getHeight(), b.getMaxY());
         for (Node p = n.getParent(); p != null; p = p.getParent()) {
-            if (p instanceof ScrollPane || p instanceof VirtualFlow<?>) {
-                Bounds v = p.localToScene(p.getLayoutBounds());
-                if (b.getMaxY() <= v.getMinY() + 1 || b.getMinY() >= v.getMaxY() - 1 || b.getMaxX() <= v.getMinX() + 1
-                        || b.getMinX() >= v.getMaxX() - 1) {
-                    return false;
-                }
-            }
+            if (p.getClip() == null) continue;
+            Bounds c = p.localToScene(p.getClip().getBoundsInParent());
+            x0 = Math.max(x0, c.getMinX());
+            y0 = Math.max(y0, c.getMinY());
+            x1 = Math.min(x1, c.getMaxX());
+            y1 = Math.min(y1, c.getMaxY());
         }
-        return true;
+        return x1 - x0 < 1 || y1 - y0 < 1 ? null : new BoundingBox(x0, y0, x1 - x0, y1 - y0);
+    }
+
+    private static boolean inside(Node n, Node area) {
+        for (Node p = n.getParent(); p != null; p = p.getParent()) if (p == area) return true;
+        return false;
     }
 
     /** The text the skin draws (null before the skin exists). */
@@ -116,7 +130,11 @@ final class LayoutCheck {
     /** Whether something between the label and the area scrolls (its content may extend past the area's edge). */
     private static boolean scrolls(Node n, Node area) {
         for (Node p = n.getParent(); p != null && p != area; p = p.getParent()) {
-            if (p instanceof ScrollPane || p instanceof VirtualFlow<?>) return true;
+            // a table's header row scrolls sideways with its rows
+            if (p instanceof ScrollPane || p instanceof VirtualFlow<?>
+                    || p instanceof Control c && c.getSkin() instanceof VirtualContainerBase<?, ?>) {
+                return true;
+            }
         }
         return false;
     }

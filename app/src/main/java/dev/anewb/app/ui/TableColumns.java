@@ -6,6 +6,7 @@ import javafx.scene.text.Font;
 import javafx.scene.text.FontWeight;
 import javafx.scene.text.Text;
 
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -30,6 +31,14 @@ public final class TableColumns {
         c.setPrefWidth(w);
         c.setSortable(false);
         return c;
+    }
+
+    /** Widens {@code column} to its widest value among {@code items} (names known only once a model is loaded). */
+    public static <S> void fit(TableColumn<S, String> column, List<S> items, Function<S, String> value) {
+        double w = width(column.getText(), true);
+        for (S item : items) w = Math.max(w, width(value.apply(item), false));
+        column.setMinWidth(w + PADDING);
+        column.setPrefWidth(w + PADDING);
     }
 
     /** The width of {@code s} in the app's 13 px font. */

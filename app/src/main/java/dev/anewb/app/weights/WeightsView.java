@@ -13,6 +13,7 @@ import javafx.scene.control.Label;
 import javafx.scene.control.ListCell;
 import javafx.scene.control.ProgressIndicator;
 import javafx.scene.control.SplitPane;
+import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
 import javafx.scene.control.Tooltip;
 import javafx.scene.paint.Color;
@@ -65,14 +66,15 @@ public final class WeightsView implements AreaView {
         busy.visibleProperty().bind(viewModel.computingProperty());
         status.textProperty().bind(viewModel.statusProperty());
 
+        TableColumn<WeightsViewModel.WeightRow, String> weightColumn = TableColumns.text("weight",
+                WeightsViewModel.WeightRow::weight, "encoder.layer.0.attention.self.query.weight");
         table.getColumns().setAll(List.of(
                 TableColumns.text("op", WeightsViewModel.WeightRow::op, "layers.11.mlp_out"),
                 TableColumns.text("shape", WeightsViewModel.WeightRow::shape, "3072 × 768"),
                 TableColumns.text("scheme", WeightsViewModel.WeightRow::scheme, "per-channel sym"),
                 TableColumns.text("max error", WeightsViewModel.WeightRow::maxText, "1.00e-02"),
                 TableColumns.text("RMS error", WeightsViewModel.WeightRow::rmsText, "1.00e-02"),
-                TableColumns.text("weight", WeightsViewModel.WeightRow::weight,
-                        "encoder.layer.0.attention.self.query.weight")));
+                weightColumn));
         table.setItems(viewModel.rows());
         table.setPlaceholder(new Label("Quantizing every projection weight…"));
         table.setTooltip(new Tooltip("Every projection weight with the current conversion: the largest block error "
@@ -80,7 +82,10 @@ public final class WeightsView implements AreaView {
         table.getSelectionModel().selectedItemProperty().addListener((obs, old, r) -> {
             if (!syncing && r != null) viewModel.selectedProperty().set(r.weight());
         });
-        ListChangeListener<WeightsViewModel.WeightRow> onRows = c -> selectRow(viewModel.selectedProperty().get());
+        ListChangeListener<WeightsViewModel.WeightRow> onRows = c -> {
+            TableColumns.fit(weightColumn, viewModel.rows(), WeightsViewModel.WeightRow::weight);
+            selectRow(viewModel.selectedProperty().get());
+        };
 
         worst.getColumns().setAll(List.of(
                 TableColumns.text("row", r -> Integer.toString(r.row()), "4096"),
