@@ -113,6 +113,16 @@ public final class DriftView implements AreaView {
         }
 
         ListChangeListener<Object> onData = c -> redraw();
+        ListChangeListener<DriftViewModel.TapRow> onRows = c -> {
+            for (TableView<DriftViewModel.TapRow> t : List.of(table, layerTable)) {
+                @SuppressWarnings("unchecked")
+                TableColumn<DriftViewModel.TapRow, String> tap =
+                        (TableColumn<DriftViewModel.TapRow, String>) t.getColumns().getFirst();
+                if (!t.getItems().isEmpty()) TableColumns.fit(tap, t.getItems(), DriftViewModel.TapRow::tap);
+            }
+        };
+        viewModel.rows().addListener(onRows);
+        viewModel.layerRows().addListener(onRows);
         ListChangeListener<DriftReport.Cause> onCauses = c -> {
             columns(table);
             columns(layerTable);
@@ -121,6 +131,8 @@ public final class DriftView implements AreaView {
         viewModel.causes().addListener(onCauses);
         subscriptions = Subscription.combine(
                 () -> viewModel.series().removeListener(onData),
+                () -> viewModel.rows().removeListener(onRows),
+                () -> viewModel.layerRows().removeListener(onRows),
                 () -> viewModel.causes().removeListener(onCauses),
                 viewModel.metricProperty().subscribe(m -> yAxis.setLabel(m.axisLabel())),
                 viewModel.allTapsProperty().subscribe(all -> xAxis.setLabel(all ? X_TAPS : X_LAYERS)),
@@ -156,7 +168,10 @@ public final class DriftView implements AreaView {
     /** The columns: the full conversion's SQNR, each cause alone, the pinned difference, then the other metrics. */
     private void columns(TableView<DriftViewModel.TapRow> t) {
         List<TableColumn<DriftViewModel.TapRow, String>> cols = new ArrayList<>();
-        cols.add(column("tap", DriftViewModel.TapRow::tap, "hidden_states.12"));
+        TableColumn<DriftViewModel.TapRow, String> tap = column("tap", DriftViewModel.TapRow::tap, "hidden_states.12");
+        // as wide as the longest tap shown (Whisper's decoder_hidden_states.N, a layer's inner taps)
+        TableColumns.fit(tap, t.getItems(), DriftViewModel.TapRow::tap);
+        cols.add(tap);
         cols.add(column("SQNR dB", DriftViewModel.TapRow::sqnr, "100.0"));
         for (DriftReport.Cause c : viewModel.causes()) {
             TableColumn<DriftViewModel.TapRow, String> col = column(c.label(), r -> r.causeSqnr(c), "exact");

@@ -111,6 +111,11 @@ public final class MemoryViewModel extends AreaViewModel {
                                  long currentWeightBytes, double latencyMs, double currentLatencyMs) {
         public double sqnrCost() { return accuracy.perChannelSqnrDb() - accuracy.blockSqnrDb(); }
 
+        /** Whether per-channel is what the blocks already are (each row no longer than one block): no alternative. */
+        public boolean same() {
+            return weightBytes == currentWeightBytes && accuracy.perChannelSqnrDb() == accuracy.blockSqnrDb();
+        }
+
         public String text() {
             return String.format(Locale.ROOT, "Per-channel INT8 runs natively on the ANE: last-layer SQNR %.1f dB "
                     + "instead of %.1f dB with block %d (%s), weights %s instead of %s, latency %s instead of %s "
@@ -260,7 +265,7 @@ public final class MemoryViewModel extends AreaViewModel {
             PlanTotals alt = AnePlanner.plan(graph, pc, chip, batch, seq, null).optimized();
             return new PerChannelCard(new PerChannelAlternative(conv.blockSize(), b, c), pc, alt.weightBytes(),
                     current.weightBytes(), alt.latencyMs(), current.latencyMs());
-        }, perChannel::set);
+        }, card -> perChannel.set(card.same() ? null : card));
     }
 
     /** Above this size the per-channel alternative is not measured on every change (as {@code anewb plan}). */

@@ -18,6 +18,7 @@ import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
 import javafx.scene.control.ProgressIndicator;
 import javafx.scene.control.SplitPane;
+import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableRow;
 import javafx.scene.control.TableView;
 import javafx.scene.control.Tooltip;
@@ -55,6 +56,7 @@ public final class SweepView implements AreaView {
     @FXML private NumberAxis xAxis;
     @FXML private NumberAxis yAxis;
     @FXML private TableView<SweepViewModel.Point> table;
+    private TableColumn<SweepViewModel.Point, String> taskColumn;
 
     public SweepView(SweepViewModel viewModel) {
         this.viewModel = viewModel;
@@ -79,10 +81,12 @@ public final class SweepView implements AreaView {
         note.textProperty().bind(viewModel.noteProperty());
         note.visibleProperty().bind(note.textProperty().isNotEmpty());
         note.managedProperty().bind(note.visibleProperty());
+        taskColumn = TableColumns.text("task metric", p -> Double.isNaN(p.task()) ? "–" : Numbers.sig(p.task(), 6),
+                "0.999999");
         table.getColumns().setAll(List.of(
                 TableColumns.text("configuration", p -> p.label(viewModel.windows()), "per-channel · w512"),
                 TableColumns.text("SQNR dB", p -> Numbers.sig(p.sqnrDb(), 3), "100.0"),
-                TableColumns.text("task", p -> Double.isNaN(p.task()) ? "–" : Numbers.sig(p.task(), 6), "0.999999"),
+                taskColumn,
                 TableColumns.text("weights", p -> Numbers.sig(p.weightBytes() / (double) (1 << 20), 3) + " MiB",
                         "1000 MiB"),
                 TableColumns.text("latency", p -> Numbers.ms(p.latencyMs()), "1000 ms"),
@@ -122,6 +126,12 @@ public final class SweepView implements AreaView {
 
     /** The front as a line through its points by cost, every other point alone; each point carries its label. */
     private void redraw() {
+        // the task column is titled by what the model's task metric is
+        viewModel.points().stream().map(SweepViewModel.Point::taskName).filter(n -> !n.isEmpty()).findFirst()
+                .ifPresent(n -> {
+                    taskColumn.setText(n);
+                    TableColumns.fit(taskColumn, viewModel.points(), p -> Numbers.sig(p.task(), 6));
+                });
         SweepViewModel.Metric m = viewModel.metricProperty().get();
         SweepViewModel.Cost c = viewModel.costProperty().get();
         xAxis.setLabel(c.label());
@@ -154,10 +164,12 @@ public final class SweepView implements AreaView {
         }
         double lo = Arrays.stream(values).min().orElse(0), hi = Arrays.stream(values).max().orElse(1);
         double span = Math.max(hi - lo, Math.max(Math.abs(hi) * 0.02, 1e-6));
+        double tick = niceTick(span * 1.24 / 5);
         axis.setAutoRanging(false);
-        axis.setLowerBound(lo - span * 0.12);
-        axis.setUpperBound(hi + span * 0.12);
-        axis.setTickUnit(niceTick(span * 1.24 / 6));
+        // whole ticks at both ends: the tick labels read 42.5, 43, not 42.336
+        axis.setLowerBound(Math.floor((lo - span * 0.12) / tick) * tick);
+        axis.setUpperBound(Math.ceil((hi + span * 0.12) / tick) * tick);
+        axis.setTickUnit(tick);
     }
 
     private static double niceTick(double raw) {
@@ -167,7 +179,12 @@ public final class SweepView implements AreaView {
 
     private Label pointNode(SweepViewModel.Point p) {
         Label l = new Label(p.label(viewModel.windows()));
-        l.getStyleClass().addAll("sweep-point", p.pareto() ? "sweep-front" : "sweep-other");
+        l.getStyleClass().add("sweep-point");
+        // inline, so the chart's own symbol colours (by series) do not paint over it
+        l.setStyle(p.pareto() ? "-fx-background-color: -color-accent-emphasis; -fx-text-fill: -color-fg-emphasis;"
+                + " -fx-background-insets: 0;"
+                : "-fx-background-color: -color-neutral-muted; -fx-text-fill: -color-fg-default;"
+                + " -fx-background-insets: 0;");
         l.setId("sweep-" + p.label(viewModel.windows()).replace(" · ", "-"));
         Tooltip tip = new Tooltip(viewModel.describe(p) + "\nClick to use " + ConversionNames.describe(
                 p.conversion()));
