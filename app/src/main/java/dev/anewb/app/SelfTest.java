@@ -32,7 +32,8 @@ import javax.imageio.ImageIO;
 /**
  * {@code anewb gui --self-test DIR}: opens the main window headless (1280×800 unless {@code --size} says
  * otherwise), visits every area, and writes one PNG per area, plus {@code model-dark.png} unless {@code --theme}
- * chose one theme for all; {@code --matrix} renders both sizes in both themes, a folder each. It uses in-memory settings so it neither reads nor changes the user's theme or window
+ * chose one theme for all; {@code --matrix} renders both sizes in both themes, a folder each.
+ * It uses in-memory settings so it neither reads nor changes the user's theme or window
  * size.
  */
 public final class SelfTest {

@@ -33,9 +33,10 @@ import java.util.function.Supplier;
  * Reports p50 and p90 per model.
  * <pre>
  * ./mvnw -o -B -Pworkbench-bench -pl app -am -DskipTests verify \
- *     -Dbench.args="--bert-base /tmp/bert-base-random [--large /tmp/llama-1b] [--moves 24]"
+ *     -Dbench.args="--bert-base /tmp/bert-base-random [--large /tmp/llama-1b [--large-only]] [--moves 24]"
  * </pre>
- * {@code --large DIR} is a Llama-3.2-1B-shaped folder ({@code ./anewb synth bench/configs/llama-3.2-1b.json --out DIR});
+ * {@code --large DIR} is a Llama-3.2-1B-shaped folder
+ * ({@code ./anewb synth bench/configs/llama-3.2-1b.json --out DIR});
  * it is measured with Drift's default range (its first layers) and with every layer.
  */
 public final class WorkbenchBenchmark {
@@ -48,11 +49,13 @@ public final class WorkbenchBenchmark {
     public static void main(String[] args) throws Exception {
         Path bertBase = null, large = null;
         int moves = 24;
+        boolean largeOnly = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--bert-base" -> bertBase = Path.of(args[++i]);
                 case "--large" -> large = Path.of(args[++i]);
                 case "--moves" -> moves = Integer.parseInt(args[++i]);
+                case "--large-only" -> largeOnly = true;
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -66,8 +69,8 @@ public final class WorkbenchBenchmark {
                 Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() / 1073741824.0,
                 System.getProperty("java.version"));
         List<String> rows = new ArrayList<>();
-        rows.add(run("bundled MiniLM (all-MiniLM-L6-v2, 22.7M)", BundledModel.ID, moves, false));
-        if (bertBase != null) {
+        if (!largeOnly) rows.add(run("bundled MiniLM (all-MiniLM-L6-v2, 22.7M)", BundledModel.ID, moves, false));
+        if (bertBase != null && !largeOnly) {
             rows.add(run("BERT-base-sized random (110M)", bertBaseFolder(bertBase).toString(), moves, false));
         }
         if (large != null) {
@@ -155,14 +158,14 @@ public final class WorkbenchBenchmark {
             return x;
         });
         long t0 = System.nanoTime();
-        waitFor(() -> b.session.model() != null, 600);
+        waitFor(() -> failed(b, name) || b.session.model() != null, 600);
         System.out.printf(Locale.ROOT, "%s: loaded in %.1f s%n", name, (System.nanoTime() - t0) / 1e9);
         if (allLayers) onFx(() -> {
             b.drift.layersProperty().set(b.drift.rangeChoices().getFirst());
             return null;
         });
         int first = b.session.conversion().blockSize();
-        waitFor(() -> b.driftShows(first) && b.memoryShows(first), 900);
+        waitFor(() -> failed(b, name) || b.driftShows(first) && b.memoryShows(first), 900);
         System.out.printf(Locale.ROOT, "%s: first drift and plan in %.1f s (%s)%n", name,
                 (System.nanoTime() - t0) / 1e9, b.drift.statusProperty().get());
         List<Double> all = new ArrayList<>(), drift = new ArrayList<>(), memory = new ArrayList<>();
@@ -183,7 +186,8 @@ public final class WorkbenchBenchmark {
             });
             if (!b.done.await(600, TimeUnit.SECONDS)) throw new IllegalStateException(name + ": move " + i + " hung");
             double ms = (Math.max(b.driftAt.get(), Math.max(b.memoryAt.get(), b.layoutAt.get())) - start[0]) / 1e6;
-            System.out.printf(Locale.ROOT, "  move %2d → block %3d: %8.1f ms (drift %.1f, memory %.1f, layout %.1f%s)%n",
+            System.out.printf(Locale.ROOT,
+                    "  move %2d → block %3d: %8.1f ms (drift %.1f, memory %.1f, layout %.1f%s)%n",
                     i, block, ms, (b.driftAt.get() - start[0]) / 1e6, (b.memoryAt.get() - start[0]) / 1e6,
                     (b.layoutAt.get() - start[0]) / 1e6, b.firstTapsAt.get() == 0 ? ""
                             : String.format(Locale.ROOT, ", first taps %.1f", (b.firstTapsAt.get() - start[0]) / 1e6));
@@ -202,10 +206,17 @@ public final class WorkbenchBenchmark {
             b.jobs.close();
             return null;
         });
-        return String.format(Locale.ROOT, "| %s | %d | %.0f / %.0f | %.0f / %.0f | %.0f | %.0f | %s |", name, all.size(),
+        return String.format(Locale.ROOT, "| %s | %d | %.0f / %.0f | %.0f / %.0f | %.0f | %.0f | %s |", name,
+                all.size(),
                 pct(all, 50), pct(all, 90), pct(drift, 50), pct(drift, 90), pct(memory, 50), pct(layout, 50),
                 taps.isEmpty() ? "– (report before 250 ms)"
                         : String.format(Locale.ROOT, "%.0f / %.0f", pct(taps, 50), pct(taps, 90)));
+    }
+
+    /** Stops the benchmark with a job's own message rather than waiting out a timeout. */
+    private static boolean failed(Bench b, String name) {
+        if (b.jobs.failures().isEmpty()) return false;
+        throw new IllegalStateException(name + ": " + b.jobs.failures().getFirst().message());
     }
 
     static double pct(List<Double> v, int p) {

@@ -55,6 +55,7 @@ public final class DriftView implements AreaView {
     @FXML private ComboBox<DriftMetric> metric;
     @FXML private ToggleButton allTaps;
     @FXML private ToggleButton compare;
+    @FXML private ToggleButton byCause;
     @FXML private ComboBox<DriftViewModel.RangeChoice> layers;
     @FXML private Label rangeNote;
     @FXML private Label pinnedLabel;
@@ -82,6 +83,9 @@ public final class DriftView implements AreaView {
         allTaps.setTooltip(new Tooltip("Off: one point per layer output; on: every tap, including each layer's "
                 + "attention and MLP outputs"));
         compare.selectedProperty().bindBidirectional(viewModel.compareProperty());
+        byCause.selectedProperty().bindBidirectional(viewModel.byCauseProperty());
+        byCause.setTooltip(new Tooltip("Also measure each change alone (quantization, FP16, chunking, layout): one "
+                + "more converted pass per cause"));
         compare.setTooltip(new Tooltip("Pin the current configuration: it stays drawn (dashed, on top) and the table "
                 + "gains a Δ column while you change the conversion. Memory and Run compare with it too."));
         layers.setItems(viewModel.rangeChoices());
@@ -180,7 +184,8 @@ public final class DriftView implements AreaView {
             cols.add(col);
         }
         if (viewModel.pinnedMeasuredProperty().get() != null) {
-            TableColumn<DriftViewModel.TapRow, String> d = column("Δ pinned", DriftViewModel.TapRow::deltaText, "+10.0 dB");
+            TableColumn<DriftViewModel.TapRow, String> d =
+                    column("Δ pinned", DriftViewModel.TapRow::deltaText, "+10.0 dB");
             d.setId("delta-pinned");
             cols.add(d);
         }
@@ -265,6 +270,7 @@ public final class DriftView implements AreaView {
         metric.valueProperty().unbindBidirectional(viewModel.metricProperty());
         allTaps.selectedProperty().unbindBidirectional(viewModel.allTapsProperty());
         compare.selectedProperty().unbindBidirectional(viewModel.compareProperty());
+        byCause.selectedProperty().unbindBidirectional(viewModel.byCauseProperty());
         layers.valueProperty().unbindBidirectional(viewModel.layersProperty());
     }
 }

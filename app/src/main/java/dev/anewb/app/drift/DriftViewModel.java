@@ -152,6 +152,7 @@ public final class DriftViewModel extends AreaViewModel {
     private final ReadOnlyObjectWrapper<Measured> pinnedMeasured = new ReadOnlyObjectWrapper<>(this, "pinnedMeasured");
     private final ObjectProperty<DriftMetric> metric = new SimpleObjectProperty<>(this, "metric", DriftMetric.SQNR);
     private final BooleanProperty allTaps = new SimpleBooleanProperty(this, "allTaps");
+    private final BooleanProperty byCause = new SimpleBooleanProperty(this, "byCause", true);
     private final ObjectProperty<GraphNames.Layer> selectedLayer = new SimpleObjectProperty<>(this, "selectedLayer");
     private final ObjectProperty<RangeChoice> layers = new SimpleObjectProperty<>(this, "layers");
     private final ObservableList<RangeChoice> rangeChoices = FXCollections.observableArrayList();
@@ -204,6 +205,7 @@ public final class DriftViewModel extends AreaViewModel {
                     requestMeasure();
                     requestPinned();
                 }),
+                byCause.subscribe(v -> requestMeasure()),
                 session.pinnedProperty().subscribe(p -> requestPinned()),
                 session.selectedOpProperty().subscribe(op -> {
                     GraphNames.Layer l = op == null ? null : GraphNames.layerOf(op);
@@ -233,11 +235,15 @@ public final class DriftViewModel extends AreaViewModel {
         long params = g.parameterCount();
         if (params > LARGE_MODEL_PARAMETERS && g.layerCount() > LARGE_MODEL_LAYERS) {
             layers.set(rangeChoices.get(1));
+            // Each cause is one more converted pass over the layers, most of them unchanged by a slider move.
+            byCause.set(false);
             rangeNote.set(String.format(Locale.ROOT, "%s parameters: layers 0–%d measured first (each slider move "
-                    + "converts and runs only them, from the original's hidden state); choose more above",
+                    + "converts and runs only them, from the original's hidden state), without attribution by cause "
+                    + "(each cause is one more pass); choose more layers or By cause above",
                     humanCount(params), LARGE_MODEL_LAYERS - 1));
         } else {
             layers.set(rangeChoices.getFirst());
+            byCause.set(true);
             rangeNote.set("");
         }
     }
@@ -280,7 +286,7 @@ public final class DriftViewModel extends AreaViewModel {
             clearPartial();
             partialOf = c.conversion();
             streamAfter.playFromStart();
-            return measureJob(session, c, session.sampleInput(), range(), true, sink);
+            return measureJob(session, c, session.sampleInput(), range(), byCause.get(), sink);
         }, this::taps, m -> {
             clearPartial();
             measured.set(m);
@@ -652,6 +658,9 @@ public final class DriftViewModel extends AreaViewModel {
 
     /** Off: the hidden_states taps only (one point per layer); on: every tap in graph order. */
     public BooleanProperty allTapsProperty() { return allTaps; }
+
+    /** On: each change is also measured alone (attribution by cause); off for large models until asked. */
+    public BooleanProperty byCauseProperty() { return byCause; }
 
     /** The layer whose inner taps are detailed; null for none. */
     public ObjectProperty<GraphNames.Layer> selectedLayerProperty() { return selectedLayer; }

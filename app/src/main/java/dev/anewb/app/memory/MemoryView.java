@@ -10,7 +10,6 @@ import dev.anewb.app.ui.Fxml;
 import dev.anewb.app.ui.Icons;
 import dev.anewb.app.ui.Numbers;
 import dev.anewb.app.ui.TableColumns;
-import javafx.beans.property.ReadOnlyObjectWrapper;
 import javafx.collections.ListChangeListener;
 import javafx.fxml.FXML;
 import javafx.scene.Node;
@@ -42,7 +41,6 @@ import javafx.util.Subscription;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Function;
 
 /**
  * Controller of MemoryView.fxml: summary cards, the SRAM timeline (one canvas), per-op table and warnings, kept in
@@ -316,7 +314,8 @@ public final class MemoryView implements AreaView {
                 + " (" + p.chip().name() + ", confidence " + p.chip().bufferMb().confidence() + ")");
         timeline.setSelected(viewModel.selectedOpProperty().get());
         bufferLegend.setText(timeline.bufferOffScale()
-                ? "on-chip buffer " + MemoryViewModel.bytes(p.chip().bufferBytes()) + ": above this scale, every op fits"
+                ? "on-chip buffer " + MemoryViewModel.bytes(p.chip().bufferBytes())
+                        + ": above this scale, every op fits"
                 : "- - - on-chip buffer size");
     }
 

@@ -198,6 +198,7 @@ public final class MemoryViewModel extends AreaViewModel {
         }
         scheduler.request(() -> planJob(session, m.graph(), session.conversion()), o -> {
             outcome.set(o);
+            if (o.plan() != null) session.latestPlanProperty().set(o.plan());
             measurePerChannel();
         });
         replanPinned();

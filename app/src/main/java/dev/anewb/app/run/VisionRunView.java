@@ -18,8 +18,6 @@ import java.util.Locale;
 import java.util.Map;
 
 import static dev.anewb.app.run.SideBySideGrid.key;
-import static dev.anewb.app.run.SideBySideGrid.ms;
-import static dev.anewb.app.run.SideBySideGrid.span;
 import static dev.anewb.app.run.SideBySideGrid.val;
 
 /** Controller of VisionRunView.fxml: an image, what the model sees of it, both models' outputs compared. */

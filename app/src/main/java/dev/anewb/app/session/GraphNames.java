@@ -48,7 +48,8 @@ public final class GraphNames {
     /** i of {@code [encoder_|decoder_]hidden_states.i}, else −1. */
     private static int hiddenIndex(String tap) {
         int at = tap.indexOf("hidden_states.");
-        if (at < 0 || !(at == 0 || tap.substring(0, at).equals("encoder_") || tap.substring(0, at).equals("decoder_"))) {
+        String before = at < 0 ? "" : tap.substring(0, at);
+        if (at < 0 || !(at == 0 || before.equals("encoder_") || before.equals("decoder_"))) {
             return -1;
         }
         return parse(tap.substring(at + "hidden_states.".length()));

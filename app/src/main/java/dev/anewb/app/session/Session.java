@@ -3,6 +3,7 @@ package dev.anewb.app.session;
 import dev.anewb.AnewbException;
 import dev.anewb.ane.ChipProfile;
 import dev.anewb.ane.ChipProfiles;
+import dev.anewb.ane.PlanResult;
 import dev.anewb.api.ConvertedModel;
 import dev.anewb.api.ModelLoader;
 import dev.anewb.api.ModelSession;
@@ -60,6 +61,7 @@ public final class Session {
     private final ReadOnlyObjectWrapper<ConvertedModel> converted = new ReadOnlyObjectWrapper<>(this, "converted");
     private final ReadOnlyStringWrapper conversionProblem = new ReadOnlyStringWrapper(this, "conversionProblem");
     private final ObjectProperty<DriftReport> latestDrift = new SimpleObjectProperty<>(this, "latestDrift");
+    private final ObjectProperty<PlanResult> latestPlan = new SimpleObjectProperty<>(this, "latestPlan");
     private final IntegerProperty planSequenceLength = new SimpleIntegerProperty(this, "planSequenceLength", 128);
     private final IntegerProperty planBatch = new SimpleIntegerProperty(this, "planBatch", 1);
     private final ReadOnlyBooleanWrapper loading = new ReadOnlyBooleanWrapper(this, "loading");
@@ -108,10 +110,17 @@ public final class Session {
         synchronized SampleInput.Prepared sample(SampleInput input) {
             if (sample == null || !sample.input().equals(input)) {
                 // Texts go through the same cache as batch(texts), so Drift's reference run is reused either way.
-                sample = input instanceof SampleInput.Texts t
-                        ? new SampleInput.Prepared(input, batch(t.texts()),
-                                t.texts().size() == 1 ? "1 text" : t.texts().size() + " texts")
-                        : input.prepare(model);
+                if (input instanceof SampleInput.Texts && !model.hasTokenizer()) {
+                    // A model without a tokenizer (a random-weight one) is measured on the engine's fixed ids.
+                    Batch ids = session.convert(Conversion.ORIGINAL).sampleInput();
+                    sample = new SampleInput.Prepared(input, ids, "no tokenizer: the built-in " + ids.seq()
+                            + "-token id sequence");
+                } else {
+                    sample = input instanceof SampleInput.Texts t
+                            ? new SampleInput.Prepared(input, batch(t.texts()),
+                                    t.texts().size() == 1 ? "1 text" : t.texts().size() + " texts")
+                            : input.prepare(model);
+                }
             }
             return sample;
         }
@@ -288,10 +297,16 @@ public final class Session {
     /** The last drift report the Drift area measured (Export writes it into the report). */
     public ObjectProperty<DriftReport> latestDriftProperty() { return latestDrift; }
 
+    /**
+     * The last plan the Memory area made of the session's conversion (a report can include it); null until Memory
+     * planned one.
+     */
+    public ObjectProperty<PlanResult> latestPlanProperty() { return latestPlan; }
+
     /** Sequence length the planner areas are asked to plan for ({@link #planLength()} is what they plan). */
     public IntegerProperty planSequenceLengthProperty() { return planSequenceLength; }
 
-    /** The length the planner areas plan the loaded model at, and why it differs from the one asked; null without one. */
+    /** The length the planner areas plan the loaded model at, and why it differs from the one asked; null if none. */
     public PlanLength planLength() {
         LoadedModel m = model.get();
         return m == null ? null : PlanLength.of(m.graph(), planSequenceLength.get());
