@@ -49,6 +49,7 @@ import org.testfx.util.WaitForAsyncUtils;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
@@ -76,13 +77,18 @@ class ControlsFlowTest {
         return type.cast(workbench.view().areaView(area));
     }
 
-    private static void waitUntil(Supplier<Boolean> ready) throws Exception {
-        WaitForAsyncUtils.waitFor(120, TimeUnit.SECONDS, ready::get);
+    private void waitUntil(Supplier<Boolean> ready) throws Exception {
+        try {
+            WaitForAsyncUtils.waitFor(120, TimeUnit.SECONDS, ready::get);
+        } catch (TimeoutException e) {
+            fail("timed out; running " + workbench.jobs().running() + ", failed " + workbench.jobs().failures()
+                    + ", conversion " + session().conversion());
+        }
         WaitForAsyncUtils.waitForFxEvents();
     }
 
     /** Waits for Drift to show a finished report of {@code block}. */
-    private static DriftViewModel.Measured measured(DriftViewModel vm, int block) throws Exception {
+    private DriftViewModel.Measured measured(DriftViewModel vm, int block) throws Exception {
         waitUntil(() -> vm.measuredProperty().get() != null && !vm.computingProperty().get()
                 && vm.measuredProperty().get().conversion().blockSize() == block);
         return vm.measuredProperty().get();
@@ -99,7 +105,9 @@ class ControlsFlowTest {
         DriftView drift = view(robot, Area.DRIFT, DriftView.class);
         measured(drift.viewModel(), 128);
         Slider slider = robot.lookup("#blockSlider").queryAs(Slider.class);
-        robot.clickOn(slider).type(KeyCode.RIGHT);
+        // focused, not clicked: a click on the track moves the thumb to where it lands
+        robot.interact(slider::requestFocus);
+        robot.type(KeyCode.RIGHT);
         assertEquals(256, session().conversion().blockSize(), "one key step is the next power of two");
         DriftViewModel.Measured m256 = measured(drift.viewModel(), 256);
         assertEquals(engineReport(session().conversion()).lastHidden().sqnrDb(),
@@ -191,8 +199,8 @@ class ControlsFlowTest {
         WeightsViewModel.WeightRow v2 = vm.rows().stream().filter(r -> r.op().equals("layers.2.v")).findFirst()
                 .orElseThrow();
         robot.interact(() -> weights.table().getSelectionModel().select(v2));
-        waitUntil(() -> vm.analysisProperty().get() != null && vm.analysisProperty().get().weight().equals(v2.weight())
-                && !vm.computingProperty().get());
+        waitUntil(() -> vm.analysisProperty().get() != null
+                && vm.analysisProperty().get().weight().equals(v2.weight()) && !vm.computingProperty().get());
         ConvertedModel c = session().converted();
         BlockErrorMap map = BlockErrorMap.of(c.source().weights().get(v2.weight()),
                 c.source().graph().weights().get(v2.weight()), BlockQuantizer.of(

@@ -208,7 +208,7 @@ public final class SweepViewModel extends AreaViewModel {
      * The points with {@code pareto} set where no other point has at least the same value at no more cost, better
      * in one of them; points without a value are never on it.
      */
-    static List<Point> front(List<Point> all, Metric metric, Cost cost) {
+    public static List<Point> front(List<Point> all, Metric metric, Cost cost) {
         List<Point> out = new ArrayList<>();
         for (Point p : all) {
             double v = p.value(metric), c = p.cost(cost);
