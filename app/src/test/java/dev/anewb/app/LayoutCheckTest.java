@@ -16,6 +16,7 @@ import org.testfx.framework.junit5.Start;
 import org.testfx.framework.junit5.Stop;
 import org.testfx.util.WaitForAsyncUtils;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +48,22 @@ class LayoutCheckTest {
         robot.interact(() -> workbench.viewModel().themeProperty().set(AppTheme.DARK));
         problems.addAll(visitAll(robot, 960, 600));
         robot.interact(() -> workbench.viewModel().themeProperty().set(AppTheme.LIGHT));
+        assertEquals(List.of(), problems);
+    }
+
+    @Test void everyKindOfModelFitsTheMinimumWindow(FxRobot robot) throws Exception {
+        List<String> problems = new ArrayList<>();
+        for (String fixture : List.of("gpt2-tiny", "llama-tiny", "vit-tiny", "whisper-tiny")) {
+            String path = Path.of("../../shared/fixtures", fixture).toAbsolutePath().normalize().toString();
+            robot.interact(() -> workbench.viewModel().session().load(path));
+            WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> workbench.viewModel().session().model() != null
+                    && workbench.viewModel().session().model().folder() != null
+                    && workbench.viewModel().session().model().folder().endsWith(fixture));
+            for (String p : visitAll(robot, 960, 600)) problems.add(fixture + " " + p);
+            workbench.jobs().failures().forEach(f -> problems.add(fixture + " job failed: " + f.title() + ": "
+                    + f.message()));
+            robot.interact(() -> workbench.jobs().failures().clear());
+        }
         assertEquals(List.of(), problems);
     }
 

@@ -16,6 +16,7 @@ import dev.anewb.app.ui.Numbers;
 import dev.anewb.drift.DriftReport;
 import dev.anewb.drift.TapMetrics;
 import dev.anewb.io.ByteSizes;
+import dev.anewb.job.Job;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.LayerRange;
 import dev.anewb.model.ModelGraph;
@@ -167,20 +168,25 @@ public final class GraphViewModel extends AreaViewModel {
     /** Measures drift (taps only) and plans the session's conversion, off the FX thread, latest wins. */
     private void measure() {
         Session session = session();
+        if (graph() == null || session.model() == null) return;
+        // the state is read when the job starts: a new model's input and its converted graph arrive one by one
+        scheduler.request(() -> overlaysJob(session), overlays::set);
+    }
+
+    private static Job<Overlays> overlaysJob(Session session) {
         ConvertedModel c = session.converted();
-        ModelGraph g = graph();
-        if (g == null || session.model() == null) return;
-        Conversion conv = c == null ? session.conversion() : c.conversion();
+        if (session.model() == null) return null;
         ModelGraph original = session.model().graph();
+        Conversion conv = c == null ? session.conversion() : c.conversion();
         ChipProfile chip = session.baseChip();
         Double override = session.bufferOverrideMbProperty().get();
         int batch = session.planBatchProperty().get();
         int seq = PlanLength.of(original, session.planSequenceLengthProperty().get()).planned();
-        boolean drift = c != null && session.canMeasureDrift();
+        boolean drift = c != null && c.source() == session.model() && session.canMeasureDrift();
         SampleInput input = session.sampleInput();
         LayerRange range = original.parameterCount() > 1_000_000_000L && original.layerCount() > 4
                 ? new LayerRange(0, 3) : null;
-        scheduler.request(() -> ctx -> {
+        return ctx -> {
             PlanResult plan = null;
             String problem = null;
             try {
@@ -190,7 +196,7 @@ public final class GraphViewModel extends AreaViewModel {
             }
             DriftReport report = drift ? c.drift(session.sample(input).batch(), false, range, ctx, null) : null;
             return new Overlays(conv, report, plan, problem);
-        }, overlays::set);
+        };
     }
 
     /** What the chosen overlay says about {@code node}. */

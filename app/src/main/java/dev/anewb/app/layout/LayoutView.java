@@ -215,11 +215,11 @@ public final class LayoutView implements AreaView {
             k.setMinWidth(Region.USE_PREF_SIZE);
             Label v = new Label(f.value());
             v.getStyleClass().add("card-value");
+            // a long value wraps within its pair, never runs past the area's edge
             v.setWrapText(true);
+            v.setMaxWidth(220);
             v.setMinHeight(Region.USE_PREF_SIZE);
             HBox pair = new HBox(6, k, v);
-            // a pair wider than the row wraps its value, never runs past the edge
-            pair.maxWidthProperty().bind(figures.widthProperty());
             figures.getChildren().add(pair);
         }
     }

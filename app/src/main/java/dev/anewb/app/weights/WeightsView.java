@@ -66,10 +66,12 @@ public final class WeightsView implements AreaView {
         busy.visibleProperty().bind(viewModel.computingProperty());
         status.textProperty().bind(viewModel.statusProperty());
 
+        TableColumn<WeightsViewModel.WeightRow, String> opColumn = TableColumns.text("op",
+                WeightsViewModel.WeightRow::op, "layers.11.mlp_out");
         TableColumn<WeightsViewModel.WeightRow, String> weightColumn = TableColumns.text("weight",
                 WeightsViewModel.WeightRow::weight, "encoder.layer.0.attention.self.query.weight");
         table.getColumns().setAll(List.of(
-                TableColumns.text("op", WeightsViewModel.WeightRow::op, "layers.11.mlp_out"),
+                opColumn,
                 TableColumns.text("shape", WeightsViewModel.WeightRow::shape, "3072 × 768"),
                 TableColumns.text("scheme", WeightsViewModel.WeightRow::scheme, "per-channel sym"),
                 TableColumns.text("max error", WeightsViewModel.WeightRow::maxText, "1.00e-02"),
@@ -83,6 +85,7 @@ public final class WeightsView implements AreaView {
             if (!syncing && r != null) viewModel.selectedProperty().set(r.weight());
         });
         ListChangeListener<WeightsViewModel.WeightRow> onRows = c -> {
+            TableColumns.fit(opColumn, viewModel.rows(), WeightsViewModel.WeightRow::op);
             TableColumns.fit(weightColumn, viewModel.rows(), WeightsViewModel.WeightRow::weight);
             selectRow(viewModel.selectedProperty().get());
         };

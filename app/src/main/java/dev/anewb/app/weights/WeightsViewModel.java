@@ -5,6 +5,7 @@ import dev.anewb.app.area.AreaViewModel;
 import dev.anewb.app.jobs.LatestJobScheduler;
 import dev.anewb.app.session.GraphNames;
 import dev.anewb.app.session.Session;
+import dev.anewb.job.Job;
 import dev.anewb.model.WeightInfo;
 import dev.anewb.model.WeightRole;
 import dev.anewb.quant.BlockErrorMap;
@@ -106,7 +107,8 @@ public final class WeightsViewModel extends AreaViewModel {
     private void measure() {
         ConvertedModel c = session().converted();
         String name = selected.get();
-        if (c == null || name == null) return;
+        // a new model's converted graph arrives before this area has its weight names
+        if (c == null || name == null || !c.source().graph().weights().containsKey(name)) return;
         WeightInfo.Quant quant = c.graph().weights().get(name) == null ? null : c.graph().weights().get(name).quant();
         if (quant == null) {
             scheduler.cancel();
@@ -130,9 +132,19 @@ public final class WeightsViewModel extends AreaViewModel {
             rows.clear();
             return;
         }
-        Map<String, String> ops = opOfWeight;
-        List<String> names = List.copyOf(weights);
-        tableScheduler.request(() -> ctx -> {
+        tableScheduler.request(() -> {
+            // read when the job starts: the converted model and its own weights, never another model's names
+            ConvertedModel now = session().converted();
+            if (now == null || !now.source().hasWeights()) return null;
+            Map<String, String> ops = GraphNames.opOfWeight(now.source().graph());
+            List<String> names = now.source().graph().weights().values().stream()
+                    .filter(w -> w.role() == WeightRole.PROJECTION).map(WeightInfo::name).toList();
+            return measureAllJob(now, names, ops);
+        }, rows::setAll);
+    }
+
+    private static Job<List<WeightRow>> measureAllJob(ConvertedModel c, List<String> names, Map<String, String> ops) {
+        return ctx -> {
             List<WeightRow> out = new ArrayList<>();
             for (int i = 0; i < names.size(); i++) {
                 ctx.checkCancelled();
@@ -140,7 +152,7 @@ public final class WeightsViewModel extends AreaViewModel {
                 out.add(row(c, names.get(i), ops.getOrDefault(names.get(i), "")));
             }
             return out;
-        }, rows::setAll);
+        };
     }
 
     static WeightRow row(ConvertedModel c, String name, String op) {
