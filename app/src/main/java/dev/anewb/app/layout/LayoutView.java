@@ -85,7 +85,8 @@ public final class LayoutView implements AreaView {
             @Override protected void updateItem(LayoutViewModel.Entry e, boolean empty) {
                 super.updateItem(e, empty);
                 setText(empty || e == null ? null : e.label());
-                setTooltip(empty || e == null || e.tensor() == null ? null : new Tooltip(e.tensor()));
+                setTooltip(empty || e == null || e.tensor() == null ? null
+                        : new Tooltip(e.tensor() + (e.detail().isEmpty() ? "" : " (" + e.detail() + ")")));
             }
         });
         tensorTree.getSelectionModel().selectedItemProperty().addListener((obs, old, item) -> {

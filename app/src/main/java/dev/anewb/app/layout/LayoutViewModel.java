@@ -47,8 +47,13 @@ public final class LayoutViewModel extends AreaViewModel {
         @Override public String toString() { return label; }
     }
 
-    /** A tree entry: a group (tensor null) or a tensor with the name LayoutCatalog knows it by. */
-    public record Entry(String label, String tensor) {
+    /**
+     * A tree entry: a group (tensor null) or a tensor with the name LayoutCatalog knows it by, and what it is (the
+     * tooltip: "linear output").
+     */
+    public record Entry(String label, String tensor, String detail) {
+        public Entry(String label, String tensor) { this(label, tensor, ""); }
+
         @Override public String toString() { return label; }
     }
 
@@ -123,7 +128,7 @@ public final class LayoutViewModel extends AreaViewModel {
                 kinds.putIfAbsent(k, new ArrayList<>());
             }
             if (seen.add(op.output())) {
-                kinds.get("Activations").add(new Entry(op.output() + " · " + op.kind(), op.output()));
+                kinds.get("Activations").add(new Entry(op.output(), op.output(), op.kind() + " output"));
             }
             for (String w : op.weights()) {
                 WeightInfo info = g.weights().get(w);
