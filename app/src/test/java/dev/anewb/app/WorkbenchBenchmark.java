@@ -184,13 +184,21 @@ public final class WorkbenchBenchmark {
                 b.panel.blockSizeProperty().set(block);
                 return null;
             });
-            if (!b.done.await(600, TimeUnit.SECONDS)) throw new IllegalStateException(name + ": move " + i + " hung");
+            long deadline = System.nanoTime() + 600_000_000_000L;
+            while (!b.done.await(1, TimeUnit.SECONDS)) {
+                if (!b.jobs.failures().isEmpty()) {
+                    throw new IllegalStateException(name + ": move " + i + " failed: "
+                            + b.jobs.failures().getFirst().title() + ": " + b.jobs.failures().getFirst().message());
+                }
+                if (System.nanoTime() > deadline) throw new IllegalStateException(name + ": move " + i + " hung");
+            }
             double ms = (Math.max(b.driftAt.get(), Math.max(b.memoryAt.get(), b.layoutAt.get())) - start[0]) / 1e6;
             System.out.printf(Locale.ROOT,
-                    "  move %2d → block %3d: %8.1f ms (drift %.1f, memory %.1f, layout %.1f%s)%n",
+                    "  move %2d → block %3d: %8.1f ms (drift %.1f, memory %.1f, layout %.1f%s) heap %.1f GiB%n",
                     i, block, ms, (b.driftAt.get() - start[0]) / 1e6, (b.memoryAt.get() - start[0]) / 1e6,
                     (b.layoutAt.get() - start[0]) / 1e6, b.firstTapsAt.get() == 0 ? ""
-                            : String.format(Locale.ROOT, ", first taps %.1f", (b.firstTapsAt.get() - start[0]) / 1e6));
+                            : String.format(Locale.ROOT, ", first taps %.1f", (b.firstTapsAt.get() - start[0]) / 1e6),
+                    (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / 1073741824.0);
             if (i < WARM_UP_MOVES) continue;
             all.add(ms);
             drift.add((b.driftAt.get() - start[0]) / 1e6);
