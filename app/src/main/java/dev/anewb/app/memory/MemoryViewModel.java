@@ -177,6 +177,13 @@ public final class MemoryViewModel extends AreaViewModel {
                 outcome.subscribe(o -> publish()),
                 pinnedOutcome.subscribe(o -> publish()),
                 session.selectedOpProperty().subscribe(this::selectOpNamed),
+                // an op chosen here is the one every area follows, as one chosen in the graph
+                selectedOp.subscribe(i -> {
+                    int at = i.intValue();
+                    if (at >= 0 && at < ops.size() && view.get() != View.BASELINE) {
+                        session.selectedOpProperty().set(ops.get(at).name());
+                    }
+                }),
                 view.subscribe(v -> publish()),
                 scheduler.computingProperty().subscribe(c -> updateStatus()),
                 session.chipProperty().subscribe(c -> {
