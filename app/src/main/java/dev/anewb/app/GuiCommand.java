@@ -10,6 +10,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -37,15 +38,23 @@ public final class GuiCommand implements Callable<Integer> {
                     + "area once more in dark).")
     String theme;
 
+    @Option(names = "--matrix",
+            description = "With --self-test: render every area at 1280x800 and at 960x600, each in light and in dark, "
+                    + "into DIR/WxH-theme/ (the check that nothing is cut at either size in either theme).")
+    boolean matrix;
+
     @Spec CommandSpec spec;
 
     @Override public Integer call() {
-        if (selfTestDir == null && (size != null || theme != null)) {
-            throw AnewbException.usage("--size and --theme only apply to --self-test");
+        if (selfTestDir == null && (size != null || theme != null || matrix)) {
+            throw AnewbException.usage("--size, --theme and --matrix only apply to --self-test");
+        }
+        if (matrix && (size != null || theme != null)) {
+            throw AnewbException.usage("--matrix renders both sizes and both themes: drop --size and --theme");
         }
         if (selfTestDir != null) {
-            return SelfTest.runHeadless(selfTestDir, model, shots(), spec.commandLine().getOut(),
-                    spec.commandLine().getErr());
+            return SelfTest.runHeadless(selfTestDir, model, matrix ? SelfTest.Shots.MATRIX : List.of(shots()),
+                    spec.commandLine().getOut(), spec.commandLine().getErr());
         }
         // Blocks until the last window closes.
         try {

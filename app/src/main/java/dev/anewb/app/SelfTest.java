@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -31,7 +32,8 @@ import javax.imageio.ImageIO;
 /**
  * {@code anewb gui --self-test DIR}: opens the main window headless (1280×800 unless {@code --size} says
  * otherwise), visits every area, and writes one PNG per area, plus {@code model-dark.png} unless {@code --theme}
- * chose one theme for all. It uses in-memory settings so it neither reads nor changes the user's theme or window
+ * chose one theme for all; {@code --matrix} renders both sizes in both themes, a folder each.
+ * It uses in-memory settings so it neither reads nor changes the user's theme or window
  * size.
  */
 public final class SelfTest {
@@ -43,12 +45,21 @@ public final class SelfTest {
      */
     public record Shots(int width, int height, AppTheme theme) {
         public static final Shots DEFAULT = new Shots(1280, 800, null);
+        /** Both sizes the layout must hold at, each in both themes (--matrix). */
+        public static final List<Shots> MATRIX = List.of(new Shots(1280, 800, AppTheme.LIGHT),
+                new Shots(1280, 800, AppTheme.DARK), new Shots(960, 600, AppTheme.LIGHT),
+                new Shots(960, 600, AppTheme.DARK));
+
+        /** "960x600-dark": the folder of one combination of the matrix. */
+        String folder() {
+            return width + "x" + height + "-" + (theme == null ? "light" : theme.name().toLowerCase(Locale.ROOT));
+        }
     }
 
     private SelfTest() { }
 
     /** Starts the toolkit headless, renders, shuts the toolkit down; returns the exit code. */
-    static int runHeadless(Path dir, String requestedModel, Shots shots, PrintWriter out, PrintWriter err) {
+    static int runHeadless(Path dir, String requestedModel, List<Shots> all, PrintWriter out, PrintWriter err) {
         // Must be set before the toolkit starts; an explicit -D from the user wins.
         setIfAbsent("glass.platform", "Headless");
         setIfAbsent("prism.order", "sw");
@@ -60,18 +71,9 @@ public final class SelfTest {
             // The toolkit is already up (e.g. inside a test JVM): reuse it.
         }
         Platform.setImplicitExit(false);
-        Platform.runLater(() -> {
-            try {
-                render(dir, requestedModel, shots).whenComplete((files, error) -> {
-                    if (error != null) done.completeExceptionally(error);
-                    else done.complete(files);
-                });
-            } catch (Throwable t) {
-                done.completeExceptionally(t);
-            }
-        });
+        Platform.runLater(() -> renderAll(dir, requestedModel, all, 0, new ArrayList<>(), done));
         try {
-            List<Path> written = done.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            List<Path> written = done.get((long) TIMEOUT_SECONDS * all.size(), TimeUnit.SECONDS);
             written.forEach(p -> out.println(p));
             out.flush();
             return 0;
@@ -92,6 +94,29 @@ public final class SelfTest {
         } finally {
             err.flush();
             Platform.exit();
+        }
+    }
+
+    /** Renders the combinations one after the other (one window each), into a folder each when there are several. */
+    private static void renderAll(Path dir, String requestedModel, List<Shots> all, int next, List<Path> written,
+                                  CompletableFuture<List<Path>> done) {
+        if (next == all.size()) {
+            done.complete(written);
+            return;
+        }
+        Shots shots = all.get(next);
+        try {
+            render(all.size() == 1 ? dir : dir.resolve(shots.folder()), requestedModel, shots)
+                    .whenComplete((files, error) -> {
+                        if (error != null) {
+                            done.completeExceptionally(error);
+                            return;
+                        }
+                        written.addAll(files);
+                        renderAll(dir, requestedModel, all, next + 1, written, done);
+                    });
+        } catch (Throwable t) {
+            done.completeExceptionally(t);
         }
     }
 
@@ -121,6 +146,8 @@ public final class SelfTest {
             steps.add(() -> viewModel.select(area));
             // Run shows real content for every kind of model: generation and decoding start from their sample input.
             if (area == Area.RUN) steps.add(view::runCurrent);
+            // Sweep shows its points and front, not an empty chart: the self-test starts it.
+            if (area == Area.SWEEP) steps.add(viewModel::sweep);
             steps.add(() -> shoot(scene, shots, dir.resolve(area.key() + ".png"), area.title(), written, problems));
         }
         if (shots.theme() == null) {

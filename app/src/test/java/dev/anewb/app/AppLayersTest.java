@@ -24,8 +24,8 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 class AppLayersTest {
     /** The workbench's areas, and the conversion panel beside them. */
     private static final String[] AREAS = {"dev.anewb.app.model..", "dev.anewb.app.drift..", "dev.anewb.app.memory..",
-            "dev.anewb.app.layout..", "dev.anewb.app.weights..", "dev.anewb.app.run..", "dev.anewb.app.export..",
-            "dev.anewb.app.conversion.."};
+            "dev.anewb.app.layout..", "dev.anewb.app.weights..", "dev.anewb.app.graph..", "dev.anewb.app.sweep..",
+            "dev.anewb.app.run..", "dev.anewb.app.export..", "dev.anewb.app.conversion.."};
 
     private static JavaClasses app;
 

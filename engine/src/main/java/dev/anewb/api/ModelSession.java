@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +51,8 @@ public final class ModelSession implements DriftAnalysis.Runs, AutoCloseable {
     static final int REFERENCES_KEPT = 4;
     /** Converted runs kept (conversion, range, input): drift by cause re-runs only the causes a change touched. */
     static final int RUNS_KEPT = 8;
+    /** Prepared weight bytes the kept executors may hold together: half the heap, the rest for runs and the app. */
+    private volatile long preparedBudget = Runtime.getRuntime().maxMemory() / 2;
 
     private final LoadedModel model;
     private final boolean ownsModel;
@@ -178,10 +181,38 @@ public final class ModelSession implements DriftAnalysis.Runs, AutoCloseable {
         if (c.isOriginal() && range == null) return executor();
         ModelGraph full = convert(c).graph();
         ModelGraph g = range == null ? full : full.layers(range.from(), range.to());
+        RunKey key = new RunKey(c, range);
         synchronized (executors) {
-            return executors.computeIfAbsent(new RunKey(c, range), k -> new Executor(g, model.weights(), prepared));
+            Executor e = executors.get(key);
+            if (e == null) {
+                e = new Executor(g, model.weights(), prepared);
+                executors.put(key, e);
+                keepWithinBudget(key);
+            }
+            return e;
         }
     }
+
+    /**
+     * Drops the least recently used executors while the weights they prepared exceed {@link #preparedBudget}: a 1B
+     * model's INT8 codes take 1.2 GB per block size, and six of them do not fit a default heap. The executor just made
+     * is kept (it has prepared nothing yet; it is counted from the next one on). Shared weights count once per
+     * executor, so the bound errs on the side of the heap.
+     */
+    private void keepWithinBudget(RunKey keep) {
+        long total = 0;
+        for (Executor x : executors.values()) total += x.preparedWeightBytes();
+        Iterator<Map.Entry<RunKey, Executor>> eldestFirst = executors.entrySet().iterator();
+        while (total > preparedBudget && eldestFirst.hasNext()) {
+            Map.Entry<RunKey, Executor> e = eldestFirst.next();
+            if (e.getKey().equals(keep)) continue;
+            total -= e.getValue().preparedWeightBytes();
+            eldestFirst.remove();
+        }
+    }
+
+    /** Sets the budget of {@link #keepWithinBudget} (tests). */
+    void preparedBudget(long bytes) { preparedBudget = bytes; }
 
     /** The executor of the model's own graph: the original's, or a package's converted one. */
     public synchronized Executor executor() {

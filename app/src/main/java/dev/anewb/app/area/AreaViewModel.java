@@ -2,10 +2,12 @@ package dev.anewb.app.area;
 
 import dev.anewb.app.jobs.LatestJobScheduler;
 import dev.anewb.app.session.Session;
+import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.ReadOnlyBooleanProperty;
 import javafx.beans.property.ReadOnlyBooleanWrapper;
 import javafx.beans.property.ReadOnlyStringProperty;
 import javafx.beans.property.ReadOnlyStringWrapper;
+import javafx.beans.property.SimpleBooleanProperty;
 import javafx.beans.value.ObservableBooleanValue;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
@@ -29,6 +31,8 @@ public abstract class AreaViewModel {
     private final ReadOnlyBooleanWrapper modelLoaded = new ReadOnlyBooleanWrapper(this, "modelLoaded");
     private final ReadOnlyBooleanWrapper computing = new ReadOnlyBooleanWrapper(this, "computing");
     private final List<ObservableBooleanValue> work = new ArrayList<>();
+    private final BooleanProperty compare = new SimpleBooleanProperty(this, "compare");
+    private boolean syncingCompare;
     private Subscription subscriptions;
 
     protected AreaViewModel(Session session, String title, String purpose, List<String> contents, String hint) {
@@ -38,6 +42,17 @@ public abstract class AreaViewModel {
         this.hint = new ReadOnlyStringWrapper(hint);
         this.contents = FXCollections.unmodifiableObservableList(FXCollections.observableArrayList(contents));
         subscriptions = session.modelProperty().subscribe(m -> modelLoaded.set(m != null));
+        // Every area's Compare switch is the session's one pin: on in one area, on in all.
+        keep(session.pinnedProperty().subscribe(p -> {
+            syncingCompare = true;
+            compare.set(p != null);
+            syncingCompare = false;
+        }));
+        compare.addListener((obs, was, on) -> {
+            if (syncingCompare) return;
+            if (on) session.pin();
+            else session.pinnedProperty().set(null);
+        });
     }
 
     /** The shared state the area reads; views never reach it, they ask their view model. */
@@ -79,6 +94,12 @@ public abstract class AreaViewModel {
 
     /** True while engine work of this area runs (the area's busy indicator). */
     public ReadOnlyBooleanProperty computingProperty() { return computing.getReadOnlyProperty(); }
+
+    /**
+     * On: the session's current configuration is pinned and shown beside every later one (the session's pin, shared
+     * by every area); off: unpinned.
+     */
+    public BooleanProperty compareProperty() { return compare; }
 
     /** Drops the view model's subscriptions and cancels its engine work (the window closed). */
     public void dispose() {

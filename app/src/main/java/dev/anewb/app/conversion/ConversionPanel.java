@@ -7,6 +7,8 @@ import dev.anewb.app.ui.Fxml;
 import dev.anewb.app.ui.SpinnerBinding;
 import dev.anewb.model.Conversion;
 import javafx.beans.property.IntegerProperty;
+import javafx.collections.ListChangeListener;
+import javafx.css.PseudoClass;
 import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.fxml.FXML;
 import javafx.scene.Parent;
@@ -32,6 +34,7 @@ import javafx.scene.layout.VBox;
 import javafx.stage.FileChooser;
 import javafx.util.StringConverter;
 import javafx.util.Subscription;
+import org.controlsfx.control.textfield.TextFields;
 
 import java.io.File;
 import java.util.ArrayList;
@@ -40,6 +43,7 @@ import java.util.function.DoubleSupplier;
 
 /** Controller of ConversionPanel.fxml: the always-visible conversion settings on the right. */
 public final class ConversionPanel {
+    private static final PseudoClass PROBLEM = PseudoClass.getPseudoClass("problem");
     private final ConversionViewModel viewModel;
     private final Parent root;
     private final List<Subscription> subscriptions = new ArrayList<>();
@@ -57,6 +61,11 @@ public final class ConversionPanel {
     @FXML private TableView<OverrideRule> overrideTable;
     @FXML private TableColumn<OverrideRule, String> patternColumn;
     @FXML private TableColumn<OverrideRule, String> settingColumn;
+    @FXML private TableColumn<OverrideRule, String> matchColumn;
+    @FXML private Label overrideNote;
+    @FXML private Label planNote;
+    @FXML private ToggleButton pin;
+    @FXML private Label pinned;
     @FXML private TextField overridePattern;
     @FXML private ComboBox<String> overrideSetting;
     @FXML private Button addOverride;
@@ -82,6 +91,10 @@ public final class ConversionPanel {
     @FXML private Button builtInSample;
     @FXML private ImageView sampleThumbnail;
     @FXML private Label sampleDescription;
+
+    private boolean syncingSlider;
+
+    private static double log2(int v) { return Math.log(Math.max(1, v)) / Math.log(2); }
 
     public ConversionPanel(ConversionViewModel viewModel) {
         this.viewModel = viewModel;
@@ -119,17 +132,27 @@ public final class ConversionPanel {
         perChannel.disableProperty().bind(int8.selectedProperty().not());
 
         bindSpinner(blockSpinner, viewModel.blockSizeProperty(), ConversionViewModel.MIN_BLOCK, 1 << 16, 8);
-        blockSlider.setValue(viewModel.blockSizeProperty().get());
+        // The slider runs over powers of two, its labelled ticks the block sizes of the presets (8 … 512); the
+        // spinner takes any value >= 8.
+        blockSlider.setLabelFormatter(new StringConverter<>() {
+            @Override public String toString(Double v) { return Integer.toString(1 << (int) Math.round(v)); }
+            @Override public Double fromString(String s) { return Math.log(Double.parseDouble(s)) / Math.log(2); }
+        });
+        blockSlider.setValue(log2(viewModel.blockSizeProperty().get()));
         blockSlider.valueProperty().addListener((obs, old, now) -> {
-            // The slider snaps to multiples of 8; the spinner takes any value >= 8.
-            int snapped = Math.max(ConversionViewModel.MIN_BLOCK, (int) Math.round(now.doubleValue() / 8) * 8);
-            if (!blockSlider.isValueChanging() || snapped != viewModel.blockSizeProperty().get()) {
-                viewModel.blockSizeProperty().set(snapped);
+            if (syncingSlider) return;
+            int block = 1 << (int) Math.round(now.doubleValue());
+            if (!blockSlider.isValueChanging() || block != viewModel.blockSizeProperty().get()) {
+                viewModel.blockSizeProperty().set(block);
             }
         });
         subscriptions.add(viewModel.blockSizeProperty().subscribe(v -> {
-            if (Math.abs(blockSlider.getValue() - v.doubleValue()) >= 8) {
-                blockSlider.setValue(Math.min(blockSlider.getMax(), v.doubleValue()));
+            syncingSlider = true;
+            try {
+                blockSlider.setValue(Math.max(blockSlider.getMin(), Math.min(blockSlider.getMax(),
+                        log2(v.intValue()))));
+            } finally {
+                syncingSlider = false;
             }
         }));
         for (int preset : ConversionViewModel.BLOCK_PRESETS) {
@@ -147,11 +170,25 @@ public final class ConversionPanel {
 
         patternColumn.setCellValueFactory(c -> new ReadOnlyStringWrapper(c.getValue().pattern()));
         settingColumn.setCellValueFactory(c -> new ReadOnlyStringWrapper(c.getValue().settingText()));
+        matchColumn.setCellValueFactory(c -> {
+            int n = viewModel.matchCount(c.getValue().pattern());
+            return new ReadOnlyStringWrapper(n < 0 ? "bad regex" : n == 0 ? "none" : n + " weights");
+        });
         overrideTable.setItems(viewModel.overrides());
+        ListChangeListener<String> onWeights = c -> overrideTable.refresh();
+        viewModel.weightNames().addListener(onWeights);
+        subscriptions.add(() -> viewModel.weightNames().removeListener(onWeights));
         overrideTable.setPlaceholder(new Label("No overrides"));
         overrideTable.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         overrideSetting.getItems().setAll("keep FP16", "32", "64", "128", "256");
         overrideSetting.setValue("keep FP16");
+        overridePattern.promptTextProperty().bind(viewModel.overridePromptProperty());
+        TextFields.bindAutoCompletion(overridePattern, r -> viewModel.suggestions(r.getUserText()));
+        overrideNote.textProperty().bind(viewModel.overrideNoteProperty());
+        overrideNote.visibleProperty().bind(overrideNote.textProperty().isNotEmpty());
+        overrideNote.managedProperty().bind(overrideNote.visibleProperty());
+        subscriptions.add(viewModel.overrideNoteProperty().subscribe(n ->
+                overrideNote.pseudoClassStateChanged(PROBLEM, n.contains("no effect"))));
         addOverride.setOnAction(e -> {
             if (viewModel.addOverride(overridePattern.getText(), overrideSetting.getEditor().getText())) {
                 overridePattern.clear();
@@ -166,6 +203,15 @@ public final class ConversionPanel {
         bindSpinner(seqLength, viewModel.planSequenceLengthProperty(), 1, 1 << 20, 64);
         bindSpinner(batch, viewModel.planBatchProperty(), 1, 1024, 1);
 
+        planNote.textProperty().bind(viewModel.planNoteProperty());
+        planNote.visibleProperty().bind(planNote.textProperty().isNotEmpty());
+        planNote.managedProperty().bind(planNote.visibleProperty());
+        pin.selectedProperty().bindBidirectional(viewModel.pinnedProperty());
+        pinned.textProperty().bind(viewModel.pinnedTextProperty());
+        pinned.visibleProperty().bind(pinned.textProperty().isNotEmpty());
+        pinned.managedProperty().bind(pinned.visibleProperty());
+        tip(pin, "Pin the current configuration: Drift, Memory and Run show it beside every later one, with the "
+                + "differences");
         problem.textProperty().bind(viewModel.problemBinding());
         problem.visibleProperty().bind(viewModel.problemBinding().isNotNull());
         problem.managedProperty().bind(problem.visibleProperty());
@@ -195,10 +241,12 @@ public final class ConversionPanel {
         tip(perChannel, "One scale per output row instead of per block");
         tip(blockSpinner, "INT8 block size along the input axis: any value from 8; smaller blocks drift less and "
                 + "store more scales");
-        tip(blockSlider, "INT8 block size (drag; snaps to multiples of 8)");
+        tip(blockSlider, "INT8 block size: powers of two from 8 to 512 (drag, or arrow keys); the spinner takes any "
+                + "value from 8");
         tip(overrideTable, "Per-layer overrides: weights whose name matches the regex stay FP16 or get their "
                 + "own block size");
-        tip(overridePattern, "Regex searched in weight names, e.g. layers\\.5\\..*output");
+        tip(overridePattern, "Regex searched in this model's projection weight names (suggested as you type); the "
+                + "placeholder matches its last layer");
         tip(overrideSetting, "\"keep FP16\" or a block size for the matching weights");
         tip(addOverride, "Add the override");
         tip(removeOverride, "Remove the selected override");
@@ -303,6 +351,7 @@ public final class ConversionPanel {
     public ConversionViewModel viewModel() { return viewModel; }
 
     public void dispose() {
+        pin.selectedProperty().unbindBidirectional(viewModel.pinnedProperty());
         subscriptions.forEach(Subscription::unsubscribe);
         subscriptions.clear();
         problem.textProperty().unbind();

@@ -3,13 +3,18 @@ package dev.anewb.app.conversion;
 import dev.anewb.AnewbException;
 import dev.anewb.ane.ChipProfile;
 import dev.anewb.app.run.MediaPictures;
+import dev.anewb.app.session.ConversionNames;
 import dev.anewb.app.session.ModelKind;
+import dev.anewb.app.session.PlanLength;
 import dev.anewb.app.session.SampleInput;
 import dev.anewb.app.session.Session;
 import dev.anewb.io.ImagePreprocessor;
+import dev.anewb.io.LoadedModel;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.FeatureTensor;
 import dev.anewb.model.ModelGraph;
+import dev.anewb.model.WeightInfo;
+import dev.anewb.model.WeightRole;
 import dev.anewb.quant.BlockQuantizer;
 import javafx.beans.Observable;
 import javafx.beans.binding.Bindings;
@@ -27,6 +32,7 @@ import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 import javafx.collections.FXCollections;
+import javafx.collections.ListChangeListener;
 import javafx.collections.ObservableList;
 import javafx.scene.image.Image;
 
@@ -34,7 +40,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * The conversion panel's state: one property per control. Every change builds a {@link Conversion}, checks it
@@ -62,38 +71,145 @@ public final class ConversionViewModel {
     private final ReadOnlyObjectWrapper<Image> sampleThumbnail = new ReadOnlyObjectWrapper<>(this, "sampleThumbnail");
     private final ReadOnlyStringWrapper sampleDescription = new ReadOnlyStringWrapper(this, "sampleDescription", "");
     private long sampleShown;
+    /** True while {@link #show} sets the controls from the session. */
+    private boolean showing;
+
+    private final ObservableList<String> weightNames = FXCollections.observableArrayList();
+    private final ReadOnlyStringWrapper overridePrompt = new ReadOnlyStringWrapper(this, "overridePrompt", "");
+    private final ReadOnlyStringWrapper overrideNote = new ReadOnlyStringWrapper(this, "overrideNote", "");
+    private final ReadOnlyStringWrapper planNote = new ReadOnlyStringWrapper(this, "planNote", "");
+    private final ReadOnlyStringWrapper pinnedText = new ReadOnlyStringWrapper(this, "pinnedText", "");
+    private final BooleanProperty pinned = new SimpleBooleanProperty(this, "pinned");
 
     /** A prepared sample as the panel shows it, or why the file could not be used. */
     private record SamplePreview(String description, Image thumbnail, String error) { }
 
     public ConversionViewModel(Session session) {
         this.session = session;
-        Conversion c = session.conversion();
-        precision.set(c.precision());
-        int8.set(c.int8());
-        perChannel.set(c.blockSize() == BlockQuantizer.PER_CHANNEL);
-        blockSize.set(perChannel.get() ? Conversion.ANE_DEFAULT.blockSize() : c.blockSize());
-        symmetric.set(c.symmetric());
-        layout.set(c.layout());
-        chunkWindow.set(c.chunkWindow());
-        chunkOverlap.set(c.chunkOverlap());
-        for (String k : c.keepFp16()) overrides.add(new OverrideRule(k, null));
-        c.blockOverrides().forEach((k, v) -> overrides.add(new OverrideRule(k, v)));
+        show(session.conversion());
         sampleText.set(String.join("\n", session.sampleTexts()));
         Observable[] controls = {precision, int8, blockSize, perChannel, symmetric, layout, chunkWindow, chunkOverlap,
                 overrides};
         for (Observable o : controls) {
-            o.addListener(x -> apply());
+            o.addListener(x -> { if (!showing) apply(); });
         }
+        // Another area applied a configuration (a sweep point, the per-channel alternative): the controls follow.
+        session.conversionProperty().addListener((obs, old, now) -> {
+            if (now != null && !now.equals(toConversion())) {
+                show(now);
+                error.set(null);
+            }
+        });
         sampleText.addListener((obs, old, now) -> applyTexts(now));
         kind.set(ModelKind.of(session.model()));
-        session.modelProperty().addListener((obs, old, now) -> kind.set(ModelKind.of(now)));
+        session.modelProperty().addListener((obs, old, now) -> {
+            kind.set(ModelKind.of(now));
+            showWeights(now);
+        });
+        showWeights(session.model());
+        overrides.addListener((ListChangeListener<OverrideRule>) c -> updateOverrideNote());
+        for (Observable o : new Observable[]{session.planSequenceLengthProperty(), session.modelProperty()}) {
+            o.addListener(x -> updatePlanNote());
+        }
+        updatePlanNote();
+        session.pinnedProperty().subscribe(p -> {
+            pinned.set(p != null);
+            pinnedText.set(p == null ? "" : "Pinned: " + ConversionNames.describe(p)
+                    + " (Drift, Memory and Run show it beside the current one)");
+        });
+        pinned.addListener((obs, was, on) -> {
+            if (on && session.pinnedProperty().get() == null) session.pin();
+            if (!on) session.pinnedProperty().set(null);
+        });
         session.sampleInputProperty().addListener((obs, old, now) -> showSample(now));
         showSample(session.sampleInput());
         // The engine's own complaints (a pattern that is not a regex) arrive through the session.
         problem = Bindings.createStringBinding(
                 () -> error.get() != null ? error.get() : session.conversionProblemProperty().get(),
                 error, session.conversionProblemProperty());
+    }
+
+    /** Sets every control to {@code c} without pushing each intermediate state into the session. */
+    private void show(Conversion c) {
+        showing = true;
+        try {
+            precision.set(c.precision());
+            int8.set(c.int8());
+            perChannel.set(c.blockSize() == BlockQuantizer.PER_CHANNEL);
+            if (!perChannel.get()) blockSize.set(c.blockSize());
+            else if (blockSize.get() == 0) blockSize.set(Conversion.ANE_DEFAULT.blockSize());
+            symmetric.set(c.symmetric());
+            layout.set(c.layout());
+            chunkWindow.set(c.chunkWindow());
+            chunkOverlap.set(c.chunkOverlap());
+            List<OverrideRule> rules = new ArrayList<>();
+            for (String k : c.keepFp16()) rules.add(new OverrideRule(k, null));
+            c.blockOverrides().forEach((k, v) -> rules.add(new OverrideRule(k, v)));
+            if (!rules.equals(overrides)) overrides.setAll(rules);
+        } finally {
+            showing = false;
+        }
+    }
+
+    /** The loaded model's projection weights: the names per-layer overrides are matched against. */
+    private void showWeights(LoadedModel m) {
+        List<String> names = m == null ? List.of() : m.graph().weights().values().stream()
+                .filter(w -> w.role() == WeightRole.PROJECTION).map(WeightInfo::name).toList();
+        weightNames.setAll(names);
+        overridePrompt.set(m == null ? "" : promptFor(m.graph(), names));
+        updateOverrideNote();
+    }
+
+    /**
+     * An example regex that matches this model's last layer ("encoder\.layer\.5\." for BERT,
+     * "model\.layers\.15\." for Llama), so the placeholder is a pattern that works here.
+     */
+    static String promptFor(ModelGraph graph, List<String> names) {
+        // Whisper counts its encoder and decoder layers together; its names number each stack from 0.
+        for (int layer = graph.layerCount() - 1; layer >= 0; layer--) {
+            String mark = "." + layer + ".";
+            for (int i = names.size() - 1; i >= 0; i--) {
+                int at = names.get(i).lastIndexOf(mark);
+                if (at >= 0) return names.get(i).substring(0, at + mark.length()).replace(".", "\\.");
+            }
+        }
+        return names.isEmpty() ? "" : names.getFirst().replace(".", "\\.");
+    }
+
+    /** How many of the loaded model's projection weights {@code pattern} finds (−1: not a regex). */
+    public int matchCount(String pattern) {
+        try {
+            Pattern p = Pattern.compile(pattern);
+            return (int) weightNames.stream().filter(n -> p.matcher(n).find()).count();
+        } catch (PatternSyntaxException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Weight names of the loaded model containing {@code typed} (dots may be typed escaped or not), as regexes that
+     * match them: what the pattern field offers while typing.
+     */
+    public List<String> suggestions(String typed) {
+        String t = typed == null ? "" : typed.replace("\\.", ".").toLowerCase(Locale.ROOT).strip();
+        if (t.isEmpty()) return List.of();
+        return weightNames.stream().filter(n -> n.toLowerCase(Locale.ROOT).contains(t)).limit(12)
+                .map(n -> n.replace(".", "\\.")).toList();
+    }
+
+    private void updateOverrideNote() {
+        List<String> none = new ArrayList<>();
+        for (OverrideRule r : overrides) if (matchCount(r.pattern()) == 0) none.add("\"" + r.pattern() + "\"");
+        overrideNote.set(overrides.isEmpty() || weightNames.isEmpty() ? ""
+                : none.isEmpty() ? overrides.size() + (overrides.size() == 1 ? " override" : " overrides")
+                        + " in effect"
+                : String.join(", ", none) + (none.size() == 1 ? " matches" : " match")
+                        + " no projection weight of this model: no effect");
+    }
+
+    private void updatePlanNote() {
+        PlanLength l = session.planLength();
+        planNote.set(l == null || l.note().isEmpty() ? "" : "Planned at " + l.caption());
     }
 
     /** The Conversion the controls describe (not yet validated). */
@@ -258,6 +374,24 @@ public final class ConversionViewModel {
     public StringBinding problemBinding() { return problem; }
 
     public IntegerProperty planSequenceLengthProperty() { return session.planSequenceLengthProperty(); }
+
+    /** What the planner really plans when it differs from the length asked (a ViT's fixed tokens, a context). */
+    public ReadOnlyStringProperty planNoteProperty() { return planNote.getReadOnlyProperty(); }
+
+    /** The loaded model's projection weight names. */
+    public ObservableList<String> weightNames() { return weightNames; }
+
+    /** A pattern that matches this model's last layer: the override field's placeholder. */
+    public ReadOnlyStringProperty overridePromptProperty() { return overridePrompt.getReadOnlyProperty(); }
+
+    /** Which overrides match nothing (they do nothing), or how many are in effect. */
+    public ReadOnlyStringProperty overrideNoteProperty() { return overrideNote.getReadOnlyProperty(); }
+
+    /** On: the current configuration is pinned for comparison (the session's). */
+    public BooleanProperty pinnedProperty() { return pinned; }
+
+    /** "Pinned: INT8 b128 · FP16 · BC1S …", or "". */
+    public ReadOnlyStringProperty pinnedTextProperty() { return pinnedText.getReadOnlyProperty(); }
 
     public IntegerProperty planBatchProperty() { return session.planBatchProperty(); }
 

@@ -11,7 +11,9 @@ import java.util.Map;
 
 /**
  * One colour per drift cause, whatever other series a chart shows: the chart's own colours go by series index,
- * so "fp16" would change colour when quantization is switched on. The pinned curve is grey, dashed and lighter.
+ * so "fp16" would change colour when quantization is switched on. The full conversion ("all") is a wide translucent
+ * band under the causes, the pinned configuration grey and dashed on top of everything; a decoder's curve has square
+ * points.
  * Mid-tone colours so that every curve reads on the light and the dark theme alike.
  */
 public final class DriftPalette {
@@ -30,19 +32,29 @@ public final class DriftPalette {
         return cause == null ? PINNED : COLOURS.get(cause);
     }
 
+    /** As {@link #style(LineChart, XYChart.Series, DriftReport.Cause, String)} for a single-stack model. */
+    public static void style(LineChart<?, ?> chart, XYChart.Series<?, ?> series, DriftReport.Cause cause) {
+        style(chart, series, cause, "");
+    }
+
     /**
      * Colours a series already added to {@code chart}: its line, its points and its legend entry.
      *
-     * @param cause the cause the series shows, {@code null} for the pinned curve (dashed, lighter)
+     * @param cause the cause the series shows, {@code null} for the pinned curve (dashed, on top)
+     * @param stack "decoder" draws square points, so Whisper's two stacks read apart
      */
-    public static void style(LineChart<?, ?> chart, XYChart.Series<?, ?> series, DriftReport.Cause cause) {
+    public static void style(LineChart<?, ?> chart, XYChart.Series<?, ?> series, DriftReport.Cause cause,
+                             String stack) {
         String c = colour(cause);
         boolean pinned = cause == null;
+        boolean band = cause == DriftReport.Cause.ALL;
+        double width = pinned ? 3 : band ? 9 : 2;
         if (series.getNode() != null) {
-            series.getNode().setStyle("-fx-stroke: " + c + ";" + (pinned ? " -fx-stroke-dash-array: 7 5; "
-                    + "-fx-opacity: 0.75;" : ""));
+            series.getNode().setStyle("-fx-stroke: " + c + "; -fx-stroke-width: " + width + ";"
+                    + (pinned ? " -fx-stroke-dash-array: 8 6;" : "") + (band ? " -fx-opacity: 0.35;" : ""));
         }
-        String symbol = "-fx-background-color: " + c + ";" + (pinned ? " -fx-opacity: 0.6;" : "");
+        String shape = "decoder".equals(stack) ? " -fx-background-radius: 0; -fx-padding: 4;" : "";
+        String symbol = "-fx-background-color: " + c + ";" + shape + (band ? " -fx-padding: 6;" : "");
         for (XYChart.Data<?, ?> d : series.getData()) {
             if (d.getNode() != null) d.getNode().setStyle(symbol);
         }

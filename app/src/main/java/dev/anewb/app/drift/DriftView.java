@@ -2,9 +2,12 @@ package dev.anewb.app.drift;
 
 import dev.anewb.app.area.AreaView;
 import dev.anewb.app.area.EmptyState;
+import dev.anewb.app.session.GraphNames;
 import dev.anewb.app.ui.Fxml;
 import dev.anewb.app.ui.Icons;
-import javafx.beans.property.ReadOnlyStringWrapper;
+import dev.anewb.app.ui.TableColumns;
+import dev.anewb.drift.DriftReport;
+import dev.anewb.drift.TapMetrics;
 import javafx.collections.ListChangeListener;
 import javafx.fxml.FXML;
 import javafx.scene.Node;
@@ -14,7 +17,9 @@ import javafx.scene.chart.LineChart;
 import javafx.scene.chart.NumberAxis;
 import javafx.scene.chart.XYChart;
 import javafx.scene.control.ComboBox;
+import javafx.scene.control.Hyperlink;
 import javafx.scene.control.Label;
+import javafx.scene.control.Labeled;
 import javafx.scene.control.ProgressIndicator;
 import javafx.scene.control.SplitPane;
 import javafx.scene.control.Tab;
@@ -23,23 +28,26 @@ import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
 import javafx.scene.control.ToggleButton;
 import javafx.scene.control.Tooltip;
+import javafx.scene.layout.VBox;
 import javafx.util.Duration;
 import javafx.util.Subscription;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.function.Function;
 
-/** Controller of DriftView.fxml: per-tap drift chart (one series per cause), table, layer detail. */
+/** Controller of DriftView.fxml: per-tap drift chart (one series per cause and stack), table, layer detail. */
 public final class DriftView implements AreaView {
     /** The area's icon in the navigation list and its empty state. */
     public static final String ICON = Icons.ACTIVITY;
+    private static final String X_LAYERS = "layer output (emb = embeddings, L3 = output of layers.3.*)";
+    private static final String X_TAPS = "tap in graph order (L3 attn = layers.3.attn_out)";
     private final DriftViewModel viewModel;
     private final Parent root;
     private Subscription subscriptions = Subscription.EMPTY;
 
     @FXML private EmptyState emptyState;
+    @FXML private VBox toolbar;
     @FXML private SplitPane content;
     @FXML private Label taskMetric;
     @FXML private ProgressIndicator busy;
@@ -47,7 +55,12 @@ public final class DriftView implements AreaView {
     @FXML private ComboBox<DriftMetric> metric;
     @FXML private ToggleButton allTaps;
     @FXML private ToggleButton compare;
+    @FXML private ToggleButton byCause;
+    @FXML private ComboBox<DriftViewModel.RangeChoice> layers;
+    @FXML private Label rangeNote;
     @FXML private Label pinnedLabel;
+    @FXML private Hyperlink worst;
+    @FXML private Label notes;
     @FXML private LineChart<String, Number> chart;
     @FXML private CategoryAxis xAxis;
     @FXML private NumberAxis yAxis;
@@ -67,41 +80,88 @@ public final class DriftView implements AreaView {
         metric.valueProperty().bindBidirectional(viewModel.metricProperty());
         metric.setTooltip(new Tooltip("Which metric the chart plots per tap"));
         allTaps.selectedProperty().bindBidirectional(viewModel.allTapsProperty());
-        allTaps.setTooltip(new Tooltip("Off: one point per layer (hidden_states.i); on: every tap including "
-                + "attn_out and mlp_out"));
+        allTaps.setTooltip(new Tooltip("Off: one point per layer output; on: every tap, including each layer's "
+                + "attention and MLP outputs"));
         compare.selectedProperty().bindBidirectional(viewModel.compareProperty());
-        compare.setTooltip(new Tooltip("Pin the current configuration's curve, then change the conversion to overlay "
-                + "the next one"));
+        byCause.selectedProperty().bindBidirectional(viewModel.byCauseProperty());
+        byCause.setTooltip(new Tooltip("Also measure each change alone (quantization, FP16, chunking, layout): one "
+                + "more converted pass per cause"));
+        compare.setTooltip(new Tooltip("Pin the current configuration: it stays drawn (dashed, on top) and the table "
+                + "gains a Δ column while you change the conversion. Memory and Run compare with it too."));
+        layers.setItems(viewModel.rangeChoices());
+        layers.valueProperty().bindBidirectional(viewModel.layersProperty());
+        layers.setTooltip(new Tooltip("Which layers drift is measured on: a range starts from the original's hidden "
+                + "state before it, so it shows what those layers add"));
         columns(table);
         columns(layerTable);
         table.setItems(viewModel.rows());
-        table.setTooltip(new Tooltip(
-                "Drift of the full conversion per tap; growth = SQNR lost since the previous row"));
+        table.setPlaceholder(new Label("No drift measured yet"));
         layerTable.setItems(viewModel.layerRows());
         layerTable.setPlaceholder(new Label("Click a point or a table row to see the taps inside that layer"));
         table.getSelectionModel().selectedItemProperty().addListener((obs, old, row) -> {
-            if (row != null) viewModel.selectedLayerProperty().set(DriftViewModel.layerOf(row.tap()));
+            if (row != null) viewModel.selectTap(row.tap());
         });
         busy.visibleProperty().bind(viewModel.computingProperty());
         status.textProperty().bind(viewModel.statusProperty());
-        Tooltip statusTip = new Tooltip();
-        statusTip.textProperty().bind(viewModel.statusProperty());
-        status.setTooltip(statusTip);
         taskMetric.textProperty().bind(viewModel.taskTextProperty());
+        rangeNote.textProperty().bind(viewModel.rangeNoteProperty());
+        notes.textProperty().bind(viewModel.notesProperty());
+        worst.setOnAction(e -> viewModel.showWorstWeights());
+        worst.setTooltip(new Tooltip("The layer whose output loses the most SQNR against its input; click to see "
+                + "its weights"));
+        for (Label l : List.of(rangeNote, pinnedLabel, notes)) collapseWhenEmpty(l);
+        worst.managedProperty().bind(worst.visibleProperty());
+        // wrapped labels in the toolbar get the toolbar's width, not their one-line preferred width
+        for (Labeled l : List.of(status, rangeNote, pinnedLabel, notes, worst)) {
+            l.maxWidthProperty().bind(toolbar.widthProperty().subtract(32));
+        }
 
-        ListChangeListener<DriftViewModel.Series> onSeries = c -> redraw();
-        viewModel.series().addListener(onSeries);
+        ListChangeListener<Object> onData = c -> redraw();
+        ListChangeListener<DriftViewModel.TapRow> onRows = c -> {
+            for (TableView<DriftViewModel.TapRow> t : List.of(table, layerTable)) {
+                @SuppressWarnings("unchecked")
+                TableColumn<DriftViewModel.TapRow, String> tap =
+                        (TableColumn<DriftViewModel.TapRow, String>) t.getColumns().getFirst();
+                if (!t.getItems().isEmpty()) TableColumns.fit(tap, t.getItems(), DriftViewModel.TapRow::tap);
+            }
+        };
+        viewModel.rows().addListener(onRows);
+        viewModel.layerRows().addListener(onRows);
+        ListChangeListener<DriftReport.Cause> onCauses = c -> {
+            columns(table);
+            columns(layerTable);
+        };
+        viewModel.series().addListener(onData);
+        viewModel.causes().addListener(onCauses);
         subscriptions = Subscription.combine(
-                () -> viewModel.series().removeListener(onSeries),
+                () -> viewModel.series().removeListener(onData),
+                () -> viewModel.rows().removeListener(onRows),
+                () -> viewModel.layerRows().removeListener(onRows),
+                () -> viewModel.causes().removeListener(onCauses),
                 viewModel.metricProperty().subscribe(m -> yAxis.setLabel(m.axisLabel())),
-                viewModel.allTapsProperty().subscribe(all -> xAxis.setLabel(all ? "tap (graph order)"
-                        : "hidden state (0 = embeddings, i = output of layer i)")),
-                viewModel.measuredProperty().subscribe(m -> showContent(m != null)),
-                viewModel.pinnedProperty().subscribe(p -> pinnedLabel.setText(p == null ? ""
-                        : "Compare: " + DriftViewModel.pinnedName(p.conversion()))),
-                viewModel.selectedLayerProperty().subscribe(l -> layerTab.setText(l.intValue() < 0
-                        ? "Layer detail" : "Layer " + l + " detail (attention out, MLP out, layer out)")));
+                viewModel.allTapsProperty().subscribe(all -> xAxis.setLabel(all ? X_TAPS : X_LAYERS)),
+                viewModel.measuredProperty().subscribe(m -> showContent(m != null || !viewModel.series().isEmpty())),
+                viewModel.pinnedMeasuredProperty().subscribe(p -> {
+                    pinnedLabel.setText(p == null ? "" : DriftViewModel.pinnedName(p.conversion())
+                            + " (dashed): Δ = current − pinned SQNR, per tap");
+                    columns(table);
+                    columns(layerTable);
+                }),
+                viewModel.worstProperty().subscribe(w -> {
+                    worst.setText(w == null ? "" : w.text() + " · its weights ›");
+                    worst.setVisible(w != null);
+                }),
+                viewModel.yRangeProperty().subscribe(r -> redraw()),
+                viewModel.selectedLayerProperty().subscribe(l -> {
+                    layerTab.setText(l == null ? "Layer detail" : "Layer detail: " + l.label());
+                    if (l != null) tabs.getSelectionModel().select(layerTab);
+                }));
         redraw();
+    }
+
+    private static void collapseWhenEmpty(Label l) {
+        l.visibleProperty().bind(l.textProperty().isNotEmpty());
+        l.managedProperty().bind(l.visibleProperty());
     }
 
     private void showContent(boolean has) {
@@ -109,43 +169,60 @@ public final class DriftView implements AreaView {
         emptyState.setVisible(!has);
     }
 
-    private static void columns(TableView<DriftViewModel.TapRow> t) {
-        t.getColumns().setAll(
-                column("tap", DriftViewModel.TapRow::tap, 170),
-                column("SQNR (dB)", DriftViewModel.TapRow::sqnr, 72),
-                column("cosine", DriftViewModel.TapRow::cosine, 80),
-                column("rel. L2", DriftViewModel.TapRow::relL2, 70),
-                column("max abs", DriftViewModel.TapRow::maxAbs, 76),
-                column("growth", DriftViewModel.TapRow::growthText, 70));
-        t.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
+    /** The columns: the full conversion's SQNR, each cause alone, the pinned difference, then the other metrics. */
+    private void columns(TableView<DriftViewModel.TapRow> t) {
+        List<TableColumn<DriftViewModel.TapRow, String>> cols = new ArrayList<>();
+        TableColumn<DriftViewModel.TapRow, String> tap = column("tap", DriftViewModel.TapRow::tap, "hidden_states.12");
+        // as wide as the longest tap shown (Whisper's decoder_hidden_states.N, a layer's inner taps)
+        TableColumns.fit(tap, t.getItems(), DriftViewModel.TapRow::tap);
+        cols.add(tap);
+        cols.add(column("SQNR dB", DriftViewModel.TapRow::sqnr, "100.0"));
+        for (DriftReport.Cause c : viewModel.causes()) {
+            TableColumn<DriftViewModel.TapRow, String> col = column(c.label(), r -> r.causeSqnr(c), "exact");
+            col.setId("cause-" + c.label());
+            col.setGraphic(null);
+            cols.add(col);
+        }
+        if (viewModel.pinnedMeasuredProperty().get() != null) {
+            TableColumn<DriftViewModel.TapRow, String> d =
+                    column("Δ pinned", DriftViewModel.TapRow::deltaText, "+10.0 dB");
+            d.setId("delta-pinned");
+            cols.add(d);
+        }
+        cols.add(column("growth", DriftViewModel.TapRow::growthText, "+10.0 dB"));
+        cols.add(column("cosine", DriftViewModel.TapRow::cosine, "0.999999"));
+        cols.add(column("rel. L2", DriftViewModel.TapRow::relL2, "1.00e-02"));
+        cols.add(column("max abs", DriftViewModel.TapRow::maxAbs, "1.000e-02"));
+        t.getColumns().setAll(cols);
+        t.setColumnResizePolicy(TableView.UNCONSTRAINED_RESIZE_POLICY);
     }
 
     private static TableColumn<DriftViewModel.TapRow, String> column(String title,
                                                                       Function<DriftViewModel.TapRow, String> value,
-                                                                      double width) {
-        TableColumn<DriftViewModel.TapRow, String> c = new TableColumn<>(title);
-        c.setCellValueFactory(r -> new ReadOnlyStringWrapper(value.apply(r.getValue())));
-        c.setPrefWidth(width);
-        c.setSortable(false);
-        return c;
+                                                                      String widest) {
+        return TableColumns.text(title, value, widest);
     }
 
     /** Rebuilds the chart from the view model's series; non-finite values (exact SQNR) are not plotted. */
     private void redraw() {
         DriftMetric m = viewModel.metricProperty().get();
+        DriftViewModel.YRange r = viewModel.yRangeProperty().get();
+        yAxis.setAutoRanging(r == null);
+        if (r != null) {
+            yAxis.setLowerBound(r.lower());
+            yAxis.setUpperBound(r.upper());
+            yAxis.setTickUnit(r.tick());
+        }
         chart.getData().clear();
-        // The category axis orders taps by first appearance: the series with the most plottable points goes first,
-        // so a tap another series cannot plot (exact SQNR) keeps its place in graph order.
-        List<DriftViewModel.Series> ordered = new ArrayList<>(viewModel.series());
-        ordered.sort(Comparator.comparingLong((DriftViewModel.Series s) ->
-                -s.points().stream().filter(p -> Double.isFinite(m.of(p.metrics()))).count()));
-        for (DriftViewModel.Series s : ordered) {
+        xAxis.getCategories().setAll(viewModel.categories());
+        List<DriftViewModel.Series> shown = new ArrayList<>(viewModel.series());
+        for (DriftViewModel.Series s : shown) {
             XYChart.Series<String, Number> fx = new XYChart.Series<>();
             fx.setName(s.name());
             for (DriftViewModel.Point p : s.points()) {
                 double v = m.of(p.metrics());
                 if (!Double.isFinite(v)) continue;
-                XYChart.Data<String, Number> d = new XYChart.Data<>(p.tap(), v);
+                XYChart.Data<String, Number> d = new XYChart.Data<>(p.label(), v);
                 d.setExtraValue(p);
                 fx.getData().add(d);
             }
@@ -153,30 +230,35 @@ public final class DriftView implements AreaView {
             for (XYChart.Data<String, Number> d : fx.getData()) decorate(d, s);
         }
         // Colours by cause, not by position; after every add, since each add rebuilds the legend.
-        for (int i = 0; i < ordered.size(); i++) {
-            DriftPalette.style(chart, chart.getData().get(i), ordered.get(i).cause());
+        for (int i = 0; i < shown.size(); i++) {
+            DriftPalette.style(chart, chart.getData().get(i), shown.get(i).cause(), shown.get(i).stack());
         }
+        showContent(!shown.isEmpty());
     }
 
     private void decorate(XYChart.Data<String, Number> d, DriftViewModel.Series s) {
         Node node = d.getNode();
         if (node == null) return;
         DriftViewModel.Point p = (DriftViewModel.Point) d.getExtraValue();
-        var t = p.metrics();
+        TapMetrics t = p.metrics();
         Tooltip tip = new Tooltip(s.name() + " · " + p.tap() + "\nSQNR " + DriftMetric.SQNR.format(t)
                 + "\ncosine " + DriftMetric.COSINE.format(t) + "\nrel. L2 " + DriftMetric.REL_L2.format(t)
                 + "\nmax abs " + DriftMetric.MAX_ABS.format(t));
         tip.setShowDelay(Duration.millis(100));
         Tooltip.install(node, tip);
         node.setOnMouseClicked(e -> {
-            viewModel.selectedLayerProperty().set(DriftViewModel.layerOf(p.tap()));
-            tabs.getSelectionModel().select(layerTab);
+            viewModel.selectTap(p.tap());
+            if (GraphNames.layerOf(p.tap()) != null) tabs.getSelectionModel().select(layerTab);
         });
         node.getStyleClass().add("drift-point");
     }
 
-    /** The chart (Export snapshots an equivalent one; tests read its data). */
+    /** The chart (tests read its data). */
     public LineChart<String, Number> chart() { return chart; }
+
+    public TableView<DriftViewModel.TapRow> table() { return table; }
+
+    public TableView<DriftViewModel.TapRow> layerTable() { return layerTable; }
 
     public DriftViewModel viewModel() { return viewModel; }
 
@@ -188,5 +270,7 @@ public final class DriftView implements AreaView {
         metric.valueProperty().unbindBidirectional(viewModel.metricProperty());
         allTaps.selectedProperty().unbindBidirectional(viewModel.allTapsProperty());
         compare.selectedProperty().unbindBidirectional(viewModel.compareProperty());
+        byCause.selectedProperty().unbindBidirectional(viewModel.byCauseProperty());
+        layers.valueProperty().unbindBidirectional(viewModel.layersProperty());
     }
 }

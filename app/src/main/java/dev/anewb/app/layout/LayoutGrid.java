@@ -28,6 +28,7 @@ public final class LayoutGrid extends Region {
     /** Owner colours (the CLI's palette), and the two padding hatch tones. */
     static final int[] PALETTE = {0xFF4E79A7, 0xFFF28E2B, 0xFF59A14F, 0xFFE15759, 0xFF76B7B2, 0xFFEDC948, 0xFFB07AA1,
             0xFFFF9DA7, 0xFF9C755F, 0xFFBAB0AC, 0xFF2F4B7C, 0xFFA05195};
+    static final int UNOWNED_ALT = 0xFF5F7FA8;
     static final int UNOWNED = 0xFF8FA8C8, HATCH_DARK = 0xFF9A9A9A, HATCH_LIGHT = 0xFFDADADA;
 
     private final Canvas canvas = new Canvas();
@@ -238,7 +239,8 @@ public final class LayoutGrid extends Region {
         long group;
         if (!layout.rowGroups().none()) group = layout.rowOwner(row);
         else if (!layout.columnGroups().none()) group = layout.columnOwner(col);
-        else return UNOWNED;
+        // no head or block owns it: tensor rows alternate two tones, so where each row starts and ends shows
+        else return layout.lastAxis() > 0 && row % 2 == 1 ? UNOWNED_ALT : UNOWNED;
         return PALETTE[(int) (group % PALETTE.length)];
     }
 

@@ -13,10 +13,10 @@ import javafx.scene.control.Label;
 import javafx.scene.control.ToggleButton;
 import javafx.scene.control.ToggleGroup;
 import javafx.scene.control.Tooltip;
+import javafx.scene.control.TreeCell;
 import javafx.scene.control.TreeItem;
 import javafx.scene.control.TreeView;
 import javafx.scene.layout.FlowPane;
-import javafx.scene.layout.GridPane;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Region;
 import javafx.scene.layout.StackPane;
@@ -51,7 +51,7 @@ public final class LayoutView implements AreaView {
     @FXML private StackPane gridBox;
     @FXML private Label hover;
     @FXML private FlowPane legend;
-    @FXML private GridPane figures;
+    @FXML private FlowPane figures;
 
     public LayoutView(LayoutViewModel viewModel) {
         this.viewModel = viewModel;
@@ -81,6 +81,14 @@ public final class LayoutView implements AreaView {
         zoomOut.setTooltip(new Tooltip("Zoom out (− or Ctrl+scroll)"));
         tensorTree.setTooltip(new Tooltip("Every tensor of the planned graph by layer: activations, weights, INT8 "
                 + "codes/scales/zero points, attention scores, KV cache"));
+        tensorTree.setCellFactory(t -> new TreeCell<>() {
+            @Override protected void updateItem(LayoutViewModel.Entry e, boolean empty) {
+                super.updateItem(e, empty);
+                setText(empty || e == null ? null : e.label());
+                setTooltip(empty || e == null || e.tensor() == null ? null
+                        : new Tooltip(e.tensor() + (e.detail().isEmpty() ? "" : " (" + e.detail() + ")")));
+            }
+        });
         tensorTree.getSelectionModel().selectedItemProperty().addListener((obs, old, item) -> {
             if (!syncingTree && item != null && item.getValue().tensor() != null) {
                 viewModel.selectedProperty().set(item.getValue().tensor());
@@ -165,7 +173,10 @@ public final class LayoutView implements AreaView {
         if (groups > 12) {
             legend.getChildren().add(new Label("colours repeat every 12 of " + groups + " " + g.label() + "s"));
         }
-        if (groups == 0) legend.getChildren().add(swatch(Color.web("#8FA8C8"), "element (no head or block owner)"));
+        if (groups == 0) {
+            legend.getChildren().add(swatch(Color.web("#8FA8C8"), "element of an even tensor row"));
+            legend.getChildren().add(swatch(Color.web("#5F7FA8"), "of an odd row (no head or block owns them)"));
+        }
         legend.getChildren().add(swatch(Color.web("#B0B0B0"), "padding to the 64-byte row alignment (hatched)"));
         Label rule = new Label("▬ dark top edge: a new tensor row starts");
         rule.getStyleClass().add("legend-item");
@@ -196,19 +207,21 @@ public final class LayoutView implements AreaView {
         }
     }
 
+    /** Each figure a key and its value side by side; the pairs wrap as a whole, never inside a value. */
     private void showFigures() {
         figures.getChildren().clear();
-        int i = 0;
         for (LayoutViewModel.Figure f : viewModel.figures()) {
             Label k = new Label(f.label());
             k.getStyleClass().add("card-key");
             k.setMinWidth(Region.USE_PREF_SIZE);
             Label v = new Label(f.value());
             v.getStyleClass().add("card-value");
+            // a long value wraps within its pair, never runs past the area's edge
             v.setWrapText(true);
-            v.setMaxWidth(200);
+            v.setMaxWidth(220);
             v.setMinHeight(Region.USE_PREF_SIZE);
-            figures.addRow(i++, k, v);
+            HBox pair = new HBox(6, k, v);
+            figures.getChildren().add(pair);
         }
     }
 

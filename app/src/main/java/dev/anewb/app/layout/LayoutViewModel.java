@@ -7,6 +7,7 @@ import dev.anewb.ane.TensorLayout;
 import dev.anewb.ane.WeightStorage;
 import dev.anewb.api.ConvertedModel;
 import dev.anewb.app.area.AreaViewModel;
+import dev.anewb.app.session.PlanLength;
 import dev.anewb.app.session.Session;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.model.Conversion;
@@ -46,8 +47,13 @@ public final class LayoutViewModel extends AreaViewModel {
         @Override public String toString() { return label; }
     }
 
-    /** A tree entry: a group (tensor null) or a tensor with the name LayoutCatalog knows it by. */
-    public record Entry(String label, String tensor) {
+    /**
+     * A tree entry: a group (tensor null) or a tensor with the name LayoutCatalog knows it by, and what it is (the
+     * tooltip: "linear output").
+     */
+    public record Entry(String label, String tensor, String detail) {
+        public Entry(String label, String tensor) { this(label, tensor, ""); }
+
         @Override public String toString() { return label; }
     }
 
@@ -92,7 +98,8 @@ public final class LayoutViewModel extends AreaViewModel {
                 mode.subscribe(s -> resolve()),
                 session.planSequenceLengthProperty().subscribe(v -> resolve()),
                 session.planBatchProperty().subscribe(v -> resolve()),
-                session.chipProperty().subscribe(c -> resolve())));
+                session.chipProperty().subscribe(c -> resolve()),
+                session.selectedOpProperty().subscribe(this::selectOp)));
     }
 
     /** The graph whose weights carry the conversion's quantization (names of .q/.scale/.zero_point follow it). */
@@ -121,18 +128,21 @@ public final class LayoutViewModel extends AreaViewModel {
                 kinds.putIfAbsent(k, new ArrayList<>());
             }
             if (seen.add(op.output())) {
-                kinds.get("Activations").add(new Entry(op.output() + "  (" + op.kind() + " output)", op.output()));
+                kinds.get("Activations").add(new Entry(op.output(), op.output(), op.kind() + " output"));
             }
             for (String w : op.weights()) {
                 WeightInfo info = g.weights().get(w);
                 if (info == null || !seen.add(w)) continue;
+                // named by the op that reads it, as every area names things; the file's name is the tooltip
+                String part = w.endsWith("bias") ? " bias" : w.endsWith("weight") ? " weight" : " " + w
+                        .substring(w.lastIndexOf('.') + 1);
                 WeightStorage s = PlannedWeights.storageOf(info, conv);
                 if (s.format() == WeightStorage.Format.INT8_BLOCK) {
-                    for (String suffix : List.of(".q", ".scale", ".zero_point")) {
-                        kinds.get(INT8_PARTS).add(new Entry(w + suffix, w + suffix));
-                    }
+                    kinds.get(INT8_PARTS).add(new Entry(op.name() + " codes", w + ".q"));
+                    kinds.get(INT8_PARTS).add(new Entry(op.name() + " scales", w + ".scale"));
+                    kinds.get(INT8_PARTS).add(new Entry(op.name() + " zero points", w + ".zero_point"));
                 } else {
-                    kinds.get("Weights").add(new Entry(w + "  " + Arrays.toString(info.shape()), w));
+                    kinds.get("Weights").add(new Entry(op.name() + part + " " + Arrays.toString(info.shape()), w));
                 }
             }
             if (op instanceof Op.Attention a) {
@@ -156,6 +166,18 @@ public final class LayoutViewModel extends AreaViewModel {
             selected.set(examples.isEmpty() ? tensorNames().stream().findFirst().orElse(null) : examples.getFirst());
         } else {
             resolve();
+        }
+    }
+
+    /** Another area chose an op: show its output's layout. */
+    private void selectOp(String op) {
+        ModelGraph g = plannedGraph();
+        if (op == null || g == null) return;
+        for (Op o : g.ops()) {
+            if (o.name().equals(op) && tensorNames().contains(o.output())) {
+                selected.set(o.output());
+                return;
+            }
         }
     }
 
@@ -193,7 +215,8 @@ public final class LayoutViewModel extends AreaViewModel {
         try {
             // A graph rewrite and a lookup: as cheap as the session's own conversion on this thread.
             TensorLayout t = LayoutCatalog.find(m.graph(), conv, session.planBatchProperty().get(),
-                    session.planSequenceLengthProperty().get(), asked, session.chip().constants());
+                    PlanLength.of(m.graph(), session.planSequenceLengthProperty().get()).planned(), asked,
+                    session.chip().constants());
             layout.set(t);
             note.set(mode.get() == Mode.PER_HEAD && asked.equals(name)
                     ? name + " has no per-head split (only attention's q, k, v and output are split by head); shown as "

@@ -8,7 +8,8 @@ import dev.anewb.app.area.EmptyState;
 import dev.anewb.app.chip.ChipSourcesPopover;
 import dev.anewb.app.ui.Fxml;
 import dev.anewb.app.ui.Icons;
-import javafx.beans.property.ReadOnlyObjectWrapper;
+import dev.anewb.app.ui.Numbers;
+import dev.anewb.app.ui.TableColumns;
 import javafx.collections.ListChangeListener;
 import javafx.fxml.FXML;
 import javafx.scene.Node;
@@ -20,12 +21,16 @@ import javafx.scene.control.ListView;
 import javafx.scene.control.ProgressIndicator;
 import javafx.scene.control.ScrollPane;
 import javafx.scene.control.TableColumn;
+import javafx.scene.control.Tab;
+import javafx.scene.control.TabPane;
+import javafx.scene.control.TableRow;
 import javafx.scene.control.TableView;
 import javafx.scene.control.TextField;
 import javafx.scene.control.ToggleButton;
 import javafx.scene.control.ToggleGroup;
 import javafx.scene.control.Tooltip;
 import javafx.scene.layout.FlowPane;
+import javafx.scene.layout.HBox;
 import javafx.scene.layout.Region;
 import javafx.scene.layout.StackPane;
 import javafx.scene.layout.VBox;
@@ -36,7 +41,6 @@ import javafx.util.Subscription;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Function;
 
 /**
  * Controller of MemoryView.fxml: summary cards, the SRAM timeline (one canvas), per-op table and warnings, kept in
@@ -53,6 +57,7 @@ public final class MemoryView implements AreaView {
     private final SramTimeline timeline = new SramTimeline();
     private Subscription subscriptions = Subscription.EMPTY;
     private boolean syncing;
+    private final Label bufferLegend = new Label("- - - on-chip buffer size");
 
     @FXML private EmptyState emptyState;
     @FXML private VBox content;
@@ -68,7 +73,13 @@ public final class MemoryView implements AreaView {
     @FXML private StackPane timelineBox;
     @FXML private Label hover;
     @FXML private TableView<OpPlan> opTable;
-    @FXML private ListView<MemoryViewModel.Warning> warningList;
+    @FXML private ListView<MemoryViewModel.Finding> findingList;
+    @FXML private Tab findingsTab;
+    @FXML private TabPane tables;
+    @FXML private ToggleButton compare;
+    @FXML private HBox perChannelCard;
+    @FXML private Label perChannelText;
+    @FXML private Button applyPerChannel;
     @FXML private Label title;
     @FXML private Label ceiling;
     @FXML private TextField measuredMs;
@@ -131,33 +142,58 @@ public final class MemoryView implements AreaView {
             legend.getChildren().add(swatch(SramTimeline.KIND_COLOURS.get(k), KIND_LABELS[k]));
         }
         legend.getChildren().add(swatch(SramTimeline.SPILL, "▲ spill (tiled, re-streamed from DRAM)"));
-        Label line = new Label("- - - on-chip buffer size");
-        line.getStyleClass().add("hint");
-        legend.getChildren().add(line);
+        bufferLegend.getStyleClass().add("hint");
+        legend.getChildren().add(bufferLegend);
 
         buildTable();
-        warningList.setItems(viewModel.warnings());
-        warningList.setCellFactory(l -> new ListCell<>() {
-            private final Label text = new Label();
+        findingList.setItems(viewModel.findings());
+        findingList.setCellFactory(l -> new ListCell<>() {
+            private final Label title = new Label();
+            private final Label ops = new Label();
+            private final VBox box = new VBox(2, title, ops);
             {
-                text.setWrapText(true);
-                text.maxWidthProperty().bind(l.widthProperty().subtract(28));
-                // a cell as tall as its wrapped warning: without it long warnings end in "..." after two lines
-                text.setMinHeight(Region.USE_PREF_SIZE);
+                title.getStyleClass().add("finding-title");
+                ops.getStyleClass().add("hint");
+                for (Label x : List.of(title, ops)) {
+                    x.setWrapText(true);
+                    x.maxWidthProperty().bind(l.widthProperty().subtract(28));
+                    // a cell as tall as its wrapped text: without it long findings end in "..." after two lines
+                    x.setMinHeight(Region.USE_PREF_SIZE);
+                }
             }
-            @Override protected void updateItem(MemoryViewModel.Warning w, boolean empty) {
-                super.updateItem(w, empty);
+            @Override protected void updateItem(MemoryViewModel.Finding f, boolean empty) {
+                super.updateItem(f, empty);
                 setText(null);
-                if (empty || w == null) { setGraphic(null); return; }
-                text.setText("#" + w.opIndex() + " " + w.op() + ": " + w.text());
-                setGraphic(text);
+                if (empty || f == null) {
+                    setGraphic(null);
+                    setTooltip(null);
+                    return;
+                }
+                title.setText(f.rule() + ": " + f.title() + " · " + f.ops().size()
+                        + (f.ops().size() == 1 ? " op" : " ops"));
+                ops.setText(f.opsText());
+                Tooltip tip = new Tooltip(f.detail() + "\n\nOps: " + String.join(", ", f.ops()));
+                tip.setWrapText(true);
+                tip.setMaxWidth(560);
+                setTooltip(tip);
+                setGraphic(box);
             }
         });
-        warningList.setPlaceholder(new Label("No compatibility warnings for this plan"));
-        warningList.setTooltip(new Tooltip("Rules of spec/ane-model.md the plan breaks; click to select the op"));
-        warningList.getSelectionModel().selectedItemProperty().addListener((obs, old, w) -> {
-            if (w != null) viewModel.selectedOpProperty().set(w.opIndex());
+        findingList.setPlaceholder(new Label("Nothing in this plan breaks a rule of the ANE model"));
+        findingList.getSelectionModel().selectedItemProperty().addListener((obs, old, f) -> {
+            if (f != null) viewModel.selectedOpProperty().set(f.opIndices().getFirst());
         });
+        ListChangeListener<MemoryViewModel.Finding> onFindings = c -> findingsTab.setText(
+                "Findings (" + viewModel.findings().size() + ")");
+        viewModel.findings().addListener(onFindings);
+
+        compare.selectedProperty().bindBidirectional(viewModel.compareProperty());
+        compare.setTooltip(new Tooltip("Pin the current configuration: the cards show its figures and the difference "
+                + "while you change the conversion"));
+        perChannelCard.visibleProperty().bind(viewModel.perChannelProperty().isNotNull());
+        perChannelCard.managedProperty().bind(perChannelCard.visibleProperty());
+        applyPerChannel.setOnAction(e -> viewModel.applyPerChannel());
+        applyPerChannel.setTooltip(new Tooltip("Use per-channel INT8 (one scale per output row): native on the ANE"));
 
         timeline.setOnPick(i -> viewModel.selectedOpProperty().set(i));
         timeline.setOnHover(i -> hover.setText(i < 0 || i >= viewModel.ops().size() ? "Hover an op for its bytes; "
@@ -174,6 +210,8 @@ public final class MemoryView implements AreaView {
         viewModel.cards().addListener(onCards);
         subscriptions = Subscription.combine(
                 () -> viewModel.cards().removeListener(onCards),
+                () -> viewModel.findings().removeListener(onFindings),
+                viewModel.perChannelProperty().subscribe(c -> perChannelText.setText(c == null ? "" : c.text())),
                 viewModel.outcomeProperty().subscribe(o -> redraw()),
                 viewModel.viewProperty().subscribe(v -> redraw()),
                 viewModel.selectedOpProperty().subscribe(i -> select(i.intValue())),
@@ -217,46 +255,43 @@ public final class MemoryView implements AreaView {
 
     private void buildTable() {
         List<TableColumn<OpPlan, String>> cols = new ArrayList<>();
-        cols.add(col("#", 44, o -> Integer.toString(viewModel.ops().indexOf(o))));
-        cols.add(col("op", 170, OpPlan::name));
-        cols.add(col("kind", 80, OpPlan::kind));
-        cols.add(col("weights", 84, o -> MemoryViewModel.bytes(o.sram(BufferKind.WEIGHTS))));
-        cols.add(col("act in", 84, o -> MemoryViewModel.bytes(o.sram(BufferKind.ACTIVATIONS_IN))));
-        cols.add(col("act out", 84, o -> MemoryViewModel.bytes(o.sram(BufferKind.ACTIVATIONS_OUT))));
-        cols.add(col("scores", 84, o -> MemoryViewModel.bytes(o.sram(BufferKind.SCORES))));
-        cols.add(col("KV", 70, o -> MemoryViewModel.bytes(o.sram(BufferKind.KV_CACHE))));
-        cols.add(col("spill", 80, o -> o.spillBytes() == 0 ? "–" : MemoryViewModel.bytes(o.spillBytes())));
-        cols.add(col("DRAM", 84, o -> MemoryViewModel.bytes(o.dramBytes())));
-        cols.add(col("ms", 60, o -> String.format(Locale.ROOT, "%.3f", o.latencyMs())));
-        cols.add(col("ANE", 44, o -> o.onAne() ? "yes" : "CPU"));
-        cols.add(col("warn", 44, o -> o.warnings().isEmpty() ? "" : Integer.toString(o.warnings().size())));
+        cols.add(TableColumns.text("#", o -> Integer.toString(viewModel.ops().indexOf(o)), "999"));
+        cols.add(TableColumns.text("op", OpPlan::name, "layers.11.attn_out"));
+        cols.add(TableColumns.text("buffer", o -> MemoryViewModel.bytes(o.sramTotal()), "999 KiB"));
+        cols.add(TableColumns.text("spill", o -> o.spillBytes() == 0 ? "–" : MemoryViewModel.bytes(o.spillBytes()),
+                "999 KiB"));
+        cols.add(TableColumns.text("DRAM", o -> MemoryViewModel.bytes(o.dramBytes()), "999 KiB"));
+        cols.add(TableColumns.text("ms", o -> Numbers.sig(o.latencyMs(), 3), "0.0123"));
+        cols.add(TableColumns.text("ANE", o -> o.onAne() ? "yes" : "CPU", "CPU"));
+        cols.add(TableColumns.text("warn", o -> o.warnings().isEmpty() ? "" : Integer.toString(o.warnings().size()),
+                "9"));
         opTable.getColumns().setAll(cols);
+        opTable.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_NEXT_COLUMN);
         opTable.setItems(viewModel.ops());
         opTable.setPlaceholder(new Label("No plan yet"));
-        opTable.setTooltip(new Tooltip("Per-op estimate: buffer bytes by kind, spilled bytes, DRAM traffic, latency "
-                + "(all estimates)"));
+        opTable.setRowFactory(t -> new TableRow<>() {
+            @Override protected void updateItem(OpPlan o, boolean empty) {
+                super.updateItem(o, empty);
+                setTooltip(empty || o == null ? null : new Tooltip(describe(viewModel.ops().indexOf(o), o)));
+            }
+        });
+        opTable.setTooltip(new Tooltip("Per-op estimate: buffer bytes (by kind in the timeline and the row's "
+                + "tooltip), spilled bytes, DRAM traffic, latency (all estimates)"));
     }
 
-    private static TableColumn<OpPlan, String> col(String title, double width, Function<OpPlan, String> f) {
-        TableColumn<OpPlan, String> c = new TableColumn<>(title);
-        c.setCellValueFactory(r -> new ReadOnlyObjectWrapper<>(f.apply(r.getValue())));
-        c.setSortable(false);
-        c.setPrefWidth(width);
-        return c;
-    }
 
     private String describe(int i, OpPlan o) {
         String spills = o.spillBytes() > 0
                 ? " · spills " + MemoryViewModel.bytes(o.spillBytes()) + " in " + o.tiles() + " tiles" : "";
         return String.format(Locale.ROOT, "#%d %s (%s): weights %s · in %s · out %s · scores %s · KV %s · "
-                        + "total %s of %s buffer%s · %.3f ms (estimate)",
+                        + "total %s of %s buffer%s · %s (estimate)",
                 i, o.name(), o.kind(), MemoryViewModel.bytes(o.sram(BufferKind.WEIGHTS)),
                 MemoryViewModel.bytes(o.sram(BufferKind.ACTIVATIONS_IN)),
                 MemoryViewModel.bytes(o.sram(BufferKind.ACTIVATIONS_OUT)),
                 MemoryViewModel.bytes(o.sram(BufferKind.SCORES)),
                 MemoryViewModel.bytes(o.sram(BufferKind.KV_CACHE)), MemoryViewModel.bytes(o.sramTotal()),
                 viewModel.plan() == null ? "?" : MemoryViewModel.bytes(viewModel.plan().chip().bufferBytes()),
-                spills, o.latencyMs());
+                spills, Numbers.ms(o.latencyMs()));
     }
 
     private void redraw() {
@@ -278,6 +313,10 @@ public final class MemoryView implements AreaView {
         timeline.setData(panels, p.chip().bufferBytes(), "buffer " + MemoryViewModel.bytes(p.chip().bufferBytes())
                 + " (" + p.chip().name() + ", confidence " + p.chip().bufferMb().confidence() + ")");
         timeline.setSelected(viewModel.selectedOpProperty().get());
+        bufferLegend.setText(timeline.bufferOffScale()
+                ? "on-chip buffer " + MemoryViewModel.bytes(p.chip().bufferBytes())
+                        + ": above this scale, every op fits"
+                : "- - - on-chip buffer size");
     }
 
     private void select(int i) {
@@ -306,12 +345,18 @@ public final class MemoryView implements AreaView {
             r.getStyleClass().add("estimate-card-ratio");
             Label b = new Label(c.baseline());
             b.getStyleClass().add("estimate-card-ratio");
+            Label pinned = new Label(c.pinned());
+            pinned.getStyleClass().add("pinned-label");
+            pinned.setWrapText(true);
+            pinned.setMinHeight(Region.USE_PREF_SIZE);
+            pinned.setVisible(!c.pinned().isEmpty());
+            pinned.setManaged(pinned.isVisible());
             Label cap = new Label(c.caption());
             cap.getStyleClass().add("estimate-card-caption");
             // a calibrated chip's longer name wraps rather than shortening to "…"
             cap.setWrapText(true);
             cap.setMinHeight(Region.USE_PREF_SIZE);
-            VBox box = new VBox(1, t, v, r, b, cap);
+            VBox box = new VBox(1, t, v, r, b, pinned, cap);
             box.setMinWidth(CARD_MIN);
             box.setPrefWidth(CARD_MIN);
             box.getStyleClass().add("estimate-card");
@@ -332,6 +377,7 @@ public final class MemoryView implements AreaView {
     @Override public Parent root() { return root; }
 
     @Override public void dispose() {
+        compare.selectedProperty().unbindBidirectional(viewModel.compareProperty());
         measuredMs.textProperty().unbindBidirectional(viewModel.measuredMsProperty());
         profileName.textProperty().unbindBidirectional(viewModel.profileNameProperty());
         subscriptions.unsubscribe();

@@ -11,13 +11,19 @@ import dev.anewb.ane.OpPlan;
 import dev.anewb.ane.PlanOptions;
 import dev.anewb.ane.PlanResult;
 import dev.anewb.ane.PlanTotals;
+import dev.anewb.api.ConvertedModel;
+import dev.anewb.api.PerChannelAlternative;
 import dev.anewb.app.area.AreaViewModel;
 import dev.anewb.app.chip.ChipSources;
 import dev.anewb.app.jobs.LatestJobScheduler;
+import dev.anewb.app.session.PlanLength;
 import dev.anewb.app.session.Session;
+import dev.anewb.app.ui.Numbers;
 import dev.anewb.io.ByteSizes;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.io.ModelInfo;
+import dev.anewb.job.Job;
+import dev.anewb.model.Batch;
 import dev.anewb.model.Conversion;
 import dev.anewb.model.ModelGraph;
 import javafx.beans.property.IntegerProperty;
@@ -38,8 +44,12 @@ import javafx.util.Subscription;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.DoubleFunction;
 import java.util.function.ToDoubleFunction;
 
@@ -61,16 +71,70 @@ public final class MemoryViewModel extends AreaViewModel {
     /** What one recompute produced: the plan, or the planner's message. */
     public record Outcome(PlanResult plan, String problem, long micros) { }
 
-    /** One summary card: optimized value, baseline value and their ratio (optimized ÷ baseline). */
-    public record Card(String id, String title, String value, String baseline, String ratio, String caption) { }
+    /**
+     * One summary card: optimized value, baseline value and their ratio (optimized ÷ baseline), and the pinned
+     * configuration's value with the difference ("" without a pinned configuration).
+     */
+    public record Card(String id, String title, String value, String baseline, String ratio, String caption,
+                       String pinned) { }
 
     /** One compatibility warning of the shown plan, linked to its op. */
     public record Warning(int opIndex, String op, String text) {
         @Override public String toString() { return op + ": " + text; }
     }
 
+    /**
+     * The warnings of one rule of spec/ane-model.md, once: what it says, how many ops break it and which.
+     *
+     * @param title  the rule's message without the per-op figures ("per-block INT8 is not native on the ANE")
+     * @param detail the first op's full message
+     */
+    public record Finding(String rule, String title, String detail, List<Integer> opIndices, List<String> ops) {
+        /** "layers.0.q, layers.0.k, layers.0.v and 33 more". */
+        public String opsText() {
+            int shown = Math.min(3, ops.size());
+            String head = String.join(", ", ops.subList(0, shown));
+            return ops.size() > shown ? head + " and " + (ops.size() - shown) + " more" : head;
+        }
+
+        @Override public String toString() {
+            return rule + " · " + title + " · " + ops.size() + (ops.size() == 1 ? " op" : " ops");
+        }
+    }
+
+    /**
+     * spec/ane-model.md rule 3's native alternative, measured: the last-layer SQNR of per-channel INT8 against the
+     * current block size on the built-in sample (as {@code anewb plan} reports it), and what per-channel weighs and
+     * costs in the plan (estimates).
+     */
+    public record PerChannelCard(PerChannelAlternative accuracy, Conversion apply, long weightBytes,
+                                 long currentWeightBytes, double latencyMs, double currentLatencyMs) {
+        public double sqnrCost() { return accuracy.perChannelSqnrDb() - accuracy.blockSqnrDb(); }
+
+        /** Whether per-channel is what the blocks already are (each row no longer than one block): no alternative. */
+        public boolean same() {
+            return weightBytes == currentWeightBytes && accuracy.perChannelSqnrDb() == accuracy.blockSqnrDb();
+        }
+
+        public String text() {
+            return String.format(Locale.ROOT, "Per-channel INT8 runs natively on the ANE: last-layer SQNR %.1f dB "
+                    + "instead of %.1f dB with block %d (%s), weights %s instead of %s, latency %s instead of %s "
+                    + "(estimates; SQNR measured on the CPU on the built-in sample)",
+                    accuracy.perChannelSqnrDb(), accuracy.blockSqnrDb(), accuracy.blockSize(),
+                    Numbers.delta(sqnrCost(), "dB"), bytes(weightBytes), bytes(currentWeightBytes),
+                    Numbers.ms(latencyMs), Numbers.ms(currentLatencyMs));
+        }
+    }
+
     private final LatestJobScheduler<Outcome> scheduler = scheduler("Plan memory");
+    private final LatestJobScheduler<Outcome> pinnedScheduler = scheduler("Plan pinned configuration");
+    private final LatestJobScheduler<PerChannelCard> perChannelScheduler = scheduler("Measure per-channel INT8");
     private final ReadOnlyObjectWrapper<Outcome> outcome = new ReadOnlyObjectWrapper<>(this, "outcome");
+    private final ReadOnlyObjectWrapper<Outcome> pinnedOutcome = new ReadOnlyObjectWrapper<>(this, "pinnedOutcome");
+    private final ReadOnlyObjectWrapper<PerChannelCard> perChannel = new ReadOnlyObjectWrapper<>(this, "perChannel");
+    private final ObservableList<Finding> findings = FXCollections.observableArrayList();
+    /** Per-channel SQNR on the sample, by the per-channel conversion: it does not move with the block size. */
+    private final Map<Conversion, Double> perChannelSqnr = new ConcurrentHashMap<>();
     private final ObjectProperty<View> view = new SimpleObjectProperty<>(this, "view", View.OPTIMIZED);
     private final IntegerProperty selectedOp = new SimpleIntegerProperty(this, "selectedOp", -1);
     private final ObservableList<OpPlan> ops = FXCollections.observableArrayList();
@@ -101,12 +165,25 @@ public final class MemoryViewModel extends AreaViewModel {
                         "What would not stay on the Neural Engine, and calibration on your own measured latency"),
                 "Load a model, or just its config.json, to plan it.");
         keep(Subscription.combine(
-                session.modelProperty().subscribe(m -> replan()),
+                session.modelProperty().subscribe(m -> {
+                    perChannelSqnr.clear();
+                    replan();
+                }),
                 session.conversionProperty().subscribe(c -> replan()),
                 session.chipProperty().subscribe(c -> replan()),
                 session.planSequenceLengthProperty().subscribe(v -> replan()),
                 session.planBatchProperty().subscribe(v -> replan()),
+                session.pinnedProperty().subscribe(p -> replanPinned()),
                 outcome.subscribe(o -> publish()),
+                pinnedOutcome.subscribe(o -> publish()),
+                session.selectedOpProperty().subscribe(this::selectOpNamed),
+                // an op chosen here is the one every area follows, as one chosen in the graph
+                selectedOp.subscribe(i -> {
+                    int at = i.intValue();
+                    if (at >= 0 && at < ops.size() && view.get() != View.BASELINE) {
+                        session.selectedOpProperty().set(ops.get(at).name());
+                    }
+                }),
                 view.subscribe(v -> publish()),
                 scheduler.computingProperty().subscribe(c -> updateStatus()),
                 session.chipProperty().subscribe(c -> {
@@ -122,25 +199,101 @@ public final class MemoryViewModel extends AreaViewModel {
         if (m == null) {
             scheduler.cancel();
             outcome.set(null);
+            perChannelScheduler.cancel();
+            perChannel.set(null);
             return;
         }
-        ModelGraph graph = m.graph();
-        scheduler.request(() -> {
-            // Read the state when the debounce ends, on the FX thread; plan off it.
-            Conversion conv = session.conversion();
-            ChipProfile chip = session.baseChip();
-            Double override = session.bufferOverrideMbProperty().get();
-            int batch = session.planBatchProperty().get(), seq = session.planSequenceLengthProperty().get();
-            return ctx -> {
-                long t0 = System.nanoTime();
-                try {
-                    PlanResult plan = AnePlanner.plan(graph, conv, chip, batch, seq, override);
-                    return new Outcome(plan, null, (System.nanoTime() - t0) / 1000);
-                } catch (AnewbException | IllegalArgumentException e) {
-                    return new Outcome(null, e.getMessage(), (System.nanoTime() - t0) / 1000);
-                }
-            };
-        }, outcome::set);
+        scheduler.request(() -> planJob(session, m.graph(), session.conversion()), o -> {
+            outcome.set(o);
+            if (o.plan() != null) session.latestPlanProperty().set(o.plan());
+            measurePerChannel();
+        });
+        replanPinned();
+    }
+
+    private void replanPinned() {
+        Session session = session();
+        LoadedModel m = session.model();
+        Conversion pinned = session.pinnedProperty().get();
+        if (m == null || pinned == null) {
+            pinnedScheduler.cancel();
+            pinnedOutcome.set(null);
+            return;
+        }
+        pinnedScheduler.request(() -> planJob(session, m.graph(), session.pinnedProperty().get()), pinnedOutcome::set);
+    }
+
+    /** The plan of {@code conv} for the session's chip, batch and planned length, read when the job is built. */
+    private static Job<Outcome> planJob(Session session, ModelGraph graph, Conversion conv) {
+        if (conv == null) return null;
+        ChipProfile chip = session.baseChip();
+        Double override = session.bufferOverrideMbProperty().get();
+        int batch = session.planBatchProperty().get();
+        int seq = PlanLength.of(graph, session.planSequenceLengthProperty().get()).planned();
+        return ctx -> {
+            long t0 = System.nanoTime();
+            try {
+                PlanResult plan = AnePlanner.plan(graph, conv, chip, batch, seq, override);
+                return new Outcome(plan, null, (System.nanoTime() - t0) / 1000);
+            } catch (AnewbException | IllegalArgumentException e) {
+                return new Outcome(null, e.getMessage(), (System.nanoTime() - t0) / 1000);
+            }
+        };
+    }
+
+    /**
+     * Measures rule 3's alternative for the shown plan's block INT8 (not for per-channel, a package or a config
+     * alone): the block's SQNR is one converted pass (the reference is cached per input), per-channel's is measured
+     * once per per-channel configuration.
+     */
+    private void measurePerChannel() {
+        Session session = session();
+        PlanResult p = plan();
+        Conversion conv = p == null ? null : p.optimized().conversion();
+        if (conv == null || !conv.int8() || conv.blockSize() == Conversion.PER_CHANNEL || !session.canMeasureDrift()
+                || session.model().graph().parameterCount() >= PER_CHANNEL_MAX_PARAMETERS) {
+            perChannelScheduler.cancel();
+            perChannel.set(null);
+            return;
+        }
+        ConvertedModel block = session.converted();
+        if (block == null || !block.conversion().equals(conv)) return;
+        Conversion pc = conv.withInt8(true, Conversion.PER_CHANNEL, conv.symmetric());
+        ModelGraph graph = session.model().graph();
+        ChipProfile chip = p.chip();
+        int batch = p.batch(), seq = p.seq();
+        PlanTotals current = p.optimized();
+        perChannelScheduler.request(() -> ctx -> {
+            Batch sample = block.sampleInput();
+            double b = block.drift(sample, false, ctx).lastHidden().sqnrDb();
+            Double known = perChannelSqnr.get(pc);
+            double c = known != null ? known
+                    : block.session().convert(pc).drift(sample, false, ctx).lastHidden().sqnrDb();
+            perChannelSqnr.put(pc, c);
+            PlanTotals alt = AnePlanner.plan(graph, pc, chip, batch, seq, null).optimized();
+            return new PerChannelCard(new PerChannelAlternative(conv.blockSize(), b, c), pc, alt.weightBytes(),
+                    current.weightBytes(), alt.latencyMs(), current.latencyMs());
+        }, card -> perChannel.set(card.same() ? null : card));
+    }
+
+    /** Above this size the per-channel alternative is not measured on every change (as {@code anewb plan}). */
+    static final long PER_CHANNEL_MAX_PARAMETERS = 500_000_000L;
+
+    /** Applies the per-channel alternative to the session's conversion (the panel follows). */
+    public void applyPerChannel() {
+        PerChannelCard c = perChannel.get();
+        if (c != null) session().conversionProperty().set(c.apply());
+    }
+
+    /** Selects the op another area chose, when this plan has it. */
+    private void selectOpNamed(String name) {
+        if (name == null) return;
+        for (int i = 0; i < ops.size(); i++) {
+            if (ops.get(i).name().equals(name)) {
+                selectedOp.set(i);
+                return;
+            }
+        }
     }
 
     /** The plan the timeline and table show in the current view (the optimized one in "Both"). */
@@ -157,9 +310,14 @@ public final class MemoryViewModel extends AreaViewModel {
         ops.setAll(shown == null ? List.of() : shown.ops());
         selectedOp.set(shown == null || keep >= shown.ops().size() ? -1 : keep);
         warnings.setAll(shown == null ? List.of() : warningsOf(shown));
-        cards.setAll(p == null ? List.of() : cardsOf(p));
-        caption.set(p == null ? "" : ChipSources.caption(p.chip()) + " · batch " + p.batch() + " · seq " + p.seq()
+        findings.setAll(shown == null ? List.of() : findingsOf(shown));
+        Outcome pinnedNow = pinnedOutcome.get();
+        cards.setAll(p == null ? List.of() : cardsOf(p, pinnedNow == null ? null : pinnedNow.plan()));
+        PlanLength length = session().planLength();
+        caption.set(p == null ? "" : ChipSources.caption(p.chip()) + " · batch " + p.batch() + " · "
+                + (length == null ? "seq " + p.seq() : length.caption())
                 + " · " + p.optimized().conversion().layout() + " vs baseline " + p.baseline().conversion().layout());
+        if (session().selectedOpProperty().get() != null) selectOpNamed(session().selectedOpProperty().get());
         ceilingSummary.set(p == null ? "" : ceilingSummary(p.ceiling()));
         ceilingDetails.set(p == null ? "" : String.join("\n", p.ceiling().lines()));
         updateStatus();
@@ -193,24 +351,67 @@ public final class MemoryViewModel extends AreaViewModel {
         return out;
     }
 
-    static List<Card> cardsOf(PlanResult p) {
+    /**
+     * The warnings grouped by rule (the text before the first colon, "rule 3"), in the order they first occur: 36
+     * projections breaking rule 3 are one finding naming them, not 36 lines.
+     */
+    static List<Finding> findingsOf(PlanTotals t) {
+        Map<String, List<Integer>> byRule = new LinkedHashMap<>();
+        Map<String, String> first = new HashMap<>();
+        for (int i = 0; i < t.ops().size(); i++) {
+            for (String w : t.ops().get(i).warnings()) {
+                int colon = w.indexOf(':');
+                String rule = colon > 0 && colon < 24 ? w.substring(0, colon) : w;
+                byRule.computeIfAbsent(rule, r -> new ArrayList<>());
+                List<Integer> at = byRule.get(rule);
+                if (at.isEmpty() || at.getLast() != i) at.add(i);
+                first.putIfAbsent(rule, w);
+            }
+        }
+        List<Finding> out = new ArrayList<>();
+        byRule.forEach((rule, indices) -> {
+            String detail = first.get(rule);
+            out.add(new Finding(rule, title(detail), detail, List.copyOf(indices),
+                    indices.stream().map(i -> t.ops().get(i).name()).toList()));
+        });
+        return out;
+    }
+
+    /** A warning's message without its rule, per-op figures in brackets and what follows its first clause. */
+    static String title(String warning) {
+        int colon = warning.indexOf(':');
+        String s = colon > 0 && colon < 24 ? warning.substring(colon + 1).strip() : warning;
+        s = s.replaceAll("\\s*\\([^()]*\\)", "");
+        int end = s.indexOf(';');
+        if (end < 0) end = s.indexOf(". ");
+        return (end > 0 ? s.substring(0, end) : s).strip();
+    }
+
+    static List<Card> cardsOf(PlanResult p) { return cardsOf(p, null); }
+
+    static List<Card> cardsOf(PlanResult p, PlanResult pinned) {
         // a calibrated profile's (often long) name is in the caption above; the card says what kind of estimate it is
         String cap = p.chip().calibration() != null ? "calibrated estimate\u00a0›"
                 : "estimate · " + p.chip().name() + " ›";
         return List.of(
-                card("peakBuffer", "Peak buffer", p, t -> t.peakSramBytes(), MemoryViewModel::bytes, cap),
-                card("dramTraffic", "DRAM traffic", p, t -> t.dramBytes(), MemoryViewModel::bytes, cap),
-                card("latency", "Latency", p, PlanTotals::latencyMs, v -> String.format(Locale.ROOT, "%.2f ms", v),
-                        cap),
-                card("energy", "Energy", p, PlanTotals::energyMj, v -> String.format(Locale.ROOT, "%.2f mJ", v), cap),
-                card("peakDram", "DRAM footprint", p, t -> t.peakDramBytes(), MemoryViewModel::bytes, cap));
+                card("peakBuffer", "Peak buffer", p, pinned, t -> t.peakSramBytes(), MemoryViewModel::bytes, cap),
+                card("dramTraffic", "DRAM traffic", p, pinned, t -> t.dramBytes(), MemoryViewModel::bytes, cap),
+                card("latency", "Latency", p, pinned, PlanTotals::latencyMs, Numbers::ms, cap),
+                card("energy", "Energy", p, pinned, PlanTotals::energyMj, Numbers::energyMj, cap),
+                card("peakDram", "DRAM footprint", p, pinned, t -> t.peakDramBytes(), MemoryViewModel::bytes, cap));
     }
 
-    private static Card card(String id, String title, PlanResult p, ToDoubleFunction<PlanTotals> f,
+    private static Card card(String id, String title, PlanResult p, PlanResult pinned, ToDoubleFunction<PlanTotals> f,
                              DoubleFunction<String> format, String cap) {
         double o = f.applyAsDouble(p.optimized()), b = f.applyAsDouble(p.baseline());
-        String ratio = b == 0 ? "baseline 0" : String.format(Locale.ROOT, "%.2f× baseline", o / b);
-        return new Card(id, title, format.apply(o), "baseline " + format.apply(b), ratio, cap);
+        String ratio = b == 0 ? "baseline 0" : Numbers.ratio(o / b) + " baseline";
+        String vsPinned = "";
+        if (pinned != null) {
+            double q = f.applyAsDouble(pinned.optimized());
+            String sign = o > q ? "+" : o < q ? "−" : "±";
+            vsPinned = "pinned " + format.apply(q) + " · Δ " + sign + format.apply(Math.abs(o - q));
+        }
+        return new Card(id, title, format.apply(o), "baseline " + format.apply(b), ratio, cap, vsPinned);
     }
 
     /** Bytes in binary units as the planner counts them (MB = 2^20 bytes). */
@@ -226,9 +427,10 @@ public final class MemoryViewModel extends AreaViewModel {
         else {
             PlanTotals t = shownTotals();
             long spilling = t.ops().stream().filter(x -> x.spillBytes() > 0).count();
-            status.set(String.format(Locale.ROOT, "%d ops planned in %.1f ms · %d spill · %d warnings · "
-                    + "speed-up %.2f× over the baseline (estimate)",
-                    t.ops().size(), o.micros() / 1000.0, spilling, warnings.size(), o.plan().speedup()));
+            status.set(String.format(Locale.ROOT, "%d ops planned in %.0f ms · %d spill · %d findings (%d ops) · "
+                    + "%s faster than the baseline (estimate)", t.ops().size(), o.micros() / 1000.0, spilling,
+                    findings.size(), warnings.stream().mapToInt(Warning::opIndex).distinct().count(),
+                    Numbers.ratio(o.plan().speedup())));
         }
     }
 
@@ -281,7 +483,8 @@ public final class MemoryViewModel extends AreaViewModel {
         ModelGraph graph = session().model().graph();
         Conversion conv = session().conversion();
         ChipProfile chip = session().baseChip();
-        int batch = session().planBatchProperty().get(), seq = session().planSequenceLengthProperty().get();
+        int batch = session().planBatchProperty().get();
+        int seq = PlanLength.of(graph, session().planSequenceLengthProperty().get()).planned();
         double ms = parseMs(measuredMs.get());
         String name = profileNameOrDefault();
         ModelInfo info = session().infoProperty().get();
@@ -380,6 +583,15 @@ public final class MemoryViewModel extends AreaViewModel {
     public ObservableList<Card> cards() { return cards; }
 
     public ObservableList<Warning> warnings() { return warnings; }
+
+    /** The shown plan's warnings grouped by rule. */
+    public ObservableList<Finding> findings() { return findings; }
+
+    /** Rule 3's alternative for the current block INT8, or null (none measured, not block INT8). */
+    public ReadOnlyObjectProperty<PerChannelCard> perChannelProperty() { return perChannel.getReadOnlyProperty(); }
+
+    /** The pinned configuration's plan, or null. */
+    public ReadOnlyObjectProperty<Outcome> pinnedOutcomeProperty() { return pinnedOutcome.getReadOnlyProperty(); }
 
     public ReadOnlyStringProperty statusProperty() { return status.getReadOnlyProperty(); }
 

@@ -112,10 +112,22 @@ public final class SramTimeline extends Region {
     /** The x centre of op {@code index} in a plot of {@code n} ops (tests click there). */
     public double xOf(int index, int n) { return LEFT + (index + 0.5) * plotWidth() / n; }
 
+    /** The fullest op's bytes, or the buffer when some op comes near it. */
     private long yMax() {
-        long m = bufferBytes;
-        for (Panel p : panels) for (OpPlan o : p.totals().ops()) m = Math.max(m, o.sramTotal());
+        long ops = 1;
+        for (Panel p : panels) for (OpPlan o : p.totals().ops()) ops = Math.max(ops, o.sramTotal());
+        long m = bufferOffScale() ? ops : Math.max(ops, bufferBytes);
         return Math.max(1, m + m / 12);
+    }
+
+    /**
+     * True when every op uses under a third of the buffer: drawn to the buffer's scale, a small model's bars would
+     * be a few pixels high, so the plot scales to the ops and names the buffer above it instead.
+     */
+    boolean bufferOffScale() {
+        long ops = 0;
+        for (Panel p : panels) for (OpPlan o : p.totals().ops()) ops = Math.max(ops, o.sramTotal());
+        return ops > 0 && bufferBytes > 3 * ops;
     }
 
     void draw() {
@@ -125,12 +137,26 @@ public final class SramTimeline extends Region {
         if (panels.isEmpty() || w < LEFT + RIGHT + 10 || h < TOP + BOTTOM + 10) return;
         g.setFont(Font.font(11));
         long ymax = yMax();
+        boolean kib = ymax < (1 << 19);
         for (int p = 0; p < panels.size(); p++) {
-            drawPanel(g, panels.get(p), panelTop(p), ymax, p == 0, p == panels.size() - 1);
+            drawPanel(g, panels.get(p), panelTop(p), ymax, kib, p == 0, p == panels.size() - 1);
         }
+        // One y title for all panels, centred on them together: two short panels must not print two overlapping ones.
+        double span = panelTop(panels.size() - 1) + panelHeight() - TOP;
+        String title = "buffer occupancy (" + (kib ? "KiB" : "MiB") + ")";
+        if (textWidth(title) > span) title = kib ? "KiB" : "MiB";
+        g.setFill(ink);
+        g.save();
+        g.translate(14, TOP + span / 2);
+        g.rotate(-90);
+        g.setTextAlign(TextAlignment.CENTER);
+        g.setTextBaseline(VPos.CENTER);
+        g.fillText(title, 0, 0);
+        g.restore();
     }
 
-    private void drawPanel(GraphicsContext g, Panel panel, double top, long ymax, boolean first, boolean last) {
+    private void drawPanel(GraphicsContext g, Panel panel, double top, long ymax, boolean kib, boolean first,
+                           boolean last) {
         double pw = plotWidth(), ph = panelHeight(), bottom = top + ph;
         List<OpPlan> ops = panel.totals().ops();
         int n = ops.size();
@@ -138,24 +164,19 @@ public final class SramTimeline extends Region {
         g.setTextAlign(TextAlignment.LEFT);
         g.setTextBaseline(VPos.BOTTOM);
         g.fillText(panel.title(), LEFT, top - 4);
-        // y grid and ticks in MiB
-        double step = niceStep(ymax / (double) (1 << 20), Math.max(2, (int) (ph / 36)));
+        // y grid and ticks in KiB or MiB
+        double unit = kib ? 1 << 10 : 1 << 20;
+        double step = niceStep(ymax / unit, Math.max(2, (int) (ph / 36)));
         g.setTextAlign(TextAlignment.RIGHT);
         g.setTextBaseline(VPos.CENTER);
         g.setLineWidth(1);
-        for (double v = 0; v * (1 << 20) <= ymax; v += step) {
-            double y = bottom - v * (1 << 20) / ymax * ph;
+        for (double v = 0; v * unit <= ymax; v += step) {
+            double y = bottom - v * unit / ymax * ph;
             g.setStroke(ink.deriveColor(0, 1, 1, 0.12));
             g.strokeLine(LEFT, Math.round(y) + 0.5, LEFT + pw, Math.round(y) + 0.5);
             g.setFill(ink);
             g.fillText(trim(v), LEFT - 6, y);
         }
-        g.save();
-        g.translate(14, top + ph / 2);
-        g.rotate(-90);
-        g.setTextAlign(TextAlignment.CENTER);
-        g.fillText("buffer occupancy (MiB)", 0, 0);
-        g.restore();
         // layer boundaries
         g.setStroke(ink.deriveColor(0, 1, 1, 0.18));
         g.setLineDashes(2, 3);
@@ -205,20 +226,27 @@ public final class SramTimeline extends Region {
             g.strokeRect(Math.min(x0, x1 - 3), top, Math.max(3, x1 - x0), ph);
             g.setLineWidth(1);
         }
-        // buffer line
-        double yb = bottom - (double) bufferBytes / ymax * ph;
-        g.setStroke(ink);
-        g.setLineWidth(1.5);
-        g.setLineDashes(6, 4);
-        g.strokeLine(LEFT, yb, LEFT + pw, yb);
-        g.setLineDashes();
-        g.setLineWidth(1);
+        // buffer line, or its size named above the plot when it is far above every op
         g.setFill(ink);
         g.setTextAlign(TextAlignment.RIGHT);
-        // above the line, unless it would run into the panel title there (a narrow plot, a long chip name)
-        boolean meetsTitle = yb - 16 < top && textWidth(panel.title()) + 12 + textWidth(bufferLabel) > pw;
-        g.setTextBaseline(meetsTitle ? VPos.TOP : VPos.BOTTOM);
-        g.fillText(bufferLabel, LEFT + pw - 2, meetsTitle ? yb + 3 : yb - 2);
+        if (bufferOffScale()) {
+            g.setTextBaseline(VPos.BOTTOM);
+            String above = bufferLabel + " ↑ above this scale";
+            boolean meets = textWidth(panel.title()) + 12 + textWidth(above) > pw;
+            if (!meets) g.fillText(above, LEFT + pw - 2, top - 4);
+        } else {
+            double yb = bottom - (double) bufferBytes / ymax * ph;
+            g.setStroke(ink);
+            g.setLineWidth(1.5);
+            g.setLineDashes(6, 4);
+            g.strokeLine(LEFT, yb, LEFT + pw, yb);
+            g.setLineDashes();
+            g.setLineWidth(1);
+            // above the line, unless it would run into the panel title there (a narrow plot, a long chip name)
+            boolean meetsTitle = yb - 16 < top && textWidth(panel.title()) + 12 + textWidth(bufferLabel) > pw;
+            g.setTextBaseline(meetsTitle ? VPos.TOP : VPos.BOTTOM);
+            g.fillText(bufferLabel, LEFT + pw - 2, meetsTitle ? yb + 3 : yb - 2);
+        }
         // axes
         g.setStroke(ink.deriveColor(0, 1, 1, 0.6));
         g.strokeLine(LEFT + 0.5, top, LEFT + 0.5, bottom);

@@ -61,6 +61,7 @@ public final class HubSearchViewModel {
     private final ReadOnlyObjectWrapper<HubModelInfo> info = new ReadOnlyObjectWrapper<>(this, "info");
     private final ReadOnlyBooleanWrapper offline = new ReadOnlyBooleanWrapper(this, "offline");
     private final ReadOnlyStringWrapper offlineReason = new ReadOnlyStringWrapper(this, "offlineReason", "");
+    private final ReadOnlyBooleanWrapper contacted = new ReadOnlyBooleanWrapper(this, "contacted");
     private final ReadOnlyStringWrapper status = new ReadOnlyStringWrapper(this, "status", "");
     private final ReadOnlyBooleanWrapper searching = new ReadOnlyBooleanWrapper(this, "searching");
     private final ReadOnlyBooleanWrapper downloading = new ReadOnlyBooleanWrapper(this, "downloading");
@@ -111,6 +112,7 @@ public final class HubSearchViewModel {
     private void online() {
         offline.set(false);
         offlineReason.set("");
+        contacted.set(true);
     }
 
     /** Searches the Hub for {@link #queryProperty()}; the previous search is cancelled. */
@@ -292,6 +294,9 @@ public final class HubSearchViewModel {
     public ReadOnlyObjectProperty<HubModelInfo> infoProperty() { return info.getReadOnlyProperty(); }
 
     public ReadOnlyBooleanProperty offlineProperty() { return offline.getReadOnlyProperty(); }
+
+    /** True once the Hub answered a request: before that, nobody knows whether it is reachable. */
+    public ReadOnlyBooleanProperty contactedProperty() { return contacted.getReadOnlyProperty(); }
 
     public ReadOnlyStringProperty offlineReasonProperty() { return offlineReason.getReadOnlyProperty(); }
 

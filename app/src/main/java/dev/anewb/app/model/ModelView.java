@@ -124,6 +124,7 @@ public final class ModelView implements AreaView {
         setToken.setOnAction(e -> TokenDialog.show(root, hub));
         hubStatus.textProperty().bind(hub.statusProperty());
         subscriptions = Subscription.combine(subscriptions, hub.offlineProperty().subscribe(off -> updateOnline()),
+                hub.contactedProperty().subscribe(c -> updateOnline()),
                 hub.tokenPresentProperty().subscribe(t -> updateOnline()));
 
         hubResults.getColumns().setAll(List.of(
@@ -175,10 +176,13 @@ public final class ModelView implements AreaView {
     private void updateOnline() {
         HubSearchViewModel hub = viewModel.hub();
         boolean off = hub.offlineProperty().get();
-        hubOnline.setText(off ? "offline" : "online" + (hub.tokenPresentProperty().get() ? " · token set" : ""));
-        hubOnline.getStyleClass().setAll("label", off ? "hub-offline" : "hub-online");
+        boolean asked = hub.contactedProperty().get();
+        String token = hub.tokenPresentProperty().get() ? " · token set" : "";
+        hubOnline.setText((off ? "offline" : asked ? "online" : "not asked yet") + (off ? "" : token));
+        hubOnline.getStyleClass().setAll("label", off ? "hub-offline" : asked ? "hub-online" : "hub-unknown");
         hubOnline.setTooltip(new Tooltip(off ? hub.offlineReasonProperty().get()
-                : "The Hub answered (or has not been asked yet); a token is "
+                : (asked ? "The Hub answered" : "Nothing has been asked of the Hub yet: a search shows whether it "
+                        + "can be reached") + "; a token is "
                         + (hub.tokenPresentProperty().get() ? "set (never shown)" : "not set")));
     }
 

@@ -1,6 +1,7 @@
 package dev.anewb.app.model;
 
 import dev.anewb.app.area.AreaViewModel;
+import dev.anewb.app.session.ModelKind;
 import dev.anewb.app.session.Session;
 import dev.anewb.hub.HfCache;
 import dev.anewb.io.BundledModel;
@@ -105,13 +106,19 @@ public final class ModelViewModel extends AreaViewModel {
                 i.heads() + (i.kvHeads() != i.heads() ? " (" + i.kvHeads() + " key/value)" : "")));
         rows.add(new CardRow("Hidden size", Integer.toString(i.hiddenSize())));
         rows.add(new CardRow("Intermediate size", Integer.toString(i.intermediateSize())));
-        rows.add(new CardRow("Vocabulary", String.format(Locale.ROOT, "%,d", i.vocabSize())));
-        rows.add(new CardRow("Max positions", Integer.toString(i.maxPositions())));
+        // an image model has no token vocabulary and its positions are its patches: say so, not "0"
+        rows.add(new CardRow("Vocabulary", i.vocabSize() > 0 ? String.format(Locale.ROOT, "%,d", i.vocabSize())
+                : "none (takes " + inputOf(session().kind()) + ", not tokens)"));
+        if (i.maxPositions() > 0) rows.add(new CardRow("Max positions", Integer.toString(i.maxPositions())));
         rows.add(new CardRow("Weights dtype", i.dtype()));
         rows.add(new CardRow("Size on disk", ByteSizes.format(i.sizeOnDisk())));
         rows.add(new CardRow("Files", String.join(", ", i.files())));
         card.setAll(rows);
         updateCardTitle();
+    }
+
+    private static String inputOf(ModelKind kind) {
+        return kind == ModelKind.VISION ? "an image" : kind == ModelKind.SPEECH ? "audio" : "other input";
     }
 
     /** The card's heading: the model's name and folder, else what is loading or what to do. */

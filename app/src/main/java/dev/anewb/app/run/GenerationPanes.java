@@ -1,5 +1,6 @@
 package dev.anewb.app.run;
 
+import dev.anewb.app.ui.Numbers;
 import javafx.beans.binding.Bindings;
 import javafx.collections.ListChangeListener;
 import javafx.geometry.Insets;
@@ -11,7 +12,6 @@ import javafx.scene.layout.Priority;
 import javafx.scene.layout.VBox;
 import javafx.util.Subscription;
 
-import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
@@ -54,6 +54,8 @@ final class GenerationPanes {
         p.ids().addListener(onIds);
         Label speed = new Label();
         speed.getStyleClass().add("hint");
+        speed.setWrapText(true);
+        speed.setMinHeight(Label.USE_PREF_SIZE);
         speed.textProperty().bind(Bindings.createStringBinding(() -> speed(p), p.tokensProperty(),
                 p.msPerTokenProperty(), p.prefillMsProperty()));
         speed.setTooltip(new Tooltip("Prefill: time to the first new token (the prompt, or Whisper's encoder). "
@@ -69,10 +71,9 @@ final class GenerationPanes {
 
     private static String speed(SideBySideGeneration.Pane p) {
         if (p.tokensProperty().get() == 0) return "";
-        String s = p.tokensProperty().get() + " tokens · prefill "
-                + String.format(Locale.ROOT, "%.1f ms", p.prefillMsProperty().get());
+        String s = p.tokensProperty().get() + " tokens · CPU prefill " + Numbers.ms(p.prefillMsProperty().get());
         if (!Double.isNaN(p.msPerTokenProperty().get())) {
-            s += " · " + String.format(Locale.ROOT, "%.2f ms/token", p.msPerTokenProperty().get());
+            s += " · " + Numbers.sig(p.msPerTokenProperty().get(), 3) + " ms/token";
         }
         return s;
     }

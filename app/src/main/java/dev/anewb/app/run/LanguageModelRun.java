@@ -2,9 +2,11 @@ package dev.anewb.app.run;
 
 import dev.anewb.AnewbException;
 import dev.anewb.api.ConvertedModel;
+import dev.anewb.app.session.ConversionNames;
 import dev.anewb.app.session.Session;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.io.TextInputs;
+import dev.anewb.job.JobContext;
 import dev.anewb.model.Batch;
 import dev.anewb.runtime.Generator;
 import javafx.beans.property.BooleanProperty;
@@ -21,6 +23,7 @@ import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -43,6 +46,7 @@ public final class LanguageModelRun {
     private final DoubleProperty topP = new SimpleDoubleProperty(this, "topP", 0.95);
     private final LongProperty seed = new SimpleLongProperty(this, "seed", 0);
     private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper(this, "error");
+    private final ReadOnlyStringWrapper pinnedName = new ReadOnlyStringWrapper(this, "pinnedName");
     private final SideBySideGeneration generation;
 
     public LanguageModelRun(Session session) {
@@ -81,13 +85,31 @@ public final class LanguageModelRun {
         }
         error.set(null);
         boolean measurable = session.canMeasureDrift();
+        ConvertedModel pinned = session.pinnedConverted();
+        pinnedName.set(pinned == null ? null : ConversionNames.describe(pinned.conversion()));
         generation.start(new SideBySideGeneration.Request(converted.session()::executor,
                 () -> converted.session().executor(converted.conversion()), model::tokenizer,
                 // The CLI's tokenization: the model's tokenizer with its special tokens (Llama's BOS).
                 () -> TextInputs.batch(model.tokenizer(), List.of(text)).ids()[0],
                 Map.of(), maxNewTokens.get(), s,
-                measurable ? (p, ids, ctx) -> converted.drift(Batch.of(concat(p, ids)), false, ctx).task() : null));
+                measurable ? (p, ids, ctx) -> taskMetrics(converted, pinned, Batch.of(concat(p, ids)), ctx) : null));
         return true;
+    }
+
+    /** Prefix of the pinned configuration's metrics among the task metrics (the Run area's third column). */
+    public static final String PINNED = "pinned ";
+
+    /**
+     * The converted model's teacher-forced metrics on the prompt and the original's continuation, and the pinned
+     * configuration's on the same tokens (keys prefixed {@link #PINNED}).
+     */
+    private static Map<String, Double> taskMetrics(ConvertedModel converted, ConvertedModel pinned, Batch tokens,
+                                                   JobContext ctx) {
+        Map<String, Double> out = new LinkedHashMap<>(converted.drift(tokens, false, ctx).task());
+        if (pinned != null && !pinned.conversion().equals(converted.conversion())) {
+            pinned.drift(tokens, false, ctx).task().forEach((k, v) -> out.put(PINNED + k, v));
+        }
+        return out;
     }
 
     static long[] concat(long[] a, long[] b) {
@@ -116,6 +138,9 @@ public final class LanguageModelRun {
     public DoubleProperty topPProperty() { return topP; }
 
     public LongProperty seedProperty() { return seed; }
+
+    /** The pinned configuration the last generation was also scored with, or null. */
+    public ReadOnlyStringProperty pinnedNameProperty() { return pinnedName.getReadOnlyProperty(); }
 
     /** Why nothing was started, or null. */
     public ReadOnlyStringProperty errorProperty() { return error.getReadOnlyProperty(); }

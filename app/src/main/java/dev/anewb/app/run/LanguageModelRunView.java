@@ -93,8 +93,10 @@ final class LanguageModelRunView {
         metrics.getChildren().clear();
         if (o == null) return;
         int row = 0;
-        SideBySideGrid.header(metrics, row++);
-        metrics.addRow(row++, key("Speed"), val(speed(o.original())), val(speed(o.converted())));
+        String pinned = o.task().containsKey(LanguageModelRun.PINNED + "top1_agreement_pct")
+                ? viewModel.pinnedNameProperty().get() : null;
+        SideBySideGrid.header(metrics, row++, pinned);
+        metrics.addRow(row++, key("CPU speed"), val(speed(o.original())), val(speed(o.converted())));
         int longer = Math.max(o.originalIds().length, o.convertedIds().length);
         metrics.addRow(row++, key("First divergence"), span(val(o.firstDivergence() < 0
                 ? "none: the same " + o.originalIds().length + " tokens"
@@ -105,11 +107,17 @@ final class LanguageModelRunView {
             Label l = val(String.format(Locale.ROOT, "%.1f %%", top1));
             l.setTooltip(new Tooltip("Positions of the prompt plus the original's continuation where the converted "
                     + "model's most likely next token is the original's (teacher-forced, from the drift analysis)"));
-            metrics.addRow(row++, key("Top-1 agreement"), span(l));
+            metrics.addRow(row, key("Top-1 agreement"), new Label(), l);
+            Double p = o.task().get(LanguageModelRun.PINNED + "top1_agreement_pct");
+            if (p != null) metrics.add(val(String.format(Locale.ROOT, "%.1f %%", p)), 3, row);
+            row++;
         }
         if (kl != null) {
-            metrics.addRow(row++, key("Next-token KL(original ‖ converted)"),
-                    span(val(String.format(Locale.ROOT, "%.3g nats", kl))));
+            metrics.addRow(row, key("Next-token KL (original ‖ converted)"), new Label(),
+                    val(String.format(Locale.ROOT, "%.3g nats", kl)));
+            Double p = o.task().get(LanguageModelRun.PINNED + "next_token_kl");
+            if (p != null) metrics.add(val(String.format(Locale.ROOT, "%.3g nats", p)), 3, row);
+            row++;
         }
     }
 

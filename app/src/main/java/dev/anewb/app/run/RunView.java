@@ -36,6 +36,7 @@ public final class RunView implements AreaView {
     @FXML private VBox content;
     @FXML private ProgressIndicator busy;
     @FXML private Label status;
+    @FXML private Label cpuNote;
 
     public RunView(RunViewModel viewModel) {
         this.viewModel = viewModel;
@@ -49,6 +50,7 @@ public final class RunView implements AreaView {
         speech = new SpeechRunView(viewModel.speech());
         content.getChildren().addAll(textEncoder.root(), languageModel.root(), vision.root(), speech.root());
         busy.visibleProperty().bind(viewModel.computingProperty());
+        cpuNote.setText(SideBySideGrid.CPU_NOTE);
         subscriptions = Subscription.combine(
                 viewModel.statusProperty().subscribe(status::setText),
                 viewModel.kindProperty().subscribe(this::showKind));

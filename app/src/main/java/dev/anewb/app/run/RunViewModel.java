@@ -2,7 +2,7 @@ package dev.anewb.app.run;
 
 import dev.anewb.api.ConvertedModel;
 import dev.anewb.app.area.AreaViewModel;
-import dev.anewb.app.drift.DriftViewModel;
+import dev.anewb.app.session.ConversionNames;
 import dev.anewb.app.session.ModelKind;
 import dev.anewb.app.session.Session;
 import javafx.beans.property.ReadOnlyObjectProperty;
@@ -80,21 +80,24 @@ public final class RunViewModel extends AreaViewModel {
         ConvertedModel converted = session().converted();
         boolean textRunning = textEncoder.computingProperty().get() && kind.get() == ModelKind.TEXT_ENCODER;
         status.set(textRunning ? "computing…" : converted == null ? "Load a source model to run it."
-                : "Converted: " + DriftViewModel.describe(converted.graph().conversion()));
+                : "Converted: " + ConversionNames.describe(converted.graph().conversion()));
     }
 
     /**
      * The median of up to {@link #WARM_PASSES} more passes (as many as fit in {@link #WARM_BUDGET_NANOS}), or the
      * first pass's time when even one more would not fit: a slow model is timed once, a fast one warm.
      */
-    static long warmNanos(long first, LongSupplier again) {
-        if (first > WARM_BUDGET_NANOS / 2) return first;
+    static long warmNanos(long first, LongSupplier again) { return warmTiming(first, again).medianNanos(); }
+
+    /** As {@link #warmNanos}, with the spread of the passes it timed. */
+    static CpuTiming warmTiming(long first, LongSupplier again) {
+        if (first > WARM_BUDGET_NANOS / 2) return CpuTiming.once(first);
         long[] t = new long[WARM_PASSES];
         int n = 0;
         long start = System.nanoTime();
         while (n < WARM_PASSES && (n == 0 || System.nanoTime() - start < WARM_BUDGET_NANOS)) t[n++] = again.getAsLong();
         Arrays.sort(t, 0, n);
-        return t[n / 2];
+        return new CpuTiming(t[n / 2], t[0], t[n - 1], n);
     }
 
     /** The loaded model's kind: which form the Run area shows. */

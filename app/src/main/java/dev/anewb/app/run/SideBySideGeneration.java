@@ -51,8 +51,15 @@ public final class SideBySideGeneration {
         Map<String, Double> of(long[] prompt, long[] originalIds, JobContext ctx);
     }
 
-    /** One side's measured speed: time to the first token (prefill) and the mean time per later token. */
-    public record Timing(int tokens, double prefillMs, double msPerToken) { }
+    /**
+     * One side's measured speed on the CPU: time to the first token (prefill), the mean time per later token and
+     * the fastest and slowest of those steps.
+     */
+    public record Timing(int tokens, double prefillMs, double msPerToken, double minStepMs, double maxStepMs) {
+        public Timing(int tokens, double prefillMs, double msPerToken) {
+            this(tokens, prefillMs, msPerToken, Double.NaN, Double.NaN);
+        }
+    }
 
     /**
      * @param matching  new tokens equal on both sides before the first difference
@@ -120,6 +127,8 @@ public final class SideBySideGeneration {
             this.run = run;
         }
 
+        private long minStep = Long.MAX_VALUE, maxStep;
+
         synchronized void begin() { start = System.nanoTime(); }
 
         void token(long id, String piece) {
@@ -127,6 +136,10 @@ public final class SideBySideGeneration {
             boolean post;
             synchronized (this) {
                 if (count == 0) first = now;
+                else {
+                    minStep = Math.min(minStep, now - last);
+                    maxStep = Math.max(maxStep, now - last);
+                }
                 last = now;
                 count++;
                 text.append(piece);
@@ -140,7 +153,8 @@ public final class SideBySideGeneration {
         synchronized Timing timing() {
             if (count == 0) return new Timing(0, Double.NaN, Double.NaN);
             double msPerToken = count > 1 ? (last - first) / 1e6 / (count - 1) : Double.NaN;
-            return new Timing(count, (first - start) / 1e6, msPerToken);
+            return count > 1 ? new Timing(count, (first - start) / 1e6, msPerToken, minStep / 1e6, maxStep / 1e6)
+                    : new Timing(count, (first - start) / 1e6, msPerToken);
         }
 
         private void drain() {

@@ -127,7 +127,7 @@ final class SpeechRunView {
         metrics.getChildren().clear();
         if (o == null) return;
         SideBySideGrid.header(metrics, 0);
-        metrics.addRow(2, key("Speed"), val(speed(o.original())), val(speed(o.converted())));
+        metrics.addRow(2, key("CPU speed"), val(speed(o.original())), val(speed(o.converted())));
         Label agree = val(String.format(Locale.ROOT, "%.1f %% (%d of %d tokens before the first difference)",
                 o.agreementPct(), o.matching(), o.originalIds().length));
         agree.setTooltip(new Tooltip("Greedy token agreement: the converted model's tokens equal to the original's "

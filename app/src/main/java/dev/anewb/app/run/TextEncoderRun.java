@@ -2,6 +2,7 @@ package dev.anewb.app.run;
 
 import dev.anewb.api.ConvertedModel;
 import dev.anewb.app.jobs.LatestJobScheduler;
+import dev.anewb.app.session.ConversionNames;
 import dev.anewb.app.session.ModelKind;
 import dev.anewb.app.session.Session;
 import dev.anewb.drift.TapMetrics;
@@ -42,8 +43,18 @@ public final class TextEncoderRun {
      * @param similarityConverted the same under the converted model
      */
     public record Outcome(String outputTap, int outputSize, double originalVsConverted, double similarityOriginal,
-                          double similarityConverted, long originalNanosA, long convertedNanosA, long originalNanosB,
-                          long convertedNanosB) { }
+                          double similarityConverted, CpuTiming originalA, CpuTiming convertedA, CpuTiming originalB,
+                          CpuTiming convertedB, Pinned pinned) {
+        public long originalNanosA() { return originalA.medianNanos(); }
+        public long convertedNanosA() { return convertedA.medianNanos(); }
+    }
+
+    /**
+     * The pinned configuration on text A, beside the current one: its agreement with the original and its time.
+     *
+     * @param name the configuration in a few words
+     */
+    public record Pinned(String name, double originalVsPinned, CpuTiming timeA) { }
 
     private record Result(List<Token> tokens, Outcome outcome) { }
 
@@ -61,6 +72,7 @@ public final class TextEncoderRun {
         this.scheduler = new LatestJobScheduler<>(session.jobs(), "Run text");
         textA.addListener((obs, old, now) -> run());
         textB.addListener((obs, old, now) -> run());
+        session.pinnedProperty().addListener((obs, old, now) -> run());
     }
 
     /** Runs both texts through both models (debounced; the latest request wins). Text encoders only. */
@@ -79,6 +91,7 @@ public final class TextEncoderRun {
         ConvertedModel converted = session.converted();
         if (converted == null) return null;
         LoadedModel model = converted.source();
+        ConvertedModel pinned = session.pinnedConverted();
         String a = textA.get(), b = textB.get().isBlank() ? null : textB.get();
         return ctx -> {
             TextTokenizer tok = model.tokenizer();
@@ -102,17 +115,23 @@ public final class TextEncoderRun {
             double simO = pooled ? TapMetrics.of(tap, refA, ob.tap(tap), null).cosine() : Double.NaN;
             double simC = pooled ? TapMetrics.of(tap, convA, cb.tap(tap), null).cosine() : Double.NaN;
             // The first pass of an executor also prepares its weights (packing, quantizing): time warm passes.
-            long oNanosA = RunViewModel.warmNanos(oa.nanos(), () -> {
+            CpuTiming oA = RunViewModel.warmTiming(oa.nanos(), () -> {
                 synchronized (original) { return original.run(batchA, ctx.slice(1, 1)).nanos(); }
             });
-            long cNanosA = RunViewModel.warmNanos(ca.nanos(), () -> converted.run(batchA, ctx.slice(1, 1)).nanos());
-            long oNanosB = ob == null ? 0 : RunViewModel.warmNanos(ob.nanos(), () -> {
+            CpuTiming cA = RunViewModel.warmTiming(ca.nanos(), () -> converted.run(batchA, ctx.slice(1, 1)).nanos());
+            CpuTiming oB = ob == null ? null : RunViewModel.warmTiming(ob.nanos(), () -> {
                 synchronized (original) { return original.run(batchB, ctx.slice(1, 1)).nanos(); }
             });
-            long cNanosB = cb == null ? 0
-                    : RunViewModel.warmNanos(cb.nanos(), () -> converted.run(batchB, ctx.slice(1, 1)).nanos());
-            return new Result(ts, new Outcome(tap, refA.channels(), agree, simO, simC, oNanosA, cNanosA, oNanosB,
-                    cNanosB));
+            CpuTiming cB = cb == null ? null
+                    : RunViewModel.warmTiming(cb.nanos(), () -> converted.run(batchB, ctx.slice(1, 1)).nanos());
+            Pinned pin = null;
+            if (pinned != null && !pinned.conversion().equals(converted.conversion())) {
+                RunResult pa = pinned.run(batchA, ctx.slice(1, 1));
+                double agreePinned = TapMetrics.of(tap, refA, pa.tap(tap), batchA).cosine();
+                CpuTiming pA = RunViewModel.warmTiming(pa.nanos(), () -> pinned.run(batchA, ctx.slice(1, 1)).nanos());
+                pin = new Pinned(ConversionNames.describe(pinned.conversion()), agreePinned, pA);
+            }
+            return new Result(ts, new Outcome(tap, refA.channels(), agree, simO, simC, oA, cA, oB, cB, pin));
         };
     }
 

@@ -15,8 +15,6 @@ import javafx.util.Subscription;
 import java.util.Locale;
 
 import static dev.anewb.app.run.SideBySideGrid.key;
-import static dev.anewb.app.run.SideBySideGrid.ms;
-import static dev.anewb.app.run.SideBySideGrid.span;
 import static dev.anewb.app.run.SideBySideGrid.val;
 
 /** Controller of TextEncoderRunView.fxml: two texts, the tokens of the first, both models' outputs compared. */
@@ -63,20 +61,26 @@ final class TextEncoderRunView {
     private void showOutcome(TextEncoderRun.Outcome o) {
         results.getChildren().clear();
         if (o == null) return;
-        SideBySideGrid.header(results, 0);
-        results.addRow(1, key("Time, text A"), val(ms(o.originalNanosA())), val(ms(o.convertedNanosA())));
-        if (o.originalNanosB() > 0) {
-            results.addRow(2, key("Time, text B"), val(ms(o.originalNanosB())), val(ms(o.convertedNanosB())));
+        TextEncoderRun.Pinned p = o.pinned();
+        SideBySideGrid.header(results, 0, p == null ? null : p.name());
+        results.addRow(1, key("CPU time, text A"), val(o.originalA().text()), val(o.convertedA().text()));
+        if (p != null) results.add(val(p.timeA().text()), 3, 1);
+        if (o.originalB() != null) {
+            results.addRow(2, key("CPU time, text B"), val(o.originalB().text()), val(o.convertedB().text()));
         }
         if (!Double.isNaN(o.similarityOriginal())) {
             results.addRow(3, key("Similarity A ↔ B (cosine of " + o.outputTap() + ")"),
                     val(cosine(o.similarityOriginal())), val(cosine(o.similarityConverted())));
         }
-        results.addRow(4, key("Cosine original ↔ converted, text A (" + o.outputTap() + ", " + o.outputSize()
-                + " values)"), span(val(cosine(o.originalVsConverted()))));
-        note.setText("Times: median of up to " + RunViewModel.WARM_PASSES + " warm forward passes on this machine's "
-                + "CPU executor (the first pass, which also prepares the weights, is not counted unless the model is "
-                + "slow). The converted model simulates the Neural Engine's numerics, not its speed.");
+        results.addRow(4, key("Cosine with the original, text A (" + o.outputTap() + ", " + o.outputSize()
+                + " values)"), new Label(), val(cosine(o.originalVsConverted())));
+        if (p != null) {
+            results.add(val(cosine(p.originalVsPinned())), 3, 4);
+            results.addRow(5, key("Δ cosine, current − pinned"), new Label(),
+                    val(String.format(Locale.ROOT, "%+.2e", o.originalVsConverted() - p.originalVsPinned())));
+        }
+        note.setText("Times: the median (fastest–slowest) of up to " + RunViewModel.WARM_PASSES + " warm passes; the "
+                + "first pass, which also prepares the weights, counts only when the model is slow.");
     }
 
     private static String cosine(double c) { return String.format(Locale.ROOT, "%.6f", c); }

@@ -2,6 +2,7 @@ package dev.anewb.app.run;
 
 import dev.anewb.api.ConvertedModel;
 import dev.anewb.app.jobs.LatestJobScheduler;
+import dev.anewb.app.session.ConversionNames;
 import dev.anewb.app.session.SampleInput;
 import dev.anewb.app.session.Session;
 import dev.anewb.io.ImagePreprocessor;
@@ -33,9 +34,14 @@ public final class VisionRun {
      * @param inputSize "224×224": the preprocessed image's size
      */
     public record Outcome(String description, Image preview, String inputSize, Map<String, Double> task,
-                          long originalNanos, long convertedNanos) {
+                          CpuTiming original, CpuTiming converted, Pinned pinned) {
         public double clsCosine() { return task.getOrDefault("cls_cosine", Double.NaN); }
+        public long originalNanos() { return original.medianNanos(); }
+        public long convertedNanos() { return converted.medianNanos(); }
     }
+
+    /** The pinned configuration on the same image: its task metrics and time. */
+    public record Pinned(String name, Map<String, Double> task, CpuTiming time) { }
 
     private final Session session;
     private final ObjectProperty<SampleInput.Image> input =
@@ -47,6 +53,7 @@ public final class VisionRun {
         this.session = session;
         this.scheduler = new LatestJobScheduler<>(session.jobs(), "Run image");
         input.addListener((obs, old, now) -> run());
+        session.pinnedProperty().addListener((obs, old, now) -> run());
     }
 
     /** Runs the chosen image through both models (debounced; the latest request wins). */
@@ -59,6 +66,7 @@ public final class VisionRun {
         ConvertedModel converted = session.converted();
         if (converted == null || !session.canMeasureDrift()) return null;
         LoadedModel model = converted.source();
+        ConvertedModel pinned = session.pinnedConverted();
         SampleInput.Image in = input.get();
         return ctx -> {
             SampleInput.Prepared p = in.prepare(model);
@@ -73,16 +81,23 @@ public final class VisionRun {
             Map<String, Double> task = converted.drift(batch, false, ctx.slice(0.6, 1)).task();
             // Warm passes, as for text: the cached reference's time may be a cold first pass from long ago.
             Executor original = converted.session().executor();
-            long refNanos = warmNanosOf(ref.nanos(), original, batch, ctx);
-            long convNanos =
-                    RunViewModel.warmNanos(conv.nanos(), () -> converted.run(batch, ctx.slice(1, 1)).nanos());
-            return new Outcome(p.description(), preview, w + "×" + h, task, refNanos, convNanos);
+            CpuTiming refTime = warmTimingOf(ref.nanos(), original, batch, ctx);
+            CpuTiming convTime =
+                    RunViewModel.warmTiming(conv.nanos(), () -> converted.run(batch, ctx.slice(1, 1)).nanos());
+            Pinned pin = null;
+            if (pinned != null && !pinned.conversion().equals(converted.conversion())) {
+                Map<String, Double> pinnedTask = pinned.drift(batch, false, ctx.slice(1, 1)).task();
+                CpuTiming t = RunViewModel.warmTiming(pinned.run(batch, ctx.slice(1, 1)).nanos(),
+                        () -> pinned.run(batch, ctx.slice(1, 1)).nanos());
+                pin = new Pinned(ConversionNames.describe(pinned.conversion()), pinnedTask, t);
+            }
+            return new Outcome(p.description(), preview, w + "×" + h, task, refTime, convTime, pin);
         };
     }
 
-    private static long warmNanosOf(long first, Executor original, Batch batch, JobContext ctx) {
-        if (original == null) return first;
-        return RunViewModel.warmNanos(first, () -> {
+    private static CpuTiming warmTimingOf(long first, Executor original, Batch batch, JobContext ctx) {
+        if (original == null) return CpuTiming.once(first);
+        return RunViewModel.warmTiming(first, () -> {
             synchronized (original) { return original.run(batch, ctx.slice(1, 1)).nanos(); }
         });
     }

@@ -18,8 +18,6 @@ import java.util.Locale;
 import java.util.Map;
 
 import static dev.anewb.app.run.SideBySideGrid.key;
-import static dev.anewb.app.run.SideBySideGrid.ms;
-import static dev.anewb.app.run.SideBySideGrid.span;
 import static dev.anewb.app.run.SideBySideGrid.val;
 
 /** Controller of VisionRunView.fxml: an image, what the model sees of it, both models' outputs compared. */
@@ -72,20 +70,25 @@ final class VisionRunView {
         if (o == null) return;
         imageName.setText(o.description() + " · preprocessed to " + o.inputSize());
         imagePreview.setImage(o.preview());
-        SideBySideGrid.header(results, 0);
-        results.addRow(1, key("Forward pass"), val(ms(o.originalNanos())), val(ms(o.convertedNanos())));
+        VisionRun.Pinned p = o.pinned();
+        SideBySideGrid.header(results, 0, p == null ? null : p.name());
+        results.addRow(1, key("CPU time, forward pass"), val(o.original().text()), val(o.converted().text()));
+        if (p != null) results.add(val(p.time().text()), 3, 1);
         int row = 2;
         List<Map.Entry<String, String>> cosines =
                 List.of(Map.entry("cls_cosine", "CLS cosine"), Map.entry("pooler_cosine", "Pooler cosine"));
         for (Map.Entry<String, String> m : cosines) {
             Double v = o.task().get(m.getKey());
             if (v == null) continue;
-            Label k = key(m.getValue() + ", original ↔ converted");
+            Label k = key(m.getValue() + " with the original");
             k.setTooltip(new Tooltip(m.getKey().equals("cls_cosine")
                     ? "Cosine between the two models' CLS token (position 0 of the last hidden state): what a "
                             + "classification head reads"
                     : "Cosine between the two models' pooler outputs"));
-            results.addRow(row++, k, span(val(String.format(Locale.ROOT, "%.6f", v))));
+            results.addRow(row, k, new Label(), val(String.format(Locale.ROOT, "%.6f", v)));
+            Double pv = p == null ? null : p.task().get(m.getKey());
+            if (pv != null) results.add(val(String.format(Locale.ROOT, "%.6f", pv)), 3, row);
+            row++;
         }
     }
 

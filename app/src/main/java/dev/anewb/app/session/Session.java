@@ -3,6 +3,7 @@ package dev.anewb.app.session;
 import dev.anewb.AnewbException;
 import dev.anewb.ane.ChipProfile;
 import dev.anewb.ane.ChipProfiles;
+import dev.anewb.ane.PlanResult;
 import dev.anewb.api.ConvertedModel;
 import dev.anewb.api.ModelLoader;
 import dev.anewb.api.ModelSession;
@@ -60,6 +61,7 @@ public final class Session {
     private final ReadOnlyObjectWrapper<ConvertedModel> converted = new ReadOnlyObjectWrapper<>(this, "converted");
     private final ReadOnlyStringWrapper conversionProblem = new ReadOnlyStringWrapper(this, "conversionProblem");
     private final ObjectProperty<DriftReport> latestDrift = new SimpleObjectProperty<>(this, "latestDrift");
+    private final ObjectProperty<PlanResult> latestPlan = new SimpleObjectProperty<>(this, "latestPlan");
     private final IntegerProperty planSequenceLength = new SimpleIntegerProperty(this, "planSequenceLength", 128);
     private final IntegerProperty planBatch = new SimpleIntegerProperty(this, "planBatch", 1);
     private final ReadOnlyBooleanWrapper loading = new ReadOnlyBooleanWrapper(this, "loading");
@@ -71,6 +73,8 @@ public final class Session {
     private final ObjectProperty<Double> bufferOverrideMb = new SimpleObjectProperty<>(this, "bufferOverrideMb");
     private final ObjectBinding<ChipProfile> chip;
     private final StringProperty requestedArea = new SimpleStringProperty(this, "requestedArea");
+    private final ObjectProperty<Conversion> pinned = new SimpleObjectProperty<>(this, "pinned");
+    private final StringProperty selectedOp = new SimpleStringProperty(this, "selectedOp");
     private Supplier<HubClient> hubFactory = HubClient::fromEnvironment;
     private HubClient hub;
     private volatile Engine engine;
@@ -110,10 +114,17 @@ public final class Session {
         synchronized SampleInput.Prepared sample(SampleInput input) {
             if (sample == null || !sample.input().equals(input)) {
                 // Texts go through the same cache as batch(texts), so Drift's reference run is reused either way.
-                sample = input instanceof SampleInput.Texts t
-                        ? new SampleInput.Prepared(input, batch(t.texts()),
-                                SampleInput.describe(t.texts(), fitted(t.texts())))
-                        : input.prepare(model);
+                if (input instanceof SampleInput.Texts && !model.hasTokenizer()) {
+                    // A model without a tokenizer (a random-weight one) is measured on the engine's fixed ids.
+                    Batch ids = session.convert(Conversion.ORIGINAL).sampleInput();
+                    sample = new SampleInput.Prepared(input, ids, "no tokenizer: the built-in " + ids.seq()
+                            + "-token id sequence");
+                } else {
+                    sample = input instanceof SampleInput.Texts t
+                            ? new SampleInput.Prepared(input, batch(t.texts()),
+                                    SampleInput.describe(t.texts(), fitted(t.texts())))
+                            : input.prepare(model);
+                }
             }
             return sample;
         }
@@ -149,6 +160,8 @@ public final class Session {
             return bufferOverrideMb.get() == null ? c : c.withBufferMb(bufferOverrideMb.get());
         }, chipName, bufferOverrideMb, chips);
         model.addListener((obs, old, now) -> {
+            pinned.set(null);
+            selectedOp.set(null);
             // A new kind of model (an image model after a text model) starts from its built-in sample.
             ModelKind kind = ModelKind.of(now);
             if (kind != null && !sampleInput.get().fits(kind)) {
@@ -288,8 +301,48 @@ public final class Session {
     /** The last drift report the Drift area measured (Export writes it into the report). */
     public ObjectProperty<DriftReport> latestDriftProperty() { return latestDrift; }
 
-    /** Sequence length the planner areas plan for. */
+    /**
+     * The last plan the Memory area made of the session's conversion (a report can include it); null until Memory
+     * planned one.
+     */
+    public ObjectProperty<PlanResult> latestPlanProperty() { return latestPlan; }
+
+    /** Sequence length the planner areas are asked to plan for ({@link #planLength()} is what they plan). */
     public IntegerProperty planSequenceLengthProperty() { return planSequenceLength; }
+
+    /** The length the planner areas plan the loaded model at, and why it differs from the one asked; null if none. */
+    public PlanLength planLength() {
+        LoadedModel m = model.get();
+        return m == null ? null : PlanLength.of(m.graph(), planSequenceLength.get());
+    }
+
+    /**
+     * The configuration pinned for comparison, or null: Drift, Memory and Run show it beside the current one with
+     * their differences (and a report can name it). Cleared when another model loads.
+     */
+    public ObjectProperty<Conversion> pinnedProperty() { return pinned; }
+
+    /** Pins the current conversion (Compare on). */
+    public void pin() { pinned.set(conversion.get()); }
+
+    /** The pinned configuration converted (a graph rewrite, cached by the model's session), or null. */
+    public ConvertedModel pinnedConverted() {
+        Engine e = engine;
+        Conversion p = pinned.get();
+        if (e == null || p == null || e.model.isPackage()) return null;
+        try {
+            return e.session.convert(p);
+        } catch (AnewbException ex) {
+            return null;
+        }
+    }
+
+    /**
+     * The op chosen anywhere (a node of the graph view, an op of Memory's table), by its name in the converted graph
+     * ({@code layers.3.q}); the other areas follow it to their own view of that op: its layer in Drift, its row in
+     * Memory, its tensor in Layout, its weight in Weights. Null for none.
+     */
+    public StringProperty selectedOpProperty() { return selectedOp; }
 
     /** Batch size the planner areas plan for. */
     public IntegerProperty planBatchProperty() { return planBatch; }

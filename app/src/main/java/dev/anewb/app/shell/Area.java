@@ -6,6 +6,8 @@ import dev.anewb.app.drift.DriftView;
 import dev.anewb.app.drift.DriftViewModel;
 import dev.anewb.app.export.ExportView;
 import dev.anewb.app.export.ExportViewModel;
+import dev.anewb.app.graph.GraphView;
+import dev.anewb.app.graph.GraphViewModel;
 import dev.anewb.app.layout.LayoutView;
 import dev.anewb.app.layout.LayoutViewModel;
 import dev.anewb.app.memory.MemoryView;
@@ -15,6 +17,8 @@ import dev.anewb.app.model.ModelViewModel;
 import dev.anewb.app.run.RunView;
 import dev.anewb.app.run.RunViewModel;
 import dev.anewb.app.session.Session;
+import dev.anewb.app.sweep.SweepView;
+import dev.anewb.app.sweep.SweepViewModel;
 import dev.anewb.app.weights.WeightsView;
 import dev.anewb.app.weights.WeightsViewModel;
 import javafx.scene.input.KeyCode;
@@ -24,13 +28,15 @@ import javafx.scene.input.KeyCombination;
 import java.util.Locale;
 import java.util.function.Function;
 
-/** The workbench's areas in navigation order; the order also gives the Ctrl/Cmd+1..7 shortcuts. */
+/** The workbench's areas in navigation order; the order also gives the Ctrl/Cmd+1..9 shortcuts. */
 public enum Area {
     MODEL("Model", ModelView.ICON, ModelViewModel.class, ModelViewModel::new, ModelView::new),
     DRIFT("Drift", DriftView.ICON, DriftViewModel.class, DriftViewModel::new, DriftView::new),
     MEMORY("Memory", MemoryView.ICON, MemoryViewModel.class, MemoryViewModel::new, MemoryView::new),
     LAYOUT("Layout", LayoutView.ICON, LayoutViewModel.class, LayoutViewModel::new, LayoutView::new),
     WEIGHTS("Weights", WeightsView.ICON, WeightsViewModel.class, WeightsViewModel::new, WeightsView::new),
+    GRAPH("Graph", GraphView.ICON, GraphViewModel.class, GraphViewModel::new, GraphView::new),
+    SWEEP("Sweep", SweepView.ICON, SweepViewModel.class, SweepViewModel::new, SweepView::new),
     RUN("Run", RunView.ICON, RunViewModel.class, RunViewModel::new, RunView::new),
     EXPORT("Export", ExportView.ICON, ExportViewModel.class, ExportViewModel::new, ExportView::new);
 

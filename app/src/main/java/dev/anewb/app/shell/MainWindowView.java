@@ -10,7 +10,12 @@ import dev.anewb.app.model.ModelView;
 import dev.anewb.app.theme.AppTheme;
 import dev.anewb.app.ui.Fxml;
 import dev.anewb.app.ui.Icons;
+import javafx.beans.binding.Bindings;
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.SimpleBooleanProperty;
+import javafx.beans.value.ObservableBooleanValue;
 import javafx.collections.ListChangeListener;
+import javafx.css.PseudoClass;
 import javafx.fxml.FXML;
 import javafx.geometry.Pos;
 import javafx.scene.Parent;
@@ -22,16 +27,19 @@ import javafx.scene.control.ListView;
 import javafx.scene.control.ToggleButton;
 import javafx.scene.control.Tooltip;
 import javafx.scene.input.KeyCodeCombination;
+import javafx.scene.layout.BorderPane;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.Region;
 import javafx.scene.layout.StackPane;
 import javafx.scene.layout.VBox;
+import javafx.scene.shape.Rectangle;
 import javafx.util.Duration;
 import javafx.util.Subscription;
 import org.controlsfx.control.PopOver;
 
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -47,6 +55,7 @@ public final class MainWindowView {
     private final Parent root;
     private Subscription subscriptions = Subscription.EMPTY;
 
+    @FXML private BorderPane window;
     @FXML private StackPane logo;
     @FXML private Label modelTitle;
     @FXML private Label modelDetails;
@@ -64,6 +73,10 @@ public final class MainWindowView {
     /** Export the converted package: Ctrl+E (Cmd+E on macOS). */
     public static final KeyCodeCombination EXPORT_SHORTCUT = KeyboardShortcuts.EXPORT_PACKAGE;
     private PopOver shortcutsHelp;
+    /** Window width below which the navigation shrinks to icons. */
+    static final double COMPACT_WIDTH = 1100;
+    private static final PseudoClass COMPACT = PseudoClass.getPseudoClass("compact");
+    private final BooleanProperty compact = new SimpleBooleanProperty(this, "compact");
 
     public MainWindowView(MainWindowViewModel viewModel) {
         this.viewModel = viewModel;
@@ -72,11 +85,20 @@ public final class MainWindowView {
 
     @FXML private void initialize() {
         logo.getChildren().setAll(Icons.icon(Icons.CHIP, 18));
+        // Below COMPACT_WIDTH the navigation shows icons only (names as tooltips), leaving the area room to fit.
+        compact.bind(window.widthProperty().lessThan(COMPACT_WIDTH));
+        compact.subscribe(c -> window.pseudoClassStateChanged(COMPACT, c));
+        // An area wider than its room is cut at the host's edge, never drawn over the conversion panel.
+        Rectangle clip = new Rectangle();
+        clip.widthProperty().bind(areaHost.widthProperty());
+        clip.heightProperty().bind(areaHost.heightProperty());
+        areaHost.setClip(clip);
+        areaHost.setMinWidth(0);
         modelTitle.textProperty().bind(viewModel.modelTitleProperty());
         modelDetails.textProperty().bind(viewModel.modelDetailsProperty());
 
         areaList.getItems().setAll(Area.values());
-        areaList.setCellFactory(list -> new AreaCell());
+        areaList.setCellFactory(list -> new AreaCell(compact));
         areaList.getSelectionModel().selectedItemProperty().addListener((obs, old, now) -> viewModel.select(now));
 
         darkToggle.setGraphic(Icons.icon(Icons.MOON, 16));
@@ -193,8 +215,12 @@ public final class MainWindowView {
         private final Label key = new Label();
         private final HBox row;
 
-        AreaCell() {
+        AreaCell(ObservableBooleanValue compact) {
             name.getStyleClass().add("area-nav-name");
+            for (Label l : List.of(name, key)) {
+                l.visibleProperty().bind(Bindings.not(compact));
+                l.managedProperty().bind(l.visibleProperty());
+            }
             key.getStyleClass().add("area-nav-shortcut");
             Region gap = new Region();
             HBox.setHgrow(gap, Priority.ALWAYS);
@@ -213,6 +239,7 @@ public final class MainWindowView {
             }
             icon.setPath(area.iconPath());
             name.setText(area.title());
+            setTooltip(new Tooltip(area.title() + " (" + area.shortcut().getDisplayText() + ")"));
             key.setText(area.shortcut().getDisplayText());
             setGraphic(row);
             setId("nav-" + area.key());

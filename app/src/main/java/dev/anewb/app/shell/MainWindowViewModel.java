@@ -8,6 +8,7 @@ import dev.anewb.app.jobs.JobView;
 import dev.anewb.app.run.RunViewModel;
 import dev.anewb.app.session.Session;
 import dev.anewb.app.settings.Settings;
+import dev.anewb.app.sweep.SweepViewModel;
 import dev.anewb.app.settings.SettingsStore;
 import dev.anewb.app.theme.AppTheme;
 import javafx.beans.property.ObjectProperty;
@@ -100,6 +101,12 @@ public final class MainWindowViewModel {
     public void runCurrent() {
         select(Area.RUN);
         if (area(Area.RUN) instanceof RunViewModel run) run.runCurrent();
+    }
+
+    /** Shows the Sweep area and sweeps the current configuration (the self-test's content for it). */
+    public void sweep() {
+        select(Area.SWEEP);
+        if (area(Area.SWEEP) instanceof SweepViewModel sweep) sweep.start();
     }
 
     /** Disposes the area view models and closes the loaded model (window closed). */

@@ -23,6 +23,12 @@ public final class Icons {
     public static final String PLAY = "M6 3 L20 12 L6 21 Z";
     public static final String UPLOAD = "M21 15 V19 A2 2 0 0 1 19 21 H5 A2 2 0 0 1 3 19 V15 M17 8 L12 3 L7 8 M12 3 V15";
     public static final String MOON = "M21 12.79 A9 9 0 1 1 11.21 3 A7 7 0 0 0 21 12.79 Z";
+    /** Scattered points and the front through them (the sweep). */
+    public static final String SCATTER = "M3 3 V21 H21 M7 15 A1 1 0 1 1 6.99 15 Z M11 9 A1 1 0 1 1 10.99 9 Z"
+            + " M17 6 A1 1 0 1 1 16.99 6 Z M15 14 A1 1 0 1 1 14.99 14 Z M7 15 L11 9 L17 6";
+    /** Boxes joined by edges (the graph). */
+    public static final String GRAPH = "M9 2 H15 V7 H9 Z M3 16 H9 V21 H3 Z M15 16 H21 V21 H15 Z M12 7 V12 M6 16 V12"
+            + " H18 V16";
     public static final String ALERT = "M12 2 A10 10 0 1 1 11.99 2 Z M12 8 V12 M12 16 H12.01";
 
     /** An icon {@code size} pixels square, whatever the path's own extent, so labels next to icons line up. */

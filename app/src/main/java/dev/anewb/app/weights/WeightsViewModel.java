@@ -3,7 +3,9 @@ package dev.anewb.app.weights;
 import dev.anewb.api.ConvertedModel;
 import dev.anewb.app.area.AreaViewModel;
 import dev.anewb.app.jobs.LatestJobScheduler;
+import dev.anewb.app.session.GraphNames;
 import dev.anewb.app.session.Session;
+import dev.anewb.job.Job;
 import dev.anewb.model.WeightInfo;
 import dev.anewb.model.WeightRole;
 import dev.anewb.quant.BlockErrorMap;
@@ -22,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.IntStream;
 
 /**
@@ -54,6 +57,15 @@ public final class WeightsViewModel extends AreaViewModel {
     /** The measured weight. */
     public record Analysis(String weight, int blockSize, boolean symmetric, BlockErrorMap map, long millis) { }
 
+    /**
+     * One projection weight of the model-wide table, named by the op that reads it (the naming of Drift, Memory and
+     * the graph) with its file name beside it; errors are over all its blocks, NaN where it is not quantized.
+     */
+    public record WeightRow(String op, String weight, String shape, String scheme, float maxError, float rmsError) {
+        public String maxText() { return Float.isNaN(maxError) ? "–" : String.format(Locale.ROOT, "%.2e", maxError); }
+        public String rmsText() { return Float.isNaN(rmsError) ? "–" : String.format(Locale.ROOT, "%.2e", rmsError); }
+    }
+
     private final LatestJobScheduler<Analysis> scheduler = scheduler("Quantize weight");
     private final ObservableList<String> weights = FXCollections.observableArrayList();
     private final ObjectProperty<String> selected = new SimpleObjectProperty<>(this, "selected");
@@ -62,22 +74,31 @@ public final class WeightsViewModel extends AreaViewModel {
     private final ObservableList<Bin> histogram = FXCollections.observableArrayList();
     private final ObservableList<BlockRow> worst = FXCollections.observableArrayList();
     private final ReadOnlyStringWrapper status = new ReadOnlyStringWrapper(this, "status", "");
+    private final LatestJobScheduler<List<WeightRow>> tableScheduler = scheduler("Quantize every weight");
+    private final ObservableList<WeightRow> rows = FXCollections.observableArrayList();
+    private Map<String, String> opOfWeight = Map.of();
 
     public WeightsViewModel(Session session) {
-        super(session, "Weights", "Per-block INT8 quantization error and scales of one projection weight.",
-                List.of("Heatmaps of error and scale per block", "Histogram of block errors", "The worst blocks"),
+        super(session, "Weights", "Per-block INT8 quantization error and scales of every projection weight.",
+                List.of("Every projection weight with its largest and RMS block error", "Heatmaps of error and scale "
+                        + "per block, with the block boundaries", "Histogram of block errors", "The worst blocks"),
                 "Load a model to inspect its weights.");
         keep(Subscription.combine(
                 session.modelProperty().subscribe(m -> {
                     List<String> names = m == null ? List.of() : m.graph().weights().values().stream()
                             .filter(w -> w.role() == WeightRole.PROJECTION).map(WeightInfo::name).toList();
+                    opOfWeight = m == null ? Map.of() : GraphNames.opOfWeight(m.graph());
                     weights.setAll(names);
                     if (selected.get() == null || !names.contains(selected.get())) {
                         selected.set(names.isEmpty() ? null : names.getFirst());
                     }
                 }),
                 selected.subscribe(s -> measure()),
-                session.convertedProperty().subscribe(c -> measure()),
+                session.convertedProperty().subscribe(c -> {
+                    measure();
+                    measureAll();
+                }),
+                session.selectedOpProperty().subscribe(this::selectOp),
                 kind.subscribe(k -> summarize()),
                 analysis.subscribe(a -> summarize()),
                 scheduler.computingProperty().subscribe(c -> updateStatus())));
@@ -86,7 +107,8 @@ public final class WeightsViewModel extends AreaViewModel {
     private void measure() {
         ConvertedModel c = session().converted();
         String name = selected.get();
-        if (c == null || name == null) return;
+        // a new model's converted graph arrives before this area has its weight names
+        if (c == null || name == null || !c.source().graph().weights().containsKey(name)) return;
         WeightInfo.Quant quant = c.graph().weights().get(name) == null ? null : c.graph().weights().get(name).quant();
         if (quant == null) {
             scheduler.cancel();
@@ -101,6 +123,67 @@ public final class WeightsViewModel extends AreaViewModel {
             return new Analysis(name, quant.blockSize(), quant.symmetric(), map, (System.nanoTime() - t0) / 1_000_000);
         }, analysis::set);
     }
+
+    /** Every projection weight's block errors with the current conversion: the model-wide table. */
+    private void measureAll() {
+        ConvertedModel c = session().converted();
+        if (c == null || !c.source().hasWeights()) {
+            tableScheduler.cancel();
+            rows.clear();
+            return;
+        }
+        tableScheduler.request(() -> {
+            // read when the job starts: the converted model and its own weights, never another model's names
+            ConvertedModel now = session().converted();
+            if (now == null || !now.source().hasWeights()) return null;
+            Map<String, String> ops = GraphNames.opOfWeight(now.source().graph());
+            List<String> names = now.source().graph().weights().values().stream()
+                    .filter(w -> w.role() == WeightRole.PROJECTION).map(WeightInfo::name).toList();
+            return measureAllJob(now, names, ops);
+        }, rows::setAll);
+    }
+
+    private static Job<List<WeightRow>> measureAllJob(ConvertedModel c, List<String> names, Map<String, String> ops) {
+        return ctx -> {
+            List<WeightRow> out = new ArrayList<>();
+            for (int i = 0; i < names.size(); i++) {
+                ctx.checkCancelled();
+                ctx.progress((double) i / names.size(), names.get(i));
+                out.add(row(c, names.get(i), ops.getOrDefault(names.get(i), "")));
+            }
+            return out;
+        };
+    }
+
+    static WeightRow row(ConvertedModel c, String name, String op) {
+        WeightInfo info = c.source().graph().weights().get(name);
+        WeightInfo converted = c.graph().weights().get(name);
+        WeightInfo.Quant quant = converted == null ? null : converted.quant();
+        String shape = info.shape()[0] + " × " + info.shape()[1];
+        if (quant == null) return new WeightRow(op, name, shape, "FP16 / FP32", Float.NaN, Float.NaN);
+        BlockErrorMap map = BlockErrorMap.of(c.source().weights().get(name), info, BlockQuantizer.of(quant));
+        float max = 0;
+        double sq = 0;
+        for (float v : map.maxAbs()) max = Math.max(max, v);
+        for (float v : map.rms()) sq += (double) v * v;
+        String scheme = (quant.blockSize() == BlockQuantizer.PER_CHANNEL ? "per-channel" : "block " + quant.blockSize())
+                + (quant.symmetric() ? " sym" : "");
+        return new WeightRow(op, name, shape, scheme, max, (float) Math.sqrt(sq / map.rms().length));
+    }
+
+    /** Another area chose an op: show its projection weight (the first one it reads). */
+    private void selectOp(String op) {
+        if (op == null) return;
+        for (Map.Entry<String, String> e : opOfWeight.entrySet()) {
+            if (e.getValue().equals(op) && weights.contains(e.getKey())) {
+                selected.set(e.getKey());
+                return;
+            }
+        }
+    }
+
+    /** The op that reads {@code weight} ("layers.0.q"), or "". */
+    public String opOf(String weight) { return weight == null ? "" : opOfWeight.getOrDefault(weight, ""); }
 
     private void summarize() {
         Analysis a = analysis.get();
@@ -148,13 +231,17 @@ public final class WeightsViewModel extends AreaViewModel {
             status.set("computing…");
         } else if (a != null) {
             String block = a.blockSize() == BlockQuantizer.PER_CHANNEL ? "per-channel" : "block " + a.blockSize();
-            status.set(String.format(Locale.ROOT, "%s · %d rows × %d blocks · %s, %s · %d ms", a.weight(),
+            status.set(String.format(Locale.ROOT, "%s (%s) · %d rows × %d blocks · %s, %s · %d ms", opOf(a.weight()),
+                    a.weight(),
                     a.map().rows(), a.map().blocksPerRow(), block, a.symmetric() ? "symmetric" : "asymmetric",
                     a.millis()));
         }
     }
 
     public ObservableList<String> weights() { return weights; }
+
+    /** Every projection weight with its block errors under the current conversion (computed in the background). */
+    public ObservableList<WeightRow> rows() { return rows; }
 
     public ObjectProperty<String> selectedProperty() { return selected; }
 

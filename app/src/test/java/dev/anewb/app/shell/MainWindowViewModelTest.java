@@ -36,12 +36,13 @@ class MainWindowViewModelTest {
     @Test void shortcutNumbersSelectAreasInNavigationOrder() {
         MainWindowViewModel vm = new MainWindowViewModel(SettingsStore.inMemory(), jobs, null);
         assertEquals(Area.MODEL, vm.selectedAreaProperty().get(), "starts on Model");
-        Area[] expected = {Area.MODEL, Area.DRIFT, Area.MEMORY, Area.LAYOUT, Area.WEIGHTS, Area.RUN, Area.EXPORT};
-        for (int n = 7; n >= 1; n--) {
+        Area[] expected = {Area.MODEL, Area.DRIFT, Area.MEMORY, Area.LAYOUT, Area.WEIGHTS, Area.GRAPH, Area.SWEEP,
+            Area.RUN, Area.EXPORT};
+        for (int n = 9; n >= 1; n--) {
             assertTrue(vm.selectNumber(n));
             assertEquals(expected[n - 1], vm.selectedAreaProperty().get());
         }
-        assertFalse(vm.selectNumber(8));
+        assertFalse(vm.selectNumber(10));
         assertFalse(vm.selectNumber(0));
         assertEquals(Area.MODEL, vm.selectedAreaProperty().get(), "an unknown number leaves the selection alone");
     }
