@@ -1,6 +1,11 @@
 package dev.anewb.app;
 
+import dev.anewb.AnewbException;
 import dev.anewb.ane.AnePlanner;
+import dev.anewb.api.ModelSession;
+import dev.anewb.convert.coreml.CoreMlBlockSizes;
+import dev.anewb.convert.coreml.CoreMlExporter;
+import dev.anewb.convert.coreml.CoreMlOptions;
 import dev.anewb.ane.PlanResult;
 import dev.anewb.api.ConvertedModel;
 import dev.anewb.app.drift.DriftMetric;
@@ -31,6 +36,7 @@ import javafx.scene.chart.CategoryAxis;
 import javafx.scene.chart.XYChart;
 import javafx.scene.control.CheckBox;
 import javafx.scene.control.ComboBox;
+import javafx.scene.control.Label;
 import javafx.scene.control.Slider;
 import javafx.scene.control.Spinner;
 import javafx.scene.control.TableColumn;
@@ -46,6 +52,8 @@ import org.testfx.framework.junit5.Start;
 import org.testfx.framework.junit5.Stop;
 import org.testfx.util.WaitForAsyncUtils;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -130,6 +138,65 @@ class ControlsFlowTest {
         DriftViewModel.Measured m96 = measured(drift.viewModel(), 96);
         assertEquals(engineReport(session().conversion()).lastHidden().sqnrDb(),
                 m96.report().lastHidden().sqnrDb(), 1e-9);
+    }
+
+    @Test void aBlockSizeCoreMlCannotExportIsNamedWithTheSizesItCan(FxRobot robot) throws Exception {
+        DriftView drift = view(robot, Area.DRIFT, DriftView.class);
+        measured(drift.viewModel(), 128);
+        Label hint = robot.lookup("#coreMlHint").queryAs(Label.class);
+        assertFalse(hint.isVisible(), "128 divides MiniLM's 384 and 1536 input channels");
+        @SuppressWarnings("unchecked")
+        Spinner<Integer> spinner = robot.lookup("#blockSpinner").queryAs(Spinner.class);
+        robot.doubleClickOn(spinner.getEditor()).eraseText(4).write("100").type(KeyCode.ENTER);
+        assertEquals(100, session().conversion().blockSize(), "the simulation still takes it");
+        assertTrue(hint.isVisible());
+        CoreMlBlockSizes valid = CoreMlExporter.validBlockSizes(session().model().graph());
+        assertFalse(valid.valid(100));
+        assertTrue(hint.getText().contains("block size 100") && hint.getText().endsWith(valid.describe()),
+                hint.getText());
+        // the same line the export refuses with
+        Path out = Files.createTempDirectory("coreml-hint").resolve("m.mlpackage");
+        AnewbException refused = assertThrows(AnewbException.class,
+                () -> session().converted().writeCoreMl(out, CoreMlOptions.DEFAULT, JobContext.NONE));
+        assertTrue(refused.getMessage().endsWith(valid.describe()), refused.getMessage());
+        assertFalse(Files.exists(out));
+        robot.doubleClickOn(spinner.getEditor()).eraseText(4).write("96").type(KeyCode.ENTER);
+        assertFalse(hint.isVisible());
+    }
+
+    @Test void int8ActivationsAreCalibratedOnTheSampleTextsAndDriftNamesTheirCause(FxRobot robot) throws Exception {
+        DriftView drift = view(robot, Area.DRIFT, DriftView.class);
+        measured(drift.viewModel(), 128);
+        robot.clickOn("#activations");
+        assertTrue(session().conversion().quantizesActivations());
+        waitUntil(() -> session().converted() != null && session().converted().conversion().quantizesActivations()
+                && drift.viewModel().measuredProperty().get() != null && !drift.viewModel().computingProperty().get()
+                && drift.viewModel().measuredProperty().get().conversion().quantizesActivations());
+        DriftReport shown = drift.viewModel().measuredProperty().get().report();
+        assertTrue(shown.byCause().containsKey(DriftReport.Cause.ACTIVATIONS), shown.byCause().keySet().toString());
+        // an engine session of its own, calibrated on the same texts, measures the same drift
+        Batch texts = session().sample(session().sampleInput()).batch();
+        Conversion c = session().conversion();
+        double own;
+        try (ModelSession fresh = ModelSession.of(session().model())) {
+            fresh.calibrateOn(texts, null);
+            own = fresh.convert(c).drift(texts, false, JobContext.NONE).lastHidden().sqnrDb();
+        }
+        assertEquals(own, shown.lastHidden().sqnrDb(), 1e-9);
+
+        // other texts give other scales: the model is calibrated again and Drift re-measures
+        ConvertedModel before = session().converted();
+        robot.interact(() -> session().sampleTextsProperty().set(List.of(
+                "A completely different calibration text, much longer than the first one, with numbers 1234.")));
+        waitUntil(() -> session().converted() != before && drift.viewModel().measuredProperty().get() != null
+                && !drift.viewModel().computingProperty().get()
+                && drift.viewModel().measuredProperty().get().report() != shown);
+        Batch other = session().sample(session().sampleInput()).batch();
+        try (ModelSession fresh = ModelSession.of(session().model())) {
+            fresh.calibrateOn(other, null);
+            own = fresh.convert(c).drift(other, false, JobContext.NONE).lastHidden().sqnrDb();
+        }
+        assertEquals(own, drift.viewModel().measuredProperty().get().report().lastHidden().sqnrDb(), 1e-9);
     }
 
     @Test void compareKeepsThePinnedCurveOnTopAndTheTableGainsItsDifference(FxRobot robot) throws Exception {

@@ -55,6 +55,8 @@ public final class ConversionPanel {
     @FXML private CheckBox int8;
     @FXML private CheckBox symmetric;
     @FXML private CheckBox perChannel;
+    @FXML private CheckBox activations;
+    @FXML private Label coreMlHint;
     @FXML private Spinner<Integer> blockSpinner;
     @FXML private Slider blockSlider;
     @FXML private HBox presets;
@@ -130,6 +132,11 @@ public final class ConversionPanel {
         perChannel.selectedProperty().bindBidirectional(viewModel.perChannelProperty());
         symmetric.disableProperty().bind(int8.selectedProperty().not());
         perChannel.disableProperty().bind(int8.selectedProperty().not());
+        activations.selectedProperty().bindBidirectional(viewModel.activationsProperty());
+        coreMlHint.textProperty().bind(viewModel.coreMlHintProperty());
+        coreMlHint.visibleProperty().bind(coreMlHint.textProperty().isNotEmpty());
+        coreMlHint.managedProperty().bind(coreMlHint.visibleProperty());
+        coreMlHint.pseudoClassStateChanged(PseudoClass.getPseudoClass("warning"), true);
 
         bindSpinner(blockSpinner, viewModel.blockSizeProperty(), ConversionViewModel.MIN_BLOCK, 1 << 16, 8);
         // The slider runs over powers of two, its labelled ticks the block sizes of the presets (8 … 512); the
@@ -239,6 +246,9 @@ public final class ConversionPanel {
         tip(int8, "Quantize every projection weight to block INT8 (embeddings, norms and heads stay float)");
         tip(symmetric, "Symmetric INT8 (zero point 0) instead of asymmetric min/max");
         tip(perChannel, "One scale per output row instead of per block");
+        tip(activations, "W8A8: the input of every quantized projection becomes static per-tensor symmetric INT8 "
+                + "(scale = max|x|/127), calibrated on the sample input's FP32 run; the INT8 x INT8 path of A17 Pro, "
+                + "M4 and later");
         tip(blockSpinner, "INT8 block size along the input axis: any value from 8; smaller blocks drift less and "
                 + "store more scales");
         tip(blockSlider, "INT8 block size: powers of two from 8 to 512 (drag, or arrow keys); the spinner takes any "
@@ -352,6 +362,8 @@ public final class ConversionPanel {
 
     public void dispose() {
         pin.selectedProperty().unbindBidirectional(viewModel.pinnedProperty());
+        activations.selectedProperty().unbindBidirectional(viewModel.activationsProperty());
+        coreMlHint.textProperty().unbind();
         subscriptions.forEach(Subscription::unsubscribe);
         subscriptions.clear();
         problem.textProperty().unbind();

@@ -8,6 +8,7 @@ import dev.anewb.app.session.ModelKind;
 import dev.anewb.app.session.PlanLength;
 import dev.anewb.app.session.SampleInput;
 import dev.anewb.app.session.Session;
+import dev.anewb.convert.coreml.CoreMlBlockSizes;
 import dev.anewb.io.ImagePreprocessor;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.model.Conversion;
@@ -43,6 +44,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.regex.PatternSyntaxException;
 
 /**
@@ -60,6 +62,11 @@ public final class ConversionViewModel {
     private final IntegerProperty blockSize = new SimpleIntegerProperty(this, "blockSize");
     private final BooleanProperty perChannel = new SimpleBooleanProperty(this, "perChannel");
     private final BooleanProperty symmetric = new SimpleBooleanProperty(this, "symmetric");
+    private final BooleanProperty activations = new SimpleBooleanProperty(this, "activations");
+    private final ReadOnlyStringWrapper coreMlHint = new ReadOnlyStringWrapper(this, "coreMlHint", "");
+    /** The block sizes Core ML can express for the loaded model's projections (null: no model or a package). */
+    private CoreMlBlockSizes coreMlSizes;
+    private LoadedModel coreMlModel;
     private final ObjectProperty<Conversion.Layout> layout = new SimpleObjectProperty<>(this, "layout");
     private final IntegerProperty chunkWindow = new SimpleIntegerProperty(this, "chunkWindow");
     private final IntegerProperty chunkOverlap = new SimpleIntegerProperty(this, "chunkOverlap");
@@ -89,9 +96,10 @@ public final class ConversionViewModel {
         show(session.conversion());
         sampleText.set(String.join("\n", session.sampleTexts()));
         Observable[] controls = {precision, int8, blockSize, perChannel, symmetric, layout, chunkWindow, chunkOverlap,
-                overrides};
+                overrides, activations};
         for (Observable o : controls) {
             o.addListener(x -> { if (!showing) apply(); });
+            o.addListener(x -> updateCoreMlHint());
         }
         // Another area applied a configuration (a sweep point, the per-channel alternative): the controls follow.
         session.conversionProperty().addListener((obs, old, now) -> {
@@ -105,8 +113,10 @@ public final class ConversionViewModel {
         session.modelProperty().addListener((obs, old, now) -> {
             kind.set(ModelKind.of(now));
             showWeights(now);
+            updateCoreMlHint();
         });
         showWeights(session.model());
+        updateCoreMlHint();
         overrides.addListener((ListChangeListener<OverrideRule>) c -> updateOverrideNote());
         for (Observable o : new Observable[]{session.planSequenceLengthProperty(), session.modelProperty()}) {
             o.addListener(x -> updatePlanNote());
@@ -139,6 +149,7 @@ public final class ConversionViewModel {
             if (!perChannel.get()) blockSize.set(c.blockSize());
             else if (blockSize.get() == 0) blockSize.set(Conversion.ANE_DEFAULT.blockSize());
             symmetric.set(c.symmetric());
+            activations.set(c.quantizesActivations());
             layout.set(c.layout());
             chunkWindow.set(c.chunkWindow());
             chunkOverlap.set(c.chunkOverlap());
@@ -207,6 +218,35 @@ public final class ConversionViewModel {
                         + " no projection weight of this model: no effect");
     }
 
+    /**
+     * Core ML needs whole blocks ({@link CoreMlBlockSizes}): while the block size, or an override's, does not divide a
+     * projection's input channels the panel says so, with the sizes that do, as the export would refuse it.
+     */
+    private void updateCoreMlHint() {
+        LoadedModel m = session.model();
+        if (m != coreMlModel) {
+            // the original graph's projections: what the converter quantizes
+            coreMlSizes = m == null || m.isPackage() ? null : CoreMlBlockSizes.of(m.graph());
+            coreMlModel = m;
+        }
+        if (coreMlSizes == null || !int8.get()) {
+            coreMlHint.set("");
+            return;
+        }
+        List<Integer> bad = new ArrayList<>();
+        if (!perChannel.get() && blockSize.get() >= MIN_BLOCK && !coreMlSizes.valid(blockSize.get())) {
+            bad.add(blockSize.get());
+        }
+        for (OverrideRule r : overrides) {
+            Integer b = r.blockSize();
+            if (b != null && b >= MIN_BLOCK && !coreMlSizes.valid(b) && !bad.contains(b)) bad.add(b);
+        }
+        coreMlHint.set(bad.isEmpty() ? "" : "Core ML export needs whole blocks: block size "
+                + bad.stream().map(String::valueOf).collect(Collectors.joining(", "))
+                + " does not divide every projection's input channels. Valid for this model: "
+                + coreMlSizes.describe());
+    }
+
     private void updatePlanNote() {
         PlanLength l = session.planLength();
         planNote.set(l == null || l.note().isEmpty() ? "" : "Planned at " + l.caption());
@@ -222,7 +262,8 @@ public final class ConversionViewModel {
         }
         int block = perChannel.get() ? BlockQuantizer.PER_CHANNEL : blockSize.get();
         return new Conversion(layout.get(), precision.get(), int8.get(), block, symmetric.get(), keep, blocks,
-                chunkWindow.get(), chunkOverlap.get());
+                chunkWindow.get(), chunkOverlap.get(),
+                activations.get() ? Conversion.Activations.INT8 : Conversion.Activations.NONE);
     }
 
     private void apply() {
@@ -354,6 +395,12 @@ public final class ConversionViewModel {
     public BooleanProperty perChannelProperty() { return perChannel; }
 
     public BooleanProperty symmetricProperty() { return symmetric; }
+
+    /** W8A8: static per-tensor INT8 inputs of the quantized projections, calibrated on the sample input. */
+    public BooleanProperty activationsProperty() { return activations; }
+
+    /** Why the current block size cannot be exported to Core ML, with the sizes that can; "" when it can. */
+    public ReadOnlyStringProperty coreMlHintProperty() { return coreMlHint.getReadOnlyProperty(); }
 
     public ObjectProperty<Conversion.Layout> layoutProperty() { return layout; }
 

@@ -22,6 +22,7 @@ public final class DriftPalette {
             DriftReport.Cause.FP16, "#1c7ed6",
             DriftReport.Cause.CHUNKING, "#2f9e44",
             DriftReport.Cause.LAYOUT, "#ae3ec9",
+            DriftReport.Cause.ACTIVATIONS, "#0c8599",
             DriftReport.Cause.ALL, "#d6336c"));
     static final String PINNED = "#868e96";
 

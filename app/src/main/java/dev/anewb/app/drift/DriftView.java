@@ -84,8 +84,8 @@ public final class DriftView implements AreaView {
                 + "attention and MLP outputs"));
         compare.selectedProperty().bindBidirectional(viewModel.compareProperty());
         byCause.selectedProperty().bindBidirectional(viewModel.byCauseProperty());
-        byCause.setTooltip(new Tooltip("Also measure each change alone (quantization, FP16, chunking, layout): one "
-                + "more converted pass per cause"));
+        byCause.setTooltip(new Tooltip("Also measure each change alone (quantization, FP16, chunking, layout, "
+                + "INT8 activations): one more converted pass per cause"));
         compare.setTooltip(new Tooltip("Pin the current configuration: it stays drawn (dashed, on top) and the table "
                 + "gains a Δ column while you change the conversion. Memory and Run compare with it too."));
         layers.setItems(viewModel.rangeChoices());

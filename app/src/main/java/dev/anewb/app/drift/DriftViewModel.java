@@ -56,10 +56,12 @@ public final class DriftViewModel extends AreaViewModel {
      * accounts for nearly all of it runs visibly inside the band instead of hiding it or being hidden.
      */
     static final List<DriftReport.Cause> DRAW_ORDER = List.of(DriftReport.Cause.ALL, DriftReport.Cause.LAYOUT,
-            DriftReport.Cause.CHUNKING, DriftReport.Cause.FP16, DriftReport.Cause.QUANTIZATION);
+            DriftReport.Cause.CHUNKING, DriftReport.Cause.FP16, DriftReport.Cause.ACTIVATIONS,
+            DriftReport.Cause.QUANTIZATION);
     /** Causes as table columns, in the CLI's order. */
     static final List<DriftReport.Cause> COLUMN_ORDER = List.of(DriftReport.Cause.QUANTIZATION,
-            DriftReport.Cause.FP16, DriftReport.Cause.CHUNKING, DriftReport.Cause.LAYOUT);
+            DriftReport.Cause.FP16, DriftReport.Cause.CHUNKING, DriftReport.Cause.LAYOUT,
+            DriftReport.Cause.ACTIVATIONS);
     /** Models above this many parameters measure their first layers unless asked for more. */
     public static final long LARGE_MODEL_PARAMETERS = 1_000_000_000L;
     /** How many layers a large model measures by default. */

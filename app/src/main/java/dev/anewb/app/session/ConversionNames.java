@@ -10,7 +10,7 @@ import java.util.List;
 public final class ConversionNames {
     private ConversionNames() { }
 
-    /** "INT8 b128 asym · FP16 · BC1S · chunk 64/16". */
+    /** "INT8 b128 sym · W8A8 · FP16 · BC1S · chunk 64/16". */
     public static String describe(Conversion c) {
         List<String> parts = new ArrayList<>();
         if (c.int8()) {
@@ -19,6 +19,7 @@ public final class ConversionNames {
                 parts.add((c.keepFp16().size() + c.blockOverrides().size()) + " overrides");
             }
         }
+        if (c.quantizesActivations()) parts.add("W8A8");
         parts.add(c.precision().name());
         parts.add(c.layout().name());
         if (c.chunked()) parts.add("chunk " + c.chunkWindow() + "/" + c.chunkOverlap());

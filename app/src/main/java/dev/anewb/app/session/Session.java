@@ -35,6 +35,7 @@ import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
+import javafx.concurrent.Worker;
 
 import java.util.List;
 import java.util.Locale;
@@ -177,6 +178,8 @@ public final class Session {
         });
         sampleInput.addListener((obs, old, now) -> {
             if (now instanceof SampleInput.Texts t && !t.texts().equals(sampleTexts.get())) sampleTexts.set(t.texts());
+            // INT8 activations are calibrated on the sample: a new one gives them new scales
+            if (model.get() != null && conversion.get().quantizesActivations()) reconvert();
         });
         conversion.addListener((obs, old, now) -> reconvert());
     }
@@ -238,14 +241,54 @@ public final class Session {
             conversionProblem.set("This is a converted package: open its source model to change the conversion.");
             return;
         }
+        Conversion c = conversion.get();
+        if (calibration != null) calibration.cancel();
+        calibration = null;
+        if (c.quantizesActivations()) {
+            calibrate(c);
+            return;
+        }
         try {
             // A graph rewrite only (no weights touched): cheap enough for the FX thread.
-            converted.set(engine.session.convert(conversion.get()));
+            converted.set(engine.session.convert(c));
             conversionProblem.set(null);
         } catch (AnewbException e) {
             conversionProblem.set(e.getMessage());
         }
     }
+
+    /**
+     * INT8 activations need their scales: the FP32 original runs once on the sample input Drift measures on (the
+     * user's texts, image or audio), off the FX thread; the areas follow when the calibrated model is set.
+     */
+    private void calibrate(Conversion c) {
+        Engine e = engine;
+        SampleInput input = sampleInput.get();
+        try {
+            c.validate();
+        } catch (AnewbException ex) {
+            conversionProblem.set(ex.getMessage());
+            return;
+        }
+        JobView<ConvertedModel> job = jobs.submit("Calibrate INT8 activations", ctx -> {
+            ctx.progress(0, "running the original on the sample input");
+            e.session.calibrateOn(e.sample(input).batch(), null);
+            return e.session.convert(c);
+        }, m -> {
+            if (engine == e && c.equals(conversion.get()) && input.equals(sampleInput.get())) {
+                converted.set(m);
+                conversionProblem.set(null);
+            }
+        });
+        job.stateProperty().addListener((obs, o, state) -> {
+            if (state == Worker.State.FAILED && job == calibration && job.exception() != null) {
+                conversionProblem.set("INT8 activations could not be calibrated: " + job.exception().getMessage());
+            }
+        });
+        calibration = job;
+    }
+
+    private JobView<ConvertedModel> calibration;
 
     public FxJobs jobs() { return jobs; }
 
