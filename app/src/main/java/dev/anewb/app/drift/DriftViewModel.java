@@ -524,16 +524,18 @@ public final class DriftViewModel extends AreaViewModel {
         }
         if (best == null || bestDrop <= 0) return null;
         DriftReport.Cause cause = null;
-        double causeDrop = Double.NaN;
+        double causeDrop = Double.NaN, causeAt = Double.NaN;
         for (Map.Entry<DriftReport.Cause, List<TapMetrics>> e : r.byCause().entrySet()) {
             if (e.getKey() == DriftReport.Cause.ALL) continue;
             TapMetrics at = find(e.getValue(), best.outputTap()), prev = find(e.getValue(), bestPrev);
             if (at == null || prev == null || at.exact()) continue;
-            // A cause that is exact before the layer and not after it starts its whole error there.
+            // A cause that is exact before the layer and not after it starts its whole error there; of two such
+            // causes (INT8 weights and activations both start at the first layer) the one that loses more is named.
             double d = prev.exact() ? Double.POSITIVE_INFINITY : prev.sqnrDb() - at.sqnrDb();
-            if (cause == null || d > causeDrop) {
+            if (cause == null || d > causeDrop || d == causeDrop && at.sqnrDb() < causeAt) {
                 cause = e.getKey();
                 causeDrop = d;
+                causeAt = at.sqnrDb();
             }
         }
         return new Worst(best, bestDrop, cause, causeDrop);

@@ -41,6 +41,20 @@ class DriftRulesTest {
         assertEquals(0, r.upper() % r.tick(), 1e-9);
     }
 
+    @Test void ofTwoCausesStartingAtTheWorstLayerTheOneLosingMoreIsNamed() {
+        // W8A8: INT8 weights and INT8 activations are both exact at the embeddings and both start at layer 0
+        TapMetrics exact = new TapMetrics("hidden_states.0", Double.POSITIVE_INFINITY, 1, 0, 0, 1);
+        Map<DriftReport.Cause, List<TapMetrics>> byCause = new EnumMap<>(DriftReport.Cause.class);
+        byCause.put(DriftReport.Cause.QUANTIZATION, List.of(exact, m("hidden_states.1", 44.8)));
+        byCause.put(DriftReport.Cause.ACTIVATIONS, List.of(exact, m("hidden_states.1", 17.5)));
+        List<TapMetrics> all = List.of(m("hidden_states.0", 66.7), m("hidden_states.1", 17.4));
+        byCause.put(DriftReport.Cause.ALL, all);
+        DriftReport r = new DriftReport(all, Map.of(), byCause);
+        DriftViewModel.Worst w = DriftViewModel.worstLayer(r);
+        assertEquals(DriftReport.Cause.ACTIVATIONS, w.cause(), w.text());
+        assertTrue(w.text().contains("activations alone starts there"), w.text());
+    }
+
     @Test void theWorstLayerIsTheOneWhoseOutputLosesMost() {
         try (ModelSession s = ModelSession.open(BundledModel.ID, JobContext.NONE)) {
             ConvertedModel c = s.convert(Conversion.ANE_DEFAULT.withInt8(true, 64, false));
