@@ -56,7 +56,11 @@ public final class Bc1s {
     private static void conv1x1Panels(float[] x, int batch, int length, int channels, LinearWeight w, float[] bias,
             float[] y) {
         int c = channels, s = length, out = y.length / (batch * length);
-        int lanes = VectorMath.floatLanes(), sp = (s + lanes - 1) / lanes * lanes, pw = MatmulVector.PW;
+        // Positions padded to whole vectors for the positions-along-lanes kernels; a decoding step's few positions
+        // are read one float at a time, so they stay packed: padded, each input channel took its own cache line
+        // (512 KB of the input per panel for an 8192-channel projection, streamed from L2 beside the weights).
+        int lanes = VectorMath.floatLanes(), pw = MatmulVector.PW;
+        int sp = s <= FEW_POSITIONS ? s : (s + lanes - 1) / lanes * lanes;
         int panels = (out + pw - 1) / pw;
         float[] xt = new float[c * sp];
         for (int b = 0; b < batch; b++) {

@@ -71,12 +71,19 @@ final class ConvVector {
      */
     static void convChannelsInt8(PackedPanels.Int8 w, int panel, float[] xt, int sp, int t, int positions,
             float[] out) {
+        // One loop per position count, with no branch inside: with "if (two)" in the loop C2 no longer knew the
+        // accumulators' exact vector class, guarded each add by the type profile and boxed every sum (a decoding
+        // step allocated gigabytes and ran at a third of the memory bound).
+        if (positions == 2) convChannelsInt8x2(w, panel, xt, sp, t, out);
+        else convChannelsInt8x1(w, panel, xt, sp, t, out);
+    }
+
+    private static void convChannelsInt8x1(PackedPanels.Int8 w, int panel, float[] xt, int sp, int t, float[] out) {
         int k = w.k(), lanes = F.length(), blocks = w.blocks(), bs = w.blockSize();
         int qBase = panel * k * PW, sBase = panel * blocks * PW;
         byte[] q = w.q();
         float[] sc = w.scales(), zp = w.zeros();
-        boolean two = positions == 2;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
             int so = sBase + b * PW, c0 = b * bs, c1 = (int) Math.min((long) c0 + bs, k);
             FloatVector s0 = FloatVector.fromArray(F, sc, so), s1 = FloatVector.fromArray(F, sc, so + lanes);
@@ -89,19 +96,39 @@ final class ConvVector {
                 FloatVector x = FloatVector.broadcast(F, xt[xo]);
                 a0 = a0.add(w0.mul(x));
                 a1 = a1.add(w1.mul(x));
-                if (two) {
-                    FloatVector u = FloatVector.broadcast(F, xt[xo + 1]);
-                    b0 = b0.add(w0.mul(u));
-                    b1 = b1.add(w1.mul(u));
-                }
             }
         }
         a0.intoArray(out, 0);
         a1.intoArray(out, lanes);
-        if (two) {
-            b0.intoArray(out, PW);
-            b1.intoArray(out, PW + lanes);
+    }
+
+    private static void convChannelsInt8x2(PackedPanels.Int8 w, int panel, float[] xt, int sp, int t, float[] out) {
+        int k = w.k(), lanes = F.length(), blocks = w.blocks(), bs = w.blockSize();
+        int qBase = panel * k * PW, sBase = panel * blocks * PW;
+        byte[] q = w.q();
+        float[] sc = w.scales(), zp = w.zeros();
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), b0 = FloatVector.zero(F);
+        FloatVector b1 = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            int so = sBase + b * PW, c0 = b * bs, c1 = (int) Math.min((long) c0 + bs, k);
+            FloatVector s0 = FloatVector.fromArray(F, sc, so), s1 = FloatVector.fromArray(F, sc, so + lanes);
+            FloatVector z0 = FloatVector.fromArray(F, zp, so), z1 = FloatVector.fromArray(F, zp, so + lanes);
+            for (int c = c0, qo = qBase + c0 * PW, xo = t + c0 * sp; c < c1; c++, qo += PW, xo += sp) {
+                FloatVector w0 = ((FloatVector) ByteVector.fromArray(VectorMath.Int8.B, q, qo).castShape(F,
+                        0)).sub(z0).mul(s0);
+                FloatVector w1 = ((FloatVector) ByteVector.fromArray(VectorMath.Int8.B, q, qo + lanes).castShape(F, 0))
+                        .sub(z1).mul(s1);
+                FloatVector x = FloatVector.broadcast(F, xt[xo]), u = FloatVector.broadcast(F, xt[xo + 1]);
+                a0 = a0.add(w0.mul(x));
+                a1 = a1.add(w1.mul(x));
+                b0 = b0.add(w0.mul(u));
+                b1 = b1.add(w1.mul(u));
+            }
         }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, lanes);
+        b0.intoArray(out, PW);
+        b1.intoArray(out, PW + lanes);
     }
 
     /** {@link #convChannels} for two positions at once (four independent chains). */
