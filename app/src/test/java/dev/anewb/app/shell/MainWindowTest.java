@@ -27,6 +27,7 @@ import org.testfx.util.WaitForAsyncUtils;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -59,6 +60,16 @@ class MainWindowTest {
         view.dispose();
         jobs.close();
         System.clearProperty(SettingsStore.CONFIG_DIR_PROPERTY);
+        deleteTree(configDir);
+    }
+
+    /** The per-test settings folder goes with the test (a hundred of them piled up in /tmp). */
+    private static void deleteTree(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // best effort: a leftover temp folder is not a test failure
+        }
     }
 
     @Test void themeToggleAndShortcutSwitchStylesheetAndRememberIt(FxRobot robot) throws IOException {
