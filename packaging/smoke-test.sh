@@ -15,7 +15,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 os="$(host_os)"
-areas=(model drift memory layout weights run export)
+areas=(model drift memory layout weights graph sweep run export)
 t0="$(date +%s)"
 
 image="$("$pkg_dir/package.sh" app-image | tail -n 1)"
