@@ -304,8 +304,14 @@ public final class DriftViewModel extends AreaViewModel {
             return;
         }
         pinnedScheduler.request(() -> {
-            ConvertedModel p = session.pinnedConverted();
-            return p == null ? null : measureJob(session, p, session.sampleInput(), range(), false, null);
+            Conversion pin = session.pinnedProperty().get();
+            SampleInput input = session.sampleInput();
+            LayerRange r = range();
+            return ctx -> {
+                // converted in the job: a pin with INT8 activations may calibrate first (an FP32 run)
+                ConvertedModel p = session.convertedFor(pin);
+                return p == null ? null : measureJob(session, p, input, r, false, null).run(ctx);
+            };
         }, pinnedMeasured::set);
     }
 

@@ -8,6 +8,7 @@ import dev.anewb.io.LoadedModel;
 import dev.anewb.io.TextInputs;
 import dev.anewb.job.JobContext;
 import dev.anewb.model.Batch;
+import dev.anewb.model.Conversion;
 import dev.anewb.runtime.Generator;
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.DoubleProperty;
@@ -85,14 +86,15 @@ public final class LanguageModelRun {
         }
         error.set(null);
         boolean measurable = session.canMeasureDrift();
-        ConvertedModel pinned = session.pinnedConverted();
-        pinnedName.set(pinned == null ? null : ConversionNames.describe(pinned.conversion()));
+        Conversion pin = session.pinnedProperty().get();
+        pinnedName.set(pin == null ? null : ConversionNames.describe(pin));
         generation.start(new SideBySideGeneration.Request(converted.session()::executor,
                 () -> converted.session().executor(converted.conversion()), model::tokenizer,
                 // The CLI's tokenization: the model's tokenizer with its special tokens (Llama's BOS).
                 () -> TextInputs.batch(model.tokenizer(), List.of(text)).ids()[0],
                 Map.of(), maxNewTokens.get(), s,
-                measurable ? (p, ids, ctx) -> taskMetrics(converted, pinned, Batch.of(concat(p, ids)), ctx) : null));
+                measurable ? (p, ids, ctx) -> taskMetrics(converted, session.convertedFor(pin), Batch.of(concat(p,
+                        ids)), ctx) : null));
         return true;
     }
 

@@ -10,6 +10,7 @@ import dev.anewb.io.LoadedModel;
 import dev.anewb.io.TextInputs;
 import dev.anewb.job.Job;
 import dev.anewb.model.Batch;
+import dev.anewb.model.Conversion;
 import dev.anewb.model.TextTokenizer;
 import dev.anewb.runtime.Activation;
 import dev.anewb.runtime.Executor;
@@ -91,9 +92,10 @@ public final class TextEncoderRun {
         ConvertedModel converted = session.converted();
         if (converted == null) return null;
         LoadedModel model = converted.source();
-        ConvertedModel pinned = session.pinnedConverted();
+        Conversion pinnedConversion = session.pinnedProperty().get();
         String a = textA.get(), b = textB.get().isBlank() ? null : textB.get();
         return ctx -> {
+            ConvertedModel pinned = session.convertedFor(pinnedConversion);
             TextTokenizer tok = model.tokenizer();
             TextTokenizer.Encoding enc = tok.encode(a);
             List<Token> ts = new ArrayList<>();

@@ -10,6 +10,7 @@ import dev.anewb.io.LoadedModel;
 import dev.anewb.job.Job;
 import dev.anewb.job.JobContext;
 import dev.anewb.model.Batch;
+import dev.anewb.model.Conversion;
 import dev.anewb.model.FeatureTensor;
 import dev.anewb.model.ModelGraph;
 import dev.anewb.runtime.Executor;
@@ -66,9 +67,10 @@ public final class VisionRun {
         ConvertedModel converted = session.converted();
         if (converted == null || !session.canMeasureDrift()) return null;
         LoadedModel model = converted.source();
-        ConvertedModel pinned = session.pinnedConverted();
+        Conversion pinnedConversion = session.pinnedProperty().get();
         SampleInput.Image in = input.get();
         return ctx -> {
+            ConvertedModel pinned = session.convertedFor(pinnedConversion);
             SampleInput.Prepared p = in.prepare(model);
             Batch batch = p.batch();
             FeatureTensor px = batch.feature(ModelGraph.PIXEL_VALUES);

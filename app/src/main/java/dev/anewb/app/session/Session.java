@@ -368,13 +368,23 @@ public final class Session {
     /** Pins the current conversion (Compare on). */
     public void pin() { pinned.set(conversion.get()); }
 
-    /** The pinned configuration converted (a graph rewrite, cached by the model's session), or null. */
+    /** The pinned configuration converted, or null: {@link #convertedFor} of the pin (off the FX thread). */
     public ConvertedModel pinnedConverted() {
+        return convertedFor(pinned.get());
+    }
+
+    /**
+     * {@code c} converted for the loaded model (a graph rewrite, cached by the model's session), or null without a
+     * model, for a package or a conversion it refuses. Off the FX thread when {@code c} has INT8 activations: their
+     * first conversion after a new sample calibrates (one FP32 run of the sample).
+     */
+    public ConvertedModel convertedFor(Conversion c) {
         Engine e = engine;
-        Conversion p = pinned.get();
-        if (e == null || p == null || e.model.isPackage()) return null;
+        if (e == null || c == null || e.model.isPackage()) return null;
         try {
-            return e.session.convert(p);
+            // INT8 activations are calibrated on the sample Drift measures on, whichever area asks first
+            if (c.quantizesActivations()) e.session.calibrateOn(e.sample(sampleInput.get()).batch(), null);
+            return e.session.convert(c);
         } catch (AnewbException ex) {
             return null;
         }
