@@ -3,10 +3,10 @@ package dev.anewb.app.memory;
 import dev.anewb.ane.BufferKind;
 import dev.anewb.ane.OpPlan;
 import dev.anewb.ane.PlanTotals;
+import dev.anewb.app.ui.CanvasRegion;
 import javafx.geometry.VPos;
 import javafx.scene.canvas.Canvas;
 import javafx.scene.canvas.GraphicsContext;
-import javafx.scene.layout.Region;
 import javafx.scene.paint.Color;
 import javafx.scene.text.Font;
 import javafx.scene.text.Text;
@@ -23,7 +23,7 @@ import java.util.function.IntConsumer;
  * thousand-op plan still draws in one pass of at most (width × kinds) rectangles. One or two panels (optimized
  * and baseline, each on its own x axis, sharing the y scale).
  */
-public final class SramTimeline extends Region {
+public final class SramTimeline extends CanvasRegion {
     static final double LEFT = 64, RIGHT = 12, TOP = 22, BOTTOM = 34, GAP = 14;
     /** Stack colours, bottom to top; readable on light and dark backgrounds. */
     public static final List<Color> KIND_COLOURS = List.of(Color.web("#4E79A7"), Color.web("#59A14F"),
@@ -33,7 +33,6 @@ public final class SramTimeline extends Region {
     /** One panel: a title and a plan. */
     public record Panel(String title, PlanTotals totals) { }
 
-    private final Canvas canvas = new Canvas();
     private List<Panel> panels = List.of();
     private long bufferBytes;
     private String bufferLabel = "";
@@ -43,7 +42,6 @@ public final class SramTimeline extends Region {
     private IntConsumer onHover = i -> { };
 
     public SramTimeline() {
-        getChildren().add(canvas);
         getStyleClass().add("sram-timeline");
         setMinSize(200, 160);
         canvas.setOnMouseMoved(e -> onHover.accept(opAt(e.getX(), e.getY())));
@@ -78,15 +76,6 @@ public final class SramTimeline extends Region {
     public void setOnHover(IntConsumer c) { onHover = c; }
 
     public Canvas canvas() { return canvas; }
-
-    @Override protected void layoutChildren() {
-        double w = snapSizeX(getWidth()), h = snapSizeY(getHeight());
-        if (canvas.getWidth() != w || canvas.getHeight() != h) {
-            canvas.setWidth(w);
-            canvas.setHeight(h);
-            draw();
-        }
-    }
 
     private double plotWidth() { return Math.max(10, canvas.getWidth() - LEFT - RIGHT); }
 

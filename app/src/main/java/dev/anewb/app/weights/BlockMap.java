@@ -1,12 +1,11 @@
 package dev.anewb.app.weights;
 
+import dev.anewb.app.ui.CanvasRegion;
 import javafx.geometry.VPos;
-import javafx.scene.canvas.Canvas;
 import javafx.scene.canvas.GraphicsContext;
 import javafx.scene.image.PixelFormat;
 import javafx.scene.image.PixelWriter;
 import javafx.scene.image.WritableImage;
-import javafx.scene.layout.Region;
 import javafx.scene.paint.Color;
 import javafx.scene.text.Font;
 import javafx.scene.text.TextAlignment;
@@ -18,9 +17,8 @@ import java.util.Locale;
  * smoothing, with its axes (output rows down, input channels across, in block units), the block boundaries where a
  * block is wide enough to show them, and a colour bar with the values its ends stand for.
  */
-public final class BlockMap extends Region {
+public final class BlockMap extends CanvasRegion {
     static final double LEFT = 52, RIGHT = 84, TOP = 8, BOTTOM = 34;
-    private final Canvas canvas = new Canvas();
     private WritableImage image;
     private int rows, blocks, blockSize;
     private float lo, hi;
@@ -28,7 +26,6 @@ public final class BlockMap extends Region {
     private Color ink = Color.web("#24292f");
 
     public BlockMap() {
-        getChildren().add(canvas);
         setMinSize(160, 100);
     }
 
@@ -67,16 +64,7 @@ public final class BlockMap extends Region {
     /** The drawn image (tests read its pixels). */
     public WritableImage image() { return image; }
 
-    @Override protected void layoutChildren() {
-        double w = snapSizeX(getWidth()), h = snapSizeY(getHeight());
-        if (canvas.getWidth() != w || canvas.getHeight() != h) {
-            canvas.setWidth(w);
-            canvas.setHeight(h);
-            draw();
-        }
-    }
-
-    private void draw() {
+    @Override protected void draw() {
         GraphicsContext g = canvas.getGraphicsContext2D();
         double w = canvas.getWidth(), h = canvas.getHeight();
         g.clearRect(0, 0, w, h);

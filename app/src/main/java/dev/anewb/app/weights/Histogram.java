@@ -1,9 +1,8 @@
 package dev.anewb.app.weights;
 
+import dev.anewb.app.ui.CanvasRegion;
 import javafx.geometry.VPos;
-import javafx.scene.canvas.Canvas;
 import javafx.scene.canvas.GraphicsContext;
-import javafx.scene.layout.Region;
 import javafx.scene.paint.Color;
 import javafx.scene.text.Font;
 import javafx.scene.text.TextAlignment;
@@ -15,16 +14,14 @@ import java.util.Locale;
  * The block errors' histogram on a numeric axis: bars side by side, five labelled ticks along the error axis instead
  * of a label per bar (two dozen rotated labels overlap).
  */
-public final class Histogram extends Region {
+public final class Histogram extends CanvasRegion {
     static final double LEFT = 48, RIGHT = 14, TOP = 10, BOTTOM = 38;
-    private final Canvas canvas = new Canvas();
     private List<WeightsViewModel.Bin> bins = List.of();
     private String axis = "";
     private Color ink = Color.web("#24292f");
     private static final Color BAR = Color.web("#e8590c");
 
     public Histogram() {
-        getChildren().add(canvas);
         setMinSize(160, 100);
     }
 
@@ -39,16 +36,7 @@ public final class Histogram extends Region {
         draw();
     }
 
-    @Override protected void layoutChildren() {
-        double w = snapSizeX(getWidth()), h = snapSizeY(getHeight());
-        if (canvas.getWidth() != w || canvas.getHeight() != h) {
-            canvas.setWidth(w);
-            canvas.setHeight(h);
-            draw();
-        }
-    }
-
-    private void draw() {
+    @Override protected void draw() {
         GraphicsContext g = canvas.getGraphicsContext2D();
         double w = canvas.getWidth(), h = canvas.getHeight();
         g.clearRect(0, 0, w, h);
