@@ -119,7 +119,7 @@ public final class SramTimeline extends CanvasRegion {
         return ops > 0 && bufferBytes > 3 * ops;
     }
 
-    void draw() {
+    @Override protected void draw() {
         GraphicsContext g = canvas.getGraphicsContext2D();
         double w = canvas.getWidth(), h = canvas.getHeight();
         g.clearRect(0, 0, w, h);
