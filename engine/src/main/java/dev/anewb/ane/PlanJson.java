@@ -16,6 +16,50 @@ public final class PlanJson {
         return root;
     }
 
+    /**
+     * {@link #toJson} and what {@code anewb plan --json} adds to the spec's keys: the ANE ceiling (what would not stay
+     * on the Neural Engine) and, for a profile calibrated on the user's measurement, that calibration.
+     */
+    public static ObjectNode withCeiling(PlanResult r) {
+        ObjectNode root = toJson(r);
+        root.set("ane_ceiling", ceilingJson(r.ceiling()));
+        if (r.chip().calibration() != null) root.set("chip_calibration", calibrationJson(r.chip().calibration()));
+        return root;
+    }
+
+    private static ObjectNode ceilingJson(AneCeiling c) {
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        n.put("ane_weight_bytes", c.aneWeightBytes());
+        n.put("model_weight_limit_bytes", c.limitBytes());
+        n.put("models", c.models());
+        n.put("split_cost_ms", c.splitCostMs());
+        n.put("off_ane_cost_ms", c.offAneCostMs());
+        ArrayNode off = n.putArray("off_ane");
+        for (AneCeiling.OffAne o : c.offAne()) {
+            ObjectNode x = off.addObject();
+            x.put("first_op", o.firstOp());
+            x.put("last_op", o.lastOp());
+            x.put("ops", o.ops());
+            x.put("reason", o.reason());
+            x.put("crossing_bytes", o.crossingBytes());
+            x.put("handoff_ms", o.handoffMs());
+        }
+        ArrayNode lines = n.putArray("lines");
+        c.lines().forEach(lines::add);
+        return n;
+    }
+
+    private static ObjectNode calibrationJson(DeviceCalibration c) {
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        n.put("based_on", c.basedOn());
+        n.put("workload", c.workload());
+        n.put("measured_ms", c.measuredMs());
+        n.put("estimated_ms", c.estimatedMs());
+        n.put("estimated_before_ms", c.estimatedBeforeMs());
+        n.put("scale", c.scale());
+        return n;
+    }
+
     static ObjectNode totals(PlanTotals t) {
         ObjectNode n = JsonNodeFactory.instance.objectNode();
         n.put("latency_ms", t.latencyMs());

@@ -29,11 +29,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -97,14 +94,14 @@ final class AnePackageWriter {
                     params);
             Files.writeString(tmp.resolve(AnePackage.MANIFEST), JSON.writeValueAsString(manifest));
             ctx.checkCancelled();
-            replace(tmp, target);
+            AtomicFiles.replaceFolder(tmp, target);
             ctx.progress(1, "wrote " + target.getFileName());
             return target;
         } catch (IOException e) {
-            deleteTree(tmp);
+            AtomicFiles.deleteTree(tmp);
             throw AnewbException.file(target, "cannot write the package (" + e.getMessage() + ")", e);
         } catch (RuntimeException | Error e) {
-            deleteTree(tmp);
+            AtomicFiles.deleteTree(tmp);
             throw e;
         }
     }
@@ -251,29 +248,6 @@ final class AnePackageWriter {
         }
         return HexFormat.of().formatHex(md.digest());
     }
-
-    /** Moves tmp into place; an existing target (only with force) is moved aside first and deleted after. */
-    private static void replace(Path tmp, Path target) throws IOException {
-        Path old = null;
-        if (Files.exists(target)) {
-            // named as a temp of this process: if we are killed before deleting it, the next write cleans it
-            old = target.resolveSibling("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-old"
-                    + Long.toHexString(System.nanoTime()));
-            Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-        }
-        try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
-            if (old != null) Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
-            throw e;
-        }
-        if (old != null) deleteTree(old);
-    }
-
-    private static void deleteTree(Path p) {
-        AtomicFiles.deleteTree(p);
-    }
-
 
     /** The sample's float inputs and (when it has ids) decoder ids and mask, in transformers' shapes. */
     private static void writeSampleInput(Batch sample, Path file) {

@@ -3,10 +3,8 @@ package dev.anewb.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anewb.AnewbException;
-import dev.anewb.ane.AneCeiling;
 import dev.anewb.ane.AnePlanner;
 import dev.anewb.ane.BufferKind;
 import dev.anewb.ane.Calibration;
@@ -142,12 +140,8 @@ public final class PlanCommand implements Runnable {
                 ? PerChannelAlternative.measure(ModelSession.of(loaded), conv, JobContext.NONE) : null;
         if (json) {
             try {
-                ObjectNode node = PlanJson.toJson(r);
+                ObjectNode node = PlanJson.withCeiling(r);
                 if (alt != null) node.set("per_channel_alternative", alt.toJson());
-                node.set("ane_ceiling", ceilingJson(r.ceiling()));
-                if (r.chip().calibration() != null) {
-                    node.set("chip_calibration", calibrationJson(r.chip().calibration()));
-                }
                 out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(node));
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException(e);
@@ -156,39 +150,6 @@ public final class PlanCommand implements Runnable {
             printText(out, r);
             if (alt != null) out.println(alt.describe());
         }
-    }
-
-    private static ObjectNode ceilingJson(AneCeiling c) {
-        ObjectNode n = new ObjectMapper().createObjectNode();
-        n.put("ane_weight_bytes", c.aneWeightBytes());
-        n.put("model_weight_limit_bytes", c.limitBytes());
-        n.put("models", c.models());
-        n.put("split_cost_ms", c.splitCostMs());
-        n.put("off_ane_cost_ms", c.offAneCostMs());
-        ArrayNode off = n.putArray("off_ane");
-        for (AneCeiling.OffAne o : c.offAne()) {
-            ObjectNode x = off.addObject();
-            x.put("first_op", o.firstOp());
-            x.put("last_op", o.lastOp());
-            x.put("ops", o.ops());
-            x.put("reason", o.reason());
-            x.put("crossing_bytes", o.crossingBytes());
-            x.put("handoff_ms", o.handoffMs());
-        }
-        ArrayNode lines = n.putArray("lines");
-        c.lines().forEach(lines::add);
-        return n;
-    }
-
-    private static ObjectNode calibrationJson(DeviceCalibration c) {
-        ObjectNode n = new ObjectMapper().createObjectNode();
-        n.put("based_on", c.basedOn());
-        n.put("workload", c.workload());
-        n.put("measured_ms", c.measuredMs());
-        n.put("estimated_ms", c.estimatedMs());
-        n.put("estimated_before_ms", c.estimatedBeforeMs());
-        n.put("scale", c.scale());
-        return n;
     }
 
     static void printText(PrintWriter out, PlanResult r) {

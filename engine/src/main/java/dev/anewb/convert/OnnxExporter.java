@@ -14,9 +14,8 @@ import dev.anewb.model.Op;
 import dev.anewb.model.Value;
 import dev.anewb.model.WeightInfo;
 import dev.anewb.model.WeightSource;
-import dev.anewb.quant.BlockQuantizer;
 import dev.anewb.quant.Int8BlockWeight;
-import dev.anewb.quant.QuantizedWeights;
+import dev.anewb.quant.QuantizedOnce;
 import dev.anewb.runtime.Executor;
 import dev.anewb.runtime.RotaryEmbedding;
 
@@ -33,7 +32,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Supplier;
 
 /**
  * Exports an original or converted {@link ModelGraph} as an ONNX model (IR 10, opset 21, default domain) that
@@ -388,20 +386,14 @@ public final class OnnxExporter {
         String name = l.weight();
         int rows = l.out(), k = l.in();
         // A converted package serves its stored INT8 weights; anything else is quantized here, as the executor does.
-        Int8BlockWeight stored = weights instanceof QuantizedWeights qw ? qw.quantized(name) : null;
-        if (stored != null && (stored.rows() != rows || stored.k() != k)) {
-            throw AnewbException.file(weights.origin(), "INT8 tensor \"" + name + "\" is [" + stored.rows() + ", "
-                    + stored.k()
-                    + "] but the config implies [" + rows + ", " + k + "]");
-        }
+        Int8BlockWeight stored = QuantizedOnce.stored(weights, name, rows, k);
         // Per-channel schemes may say B = Integer.MAX_VALUE; B = k describes the same single block per row.
         int block = (int) Math.min(stored != null ? stored.blockSize() : info.quant().blockSize(), k);
         int nb = (k - 1) / block + 1;
         String qName = name + ".q", sName = name + ".scale", zName = name + ".zero_point";
         String deq = name + ".dequantized";
         if (weightInits.add(name)) {
-            QuantizedOnce quantized = new QuantizedOnce(() -> stored != null ? stored
-                    : BlockQuantizer.of(info.quant()).quantize(weights.get(name), info));
+            QuantizedOnce quantized = QuantizedOnce.of(weights, name, info, stored);
             // The three initializers are written one after the other; the last one drops the quantized weight.
             w.initializer(new Initializer(qName, OnnxModelWriter.INT8, new long[]{k, rows}, (long) k * rows,
                     () -> transposeBytes(quantized.get().q(), rows, k)));
@@ -750,21 +742,6 @@ public final class OnnxExporter {
         String norm = node("Max", List.of(node("Sqrt", List.of(sq), fresh(p + ".norm")), scalarF32(1e-12f)),
                 fresh(p + ".norm_min"));
         return node("Div", List.of(mean, norm), fresh(p));
-    }
-
-    /** Quantizes on first use and keeps the result until released, so q, scale and zero point come from one pass. */
-    private static final class QuantizedOnce {
-        private final Supplier<Int8BlockWeight> quantize;
-        private Int8BlockWeight cached;
-
-        QuantizedOnce(Supplier<Int8BlockWeight> quantize) { this.quantize = quantize; }
-
-        synchronized Int8BlockWeight get() {
-            if (cached == null) cached = quantize.get();
-            return cached;
-        }
-
-        synchronized void release() { cached = null; }
     }
 
     // ---- precision ----

@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -61,6 +62,27 @@ public final class AtomicFiles {
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
         }
+    }
+
+    /**
+     * Moves a finished temporary folder into place ({@link #tempFolderBeside}). An existing target (the caller checked
+     * it may be replaced) is moved aside first, under a temporary name of this process so that the next write cleans
+     * it up if we are killed here, and deleted after; it is moved back if the rename fails.
+     */
+    public static void replaceFolder(Path tmp, Path target) throws IOException {
+        Path old = null;
+        if (Files.exists(target)) {
+            old = target.resolveSibling("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-old"
+                    + Long.toHexString(System.nanoTime()));
+            Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+        }
+        try {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
+            if (old != null) Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
+            throw e;
+        }
+        if (old != null) deleteTree(old);
     }
 
     private static final Pattern TEMP = Pattern.compile("\\.tmp-(\\d+)-[0-9a-z]+$");

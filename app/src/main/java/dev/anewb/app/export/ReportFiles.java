@@ -80,7 +80,7 @@ public final class ReportFiles {
         root.set("taps", taps(c.report().taps()));
         ObjectNode causes = root.putObject("by_cause");
         c.report().byCause().forEach((cause, list) -> causes.set(cause.label(), taps(list)));
-        if (c.plan() != null) root.set("plan_estimate", PlanJson.toJson(c.plan()));
+        if (c.plan() != null) root.set("plan_estimate", PlanJson.withCeiling(c.plan()));
         return root;
     }
 

@@ -13,11 +13,8 @@ import dev.anewb.model.WeightSource;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -90,7 +87,7 @@ public final class CoreMlExporter {
             Files.write(tmp.resolve(MODEL), p.spec);
             Files.writeString(tmp.resolve(MANIFEST), manifest(), StandardCharsets.UTF_8);
             ctx.checkCancelled();
-            replace(tmp, target);
+            AtomicFiles.replaceFolder(tmp, target);
             ctx.progress(1, "wrote " + target.getFileName());
             return p.preview;
         } catch (IOException e) {
@@ -204,23 +201,5 @@ public final class CoreMlExporter {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** Moves tmp into place; an existing target (only with force) is moved aside first and deleted after. */
-    private static void replace(Path tmp, Path target) throws IOException {
-        Path old = null;
-        if (Files.exists(target)) {
-            // named as a temp of this process: if we are killed before deleting it, the next write cleans it up
-            old = target.resolveSibling("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-old"
-                    + Long.toHexString(System.nanoTime()));
-            Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-        }
-        try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
-            if (old != null) Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
-            throw e;
-        }
-        if (old != null) AtomicFiles.deleteTree(old);
     }
 }

@@ -11,9 +11,8 @@ import dev.anewb.model.Value;
 import dev.anewb.model.WeightInfo;
 import dev.anewb.model.WeightRole;
 import dev.anewb.model.WeightSource;
-import dev.anewb.quant.BlockQuantizer;
 import dev.anewb.quant.Int8BlockWeight;
-import dev.anewb.quant.QuantizedWeights;
+import dev.anewb.quant.QuantizedOnce;
 import dev.anewb.runtime.RotaryEmbedding;
 
 import java.nio.ByteBuffer;
@@ -1083,36 +1082,16 @@ final class ProgramTranslator {
         return floatWeight(l.weight(), MilType.of(act, shape), info.storedTransposed());
     }
 
-    /** Quantizes on first use and keeps the result until the weight's last blob is written. */
-    private static final class QuantizedOnce {
-        private final Supplier<Int8BlockWeight> quantize;
-        private Int8BlockWeight cached;
-
-        QuantizedOnce(Supplier<Int8BlockWeight> quantize) { this.quantize = quantize; }
-
-        synchronized Int8BlockWeight get() {
-            if (cached == null) cached = quantize.get();
-            return cached;
-        }
-
-        synchronized void release() { cached = null; }
-    }
-
     private MilVar quantizedWeight(Op.Linear l, WeightInfo info, long[] shape) {
         String name = l.weight();
         int rows = l.out(), k = l.in();
-        Int8BlockWeight stored = weights instanceof QuantizedWeights qw ? qw.quantized(name) : null;
-        if (stored != null && (stored.rows() != rows || stored.k() != k)) {
-            throw AnewbException.file(weights.origin(), "INT8 tensor \"" + name + "\" is [" + stored.rows() + ", "
-                    + stored.k() + "] but the config implies [" + rows + ", " + k + "]");
-        }
+        Int8BlockWeight stored = QuantizedOnce.stored(weights, name, rows, k);
         int block = stored != null ? stored.blockSize() : info.quant().blockSize();
         boolean symmetric = stored != null ? stored.symmetric() : info.quant().symmetric();
         boolean perChannel = block >= k;
         if (!perChannel && k % block != 0) throw blockSizes.refusal(name, block, k);
         int nb = perChannel ? 1 : k / block;
-        QuantizedOnce q = new QuantizedOnce(() -> stored != null ? stored
-                : BlockQuantizer.of(info.quant()).quantize(weights.get(name), info));
+        QuantizedOnce q = QuantizedOnce.of(weights, name, info, stored);
         // The blobs of one weight are written one after the other; the last one lets go of the quantized weight.
         WeightBlobFile.Blob data = blobs.add(name + ".q", MilDataType.INT8, (long) rows * k, () -> q.get().q());
         MilDataType scaleType = act;
