@@ -247,28 +247,23 @@ public final class LargeModelBenchmark {
         return ids;
     }
 
-    record Cli(double seconds, double firstOutput, long maxRssKb) { }
+    record Cli(double seconds, long maxRssKb) { }
 
-    /** Runs the launcher under /usr/bin/time, timing the whole command and its first line of output. */
+    /** Runs the launcher under /usr/bin/time, timing the whole command (first token: run it with one new token). */
     Cli cli(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("/usr/bin/time", "-f", "MAXRSS %M", anewb));
         cmd.addAll(List.of(args));
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        double first = -1;
         long rss = 0;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {
-                if (line.startsWith("MAXRSS ")) {
-                    rss = Long.parseLong(line.substring(7).trim());
-                } else if (first < 0 && !line.startsWith("WARNING") && !line.isBlank()) {
-                    first = (System.nanoTime() - t0) / 1e9;
-                }
+                if (line.startsWith("MAXRSS ")) rss = Long.parseLong(line.substring(7).trim());
             }
         }
         int code = p.waitFor();
         if (code != 0) throw new IllegalStateException(String.join(" ", cmd) + " exited with " + code);
-        return new Cli((System.nanoTime() - t0) / 1e9, first, rss);
+        return new Cli((System.nanoTime() - t0) / 1e9, rss);
     }
 
     static double rssMb() throws Exception {
