@@ -272,8 +272,7 @@ public final class Session {
         }
         JobView<ConvertedModel> job = jobs.submit("Calibrate INT8 activations", ctx -> {
             ctx.progress(0, "running the original on the sample input");
-            e.session.calibrateOn(e.sample(input).batch(), null);
-            return e.session.convert(c);
+            return convert(e, input, c);
         }, m -> {
             if (engine == e && c.equals(conversion.get()) && input.equals(sampleInput.get())) {
                 converted.set(m);
@@ -289,6 +288,15 @@ public final class Session {
     }
 
     private JobView<ConvertedModel> calibration;
+
+    /**
+     * {@code c} converted by the model's session; INT8 activations are calibrated on {@code input}, the sample Drift
+     * measures on, first (an FP32 run of it when the sample is new to the session). Off the FX thread for those.
+     */
+    private static ConvertedModel convert(Engine e, SampleInput input, Conversion c) {
+        if (c.quantizesActivations()) e.session.calibrateOn(e.sample(input).batch(), null);
+        return e.session.convert(c);
+    }
 
     public FxJobs jobs() { return jobs; }
 
@@ -382,9 +390,7 @@ public final class Session {
         Engine e = engine;
         if (e == null || c == null || e.model.isPackage()) return null;
         try {
-            // INT8 activations are calibrated on the sample Drift measures on, whichever area asks first
-            if (c.quantizesActivations()) e.session.calibrateOn(e.sample(sampleInput.get()).batch(), null);
-            return e.session.convert(c);
+            return convert(e, sampleInput.get(), c);
         } catch (AnewbException ex) {
             return null;
         }
