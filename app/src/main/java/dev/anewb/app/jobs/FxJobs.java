@@ -27,7 +27,8 @@ public final class FxJobs implements AutoCloseable {
 
     /**
      * Starts {@code job} in the background. {@code onSuccess} runs on the FX thread with the result; a failure
-     * is added to {@link #failures()}; a cancelled job just disappears. Call on the FX thread.
+     * is added to {@link #failures()}; a cancelled job just disappears, even one whose failure was already on its
+     * way. Call on the FX thread.
      */
     public <T> JobView<T> submit(String title, Job<T> job, Consumer<T> onSuccess) {
         if (!Platform.isFxApplicationThread()) throw new IllegalStateException("FxJobs.submit must be called on "
@@ -45,8 +46,10 @@ public final class FxJobs implements AutoCloseable {
         task.setOnCancelled(e -> running.remove(view));
         task.setOnFailed(e -> {
             running.remove(view);
-            // A job may notice a cancel the task never saw (e.g. a nested context); that is not an error.
-            if (!(task.getException() instanceof JobCancelledException)) {
+            // A job may notice a cancel the task never saw (e.g. a nested context); that is not an error. Nor is
+            // the failure of a job cancelled after it had already thrown: it was computing something no longer
+            // wanted (a slider move or a new model replaced it), often from state that no longer fits together.
+            if (!(task.getException() instanceof JobCancelledException) && !view.cancelRequested()) {
                 failures.add(JobFailure.of(title, task.getException()));
             }
         });

@@ -13,6 +13,7 @@ import javafx.concurrent.Worker;
 public final class JobView<T> {
     private final String title;
     private final Task<T> task;
+    private boolean cancelRequested;
 
     JobView(String title, Task<T> task) {
         this.title = title;
@@ -29,7 +30,16 @@ public final class JobView<T> {
     public ReadOnlyObjectProperty<Worker.State> stateProperty() { return task.stateProperty(); }
 
     /** Asks the job to stop: the engine sees it at its next {@code checkCancelled()}. Never blocks. */
-    public void cancel() { task.cancel(); }
+    public void cancel() {
+        cancelRequested = true;
+        task.cancel();
+    }
+
+    /**
+     * True once {@link #cancel()} was called, even if the worker had already finished: its result or failure is no
+     * longer wanted (a newer request replaced it, the model changed).
+     */
+    public boolean cancelRequested() { return cancelRequested; }
 
     /** Why the job failed, or null. */
     public Throwable exception() { return task.getException(); }

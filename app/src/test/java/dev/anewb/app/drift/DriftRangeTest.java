@@ -1,12 +1,17 @@
 package dev.anewb.app.drift;
 
+import dev.anewb.api.ConvertedModel;
 import dev.anewb.app.jobs.FxJobs;
+import dev.anewb.app.jobs.JobView;
+import dev.anewb.app.session.ModelKind;
 import dev.anewb.app.session.Session;
 import dev.anewb.app.settings.SettingsStore;
 import dev.anewb.drift.DriftReport;
 import dev.anewb.drift.TapMetrics;
+import dev.anewb.io.LoadedModel;
 import dev.anewb.job.JobContext;
 import dev.anewb.model.LayerRange;
+import javafx.collections.ListChangeListener;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -16,6 +21,8 @@ import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.util.WaitForAsyncUtils;
 
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -70,5 +77,32 @@ class DriftRangeTest {
                 && vm.measuredProperty().get().report().byCause().isEmpty() && !vm.computingProperty().get());
         WaitForAsyncUtils.waitForFxEvents();
         assertTrue(vm.causes().isEmpty(), "no cause columns without attribution");
+    }
+
+    @Test void aNewKindOfModelIsMeasuredOnlyWithItsOwnConversionAndSample(FxRobot robot) throws Exception {
+        // Loading an image model after a text model changes the sample before the conversion: a measurement started
+        // in between would run the text model's conversion on an image (CI saw it fail "needs token ids").
+        List<String> mismatched = new CopyOnWriteArrayList<>();
+        robot.interact(() -> jobs.running().addListener((ListChangeListener<JobView<?>>) change -> {
+            while (change.next()) {
+                for (JobView<?> job : change.getAddedSubList()) {
+                    if (!job.title().equals("Measure drift")) continue;
+                    ConvertedModel c = session.converted();
+                    LoadedModel m = session.model();
+                    if (c.source() != m || !session.sampleInput().fits(ModelKind.of(m))) {
+                        mismatched.add(c.source().folder() + " measured on " + session.sampleInput()
+                                + " while " + m.folder() + " is loaded");
+                    }
+                }
+            }
+        }));
+        robot.interact(() -> session.load(Path.of("../../shared/fixtures/vit-tiny").toAbsolutePath().normalize()
+                .toString()));
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> session.model().folder().endsWith("vit-tiny")
+                && vm.measuredProperty().get() != null && !vm.computingProperty().get());
+        WaitForAsyncUtils.waitForFxEvents();
+        assertEquals(List.of(), mismatched);
+        assertEquals(List.of(), List.copyOf(jobs.failures()));
+        assertTrue(vm.measuredProperty().get().sample().contains("image"), vm.measuredProperty().get().sample());
     }
 }
