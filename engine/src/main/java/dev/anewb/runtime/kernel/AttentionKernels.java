@@ -72,6 +72,10 @@ public final class AttentionKernels {
             throw new IllegalArgumentException("array too short for " + queryCount + " queries, " + keyCount
                     + " keys, " + heads + "×" + headDim);
         }
+        // A mask that lets every key through changes nothing: drop it, so no query pays a masking pass over its keys
+        // (a BERT-style model always brings one, usually all true).
+        if (keyValid != null && allTrue(keyValid, keyCount)) keyValid = null;
+        boolean[] valid = keyValid;
         int groupSize = heads / kvHeads;
         int firstBlock = plan.blockOf(queryStart), lastBlock = plan.blockOf(queryStart + queryCount - 1);
         int blockCount = lastBlock - firstBlock + 1;
@@ -102,7 +106,7 @@ public final class AttentionKernels {
                 // and value vector loaded feeds four queries (same bits as one at a time).
                 for (; position + 4 <= to; position += 4) {
                     int qOff = (position - queryStart) * qWidth + h * headDim;
-                    AttentionVector.attendFour(q, qOff, qWidth, kt, stride, vh, headDim, scale, keyValid, keyStart,
+                    AttentionVector.attendFour(q, qOff, qWidth, kt, stride, vh, headDim, scale, valid, keyStart,
                             keyEnd, scores,
                             out);
                 }
@@ -111,9 +115,9 @@ public final class AttentionKernels {
                 int qOff = (position - queryStart) * qWidth + h * headDim;
                 // Keys a query may see form one range: the block's band, cut at the query itself when causal.
                 int hi = plan.causal() ? Math.min(keyEnd, position + 1) : keyEnd;
-                if (vector) AttentionVector.attendOne(q, qOff, kt, stride, vh, headDim, scale, keyValid, keyStart, hi,
+                if (vector) AttentionVector.attendOne(q, qOff, kt, stride, vh, headDim, scale, valid, keyStart, hi,
                         scores, out, qOff);
-                else attendOne(q, qOff, kt, stride, vh, headDim, scale, keyValid, keyStart, hi, scores, out, qOff);
+                else attendOne(q, qOff, kt, stride, vh, headDim, scale, valid, keyStart, hi, scores, out, qOff);
             }
         });
     }
@@ -123,6 +127,11 @@ public final class AttentionKernels {
      * task reads it has written first. Allocating them per (head, block) was ~100 arrays per layer.
      */
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
+
+    private static boolean allTrue(boolean[] flags, int n) {
+        for (int i = 0; i < n; i++) if (!flags[i]) return false;
+        return true;
+    }
 
     private static float[] scratch(float[][] s, int i, int n) {
         if (s[i].length < n) s[i] = new float[n];
