@@ -65,6 +65,51 @@ class VectorKernelsDeterminismTest {
     }
 
     /**
+     * The attention softmax's exp (written out for inlining) is {@link VectorMath#exp} bit for bit on every
+     * key, masked (−∞), underflowing and ordinary, for lengths that end on one vector, two, or a scalar tail; and its
+     * sum adds the vectors in key order, then the tail.
+     */
+    @Test
+    void attentionExpIsVectorMathExpBitForBit() {
+        var species = VectorSpecies.of(float.class, VectorShape.forBitSize(L * 32));
+        SplittableRandom r = new SplittableRandom(5);
+        for (int m : new int[]{1, L - 1, L, L + 3, 2 * L, 3 * L, 3 * L + 5, 8 * L, 8 * L + 1}) {
+            for (int trial = 0; trial < 50; trial++) {
+                float[] s = new float[m + 7];
+                int off = 7;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < m; j++) {
+                    double u = r.nextDouble();
+                    s[off + j] = u < 0.1 ? Float.NEGATIVE_INFINITY : (float) r.nextDouble(-120, 12);
+                    max = Math.max(max, s[off + j]);
+                }
+                if (max == Float.NEGATIVE_INFINITY) continue;
+                float[] want = new float[m];
+                int upper = species.loopBound(m), j = 0;
+                FloatVector sum = FloatVector.zero(species);
+                float[] lane = new float[L];
+                for (; j < upper; j += L) {
+                    System.arraycopy(s, off + j, lane, 0, L);
+                    FloatVector e = VectorMath.exp(FloatVector.fromArray(species, lane, 0).sub(max));
+                    e.intoArray(want, j);
+                    sum = sum.add(e);
+                }
+                float wantSum = VectorMath.sumLanes(sum);
+                for (; j < m; j++) {
+                    want[j] = (float) Math.exp(s[off + j] - max);
+                    wantSum += want[j];
+                }
+                float got = AttentionVector.expShifted(s, off, m, max);
+                for (int k = 0; k < m; k++) {
+                    assertEquals(Float.floatToIntBits(want[k]), Float.floatToIntBits(s[off + k]), "m " + m + ", key "
+                            + k);
+                }
+                assertEquals(Float.floatToIntBits(wantSum), Float.floatToIntBits(got), "m " + m + ", sum");
+            }
+        }
+    }
+
+    /**
      * The vector LayerNorm/RMSNorm row against a double-precision reference written out here (mean, biased variance,
      * (x − mean)/√(var + eps)·w + b): widths below, at and above the vector length, with and without bias; and
      * the same bits on a second call (fixed-order sums).
