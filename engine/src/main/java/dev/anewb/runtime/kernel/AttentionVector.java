@@ -120,24 +120,21 @@ final class AttentionVector {
         int j = 0;
         for (; j < upper; j += lanes) {
             FloatVector x = FloatVector.fromArray(F, scores, off + j).sub(max);
-            FloatVector xc = x.min(EXP_HI).max(EXP_LO);
-            FloatVector fx = xc.mul(1.44269504088896341f).add(0.5f);
-            IntVector ti = (IntVector) fx.convert(VectorOperators.F2I, 0);
-            FloatVector t = (FloatVector) ti.convert(VectorOperators.I2F, 0);
-            t = t.sub(1f, t.compare(VectorOperators.GT, fx));      // floor
-            ti = (IntVector) t.convert(VectorOperators.F2I, 0);
-            FloatVector r = xc.sub(t.mul(0.693359375f)).sub(t.mul(-2.12194440e-4f));
+            FloatVector xc = x.max(EXP_LO);
+            FloatVector z = xc.fma(1.44269504088896341f, VectorMath.ROUND);
+            FloatVector t = z.sub(VectorMath.ROUND);
+            FloatVector r = t.fma(FloatVector.broadcast(F, 2.12194440e-4f),
+                    t.fma(FloatVector.broadcast(F, -0.693359375f), xc));
             FloatVector y = FloatVector.broadcast(F, 1.9875691500e-4f);
             y = y.fma(r, FloatVector.broadcast(F, 1.3981999507e-3f));
             y = y.fma(r, FloatVector.broadcast(F, 8.3334519073e-3f));
             y = y.fma(r, FloatVector.broadcast(F, 4.1665795894e-2f));
             y = y.fma(r, FloatVector.broadcast(F, 1.6666665459e-1f));
             y = y.fma(r, FloatVector.broadcast(F, 5.0000001201e-1f));
-            y = y.mul(r.mul(r)).add(r).add(1f);
-            FloatVector pow2 = (FloatVector) ti.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            FloatVector e = y.mul(pow2);
-            e = e.blend(0f, x.compare(VectorOperators.LT, EXP_LO));
-            e = e.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_HI));
+            y = r.mul(r).fma(y, r).add(1f);
+            FloatVector pow2 = (FloatVector) ((IntVector) z.reinterpretAsInts()).add(VectorMath.EXP_BIAS_FROM_ROUND)
+                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector e = y.mul(pow2).blend(0f, x.compare(VectorOperators.LT, EXP_LO));
             e.intoArray(scores, off + j);
             sum = sum.add(e);
         }

@@ -65,27 +65,32 @@ final class VectorMath {
     }
 
     static final float EXP_HI = 88.3762626647949f, EXP_LO = -87.3365478515625f;
+    /** 1.5·2²³: adding it rounds a float of magnitude < 2²² to an integer, which its low mantissa bits then hold. */
+    static final float ROUND = 12582912f;
+    /** {@code bits(ROUND + t) + EXP_BIAS_FROM_ROUND = t + 127} for an integer t: the biased exponent of 2^t. */
+    static final int EXP_BIAS_FROM_ROUND = 127 - Float.floatToRawIntBits(ROUND);
 
     /**
-     * e^x per lane (Cephes expf: Cody–Waite reduction, degree-6 polynomial, about 1 ulp); e^x = 0 below
-     * −87.34 (so −∞ gives exactly 0), +∞ above 88.38.
+     * e^x per lane (Cephes expf's degree-6 polynomial on r = x − t·ln 2, t = x·log₂e rounded to nearest; within 2
+     * ulp), e^x = 0 below −87.34 (so −∞ gives exactly 0), +∞ above 88.38. Rounding by the 1.5·2²³ add, taking 2^t
+     * from that sum's bits, and r by two fmas (t·ln 2 in two parts, the high one of 9 bits) keep it to 20 operations
+     * (Cephes' floor and conversions took 30, and the attention softmax waited on them more than on its products).
      */
     static FloatVector exp(FloatVector x) {
         FloatVector xc = x.min(EXP_HI).max(EXP_LO);
-        FloatVector fx = xc.mul(1.44269504088896341f).add(0.5f);
-        IntVector ti = (IntVector) fx.convert(VectorOperators.F2I, 0);
-        FloatVector t = (FloatVector) ti.convert(VectorOperators.I2F, 0);
-        t = t.sub(1f, t.compare(VectorOperators.GT, fx));      // floor
-        ti = (IntVector) t.convert(VectorOperators.F2I, 0);
-        FloatVector r = xc.sub(t.mul(0.693359375f)).sub(t.mul(-2.12194440e-4f));
+        FloatVector z = xc.fma(1.44269504088896341f, ROUND);
+        FloatVector t = z.sub(ROUND);
+        FloatVector r = t.fma(FloatVector.broadcast(F, 2.12194440e-4f),
+                t.fma(FloatVector.broadcast(F, -0.693359375f), xc));
         FloatVector y = FloatVector.broadcast(F, 1.9875691500e-4f);
         y = y.fma(r, FloatVector.broadcast(F, 1.3981999507e-3f));
         y = y.fma(r, FloatVector.broadcast(F, 8.3334519073e-3f));
         y = y.fma(r, FloatVector.broadcast(F, 4.1665795894e-2f));
         y = y.fma(r, FloatVector.broadcast(F, 1.6666665459e-1f));
         y = y.fma(r, FloatVector.broadcast(F, 5.0000001201e-1f));
-        y = y.mul(r.mul(r)).add(r).add(1f);
-        FloatVector pow2 = (FloatVector) ti.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        y = r.mul(r).fma(y, r).add(1f);
+        FloatVector pow2 = (FloatVector) ((IntVector) z.reinterpretAsInts()).add(EXP_BIAS_FROM_ROUND)
+                .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector e = y.mul(pow2);
         e = e.blend(0f, x.compare(VectorOperators.LT, EXP_LO));
         return e.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_HI));
