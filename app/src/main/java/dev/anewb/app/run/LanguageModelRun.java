@@ -3,6 +3,7 @@ package dev.anewb.app.run;
 import dev.anewb.AnewbException;
 import dev.anewb.api.ConvertedModel;
 import dev.anewb.app.session.ConversionNames;
+import dev.anewb.app.session.ModelKind;
 import dev.anewb.app.session.Session;
 import dev.anewb.io.LoadedModel;
 import dev.anewb.io.TextInputs;
@@ -14,6 +15,8 @@ import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.DoubleProperty;
 import javafx.beans.property.IntegerProperty;
 import javafx.beans.property.LongProperty;
+import javafx.beans.property.ReadOnlyBooleanProperty;
+import javafx.beans.property.ReadOnlyBooleanWrapper;
 import javafx.beans.property.ReadOnlyStringProperty;
 import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.beans.property.SimpleBooleanProperty;
@@ -38,7 +41,9 @@ public final class LanguageModelRun {
     public static final int DEFAULT_MAX_NEW_TOKENS = 24;
 
     private final Session session;
-    private final StringProperty prompt = new SimpleStringProperty(this, "prompt", "The Neural Engine");
+    static final String DEFAULT_PROMPT = "The Neural Engine";
+
+    private final StringProperty prompt = new SimpleStringProperty(this, "prompt", DEFAULT_PROMPT);
     private final IntegerProperty maxNewTokens =
             new SimpleIntegerProperty(this, "maxNewTokens", DEFAULT_MAX_NEW_TOKENS);
     private final BooleanProperty greedy = new SimpleBooleanProperty(this, "greedy", true);
@@ -48,12 +53,36 @@ public final class LanguageModelRun {
     private final LongProperty seed = new SimpleLongProperty(this, "seed", 0);
     private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper(this, "error");
     private final ReadOnlyStringWrapper pinnedName = new ReadOnlyStringWrapper(this, "pinnedName");
+    private final ReadOnlyBooleanWrapper idsPrompt = new ReadOnlyBooleanWrapper(this, "idsPrompt");
     private final SideBySideGeneration generation;
+    /** The text prompt while a model without a tokenizer takes ids, given back when one with a tokenizer loads. */
+    private String textPrompt;
 
     public LanguageModelRun(Session session) {
         this.session = session;
         this.generation = new SideBySideGeneration(session.jobs(), "Generate");
+        session.convertedProperty().subscribe(this::modelChanged);
     }
+
+    /**
+     * A language model without a tokenizer.json (a random-weight one from {@code anewb synth}, a folder with the
+     * weights only) is prompted with token ids, as the CLI's {@code --ids}: the prompt then starts as the built-in
+     * id sequence Drift measures on.
+     */
+    private void modelChanged(ConvertedModel c) {
+        if (c == null || session.kind() != ModelKind.LANGUAGE_MODEL) return;
+        boolean ids = !c.source().hasTokenizer();
+        if (ids == idsPrompt.get()) return;
+        idsPrompt.set(ids);
+        error.set(null);
+        if (ids) {
+            textPrompt = prompt.get();
+            prompt.set(TokenIds.format(c.sampleInput().ids()[0]));
+        } else {
+            prompt.set(textPrompt == null ? DEFAULT_PROMPT : textPrompt);
+        }
+    }
+
 
     /** The sampling the controls describe; an invalid one throws the engine's message. */
     public Generator.Sampling sampling() {
@@ -73,13 +102,15 @@ public final class LanguageModelRun {
         }
         LoadedModel model = converted.source();
         String text = prompt.get();
-        if (text == null || text.isEmpty()) {
-            error.set("Type a prompt.");
+        if (text == null || text.isBlank()) {
+            error.set(model.hasTokenizer() ? "Type a prompt." : "Type the prompt's token ids.");
             return false;
         }
         Generator.Sampling s;
+        long[] typedIds;
         try {
             s = sampling();
+            typedIds = model.hasTokenizer() ? null : TokenIds.parse(text, converted.graph().config().vocabSize());
         } catch (AnewbException e) {
             error.set(e.getMessage());
             return false;
@@ -89,9 +120,10 @@ public final class LanguageModelRun {
         Conversion pin = session.pinnedProperty().get();
         pinnedName.set(pin == null ? null : ConversionNames.describe(pin));
         generation.start(new SideBySideGeneration.Request(converted.session()::executor,
-                () -> converted.session().executor(converted.conversion()), model::tokenizer,
+                () -> converted.session().executor(converted.conversion()),
+                () -> model.hasTokenizer() ? model.tokenizer() : null,
                 // The CLI's tokenization: the model's tokenizer with its special tokens (Llama's BOS).
-                () -> TextInputs.batch(model.tokenizer(), List.of(text)).ids()[0],
+                () -> typedIds != null ? typedIds : TextInputs.batch(model.tokenizer(), List.of(text)).ids()[0],
                 Map.of(), maxNewTokens.get(), s,
                 measurable ? (p, ids, ctx) -> taskMetrics(converted, session.convertedFor(pin), Batch.of(concat(p,
                         ids)), ctx) : null));
@@ -125,6 +157,9 @@ public final class LanguageModelRun {
     public SideBySideGeneration generation() { return generation; }
 
     public StringProperty promptProperty() { return prompt; }
+
+    /** True while the model has no tokenizer: the prompt is token ids. */
+    public ReadOnlyBooleanProperty idsPromptProperty() { return idsPrompt.getReadOnlyProperty(); }
 
     public IntegerProperty maxNewTokensProperty() { return maxNewTokens; }
 

@@ -2,6 +2,7 @@ package dev.anewb.app.run;
 
 import dev.anewb.app.ui.Fxml;
 import dev.anewb.app.ui.SpinnerBinding;
+import javafx.beans.binding.Bindings;
 import javafx.fxml.FXML;
 import javafx.scene.Parent;
 import javafx.scene.control.Button;
@@ -30,6 +31,8 @@ final class LanguageModelRunView {
     private GenerationPanes output;
 
     @FXML private TextArea prompt;
+    @FXML private Label promptLabel;
+    @FXML private Label idsNote;
     @FXML private Button generate;
     @FXML private Button stopGeneration;
     @FXML private Spinner<Integer> maxNewTokens;
@@ -50,6 +53,11 @@ final class LanguageModelRunView {
     @FXML private void initialize() {
         SideBySideGeneration generation = viewModel.generation();
         prompt.textProperty().bindBidirectional(viewModel.promptProperty());
+        promptLabel.textProperty().bind(Bindings.when(viewModel.idsPromptProperty()).then("Token ids")
+                .otherwise("Prompt"));
+        idsNote.setText(TokenIds.NOTE + " Both continuations are shown as ids.");
+        idsNote.visibleProperty().bind(viewModel.idsPromptProperty());
+        idsNote.managedProperty().bind(idsNote.visibleProperty());
         greedy.selectedProperty().bindBidirectional(viewModel.greedyProperty());
         subscriptions = Subscription.combine(
                 SpinnerBinding.ofInt(maxNewTokens, viewModel.maxNewTokensProperty(), 1, 4096, 8),

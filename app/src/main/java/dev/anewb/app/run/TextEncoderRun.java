@@ -1,5 +1,6 @@
 package dev.anewb.app.run;
 
+import dev.anewb.AnewbException;
 import dev.anewb.api.ConvertedModel;
 import dev.anewb.app.jobs.LatestJobScheduler;
 import dev.anewb.app.session.ConversionNames;
@@ -16,14 +17,18 @@ import dev.anewb.runtime.Activation;
 import dev.anewb.runtime.Executor;
 import dev.anewb.runtime.RunResult;
 import javafx.beans.property.ReadOnlyBooleanProperty;
+import javafx.beans.property.ReadOnlyBooleanWrapper;
 import javafx.beans.property.ReadOnlyObjectProperty;
 import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -67,28 +72,66 @@ public final class TextEncoderRun {
             new SimpleStringProperty(this, "textB", "Apple's accelerator executes neural networks fast.");
     private final ObservableList<Token> tokens = FXCollections.observableArrayList();
     private final ReadOnlyObjectWrapper<Outcome> outcome = new ReadOnlyObjectWrapper<>(this, "outcome");
+    private final ReadOnlyBooleanWrapper idsInput = new ReadOnlyBooleanWrapper(this, "idsInput");
+    private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper(this, "error");
+    /** The texts while a model without a tokenizer takes ids, given back when one with a tokenizer loads. */
+    private String[] savedTexts;
 
     public TextEncoderRun(Session session) {
         this.session = session;
         this.scheduler = new LatestJobScheduler<>(session.jobs(), "Run text");
+        session.convertedProperty().subscribe(this::modelChanged);
         textA.addListener((obs, old, now) -> run());
         textB.addListener((obs, old, now) -> run());
         session.pinnedProperty().addListener((obs, old, now) -> run());
     }
 
+    /**
+     * A text encoder without a tokenizer.json takes token ids in both fields ({@link TokenIds}): A starts as the id
+     * sequence Drift measures on, B as its first half.
+     */
+    private void modelChanged(ConvertedModel c) {
+        if (c == null || session.kind() != ModelKind.TEXT_ENCODER) return;
+        boolean ids = !c.source().hasTokenizer();
+        if (ids == idsInput.get()) return;
+        idsInput.set(ids);
+        error.set(null);
+        if (ids) {
+            savedTexts = new String[]{textA.get(), textB.get()};
+            long[] sample = c.sampleInput().ids()[0];
+            textA.set(TokenIds.format(sample));
+            textB.set(TokenIds.format(Arrays.copyOf(sample, Math.max(1, sample.length / 2))));
+        } else if (savedTexts != null) {
+            textA.set(savedTexts[0]);
+            textB.set(savedTexts[1]);
+        }
+    }
+
     /** Runs both texts through both models (debounced; the latest request wins). Text encoders only. */
     public void run() {
-        if (session.converted() == null || session.kind() != ModelKind.TEXT_ENCODER
-                || !session.model().hasTokenizer() || textA.get().isBlank()) {
-            return;
+        ConvertedModel converted = session.converted();
+        if (converted == null || session.kind() != ModelKind.TEXT_ENCODER || textA.get().isBlank()) return;
+        long[] idsA = null, idsB = null;
+        if (!converted.source().hasTokenizer()) {
+            int vocab = converted.graph().config().vocabSize();
+            try {
+                idsA = TokenIds.parse(textA.get(), vocab);
+                idsB = textB.get().isBlank() ? null : TokenIds.parse(textB.get(), vocab);
+            } catch (AnewbException e) {
+                error.set(e.getMessage());
+                return;
+            }
         }
-        scheduler.request(this::job, r -> {
+        error.set(null);
+        long[] a = idsA, b = idsB;
+        scheduler.request(() -> job(a, b), r -> {
             tokens.setAll(r.tokens());
             outcome.set(r.outcome());
         });
     }
 
-    private Job<Result> job() {
+    /** The job for the current texts, or for {@code idsA}/{@code idsB} when the model has no tokenizer. */
+    private Job<Result> job(long[] idsA, long[] idsB) {
         ConvertedModel converted = session.converted();
         if (converted == null) return null;
         LoadedModel model = converted.source();
@@ -96,13 +139,20 @@ public final class TextEncoderRun {
         String a = textA.get(), b = textB.get().isBlank() ? null : textB.get();
         return ctx -> {
             ConvertedModel pinned = session.convertedFor(pinnedConversion);
-            TextTokenizer tok = model.tokenizer();
-            TextTokenizer.Encoding enc = tok.encode(a);
             List<Token> ts = new ArrayList<>();
-            for (int i = 0; i < enc.length(); i++) ts.add(new Token(enc.tokens()[i], enc.ids()[i]));
+            Batch batchA, batchB;
+            if (idsA != null) {
+                for (long id : idsA) ts.add(new Token("", id));
+                batchA = Batch.of(idsA);
+                batchB = idsB == null ? null : Batch.of(idsB);
+            } else {
+                TextTokenizer tok = model.tokenizer();
+                TextTokenizer.Encoding enc = tok.encode(a);
+                for (int i = 0; i < enc.length(); i++) ts.add(new Token(enc.tokens()[i], enc.ids()[i]));
+                batchA = TextInputs.batch(tok, List.of(a));
+                batchB = b == null ? null : TextInputs.batch(tok, List.of(b));
+            }
             Executor original = converted.session().executor();
-            Batch batchA = TextInputs.batch(tok, List.of(a));
-            Batch batchB = b == null ? null : TextInputs.batch(tok, List.of(b));
             RunResult oa, ca, ob = null, cb = null;
             synchronized (original) { oa = original.run(batchA, ctx.slice(0, 0.25)); }
             ca = converted.run(batchA, ctx.slice(0.25, 0.5));
@@ -152,6 +202,12 @@ public final class TextEncoderRun {
     public ObservableList<Token> tokens() { return tokens; }
 
     public ReadOnlyObjectProperty<Outcome> outcomeProperty() { return outcome.getReadOnlyProperty(); }
+
+    /** True while the model has no tokenizer: both fields are token ids. */
+    public ReadOnlyBooleanProperty idsInputProperty() { return idsInput.getReadOnlyProperty(); }
+
+    /** Why the typed ids cannot run, or null. */
+    public ReadOnlyStringProperty errorProperty() { return error.getReadOnlyProperty(); }
 
     public ReadOnlyBooleanProperty computingProperty() { return scheduler.computingProperty(); }
 

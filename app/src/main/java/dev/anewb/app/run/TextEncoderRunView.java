@@ -2,6 +2,7 @@ package dev.anewb.app.run;
 
 import dev.anewb.app.ui.Fxml;
 import javafx.collections.ListChangeListener;
+import javafx.beans.binding.Bindings;
 import javafx.fxml.FXML;
 import javafx.scene.Parent;
 import javafx.scene.control.Button;
@@ -29,6 +30,11 @@ final class TextEncoderRunView {
     @FXML private FlowPane tokens;
     @FXML private GridPane results;
     @FXML private Label note;
+    @FXML private Label labelA;
+    @FXML private Label labelB;
+    @FXML private Label idsNote;
+    @FXML private Label idsError;
+    @FXML private Label tokensHeading;
 
     TextEncoderRunView(TextEncoderRun viewModel) {
         this.viewModel = viewModel;
@@ -38,6 +44,18 @@ final class TextEncoderRunView {
     @FXML private void initialize() {
         textA.textProperty().bindBidirectional(viewModel.textAProperty());
         textB.textProperty().bindBidirectional(viewModel.textBProperty());
+        var ids = viewModel.idsInputProperty();
+        labelA.textProperty().bind(Bindings.when(ids).then("Ids A").otherwise("Text A"));
+        labelB.textProperty().bind(Bindings.when(ids).then("Ids B").otherwise("Text B"));
+        tokensHeading.textProperty().bind(Bindings.when(ids).then("Token ids of A").otherwise("Tokens of text A "
+                + "(token · id)"));
+        idsNote.setText(TokenIds.NOTE);
+        idsNote.visibleProperty().bind(ids);
+        idsNote.managedProperty().bind(ids);
+        idsError.textProperty().bind(viewModel.errorProperty());
+        idsError.visibleProperty().bind(viewModel.errorProperty().isNotNull());
+        idsError.managedProperty().bind(idsError.visibleProperty());
+        idsError.getStyleClass().add("conversion-problem");
         textA.setTooltip(new Tooltip("Text run through both models; its tokens are shown below"));
         textB.setTooltip(new Tooltip("A second text: its similarity to text A is measured under each model"));
         run.setTooltip(new Tooltip("Run both texts through the original and the converted model (also runs as you "
@@ -52,7 +70,7 @@ final class TextEncoderRunView {
 
     private void showTokens() {
         tokens.getChildren().setAll(viewModel.tokens().stream().map(t -> {
-            Label chip = new Label(t.text() + " · " + t.id());
+            Label chip = new Label(t.text().isEmpty() ? Long.toString(t.id()) : t.text() + " · " + t.id());
             chip.getStyleClass().add("token-chip");
             return chip;
         }).toList());

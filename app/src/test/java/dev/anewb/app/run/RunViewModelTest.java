@@ -20,11 +20,14 @@ import javafx.stage.Stage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import org.testfx.api.FxRobot;
 import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
 import org.testfx.util.WaitForAsyncUtils;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -100,6 +103,84 @@ class RunViewModelTest {
         int same = 0;
         while (same < 12 && ref.ids()[same] == conv.ids()[same]) same++;
         assertEquals(same == 12 ? -1 : same, o.firstDivergence());
+    }
+
+    @Test void aLanguageModelWithoutATokenizerIsPromptedWithTokenIds(FxRobot robot, @TempDir Path dir)
+            throws Exception {
+        // gpt2-tiny's weights and config without its tokenizer.json: what `anewb synth` writes.
+        Path fixture = Fixtures.fixture("gpt2-tiny");
+        for (String f : List.of("config.json", "model.safetensors")) Files.copy(fixture.resolve(f), dir.resolve(f));
+        robot.interact(() -> session.load(dir.toString()));
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> session.converted() != null);
+        LanguageModelRun lm = new LanguageModelRun(session);
+        assertTrue(lm.idsPromptProperty().get());
+        long[] sample = session.converted().sampleInput().ids()[0];
+        assertArrayEquals(sample, TokenIds.parse(lm.promptProperty().get(), 1 << 20),
+                "the prompt starts as Drift's id sequence");
+        robot.interact(() -> {
+            lm.maxNewTokensProperty().set(6);
+            assertTrue(lm.generate(), lm.errorProperty().get());
+        });
+        SideBySideGeneration g = lm.generation();
+        waitFor(() -> g.outcomeProperty().get() != null);
+        LoadedModel m = session.model();
+        Generator.Result ref = new Generator(new Executor(m.graph(), m.weights()), null)
+                .generate(sample, 6, Generator.Sampling.GREEDY, null, JobContext.NONE);
+        assertArrayEquals(ref.ids(), longs(g.original().ids()));
+        assertEquals(List.of(), List.copyOf(jobs.failures()));
+
+        int vocab = m.config().vocabSize();
+        robot.interact(() -> {
+            lm.promptProperty().set("1, 2 three");
+            assertFalse(lm.generate());
+            assertTrue(lm.errorProperty().get().contains("no tokenizer.json") && lm.errorProperty().get()
+                    .contains("\"three\""), lm.errorProperty().get());
+            lm.promptProperty().set(" 1,2, " + vocab + " ");
+            assertFalse(lm.generate());
+            assertTrue(lm.errorProperty().get().contains("Token id " + vocab + " is outside the vocabulary"),
+                    lm.errorProperty().get());
+        });
+        assertArrayEquals(new long[]{1, 2, 3}, TokenIds.parse(", 1 ,2,3 ,", vocab));
+
+        // A model with a tokenizer gives the text prompt back.
+        robot.interact(() -> session.load(fixture.toString()));
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> session.converted() != null
+                && session.converted().source().hasTokenizer());
+        WaitForAsyncUtils.waitForFxEvents();
+        assertFalse(lm.idsPromptProperty().get());
+        assertEquals(LanguageModelRun.DEFAULT_PROMPT, lm.promptProperty().get());
+    }
+
+    @Test void aTextEncoderWithoutATokenizerRunsTypedTokenIds(FxRobot robot, @TempDir Path dir) throws Exception {
+        Path fixture = Fixtures.fixture("bert-tiny");
+        for (String f : List.of("config.json", "model.safetensors")) Files.copy(fixture.resolve(f), dir.resolve(f));
+        robot.interact(() -> session.load(dir.toString()));
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> session.converted() != null);
+        TextEncoderRun te = new TextEncoderRun(session);
+        assertTrue(te.idsInputProperty().get());
+        long[] sample = session.converted().sampleInput().ids()[0];
+        int vocab = session.model().config().vocabSize();
+        assertArrayEquals(sample, TokenIds.parse(te.textAProperty().get(), vocab));
+        robot.interact(te::run);
+        waitFor(() -> te.outcomeProperty().get() != null && !te.computingProperty().get());
+        assertArrayEquals(sample, te.tokens().stream().mapToLong(TextEncoderRun.Token::id).toArray());
+
+        // What the engine computes for the same ids: the cosine of the compared output, original vs converted.
+        LoadedModel m = session.model();
+        Batch batch = Batch.of(sample);
+        var original = new Executor(m.graph(), m.weights()).run(batch, JobContext.NONE);
+        var converted = new Executor(session.converted().graph(), m.weights()).run(batch, JobContext.NONE);
+        String tap = te.outcomeProperty().get().outputTap();
+        assertEquals(dev.anewb.drift.TapMetrics.of(tap, original.tap(tap), converted.tap(tap), batch).cosine(),
+                te.outcomeProperty().get().originalVsConverted(), 1e-12);
+
+        robot.interact(() -> te.textAProperty().set("3 4 five"));
+        assertTrue(te.errorProperty().get().contains("\"five\""), te.errorProperty().get());
+        robot.interact(() -> te.textAProperty().set("3 " + vocab));
+        assertTrue(te.errorProperty().get().contains("outside the vocabulary"), te.errorProperty().get());
+        robot.interact(() -> te.textAProperty().set("3, 4"));
+        assertNull(te.errorProperty().get());
+        assertEquals(List.of(), List.copyOf(jobs.failures()));
     }
 
     @Test void cancelStopsGeneration(FxRobot robot) throws Exception {
