@@ -39,10 +39,9 @@ import java.util.Map;
  */
 public final class LanguageModelRun {
     public static final int DEFAULT_MAX_NEW_TOKENS = 24;
-
-    private final Session session;
     static final String DEFAULT_PROMPT = "The Neural Engine";
 
+    private final Session session;
     private final StringProperty prompt = new SimpleStringProperty(this, "prompt", DEFAULT_PROMPT);
     private final IntegerProperty maxNewTokens =
             new SimpleIntegerProperty(this, "maxNewTokens", DEFAULT_MAX_NEW_TOKENS);
@@ -82,7 +81,6 @@ public final class LanguageModelRun {
             prompt.set(textPrompt == null ? DEFAULT_PROMPT : textPrompt);
         }
     }
-
 
     /** The sampling the controls describe; an invalid one throws the engine's message. */
     public Generator.Sampling sampling() {
