@@ -275,14 +275,14 @@ public final class DriftViewModel extends AreaViewModel {
 
     private void requestMeasure() {
         Session session = session();
-        if (!measurable(session, session.converted())) {
+        if (session.converted() == null || !session.canMeasureDrift()) {
             scheduler.cancel();
             clearPartial();
             return;
         }
         scheduler.request((Consumer<TapMetrics> sink) -> {
             ConvertedModel c = session.converted();
-            if (!measurable(session, c)) return null;
+            if (c == null || !session.canMeasureDrift()) return null;
             // A new measurement starts: the taps shown from now on are its own.
             clearPartial();
             partialOf = c.conversion();
@@ -293,14 +293,6 @@ public final class DriftViewModel extends AreaViewModel {
             measured.set(m);
             session.latestDriftProperty().set(m.report());
         });
-    }
-
-    /**
-     * A conversion of the loaded model: while a new model is being set, its sample input changes before its
-     * conversion does, and the old model's conversion cannot run the new model's sample.
-     */
-    private static boolean measurable(Session session, ConvertedModel c) {
-        return c != null && c.source() == session.model() && session.canMeasureDrift();
     }
 
     private void requestPinned() {

@@ -163,6 +163,9 @@ public final class Session {
         model.addListener((obs, old, now) -> {
             pinned.set(null);
             selectedOp.set(null);
+            // The old model's conversion goes first: no listener of the sample input below may pair it with the new
+            // model's input (Drift once ran llama-tiny's conversion on vit-tiny's image). reconvert() sets the new one.
+            converted.set(null);
             // A new kind of model (an image model after a text model) starts from its built-in sample.
             ModelKind kind = ModelKind.of(now);
             if (kind != null && !sampleInput.get().fits(kind)) {
