@@ -135,13 +135,7 @@ public final class SramTimeline extends CanvasRegion {
         String title = "buffer occupancy (" + (kib ? "KiB" : "MiB") + ")";
         if (textWidth(title) > span) title = kib ? "KiB" : "MiB";
         g.setFill(ink);
-        g.save();
-        g.translate(14, TOP + span / 2);
-        g.rotate(-90);
-        g.setTextAlign(TextAlignment.CENTER);
-        g.setTextBaseline(VPos.CENTER);
-        g.fillText(title, 0, 0);
-        g.restore();
+        yTitle(g, title, 14, TOP + span / 2);
     }
 
     private void drawPanel(GraphicsContext g, Panel panel, double top, long ymax, boolean kib, boolean first,

@@ -1,6 +1,9 @@
 package dev.anewb.app.ui;
 
+import javafx.geometry.VPos;
 import javafx.scene.canvas.Canvas;
+import javafx.scene.canvas.GraphicsContext;
+import javafx.scene.text.TextAlignment;
 import javafx.scene.layout.Region;
 
 /**
@@ -12,6 +15,17 @@ public abstract class CanvasRegion extends Region {
 
     protected CanvasRegion() {
         getChildren().add(canvas);
+    }
+
+    /** A y-axis title, written upwards and centred on ({@code x}, {@code centreY}); the context's state is kept. */
+    protected static void yTitle(GraphicsContext g, String title, double x, double centreY) {
+        g.save();
+        g.translate(x, centreY);
+        g.rotate(-90);
+        g.setTextAlign(TextAlignment.CENTER);
+        g.setTextBaseline(VPos.CENTER);
+        g.fillText(title, 0, 0);
+        g.restore();
     }
 
     /** Paints the whole canvas at its current size. */

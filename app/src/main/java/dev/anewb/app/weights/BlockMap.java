@@ -90,12 +90,7 @@ public final class BlockMap extends CanvasRegion {
         g.setTextAlign(TextAlignment.RIGHT);
         g.setTextBaseline(VPos.CENTER);
         for (int r : ticks(rows)) g.fillText(Integer.toString(r), LEFT - 5, TOP + (r + 0.5) * ph / rows);
-        g.save();
-        g.translate(12, TOP + ph / 2);
-        g.rotate(-90);
-        g.setTextAlign(TextAlignment.CENTER);
-        g.fillText("output row", 0, 0);
-        g.restore();
+        yTitle(g, "output row", 12, TOP + ph / 2);
         // x: input blocks, labelled by their first input channel
         g.setTextAlign(TextAlignment.CENTER);
         g.setTextBaseline(VPos.TOP);

@@ -60,12 +60,7 @@ public final class Histogram extends CanvasRegion {
         g.setTextBaseline(VPos.CENTER);
         g.fillText(Integer.toString(max), LEFT - 5, TOP);
         g.fillText("0", LEFT - 5, TOP + ph);
-        g.save();
-        g.translate(12, TOP + ph / 2);
-        g.rotate(-90);
-        g.setTextAlign(TextAlignment.CENTER);
-        g.fillText("blocks", 0, 0);
-        g.restore();
+        yTitle(g, "blocks", 12, TOP + ph / 2);
         g.setTextAlign(TextAlignment.CENTER);
         g.setTextBaseline(VPos.TOP);
         for (int i = 0; i <= 4; i++) {
