@@ -5,6 +5,7 @@ import dev.anewb.app.area.AreaViewModel;
 import dev.anewb.app.jobs.LatestJobScheduler;
 import dev.anewb.app.session.ConversionNames;
 import dev.anewb.app.session.GraphNames;
+import dev.anewb.app.session.MeasuredLayers;
 import dev.anewb.app.session.SampleInput;
 import dev.anewb.app.session.Session;
 import dev.anewb.app.ui.Numbers;
@@ -62,10 +63,6 @@ public final class DriftViewModel extends AreaViewModel {
     static final List<DriftReport.Cause> COLUMN_ORDER = List.of(DriftReport.Cause.QUANTIZATION,
             DriftReport.Cause.FP16, DriftReport.Cause.CHUNKING, DriftReport.Cause.LAYOUT,
             DriftReport.Cause.ACTIVATIONS);
-    /** Models above this many parameters measure their first layers unless asked for more. */
-    public static final long LARGE_MODEL_PARAMETERS = 1_000_000_000L;
-    /** How many layers a large model measures by default. */
-    public static final int LARGE_MODEL_LAYERS = 4;
     /** A SQNR curve this far above every other one is drawn off the chart (the layout's ~130 dB) and named instead. */
     static final double OFF_SCALE_DB = 20;
     /** How long a measurement runs before its taps are drawn as they arrive. */
@@ -235,14 +232,14 @@ public final class DriftViewModel extends AreaViewModel {
         order = o;
         rangeChoices.setAll(rangeChoices(g.layerCount()));
         long params = g.parameterCount();
-        if (params > LARGE_MODEL_PARAMETERS && g.layerCount() > LARGE_MODEL_LAYERS) {
+        if (MeasuredLayers.large(g)) {
             layers.set(rangeChoices.get(1));
             // Each cause is one more converted pass over the layers, most of them unchanged by a slider move.
             byCause.set(false);
             rangeNote.set(String.format(Locale.ROOT, "%s parameters: layers 0–%d measured first (each slider move "
                     + "converts and runs only them, from the original's hidden state), without attribution by cause "
                     + "(each cause is one more pass); choose more layers or By cause above",
-                    humanCount(params), LARGE_MODEL_LAYERS - 1));
+                    humanCount(params), MeasuredLayers.LARGE_MODEL_LAYERS - 1));
         } else {
             layers.set(rangeChoices.getFirst());
             byCause.set(true);
@@ -250,13 +247,13 @@ public final class DriftViewModel extends AreaViewModel {
         }
     }
 
-    /** "All 16 layers", then ranges of {@link #LARGE_MODEL_LAYERS} layers. */
+    /** "All 16 layers", then ranges of {@link MeasuredLayers#LARGE_MODEL_LAYERS} layers. */
     static List<RangeChoice> rangeChoices(int layerCount) {
         List<RangeChoice> out = new ArrayList<>();
         out.add(new RangeChoice(null, "All " + layerCount + " layers"));
-        if (layerCount > LARGE_MODEL_LAYERS) {
-            for (int from = 0; from < layerCount; from += LARGE_MODEL_LAYERS) {
-                int to = Math.min(layerCount, from + LARGE_MODEL_LAYERS) - 1;
+        if (layerCount > MeasuredLayers.LARGE_MODEL_LAYERS) {
+            for (int from = 0; from < layerCount; from += MeasuredLayers.LARGE_MODEL_LAYERS) {
+                int to = Math.min(layerCount, from + MeasuredLayers.LARGE_MODEL_LAYERS) - 1;
                 out.add(new RangeChoice(new LayerRange(from, to), "Layers " + from + "–" + to));
             }
         }

@@ -9,6 +9,7 @@ import dev.anewb.api.ConvertedModel;
 import dev.anewb.app.area.AreaViewModel;
 import dev.anewb.app.jobs.LatestJobScheduler;
 import dev.anewb.app.session.GraphNames;
+import dev.anewb.app.session.MeasuredLayers;
 import dev.anewb.app.session.PlanLength;
 import dev.anewb.app.session.SampleInput;
 import dev.anewb.app.session.Session;
@@ -184,8 +185,7 @@ public final class GraphViewModel extends AreaViewModel {
         int seq = PlanLength.of(original, session.planSequenceLengthProperty().get()).planned();
         boolean drift = c != null && c.source() == session.model() && session.canMeasureDrift();
         SampleInput input = session.sampleInput();
-        LayerRange range = original.parameterCount() > 1_000_000_000L && original.layerCount() > 4
-                ? new LayerRange(0, 3) : null;
+        LayerRange range = MeasuredLayers.byDefault(original);
         return ctx -> {
             PlanResult plan = null;
             String problem = null;

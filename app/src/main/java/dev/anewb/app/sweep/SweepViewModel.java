@@ -8,6 +8,7 @@ import dev.anewb.api.ConvertedModel;
 import dev.anewb.app.area.AreaViewModel;
 import dev.anewb.app.jobs.LatestJobScheduler;
 import dev.anewb.app.session.ConversionNames;
+import dev.anewb.app.session.MeasuredLayers;
 import dev.anewb.app.session.PlanLength;
 import dev.anewb.app.session.SampleInput;
 import dev.anewb.app.session.Session;
@@ -42,9 +43,6 @@ import java.util.function.ToDoubleFunction;
 public final class SweepViewModel extends AreaViewModel {
     /** The block sizes swept; {@link Conversion#PER_CHANNEL} is one scale per output row (native on the ANE). */
     public static final List<Integer> BLOCKS = List.of(16, 32, 64, 128, 256, Conversion.PER_CHANNEL);
-    /** Models above this size are swept on their first layers, as Drift measures them. */
-    static final long LARGE_MODEL_PARAMETERS = 1_000_000_000L;
-
     /** What the y axis shows. */
     public enum Metric {
         SQNR("last-layer SQNR (dB)"), TASK("task metric");
@@ -146,9 +144,8 @@ public final class SweepViewModel extends AreaViewModel {
         planned = todo.size();
         windows = current.conversion().chunked();
         ModelGraph graph = session.model().graph();
-        LayerRange range = graph.parameterCount() > LARGE_MODEL_PARAMETERS && graph.layerCount() > 4
-                ? new LayerRange(0, 3) : null;
-        note.set(range == null ? "" : "Measured on layers 0–3 (a large model; Drift's default range)");
+        LayerRange range = MeasuredLayers.byDefault(graph);
+        note.set(range == null ? "" : "Measured on layers 0–" + range.to() + " (a large model; Drift's default range)");
         scheduler.request((Consumer<Point> sink) -> sweepJob(session, current, todo, range, sink),
                 p -> {
                     points.add(p);
